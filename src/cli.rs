@@ -1,0 +1,193 @@
+//! Command-line arguments. Parsing only: `main.rs` dispatches to the library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "apiradar",
+    version,
+    about = "Watch third-party APIs: spec versions, breaking changes, endpoint health.",
+    long_about = "apiradar fetches API descriptions (OpenAPI/Swagger), JSON documents such as \
+                  model catalogs, and changelog pages on a schedule, keeps every version in \
+                  SQLite, and tells what changed.\n\nExit codes: 0 success, 1 a poll or \
+                  operation failed, 2 usage error.",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Database file [default: the platform data directory]
+    #[arg(long, global = true, env = "APIRADAR_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Watch file (TOML) synced into the database before the command runs
+    #[arg(long, global = true, env = "APIRADAR_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log to stderr too (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add a watch
+    Add(AddArgs),
+    /// Change a watch (its history is kept)
+    Edit(EditArgs),
+    /// List watches with their status
+    List(JsonArg),
+    /// Remove a watch and its history
+    Remove { name: String },
+    /// Stop polling a watch
+    Pause {
+        name: String,
+        /// Shown in listings
+        #[arg(long, default_value = "paused by user")]
+        reason: String,
+    },
+    /// Resume a paused watch (also clears an automatic pause)
+    Resume { name: String },
+    /// Poll due watches (or the named ones, or all) once and exit
+    Refresh(RefreshArgs),
+    /// List the stored versions of a watch
+    History {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a stored version as published (NAME, NAME@3, NAME@latest~1)
+    Show {
+        #[arg(value_name = "NAME[@VERSION]")]
+        target: String,
+    },
+    /// Backfill versions from files or folders of files (taken in name order)
+    Import(ImportArgs),
+    /// Run apiradar against its embedded demo API (no network needed)
+    Demo(DemoArgs),
+    /// Print the resolved paths and settings
+    Config {
+        /// Show paths and settings (the default)
+        #[arg(long)]
+        show: bool,
+    },
+    /// Print shell completions
+    Completions { shell: Shell },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A name for the watch (letters, digits, - _ .)
+    pub name: String,
+    /// An http(s) URL or a local file path
+    pub location: String,
+    /// What the document is
+    #[arg(long, default_value = "openapi", value_parser = ["openapi", "json", "page"])]
+    pub kind: String,
+    /// Poll interval (minimum 30s)
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub every: String,
+    /// Request header; put secrets in environment variables: 'Authorization: Bearer ${API_KEY}'
+    #[arg(long = "header", short = 'H', value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+    /// For json watches: the field that identifies list items (e.g. id)
+    #[arg(long, value_name = "FIELD")]
+    pub key: Option<String>,
+    /// Add it paused
+    #[arg(long)]
+    pub paused: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub name: String,
+    #[arg(long)]
+    pub location: Option<String>,
+    #[arg(long, value_parser = ["openapi", "json", "page"])]
+    pub kind: Option<String>,
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// Replace the headers with these (repeat for several)
+    #[arg(long = "header", short = 'H', value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+    /// Remove all headers
+    #[arg(long, conflicts_with = "headers")]
+    pub clear_headers: bool,
+    #[arg(long, value_name = "FIELD")]
+    pub key: Option<String>,
+    /// Remove the item key
+    #[arg(long, conflicts_with = "key")]
+    pub clear_key: bool,
+    /// Give the watch a new name
+    #[arg(long, value_name = "NEW_NAME")]
+    pub rename: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Watches to poll now, due or not [default: the due ones]
+    pub names: Vec<String>,
+    /// Poll every watch that is not paused
+    #[arg(long, conflicts_with = "names")]
+    pub all: bool,
+    #[arg(long)]
+    pub json: bool,
+    /// Largest body accepted (e.g. 64MiB)
+    #[arg(long, value_name = "SIZE")]
+    pub max_body: Option<String>,
+    /// Whole-request timeout (e.g. 60s)
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The watch; created if it does not exist
+    pub name: String,
+    /// Files, or folders whose document files are imported in name order
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Kind for a new watch [default: openapi if the first file is one, else json]
+    #[arg(long, value_parser = ["openapi", "json", "page"])]
+    pub kind: Option<String>,
+    /// Item key for a new json watch
+    #[arg(long, value_name = "FIELD")]
+    pub key: Option<String>,
+    /// Location for a new watch [default: the last file imported]
+    #[arg(long)]
+    pub location: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How long each phase of the demo API lasts
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    pub step: String,
+    /// How often the demo watches are polled
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub every: String,
+    /// Stop after this long [default: run until Ctrl-C]
+    #[arg(long = "for", value_name = "DURATION")]
+    pub run_for: Option<String>,
+}

@@ -1,0 +1,214 @@
+//! The embedded demo: a small API on 127.0.0.1 that changes as time passes,
+//! so apiradar can be tried with no network and no set-up.
+//!
+//! The server cycles through phases, one every `step`:
+//!
+//! 1. Petstore 1.0.0
+//! 2. 1.1.0: a new optional parameter, a new operation, a new enum property
+//! 3. 2.0.0: breaking — a response property removed, a request property
+//!    made required, a maximum lowered
+//! 4. an outage: HTTP 503 with an HTML maintenance page
+//! 5. 2.1.0: an operation removed, a path added
+//!
+//! and back to the start. Beside the spec it serves a model catalog that
+//! gains and retires models (`/v1/models`) and a changelog page
+//! (`/changelog`). Responses carry an `ETag` and honour `If-None-Match`,
+//! so the demo shows conditional polling too.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::store::{Store, StoreError};
+use crate::watch::{Kind, WatchSpec};
+
+const SPECS: [&str; 4] = [
+    include_str!("../assets/demo/petstore-1.yaml"),
+    include_str!("../assets/demo/petstore-2.yaml"),
+    include_str!("../assets/demo/petstore-3.yaml"),
+    include_str!("../assets/demo/petstore-4.yaml"),
+];
+
+/// The number of phases before the demo starts over.
+pub const PHASES: u64 = 5;
+
+/// A running demo server.
+pub struct DemoServer {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DemoServer {
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[derive(Clone)]
+struct Clock {
+    started: Instant,
+    step: Duration,
+}
+
+impl Clock {
+    fn phase(&self) -> u64 {
+        let step = self.step.as_millis().max(1);
+        ((self.started.elapsed().as_millis() / step) as u64) % PHASES
+    }
+}
+
+/// Starts the demo API on an ephemeral port of 127.0.0.1. `step` is how
+/// long each phase lasts.
+pub async fn serve(step: Duration) -> std::io::Result<DemoServer> {
+    let clock = Arc::new(Clock {
+        started: Instant::now(),
+        step,
+    });
+    let app = Router::new()
+        .route("/openapi.yaml", get(spec))
+        .route("/v1/models", get(models))
+        .route("/changelog", get(changelog))
+        .with_state(clock);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "demo server stopped");
+        }
+    });
+    Ok(DemoServer { addr, task })
+}
+
+/// A body with an ETag, or 304 when the client already has it.
+fn cached(headers: &HeaderMap, content_type: &'static str, body: String) -> Response {
+    let etag = format!("\"{}\"", &crate::store::sha256_hex(body.as_bytes())[..16]);
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag);
+    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::ETAG, etag_value),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn spec(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Response {
+    match clock.phase() {
+        3 => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>Down for maintenance</title></head>\
+             <body><h1>We'll be right back</h1></body></html>",
+        )
+            .into_response(),
+        phase => {
+            let index = match phase {
+                0 => 0,
+                1 => 1,
+                2 => 2,
+                _ => 3,
+            };
+            cached(&headers, "application/yaml", SPECS[index].to_string())
+        }
+    }
+}
+
+async fn models(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Response {
+    let phase = clock.phase();
+    let mut models = vec![
+        ("demo-small", 8192, 0.15),
+        ("demo-medium", 32768, 0.60),
+    ];
+    if phase >= 1 {
+        models.push(("demo-large", 131072, 2.50));
+    }
+    if phase >= 2 {
+        // a price change
+        models[1].2 = 0.45;
+    }
+    if phase >= 4 {
+        // a model retired
+        models.retain(|m| m.0 != "demo-small");
+    }
+    let data: Vec<serde_json::Value> = models
+        .iter()
+        .map(|(id, context, price)| {
+            serde_json::json!({
+                "id": id,
+                "object": "model",
+                "owned_by": "demo",
+                "context_length": context,
+                "pricing": { "input_per_mtok": price }
+            })
+        })
+        .collect();
+    let body = serde_json::json!({ "object": "list", "data": data });
+    cached(&headers, "application/json", format!("{body:#}"))
+}
+
+async fn changelog(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Response {
+    let entries = [
+        ("1.0.0", "First public release of the Demo Petstore API."),
+        ("1.1.0", "Added sorting to GET /pets and DELETE /pets/{petId}."),
+        ("2.0.0", "Pets no longer carry a tag; new pets need a name."),
+        ("2.0.0-ops", "Scheduled maintenance window."),
+        ("2.1.0", "Removed DELETE /pets/{petId}; added GET /owners."),
+    ];
+    let shown = (clock.phase() as usize + 1).min(entries.len());
+    let items: String = entries[..shown]
+        .iter()
+        .rev()
+        .map(|(v, text)| format!("<h2>{v}</h2>\n<p>{text}</p>\n"))
+        .collect();
+    let page = format!(
+        "<!doctype html><html><head><title>Demo Petstore changelog</title>\
+         <style>body {{ font-family: sans-serif }}</style>\
+         <script>console.log('analytics')</script></head>\
+         <body><h1>Changelog</h1>\n{items}</body></html>"
+    );
+    cached(&headers, "text/html; charset=utf-8", page)
+}
+
+/// The watches the demo creates against a server at `base`, polled every
+/// `every` (the demo may go below the 30 s minimum users get).
+pub fn watches(base: &str, every: Duration) -> Vec<WatchSpec> {
+    let mut out = vec![
+        WatchSpec::new("petstore", Kind::OpenApi, &format!("{base}/openapi.yaml")),
+        WatchSpec::new("models", Kind::Json, &format!("{base}/v1/models")),
+        WatchSpec::new("changelog", Kind::Page, &format!("{base}/changelog")),
+    ];
+    out[1].item_key = Some("id".into());
+    for w in &mut out {
+        w.interval = every;
+    }
+    out
+}
+
+/// Adds the demo watches to `store`.
+pub fn add_watches(store: &Store, base: &str, every: Duration) -> Result<(), StoreError> {
+    for spec in watches(base, every) {
+        store.add_watch(&spec, false)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Logging: always to a daily-rotated file in the platform state directory;
+//! also to stderr in headless mode with `-v`. The dashboard owns the screen,
+//! so it never logs to stderr.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::{EnvFilter, fmt};
+
+/// Log files kept (one per day).
+const KEEP_FILES: usize = 7;
+
+/// Where logs go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Headless command: stderr too when verbose.
+    Headless { verbose: u8 },
+    /// The terminal UI owns the screen: file only.
+    Screen,
+}
+
+/// Installs the global subscriber. Keep the guard alive until exit so the
+/// file writer flushes. A log directory that cannot be created is not fatal:
+/// logging then goes to stderr (headless) or nowhere.
+pub fn init(log_dir: &Path, mode: Mode) -> Option<WorkerGuard> {
+    let level = match mode {
+        Mode::Headless { verbose: 0 } | Mode::Screen => "info",
+        Mode::Headless { verbose: 1 } => "debug",
+        Mode::Headless { .. } => "trace",
+    };
+    let filter = || {
+        EnvFilter::try_from_env("APIRADAR_LOG")
+            .unwrap_or_else(|_| EnvFilter::new(format!("apiradar={level},warn")))
+    };
+    let file = std::fs::create_dir_all(log_dir).ok().and_then(|_| {
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("apiradar")
+            .filename_suffix("log")
+            .max_log_files(KEEP_FILES)
+            .build(log_dir)
+            .ok()
+    });
+    let (file_layer, guard) = match file {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            (
+                Some(
+                    fmt::layer()
+                        .with_writer(writer)
+                        .with_ansi(false)
+                        .with_filter(filter()),
+                ),
+                Some(guard),
+            )
+        }
+        None => (None, None),
+    };
+    let stderr_layer = match mode {
+        Mode::Headless { verbose } if verbose > 0 => Some(
+            fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_filter(filter()),
+        ),
+        _ => None,
+    };
+    // Only fails when a subscriber is already set (tests): keep that one.
+    let _ = tracing_subscriber::registry()
+        .with(file_layer)
+        .with(stderr_layer)
+        .try_init();
+    guard
+}

@@ -1,0 +1,549 @@
+//! The `apiradar` binary: parses arguments, opens the store, calls the
+//! library and prints. Everything else lives in the library.
+
+mod cli;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, bail};
+use clap::{CommandFactory, Parser};
+
+use apiradar::config::{self, Paths};
+use apiradar::fetch::{FetchConfig, Fetcher};
+use apiradar::poll::{PollReport, PollStatus, SharedStore};
+use apiradar::store::{Store, StoreError, now_ms};
+use apiradar::watch::{self, Kind, WatchSpec};
+use apiradar::worker::{Worker, WorkerConfig, WorkerEvent};
+use apiradar::{demo, import, logging, report, spec};
+use cli::{Cli, Command};
+
+/// An error that should end the process with a usage exit code (2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+/// A command that ran but failed in part (exit 1), having said why.
+#[derive(Debug, thiserror::Error)]
+#[error("")]
+struct PartialFailure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths::resolve(cli.db.clone());
+    let _log = logging::init(
+        &paths.log_dir,
+        logging::Mode::Headless {
+            verbose: cli.verbose,
+        },
+    );
+    match run(cli, &paths) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<PartialFailure>() => ExitCode::from(1),
+        Err(e) => {
+            let usage = e.is::<UsageError>()
+                || matches!(
+                    e.downcast_ref::<StoreError>(),
+                    Some(
+                        StoreError::NoSuchWatch(_)
+                            | StoreError::WatchExists(_)
+                            | StoreError::NoSuchVersion { .. }
+                    )
+                )
+                || e.is::<watch::WatchError>()
+                || e.is::<config::ConfigError>();
+            eprintln!("apiradar: {e:#}");
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+fn run(cli: Cli, paths: &Paths) -> Result<()> {
+    let (verbose, config_file) = (cli.verbose, cli.config.clone());
+    let _ = verbose;
+    match cli.command {
+        Command::Completions { shell } => {
+            print_completions(shell);
+            Ok(())
+        }
+        Command::Config { show: _ } => show_config(paths, config_file.as_deref()),
+        Command::Demo(args) => run_demo(args, cli.db.is_some().then_some(paths)),
+        command => {
+            let mut store = open_store(paths)?;
+            let settings = sync_config(&store, config_file.as_deref())?;
+            dispatch(command, &mut store, &settings)
+        }
+    }
+}
+
+fn open_store(paths: &Paths) -> Result<Store> {
+    Store::open(&paths.db).with_context(|| {
+        format!(
+            "cannot open the database (set another with --db or APIRADAR_DB)"
+        )
+    })
+}
+
+/// Syncs the watch file into the store, returning its settings.
+fn sync_config(store: &Store, file: Option<&Path>) -> Result<config::Settings> {
+    let Some(path) = file else {
+        return Ok(config::Settings::default());
+    };
+    let file = config::load_watch_file(path)?;
+    let r = config::sync_watch_file(store, &file)?;
+    for name in &r.added {
+        tracing::info!(watch = %name, "added from config");
+    }
+    for name in &r.orphaned {
+        eprintln!(
+            "apiradar: watch `{name}` is no longer in {}: paused, history kept",
+            path.display()
+        );
+    }
+    Ok(file.settings)
+}
+
+fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) -> Result<()> {
+    let out = &mut std::io::stdout().lock();
+    match command {
+        Command::Add(a) => {
+            let mut spec = WatchSpec::new(&a.name, parse_kind(&a.kind)?, &a.location);
+            spec.interval = watch::parse_interval(&a.every)?;
+            spec.headers = a
+                .headers
+                .iter()
+                .map(|h| watch::parse_header(h))
+                .collect::<Result<_, _>>()?;
+            spec.item_key = a.key;
+            spec.validate()?;
+            check_location(&spec.location)?;
+            store.add_watch(&spec, false)?;
+            if a.paused {
+                store.pause_watch(&spec.name, "added paused")?;
+            }
+            writeln!(
+                out,
+                "added {} ({}, every {}): {}",
+                spec.name,
+                spec.kind,
+                watch::format_interval(spec.interval),
+                spec.location
+            )?;
+        }
+        Command::Edit(e) => {
+            let current = store.watch(&e.name)?;
+            let mut spec = current.spec.clone();
+            if let Some(l) = e.location {
+                spec.location = l;
+            }
+            if let Some(k) = e.kind {
+                spec.kind = parse_kind(&k)?;
+            }
+            if let Some(every) = e.every {
+                spec.interval = watch::parse_interval(&every)?;
+            }
+            if e.clear_headers {
+                spec.headers.clear();
+            } else if !e.headers.is_empty() {
+                spec.headers = e
+                    .headers
+                    .iter()
+                    .map(|h| watch::parse_header(h))
+                    .collect::<Result<_, _>>()?;
+            }
+            if e.clear_key {
+                spec.item_key = None;
+            } else if let Some(k) = e.key {
+                spec.item_key = Some(k);
+            }
+            if let Some(n) = e.rename {
+                spec.name = n;
+            }
+            spec.validate()?;
+            check_location(&spec.location)?;
+            if spec.name != current.spec.name && store.find_watch(&spec.name)?.is_some() {
+                return Err(StoreError::WatchExists(spec.name).into());
+            }
+            store.update_watch(&e.name, &spec, current.from_config)?;
+            if current.from_config {
+                eprintln!(
+                    "apiradar: note: `{}` is declared in a config file; the next sync with --config will restore it",
+                    e.name
+                );
+            }
+            writeln!(out, "updated {}", spec.name)?;
+        }
+        Command::List(a) => {
+            let watches = store.list_watches()?;
+            if a.json {
+                writeln!(out, "{:#}", report::watches_json(&watches))?;
+            } else {
+                write!(out, "{}", report::watch_table(&watches, now_ms()))?;
+            }
+        }
+        Command::Remove { name } => {
+            let versions = store.remove_watch(&name)?;
+            writeln!(out, "removed {name} and its {versions} versions")?;
+        }
+        Command::Pause { name, reason } => {
+            store.pause_watch(&name, &reason)?;
+            writeln!(out, "paused {name}")?;
+        }
+        Command::Resume { name } => {
+            store.resume_watch(&name)?;
+            writeln!(out, "resumed {name}: it will be polled at the next refresh")?;
+        }
+        Command::Refresh(a) => return refresh(a, store, settings, out),
+        Command::History { name, json } => {
+            let watch = store.watch(&name)?;
+            let versions = store.versions(watch.id)?;
+            if json {
+                writeln!(out, "{:#}", report::history_json(&watch, &versions))?;
+            } else {
+                write!(out, "{}", report::history_table(&versions))?;
+            }
+        }
+        Command::Show { target } => {
+            let (name, selector) = match target.split_once('@') {
+                Some((n, s)) => (n, Some(s)),
+                None => (target.as_str(), None),
+            };
+            let watch = store.watch(name)?;
+            let seq = resolve_version(store, &watch, selector)?;
+            let version = store.version(&watch, seq)?;
+            let bytes = store.read_blob(&version.raw_hash)?;
+            out.write_all(&bytes)?;
+        }
+        Command::Import(a) => return run_import(a, store, out),
+        Command::Demo(_) | Command::Completions { .. } | Command::Config { .. } => {
+            unreachable!("handled before the store is opened")
+        }
+    }
+    Ok(())
+}
+
+fn parse_kind(s: &str) -> Result<Kind> {
+    s.parse::<Kind>().map_err(usage)
+}
+
+/// Refuses locations that could never be fetched, before they are stored.
+fn check_location(location: &str) -> Result<()> {
+    apiradar::fetch::Location::parse(location)
+        .map(|_| ())
+        .map_err(|e| usage(e.message))
+}
+
+/// `3`, `latest`, `latest~2`, or nothing (latest).
+fn resolve_version(store: &Store, watch: &watch::Watch, selector: Option<&str>) -> Result<i64> {
+    let latest = watch
+        .latest_seq
+        .ok_or_else(|| StoreError::NoVersions(watch.spec.name.clone()))?;
+    let seq = match selector {
+        None | Some("latest") => latest,
+        Some(s) if s.starts_with("latest~") => {
+            let back: i64 = s["latest~".len()..]
+                .parse()
+                .map_err(|_| usage(format!("cannot read version `{s}`")))?;
+            latest - back
+        }
+        Some(s) => s
+            .parse()
+            .map_err(|_| usage(format!("cannot read version `{s}`: use a number, latest or latest~N")))?,
+    };
+    // Existence is checked by the caller's lookup; this only names it.
+    let _ = store;
+    Ok(seq)
+}
+
+fn build_fetch_and_worker(
+    settings: &config::Settings,
+    max_body: Option<&str>,
+    timeout: Option<&str>,
+) -> Result<(FetchConfig, WorkerConfig)> {
+    let mut fetch = FetchConfig::default();
+    let mut worker = WorkerConfig::default();
+    settings.apply(&mut fetch, &mut worker).map_err(usage)?;
+    if let Some(size) = max_body {
+        fetch.max_body = config::parse_size(size).map_err(usage)?;
+    }
+    if let Some(t) = timeout {
+        fetch.timeout = humantime::parse_duration(t)
+            .map_err(|_| usage(format!("`{t}` is not a duration (e.g. 60s)")))?;
+    }
+    Ok((fetch, worker))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn refresh(
+    a: cli::RefreshArgs,
+    store: &mut Store,
+    settings: &config::Settings,
+    out: &mut impl Write,
+) -> Result<()> {
+    let (fetch_config, worker_config) =
+        build_fetch_and_worker(settings, a.max_body.as_deref(), a.timeout.as_deref())?;
+    let all = store.list_watches()?;
+    for name in &a.names {
+        if !all.iter().any(|w| &w.spec.name == name) {
+            return Err(StoreError::NoSuchWatch(name.clone()).into());
+        }
+    }
+    let now = now_ms();
+    let mut to_poll = Vec::new();
+    let mut skipped: Vec<PollReport> = Vec::new();
+    for w in all {
+        let named = a.names.contains(&w.spec.name);
+        if !a.names.is_empty() && !named {
+            continue;
+        }
+        if w.paused {
+            skipped.push(PollReport::skipped(&w, PollStatus::Paused));
+        } else if a.all || named || w.is_due(now) {
+            to_poll.push(w);
+        } else {
+            skipped.push(PollReport::skipped(&w, PollStatus::NotDue));
+        }
+    }
+    let db = store.path().to_path_buf();
+    let fetcher = Fetcher::new(fetch_config).map_err(|e| anyhow::anyhow!(e.message))?;
+    let reports = runtime()?.block_on(async move {
+        let shared: SharedStore = Arc::new(Mutex::new(Store::open(&db)?));
+        let worker = Worker::new(shared, fetcher, worker_config);
+        Ok::<_, StoreError>(worker.poll_many(to_poll).await)
+    })?;
+    let mut all_reports = reports;
+    all_reports.extend(skipped);
+    all_reports.sort_by(|x, y| x.name.cmp(&y.name));
+    if a.json {
+        writeln!(out, "{:#}", report::refresh_json(&all_reports))?;
+    } else {
+        write!(out, "{}", report::refresh_table(&all_reports))?;
+    }
+    if all_reports.iter().any(|r| r.status == PollStatus::Failed) {
+        return Err(PartialFailure.into());
+    }
+    Ok(())
+}
+
+fn run_import(a: cli::ImportArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    let files = import::collect_files(&a.paths).map_err(|e| usage(e.to_string()))?;
+    let watch = match store.find_watch(&a.name)? {
+        Some(w) => w,
+        None => {
+            let kind = match &a.kind {
+                Some(k) => parse_kind(k)?,
+                None => guess_kind(files.first().map(|p| p.as_path())),
+            };
+            let location = a.location.clone().unwrap_or_else(|| {
+                files
+                    .last()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            });
+            let mut spec = WatchSpec::new(&a.name, kind, &location);
+            spec.item_key = a.key.clone();
+            spec.validate()?;
+            let w = store.add_watch(&spec, false)?;
+            eprintln!(
+                "apiradar: created watch `{}` ({kind}) watching {location}",
+                a.name
+            );
+            w
+        }
+    };
+    let total = files.len();
+    let started = std::time::Instant::now();
+    let quiet = a.json;
+    let results = import::import_files(store, &watch, &files, spec::Limits::default(), |f| {
+        if !quiet && f.status == "failed" {
+            eprintln!(
+                "apiradar: {}: {}",
+                f.path,
+                f.error.as_deref().unwrap_or("failed")
+            );
+        }
+    });
+    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    let (added, unchanged, failed) = (
+        count("new") + count("changed"),
+        count("unchanged"),
+        count("failed"),
+    );
+    if a.json {
+        let doc = serde_json::json!({
+            "watch": a.name,
+            "files": results,
+            "added": added,
+            "unchanged": unchanged,
+            "failed": failed,
+        });
+        writeln!(out, "{doc:#}")?;
+    } else {
+        writeln!(
+            out,
+            "imported {total} files into {} in {:.1}s: {added} new versions, {unchanged} unchanged, {failed} failed",
+            a.name,
+            started.elapsed().as_secs_f64()
+        )?;
+    }
+    if failed > 0 {
+        return Err(PartialFailure.into());
+    }
+    Ok(())
+}
+
+/// openapi when the file is one, json otherwise (page for HTML/text).
+fn guess_kind(first: Option<&Path>) -> Kind {
+    let Some(raw) = first.and_then(|p| std::fs::read(p).ok()) else {
+        return Kind::OpenApi;
+    };
+    let opts = spec::NormalizeOptions::default();
+    if spec::normalize(Kind::OpenApi, &raw, &opts).is_ok() {
+        Kind::OpenApi
+    } else if spec::normalize(Kind::Json, &raw, &opts).is_ok() {
+        Kind::Json
+    } else {
+        Kind::Page
+    }
+}
+
+fn show_config(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
+    let mut fetch = FetchConfig::default();
+    let mut worker = WorkerConfig::default();
+    if let Some(path) = config_file {
+        let file = config::load_watch_file(path)?;
+        file.settings.apply(&mut fetch, &mut worker).map_err(usage)?;
+    }
+    println!("database     {}", paths.db.display());
+    println!("config dir   {}", paths.config_dir.display());
+    println!("logs         {}", paths.log_dir.display());
+    println!(
+        "watch file   {}",
+        config_file.map_or("(none; pass --config FILE)".into(), |p| p.display().to_string())
+    );
+    println!("max body     {}", report::human_size(fetch.max_body as i64));
+    println!("timeout      {}", humantime::format_duration(fetch.timeout));
+    println!("connect      {}", humantime::format_duration(fetch.connect_timeout));
+    println!(
+        "concurrency  {} (at most {} per host)",
+        worker.concurrency, worker.per_host
+    );
+    println!(
+        "auto-pause   after {} failed polls in a row",
+        worker.policy.pause_after
+    );
+    Ok(())
+}
+
+fn print_completions(shell: cli::Shell) {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        cli::Shell::Bash => S::Bash,
+        cli::Shell::Zsh => S::Zsh,
+        cli::Shell::Fish => S::Fish,
+        cli::Shell::Elvish => S::Elvish,
+        cli::Shell::Powershell => S::PowerShell,
+    };
+    clap_complete::generate(shell, &mut Cli::command(), "apiradar", &mut std::io::stdout());
+}
+
+fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
+    let parse = |s: &str| {
+        humantime::parse_duration(s).map_err(|_| usage(format!("`{s}` is not a duration")))
+    };
+    let step = parse(&args.step)?;
+    let every = parse(&args.every)?;
+    let run_for = args.run_for.as_deref().map(parse).transpose()?;
+    if every.is_zero() || step.is_zero() {
+        bail!(usage("--step and --every must be longer than zero"));
+    }
+    // A throw-away database unless --db was given.
+    let temp = tempfile::Builder::new().prefix("apiradar-demo-").tempdir()?;
+    let db = match persistent {
+        Some(p) => p.db.clone(),
+        None => temp.path().join("demo.db"),
+    };
+    runtime()?.block_on(async move {
+        let server = demo::serve(step).await.context("cannot start the demo API")?;
+        let store = Store::open(&db)?;
+        demo::add_watches(&store, &server.url(), every)?;
+        println!("apiradar demo");
+        println!("  demo API   {}/openapi.yaml, /v1/models, /changelog", server.url());
+        println!("  database   {}", db.display());
+        println!(
+            "  the API changes every {}; watches are polled every {}",
+            humantime::format_duration(step),
+            humantime::format_duration(every)
+        );
+        println!("  Ctrl-C to stop\n");
+        let shared: SharedStore = Arc::new(Mutex::new(store));
+        let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let (commands_tx, commands) = tokio::sync::mpsc::unbounded_channel();
+        let worker = Worker::new(
+            Arc::clone(&shared),
+            Fetcher::new(FetchConfig::default()).map_err(|e| anyhow::anyhow!(e.message))?,
+            WorkerConfig::default(),
+        )
+        .with_events(events_tx);
+        let worker_task = tokio::spawn(worker.run(commands));
+        let deadline = async {
+            match run_for {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = &mut deadline => break,
+                event = events.recv() => match event {
+                    Some(e) => print_event(&e),
+                    None => break,
+                },
+            }
+        }
+        let _ = commands_tx.send(apiradar::worker::Command::Stop);
+        let _ = worker_task.await;
+        let watches = apiradar::poll::with_store(&shared, |s| s.list_watches()).await?;
+        println!();
+        print!("{}", report::watch_table(&watches, now_ms()));
+        drop(server);
+        Ok::<_, anyhow::Error>(())
+    })?;
+    drop(temp);
+    Ok(())
+}
+
+fn print_event(event: &WorkerEvent) {
+    let time = chrono::Local::now().format("%H:%M:%S");
+    match event {
+        WorkerEvent::Polled(r) => {
+            let detail = match (&r.status, &r.error) {
+                (_, Some(e)) => e.clone(),
+                (PollStatus::New | PollStatus::Changed, _) => {
+                    format!("now at version {}", r.version.unwrap_or_default())
+                }
+                _ => String::new(),
+            };
+            println!("{time}  {:<10} {:<9}  {detail}", r.name, r.status.as_str());
+        }
+        WorkerEvent::AutoPaused { name, reason } => {
+            println!("{time}  {name:<10} paused     {reason}");
+        }
+        WorkerEvent::StoreFailed { error } => println!("{time}  store error: {error}"),
+        WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => {}
+    }
+}

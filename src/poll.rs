@@ -1,0 +1,400 @@
+//! One poll of one watch: fetch, normalize, record.
+//!
+//! This is the pipeline step the worker schedules and `apiradar refresh`
+//! runs directly. It never returns an error: whatever goes wrong becomes a
+//! failed run in the store and a [`PollReport`] saying why, so one broken
+//! watch never stops the others.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::fetch::{FetchOutcome, FetchRequest, Fetcher, HttpMeta, Location};
+use crate::spec::{self, NormalizeOptions};
+use crate::store::{
+    self, FailureRecord, PollOutcome, Recorded, RunInfo, Store, StoreError, SuccessRecord,
+};
+use crate::watch::{self, Watch};
+
+/// A store connection shared by the tasks of one process. SQLite work runs
+/// on blocking threads through [`with_store`].
+pub type SharedStore = Arc<Mutex<Store>>;
+
+/// Runs `f` with the store on a blocking thread.
+pub async fn with_store<T: Send + 'static>(
+    store: &SharedStore,
+    f: impl FnOnce(&mut Store) -> store::Result<T> + Send + 'static,
+) -> store::Result<T> {
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || {
+        // A panic elsewhere while holding the lock poisons it; the
+        // connection itself is still fine (SQLite rolled back), so go on.
+        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
+            format!("store task failed: {e}").into(),
+        )))
+    })
+}
+
+/// How polling reacts to time and failure.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Pause a watch after this many failed polls in a row (0: never).
+    pub pause_after: u32,
+    /// Spread of the schedule: the next poll is the interval ± this fraction.
+    pub jitter: f64,
+    /// The longest wait after repeated failures.
+    pub max_backoff: Duration,
+    /// Parsing limits for fetched documents.
+    pub limits: spec::Limits,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            pause_after: 5,
+            jitter: 0.1,
+            max_backoff: Duration::from_secs(24 * 3600),
+            limits: spec::Limits::default(),
+        }
+    }
+}
+
+impl Policy {
+    /// When to poll again after a success.
+    pub fn next_due(&self, started_at: i64, interval: Duration) -> i64 {
+        started_at + self.jittered(interval)
+    }
+
+    /// When to poll again after the `failures`-th failure in a row: the
+    /// interval doubled per failure, capped.
+    pub fn backoff_due(&self, started_at: i64, interval: Duration, failures: u32) -> i64 {
+        let factor = 1u32 << failures.saturating_sub(1).min(16);
+        let wait = interval.saturating_mul(factor).min(self.max_backoff.max(interval));
+        started_at + self.jittered(wait)
+    }
+
+    fn jittered(&self, d: Duration) -> i64 {
+        let ms = d.as_millis() as f64;
+        let spread = (fastrand::f64() * 2.0 - 1.0) * self.jitter.clamp(0.0, 0.5);
+        (ms * (1.0 + spread)).round() as i64
+    }
+}
+
+/// What a poll (or a decision not to poll) came to, for output and events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PollReport {
+    pub name: String,
+    pub status: PollStatus,
+    /// The watch's latest version afterwards.
+    pub version: Option<i64>,
+    pub error: Option<String>,
+    pub error_class: Option<String>,
+    pub http_status: Option<u16>,
+    pub duration_ms: i64,
+    /// Set when this poll paused the watch.
+    pub auto_paused: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PollStatus {
+    New,
+    Changed,
+    Unchanged,
+    Failed,
+    Paused,
+    NotDue,
+}
+
+impl PollStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PollStatus::New => "new",
+            PollStatus::Changed => "changed",
+            PollStatus::Unchanged => "unchanged",
+            PollStatus::Failed => "failed",
+            PollStatus::Paused => "paused",
+            PollStatus::NotDue => "not-due",
+        }
+    }
+}
+
+impl From<PollOutcome> for PollStatus {
+    fn from(o: PollOutcome) -> Self {
+        match o {
+            PollOutcome::New => PollStatus::New,
+            PollOutcome::Changed => PollStatus::Changed,
+            PollOutcome::Unchanged => PollStatus::Unchanged,
+            PollOutcome::Failed => PollStatus::Failed,
+        }
+    }
+}
+
+impl PollReport {
+    /// A report for a watch that was not polled.
+    pub fn skipped(watch: &Watch, status: PollStatus) -> PollReport {
+        PollReport {
+            name: watch.spec.name.clone(),
+            status,
+            version: watch.latest_seq,
+            error: match status {
+                PollStatus::Paused => watch.paused_reason.clone(),
+                _ => None,
+            },
+            error_class: None,
+            http_status: None,
+            duration_ms: 0,
+            auto_paused: None,
+        }
+    }
+}
+
+/// Why a poll failed, before it is recorded.
+struct Failure {
+    class: &'static str,
+    message: String,
+    status: Option<u16>,
+    attempts: Option<u32>,
+}
+
+/// What the network and parser produced, before it is recorded.
+enum Fetched {
+    NotModified(HttpMeta),
+    Document {
+        raw: Vec<u8>,
+        normalized: spec::Normalized,
+        meta: HttpMeta,
+    },
+}
+
+/// Polls `watch` once and records the result.
+pub async fn poll_watch(
+    store: &SharedStore,
+    fetcher: &Fetcher,
+    policy: &Policy,
+    watch: &Watch,
+) -> PollReport {
+    let started_at = store::now_ms();
+    let clock = Instant::now();
+    let fetched = fetch_and_normalize(fetcher, policy, watch).await;
+    let duration_ms = clock.elapsed().as_millis() as i64;
+    let interval = watch.spec.interval;
+    let id = watch.id;
+    let name = watch.spec.name.clone();
+
+    let (http_status, attempts) = match &fetched {
+        Ok(Fetched::NotModified(meta)) | Ok(Fetched::Document { meta, .. }) => {
+            (meta.status, Some(meta.attempts))
+        }
+        Err(f) => (f.status, f.attempts),
+    };
+    let run = RunInfo {
+        started_at,
+        duration_ms,
+        http_status,
+        attempts,
+        next_due_at: Some(policy.next_due(started_at, interval)),
+    };
+    let failure_message = fetched.as_ref().err().map(|f| (f.class, f.message.clone()));
+    let policy_for_backoff = policy.clone();
+    let pause_after = policy.pause_after;
+    let recorded: store::Result<Recorded> = with_store(store, move |s| match fetched {
+        Ok(Fetched::NotModified(_)) => s.record_not_modified(id, &run),
+        Ok(Fetched::Document {
+            raw,
+            normalized,
+            meta,
+        }) => {
+            let rec = SuccessRecord {
+                raw: &raw,
+                canonical_hash: store::sha256_hex(&normalized.canonical),
+                format: normalized.format,
+                spec_version: normalized.spec_version,
+                title: normalized.title,
+                source_date: meta.last_modified.as_deref().and_then(http_date_to_rfc3339),
+                etag: meta.etag,
+                last_modified: meta.last_modified,
+                content_type: meta.content_type,
+                final_url: meta.final_url,
+                fetched_at: started_at,
+                run: Some(run),
+            };
+            s.record_success(id, &rec)
+        }
+        Err(f) => {
+            let rec = FailureRecord {
+                run,
+                error_class: f.class.to_string(),
+                error: f.message,
+            };
+            s.record_failure(id, &rec, pause_after, |n| {
+                policy_for_backoff.backoff_due(started_at, interval, n)
+            })
+        }
+    })
+    .await;
+
+    match recorded {
+        Ok(r) => {
+            let (error_class, error) = match failure_message {
+                Some((class, message)) => (Some(class.to_string()), Some(message)),
+                None => (None, None),
+            };
+            if let Some(e) = &error {
+                tracing::warn!(watch = %name, error = %e, "poll failed");
+            } else {
+                tracing::info!(watch = %name, outcome = r.outcome.as_str(), seq = ?r.seq, "polled");
+            }
+            PollReport {
+                name,
+                status: r.outcome.into(),
+                version: r.seq,
+                error,
+                error_class,
+                http_status,
+                duration_ms,
+                auto_paused: r.auto_paused,
+            }
+        }
+        Err(e) => {
+            tracing::error!(watch = %name, error = %e, "could not record poll");
+            PollReport {
+                name,
+                status: PollStatus::Failed,
+                version: watch.latest_seq,
+                error: Some(format!("could not record the poll: {e}")),
+                error_class: Some("store".into()),
+                http_status,
+                duration_ms,
+                auto_paused: None,
+            }
+        }
+    }
+}
+
+async fn fetch_and_normalize(
+    fetcher: &Fetcher,
+    policy: &Policy,
+    watch: &Watch,
+) -> Result<Fetched, Failure> {
+    let fail = |class, message: String| Failure {
+        class,
+        message,
+        status: None,
+        attempts: None,
+    };
+    let headers = watch::resolve_headers(&watch.spec.headers).map_err(|e| fail("config", e))?;
+    let location = Location::parse(&watch.spec.location).map_err(|e| Failure {
+        class: e.class.as_str(),
+        message: e.message,
+        status: None,
+        attempts: None,
+    })?;
+    // Validators are only worth sending when there is a version they
+    // vouch for.
+    let have_version = watch.version_count > 0;
+    let request = FetchRequest {
+        location: &location,
+        headers: &headers,
+        etag: watch.etag.as_deref().filter(|_| have_version),
+        last_modified: watch.last_modified.as_deref().filter(|_| have_version),
+    };
+    let outcome = fetcher.fetch(&request).await.map_err(|e| Failure {
+        class: e.class.as_str(),
+        message: e.message,
+        status: e.status,
+        attempts: Some(e.attempts),
+    })?;
+    match outcome {
+        FetchOutcome::NotModified(meta) => Ok(Fetched::NotModified(meta)),
+        FetchOutcome::Body { bytes, meta } => {
+            let kind = watch.spec.kind;
+            let item_key = watch.spec.item_key.clone();
+            let limits = policy.limits;
+            let status = meta.status;
+            let attempts = meta.attempts;
+            // Parsing a multi-megabyte document is CPU work: keep it off the
+            // async threads.
+            let parsed = tokio::task::spawn_blocking(move || {
+                let opts = NormalizeOptions {
+                    item_key: item_key.as_deref(),
+                    limits,
+                };
+                let result = spec::normalize(kind, &bytes, &opts);
+                (bytes, result)
+            })
+            .await;
+            match parsed {
+                Ok((raw, Ok(normalized))) => Ok(Fetched::Document {
+                    raw,
+                    normalized,
+                    meta,
+                }),
+                Ok((_, Err(e))) => Err(Failure {
+                    class: "document",
+                    message: e.to_string(),
+                    status,
+                    attempts: Some(attempts),
+                }),
+                Err(e) => Err(Failure {
+                    class: "document",
+                    message: format!("parsing crashed: {e}"),
+                    status,
+                    attempts: Some(attempts),
+                }),
+            }
+        }
+    }
+}
+
+/// `Last-Modified` (an HTTP date) as RFC 3339, for the version's source date.
+pub fn http_date_to_rfc3339(date: &str) -> Option<String> {
+    let t = httpdate::parse_http_date(date).ok()?;
+    let dt: chrono::DateTime<chrono::Utc> = t.into();
+    Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = Policy {
+            jitter: 0.0,
+            max_backoff: Duration::from_secs(3600),
+            ..Policy::default()
+        };
+        let i = Duration::from_secs(60);
+        assert_eq!(p.backoff_due(0, i, 1), 60_000);
+        assert_eq!(p.backoff_due(0, i, 2), 120_000);
+        assert_eq!(p.backoff_due(0, i, 3), 240_000);
+        assert_eq!(p.backoff_due(0, i, 30), 3_600_000);
+        // an interval longer than the cap is never shortened
+        assert_eq!(p.backoff_due(0, Duration::from_secs(7200), 3), 7_200_000);
+    }
+
+    #[test]
+    fn jitter_stays_within_bounds() {
+        let p = Policy::default();
+        for _ in 0..1000 {
+            let due = p.next_due(0, Duration::from_secs(100));
+            assert!((90_000..=110_000).contains(&due), "{due}");
+        }
+    }
+
+    #[test]
+    fn http_dates_convert() {
+        assert_eq!(
+            http_date_to_rfc3339("Sun, 06 Nov 1994 08:49:37 GMT").as_deref(),
+            Some("1994-11-06T08:49:37Z")
+        );
+        assert_eq!(http_date_to_rfc3339("yesterday"), None);
+    }
+}

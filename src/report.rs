@@ -1,0 +1,261 @@
+//! Text and JSON renderings of store data for the headless commands.
+//!
+//! Functions here turn data into strings; they never touch the store or the
+//! network, so the same rendering serves the CLI and tests.
+
+use serde_json::{Value, json};
+
+use crate::poll::PollReport;
+use crate::store::{Version, format_ms, format_ms_rfc3339};
+use crate::watch::{Watch, format_interval};
+
+/// A plain table: a header row and left-aligned columns two spaces apart.
+/// The last column is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let mut s = String::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            s.push_str(cell);
+            if i < last {
+                let pad = widths[i] + 2 - cell.chars().count();
+                s.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// `3m ago`, `in 2h`, `now`.
+pub fn relative(ms: i64, now: i64) -> String {
+    let delta = (ms - now) / 1000;
+    let span = delta.unsigned_abs();
+    if span < 5 {
+        return "now".into();
+    }
+    let text = match span {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    };
+    if delta < 0 {
+        format!("{text} ago")
+    } else {
+        format!("in {text}")
+    }
+}
+
+pub fn human_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MiB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+pub fn watch_table(watches: &[Watch], now: i64) -> String {
+    if watches.is_empty() {
+        return "no watches yet: add one with `apiradar add NAME URL`\n".into();
+    }
+    let rows: Vec<Vec<String>> = watches
+        .iter()
+        .map(|w| {
+            let next = if w.paused {
+                "-".into()
+            } else {
+                w.next_due_at.map_or("due".into(), |t| {
+                    if t <= now { "due".into() } else { relative(t, now) }
+                })
+            };
+            let note = if w.paused {
+                w.paused_reason.clone().unwrap_or_default()
+            } else if w.consecutive_failures > 0 {
+                format!(
+                    "{} failed in a row: {}",
+                    w.consecutive_failures,
+                    w.last_error.clone().unwrap_or_default()
+                )
+            } else {
+                w.spec.location.clone()
+            };
+            vec![
+                w.spec.name.clone(),
+                w.spec.kind.to_string(),
+                w.status().to_string(),
+                w.version_count.to_string(),
+                format_interval(w.spec.interval),
+                w.last_polled_at.map_or("never".into(), |t| relative(t, now)),
+                next,
+                note,
+            ]
+        })
+        .collect();
+    table(
+        &["NAME", "KIND", "STATUS", "VERSIONS", "EVERY", "LAST POLL", "NEXT", "LOCATION / NOTE"],
+        &rows,
+    )
+}
+
+pub fn watch_json(w: &Watch) -> Value {
+    json!({
+        "name": w.spec.name,
+        "kind": w.spec.kind,
+        "location": w.spec.location,
+        "interval": format_interval(w.spec.interval),
+        "interval_secs": w.spec.interval.as_secs(),
+        // Header names only: templates are references, but listings need
+        // no more than the names.
+        "headers": w.spec.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        "key": w.spec.item_key,
+        "status": w.status(),
+        "paused": w.paused,
+        "paused_reason": w.paused_reason,
+        "consecutive_failures": w.consecutive_failures,
+        "last_error": w.last_error,
+        "last_outcome": w.last_outcome,
+        "last_polled_at": w.last_polled_at.map(format_ms_rfc3339),
+        "next_due_at": w.next_due_at.map(format_ms_rfc3339),
+        "versions": w.version_count,
+        "latest_version": w.latest_seq,
+        "from_config": w.from_config,
+    })
+}
+
+pub fn watches_json(watches: &[Watch]) -> Value {
+    json!({ "watches": watches.iter().map(watch_json).collect::<Vec<_>>() })
+}
+
+pub fn refresh_table(reports: &[PollReport]) -> String {
+    if reports.is_empty() {
+        return "no watches to refresh\n".into();
+    }
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.status.as_str().to_string(),
+                r.version.map_or("-".into(), |v| v.to_string()),
+                if r.duration_ms > 0 {
+                    format!("{} ms", r.duration_ms)
+                } else {
+                    "-".into()
+                },
+                match (&r.error, &r.auto_paused) {
+                    (_, Some(paused)) => paused.clone(),
+                    (Some(e), None) => e.clone(),
+                    (None, None) => String::new(),
+                },
+            ]
+        })
+        .collect();
+    table(&["NAME", "STATUS", "VERSION", "TIME", "ERROR"], &rows)
+}
+
+pub fn refresh_json(reports: &[PollReport]) -> Value {
+    json!({
+        "watches": reports.iter().map(|r| json!({
+            "name": r.name,
+            "status": r.status,
+            "version": r.version,
+            "error": r.error,
+            "error_class": r.error_class,
+            "http_status": r.http_status,
+            "duration_ms": r.duration_ms,
+            "auto_paused": r.auto_paused,
+        })).collect::<Vec<_>>()
+    })
+}
+
+pub fn history_table(versions: &[Version]) -> String {
+    if versions.is_empty() {
+        return "no versions yet\n".into();
+    }
+    let rows: Vec<Vec<String>> = versions
+        .iter()
+        .rev()
+        .map(|v| {
+            vec![
+                v.seq.to_string(),
+                format_ms(v.fetched_at),
+                v.source_date.clone().unwrap_or_else(|| "-".into()),
+                human_size(v.size),
+                v.raw_hash.chars().take(12).collect(),
+                v.spec_version.clone().unwrap_or_else(|| v.format.clone()),
+            ]
+        })
+        .collect();
+    table(&["VERSION", "FETCHED", "SOURCE DATE", "SIZE", "SHA-256", "FORMAT"], &rows)
+}
+
+pub fn history_json(watch: &Watch, versions: &[Version]) -> Value {
+    json!({
+        "watch": watch.spec.name,
+        "versions": versions.iter().map(|v| json!({
+            "version": v.seq,
+            "fetched_at": format_ms_rfc3339(v.fetched_at),
+            "source_date": v.source_date,
+            "size": v.size,
+            "sha256": v.raw_hash,
+            "canonical_sha256": v.canonical_hash,
+            "format": v.format,
+            "spec_version": v.spec_version,
+            "title": v.title,
+            "http_status": v.http_status,
+            "etag": v.etag,
+            "last_modified": v.last_modified,
+            "content_type": v.content_type,
+            "origin": v.origin,
+        })).collect::<Vec<_>>()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_and_trim() {
+        let t = table(
+            &["A", "BB"],
+            &[vec!["xxx".into(), "y".into()], vec!["z".into(), String::new()]],
+        );
+        assert_eq!(t, "A    BB\nxxx  y\nz\n");
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        assert_eq!(relative(0, 0), "now");
+        assert_eq!(relative(0, 90_000), "1m ago");
+        assert_eq!(relative(7_200_000, 0), "in 2h");
+        assert_eq!(relative(0, 3 * 86_400_000), "3d ago");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(2048), "2.0 KiB");
+        assert_eq!(human_size(3 << 20), "3.0 MiB");
+    }
+}

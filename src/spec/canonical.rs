@@ -1,0 +1,135 @@
+//! The canonical form of a structured document: the bytes two versions are
+//! compared by.
+//!
+//! Two bodies that mean the same thing must give the same bytes whatever
+//! their key order, indentation, quoting or syntax (JSON or YAML). The form
+//! is serde_json's pretty printing of the parsed value, with object keys in
+//! sorted order, plus a final newline.
+//!
+//! Catalogs (model lists, price lists) often come back in a different order
+//! from one request to the next. With an item key (say `id`), every array
+//! whose elements are all objects holding that key with a scalar value is
+//! sorted by the text of that value, so a reshuffle alone is not a new
+//! version. The sort is stable and compares strings (`"10"` sorts before
+//! `"9"`); numbers and booleans compare by their JSON text. Arrays that do
+//! not qualify keep their order, since order may mean something there.
+
+use serde_json::Value;
+
+use super::SpecError;
+
+/// Pretty JSON with sorted keys and a trailing newline, after sorting
+/// catalog arrays by `item_key` when one is given.
+pub fn canonical_bytes(mut value: Value, item_key: Option<&str>) -> Result<Vec<u8>, SpecError> {
+    order(&mut value, item_key);
+    let mut bytes = serde_json::to_vec_pretty(&value).map_err(|e| SpecError::Canonical {
+        message: e.to_string(),
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Puts every object's keys in sorted order and sorts qualifying arrays by
+/// `item_key`. Walks with an explicit stack, not recursion.
+///
+/// serde_json here keeps objects in a `BTreeMap`, so sorting keys costs
+/// nothing; it is done anyway so the canonical form survives another crate
+/// turning on serde_json's `preserve_order`.
+fn order(value: &mut Value, item_key: Option<&str>) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                map.sort_keys();
+                stack.extend(map.values_mut());
+            }
+            Value::Array(items) => {
+                if let Some(key) = item_key {
+                    sort_by_item_key(items, key);
+                }
+                stack.extend(items.iter_mut());
+            }
+            _ => {}
+        }
+    }
+}
+
+fn sort_by_item_key(items: &mut [Value], key: &str) {
+    let mut keyed = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        match item.get(key).and_then(scalar_text) {
+            Some(text) => keyed.push(text),
+            None => return,
+        }
+    }
+    if keyed.is_empty() {
+        return;
+    }
+    // Sort positions by their key text, then apply the permutation.
+    let mut positions: Vec<usize> = (0..items.len()).collect();
+    positions.sort_by(|&a, &b| keyed[a].cmp(&keyed[b]));
+    let mut taken: Vec<Option<Value>> = items.iter_mut().map(|v| Some(v.take())).collect();
+    for (slot, from) in items.iter_mut().zip(positions) {
+        if let Some(v) = taken[from].take() {
+            *slot = v;
+        }
+    }
+}
+
+/// The text of a string, number or boolean; `None` for anything else.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn canon(v: Value, key: Option<&str>) -> String {
+        String::from_utf8(canonical_bytes(v, key).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn pretty_sorted_with_newline() {
+        assert_eq!(
+            canon(json!({"b": 1, "a": [true]}), None),
+            "{\n  \"a\": [\n    true\n  ],\n  \"b\": 1\n}\n"
+        );
+    }
+
+    #[test]
+    fn item_key_sorts_catalog_arrays_only() {
+        let v = json!({
+            "data": [
+                {"id": "b", "n": 1},
+                {"id": "a", "n": 2, "tags": [{"id": 2}, {"id": 10}]},
+                {"id": "a", "n": 3}
+            ],
+            "mixed": [{"id": "z"}, {"name": "no id"}],
+            "nested_id": [{"id": {"x": 1}}, {"id": {"x": 0}}],
+            "plain": [3, 1, 2]
+        });
+        let sorted: Value = serde_json::from_str(&canon(v.clone(), Some("id"))).unwrap();
+        assert_eq!(
+            sorted["data"],
+            json!([
+                {"id": "a", "n": 2, "tags": [{"id": 10}, {"id": 2}]},
+                {"id": "a", "n": 3},
+                {"id": "b", "n": 1}
+            ])
+        );
+        assert_eq!(sorted["mixed"], v["mixed"]);
+        assert_eq!(sorted["nested_id"], v["nested_id"]);
+        assert_eq!(sorted["plain"], v["plain"]);
+        // Without an item key, order is kept.
+        let kept: Value = serde_json::from_str(&canon(v.clone(), None)).unwrap();
+        assert_eq!(kept, v);
+    }
+}

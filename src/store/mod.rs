@@ -1,0 +1,180 @@
+//! The SQLite store: watches, versions, content-addressed blobs and poll runs.
+//!
+//! The store is the only shared state. The worker and the headless commands
+//! write through it; listings and (later) the dashboard read from it. Every
+//! write that creates a version also records its poll run in the same
+//! transaction, so a process killed at any moment leaves either the whole
+//! version or none of it.
+//!
+//! Concurrency: WAL mode and a busy timeout let a dashboard, a worker and a
+//! cron `refresh` share one database file. Writers take the write lock up
+//! front (`BEGIN IMMEDIATE`) and re-read what they decide on inside it.
+
+mod blobs;
+mod schema;
+mod versions;
+mod watches;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use blobs::{BlobStats, CompressionOptions, sha256_hex};
+pub use versions::{FailureRecord, PollOutcome, Recorded, Run, RunInfo, SuccessRecord, Version};
+
+/// How long a writer waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the database folder {path}: {source}")]
+    CreateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} was written by a newer apiradar (schema {found}, this build knows up to {known}); upgrade apiradar"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("no watch named `{0}` (see `apiradar list`)")]
+    NoSuchWatch(String),
+    #[error("a watch named `{0}` already exists (use `apiradar edit` to change it)")]
+    WatchExists(String),
+    #[error("watch `{watch}` has no version {seq} (see `apiradar history {watch}`)")]
+    NoSuchVersion { watch: String, seq: i64 },
+    #[error("watch `{0}` has no versions yet (run `apiradar refresh {0}`)")]
+    NoVersions(String),
+    #[error("stored blob {hash} is damaged: {reason}")]
+    CorruptBlob { hash: String, reason: String },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One connection to the database. Cheap to open; not `Sync`, so each thread
+/// or blocking task opens its own (or shares one behind a mutex).
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    compression: CompressionOptions,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies any
+    /// pending migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Store::init(conn, path.to_path_buf())
+    }
+
+    /// A private in-memory database, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn init(conn: Connection, path: PathBuf) -> Result<Store> {
+        let wrap = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
+        // WAL lets readers proceed during a write; NORMAL sync is durable
+        // across process crashes (only an OS crash can lose the last commit,
+        // never corrupt the file).
+        conn.pragma_update(None, "journal_mode", "wal").map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "normal").map_err(wrap)?;
+        conn.pragma_update(None, "foreign_keys", "on").map_err(wrap)?;
+        let mut store = Store {
+            conn,
+            path,
+            compression: CompressionOptions::default(),
+        };
+        schema::migrate(&mut store.conn, &store.path)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Changes how new blobs are compressed (benchmarks compare settings).
+    pub fn set_compression(&mut self, options: CompressionOptions) {
+        self.compression = options;
+    }
+
+    /// `PRAGMA integrity_check` plus a check that every version's blob reads
+    /// back with the hash it is stored under. Returns the problems found.
+    pub fn check(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for row in rows {
+            let row = row?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        let mut stmt = self.conn.prepare("PRAGMA foreign_key_check")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let table: String = row.get(0)?;
+            problems.push(format!("dangling reference in {table}"));
+        }
+        let hashes: Vec<String> = self
+            .conn
+            .prepare("SELECT DISTINCT raw_hash FROM versions")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for hash in hashes {
+            if let Err(e) = self.read_blob(&hash) {
+                problems.push(e.to_string());
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// Milliseconds since the Unix epoch, the store's unit of time.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Formats a store timestamp for people: `2026-11-21 23:16:55Z`.
+pub fn format_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Formats a store timestamp as RFC 3339, for JSON output.
+pub fn format_ms_rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| ms.to_string())
+}

@@ -1,0 +1,143 @@
+//! Numbered migrations, applied in order when a database is opened.
+//!
+//! `PRAGMA user_version` holds the number of the last applied migration.
+//! Each migration runs in its own transaction together with the version
+//! bump, so a crash mid-migration leaves the previous schema intact.
+//! Never edit a released migration; add the next one.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: watches, blobs, versions, runs.
+    r#"
+    CREATE TABLE watches (
+        id                   INTEGER PRIMARY KEY,
+        name                 TEXT NOT NULL UNIQUE,
+        kind                 TEXT NOT NULL CHECK (kind IN ('openapi', 'json', 'page')),
+        location             TEXT NOT NULL,
+        interval_secs        INTEGER NOT NULL CHECK (interval_secs > 0),
+        -- JSON array of [name, template]; templates hold ${VAR} references,
+        -- never secret values.
+        headers              TEXT NOT NULL DEFAULT '[]',
+        item_key             TEXT,
+        paused               INTEGER NOT NULL DEFAULT 0,
+        paused_reason        TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        etag                 TEXT,
+        last_modified        TEXT,
+        last_polled_at       INTEGER,
+        next_due_at          INTEGER,
+        last_outcome         TEXT,
+        last_error           TEXT,
+        from_config          INTEGER NOT NULL DEFAULT 0,
+        created_at           INTEGER NOT NULL
+    );
+
+    -- Raw documents, addressed by the SHA-256 of their bytes and stored
+    -- zstd-compressed, either whole (base IS NULL) or against the content of
+    -- another blob used as a dictionary. depth is the length of that chain.
+    CREATE TABLE blobs (
+        hash       TEXT PRIMARY KEY,
+        size       INTEGER NOT NULL,
+        base       TEXT REFERENCES blobs(hash),
+        depth      INTEGER NOT NULL DEFAULT 0,
+        -- bytes a read decompresses in all: this blob plus its chain
+        chain_size INTEGER NOT NULL,
+        data       BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX blobs_base ON blobs(base);
+
+    CREATE TABLE versions (
+        id             INTEGER PRIMARY KEY,
+        watch_id       INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+        seq            INTEGER NOT NULL,
+        fetched_at     INTEGER NOT NULL,
+        -- when the publisher says the document is from (Last-Modified, or the
+        -- date in an imported file's name)
+        source_date    TEXT,
+        raw_hash       TEXT NOT NULL REFERENCES blobs(hash),
+        canonical_hash TEXT NOT NULL,
+        size           INTEGER NOT NULL,
+        format         TEXT NOT NULL,
+        spec_version   TEXT,
+        title          TEXT,
+        http_status    INTEGER,
+        etag           TEXT,
+        last_modified  TEXT,
+        content_type   TEXT,
+        final_url      TEXT,
+        origin         TEXT NOT NULL DEFAULT 'poll',
+        UNIQUE (watch_id, seq)
+    );
+    CREATE INDEX versions_raw_hash ON versions(raw_hash);
+
+    -- Every poll attempt, successful or not.
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        watch_id    INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+        started_at  INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        outcome     TEXT NOT NULL CHECK (outcome IN ('new', 'changed', 'unchanged', 'failed')),
+        http_status INTEGER,
+        attempts    INTEGER,
+        error_class TEXT,
+        error       TEXT,
+        version_id  INTEGER REFERENCES versions(id) ON DELETE SET NULL
+    );
+    CREATE INDEX runs_watch_started ON runs(watch_id, started_at);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const CURRENT: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > CURRENT {
+        return Err(StoreError::TooNew {
+            path: path.display().to_string(),
+            found,
+            known: CURRENT,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let number = index as i64 + 1;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the lock.
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now >= number {
+            tx.commit()?;
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", number)?;
+        tx.commit()?;
+        tracing::info!(migration = number, "applied database migration");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_refuse_newer_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, CURRENT);
+        conn.pragma_update(None, "user_version", CURRENT + 1).unwrap();
+        assert!(matches!(
+            migrate(&mut conn, &path),
+            Err(StoreError::TooNew { .. })
+        ));
+    }
+}

@@ -1,0 +1,502 @@
+//! Versions and poll runs, and the transactions that record a poll.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::blobs::skip_base;
+use super::{Result, Store, StoreError};
+
+/// What a poll found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PollOutcome {
+    /// The first version of the watch.
+    New,
+    /// A version whose canonical form differs from the latest one.
+    Changed,
+    /// Same canonical content (or HTTP 304).
+    Unchanged,
+    Failed,
+}
+
+impl PollOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PollOutcome::New => "new",
+            PollOutcome::Changed => "changed",
+            PollOutcome::Unchanged => "unchanged",
+            PollOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// One stored version of a watch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Version {
+    #[serde(skip)]
+    pub id: i64,
+    pub seq: i64,
+    pub fetched_at: i64,
+    pub source_date: Option<String>,
+    pub raw_hash: String,
+    pub canonical_hash: String,
+    pub size: i64,
+    pub format: String,
+    pub spec_version: Option<String>,
+    pub title: Option<String>,
+    pub http_status: Option<u16>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_type: Option<String>,
+    pub final_url: Option<String>,
+    /// `poll` or `import`.
+    pub origin: String,
+}
+
+/// One poll attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Run {
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub outcome: String,
+    pub http_status: Option<u16>,
+    pub attempts: Option<u32>,
+    pub error_class: Option<String>,
+    pub error: Option<String>,
+    pub version_seq: Option<i64>,
+}
+
+/// The timing and HTTP facts of one poll attempt.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub http_status: Option<u16>,
+    pub attempts: Option<u32>,
+    /// When the worker should poll next.
+    pub next_due_at: Option<i64>,
+}
+
+/// A successfully fetched and parsed document.
+#[derive(Debug, Clone, Default)]
+pub struct SuccessRecord<'a> {
+    pub raw: &'a [u8],
+    pub canonical_hash: String,
+    pub format: String,
+    pub spec_version: Option<String>,
+    pub title: Option<String>,
+    pub source_date: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_type: Option<String>,
+    pub final_url: Option<String>,
+    /// When the content was obtained (unix ms).
+    pub fetched_at: i64,
+    /// `None` for an import: a version without a poll run, and the
+    /// watch's polling state untouched.
+    pub run: Option<RunInfo>,
+}
+
+/// A failed poll.
+#[derive(Debug, Clone, Default)]
+pub struct FailureRecord {
+    pub run: RunInfo,
+    pub error_class: String,
+    pub error: String,
+}
+
+/// What recording a poll did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub outcome: PollOutcome,
+    /// The version the watch is at afterwards.
+    pub seq: Option<i64>,
+    pub consecutive_failures: u32,
+    /// Set when this failure paused the watch.
+    pub auto_paused: Option<String>,
+}
+
+const VERSION_COLUMNS: &str = "id, seq, fetched_at, source_date, raw_hash, canonical_hash, size,
+    format, spec_version, title, http_status, etag, last_modified, content_type, final_url, origin";
+
+fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
+    Ok(Version {
+        id: r.get(0)?,
+        seq: r.get(1)?,
+        fetched_at: r.get(2)?,
+        source_date: r.get(3)?,
+        raw_hash: r.get(4)?,
+        canonical_hash: r.get(5)?,
+        size: r.get(6)?,
+        format: r.get(7)?,
+        spec_version: r.get(8)?,
+        title: r.get(9)?,
+        http_status: r.get(10)?,
+        etag: r.get(11)?,
+        last_modified: r.get(12)?,
+        content_type: r.get(13)?,
+        final_url: r.get(14)?,
+        origin: r.get(15)?,
+    })
+}
+
+impl Store {
+    /// Records a fetched document: a new version when its canonical form
+    /// differs from the latest one, and the poll run, in one transaction.
+    /// The comparison happens under the write lock, so two processes
+    /// polling the same watch cannot both add the same version.
+    pub fn record_success(&mut self, watch_id: i64, rec: &SuccessRecord<'_>) -> Result<Recorded> {
+        self.in_write(|s| {
+            let latest: Option<(i64, String)> = s
+                .conn
+                .query_row(
+                    "SELECT seq, canonical_hash FROM versions WHERE watch_id = ?1
+                     ORDER BY seq DESC LIMIT 1",
+                    [watch_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (outcome, seq, version_id) = match &latest {
+                Some((seq, hash)) if *hash == rec.canonical_hash => {
+                    (PollOutcome::Unchanged, *seq, None)
+                }
+                _ => {
+                    let seq = latest.as_ref().map_or(1, |(seq, _)| seq + 1);
+                    let base = s.delta_base(watch_id, seq)?;
+                    let raw_hash = s.put_blob(rec.raw, base.as_deref())?;
+                    let (status, origin) = match &rec.run {
+                        Some(run) => (run.http_status, "poll"),
+                        None => (None, "import"),
+                    };
+                    s.conn.execute(
+                        "INSERT INTO versions (watch_id, seq, fetched_at, source_date, raw_hash,
+                            canonical_hash, size, format, spec_version, title, http_status, etag,
+                            last_modified, content_type, final_url, origin)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                                 ?15, ?16)",
+                        params![
+                            watch_id,
+                            seq,
+                            rec.fetched_at,
+                            rec.source_date,
+                            raw_hash,
+                            rec.canonical_hash,
+                            rec.raw.len() as i64,
+                            rec.format,
+                            rec.spec_version,
+                            rec.title,
+                            status,
+                            rec.etag,
+                            rec.last_modified,
+                            rec.content_type,
+                            rec.final_url,
+                            origin
+                        ],
+                    )?;
+                    let outcome = if latest.is_none() {
+                        PollOutcome::New
+                    } else {
+                        PollOutcome::Changed
+                    };
+                    (outcome, seq, Some(s.conn.last_insert_rowid()))
+                }
+            };
+            if let Some(run) = &rec.run {
+                s.insert_run(watch_id, run, outcome, None, None, version_id)?;
+                s.conn.execute(
+                    "UPDATE watches SET consecutive_failures = 0, last_polled_at = ?2,
+                        next_due_at = ?3, last_outcome = ?4, last_error = NULL,
+                        etag = ?5, last_modified = ?6
+                     WHERE id = ?1",
+                    params![
+                        watch_id,
+                        run.started_at,
+                        run.next_due_at,
+                        outcome.as_str(),
+                        rec.etag,
+                        rec.last_modified
+                    ],
+                )?;
+            }
+            Ok(Recorded {
+                outcome,
+                seq: Some(seq),
+                consecutive_failures: 0,
+                auto_paused: None,
+            })
+        })
+    }
+
+    /// Records a poll the server answered with 304 Not Modified.
+    pub fn record_not_modified(&mut self, watch_id: i64, run: &RunInfo) -> Result<Recorded> {
+        self.in_write(|s| {
+            s.insert_run(watch_id, run, PollOutcome::Unchanged, None, None, None)?;
+            s.conn.execute(
+                "UPDATE watches SET consecutive_failures = 0, last_polled_at = ?2,
+                    next_due_at = ?3, last_outcome = 'unchanged', last_error = NULL
+                 WHERE id = ?1",
+                params![watch_id, run.started_at, run.next_due_at],
+            )?;
+            let seq = s.latest_seq(watch_id)?;
+            Ok(Recorded {
+                outcome: PollOutcome::Unchanged,
+                seq,
+                consecutive_failures: 0,
+                auto_paused: None,
+            })
+        })
+    }
+
+    /// Records a failed poll. After `pause_after` failures in a row the
+    /// watch is paused, with the last error as the reason. `backoff` gives
+    /// the next due time from the new failure count.
+    pub fn record_failure(
+        &mut self,
+        watch_id: i64,
+        rec: &FailureRecord,
+        pause_after: u32,
+        backoff: impl Fn(u32) -> i64,
+    ) -> Result<Recorded> {
+        self.in_write(|s| {
+            s.insert_run(
+                watch_id,
+                &rec.run,
+                PollOutcome::Failed,
+                Some(&rec.error_class),
+                Some(&rec.error),
+                None,
+            )?;
+            let failures: u32 = s.conn.query_row(
+                "UPDATE watches SET consecutive_failures = consecutive_failures + 1
+                 WHERE id = ?1 RETURNING consecutive_failures",
+                [watch_id],
+                |r| r.get(0),
+            )?;
+            let auto_paused = (pause_after > 0 && failures >= pause_after).then(|| {
+                format!(
+                    "auto-paused after {failures} failed polls in a row; last: {}",
+                    rec.error
+                )
+            });
+            s.conn.execute(
+                "UPDATE watches SET last_polled_at = ?2, next_due_at = ?3,
+                    last_outcome = 'failed', last_error = ?4,
+                    paused = CASE WHEN ?5 IS NOT NULL THEN 1 ELSE paused END,
+                    paused_reason = coalesce(?5, paused_reason)
+                 WHERE id = ?1",
+                params![
+                    watch_id,
+                    rec.run.started_at,
+                    backoff(failures),
+                    rec.error,
+                    auto_paused
+                ],
+            )?;
+            Ok(Recorded {
+                outcome: PollOutcome::Failed,
+                seq: s.latest_seq(watch_id)?,
+                consecutive_failures: failures,
+                auto_paused,
+            })
+        })
+    }
+
+    fn insert_run(
+        &self,
+        watch_id: i64,
+        run: &RunInfo,
+        outcome: PollOutcome,
+        error_class: Option<&str>,
+        error: Option<&str>,
+        version_id: Option<i64>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO runs (watch_id, started_at, duration_ms, outcome, http_status, attempts,
+                               error_class, error, version_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                watch_id,
+                run.started_at,
+                run.duration_ms,
+                outcome.as_str(),
+                run.http_status,
+                run.attempts,
+                error_class,
+                error,
+                version_id
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The blob a new version `seq` of the watch should be stored against.
+    fn delta_base(&self, watch_id: i64, seq: i64) -> Result<Option<String>> {
+        let index = (seq - 1).max(0) as u64;
+        let Some(base_index) = skip_base(index, self.compression.radix) else {
+            return Ok(None);
+        };
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT raw_hash FROM versions WHERE watch_id = ?1 AND seq = ?2",
+                params![watch_id, base_index as i64 + 1],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn latest_seq(&self, watch_id: i64) -> Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT max(seq) FROM versions WHERE watch_id = ?1",
+            [watch_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// All versions of a watch, oldest first.
+    pub fn versions(&self, watch_id: i64) -> Result<Vec<Version>> {
+        let sql = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE watch_id = ?1 ORDER BY seq");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([watch_id], version_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One version by number.
+    pub fn version(&self, watch: &crate::watch::Watch, seq: i64) -> Result<Version> {
+        let sql = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE watch_id = ?1 AND seq = ?2");
+        self.conn
+            .query_row(&sql, params![watch.id, seq], version_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchVersion {
+                watch: watch.spec.name.clone(),
+                seq,
+            })
+    }
+
+    /// The newest version, if any.
+    pub fn latest_version(&self, watch_id: i64) -> Result<Option<Version>> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM versions WHERE watch_id = ?1 ORDER BY seq DESC LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, [watch_id], version_from_row)
+            .optional()?)
+    }
+
+    /// The most recent runs of a watch, newest first.
+    pub fn runs(&self, watch_id: i64, limit: usize) -> Result<Vec<Run>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.started_at, r.duration_ms, r.outcome, r.http_status, r.attempts,
+                    r.error_class, r.error, v.seq
+             FROM runs r LEFT JOIN versions v ON v.id = r.version_id
+             WHERE r.watch_id = ?1 ORDER BY r.started_at DESC, r.id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![watch_id, limit as i64], |r| {
+            Ok(Run {
+                started_at: r.get(0)?,
+                duration_ms: r.get(1)?,
+                outcome: r.get(2)?,
+                http_status: r.get(3)?,
+                attempts: r.get(4)?,
+                error_class: r.get(5)?,
+                error: r.get(6)?,
+                version_seq: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::now_ms;
+    use crate::watch::{Kind, WatchSpec};
+
+    fn success<'a>(raw: &'a [u8], canonical: &str) -> SuccessRecord<'a> {
+        SuccessRecord {
+            raw,
+            canonical_hash: canonical.into(),
+            format: "yaml".into(),
+            fetched_at: now_ms(),
+            run: Some(RunInfo {
+                started_at: now_ms(),
+                ..RunInfo::default()
+            }),
+            ..SuccessRecord::default()
+        }
+    }
+
+    #[test]
+    fn versions_follow_canonical_changes_and_reverts_share_blobs() {
+        let mut store = Store::open_in_memory().unwrap();
+        let w = store
+            .add_watch(&WatchSpec::new("a", Kind::OpenApi, "x.yaml"), false)
+            .unwrap();
+        let r = store.record_success(w.id, &success(b"v: 1", "c1")).unwrap();
+        assert_eq!((r.outcome, r.seq), (PollOutcome::New, Some(1)));
+        // Same meaning, other bytes: not a version.
+        let r = store.record_success(w.id, &success(b"v:   1", "c1")).unwrap();
+        assert_eq!((r.outcome, r.seq), (PollOutcome::Unchanged, Some(1)));
+        let r = store.record_success(w.id, &success(b"v: 2", "c2")).unwrap();
+        assert_eq!((r.outcome, r.seq), (PollOutcome::Changed, Some(2)));
+        // A revert is a new version, but its bytes are stored once.
+        let r = store.record_success(w.id, &success(b"v: 1", "c1")).unwrap();
+        assert_eq!((r.outcome, r.seq), (PollOutcome::Changed, Some(3)));
+        assert_eq!(store.blob_stats().unwrap().blobs, 2);
+        let versions = store.versions(w.id).unwrap();
+        assert_eq!(versions.len(), 3);
+        assert_eq!(versions[0].raw_hash, versions[2].raw_hash);
+        assert_eq!(store.read_blob(&versions[2].raw_hash).unwrap(), b"v: 1");
+        assert_eq!(store.runs(w.id, 10).unwrap().len(), 4);
+        assert!(store.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn failures_count_up_pause_and_reset() {
+        let mut store = Store::open_in_memory().unwrap();
+        let w = store
+            .add_watch(&WatchSpec::new("a", Kind::Json, "x.json"), false)
+            .unwrap();
+        let fail = FailureRecord {
+            run: RunInfo::default(),
+            error_class: "http".into(),
+            error: "HTTP 500".into(),
+        };
+        for n in 1..=4 {
+            let r = store.record_failure(w.id, &fail, 5, |_| 0).unwrap();
+            assert_eq!(r.consecutive_failures, n);
+            assert!(r.auto_paused.is_none());
+        }
+        let r = store.record_failure(w.id, &fail, 5, |_| 0).unwrap();
+        assert!(r.auto_paused.as_deref().unwrap().contains("HTTP 500"));
+        let w = store.watch("a").unwrap();
+        assert!(w.paused);
+        assert!(w.paused_reason.unwrap().contains("auto-paused"));
+        let w = store.resume_watch("a").unwrap();
+        assert_eq!(w.consecutive_failures, 0);
+        store.record_failure(w.id, &fail, 5, |_| 0).unwrap();
+        store.record_success(w.id, &success(b"{}", "c")).unwrap();
+        assert_eq!(store.watch("a").unwrap().consecutive_failures, 0);
+    }
+
+    #[test]
+    fn removing_a_watch_frees_only_its_blobs() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = store
+            .add_watch(&WatchSpec::new("a", Kind::Json, "a.json"), false)
+            .unwrap();
+        let b = store
+            .add_watch(&WatchSpec::new("b", Kind::Json, "b.json"), false)
+            .unwrap();
+        store.record_success(a.id, &success(b"shared", "s")).unwrap();
+        store.record_success(a.id, &success(b"only a", "a")).unwrap();
+        store.record_success(b.id, &success(b"shared", "s")).unwrap();
+        assert_eq!(store.blob_stats().unwrap().blobs, 2);
+        store.remove_watch("a").unwrap();
+        assert_eq!(store.blob_stats().unwrap().blobs, 1);
+        let v = store.latest_version(b.id).unwrap().unwrap();
+        assert_eq!(store.read_blob(&v.raw_hash).unwrap(), b"shared");
+    }
+}

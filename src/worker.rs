@@ -1,0 +1,281 @@
+//! The background worker: polls watches when they are due.
+//!
+//! Concurrency is bounded twice: at most `concurrency` polls at once in
+//! all, and at most `per_host` against any one host, so a long watch list
+//! on one provider never looks like an attack on it. A poll takes its host
+//! permit before its global one, so polls queued for a busy host do not
+//! hold global slots that other hosts could use.
+//!
+//! The worker reports what it does as [`WorkerEvent`]s on a channel (the
+//! dashboard listens) and takes [`Command`]s (poll now, stop). Each poll is
+//! its own task: a failing or panicking poll ends as a report, never as the
+//! end of the loop.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use crate::fetch::{Fetcher, Location};
+use crate::poll::{self, Policy, PollReport, PollStatus, SharedStore, with_store};
+use crate::store::now_ms;
+use crate::watch::Watch;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Polls running at once, in all.
+    pub concurrency: usize,
+    /// Polls running at once against one host.
+    pub per_host: usize,
+    /// The longest the loop sleeps before looking at the watch list again
+    /// (picks up watches added by another process).
+    pub rescan: Duration,
+    pub policy: Policy,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            concurrency: 8,
+            per_host: 2,
+            rescan: Duration::from_secs(5),
+            policy: Policy::default(),
+        }
+    }
+}
+
+/// What the worker tells its listeners.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerEvent {
+    /// A poll of this watch started.
+    Polling { name: String },
+    /// A poll finished (successfully or not).
+    Polled(PollReport),
+    /// A watch was paused after repeated failures.
+    AutoPaused { name: String, reason: String },
+    /// Nothing to do until this time (unix ms), if anything is scheduled.
+    Idle { next_due_at: Option<i64> },
+    /// The store could not be read; the worker retries.
+    StoreFailed { error: String },
+}
+
+/// What the worker can be asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Poll these watches now, due or not (paused ones are skipped).
+    PollNow(Vec<String>),
+    /// Poll every active watch now.
+    PollAll,
+    /// Finish running polls and return.
+    Stop,
+}
+
+/// Limits concurrent polls, in all and per host.
+#[derive(Clone)]
+struct Limiter {
+    global: Arc<Semaphore>,
+    per_host: usize,
+    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+impl Limiter {
+    fn new(concurrency: usize, per_host: usize) -> Limiter {
+        Limiter {
+            global: Arc::new(Semaphore::new(concurrency.max(1))),
+            per_host: per_host.max(1),
+            hosts: Arc::default(),
+        }
+    }
+
+    fn host(&self, host: &str) -> Arc<Semaphore> {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(
+            hosts
+                .entry(host.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host))),
+        )
+    }
+}
+
+pub struct Worker {
+    store: SharedStore,
+    fetcher: Fetcher,
+    config: WorkerConfig,
+    limiter: Limiter,
+    events: Option<mpsc::UnboundedSender<WorkerEvent>>,
+}
+
+impl Worker {
+    pub fn new(store: SharedStore, fetcher: Fetcher, config: WorkerConfig) -> Worker {
+        let limiter = Limiter::new(config.concurrency, config.per_host);
+        Worker {
+            store,
+            fetcher,
+            config,
+            limiter,
+            events: None,
+        }
+    }
+
+    /// Sends events to `tx` from now on.
+    pub fn with_events(mut self, tx: mpsc::UnboundedSender<WorkerEvent>) -> Worker {
+        self.events = Some(tx);
+        self
+    }
+
+    fn emit(&self, event: WorkerEvent) {
+        if let Some(tx) = &self.events {
+            // A listener that went away is not the worker's problem.
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Polls `watches` once each, with the worker's concurrency limits, and
+    /// returns the reports in the order given. Paused watches are reported,
+    /// not polled.
+    pub async fn poll_many(&self, watches: Vec<Watch>) -> Vec<PollReport> {
+        let mut set = JoinSet::new();
+        let mut reports: Vec<Option<PollReport>> = vec![None; watches.len()];
+        for (index, watch) in watches.into_iter().enumerate() {
+            if watch.paused {
+                reports[index] = Some(PollReport::skipped(&watch, PollStatus::Paused));
+                continue;
+            }
+            let task = self.poll_task(watch.clone());
+            set.spawn(async move { (index, task.await) });
+        }
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok((index, report)) => reports[index] = Some(report),
+                Err(e) => tracing::error!(error = %e, "poll task failed"),
+            }
+        }
+        reports.into_iter().flatten().collect()
+    }
+
+    /// A future polling one watch under the limits, reporting as it goes.
+    fn poll_task(&self, watch: Watch) -> impl Future<Output = PollReport> + Send + 'static {
+        let store = Arc::clone(&self.store);
+        let fetcher = self.fetcher.clone();
+        let policy = self.config.policy.clone();
+        let limiter = self.limiter.clone();
+        let events = self.events.clone();
+        async move {
+            let host = Location::parse(&watch.spec.location)
+                .ok()
+                .and_then(|l| l.host());
+            let host_permit = match &host {
+                Some(h) => limiter.host(h).acquire_owned().await.ok(),
+                None => None,
+            };
+            let global_permit = limiter.global.clone().acquire_owned().await.ok();
+            let send = |e| {
+                if let Some(tx) = &events {
+                    let _ = tx.send(e);
+                }
+            };
+            send(WorkerEvent::Polling {
+                name: watch.spec.name.clone(),
+            });
+            // Run the poll as its own task so a panic in it is caught here.
+            let name = watch.spec.name.clone();
+            let handle = tokio::spawn(async move {
+                poll::poll_watch(&store, &fetcher, &policy, &watch).await
+            });
+            let report = match handle.await {
+                Ok(report) => report,
+                Err(e) => PollReport {
+                    name,
+                    status: PollStatus::Failed,
+                    version: None,
+                    error: Some(format!("internal error while polling: {e}")),
+                    error_class: Some("internal".into()),
+                    http_status: None,
+                    duration_ms: 0,
+                    auto_paused: None,
+                },
+            };
+            drop(global_permit);
+            drop(host_permit);
+            if let Some(reason) = &report.auto_paused {
+                send(WorkerEvent::AutoPaused {
+                    name: report.name.clone(),
+                    reason: reason.clone(),
+                });
+            }
+            send(WorkerEvent::Polled(report.clone()));
+            report
+        }
+    }
+
+    /// Runs until a [`Command::Stop`] arrives or the command channel closes:
+    /// polls each watch when due, and on request.
+    pub async fn run(self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut running: JoinSet<(i64, PollReport)> = JoinSet::new();
+        let mut in_flight: HashSet<i64> = HashSet::new();
+        let mut forced: HashSet<String> = HashSet::new();
+        let mut force_all = false;
+        let mut stopping = false;
+        loop {
+            if !stopping {
+                let now = now_ms();
+                let listed = with_store(&self.store, |s| s.list_watches()).await;
+                let next_due_at = match listed {
+                    Ok(watches) => {
+                        let mut next: Option<i64> = None;
+                        for w in watches {
+                            if w.paused || in_flight.contains(&w.id) {
+                                continue;
+                            }
+                            let wanted = force_all || forced.remove(&w.spec.name);
+                            if wanted || w.is_due(now) {
+                                in_flight.insert(w.id);
+                                let id = w.id;
+                                let task = self.poll_task(w);
+                                running.spawn(async move { (id, task.await) });
+                            } else if let Some(due) = w.next_due_at {
+                                next = Some(next.map_or(due, |n: i64| n.min(due)));
+                            }
+                        }
+                        force_all = false;
+                        forced.clear();
+                        next
+                    }
+                    Err(e) => {
+                        self.emit(WorkerEvent::StoreFailed {
+                            error: e.to_string(),
+                        });
+                        None
+                    }
+                };
+                if running.is_empty() {
+                    self.emit(WorkerEvent::Idle { next_due_at });
+                }
+                let wait = next_due_at
+                    .map(|due| Duration::from_millis((due - now).max(0) as u64))
+                    .unwrap_or(self.config.rescan)
+                    .min(self.config.rescan);
+                tokio::select! {
+                    command = commands.recv() => match command {
+                        Some(Command::PollNow(names)) => forced.extend(names),
+                        Some(Command::PollAll) => force_all = true,
+                        Some(Command::Stop) | None => stopping = true,
+                    },
+                    Some(done) = running.join_next(), if !running.is_empty() => {
+                        if let Ok((id, _)) = done {
+                            in_flight.remove(&id);
+                        }
+                    }
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            } else {
+                match running.join_next().await {
+                    Some(_) => continue,
+                    None => return,
+                }
+            }
+        }
+    }
+}
