@@ -139,7 +139,7 @@ fn import_one(store: &mut Store, watch: &Watch, path: &Path, limits: spec::Limit
     };
     let record = SuccessRecord {
         raw: &raw,
-        canonical_hash: store::sha256_hex(&normalized.canonical),
+        canonical_hash: store::sha256(&normalized.canonical),
         format: normalized.format,
         spec_version: normalized.spec_version,
         title: normalized.title,

@@ -83,11 +83,8 @@ fn run(cli: Cli, paths: &Paths) -> Result<()> {
 }
 
 fn open_store(paths: &Paths) -> Result<Store> {
-    Store::open(&paths.db).with_context(|| {
-        format!(
-            "cannot open the database (set another with --db or APIRADAR_DB)"
-        )
-    })
+    Store::open(&paths.db)
+        .context("cannot open the database (set another with --db or APIRADAR_DB)")
 }
 
 /// Syncs the watch file into the store, returning its settings.
@@ -217,7 +214,7 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
             let watch = store.watch(name)?;
             let seq = resolve_version(store, &watch, selector)?;
             let version = store.version(&watch, seq)?;
-            let bytes = store.read_blob(&version.raw_hash)?;
+            let bytes = store.read_blob(version.blob_id)?;
             out.write_all(&bytes)?;
         }
         Command::Import(a) => return run_import(a, store, out),

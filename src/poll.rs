@@ -213,7 +213,7 @@ pub async fn poll_watch(
         }) => {
             let rec = SuccessRecord {
                 raw: &raw,
-                canonical_hash: store::sha256_hex(&normalized.canonical),
+                canonical_hash: store::sha256(&normalized.canonical),
                 format: normalized.format,
                 spec_version: normalized.spec_version,
                 title: normalized.title,

@@ -58,8 +58,10 @@ impl fmt::Display for DocFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Deepest nesting of arrays/objects (sequences/mappings) allowed,
-    /// counted after alias expansion. Default 512, four times serde_json's
-    /// own limit; real specs stay below 40.
+    /// counted after alias expansion; for pages, of HTML elements. Default
+    /// 512; real specs stay below 40. Flow-style nesting (`[[…]]`, and so
+    /// all JSON) is capped lower, at 255, by the YAML scanner
+    /// ([`yaml::FLOW_DEPTH_LIMIT`]).
     pub max_depth: usize,
     /// Most nodes (scalars, collections and mapping keys) a document may
     /// expand to, aliases copied out. Default 20 000 000; the 13 MB GitHub

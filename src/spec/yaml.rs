@@ -9,7 +9,9 @@
 //!    cost once aliases are copied out. Those are checked against [`Limits`]
 //!    the moment a node is complete, so a "billion laughs" file is refused
 //!    after reading its few hundred bytes, before anything is expanded, and
-//!    100 000 nested `[` are refused at the first bracket past the limit.
+//!    deep nesting is refused at the first level past the limit. (Flow
+//!    collections, `[…]` and `{…}`, stop even earlier, at the scanner's own
+//!    limit of 255 levels; see [`FLOW_DEPTH_LIMIT`].)
 //! 2. The root is turned into a `Value`. That recursion is bounded by the
 //!    depth already checked.
 //!

@@ -62,6 +62,10 @@ pub fn skip_base(index: u64, radix: u64) -> Option<u64> {
     Some(index - place)
 }
 
+pub fn sha256(bytes: &[u8]) -> Vec<u8> {
+    Sha256::digest(bytes).to_vec()
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -77,7 +81,7 @@ pub struct BlobStats {
 }
 
 struct BaseInfo {
-    hash: String,
+    id: i64,
     depth: i64,
     chain_size: i64,
 }
@@ -85,16 +89,15 @@ struct BaseInfo {
 impl Store {
     /// Stores `content` unless a blob with the same hash exists, using the
     /// blob `base` (when given and usable) as its dictionary. Returns the
-    /// content's hash. Must run inside the caller's write transaction.
-    pub(crate) fn put_blob(&self, content: &[u8], base: Option<&str>) -> Result<String> {
-        let hash = sha256_hex(content);
-        let exists: bool = self
+    /// blob's id. Must run inside the caller's write transaction.
+    pub(crate) fn put_blob(&self, content: &[u8], base: Option<i64>) -> Result<i64> {
+        let hash = Sha256::digest(content).to_vec();
+        let existing: Option<i64> = self
             .conn
-            .query_row("SELECT 1 FROM blobs WHERE hash = ?1", [&hash], |_| Ok(true))
-            .optional()?
-            .unwrap_or(false);
-        if exists {
-            return Ok(hash);
+            .query_row("SELECT id FROM blobs WHERE hash = ?1", [&hash], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
         }
         let opts = self.compression;
         let level = if content.len() > opts.large_size {
@@ -103,16 +106,16 @@ impl Store {
             opts.level
         };
         let base = match base {
-            Some(b) if b != hash => self.base_info(b)?.filter(|info| {
+            Some(b) => self.base_info(b)?.filter(|info| {
                 info.depth < opts.max_depth
                     && info.chain_size + content.len() as i64 <= opts.max_chain_bytes
             }),
-            _ => None,
+            None => None,
         };
         let full = |level| compress(content, None, level);
         let (data, base) = match base {
             Some(info) => {
-                let dict = self.read_blob(&info.hash)?;
+                let dict = self.read_blob(info.id)?;
                 let delta = compress(content, Some(&dict), level)?;
                 // A delta against a very different base can lose to a plain
                 // snapshot; only then is the second compression worth it.
@@ -129,9 +132,9 @@ impl Store {
             }
             None => (full(level)?, None),
         };
-        let (base_hash, depth, chain_size) = match &base {
+        let (base_id, depth, chain_size) = match &base {
             Some(info) => (
-                Some(info.hash.as_str()),
+                Some(info.id),
                 info.depth + 1,
                 info.chain_size + content.len() as i64,
             ),
@@ -140,20 +143,20 @@ impl Store {
         self.conn.execute(
             "INSERT INTO blobs (hash, size, base, depth, chain_size, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![hash, content.len() as i64, base_hash, depth, chain_size, data],
+            params![hash, content.len() as i64, base_id, depth, chain_size, data],
         )?;
-        Ok(hash)
+        Ok(self.conn.last_insert_rowid())
     }
 
-    fn base_info(&self, hash: &str) -> Result<Option<BaseInfo>> {
+    fn base_info(&self, id: i64) -> Result<Option<BaseInfo>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT hash, depth, chain_size FROM blobs WHERE hash = ?1",
-                [hash],
+                "SELECT id, depth, chain_size FROM blobs WHERE id = ?1",
+                [id],
                 |r| {
                     Ok(BaseInfo {
-                        hash: r.get(0)?,
+                        id: r.get(0)?,
                         depth: r.get(1)?,
                         chain_size: r.get(2)?,
                     })
@@ -163,45 +166,57 @@ impl Store {
     }
 
     /// Reads a blob back, decompressing its chain of bases.
-    pub fn read_blob(&self, hash: &str) -> Result<Vec<u8>> {
-        // One query fetches the whole chain, this blob first.
+    pub fn read_blob(&self, id: i64) -> Result<Vec<u8>> {
+        // One query fetches the whole chain, the full snapshot first.
         let mut stmt = self.conn.prepare_cached(
-            "WITH RECURSIVE chain(hash, base, size, data, step) AS (
-                 SELECT hash, base, size, data, 0 FROM blobs WHERE hash = ?1
+            "WITH RECURSIVE chain(id, base, size, data, step) AS (
+                 SELECT id, base, size, data, 0 FROM blobs WHERE id = ?1
                  UNION ALL
-                 SELECT b.hash, b.base, b.size, b.data, c.step + 1
-                 FROM blobs b JOIN chain c ON b.hash = c.base
+                 SELECT b.id, b.base, b.size, b.data, c.step + 1
+                 FROM blobs b JOIN chain c ON b.id = c.base
                  WHERE c.step < 10000
              )
-             SELECT hash, base, size, data FROM chain ORDER BY step DESC",
+             SELECT id, base, size, data FROM chain ORDER BY step DESC",
         )?;
-        let chain: Vec<(String, Option<String>, i64, Vec<u8>)> = stmt
-            .query_map([hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        let chain: Vec<(i64, Option<i64>, i64, Vec<u8>)> = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let corrupt = |h: &str, reason: String| StoreError::CorruptBlob {
-            hash: h.to_string(),
-            reason,
-        };
+        let corrupt = |blob: i64, reason: String| StoreError::CorruptBlob { blob, reason };
         if chain.is_empty() {
-            return Err(corrupt(hash, "missing".into()));
+            return Err(corrupt(id, "missing".into()));
         }
         if chain.first().is_some_and(|(_, base, _, _)| base.is_some()) {
-            return Err(corrupt(hash, "its delta base is missing".into()));
+            return Err(corrupt(id, "its delta base is missing".into()));
         }
         let mut current: Option<Vec<u8>> = None;
-        for (h, _, size, data) in chain {
-            let size = usize::try_from(size).map_err(|_| corrupt(&h, "bad size".into()))?;
+        for (blob, _, size, data) in chain {
+            let size = usize::try_from(size).map_err(|_| corrupt(blob, "bad size".into()))?;
             let out = decompress(&data, current.as_deref(), size)
-                .map_err(|e| corrupt(&h, e.to_string()))?;
+                .map_err(|e| corrupt(blob, e.to_string()))?;
             if out.len() != size {
                 return Err(corrupt(
-                    &h,
+                    blob,
                     format!("decompressed to {} bytes, expected {size}", out.len()),
                 ));
             }
             current = Some(out);
         }
-        current.ok_or_else(|| corrupt(hash, "empty chain".into()))
+        current.ok_or_else(|| corrupt(id, "empty chain".into()))
+    }
+
+    /// Reads a blob and checks it against the hash it is stored under.
+    pub fn verify_blob(&self, id: i64) -> Result<()> {
+        let content = self.read_blob(id)?;
+        let hash: Vec<u8> =
+            self.conn
+                .query_row("SELECT hash FROM blobs WHERE id = ?1", [id], |r| r.get(0))?;
+        if Sha256::digest(&content).as_slice() != hash.as_slice() {
+            return Err(StoreError::CorruptBlob {
+                blob: id,
+                reason: "content does not match its SHA-256".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Deletes blobs no version needs, directly or as a delta base.
@@ -210,8 +225,8 @@ impl Store {
         loop {
             let n = self.conn.execute(
                 "DELETE FROM blobs
-                 WHERE hash NOT IN (SELECT raw_hash FROM versions)
-                   AND hash NOT IN (SELECT base FROM blobs WHERE base IS NOT NULL)",
+                 WHERE id NOT IN (SELECT blob_id FROM versions)
+                   AND id NOT IN (SELECT base FROM blobs WHERE base IS NOT NULL)",
                 [],
             )?;
             if n == 0 {
@@ -252,8 +267,7 @@ fn window_log(total: usize) -> u32 {
 /// loaded dictionary would only be indexed as far as the level's tables reach.
 fn compress(content: &[u8], dict: Option<&[u8]>, level: i32) -> Result<Vec<u8>> {
     use zstd::zstd_safe::{CCtx, CParameter};
-    let fail = |code: usize| StoreError::CorruptBlob {
-        hash: String::new(),
+    let fail = |code: usize| StoreError::Compression {
         reason: format!(
             "compression failed: {}",
             zstd::zstd_safe::get_error_name(code)
@@ -337,19 +351,20 @@ mod tests {
         let a = doc(2000, 1);
         let b = doc(2000, 2);
         let ha = store.put_blob(&a, None).unwrap();
-        let hb = store.put_blob(&b, Some(&ha)).unwrap();
-        assert_eq!(store.read_blob(&ha).unwrap(), a);
-        assert_eq!(store.read_blob(&hb).unwrap(), b);
+        let hb = store.put_blob(&b, Some(ha)).unwrap();
+        assert_eq!(store.read_blob(ha).unwrap(), a);
+        assert_eq!(store.read_blob(hb).unwrap(), b);
+        store.verify_blob(hb).unwrap();
         let stats = store.blob_stats().unwrap();
         assert_eq!(stats.blobs, 2);
         assert_eq!(stats.snapshots, 1);
         let delta: i64 = store
             .conn
-            .query_row("SELECT length(data) FROM blobs WHERE hash = ?1", [&hb], |r| r.get(0))
+            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| r.get(0))
             .unwrap();
         assert!(delta < 200, "delta of a one-line change took {delta} bytes");
         // identical content is stored once
-        assert_eq!(store.put_blob(&a, Some(&hb)).unwrap(), ha);
+        assert_eq!(store.put_blob(&a, Some(hb)).unwrap(), ha);
         assert_eq!(store.blob_stats().unwrap().blobs, 2);
     }
 
@@ -363,11 +378,11 @@ mod tests {
         b[12 << 20] = b'!';
         let store = Store::open_in_memory().unwrap();
         let ha = store.put_blob(&a, None).unwrap();
-        let hb = store.put_blob(&b, Some(&ha)).unwrap();
-        assert_eq!(store.read_blob(&hb).unwrap(), b);
+        let hb = store.put_blob(&b, Some(ha)).unwrap();
+        assert_eq!(store.read_blob(hb).unwrap(), b);
         let delta: i64 = store
             .conn
-            .query_row("SELECT length(data) FROM blobs WHERE hash = ?1", [&hb], |r| r.get(0))
+            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| r.get(0))
             .unwrap();
         assert!(delta < 64 * 1024, "delta took {delta} bytes");
     }
@@ -378,10 +393,10 @@ mod tests {
         let h = store.put_blob(b"hello world", None).unwrap();
         store
             .conn
-            .execute("UPDATE blobs SET data = x'00010203' WHERE hash = ?1", [&h])
+            .execute("UPDATE blobs SET data = x'00010203' WHERE id = ?1", [h])
             .unwrap();
         assert!(matches!(
-            store.read_blob(&h),
+            store.read_blob(h),
             Err(StoreError::CorruptBlob { .. })
         ));
     }

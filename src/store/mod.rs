@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use blobs::{BlobStats, CompressionOptions, sha256_hex};
+pub use blobs::{BlobStats, CompressionOptions, sha256, sha256_hex};
 pub use versions::{FailureRecord, PollOutcome, Recorded, Run, RunInfo, SuccessRecord, Version};
 
 /// How long a writer waits for another process's transaction.
@@ -56,8 +56,10 @@ pub enum StoreError {
     NoSuchVersion { watch: String, seq: i64 },
     #[error("watch `{0}` has no versions yet (run `apiradar refresh {0}`)")]
     NoVersions(String),
-    #[error("stored blob {hash} is damaged: {reason}")]
-    CorruptBlob { hash: String, reason: String },
+    #[error("stored blob {blob} is damaged: {reason}")]
+    CorruptBlob { blob: i64, reason: String },
+    #[error("{reason}")]
+    Compression { reason: String },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -146,13 +148,13 @@ impl Store {
             let table: String = row.get(0)?;
             problems.push(format!("dangling reference in {table}"));
         }
-        let hashes: Vec<String> = self
+        let blobs: Vec<i64> = self
             .conn
-            .prepare("SELECT DISTINCT raw_hash FROM versions")?
+            .prepare("SELECT DISTINCT blob_id FROM versions")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        for hash in hashes {
-            if let Err(e) = self.read_blob(&hash) {
+        for blob in blobs {
+            if let Err(e) = self.verify_blob(blob) {
                 problems.push(e.to_string());
             }
         }

@@ -41,14 +41,15 @@ const MIGRATIONS: &[&str] = &[
     -- zstd-compressed, either whole (base IS NULL) or against the content of
     -- another blob used as a dictionary. depth is the length of that chain.
     CREATE TABLE blobs (
-        hash       TEXT PRIMARY KEY,
+        id         INTEGER PRIMARY KEY,
+        hash       BLOB NOT NULL UNIQUE,  -- 32 bytes
         size       INTEGER NOT NULL,
-        base       TEXT REFERENCES blobs(hash),
+        base       INTEGER REFERENCES blobs(id),
         depth      INTEGER NOT NULL DEFAULT 0,
         -- bytes a read decompresses in all: this blob plus its chain
         chain_size INTEGER NOT NULL,
         data       BLOB NOT NULL
-    ) WITHOUT ROWID;
+    );
     CREATE INDEX blobs_base ON blobs(base);
 
     CREATE TABLE versions (
@@ -59,8 +60,8 @@ const MIGRATIONS: &[&str] = &[
         -- when the publisher says the document is from (Last-Modified, or the
         -- date in an imported file's name)
         source_date    TEXT,
-        raw_hash       TEXT NOT NULL REFERENCES blobs(hash),
-        canonical_hash TEXT NOT NULL,
+        blob_id        INTEGER NOT NULL REFERENCES blobs(id),
+        canonical_hash BLOB NOT NULL,     -- SHA-256 of the canonical form
         size           INTEGER NOT NULL,
         format         TEXT NOT NULL,
         spec_version   TEXT,
@@ -73,7 +74,7 @@ const MIGRATIONS: &[&str] = &[
         origin         TEXT NOT NULL DEFAULT 'poll',
         UNIQUE (watch_id, seq)
     );
-    CREATE INDEX versions_raw_hash ON versions(raw_hash);
+    CREATE INDEX versions_blob ON versions(blob_id);
 
     -- Every poll attempt, successful or not.
     CREATE TABLE runs (

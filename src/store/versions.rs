@@ -38,8 +38,13 @@ pub struct Version {
     pub seq: i64,
     pub fetched_at: i64,
     pub source_date: Option<String>,
+    /// SHA-256 of the bytes as published (hex).
     pub raw_hash: String,
+    /// SHA-256 of the canonical form (hex): equal means "no change".
     pub canonical_hash: String,
+    /// The blob holding the bytes (see [`Store::read_blob`]).
+    #[serde(skip)]
+    pub blob_id: i64,
     pub size: i64,
     pub format: String,
     pub spec_version: Option<String>,
@@ -81,7 +86,8 @@ pub struct RunInfo {
 #[derive(Debug, Clone, Default)]
 pub struct SuccessRecord<'a> {
     pub raw: &'a [u8],
-    pub canonical_hash: String,
+    /// SHA-256 of the canonical form (32 bytes).
+    pub canonical_hash: Vec<u8>,
     pub format: String,
     pub spec_version: Option<String>,
     pub title: Option<String>,
@@ -116,8 +122,10 @@ pub struct Recorded {
     pub auto_paused: Option<String>,
 }
 
-const VERSION_COLUMNS: &str = "id, seq, fetched_at, source_date, raw_hash, canonical_hash, size,
-    format, spec_version, title, http_status, etag, last_modified, content_type, final_url, origin";
+const VERSION_COLUMNS: &str = "v.id, v.seq, v.fetched_at, v.source_date, lower(hex(b.hash)),
+    lower(hex(v.canonical_hash)), v.blob_id, v.size, v.format, v.spec_version, v.title,
+    v.http_status, v.etag, v.last_modified, v.content_type, v.final_url, v.origin";
+const VERSION_FROM: &str = "versions v JOIN blobs b ON b.id = v.blob_id";
 
 fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
     Ok(Version {
@@ -127,16 +135,17 @@ fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
         source_date: r.get(3)?,
         raw_hash: r.get(4)?,
         canonical_hash: r.get(5)?,
-        size: r.get(6)?,
-        format: r.get(7)?,
-        spec_version: r.get(8)?,
-        title: r.get(9)?,
-        http_status: r.get(10)?,
-        etag: r.get(11)?,
-        last_modified: r.get(12)?,
-        content_type: r.get(13)?,
-        final_url: r.get(14)?,
-        origin: r.get(15)?,
+        blob_id: r.get(6)?,
+        size: r.get(7)?,
+        format: r.get(8)?,
+        spec_version: r.get(9)?,
+        title: r.get(10)?,
+        http_status: r.get(11)?,
+        etag: r.get(12)?,
+        last_modified: r.get(13)?,
+        content_type: r.get(14)?,
+        final_url: r.get(15)?,
+        origin: r.get(16)?,
     })
 }
 
@@ -147,7 +156,8 @@ impl Store {
     /// polling the same watch cannot both add the same version.
     pub fn record_success(&mut self, watch_id: i64, rec: &SuccessRecord<'_>) -> Result<Recorded> {
         self.in_write(|s| {
-            let latest: Option<(i64, String)> = s
+            let canonical = &rec.canonical_hash;
+            let latest: Option<(i64, Vec<u8>)> = s
                 .conn
                 .query_row(
                     "SELECT seq, canonical_hash FROM versions WHERE watch_id = ?1
@@ -157,19 +167,19 @@ impl Store {
                 )
                 .optional()?;
             let (outcome, seq, version_id) = match &latest {
-                Some((seq, hash)) if *hash == rec.canonical_hash => {
+                Some((seq, hash)) if hash == canonical => {
                     (PollOutcome::Unchanged, *seq, None)
                 }
                 _ => {
                     let seq = latest.as_ref().map_or(1, |(seq, _)| seq + 1);
                     let base = s.delta_base(watch_id, seq)?;
-                    let raw_hash = s.put_blob(rec.raw, base.as_deref())?;
+                    let blob_id = s.put_blob(rec.raw, base)?;
                     let (status, origin) = match &rec.run {
                         Some(run) => (run.http_status, "poll"),
                         None => (None, "import"),
                     };
                     s.conn.execute(
-                        "INSERT INTO versions (watch_id, seq, fetched_at, source_date, raw_hash,
+                        "INSERT INTO versions (watch_id, seq, fetched_at, source_date, blob_id,
                             canonical_hash, size, format, spec_version, title, http_status, etag,
                             last_modified, content_type, final_url, origin)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
@@ -179,8 +189,8 @@ impl Store {
                             seq,
                             rec.fetched_at,
                             rec.source_date,
-                            raw_hash,
-                            rec.canonical_hash,
+                            blob_id,
+                            canonical,
                             rec.raw.len() as i64,
                             rec.format,
                             rec.spec_version,
@@ -330,7 +340,7 @@ impl Store {
     }
 
     /// The blob a new version `seq` of the watch should be stored against.
-    fn delta_base(&self, watch_id: i64, seq: i64) -> Result<Option<String>> {
+    fn delta_base(&self, watch_id: i64, seq: i64) -> Result<Option<i64>> {
         let index = (seq - 1).max(0) as u64;
         let Some(base_index) = skip_base(index, self.compression.radix) else {
             return Ok(None);
@@ -338,7 +348,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT raw_hash FROM versions WHERE watch_id = ?1 AND seq = ?2",
+                "SELECT blob_id FROM versions WHERE watch_id = ?1 AND seq = ?2",
                 params![watch_id, base_index as i64 + 1],
                 |r| r.get(0),
             )
@@ -355,7 +365,7 @@ impl Store {
 
     /// All versions of a watch, oldest first.
     pub fn versions(&self, watch_id: i64) -> Result<Vec<Version>> {
-        let sql = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE watch_id = ?1 ORDER BY seq");
+        let sql = format!("SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 ORDER BY v.seq");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([watch_id], version_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -363,7 +373,7 @@ impl Store {
 
     /// One version by number.
     pub fn version(&self, watch: &crate::watch::Watch, seq: i64) -> Result<Version> {
-        let sql = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE watch_id = ?1 AND seq = ?2");
+        let sql = format!("SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 AND v.seq = ?2");
         self.conn
             .query_row(&sql, params![watch.id, seq], version_from_row)
             .optional()?
@@ -376,7 +386,7 @@ impl Store {
     /// The newest version, if any.
     pub fn latest_version(&self, watch_id: i64) -> Result<Option<Version>> {
         let sql = format!(
-            "SELECT {VERSION_COLUMNS} FROM versions WHERE watch_id = ?1 ORDER BY seq DESC LIMIT 1"
+            "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 ORDER BY v.seq DESC LIMIT 1"
         );
         Ok(self
             .conn
@@ -417,7 +427,7 @@ mod tests {
     fn success<'a>(raw: &'a [u8], canonical: &str) -> SuccessRecord<'a> {
         SuccessRecord {
             raw,
-            canonical_hash: canonical.into(),
+            canonical_hash: crate::store::sha256(canonical.as_bytes()),
             format: "yaml".into(),
             fetched_at: now_ms(),
             run: Some(RunInfo {
@@ -448,7 +458,7 @@ mod tests {
         let versions = store.versions(w.id).unwrap();
         assert_eq!(versions.len(), 3);
         assert_eq!(versions[0].raw_hash, versions[2].raw_hash);
-        assert_eq!(store.read_blob(&versions[2].raw_hash).unwrap(), b"v: 1");
+        assert_eq!(store.read_blob(versions[2].blob_id).unwrap(), b"v: 1");
         assert_eq!(store.runs(w.id, 10).unwrap().len(), 4);
         assert!(store.check().unwrap().is_empty());
     }
@@ -497,6 +507,6 @@ mod tests {
         store.remove_watch("a").unwrap();
         assert_eq!(store.blob_stats().unwrap().blobs, 1);
         let v = store.latest_version(b.id).unwrap().unwrap();
-        assert_eq!(store.read_blob(&v.raw_hash).unwrap(), b"shared");
+        assert_eq!(store.read_blob(v.blob_id).unwrap(), b"shared");
     }
 }
