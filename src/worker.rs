@@ -199,13 +199,13 @@ impl Worker {
             };
             drop(global_permit);
             drop(host_permit);
+            send(WorkerEvent::Polled(report.clone()));
             if let Some(reason) = &report.auto_paused {
                 send(WorkerEvent::AutoPaused {
                     name: report.name.clone(),
                     reason: reason.clone(),
                 });
             }
-            send(WorkerEvent::Polled(report.clone()));
             report
         }
     }

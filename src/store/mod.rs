@@ -125,6 +125,13 @@ impl Store {
         &self.path
     }
 
+    /// Folds the write-ahead log into the database file.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Changes how new blobs are compressed (benchmarks compare settings).
     pub fn set_compression(&mut self, options: CompressionOptions) {
         self.compression = options;
