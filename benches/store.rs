@@ -97,12 +97,16 @@ fn import(dir: &Path, label: &str, options: CompressionOptions, docs: &[Doc]) ->
 fn file_size(store: &Store) -> u64 {
     // Fold the WAL into the main file so its size is the database's.
     let _ = store.checkpoint();
-    std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0)
+    std::fs::metadata(store.path())
+        .map(|m| m.len())
+        .unwrap_or(0)
 }
 
 fn storage(c: &mut Criterion) {
     let Some((_unpacked, files)) = unpack("venice-api") else {
-        eprintln!("storage benchmark skipped: ../shared/corpus/histories/venice-api.tar.zst not found");
+        eprintln!(
+            "storage benchmark skipped: ../shared/corpus/histories/venice-api.tar.zst not found"
+        );
         return;
     };
     let docs = prepare(&files);
@@ -116,8 +120,20 @@ fn storage(c: &mut Criterion) {
     let default = CompressionOptions::default();
     let configs = [
         ("default (level 19, radix 16)", default),
-        ("level 12, radix 16", CompressionOptions { level: 12, ..default }),
-        ("level 19, radix 8", CompressionOptions { radix: 8, ..default }),
+        (
+            "level 12, radix 16",
+            CompressionOptions {
+                level: 12,
+                ..default
+            },
+        ),
+        (
+            "level 19, radix 8",
+            CompressionOptions {
+                radix: 8,
+                ..default
+            },
+        ),
         (
             "linear chain, depth cap 40",
             CompressionOptions {

@@ -119,11 +119,7 @@ pub struct Settings {
 
 impl Settings {
     /// Applies the settings to fetch and worker configuration.
-    pub fn apply(
-        &self,
-        fetch: &mut FetchConfig,
-        worker: &mut WorkerConfig,
-    ) -> Result<(), String> {
+    pub fn apply(&self, fetch: &mut FetchConfig, worker: &mut WorkerConfig) -> Result<(), String> {
         if let Some(size) = &self.max_body {
             fetch.max_body = parse_size(size)?;
         }
@@ -248,7 +244,9 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             return Err(ConfigError::Duplicate(name, shown));
         }
         let kind = match &w.kind {
-            Some(k) => k.parse::<Kind>().map_err(|_| err(WatchError::BadKind(k.clone())))?,
+            Some(k) => k
+                .parse::<Kind>()
+                .map_err(|_| err(WatchError::BadKind(k.clone())))?,
             None => Kind::OpenApi,
         };
         let interval = match &w.every {
@@ -276,7 +274,10 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, column)
 }
 
@@ -374,7 +375,10 @@ key = "id"
         assert_eq!(v.spec.interval.as_secs(), 7200);
         assert!(v.from_config);
         // Syncing again changes nothing.
-        assert_eq!(sync_watch_file(&store, &file).unwrap(), SyncReport::default());
+        assert_eq!(
+            sync_watch_file(&store, &file).unwrap(),
+            SyncReport::default()
+        );
 
         let path = write(
             dir.path(),
@@ -404,7 +408,10 @@ key = "id"
         assert!(e.contains("environment variable"), "{e}");
         assert!(!e.contains("sk-1"), "{e}");
 
-        let path = write(dir.path(), "[[watch]]\nname = \"a\"\nlocation = \"x\"\nevery = \"5s\"\n");
+        let path = write(
+            dir.path(),
+            "[[watch]]\nname = \"a\"\nlocation = \"x\"\nevery = \"5s\"\n",
+        );
         let e = load_watch_file(&path).unwrap_err().to_string();
         assert!(e.contains("minimum"), "{e}");
 

@@ -136,10 +136,7 @@ async fn spec(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Response {
 
 async fn models(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Response {
     let phase = clock.phase();
-    let mut models = vec![
-        ("demo-small", 8192, 0.15),
-        ("demo-medium", 32768, 0.60),
-    ];
+    let mut models = vec![("demo-small", 8192, 0.15), ("demo-medium", 32768, 0.60)];
     if phase >= 1 {
         models.push(("demo-large", 131072, 2.50));
     }
@@ -170,7 +167,10 @@ async fn models(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Response
 async fn changelog(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Response {
     let entries = [
         ("1.0.0", "First public release of the Demo Petstore API."),
-        ("1.1.0", "Added sorting to GET /pets and DELETE /pets/{petId}."),
+        (
+            "1.1.0",
+            "Added sorting to GET /pets and DELETE /pets/{petId}.",
+        ),
         ("2.0.0", "Pets no longer carry a tag; new pets need a name."),
         ("2.0.0-ops", "Scheduled maintenance window."),
         ("2.1.0", "Removed DELETE /pets/{petId}; added GET /owners."),

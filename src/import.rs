@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn dates_come_from_corpus_style_names() {
         let d = |s: &str| date_from_name(Path::new(s));
-        assert_eq!(d("001_2025-02-17_310df861.yaml").as_deref(), Some("2025-02-17"));
+        assert_eq!(
+            d("001_2025-02-17_310df861.yaml").as_deref(),
+            Some("2025-02-17")
+        );
         assert_eq!(d("spec-2024-13-01.yaml"), None);
         assert_eq!(d("spec.yaml"), None);
         assert_eq!(d("12024-01-01.json"), None);
@@ -183,10 +186,19 @@ mod tests {
     fn folders_import_in_name_order_skipping_non_documents() {
         let dir = tempfile::tempdir().unwrap();
         let w = |name: &str, body: &str| std::fs::write(dir.path().join(name), body).unwrap();
-        w("002_2025-01-02_b.yaml", "openapi: 3.0.0\ninfo: {title: t, version: '2'}\npaths: {}\n");
-        w("001_2025-01-01_a.json", r#"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{}}"#);
+        w(
+            "002_2025-01-02_b.yaml",
+            "openapi: 3.0.0\ninfo: {title: t, version: '2'}\npaths: {}\n",
+        );
+        w(
+            "001_2025-01-01_a.json",
+            r#"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{}}"#,
+        );
         // the same document as 001, re-serialised: not a version
-        w("003_2025-01-03_c.yaml", "openapi: '3.0.0'\npaths: {}\ninfo:\n  version: '1'\n  title: t\n");
+        w(
+            "003_2025-01-03_c.yaml",
+            "openapi: '3.0.0'\npaths: {}\ninfo:\n  version: '1'\n  title: t\n",
+        );
         w("004_2025-01-04_d.yaml", "<html><title>Login</title></html>");
         w("INDEX.tsv", "seq\tfile\n");
         let files = collect_files(&[dir.path().to_path_buf()]).unwrap();

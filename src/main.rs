@@ -249,9 +249,11 @@ fn resolve_version(store: &Store, watch: &watch::Watch, selector: Option<&str>) 
                 .map_err(|_| usage(format!("cannot read version `{s}`")))?;
             latest - back
         }
-        Some(s) => s
-            .parse()
-            .map_err(|_| usage(format!("cannot read version `{s}`: use a number, latest or latest~N")))?,
+        Some(s) => s.parse().map_err(|_| {
+            usage(format!(
+                "cannot read version `{s}`: use a number, latest or latest~N"
+            ))
+        })?,
     };
     // Existence is checked by the caller's lookup; this only names it.
     let _ = store;
@@ -421,18 +423,25 @@ fn show_config(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
     let mut worker = WorkerConfig::default();
     if let Some(path) = config_file {
         let file = config::load_watch_file(path)?;
-        file.settings.apply(&mut fetch, &mut worker).map_err(usage)?;
+        file.settings
+            .apply(&mut fetch, &mut worker)
+            .map_err(usage)?;
     }
     println!("database     {}", paths.db.display());
     println!("config dir   {}", paths.config_dir.display());
     println!("logs         {}", paths.log_dir.display());
     println!(
         "watch file   {}",
-        config_file.map_or("(none; pass --config FILE)".into(), |p| p.display().to_string())
+        config_file.map_or("(none; pass --config FILE)".into(), |p| p
+            .display()
+            .to_string())
     );
     println!("max body     {}", report::human_size(fetch.max_body as i64));
     println!("timeout      {}", humantime::format_duration(fetch.timeout));
-    println!("connect      {}", humantime::format_duration(fetch.connect_timeout));
+    println!(
+        "connect      {}",
+        humantime::format_duration(fetch.connect_timeout)
+    );
     println!(
         "concurrency  {} (at most {} per host)",
         worker.concurrency, worker.per_host
@@ -453,7 +462,12 @@ fn print_completions(shell: cli::Shell) {
         cli::Shell::Elvish => S::Elvish,
         cli::Shell::Powershell => S::PowerShell,
     };
-    clap_complete::generate(shell, &mut Cli::command(), "apiradar", &mut std::io::stdout());
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "apiradar",
+        &mut std::io::stdout(),
+    );
 }
 
 fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
@@ -467,17 +481,24 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         bail!(usage("--step and --every must be longer than zero"));
     }
     // A throw-away database unless --db was given.
-    let temp = tempfile::Builder::new().prefix("apiradar-demo-").tempdir()?;
+    let temp = tempfile::Builder::new()
+        .prefix("apiradar-demo-")
+        .tempdir()?;
     let db = match persistent {
         Some(p) => p.db.clone(),
         None => temp.path().join("demo.db"),
     };
     runtime()?.block_on(async move {
-        let server = demo::serve(step).await.context("cannot start the demo API")?;
+        let server = demo::serve(step)
+            .await
+            .context("cannot start the demo API")?;
         let store = Store::open(&db)?;
         demo::add_watches(&store, &server.url(), every)?;
         println!("apiradar demo");
-        println!("  demo API   {}/openapi.yaml, /v1/models, /changelog", server.url());
+        println!(
+            "  demo API   {}/openapi.yaml, /v1/models, /changelog",
+            server.url()
+        );
         println!("  database   {}", db.display());
         println!(
             "  the API changes every {}; watches are polled every {}",
@@ -527,6 +548,8 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
 fn print_event(event: &WorkerEvent) {
     let time = chrono::Local::now().format("%H:%M:%S");
     match event {
+        // Unchanged polls are the common case; the demo shows what moves.
+        WorkerEvent::Polled(r) if r.status == PollStatus::Unchanged => {}
         WorkerEvent::Polled(r) => {
             let detail = match (&r.status, &r.error) {
                 (_, Some(e)) => e.clone(),

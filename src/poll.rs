@@ -75,7 +75,9 @@ impl Policy {
     /// interval doubled per failure, capped.
     pub fn backoff_due(&self, started_at: i64, interval: Duration, failures: u32) -> i64 {
         let factor = 1u32 << failures.saturating_sub(1).min(16);
-        let wait = interval.saturating_mul(factor).min(self.max_backoff.max(interval));
+        let wait = interval
+            .saturating_mul(factor)
+            .min(self.max_backoff.max(interval));
         started_at + self.jittered(wait)
     }
 

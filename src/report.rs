@@ -85,7 +85,11 @@ pub fn watch_table(watches: &[Watch], now: i64) -> String {
                 "-".into()
             } else {
                 w.next_due_at.map_or("due".into(), |t| {
-                    if t <= now { "due".into() } else { relative(t, now) }
+                    if t <= now {
+                        "due".into()
+                    } else {
+                        relative(t, now)
+                    }
                 })
             };
             let note = if w.paused {
@@ -105,14 +109,24 @@ pub fn watch_table(watches: &[Watch], now: i64) -> String {
                 w.status().to_string(),
                 w.version_count.to_string(),
                 format_interval(w.spec.interval),
-                w.last_polled_at.map_or("never".into(), |t| relative(t, now)),
+                w.last_polled_at
+                    .map_or("never".into(), |t| relative(t, now)),
                 next,
                 note,
             ]
         })
         .collect();
     table(
-        &["NAME", "KIND", "STATUS", "VERSIONS", "EVERY", "LAST POLL", "NEXT", "LOCATION / NOTE"],
+        &[
+            "NAME",
+            "KIND",
+            "STATUS",
+            "VERSIONS",
+            "EVERY",
+            "LAST POLL",
+            "NEXT",
+            "LOCATION / NOTE",
+        ],
         &rows,
     )
 }
@@ -206,7 +220,17 @@ pub fn history_table(versions: &[Version]) -> String {
             ]
         })
         .collect();
-    table(&["VERSION", "FETCHED", "SOURCE DATE", "SIZE", "SHA-256", "FORMAT"], &rows)
+    table(
+        &[
+            "VERSION",
+            "FETCHED",
+            "SOURCE DATE",
+            "SIZE",
+            "SHA-256",
+            "FORMAT",
+        ],
+        &rows,
+    )
 }
 
 pub fn history_json(watch: &Watch, versions: &[Version]) -> Value {
@@ -239,7 +263,10 @@ mod tests {
     fn tables_align_and_trim() {
         let t = table(
             &["A", "BB"],
-            &[vec!["xxx".into(), "y".into()], vec!["z".into(), String::new()]],
+            &[
+                vec!["xxx".into(), "y".into()],
+                vec!["z".into(), String::new()],
+            ],
         );
         assert_eq!(t, "A    BB\nxxx  y\nz\n");
     }

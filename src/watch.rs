@@ -123,7 +123,9 @@ impl Watch {
 /// Why a watch declaration was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WatchError {
-    #[error("watch name `{0}` is not allowed: use letters, digits, `-`, `_` or `.` (at most 64), starting with a letter or digit")]
+    #[error(
+        "watch name `{0}` is not allowed: use letters, digits, `-`, `_` or `.` (at most 64), starting with a letter or digit"
+    )]
     BadName(String),
     #[error("interval {given} is shorter than the minimum of 30s")]
     IntervalTooShort { given: String },
@@ -180,7 +182,10 @@ impl WatchSpec {
 pub fn validate_name(name: &str) -> Result<(), WatchError> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
@@ -228,7 +233,10 @@ fn check_header_secret(name: &str, template: &str) -> Result<(), WatchError> {
 
 /// Expands `${VAR}` references in a header template from the environment.
 /// The error names the variable, never a value.
-pub fn expand_env(template: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+pub fn expand_env(
+    template: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -314,7 +322,13 @@ mod tests {
 
     #[test]
     fn intervals_round_trip() {
-        for (text, secs) in [("30s", 30), ("5m", 300), ("1h", 3600), ("1d", 86_400), ("1h30m", 5400)] {
+        for (text, secs) in [
+            ("30s", 30),
+            ("5m", 300),
+            ("1h", 3600),
+            ("1d", 86_400),
+            ("1h30m", 5400),
+        ] {
             let d = parse_interval(text).unwrap();
             assert_eq!(d.as_secs(), secs);
             assert_eq!(format_interval(d), text);
@@ -327,7 +341,10 @@ mod tests {
     fn short_interval_is_refused() {
         let mut spec = WatchSpec::new("a", Kind::OpenApi, "https://x/y");
         spec.interval = Duration::from_secs(10);
-        assert!(matches!(spec.validate(), Err(WatchError::IntervalTooShort { .. })));
+        assert!(matches!(
+            spec.validate(),
+            Err(WatchError::IntervalTooShort { .. })
+        ));
     }
 
     #[test]
@@ -343,7 +360,10 @@ mod tests {
     fn secrets_must_be_references() {
         let mut spec = WatchSpec::new("a", Kind::Json, "https://x/y");
         spec.headers = vec![("Authorization".into(), "Bearer sk-live-123".into())];
-        assert!(matches!(spec.validate(), Err(WatchError::LiteralSecret { .. })));
+        assert!(matches!(
+            spec.validate(),
+            Err(WatchError::LiteralSecret { .. })
+        ));
         spec.headers = vec![("Authorization".into(), "Bearer ${KEY}".into())];
         assert!(spec.validate().is_ok());
         spec.headers = vec![("Accept".into(), "application/json".into())];

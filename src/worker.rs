@@ -181,9 +181,10 @@ impl Worker {
             });
             // Run the poll as its own task so a panic in it is caught here.
             let name = watch.spec.name.clone();
-            let handle = tokio::spawn(async move {
-                poll::poll_watch(&store, &fetcher, &policy, &watch).await
-            });
+            let handle =
+                tokio::spawn(
+                    async move { poll::poll_watch(&store, &fetcher, &policy, &watch).await },
+                );
             let report = match handle.await {
                 Ok(report) => report,
                 Err(e) => PollReport {

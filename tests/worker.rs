@@ -89,7 +89,10 @@ async fn at_most_two_polls_per_host() {
     let worker = Worker::new(Arc::clone(&store), fetcher(), WorkerConfig::default());
     let reports = worker.poll_many(all(&store)).await;
     assert_eq!(reports.len(), 16);
-    assert!(reports.iter().all(|r| r.status == PollStatus::New), "{reports:?}");
+    assert!(
+        reports.iter().all(|r| r.status == PollStatus::New),
+        "{reports:?}"
+    );
     let max = load.max.load(Ordering::SeqCst);
     assert!(max <= 4, "{max} requests at once for two hosts");
     assert!(max >= 3, "hosts did not poll in parallel (max {max})");
@@ -120,7 +123,10 @@ async fn one_failing_watch_does_not_stop_the_others() {
     let watches = vec![
         ("bad".to_string(), format!("http://{host}/missing/1")),
         ("good".to_string(), format!("http://{host}/doc/1")),
-        ("nofile".to_string(), "/definitely/not/here.yaml".to_string()),
+        (
+            "nofile".to_string(),
+            "/definitely/not/here.yaml".to_string(),
+        ),
     ];
     let (_dir, store) = store_with(&watches);
     let worker = Worker::new(Arc::clone(&store), fetcher(), WorkerConfig::default());
@@ -165,7 +171,10 @@ async fn the_run_loop_polls_due_watches_obeys_commands_and_reports_pauses() {
     let run = tokio::spawn(worker.run(commands_rx));
 
     // Both are due at once.
-    let mut first = vec![next_polled(&mut events).await, next_polled(&mut events).await];
+    let mut first = [
+        next_polled(&mut events).await,
+        next_polled(&mut events).await,
+    ];
     first.sort_by(|a, b| a.name.cmp(&b.name));
     assert_eq!(first[0].status, PollStatus::New);
     assert_eq!(first[1].status, PollStatus::Failed);
@@ -181,7 +190,9 @@ async fn the_run_loop_polls_due_watches_obeys_commands_and_reports_pauses() {
     assert_eq!((r.name.as_str(), r.status), ("doc", PollStatus::Unchanged));
 
     // The second failure in a row pauses `gone`, and says so.
-    commands.send(Command::PollNow(vec!["gone".into()])).unwrap();
+    commands
+        .send(Command::PollNow(vec!["gone".into()]))
+        .unwrap();
     let paused = loop {
         let e = tokio::time::timeout(Duration::from_secs(20), events.recv())
             .await

@@ -80,6 +80,14 @@ pub enum SpecError {
         found: String,
     },
 
+    /// A `json` watch got plain text (which YAML would read as one string)
+    /// instead of a JSON or YAML object or array.
+    #[error(
+        "expected a JSON document but got plain text ({preview:?}); \
+         if this page is what you want to follow, use `--kind page`"
+    )]
+    PlainText { preview: String },
+
     /// A page with no readable text once markup, scripts and styles are gone.
     #[error(
         "the page has no readable text (it is probably rendered by JavaScript); \

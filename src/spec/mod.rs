@@ -131,6 +131,13 @@ pub fn normalize(kind: Kind, raw: &[u8], opts: &NormalizeOptions) -> Result<Norm
         }
         Kind::Json => {
             let (doc, format) = parse_document(raw, &opts.limits)?;
+            // YAML reads any text as a string scalar: an error page served
+            // as text/plain with status 200 must not become a version.
+            if format == DocFormat::Yaml && !(doc.is_object() || doc.is_array()) {
+                let text = String::from_utf8_lossy(raw);
+                let preview: String = text.trim().chars().take(60).collect();
+                return Err(SpecError::PlainText { preview });
+            }
             Ok(Normalized {
                 canonical: canonical::canonical_bytes(doc, opts.item_key)?,
                 format: format.as_str().to_owned(),

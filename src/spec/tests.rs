@@ -376,3 +376,15 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn json_watches_refuse_plain_text_but_take_yaml_collections() {
+    let opts = NormalizeOptions::default();
+    let err = normalize(Kind::Json, b"Service Unavailable", &opts).unwrap_err();
+    assert!(matches!(err, SpecError::PlainText { .. }), "{err}");
+    assert!(err.to_string().contains("Service Unavailable"));
+    assert!(normalize(Kind::Json, b"- a\n- b\n", &opts).is_ok());
+    assert!(normalize(Kind::Json, b"a: 1\n", &opts).is_ok());
+    // A JSON scalar is still JSON.
+    assert!(normalize(Kind::Json, b"42", &opts).is_ok());
+}

@@ -94,7 +94,9 @@ impl Store {
         let hash = Sha256::digest(content).to_vec();
         let existing: Option<i64> = self
             .conn
-            .query_row("SELECT id FROM blobs WHERE hash = ?1", [&hash], |r| r.get(0))
+            .query_row("SELECT id FROM blobs WHERE hash = ?1", [&hash], |r| {
+                r.get(0)
+            })
             .optional()?;
         if let Some(id) = existing {
             return Ok(id);
@@ -294,10 +296,7 @@ fn compress(content: &[u8], dict: Option<&[u8]>, level: i32) -> Result<Vec<u8>> 
 fn decompress(data: &[u8], dict: Option<&[u8]>, size: usize) -> std::io::Result<Vec<u8>> {
     use zstd::zstd_safe::{DCtx, DParameter};
     let fail = |code: usize| {
-        std::io::Error::other(format!(
-            "zstd: {}",
-            zstd::zstd_safe::get_error_name(code)
-        ))
+        std::io::Error::other(format!("zstd: {}", zstd::zstd_safe::get_error_name(code)))
     };
     let mut dctx = DCtx::create();
     dctx.set_parameter(DParameter::WindowLogMax(31))
@@ -339,7 +338,9 @@ mod tests {
     fn doc(n: usize, edit: usize) -> Vec<u8> {
         let mut s = String::new();
         for i in 0..n {
-            s.push_str(&format!("  /path/{i}:\n    get: {{ operationId: op{i} }}\n"));
+            s.push_str(&format!(
+                "  /path/{i}:\n    get: {{ operationId: op{i} }}\n"
+            ));
         }
         s.push_str(&format!("edit: {edit}\n"));
         s.into_bytes()
@@ -360,7 +361,9 @@ mod tests {
         assert_eq!(stats.snapshots, 1);
         let delta: i64 = store
             .conn
-            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| r.get(0))
+            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert!(delta < 200, "delta of a one-line change took {delta} bytes");
         // identical content is stored once
@@ -382,7 +385,9 @@ mod tests {
         assert_eq!(store.read_blob(hb).unwrap(), b);
         let delta: i64 = store
             .conn
-            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| r.get(0))
+            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert!(delta < 64 * 1024, "delta took {delta} bytes");
     }

@@ -109,9 +109,12 @@ impl Store {
         // WAL lets readers proceed during a write; NORMAL sync is durable
         // across process crashes (only an OS crash can lose the last commit,
         // never corrupt the file).
-        conn.pragma_update(None, "journal_mode", "wal").map_err(wrap)?;
-        conn.pragma_update(None, "synchronous", "normal").map_err(wrap)?;
-        conn.pragma_update(None, "foreign_keys", "on").map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "wal")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "normal")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "foreign_keys", "on")
+            .map_err(wrap)?;
         let mut store = Store {
             conn,
             path,

@@ -133,9 +133,12 @@ mod tests {
         let mut conn = Connection::open(&path).unwrap();
         migrate(&mut conn, &path).unwrap();
         migrate(&mut conn, &path).unwrap();
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, CURRENT);
-        conn.pragma_update(None, "user_version", CURRENT + 1).unwrap();
+        conn.pragma_update(None, "user_version", CURRENT + 1)
+            .unwrap();
         assert!(matches!(
             migrate(&mut conn, &path),
             Err(StoreError::TooNew { .. })

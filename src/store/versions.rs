@@ -167,9 +167,7 @@ impl Store {
                 )
                 .optional()?;
             let (outcome, seq, version_id) = match &latest {
-                Some((seq, hash)) if hash == canonical => {
-                    (PollOutcome::Unchanged, *seq, None)
-                }
+                Some((seq, hash)) if hash == canonical => (PollOutcome::Unchanged, *seq, None),
                 _ => {
                     let seq = latest.as_ref().map_or(1, |(seq, _)| seq + 1);
                     let base = s.delta_base(watch_id, seq)?;
@@ -365,7 +363,9 @@ impl Store {
 
     /// All versions of a watch, oldest first.
     pub fn versions(&self, watch_id: i64) -> Result<Vec<Version>> {
-        let sql = format!("SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 ORDER BY v.seq");
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 ORDER BY v.seq"
+        );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([watch_id], version_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -373,7 +373,9 @@ impl Store {
 
     /// One version by number.
     pub fn version(&self, watch: &crate::watch::Watch, seq: i64) -> Result<Version> {
-        let sql = format!("SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 AND v.seq = ?2");
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 AND v.seq = ?2"
+        );
         self.conn
             .query_row(&sql, params![watch.id, seq], version_from_row)
             .optional()?
@@ -447,7 +449,9 @@ mod tests {
         let r = store.record_success(w.id, &success(b"v: 1", "c1")).unwrap();
         assert_eq!((r.outcome, r.seq), (PollOutcome::New, Some(1)));
         // Same meaning, other bytes: not a version.
-        let r = store.record_success(w.id, &success(b"v:   1", "c1")).unwrap();
+        let r = store
+            .record_success(w.id, &success(b"v:   1", "c1"))
+            .unwrap();
         assert_eq!((r.outcome, r.seq), (PollOutcome::Unchanged, Some(1)));
         let r = store.record_success(w.id, &success(b"v: 2", "c2")).unwrap();
         assert_eq!((r.outcome, r.seq), (PollOutcome::Changed, Some(2)));
@@ -500,9 +504,15 @@ mod tests {
         let b = store
             .add_watch(&WatchSpec::new("b", Kind::Json, "b.json"), false)
             .unwrap();
-        store.record_success(a.id, &success(b"shared", "s")).unwrap();
-        store.record_success(a.id, &success(b"only a", "a")).unwrap();
-        store.record_success(b.id, &success(b"shared", "s")).unwrap();
+        store
+            .record_success(a.id, &success(b"shared", "s"))
+            .unwrap();
+        store
+            .record_success(a.id, &success(b"only a", "a"))
+            .unwrap();
+        store
+            .record_success(b.id, &success(b"shared", "s"))
+            .unwrap();
         assert_eq!(store.blob_stats().unwrap().blobs, 2);
         store.remove_watch("a").unwrap();
         assert_eq!(store.blob_stats().unwrap().blobs, 1);

@@ -19,8 +19,9 @@ fn watch_from_row(r: &Row<'_>) -> rusqlite::Result<Watch> {
         rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
     })?;
     let headers: String = r.get(5)?;
-    let headers: Vec<(String, String)> = serde_json::from_str(&headers)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into()))?;
+    let headers: Vec<(String, String)> = serde_json::from_str(&headers).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+    })?;
     let interval: i64 = r.get(4)?;
     Ok(Watch {
         id: r.get(0)?,
