@@ -253,10 +253,11 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             Some(e) => watch::parse_interval(e).map_err(err)?,
             None => watch::DEFAULT_INTERVAL,
         };
+        let folder = path.parent().unwrap_or(Path::new("."));
         let spec = WatchSpec {
             name: w.name,
             kind,
-            location: w.location,
+            location: watch::absolute_location(&w.location, folder),
             interval,
             headers: w.headers.into_iter().collect(),
             item_key: w.key,

@@ -110,7 +110,8 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
     let out = &mut std::io::stdout().lock();
     match command {
         Command::Add(a) => {
-            let mut spec = WatchSpec::new(&a.name, parse_kind(&a.kind)?, &a.location);
+            let location = watch::absolute_location(&a.location, &current_dir()?);
+            let mut spec = WatchSpec::new(&a.name, parse_kind(&a.kind)?, &location);
             spec.interval = watch::parse_interval(&a.every)?;
             spec.headers = a
                 .headers
@@ -137,7 +138,7 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
             let current = store.watch(&e.name)?;
             let mut spec = current.spec.clone();
             if let Some(l) = e.location {
-                spec.location = l;
+                spec.location = watch::absolute_location(&l, &current_dir()?);
             }
             if let Some(k) = e.kind {
                 spec.kind = parse_kind(&k)?;
@@ -223,6 +224,10 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
         }
     }
     Ok(())
+}
+
+fn current_dir() -> Result<std::path::PathBuf> {
+    std::env::current_dir().context("cannot read the current directory")
 }
 
 fn parse_kind(s: &str) -> Result<Kind> {
@@ -351,6 +356,7 @@ fn run_import(a: cli::ImportArgs, store: &mut Store, out: &mut impl Write) -> Re
                     .map(|p| p.display().to_string())
                     .unwrap_or_default()
             });
+            let location = watch::absolute_location(&location, &current_dir()?);
             let mut spec = WatchSpec::new(&a.name, kind, &location);
             spec.item_key = a.key.clone();
             spec.validate()?;

@@ -141,6 +141,10 @@ pub enum WatchError {
     KeyWithoutJson,
     #[error("unknown kind `{0}`: expected openapi, json or page")]
     BadKind(String),
+    #[error(
+        "the URL holds a password, which would be stored in the database: put credentials in a header instead, e.g. -H 'Authorization: Basic ${{MY_CREDENTIALS}}'"
+    )]
+    CredentialsInUrl,
     #[error("location is empty")]
     EmptyLocation,
 }
@@ -164,6 +168,9 @@ impl WatchSpec {
         if self.location.trim().is_empty() {
             return Err(WatchError::EmptyLocation);
         }
+        if url::Url::parse(self.location.trim()).is_ok_and(|u| u.password().is_some()) {
+            return Err(WatchError::CredentialsInUrl);
+        }
         if self.interval < MIN_INTERVAL {
             return Err(WatchError::IntervalTooShort {
                 given: format_interval(self.interval),
@@ -176,6 +183,19 @@ impl WatchSpec {
             return Err(WatchError::KeyWithoutJson);
         }
         Ok(())
+    }
+}
+
+/// Makes a relative file location absolute against `base` (the current
+/// directory for the CLI, the config file's folder for a watch file), so a
+/// watch means the same file whichever directory cron runs in. URLs and
+/// absolute paths are returned unchanged.
+pub fn absolute_location(location: &str, base: &std::path::Path) -> String {
+    match crate::fetch::Location::parse(location) {
+        Ok(crate::fetch::Location::File(path)) if path.is_relative() => {
+            base.join(path).display().to_string()
+        }
+        _ => location.to_string(),
     }
 }
 
@@ -378,6 +398,23 @@ mod tests {
         assert!(err.contains("MISSING"));
         assert!(expand_env("Bearer ${K", lookup).is_err());
         assert_eq!(expand_env("plain", lookup).unwrap(), "plain");
+    }
+
+    #[test]
+    fn passwords_in_urls_are_refused() {
+        let spec = WatchSpec::new("a", Kind::Json, "https://user:hunter2@example.test/x");
+        assert_eq!(spec.validate(), Err(WatchError::CredentialsInUrl));
+        assert!(!WatchError::CredentialsInUrl.to_string().contains("hunter2"));
+        let spec = WatchSpec::new("a", Kind::Json, "https://user@example.test/x");
+        assert!(spec.validate().is_ok());
+    }
+
+    #[test]
+    fn relative_files_become_absolute() {
+        let base = std::path::Path::new("/srv/specs");
+        assert_eq!(absolute_location("a/b.yaml", base), "/srv/specs/a/b.yaml");
+        assert_eq!(absolute_location("/x.yaml", base), "/x.yaml");
+        assert_eq!(absolute_location("https://h/x", base), "https://h/x");
     }
 
     #[test]

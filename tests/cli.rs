@@ -64,7 +64,10 @@ fn assert_shows(sb: &Sandbox, target: &str, expected: &[u8]) {
 fn history(sb: &Sandbox, name: &str) -> Vec<Value> {
     let h = sb.json(["history", name, "--json"]);
     assert_eq!(h["watch"], name);
-    h["versions"].as_array().expect("a `versions` array").clone()
+    h["versions"]
+        .as_array()
+        .expect("a `versions` array")
+        .clone()
 }
 
 // ---------------------------------------------------------------------------
@@ -82,7 +85,10 @@ fn refresh_records_new_changed_and_unchanged_versions() {
     let url = server.url("/openapi.yaml");
 
     let added = sb.ok(["add", "pets", &url]);
-    assert_eq!(added.trim(), format!("added pets (openapi, every 1h): {url}"));
+    assert_eq!(
+        added.trim(),
+        format!("added pets (openapi, every 1h): {url}")
+    );
 
     // First poll: a new watch gets version 1.
     let out = sb.json(["refresh", "--json"]);
@@ -128,7 +134,10 @@ fn refresh_records_new_changed_and_unchanged_versions() {
         assert_eq!(v["origin"], "poll");
         assert_eq!(v["http_status"], 200);
     }
-    assert_ne!(versions[0]["canonical_sha256"], versions[1]["canonical_sha256"]);
+    assert_ne!(
+        versions[0]["canonical_sha256"],
+        versions[1]["canonical_sha256"]
+    );
 
     assert_shows(&sb, "pets@1", v1.as_bytes());
     assert_shows(&sb, "pets", v2.as_bytes());
@@ -152,7 +161,9 @@ fn refresh_records_new_changed_and_unchanged_versions() {
     assert_eq!(table.lines().count(), 3, "{table}");
     let table = sb.ok(["list"]);
     assert!(
-        table.lines().any(|l| l.starts_with("pets") && l.contains(" ok ")),
+        table
+            .lines()
+            .any(|l| l.starts_with("pets") && l.contains(" ok ")),
         "{table}"
     );
 }
@@ -213,7 +224,10 @@ fn etag_is_sent_back_and_304_keeps_the_version() {
     assert_eq!(report(&out, "cond")["version"], 2);
     let out = sb.json(["refresh", "cond", "--json"]);
     assert_eq!(report(&out, "cond")["status"], "unchanged");
-    assert_eq!(server.last_request("/spec").header("if-none-match"), Some("\"v2\""));
+    assert_eq!(
+        server.last_request("/spec").header("if-none-match"),
+        Some("\"v2\"")
+    );
     assert_eq!(server.last_request("/spec").status, 304);
     assert_shows(&sb, "cond", v2.as_bytes());
     assert_shows(&sb, "cond@1", v1.as_bytes());
@@ -229,7 +243,10 @@ fn plain_refresh_skips_watches_that_are_not_due() {
     server.set("/a", Reply::ok(openapi_yaml("A", &["/a"])));
     server.set("/b", Reply::ok(openapi_yaml("B", &["/b"])));
     sb.ok(["add", "alpha", &server.url("/a")]);
-    assert_eq!(report(&sb.json(["refresh", "--json"]), "alpha")["status"], "new");
+    assert_eq!(
+        report(&sb.json(["refresh", "--json"]), "alpha")["status"],
+        "new"
+    );
     assert_eq!(server.hits("/a"), 1);
 
     // A watch added now is due, the polled one is not.
@@ -290,7 +307,8 @@ const HTML_LOGIN: &str = "<!DOCTYPE html>\n<html><head><title>Sign in</title></h
 
 /// Nine levels of nine aliases: 9^9 nodes once expanded.
 fn billion_laughs() -> String {
-    let mut doc = String::from("openapi: 3.0.0\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut doc =
+        String::from("openapi: 3.0.0\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..9 {
         let prev = format!("*a{}", level - 1);
         let items = vec![prev.as_str(); 9].join(", ");
@@ -312,26 +330,116 @@ fn hostile_endpoints_fail_one_by_one_and_lose_nothing() {
     ));
 
     let http_cases = [
-        Case { name: "http-404", kind: "openapi", expect: &["HTTP 404", "check the URL"], class: "http" },
-        Case { name: "http-401", kind: "openapi", expect: &["HTTP 401", "credentials"], class: "http" },
-        Case { name: "http-500", kind: "openapi", expect: &["HTTP 500", "gave up after 4 attempts"], class: "http" },
-        Case { name: "html-openapi", kind: "openapi", expect: &["HTML", "Sign in"], class: "document" },
-        Case { name: "html-json", kind: "json", expect: &["HTML", "Sign in"], class: "document" },
-        Case { name: "bad-json", kind: "json", expect: &["invalid JSON at line"], class: "document" },
-        Case { name: "bad-yaml", kind: "openapi", expect: &["invalid YAML at line"], class: "document" },
-        Case { name: "alias-bomb", kind: "openapi", expect: &["alias"], class: "document" },
-        Case { name: "empty", kind: "openapi", expect: &["empty"], class: "document" },
-        Case { name: "not-utf8", kind: "openapi", expect: &["UTF-8"], class: "document" },
-        Case { name: "too-big", kind: "openapi", expect: &["larger than the 64 KiB limit"], class: "too-large" },
-        Case { name: "gzip-bomb", kind: "json", expect: &["larger than the 64 KiB limit"], class: "too-large" },
-        Case { name: "redirect-loop", kind: "openapi", expect: &["too many redirects"], class: "redirect" },
-        Case { name: "not-openapi", kind: "openapi", expect: &["OpenAPI", "--kind json"], class: "document" },
+        Case {
+            name: "http-404",
+            kind: "openapi",
+            expect: &["HTTP 404", "check the URL"],
+            class: "http",
+        },
+        Case {
+            name: "http-401",
+            kind: "openapi",
+            expect: &["HTTP 401", "credentials"],
+            class: "http",
+        },
+        Case {
+            name: "http-500",
+            kind: "openapi",
+            expect: &["HTTP 500", "gave up after 4 attempts"],
+            class: "http",
+        },
+        Case {
+            name: "html-openapi",
+            kind: "openapi",
+            expect: &["HTML", "Sign in"],
+            class: "document",
+        },
+        Case {
+            name: "html-json",
+            kind: "json",
+            expect: &["HTML", "Sign in"],
+            class: "document",
+        },
+        Case {
+            name: "bad-json",
+            kind: "json",
+            expect: &["invalid JSON at line"],
+            class: "document",
+        },
+        Case {
+            name: "bad-yaml",
+            kind: "openapi",
+            expect: &["invalid YAML at line"],
+            class: "document",
+        },
+        Case {
+            name: "alias-bomb",
+            kind: "openapi",
+            expect: &["alias"],
+            class: "document",
+        },
+        Case {
+            name: "empty",
+            kind: "openapi",
+            expect: &["empty"],
+            class: "document",
+        },
+        Case {
+            name: "not-utf8",
+            kind: "openapi",
+            expect: &["UTF-8"],
+            class: "document",
+        },
+        Case {
+            name: "too-big",
+            kind: "openapi",
+            expect: &["larger than the 64 KiB limit"],
+            class: "too-large",
+        },
+        Case {
+            name: "gzip-bomb",
+            kind: "json",
+            expect: &["larger than the 64 KiB limit"],
+            class: "too-large",
+        },
+        Case {
+            name: "redirect-loop",
+            kind: "openapi",
+            expect: &["too many redirects"],
+            class: "redirect",
+        },
+        Case {
+            name: "not-openapi",
+            kind: "openapi",
+            expect: &["OpenAPI", "--kind json"],
+            class: "document",
+        },
     ];
     let other_cases = [
-        Case { name: "file-missing", kind: "openapi", expect: &["file not found"], class: "file" },
-        Case { name: "file-dir", kind: "openapi", expect: &["is a directory"], class: "file" },
-        Case { name: "unreachable", kind: "openapi", expect: &["connection refused", "gave up after 4 attempts"], class: "connect" },
-        Case { name: "cut-body", kind: "openapi", expect: &["connection closed before the body was complete"], class: "body" },
+        Case {
+            name: "file-missing",
+            kind: "openapi",
+            expect: &["file not found"],
+            class: "file",
+        },
+        Case {
+            name: "file-dir",
+            kind: "openapi",
+            expect: &["is a directory"],
+            class: "file",
+        },
+        Case {
+            name: "unreachable",
+            kind: "openapi",
+            expect: &["connection refused", "gave up after 4 attempts"],
+            class: "connect",
+        },
+        Case {
+            name: "cut-body",
+            kind: "openapi",
+            expect: &["connection closed before the body was complete"],
+            class: "body",
+        },
     ];
 
     // Everything starts healthy and gets a version 1.
@@ -360,7 +468,10 @@ fn hostile_endpoints_fail_one_by_one_and_lose_nothing() {
     sb.ok(["add", "healthy-new", &server.url("/healthy-new")]);
 
     let limits = ["--max-body", "64KiB", "--timeout", "2s"];
-    let first = sb.run(["refresh", "--json"].iter().chain(&limits)).expect_code(0).json();
+    let first = sb
+        .run(["refresh", "--json"].iter().chain(&limits))
+        .expect_code(0)
+        .json();
     let all_names: Vec<&str> = http_cases
         .iter()
         .chain(&other_cases)
@@ -378,21 +489,46 @@ fn hostile_endpoints_fail_one_by_one_and_lose_nothing() {
         .map(|name| (*name, sb.run(["show", name]).expect_code(0).stdout))
         .collect();
     assert_eq!(originals[0].1, good(&http_cases[0]));
-    assert_eq!(originals.iter().find(|(n, _)| *n == "healthy-same").unwrap().1, same.as_bytes());
-    assert_eq!(originals.iter().find(|(n, _)| *n == "cut-body").unwrap().1, raw_good.as_bytes());
+    assert_eq!(
+        originals
+            .iter()
+            .find(|(n, _)| *n == "healthy-same")
+            .unwrap()
+            .1,
+        same.as_bytes()
+    );
+    assert_eq!(
+        originals.iter().find(|(n, _)| *n == "cut-body").unwrap().1,
+        raw_good.as_bytes()
+    );
 
     // Now every endpoint but the healthy ones turns hostile.
     let set = |name: &str, reply: Reply| server.set(&format!("/{name}"), reply);
     set("http-404", Reply::status(404, "not here"));
-    set("http-401", Reply::status(401, "{\"error\": \"unauthorized\"}"));
+    set(
+        "http-401",
+        Reply::status(401, "{\"error\": \"unauthorized\"}"),
+    );
     set("http-500", Reply::status(500, "oops"));
-    set("html-openapi", Reply::ok(HTML_LOGIN).header("content-type", "text/html"));
-    set("html-json", Reply::ok(HTML_LOGIN).header("content-type", "text/html"));
+    set(
+        "html-openapi",
+        Reply::ok(HTML_LOGIN).header("content-type", "text/html"),
+    );
+    set(
+        "html-json",
+        Reply::ok(HTML_LOGIN).header("content-type", "text/html"),
+    );
     set("bad-json", Reply::ok("{\"data\": [{\"id\": \"m1\"},"));
-    set("bad-yaml", Reply::ok("openapi: 3.0.0\ninfo:\n  title: x\n bad: [\n"));
+    set(
+        "bad-yaml",
+        Reply::ok("openapi: 3.0.0\ninfo:\n  title: x\n bad: [\n"),
+    );
     set("alias-bomb", Reply::ok(billion_laughs()));
     set("empty", Reply::ok(" \n\n"));
-    set("not-utf8", Reply::ok(b"openapi: 3.0.0\ninfo:\n  title: caf\xe9\xff\n".to_vec()));
+    set(
+        "not-utf8",
+        Reply::ok(b"openapi: 3.0.0\ninfo:\n  title: caf\xe9\xff\n".to_vec()),
+    );
     set("too-big", Reply::ok(vec![b'#'; 100 * 1024]));
     set(
         "gzip-bomb",
@@ -401,30 +537,51 @@ fn hostile_endpoints_fail_one_by_one_and_lose_nothing() {
             .header("content-type", "application/json"),
     );
     set("redirect-loop", Reply::redirect("/redirect-loop"));
-    set("not-openapi", Reply::ok("{\"data\": [{\"id\": \"gpt\"}], \"object\": \"list\"}"));
+    set(
+        "not-openapi",
+        Reply::ok("{\"data\": [{\"id\": \"gpt\"}], \"object\": \"list\"}"),
+    );
     std::fs::remove_file(&missing).unwrap();
     std::fs::remove_file(&dir).unwrap();
     std::fs::create_dir(&dir).unwrap();
     doomed.stop();
-    let mut cut = b"HTTP/1.1 200 OK\r\nContent-Type: application/yaml\r\nContent-Length: 5000\r\n\r\n".to_vec();
+    let mut cut =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/yaml\r\nContent-Length: 5000\r\n\r\n"
+            .to_vec();
     cut.extend_from_slice(b"openapi: 3.0.0\ninfo:\n  title: cut");
     raw.set(cut);
-    server.set("/healthy-new", Reply::ok(openapi_yaml("New", &["/one", "/two"])));
+    server.set(
+        "/healthy-new",
+        Reply::ok(openapi_yaml("New", &["/one", "/two"])),
+    );
 
     let started = std::time::Instant::now();
-    let out = sb.run(["refresh", "--all", "--json"].iter().chain(&limits)).expect_code(1);
+    let out = sb
+        .run(["refresh", "--all", "--json"].iter().chain(&limits))
+        .expect_code(1);
     let elapsed = started.elapsed();
     let second = out.json();
+    eprintln!("DUMP {second:#} {elapsed:?}");
     assert_eq!(second["watches"].as_array().unwrap().len(), all_names.len());
     for case in http_cases.iter().chain(&other_cases) {
         let r = report(&second, case.name);
         assert_eq!(r["status"], "failed", "{r:#}");
         assert_eq!(r["version"], 1, "{r:#}");
         assert_eq!(r["error_class"], case.class, "{r:#}");
-        let error = r["error"].as_str().unwrap_or_else(|| panic!("no error: {r:#}"));
-        assert!(!error.contains('\n') && !error.contains('\r'), "{}: not one line: {error:?}", case.name);
+        let error = r["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error: {r:#}"));
+        assert!(
+            !error.contains('\n') && !error.contains('\r'),
+            "{}: not one line: {error:?}",
+            case.name
+        );
         for word in case.expect {
-            assert!(error.contains(word), "{}: `{error}` does not mention `{word}`", case.name);
+            assert!(
+                error.contains(word),
+                "{}: `{error}` does not mention `{word}`",
+                case.name
+            );
         }
     }
     assert_eq!(report(&second, "http-404")["http_status"], 404);
@@ -439,9 +596,11 @@ fn hostile_endpoints_fail_one_by_one_and_lose_nothing() {
     assert_eq!(server.hits("/http-401"), 1 + 1);
     assert_eq!(raw.hits(), 1 + 1);
     assert_eq!(server.hits("/redirect-loop"), 1 + 11);
-    assert!(elapsed.as_secs() < 30, "the hostile refresh took {elapsed:?}");
-    // The table form says the same, one line per watch.
-    assert!(out.stderr.is_empty() || !out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(
+        elapsed.as_secs() < 30,
+        "the hostile refresh took {elapsed:?}"
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 
     // Nothing was lost: every version 1 reads back byte for byte.
     for (name, original) in &originals {
@@ -463,11 +622,18 @@ fn hostile_endpoints_fail_one_by_one_and_lose_nothing() {
         assert_eq!(w["consecutive_failures"], 1, "{w:#}");
         assert_eq!(w["paused"], false, "{w:#}");
         assert_eq!(w["versions"], 1, "{w:#}");
-        assert_eq!(w["last_error"], report(&second, case.name)["error"], "{w:#}");
+        assert_eq!(
+            w["last_error"],
+            report(&second, case.name)["error"],
+            "{w:#}"
+        );
     }
 
     // The table output keeps each watch on one line.
-    let table = sb.run(["refresh", "--all"].iter().chain(&limits)).expect_code(1).text();
+    let table = sb
+        .run(["refresh", "--all"].iter().chain(&limits))
+        .expect_code(1)
+        .text();
     assert_eq!(table.lines().count(), 1 + all_names.len(), "{table}");
 }
 
@@ -486,9 +652,19 @@ fn header_secrets_come_from_the_environment_and_are_never_written() {
     // A literal credential is refused and not stored.
     let literal = unique_token("sk-literal-");
     let out = sb
-        .run(["add", "lit", &server.url("/spec"), "--header", &format!("Authorization: Bearer {literal}")])
+        .run([
+            "add",
+            "lit",
+            &server.url("/spec"),
+            "--header",
+            &format!("Authorization: Bearer {literal}"),
+        ])
         .expect_code(2);
-    assert!(out.stderr.contains("environment variable"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("environment variable"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.all_output().contains(&literal), "{}", out.stderr);
     assert!(listed_names(&sb).is_empty());
 
@@ -505,68 +681,139 @@ fn header_secrets_come_from_the_environment_and_are_never_written() {
     // This one is redirected to another origin, which must get no credentials.
     server.set("/hop", Reply::redirect(&elsewhere.url("/spec")));
     elsewhere.set("/spec", Reply::ok(openapi_yaml("Elsewhere", &["/y"])));
-    sb.ok(["add", "hop", &server.url("/hop"), "-H", "Authorization: Bearer ${APIRADAR_TEST_KEY}"]);
+    sb.ok([
+        "add",
+        "hop",
+        &server.url("/hop"),
+        "-H",
+        "Authorization: Bearer ${APIRADAR_TEST_KEY}",
+    ]);
 
     let with_key = |cmd: &mut assert_cmd::Command| {
         cmd.env("APIRADAR_TEST_KEY", &secret);
     };
-    let refresh = sb.run_with(["-vv", "refresh", "--json"], with_key).expect_code(0);
+    let refresh = sb
+        .run_with(["-vv", "refresh", "--json"], with_key)
+        .expect_code(0);
     let out = refresh.json();
     assert_eq!(report(&out, "secure")["status"], "new");
     assert_eq!(report(&out, "hop")["status"], "new");
     let seen = server.last_request("/spec");
-    assert_eq!(seen.header("authorization"), Some(format!("Bearer {secret}").as_str()));
+    assert_eq!(
+        seen.header("authorization"),
+        Some(format!("Bearer {secret}").as_str())
+    );
     assert_eq!(seen.header("x-api-key"), Some(secret.as_str()));
     let hopped = elsewhere.last_request("/spec");
-    assert_eq!(hopped.header("authorization"), None, "credentials followed a redirect to another origin");
-    assert_eq!(server.last_request("/hop").header("authorization"), Some(format!("Bearer {secret}").as_str()));
-    assert!(!refresh.all_output().contains(&secret), "refresh printed the secret");
+    assert_eq!(
+        hopped.header("authorization"),
+        None,
+        "credentials followed a redirect to another origin"
+    );
+    assert_eq!(
+        server.last_request("/hop").header("authorization"),
+        Some(format!("Bearer {secret}").as_str())
+    );
+    assert!(
+        !refresh.all_output().contains(&secret),
+        "refresh printed the secret"
+    );
 
     // A failing poll with the key set does not quote it either.
     server.set("/spec", Reply::status(401, "bad key"));
     let failed = sb
         .run_with(["-vv", "refresh", "secure", "--json"], with_key)
         .expect_code(1);
-    let error = report(&failed.json(), "secure")["error"].as_str().unwrap().to_string();
+    let error = report(&failed.json(), "secure")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(error.contains("401"), "{error}");
-    assert!(!failed.all_output().contains(&secret), "{}", failed.all_output());
+    assert!(
+        !failed.all_output().contains(&secret),
+        "{}",
+        failed.all_output()
+    );
 
     // Listings show the header names (or references), never the value.
     let list = sb.run(["list", "--json"]).expect_code(0);
     assert!(!list.all_output().contains(&secret));
-    assert_eq!(listed(&sb, "secure")["headers"], serde_json::json!(["Authorization", "X-Api-Key"]));
+    assert_eq!(
+        listed(&sb, "secure")["headers"],
+        serde_json::json!(["Authorization", "X-Api-Key"])
+    );
     let history_out = sb.run(["history", "secure", "--json"]).expect_code(0);
     assert!(!history_out.all_output().contains(&secret));
-    assert!(!sb.run(["list"]).expect_code(0).all_output().contains(&secret));
+    assert!(
+        !sb.run(["list"])
+            .expect_code(0)
+            .all_output()
+            .contains(&secret)
+    );
 
     // Not in the database files, the logs, nor anywhere else in the sandbox.
-    let db = std::fs::read(sb.db()).expect("the database file");
-    assert!(!common::contains(&db, secret.as_bytes()), "the secret is in the database");
-    assert!(common::contains(&db, reference.as_bytes()), "the reference should be stored as written");
+    let mut db = std::fs::read(sb.db()).expect("the database file");
+    assert!(
+        !common::contains(&db, secret.as_bytes()),
+        "the secret is in the database"
+    );
     for suffix in ["-wal", "-shm"] {
         let path = format!("{}{suffix}", sb.db().display());
         if let Ok(bytes) = std::fs::read(&path) {
-            assert!(!common::contains(&bytes, secret.as_bytes()), "the secret is in {path}");
+            assert!(
+                !common::contains(&bytes, secret.as_bytes()),
+                "the secret is in {path}"
+            );
+            db.extend(bytes);
         }
     }
+    assert!(
+        common::contains(&db, reference.as_bytes()),
+        "the reference should be stored as written"
+    );
     let logs: Vec<_> = std::fs::read_dir(sb.log_dir())
         .expect("a log folder under XDG_STATE_HOME")
         .flatten()
         .collect();
-    assert!(!logs.is_empty(), "no log files in {}", sb.log_dir().display());
-    let log_text: Vec<u8> = logs.iter().flat_map(|e| std::fs::read(e.path()).unwrap_or_default()).collect();
-    assert!(common::contains(&log_text, b"secure"), "the logs do not mention the watch at all");
-    assert_eq!(sb.files_containing(secret.as_bytes()), Vec::<std::path::PathBuf>::new());
+    assert!(
+        !logs.is_empty(),
+        "no log files in {}",
+        sb.log_dir().display()
+    );
+    let log_text: Vec<u8> = logs
+        .iter()
+        .flat_map(|e| std::fs::read(e.path()).unwrap_or_default())
+        .collect();
+    assert!(
+        common::contains(&log_text, b"secure"),
+        "the logs do not mention the watch at all"
+    );
+    assert_eq!(
+        sb.files_containing(secret.as_bytes()),
+        Vec::<std::path::PathBuf>::new()
+    );
 
     // Without the variable the poll fails, naming it, and sends nothing.
     let hits = server.hits("/spec");
-    let out = sb.run(["refresh", "secure", "--json"]).expect_code(1).json();
+    let out = sb
+        .run_with(["refresh", "secure", "--json"], |c| {
+            c.env_remove("APIRADAR_TEST_KEY");
+        })
+        .expect_code(1)
+        .json();
     let r = report(&out, "secure");
     assert_eq!(r["status"], "failed");
     assert_eq!(r["error_class"], "config");
     let error = r["error"].as_str().unwrap();
-    assert!(error.contains("APIRADAR_TEST_KEY") && error.contains("not set"), "{error}");
-    assert_eq!(server.hits("/spec"), hits, "a request went out without the credential");
+    assert!(
+        error.contains("APIRADAR_TEST_KEY") && error.contains("not set"),
+        "{error}"
+    );
+    assert_eq!(
+        server.hits("/spec"),
+        hits,
+        "a request went out without the credential"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -587,8 +834,13 @@ fn five_failures_in_a_row_pause_a_watch_until_resumed() {
             assert_eq!(r["auto_paused"], Value::Null, "paused after {n} failures");
             assert_eq!(listed(&sb, "flaky")["consecutive_failures"], n);
         } else {
-            let reason = r["auto_paused"].as_str().expect("paused by the fifth failure");
-            assert!(reason.contains("auto-paused") && reason.contains("404"), "{reason}");
+            let reason = r["auto_paused"]
+                .as_str()
+                .expect("paused by the fifth failure");
+            assert!(
+                reason.contains("auto-paused") && reason.contains("404"),
+                "{reason}"
+            );
         }
     }
     assert_eq!(server.hits("/gone"), 5);
@@ -597,14 +849,23 @@ fn five_failures_in_a_row_pause_a_watch_until_resumed() {
     assert_eq!(w["paused"], true);
     assert_eq!(w["status"], "paused");
     let reason = w["paused_reason"].as_str().unwrap();
-    assert!(reason.contains("auto-paused after 5 failed polls"), "{reason}");
+    assert!(
+        reason.contains("auto-paused after 5 failed polls"),
+        "{reason}"
+    );
 
     // Named or --all, a paused watch is reported, not polled.
-    for args in [&["refresh", "flaky", "--json"][..], &["refresh", "--all", "--json"][..]] {
+    for args in [
+        &["refresh", "flaky", "--json"][..],
+        &["refresh", "--all", "--json"][..],
+    ] {
         let out = sb.json(args);
         let r = report(&out, "flaky");
         assert_eq!(r["status"], "paused");
-        assert!(r["error"].as_str().unwrap().contains("auto-paused"), "{r:#}");
+        assert!(
+            r["error"].as_str().unwrap().contains("auto-paused"),
+            "{r:#}"
+        );
     }
     assert_eq!(server.hits("/gone"), 5);
 
@@ -612,7 +873,10 @@ fn five_failures_in_a_row_pause_a_watch_until_resumed() {
     let resumed = sb.ok(["resume", "flaky"]);
     assert!(resumed.contains("resumed flaky"), "{resumed}");
     let w = listed(&sb, "flaky");
-    assert_eq!((w["paused"].clone(), w["consecutive_failures"].clone()), (Value::Bool(false), 0.into()));
+    assert_eq!(
+        (w["paused"].clone(), w["consecutive_failures"].clone()),
+        (Value::Bool(false), 0.into())
+    );
     // Due again at once: a plain refresh polls it.
     let out = sb.json(["refresh", "--json"]);
     assert_eq!(report(&out, "flaky")["status"], "new");
@@ -634,7 +898,10 @@ fn usage_errors_exit_2_with_a_reason() {
 
     let cases: &[(&[&str], &str)] = &[
         (&["refresh", "nope"], "no watch named `nope`"),
-        (&["refresh", "local", "nope", "--json"], "no watch named `nope`"),
+        (
+            &["refresh", "local", "nope", "--json"],
+            "no watch named `nope`",
+        ),
         (&["history", "nope"], "no watch named `nope`"),
         (&["show", "nope"], "no watch named `nope`"),
         (&["show", "nope@1"], "no watch named `nope`"),
@@ -643,15 +910,30 @@ fn usage_errors_exit_2_with_a_reason() {
         (&["resume", "nope"], "no watch named `nope`"),
         (&["edit", "nope", "--every", "2h"], "no watch named `nope`"),
         (&["add", "fast", file, "--every", "10s"], "minimum of 30s"),
-        (&["add", "fast", file, "--every", "soon"], "cannot read interval"),
+        (
+            &["add", "fast", file, "--every", "soon"],
+            "cannot read interval",
+        ),
         (&["edit", "local", "--every", "5s"], "minimum of 30s"),
-        (&["add", "odd", file, "--kind", "yaml"], "invalid value 'yaml'"),
+        (
+            &["add", "odd", file, "--kind", "yaml"],
+            "invalid value 'yaml'",
+        ),
         (&["edit", "local", "--kind", "xml"], "invalid value 'xml'"),
         (&["add", "local", file], "already exists"),
         (&["add", "bad name", file], "not allowed"),
-        (&["add", "ftp", "ftp://example.test/spec.yaml"], "unsupported URL scheme"),
-        (&["add", "keyed", file, "--key", "id"], "--key only applies to json"),
-        (&["add", "hdr", file, "-H", "no colon here"], "is not `Name: value`"),
+        (
+            &["add", "ftp", "ftp://example.test/spec.yaml"],
+            "unsupported URL scheme",
+        ),
+        (
+            &["add", "keyed", file, "--key", "id"],
+            "--key only applies to json",
+        ),
+        (
+            &["add", "hdr", file, "-H", "no colon here"],
+            "is not `Name: value`",
+        ),
         (&["show", "local@99"], "has no version 99"),
         (&["show", "local@latest~1"], "has no version 0"),
         (&["show", "local@first"], "cannot read version `first`"),
@@ -667,19 +949,30 @@ fn usage_errors_exit_2_with_a_reason() {
             args.join(" "),
             out.stderr
         );
-        assert!(out.stdout.is_empty() || args[0] == "refresh", "{}", out.text());
+        assert!(
+            out.stdout.is_empty() || args[0] == "refresh",
+            "{}",
+            out.text()
+        );
     }
     // Nothing changed on the way.
     assert_eq!(listed_names(&sb), ["local"]);
     let w = listed(&sb, "local");
-    assert_eq!((w["interval"].clone(), w["versions"].clone()), ("1h".into(), 1.into()));
+    assert_eq!(
+        (w["interval"].clone(), w["versions"].clone()),
+        ("1h".into(), 1.into())
+    );
     assert_shows(&sb, "local@1", doc.as_bytes());
 
     // A watch without versions is not a usage error, but says what to do.
     sb.ok(["add", "empty", file, "--paused"]);
     let out = sb.run(["show", "empty"]);
     assert_eq!(out.code, Some(1));
-    assert!(out.stderr.contains("apiradar refresh empty"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("apiradar refresh empty"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -715,29 +1008,67 @@ fn import_backfills_versions_with_dates_from_file_names() {
     for (name, body) in files {
         sb.write(&format!("corpus/{name}"), body);
     }
-    sb.write("corpus/INDEX.tsv", "seq\tdate\tfile\n1\t2025-01-01\t001_2025-01-01_aaaa.yaml\n");
+    sb.write(
+        "corpus/INDEX.tsv",
+        "seq\tdate\tfile\n1\t2025-01-01\t001_2025-01-01_aaaa.yaml\n",
+    );
     let dir = sb.path("corpus");
 
-    let out = sb.run(["import", "hist", dir.to_str().unwrap(), "--json"]).expect_code(0);
-    assert!(out.stderr.contains("created watch `hist` (openapi)"), "{}", out.stderr);
+    let out = sb
+        .run(["import", "hist", dir.to_str().unwrap(), "--json"])
+        .expect_code(0);
+    assert!(
+        out.stderr.contains("created watch `hist` (openapi)"),
+        "{}",
+        out.stderr
+    );
     let doc = out.json();
     assert_eq!(doc["watch"], "hist");
-    assert_eq!((doc["added"].clone(), doc["unchanged"].clone(), doc["failed"].clone()), (4.into(), 1.into(), 0.into()));
-    let statuses: Vec<&str> = doc["files"].as_array().unwrap().iter().map(|f| f["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["new", "changed", "changed", "unchanged", "changed"]);
-    let versions: Vec<i64> = doc["files"].as_array().unwrap().iter().map(|f| f["version"].as_i64().unwrap()).collect();
+    assert_eq!(
+        (
+            doc["added"].clone(),
+            doc["unchanged"].clone(),
+            doc["failed"].clone()
+        ),
+        (4.into(), 1.into(), 0.into())
+    );
+    let statuses: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["new", "changed", "changed", "unchanged", "changed"]
+    );
+    let versions: Vec<i64> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["version"].as_i64().unwrap())
+        .collect();
     assert_eq!(versions, [1, 2, 3, 3, 4]);
 
     let versions = history(&sb, "hist");
     assert_eq!(versions.len(), 4);
-    let dates: Vec<&str> = versions.iter().map(|v| v["source_date"].as_str().unwrap()).collect();
-    assert_eq!(dates, ["2025-01-01", "2025-01-15", "2025-02-01", "2025-03-01"]);
+    let dates: Vec<&str> = versions
+        .iter()
+        .map(|v| v["source_date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2025-01-01", "2025-01-15", "2025-02-01", "2025-03-01"]
+    );
     for v in &versions {
         assert_eq!(v["origin"], "import");
         assert_eq!(v["http_status"], Value::Null);
     }
     assert_eq!(versions[0]["sha256"], versions[2]["sha256"]);
-    assert_eq!(versions[0]["canonical_sha256"], versions[2]["canonical_sha256"]);
+    assert_eq!(
+        versions[0]["canonical_sha256"],
+        versions[2]["canonical_sha256"]
+    );
     assert_eq!(versions[3]["sha256"], sha256_hex(v3.as_bytes()));
     assert_shows(&sb, "hist@2", v2.as_bytes());
     assert_shows(&sb, "hist@3", v1.as_bytes());
@@ -746,19 +1077,43 @@ fn import_backfills_versions_with_dates_from_file_names() {
     let w = listed(&sb, "hist");
     assert_eq!(w["versions"], 4);
     assert_eq!(w["kind"], "openapi");
-    assert!(w["location"].as_str().unwrap().ends_with("005_2025-03-01_eeee.yaml"), "{w:#}");
+    assert!(
+        w["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("005_2025-03-01_eeee.yaml"),
+        "{w:#}"
+    );
 
     // A folder with a broken file imports the rest and exits 1.
-    sb.write("more/006_2025-04-01_ffff.yaml", "<html><title>Login</title></html>");
-    sb.write("more/007_2025-04-02_gggg.yaml", openapi_yaml("Hist", &["/d"]));
-    let out = sb.run(["import", "hist", sb.path("more").to_str().unwrap()]).expect_code(1);
-    assert!(out.text().contains("1 new versions, 0 unchanged, 1 failed"), "{}", out.text());
-    assert!(out.stderr.contains("006_2025-04-01_ffff.yaml") && out.stderr.contains("HTML"), "{}", out.stderr);
+    sb.write(
+        "more/006_2025-04-01_ffff.yaml",
+        "<html><title>Login</title></html>",
+    );
+    sb.write(
+        "more/007_2025-04-02_gggg.yaml",
+        openapi_yaml("Hist", &["/d"]),
+    );
+    let out = sb
+        .run(["import", "hist", sb.path("more").to_str().unwrap()])
+        .expect_code(1);
+    assert!(
+        out.text().contains("1 new versions, 0 unchanged, 1 failed"),
+        "{}",
+        out.text()
+    );
+    assert!(
+        out.stderr.contains("006_2025-04-01_ffff.yaml") && out.stderr.contains("HTML"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(history(&sb, "hist").len(), 5);
 
     // A folder with no documents is a usage error.
     sb.write("nothing/INDEX.tsv", "seq\n");
-    let out = sb.run(["import", "hist", sb.path("nothing").to_str().unwrap()]).expect_code(2);
+    let out = sb
+        .run(["import", "hist", sb.path("nothing").to_str().unwrap()])
+        .expect_code(2);
     assert!(out.stderr.contains("holds no"), "{}", out.stderr);
 }
 
@@ -790,7 +1145,12 @@ fn a_watch_file_is_synced_on_every_command() {
 
     // Any command syncs: `list` creates both.
     let w = sb.json(["--config", cfg, "list", "--json"]);
-    let names: Vec<&str> = w["watches"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = w["watches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["cfg-a", "cfg-b"]);
     let b_listed = listed(&sb, "cfg-b");
     assert_eq!(b_listed["from_config"], true);
@@ -804,13 +1164,23 @@ fn a_watch_file_is_synced_on_every_command() {
     let out = sb.run_with(["list", "--json"], |c| {
         c.env("APIRADAR_CONFIG", &config);
     });
-    assert_eq!(out.expect_code(0).json()["watches"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        out.expect_code(0).json()["watches"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // The file changes: cfg-a is edited, cfg-b is gone from it.
-    watch_file(&sb, &format!("[[watch]]\nname = \"cfg-a\"\nlocation = \"{a}\"\nevery = \"2h\"\n"));
+    watch_file(
+        &sb,
+        &format!("[[watch]]\nname = \"cfg-a\"\nlocation = \"{a}\"\nevery = \"2h\"\n"),
+    );
     let out = sb.run(["--config", cfg, "list", "--json"]).expect_code(0);
     assert!(
-        out.stderr.contains("`cfg-b` is no longer in") && out.stderr.contains("paused, history kept"),
+        out.stderr.contains("`cfg-b` is no longer in")
+            && out.stderr.contains("paused, history kept"),
         "{}",
         out.stderr
     );
@@ -818,7 +1188,13 @@ fn a_watch_file_is_synced_on_every_command() {
     assert_eq!(listed(&sb, "cfg-a")["versions"], 1);
     let b_listed = listed(&sb, "cfg-b");
     assert_eq!(b_listed["paused"], true, "{b_listed:#}");
-    assert!(b_listed["paused_reason"].as_str().unwrap().contains("no longer declared"), "{b_listed:#}");
+    assert!(
+        b_listed["paused_reason"]
+            .as_str()
+            .unwrap()
+            .contains("no longer declared"),
+        "{b_listed:#}"
+    );
     assert_eq!(b_listed["versions"], 1);
     assert_eq!(history(&sb, "cfg-b").len(), 1);
     // Said once, not on every command.
@@ -826,20 +1202,36 @@ fn a_watch_file_is_synced_on_every_command() {
     assert!(!out.stderr.contains("cfg-b"), "{}", out.stderr);
 
     // A broken file is reported with file:line:column and changes nothing.
-    watch_file(&sb, &format!("[[watch]]\nname = \"cfg-a\"\nlocation = \"{a}\"\nevery = 2h\n"));
+    watch_file(
+        &sb,
+        &format!("[[watch]]\nname = \"cfg-a\"\nlocation = \"{a}\"\nevery = 2h\n"),
+    );
     let out = sb.run(["--config", cfg, "list", "--json"]).expect_code(2);
     assert!(out.stderr.contains(&format!("{cfg}:4:9")), "{}", out.stderr);
     assert!(out.stdout.is_empty());
     assert_eq!(listed(&sb, "cfg-a")["interval"], "2h");
 
     // A bad watch in the file names the watch.
-    watch_file(&sb, &format!("[[watch]]\nname = \"cfg-a\"\nlocation = \"{a}\"\nevery = \"10s\"\n"));
+    watch_file(
+        &sb,
+        &format!("[[watch]]\nname = \"cfg-a\"\nlocation = \"{a}\"\nevery = \"10s\"\n"),
+    );
     let out = sb.run(["--config", cfg, "list"]).expect_code(2);
-    assert!(out.stderr.contains("watch `cfg-a`") && out.stderr.contains("minimum"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("watch `cfg-a`") && out.stderr.contains("minimum"),
+        "{}",
+        out.stderr
+    );
 
     // A missing file is an error too, not an empty list.
-    let out = sb.run(["--config", "/nonexistent/watches.toml", "list"]).expect_code(2);
-    assert!(out.stderr.contains("cannot read /nonexistent/watches.toml"), "{}", out.stderr);
+    let out = sb
+        .run(["--config", "/nonexistent/watches.toml", "list"])
+        .expect_code(2);
+    assert!(
+        out.stderr.contains("cannot read /nonexistent/watches.toml"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -853,13 +1245,19 @@ fn a_watch_declared_again_is_resumed() {
     let config = watch_file(&sb, &both);
     let cfg = config.to_str().unwrap();
     sb.json(["--config", cfg, "list", "--json"]);
-    watch_file(&sb, &format!("[[watch]]\nname = \"one\"\nlocation = \"{a}\"\n"));
+    watch_file(
+        &sb,
+        &format!("[[watch]]\nname = \"one\"\nlocation = \"{a}\"\n"),
+    );
     sb.json(["--config", cfg, "list", "--json"]);
     assert_eq!(listed(&sb, "two")["paused"], true);
     watch_file(&sb, &both);
     sb.json(["--config", cfg, "list", "--json"]);
     let two = listed(&sb, "two");
-    assert_eq!(two["paused"], false, "declared again but still paused: {two:#}");
+    assert_eq!(
+        two["paused"], false,
+        "declared again but still paused: {two:#}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -874,7 +1272,10 @@ fn completions_and_config_show() {
     for sub in ["refresh", "history", "import"] {
         assert!(script.contains(sub), "no `{sub}` in the bash completions");
     }
-    assert!(!sb.db().exists(), "printing completions created the database");
+    assert!(
+        !sb.db().exists(),
+        "printing completions created the database"
+    );
 
     let shown = sb.ok(["config", "--show"]);
     let line = |key: &str| {
@@ -885,13 +1286,19 @@ fn completions_and_config_show() {
     };
     assert_eq!(line("database"), sb.db().display().to_string());
     assert_eq!(line("logs"), sb.log_dir().display().to_string());
-    assert_eq!(line("max body"), "64 MiB");
-    assert!(line("auto-pause").contains("after 5 failed polls"), "{shown}");
+    assert_eq!(line("max body"), "64.0 MiB");
+    assert!(
+        line("auto-pause").contains("after 5 failed polls"),
+        "{shown}"
+    );
 
     // Settings from a watch file show through.
     let config = watch_file(&sb, "[settings]\nmax_body = \"2MiB\"\npause_after = 3\n");
     let shown = sb.ok(["--config", config.to_str().unwrap(), "config"]);
-    assert!(shown.contains("2.0 MiB") && shown.contains("after 3 failed polls"), "{shown}");
+    assert!(
+        shown.contains("2.0 MiB") && shown.contains("after 3 failed polls"),
+        "{shown}"
+    );
 
     // APIRADAR_DB is honoured like --db.
     let other = sb.root().join("other.db");
@@ -899,10 +1306,15 @@ fn completions_and_config_show() {
         c.env("APIRADAR_DB", &other);
     });
     // --db on the command line wins over the environment.
-    assert!(out.expect_code(0).text().contains(&sb.db().display().to_string()));
+    assert!(
+        out.expect_code(0)
+            .text()
+            .contains(&sb.db().display().to_string())
+    );
     let mut cmd = assert_cmd::Command::cargo_bin("apiradar").unwrap();
     let out = cmd
         .env("APIRADAR_DB", &other)
+        .env_remove("APIRADAR_CONFIG")
         .env("HOME", sb.root().join("home"))
         .env("XDG_STATE_HOME", sb.root().join("state"))
         .args(["config", "--show"])
@@ -924,7 +1336,10 @@ fn edit_and_rename_keep_history() {
     sb.ok(["add", "old", file]);
     sb.json(["refresh", "--json"]);
     sb.write("spec.yaml", &v2);
-    assert_eq!(report(&sb.json(["refresh", "old", "--json"]), "old")["status"], "changed");
+    assert_eq!(
+        report(&sb.json(["refresh", "old", "--json"]), "old")["status"],
+        "changed"
+    );
 
     let out = sb.ok(["edit", "old", "--every", "2h", "--rename", "new"]);
     assert_eq!(out.trim(), "updated new");
@@ -940,7 +1355,11 @@ fn edit_and_rename_keep_history() {
     assert_shows(&sb, "new@1", v1.as_bytes());
     assert_shows(&sb, "new", v2.as_bytes());
     let out = sb.run(["history", "old"]).expect_code(2);
-    assert!(out.stderr.contains("no watch named `old`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no watch named `old`"),
+        "{}",
+        out.stderr
+    );
     // Renaming onto an existing watch is refused.
     sb.ok(["add", "other", file]);
     let out = sb.run(["edit", "other", "--rename", "new"]).expect_code(2);

@@ -36,6 +36,11 @@ enum Content {
 
 struct Corpus {
     content: Content,
+    /// Per watch, when set: a meeting point for its first two requests
+    /// (see [`spec_handler`]).
+    pairs: Option<Vec<tokio::sync::Barrier>>,
+    /// Requests answered together with another one for the same watch.
+    paired: AtomicU64,
     /// Holds back one response, to force an order of commits.
     hold: Option<Hold>,
     /// Per watch: the unchanging bulk of its document.
@@ -91,8 +96,14 @@ fn filler(seed: u64, size: usize) -> String {
 impl Corpus {
     /// Documents of 20 to 80 KiB.
     fn new(content: Content, hold: Option<Hold>) -> Corpus {
+        // Pairing and holding would wait for each other.
+        let pairs = hold
+            .is_none()
+            .then(|| (0..WATCHES).map(|_| tokio::sync::Barrier::new(2)).collect());
         Corpus {
             content,
+            pairs,
+            paired: AtomicU64::new(0),
             hold,
             bulk: (0..WATCHES)
                 .map(|w| filler(w as u64 + 1, (20 + w * 60 / (WATCHES - 1)) * 1024))
@@ -133,6 +144,16 @@ async fn spec_handler(
         return StatusCode::NOT_FOUND.into_response();
     }
     let body = corpus.document(watch);
+    if let Some(pairs) = &corpus.pairs {
+        // Two processes polling the same watches in the same order would
+        // mostly take turns, one a watch ahead of the other. Answering both
+        // requests for a watch together makes them record the same watch at
+        // the same moment, racing for the write lock.
+        let met = tokio::time::timeout(Duration::from_secs(5), pairs[watch].wait()).await;
+        if met.is_ok() {
+            corpus.paired.fetch_add(1, Ordering::SeqCst);
+        }
+    }
     if let Some(hold) = &corpus.hold {
         if hold.watch == watch && !hold.used.swap(true, Ordering::SeqCst) {
             hold.until_stored().await;
@@ -371,6 +392,7 @@ fn two_refreshes_of_unchanging_documents_store_each_version_once() {
     let a = finish_refresh(a, "A");
     let b = finish_refresh(b, "B");
     assert_eq!(fixture.corpus.requests(), 2 * WATCHES as u64);
+    let paired = fixture.corpus.paired.load(Ordering::SeqCst);
 
     let mut first_by_b = 0;
     for w in 0..WATCHES {
@@ -399,7 +421,9 @@ fn two_refreshes_of_unchanging_documents_store_each_version_once() {
     assert!(stored.values().all(|v| v == &["1.0.0"]));
     assert_eq!(fixture.runs_rows(), 2 * WATCHES as i64);
     eprintln!(
-        "fixed documents: B stored {first_by_b} of {WATCHES} first versions; {:.1}s",
+        "fixed documents: {paired} of {} requests answered in pairs; B stored {first_by_b} of \
+         {WATCHES} first versions; {:.1}s",
+        2 * WATCHES,
         started.elapsed().as_secs_f64()
     );
 }
@@ -449,6 +473,7 @@ fn changing_documents(with_reader: bool) {
     assert_eq!(polls, 2 * WATCHES, "both processes poll every watch");
     assert_eq!(fixture.corpus.requests(), polls as u64);
     assert_eq!(fixture.runs_rows(), polls as i64, "one runs row per poll");
+    let paired = fixture.corpus.paired.load(Ordering::SeqCst);
 
     let mut first_by_b = 0;
     let mut out_of_order = Vec::new();
@@ -493,8 +518,8 @@ fn changing_documents(with_reader: bool) {
         }
     }
     eprintln!(
-        "changing documents{}: B stored {first_by_b} of {WATCHES} first versions; {listings} \
-         listings; {} watches whose latest version is the older document ({:?}); {:.1}s",
+        "changing documents{}: {paired} of {polls} requests answered in pairs; B stored \
+         {first_by_b} of {WATCHES} first versions; {listings} listings; {} watches whose latest version is the older document ({:?}); {:.1}s",
         if with_reader { " with a reader" } else { "" },
         out_of_order.len(),
         out_of_order,

@@ -352,7 +352,9 @@ impl Server {
     /// Starts a server on a free port.
     pub fn start() -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
         let state = Shared::default();
         let app = Router::new()
@@ -365,8 +367,7 @@ impl Server {
                 .build()
                 .expect("tokio runtime");
             runtime.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
                 let serve = std::future::IntoFuture::into_future(axum::serve(listener, app));
                 tokio::select! {
                     result = serve => result.expect("serve"),
@@ -476,8 +477,8 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
     });
     drop(state);
 
-    let mut builder = Response::builder()
-        .status(StatusCode::from_u16(status).expect("a valid status code"));
+    let mut builder =
+        Response::builder().status(StatusCode::from_u16(status).expect("a valid status code"));
     if let Some(etag) = &reply.etag {
         builder = builder.header(header::ETAG, etag);
     }
@@ -517,7 +518,8 @@ impl RawServer {
         let hits = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (response, hits, stop) = (Arc::clone(&response), Arc::clone(&hits), Arc::clone(&stop));
+            let (response, hits, stop) =
+                (Arc::clone(&response), Arc::clone(&hits), Arc::clone(&stop));
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
