@@ -282,6 +282,11 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The pause reason of a watch declared with `paused = true`.
+const PAUSED_IN_FILE: &str = "paused in the config file";
+/// The start of the pause reason of a watch dropped from the file.
+const ORPHANED: &str = "no longer declared in";
+
 /// What syncing a watch file changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
@@ -308,17 +313,20 @@ pub fn sync_watch_file(store: &Store, file: &WatchFile) -> Result<SyncReport, Co
             Some(_) => {}
         }
         let current = store.watch(&spec.name)?;
+        // Only pauses the file itself caused are undone by the file; a
+        // user's or the worker's pause stays until `resume`.
+        let paused_by_file = current
+            .paused_reason
+            .as_deref()
+            .is_some_and(|r| r == PAUSED_IN_FILE || r.starts_with(ORPHANED));
         if *paused && !current.paused {
-            store.pause_watch(&spec.name, "paused in the config file")?;
-        } else if !*paused
-            && current.paused
-            && current.paused_reason.as_deref() == Some("paused in the config file")
-        {
+            store.pause_watch(&spec.name, PAUSED_IN_FILE)?;
+        } else if !*paused && current.paused && paused_by_file {
             store.resume_watch(&spec.name)?;
         }
     }
     let orphan_reason = format!(
-        "no longer declared in {}; `apiradar remove NAME` deletes its history",
+        "{ORPHANED} {}; `apiradar remove NAME` deletes its history",
         file.path.display()
     );
     for w in existing.iter().filter(|w| w.from_config) {

@@ -249,10 +249,12 @@ fn resolve_version(store: &Store, watch: &watch::Watch, selector: Option<&str>) 
     let seq = match selector {
         None | Some("latest") => latest,
         Some(s) if s.starts_with("latest~") => {
-            let back: i64 = s["latest~".len()..]
-                .parse()
-                .map_err(|_| usage(format!("cannot read version `{s}`")))?;
-            latest - back
+            let back: u32 = s["latest~".len()..].parse().map_err(|_| {
+                usage(format!(
+                    "cannot read version `{s}`: use latest~N with N ≥ 0"
+                ))
+            })?;
+            latest - i64::from(back)
         }
         Some(s) => s.parse().map_err(|_| {
             usage(format!(

@@ -148,8 +148,10 @@ async fn spec_handler(
         // Two processes polling the same watches in the same order would
         // mostly take turns, one a watch ahead of the other. Answering both
         // requests for a watch together makes them record the same watch at
-        // the same moment, racing for the write lock.
-        let met = tokio::time::timeout(Duration::from_secs(5), pairs[watch].wait()).await;
+        // the same moment, racing for the write lock. The wait is short:
+        // each process picks its next watches in an order of its own, so a
+        // partner may be queued behind requests that are themselves waiting.
+        let met = tokio::time::timeout(Duration::from_millis(500), pairs[watch].wait()).await;
         if met.is_ok() {
             corpus.paired.fetch_add(1, Ordering::SeqCst);
         }
@@ -393,6 +395,10 @@ fn two_refreshes_of_unchanging_documents_store_each_version_once() {
     let b = finish_refresh(b, "B");
     assert_eq!(fixture.corpus.requests(), 2 * WATCHES as u64);
     let paired = fixture.corpus.paired.load(Ordering::SeqCst);
+    assert!(
+        paired > 0,
+        "the two refreshes never polled a watch at the same time"
+    );
 
     let mut first_by_b = 0;
     for w in 0..WATCHES {
@@ -474,6 +480,10 @@ fn changing_documents(with_reader: bool) {
     assert_eq!(fixture.corpus.requests(), polls as u64);
     assert_eq!(fixture.runs_rows(), polls as i64, "one runs row per poll");
     let paired = fixture.corpus.paired.load(Ordering::SeqCst);
+    assert!(
+        paired > 0,
+        "the two refreshes never polled a watch at the same time"
+    );
 
     let mut first_by_b = 0;
     let mut out_of_order = Vec::new();
@@ -508,7 +518,9 @@ fn changing_documents(with_reader: bool) {
             .collect();
         run_seqs.sort_unstable();
         assert_eq!(run_seqs, [Some(1), Some(2)], "{name}: runs");
-        // The request counter shows the order the server sent the bodies.
+        // The request counter shows the order the server numbered the
+        // bodies. Paired requests are numbered at the same moment, so this
+        // is reported, not asserted; the ignored test below forces the order.
         let served: Vec<u64> = stored[name]
             .iter()
             .map(|v| v.trim_start_matches("1.0.").parse().unwrap())
@@ -519,7 +531,8 @@ fn changing_documents(with_reader: bool) {
     }
     eprintln!(
         "changing documents{}: {paired} of {polls} requests answered in pairs; B stored \
-         {first_by_b} of {WATCHES} first versions; {listings} listings; {} watches whose latest version is the older document ({:?}); {:.1}s",
+         {first_by_b} of {WATCHES} first versions; {listings} listings; {} watches whose versions \
+         are not in request order ({:?}); {:.1}s",
         if with_reader { " with a reader" } else { "" },
         out_of_order.len(),
         out_of_order,
