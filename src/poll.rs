@@ -224,6 +224,8 @@ pub async fn poll_watch(
                 last_modified: meta.last_modified,
                 content_type: meta.content_type,
                 final_url: meta.final_url,
+                // When we asked: orders this document against one another
+                // process may have stored meanwhile (`Store::record_success`).
                 fetched_at: started_at,
                 run: Some(run),
             };

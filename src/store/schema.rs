@@ -57,6 +57,9 @@ const MIGRATIONS: &[&str] = &[
         watch_id       INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
         seq            INTEGER NOT NULL,
         fetched_at     INTEGER NOT NULL,
+        -- when this row was committed; a poll that started before it was
+        -- concurrent with it (see Store::record_success)
+        recorded_at    INTEGER NOT NULL,
         -- when the publisher says the document is from (Last-Modified, or the
         -- date in an imported file's name)
         source_date    TEXT,

@@ -157,19 +157,30 @@ impl Store {
     pub fn record_success(&mut self, watch_id: i64, rec: &SuccessRecord<'_>) -> Result<Recorded> {
         self.in_write(|s| {
             let canonical = &rec.canonical_hash;
-            let latest: Option<(i64, Vec<u8>)> = s
+            let latest: Option<(i64, Vec<u8>, i64)> = s
                 .conn
                 .query_row(
-                    "SELECT seq, canonical_hash FROM versions WHERE watch_id = ?1
+                    "SELECT seq, canonical_hash, recorded_at FROM versions WHERE watch_id = ?1
                      ORDER BY seq DESC LIMIT 1",
                     [watch_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
+            // Another process may have stored a version while this poll was
+            // in flight. Which of the two documents is newer cannot be told
+            // from here (requests overtake each other), and storing ours
+            // could make the history flip back to an older document. So a
+            // poll that overlapped a stored version adds nothing; if its
+            // document really is the newer one, the next poll stores it.
+            let superseded = latest
+                .as_ref()
+                .is_some_and(|(_, _, recorded_at)| *recorded_at > rec.fetched_at);
             let (outcome, seq, version_id) = match &latest {
-                Some((seq, hash)) if hash == canonical => (PollOutcome::Unchanged, *seq, None),
+                Some((seq, hash, _)) if hash == canonical || superseded => {
+                    (PollOutcome::Unchanged, *seq, None)
+                }
                 _ => {
-                    let seq = latest.as_ref().map_or(1, |(seq, _)| seq + 1);
+                    let seq = latest.as_ref().map_or(1, |(seq, _, _)| seq + 1);
                     let base = s.delta_base(watch_id, seq)?;
                     let blob_id = s.put_blob(rec.raw, base)?;
                     let (status, origin) = match &rec.run {
@@ -179,9 +190,9 @@ impl Store {
                     s.conn.execute(
                         "INSERT INTO versions (watch_id, seq, fetched_at, source_date, blob_id,
                             canonical_hash, size, format, spec_version, title, http_status, etag,
-                            last_modified, content_type, final_url, origin)
+                            last_modified, content_type, final_url, origin, recorded_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                                 ?15, ?16)",
+                                 ?15, ?16, ?17)",
                         params![
                             watch_id,
                             seq,
@@ -198,7 +209,8 @@ impl Store {
                             rec.last_modified,
                             rec.content_type,
                             rec.final_url,
-                            origin
+                            origin,
+                            super::now_ms().max(rec.fetched_at)
                         ],
                     )?;
                     let outcome = if latest.is_none() {
@@ -211,10 +223,15 @@ impl Store {
             };
             if let Some(run) = &rec.run {
                 s.insert_run(watch_id, run, outcome, None, None, version_id)?;
+                // A superseded poll must not roll the validators back to
+                // those of an older document.
                 s.conn.execute(
-                    "UPDATE watches SET consecutive_failures = 0, last_polled_at = ?2,
-                        next_due_at = ?3, last_outcome = ?4, last_error = NULL,
-                        etag = ?5, last_modified = ?6
+                    "UPDATE watches SET consecutive_failures = 0,
+                        last_polled_at = max(coalesce(last_polled_at, 0), ?2),
+                        next_due_at = CASE WHEN ?7 THEN max(coalesce(next_due_at, 0), ?3) ELSE ?3 END,
+                        last_outcome = ?4, last_error = NULL,
+                        etag = CASE WHEN ?7 THEN etag ELSE ?5 END,
+                        last_modified = CASE WHEN ?7 THEN last_modified ELSE ?6 END
                      WHERE id = ?1",
                     params![
                         watch_id,
@@ -222,7 +239,8 @@ impl Store {
                         run.next_due_at,
                         outcome.as_str(),
                         rec.etag,
-                        rec.last_modified
+                        rec.last_modified,
+                        superseded
                     ],
                 )?;
             }
@@ -465,6 +483,25 @@ mod tests {
         assert_eq!(store.read_blob(versions[2].blob_id).unwrap(), b"v: 1");
         assert_eq!(store.runs(w.id, 10).unwrap().len(), 4);
         assert!(store.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_older_fetch_committed_later_does_not_become_latest() {
+        let mut store = Store::open_in_memory().unwrap();
+        let w = store
+            .add_watch(&WatchSpec::new("a", Kind::OpenApi, "x.yaml"), false)
+            .unwrap();
+        let mut newer = success(b"v: 2", "c2");
+        newer.fetched_at = 2_000;
+        newer.etag = Some("\"2\"".into());
+        let mut older = success(b"v: 1", "c1");
+        older.fetched_at = 1_000;
+        older.etag = Some("\"1\"".into());
+        store.record_success(w.id, &newer).unwrap();
+        let r = store.record_success(w.id, &older).unwrap();
+        assert_eq!((r.outcome, r.seq), (PollOutcome::Unchanged, Some(1)));
+        assert_eq!(store.versions(w.id).unwrap().len(), 1);
+        assert_eq!(store.watch("a").unwrap().etag.as_deref(), Some("\"2\""));
     }
 
     #[test]
