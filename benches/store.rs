@@ -128,6 +128,13 @@ fn storage(c: &mut Criterion) {
             },
         ),
         (
+            "level 15, radix 16",
+            CompressionOptions {
+                level: 15,
+                ..default
+            },
+        ),
+        (
             "level 19, radix 8",
             CompressionOptions {
                 radix: 8,
