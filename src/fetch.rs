@@ -248,6 +248,9 @@ pub struct FetchRequest<'a> {
     /// hold secrets: they are never logged nor quoted in errors, and they are
     /// only sent to the origin of `location` (not after a redirect elsewhere).
     pub headers: &'a [(String, String)],
+    /// Other values that must never show in messages, logs or metadata:
+    /// the expanded `${VAR}`s of a location such as `…?key=${API_KEY}`.
+    pub secrets: &'a [String],
     /// The `ETag` of the version we have; sent as `If-None-Match`.
     pub etag: Option<&'a str>,
     /// The `Last-Modified` of the version we have; sent as `If-Modified-Since`.
@@ -260,6 +263,7 @@ impl<'a> FetchRequest<'a> {
         FetchRequest {
             location,
             headers: &[],
+            secrets: &[],
             etag: None,
             last_modified: None,
         }
@@ -514,31 +518,35 @@ impl Fetcher {
             .headers
             .iter()
             .map(|(_, value)| value.trim())
+            .chain(req.secrets.iter().map(|s| s.trim()))
             .filter(|value| value.len() >= MIN_SCRUB_LEN)
             .collect();
-        let shown = redact(url);
+        let shown = scrub(&redact(url), &secrets);
         let max_attempts = self.cfg.retries.saturating_add(1);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             debug!(url = %shown, attempt, max_attempts, "fetching");
-            let result =
-                tokio::time::timeout(self.cfg.timeout, self.attempt(url, &caller, &conditional))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Failure::new(
-                            ErrorClass::Timeout,
-                            format!(
-                                "timed out after {} fetching {shown}",
-                                human_duration(self.cfg.timeout)
-                            ),
-                            Retry::Backoff,
-                        ))
-                    });
+            let result = tokio::time::timeout(
+                self.cfg.timeout,
+                self.attempt(url, &caller, &conditional, &secrets),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(Failure::new(
+                    ErrorClass::Timeout,
+                    format!(
+                        "timed out after {} fetching {shown}",
+                        human_duration(self.cfg.timeout)
+                    ),
+                    Retry::Backoff,
+                ))
+            });
             let failure = match result {
                 Ok(mut outcome) => {
                     let meta = outcome.meta_mut();
                     meta.attempts = attempt;
+                    meta.final_url = meta.final_url.take().map(|u| scrub(&u, &secrets));
                     if let FetchOutcome::NotModified(meta) = &mut outcome {
                         if meta.etag.is_none() {
                             meta.etag = req.etag.map(str::to_string);
@@ -587,6 +595,7 @@ impl Fetcher {
         start: &Url,
         caller: &HeaderMap,
         conditional: &HeaderMap,
+        secrets: &[&str],
     ) -> Result<FetchOutcome, Failure> {
         let origin = start.origin();
         let mut url = start.clone();
@@ -600,7 +609,7 @@ impl Fetcher {
                 headers.extend(caller.clone());
             } else if !caller.is_empty() {
                 debug!(
-                    to = %redact(&url),
+                    to = %scrub(&redact(&url), secrets),
                     "redirected to another origin: not sending the watch's headers"
                 );
             }
@@ -627,7 +636,12 @@ impl Fetcher {
                         ));
                     }
                     let next = next_url(&url, start, location)?;
-                    debug!(from = %redact(&url), to = %redact(&next), hop = hops, "following redirect");
+                    debug!(
+                        from = %scrub(&redact(&url), secrets),
+                        to = %scrub(&redact(&next), secrets),
+                        hop = hops,
+                        "following redirect"
+                    );
                     url = next;
                     continue;
                 }

@@ -294,7 +294,9 @@ async fn fetch_and_normalize(
         attempts: None,
     };
     let headers = watch::resolve_headers(&watch.spec.headers).map_err(|e| fail("config", e))?;
-    let location = Location::parse(&watch.spec.location).map_err(|e| Failure {
+    let (location_text, secrets) =
+        watch::resolve_location(&watch.spec.location).map_err(|e| fail("config", e))?;
+    let location = Location::parse(&location_text).map_err(|e| Failure {
         class: e.class.as_str(),
         message: e.message,
         status: None,
@@ -306,6 +308,7 @@ async fn fetch_and_normalize(
     let request = FetchRequest {
         location: &location,
         headers: &headers,
+        secrets: &secrets,
         etag: watch.etag.as_deref().filter(|_| have_version),
         last_modified: watch.last_modified.as_deref().filter(|_| have_version),
     };

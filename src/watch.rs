@@ -145,6 +145,8 @@ pub enum WatchError {
         "the URL holds a password, which would be stored in the database: put credentials in a header instead, e.g. -H 'Authorization: Basic ${{MY_CREDENTIALS}}'"
     )]
     CredentialsInUrl,
+    #[error("location: {0}")]
+    BadTemplate(String),
     #[error("location is empty")]
     EmptyLocation,
 }
@@ -171,6 +173,7 @@ impl WatchSpec {
         if url::Url::parse(self.location.trim()).is_ok_and(|u| u.password().is_some()) {
             return Err(WatchError::CredentialsInUrl);
         }
+        expand_env(&self.location, |_| Some(String::new())).map_err(WatchError::BadTemplate)?;
         if self.interval < MIN_INTERVAL {
             return Err(WatchError::IntervalTooShort {
                 given: format_interval(self.interval),
@@ -255,7 +258,7 @@ fn check_header_secret(name: &str, template: &str) -> Result<(), WatchError> {
 /// The error names the variable, never a value.
 pub fn expand_env(
     template: &str,
-    lookup: impl Fn(&str) -> Option<String>,
+    mut lookup: impl FnMut(&str) -> Option<String>,
 ) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -294,6 +297,23 @@ pub fn resolve_headers(headers: &[(String, String)]) -> Result<Vec<(String, Stri
                 .map_err(|e| format!("header {name}: {e}"))
         })
         .collect()
+}
+
+/// Expands `${VAR}`s in a location (for APIs that take their key in the
+/// query string: `https://…/models?key=${GEMINI_API_KEY}`). Returns the
+/// location and the values substituted, which must be kept out of output.
+pub fn resolve_location(template: &str) -> Result<(String, Vec<String>), String> {
+    if !template.contains("${") {
+        return Ok((template.to_string(), Vec::new()));
+    }
+    let mut used = Vec::new();
+    let location = expand_env(template, |var| {
+        let value = std::env::var(var).ok()?;
+        used.push(value.clone());
+        Some(value)
+    })
+    .map_err(|e| format!("location: {e}"))?;
+    Ok((location, used))
 }
 
 /// Parses `30s`, `5m`, `1h`, `1d`, `1h30m` (and plain seconds).
@@ -415,6 +435,18 @@ mod tests {
         assert_eq!(absolute_location("a/b.yaml", base), "/srv/specs/a/b.yaml");
         assert_eq!(absolute_location("/x.yaml", base), "/x.yaml");
         assert_eq!(absolute_location("https://h/x", base), "https://h/x");
+    }
+
+    #[test]
+    fn locations_take_environment_references() {
+        let spec = WatchSpec::new("a", Kind::Json, "https://h/models?key=${K");
+        assert!(matches!(spec.validate(), Err(WatchError::BadTemplate(_))));
+        let spec = WatchSpec::new("a", Kind::Json, "https://h/models?key=${K}");
+        assert!(spec.validate().is_ok());
+        let (plain, used) = resolve_location("https://h/x").unwrap();
+        assert_eq!((plain.as_str(), used.len()), ("https://h/x", 0));
+        let err = resolve_location("https://h/x?key=${APIRADAR_SURELY_UNSET_VAR}").unwrap_err();
+        assert!(err.contains("APIRADAR_SURELY_UNSET_VAR"));
     }
 
     #[test]

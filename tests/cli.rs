@@ -1305,3 +1305,66 @@ fn edit_and_rename_keep_history() {
     assert_eq!(out.trim(), "removed new and its 3 versions");
     assert_eq!(listed_names(&sb), ["other"]);
 }
+
+#[test]
+fn a_key_in_the_query_string_comes_from_the_environment_and_is_never_written() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    let secret = unique_token("qk-apiradar-test-");
+    server.set("/models", Reply::ok(r#"{"data":[{"id":"m1"}]}"#));
+    let location = format!("{}?key=${{APIRADAR_TEST_QKEY}}", server.url("/models"));
+    sb.ok(["add", "models", &location, "--kind", "json", "--key", "id"]);
+    let with_key = |cmd: &mut assert_cmd::Command| {
+        cmd.env("APIRADAR_TEST_QKEY", &secret);
+    };
+    let first = sb
+        .run_with(["-vv", "refresh", "--json"], with_key)
+        .expect_code(0);
+    assert_eq!(first.json()["watches"][0]["status"], "new");
+    let seen = server.last_request("/models");
+    assert_eq!(
+        seen.query.as_deref(),
+        Some(format!("key={secret}").as_str())
+    );
+
+    // A failure names the URL, but not the key in it.
+    server.set("/models", Reply::status(404, "gone"));
+    let failed = sb
+        .run_with(["-vv", "refresh", "models", "--json"], with_key)
+        .expect_code(1);
+    let error = failed.json()["watches"][0]["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("404") && error.contains("/models"),
+        "{error}"
+    );
+    assert!(
+        !failed.all_output().contains(&secret),
+        "{}",
+        failed.all_output()
+    );
+    assert!(
+        !first.all_output().contains(&secret),
+        "{}",
+        first.all_output()
+    );
+    let history = sb.ok(["history", "models", "--json"]);
+    assert!(!history.contains(&secret));
+    assert!(
+        sb.files_containing(secret.as_bytes()).is_empty(),
+        "the key was written to {:?}",
+        sb.files_containing(secret.as_bytes())
+    );
+
+    // Without the variable the poll fails, naming it, and sends nothing.
+    let hits = server.hits("/models");
+    let out = sb.run(["refresh", "models", "--json"]).expect_code(1);
+    let error = out.json()["watches"][0]["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("APIRADAR_TEST_QKEY"), "{error}");
+    assert_eq!(server.hits("/models"), hits);
+}

@@ -307,6 +307,7 @@ async fn conditional_get_gives_not_modified() {
     let req = FetchRequest {
         location: &location,
         headers: &[],
+        secrets: &[],
         etag: Some("\"v1\""),
         last_modified: Some("Wed, 21 Oct 2015 07:28:00 GMT"),
     };

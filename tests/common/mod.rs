@@ -307,6 +307,8 @@ impl Reply {
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// The query string, if any (without the `?`).
+    pub query: Option<String>,
     /// Header names in lower case, values as sent (lossy UTF-8).
     pub headers: Vec<(String, String)>,
     /// The status it was answered with.
@@ -445,6 +447,7 @@ impl Drop for Server {
 
 async fn handle(State(state): State<Shared>, request: Request) -> Response {
     let path = request.uri().path().to_string();
+    let query = request.uri().query().map(str::to_string);
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
@@ -471,6 +474,7 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
     state.requests.push(Seen {
         method: request.method().to_string(),
         path,
+        query,
         headers,
         status,
         body_sent: !not_modified && !reply.body.is_empty(),
