@@ -230,12 +230,7 @@ impl Default for FetchConfig {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
-            user_agent: concat!(
-                "apiradar/",
-                env!("CARGO_PKG_VERSION"),
-                " (+https://github.com/apiradar/apiradar)"
-            )
-            .to_string(),
+            user_agent: concat!("apiradar/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }
 }

@@ -117,7 +117,10 @@ pub fn import_files(
         let (tx, rx) = std::sync::mpsc::sync_channel::<(&Path, Result<Parsed, String>)>(4);
         scope.spawn(move || {
             for path in files {
-                if tx.send((path, parse_file(path, kind, item_key, limits))).is_err() {
+                if tx
+                    .send((path, parse_file(path, kind, item_key, limits)))
+                    .is_err()
+                {
                     return;
                 }
             }
