@@ -64,6 +64,8 @@ pub enum Command {
         #[arg(value_name = "NAME[@VERSION]")]
         target: String,
     },
+    /// Compare two API descriptions: files, URLs or stored versions (NAME@3, NAME@latest~1)
+    Diff(DiffArgs),
     /// Backfill versions from files or folders of files (taken in name order)
     Import(ImportArgs),
     /// Run apiradar against its embedded demo API (no network needed)
@@ -190,4 +192,27 @@ pub struct DemoArgs {
     /// Stop after this long [default: run until Ctrl-C]
     #[arg(long = "for", value_name = "DURATION")]
     pub run_for: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older description: a file, an http(s) URL, or NAME@VERSION
+    pub base: String,
+    /// The newer description
+    pub revision: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    /// The lowest level shown
+    #[arg(long, default_value = "warning", value_parser = ["info", "warning", "error"])]
+    pub level: String,
+    /// Exit 1 when a finding at or above this level remains
+    #[arg(long, value_parser = ["warning", "error"])]
+    pub fail_on: Option<String>,
 }

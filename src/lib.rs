@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod diff;
 pub mod fetch;
 pub mod import;
 pub mod logging;

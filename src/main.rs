@@ -219,6 +219,7 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
             out.write_all(&bytes)?;
         }
         Command::Import(a) => return run_import(a, store, out),
+        Command::Diff(a) => return run_diff(a, store, out),
         Command::Demo(_) | Command::Completions { .. } | Command::Config { .. } => {
             unreachable!("handled before the store is opened")
         }
@@ -339,6 +340,62 @@ fn refresh(
     }
     if all_reports.iter().any(|r| r.status == PollStatus::Failed) {
         return Err(PartialFailure.into());
+    }
+    Ok(())
+}
+
+/// Reads one side of a diff: `NAME@VERSION` from the store, else a URL or
+/// a file.
+fn diff_source(store: &Store, arg: &str) -> Result<(String, Vec<u8>)> {
+    if let Some((name, selector)) = arg.split_once('@') {
+        if let Some(watch) = store.find_watch(name)? {
+            let seq = resolve_version(store, &watch, Some(selector))?;
+            let version = store.version(&watch, seq)?;
+            return Ok((format!("{name}@{seq}"), store.read_blob(version.blob_id)?));
+        }
+    }
+    let location = apiradar::fetch::Location::parse(arg).map_err(|e| usage(e.message))?;
+    let fetcher = Fetcher::new(FetchConfig::default()).map_err(|e| anyhow::anyhow!(e.message))?;
+    let outcome = runtime()?
+        .block_on(fetcher.fetch(&apiradar::fetch::FetchRequest::new(&location)))
+        .map_err(|e| anyhow::anyhow!("{arg}: {}", e.message))?;
+    match outcome {
+        apiradar::fetch::FetchOutcome::Body { bytes, .. } => Ok((arg.to_string(), bytes)),
+        apiradar::fetch::FetchOutcome::NotModified(_) => bail!("{arg}: unexpected 304"),
+    }
+}
+
+fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()> {
+    let level: apiradar::diff::Level = a.level.parse().map_err(usage)?;
+    let load = |arg: &str| -> Result<(String, serde_json::Value)> {
+        let (label, bytes) = diff_source(store, arg)?;
+        let (doc, _) = spec::parse_document(&bytes, &spec::Limits::default())
+            .map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
+        Ok((label, doc))
+    };
+    let (base_label, base) = load(&a.base)?;
+    let (rev_label, rev) = load(&a.revision)?;
+    let findings =
+        apiradar::diff::diff_openapi(&base, &rev, &apiradar::diff::DiffOptions::default());
+    let shown: Vec<_> = findings.into_iter().filter(|f| f.level >= level).collect();
+    match a.format {
+        cli::DiffFormat::Json => writeln!(out, "{:#}", report::findings_json(&shown))?,
+        cli::DiffFormat::Text => write!(
+            out,
+            "{}",
+            report::findings_text(&base_label, &rev_label, &shown)
+        )?,
+        cli::DiffFormat::Markdown => write!(
+            out,
+            "{}",
+            report::findings_markdown(&base_label, &rev_label, &shown)
+        )?,
+    }
+    if let Some(fail_on) = a.fail_on {
+        let threshold: apiradar::diff::Level = fail_on.parse().map_err(usage)?;
+        if shown.iter().any(|f| f.level >= threshold) {
+            return Err(PartialFailure.into());
+        }
     }
     Ok(())
 }

@@ -1,0 +1,243 @@
+//! Operations added and removed (with deprecation and sunset dates),
+//! deprecation, operation ids, tags and stability levels.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::Pair;
+use crate::diff::document::Operation;
+
+type Ops<'a> = BTreeMap<(String, String), Operation<'a>>;
+
+/// A sunset date as written in `x-sunset` (a date or an RFC 3339 time).
+fn sunset(op: &Value) -> Option<Result<chrono::NaiveDate, String>> {
+    let text = op.get("x-sunset")?;
+    let text = text
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| text.to_string());
+    let parsed = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(&text).map(|t| t.date_naive()))
+        .map_err(|_| text.clone());
+    Some(parsed)
+}
+
+fn deprecated(v: &Value) -> bool {
+    v.get("deprecated").and_then(Value::as_bool) == Some(true)
+}
+
+pub fn added_and_removed(pair: &mut Pair<'_>, base: &Ops<'_>, rev: &Ops<'_>) {
+    let rev_paths = pair.rev.paths();
+    for (key, op) in base {
+        if rev.contains_key(key) {
+            continue;
+        }
+        let path_gone = !rev_paths.contains_key(&key.0);
+        pair.out.set_operation(&op.method, &op.path);
+        let what = format!("{} {}", op.method, op.path);
+        let (id, message) = if !deprecated(op.value) {
+            if path_gone {
+                (
+                    "api-path-removed-without-deprecation",
+                    format!(
+                        "path {} was removed without being deprecated first",
+                        op.path
+                    ),
+                )
+            } else {
+                (
+                    "api-removed-without-deprecation",
+                    format!("{what} was removed without being deprecated first"),
+                )
+            }
+        } else {
+            match sunset(op.value) {
+                Some(Err(text)) => (
+                    "api-path-sunset-parse",
+                    format!("{what} was removed; its sunset date `{text}` cannot be read"),
+                ),
+                Some(Ok(date)) if date > pair.options.today => {
+                    let id = if path_gone {
+                        "api-path-removed-before-sunset"
+                    } else {
+                        "api-removed-before-sunset"
+                    };
+                    (
+                        id,
+                        format!("{what} was removed before its sunset date {date}"),
+                    )
+                }
+                _ => {
+                    let id = if path_gone {
+                        "api-path-removed-with-deprecation"
+                    } else {
+                        "api-removed-with-deprecation"
+                    };
+                    (id, format!("deprecated {what} was removed"))
+                }
+            }
+        };
+        pair.out
+            .emit(id, "", message, Some(op.pointer.clone()), None);
+    }
+    for (key, op) in rev {
+        if base.contains_key(key) {
+            continue;
+        }
+        pair.out.set_operation(&op.method, &op.path);
+        pair.out.emit(
+            "endpoint-added",
+            "",
+            format!("{} {} was added", op.method, op.path),
+            None,
+            Some(op.pointer.clone()),
+        );
+    }
+    pair.out.clear_operation();
+}
+
+/// Stability levels, least stable first.
+const STABILITY: [&str; 4] = ["draft", "alpha", "beta", "stable"];
+
+pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
+    let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
+    let what = format!("{} {}", r.method, r.path);
+    match (deprecated(b.value), deprecated(r.value)) {
+        (false, true) => {
+            let id = if r.value.get("x-sunset").is_some() {
+                "endpoint-deprecated-with-sunset"
+            } else {
+                "endpoint-deprecated"
+            };
+            pair.out.emit(
+                id,
+                "",
+                format!("{what} is deprecated"),
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        (true, false) => {
+            pair.out.emit(
+                "endpoint-reactivated",
+                "",
+                format!("{what} is no longer deprecated"),
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        (true, true) => {
+            if b.value.get("x-sunset").is_some() && r.value.get("x-sunset").is_none() {
+                pair.out.emit(
+                    "sunset-deleted",
+                    "",
+                    format!("{what} lost its sunset date"),
+                    bp.clone(),
+                    rp.clone(),
+                );
+            }
+        }
+        (false, false) => {}
+    }
+    let bid = b.value.get("operationId").and_then(Value::as_str);
+    let rid = r.value.get("operationId").and_then(Value::as_str);
+    match (bid, rid) {
+        (Some(x), Some(y)) if x != y => {
+            pair.out.emit(
+                "api-operation-id-removed",
+                x,
+                format!("{what} operation id changed from `{x}` to `{y}`"),
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        (Some(x), None) => {
+            pair.out.emit(
+                "api-operation-id-removed",
+                x,
+                format!("{what} lost its operation id `{x}`"),
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        (None, Some(y)) => {
+            pair.out.emit(
+                "api-operation-id-added",
+                y,
+                format!("{what} has the new operation id `{y}`"),
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        _ => {}
+    }
+    let tags = |v: &Value| -> Vec<String> {
+        v.get("tags")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (bt, rt) = (tags(b.value), tags(r.value));
+    for t in bt.iter().filter(|t| !rt.contains(t)) {
+        pair.out.emit(
+            "api-tag-removed",
+            t,
+            format!("{what} is no longer tagged `{t}`"),
+            bp.clone(),
+            rp.clone(),
+        );
+    }
+    for t in rt.iter().filter(|t| !bt.contains(t)) {
+        pair.out.emit(
+            "api-tag-added",
+            t,
+            format!("{what} is now tagged `{t}`"),
+            bp.clone(),
+            rp.clone(),
+        );
+    }
+    let level = |v: &Value| {
+        v.get("x-stability-level")
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    let (bs, rs) = (level(b.value), level(r.value));
+    if let Some(s) = rs.as_deref().filter(|s| !STABILITY.contains(s)) {
+        pair.out.emit(
+            "api-invalid-stability-level",
+            s,
+            format!("{what} has an unknown stability level `{s}`"),
+            bp.clone(),
+            rp.clone(),
+        );
+        return;
+    }
+    if let (Some(x), Some(y)) = (bs.as_deref(), rs.as_deref()) {
+        let rank = |s: &str| STABILITY.iter().position(|k| *k == s);
+        if let (Some(i), Some(j)) = (rank(x), rank(y)) {
+            if j < i {
+                pair.out.emit(
+                    "api-stability-decreased",
+                    "",
+                    format!("{what} stability decreased from {x} to {y}"),
+                    bp,
+                    rp,
+                );
+            } else if j > i {
+                pair.out.emit(
+                    "api-stability-increased",
+                    "",
+                    format!("{what} stability increased from {x} to {y}"),
+                    bp,
+                    rp,
+                );
+            }
+        }
+    }
+}

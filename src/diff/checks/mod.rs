@@ -1,0 +1,65 @@
+//! The families of checks. Each file compares one aspect of a matched pair
+//! of documents or operations and emits findings by check id; levels come
+//! from the [registry](super::registry).
+
+mod endpoints;
+mod parameters;
+mod request_body;
+mod responses;
+pub mod schema;
+mod security;
+
+use super::document::Operation;
+use super::{DiffOptions, Doc, Emitter};
+
+/// An empty JSON object, for lookups that find nothing.
+static EMPTY: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
+    std::sync::LazyLock::new(serde_json::Map::new);
+
+/// The object under `key`, or an empty one.
+pub fn members<'a>(
+    v: &'a serde_json::Value,
+    key: &str,
+) -> &'a serde_json::Map<String, serde_json::Value> {
+    v.get(key)
+        .and_then(serde_json::Value::as_object)
+        .unwrap_or(&EMPTY)
+}
+
+/// Two documents being compared, and where findings go.
+pub struct Pair<'e> {
+    pub base: &'e Doc,
+    pub rev: &'e Doc,
+    pub out: &'e mut Emitter,
+    pub options: &'e DiffOptions,
+}
+
+/// Runs every family over the two documents.
+pub fn run(base: &Doc, rev: &Doc, options: &DiffOptions, out: &mut Emitter) {
+    let mut pair = Pair {
+        base,
+        rev,
+        out,
+        options,
+    };
+    let base_ops = base.operations();
+    let rev_ops = rev.operations();
+    endpoints::added_and_removed(&mut pair, &base_ops, &rev_ops);
+    for (key, b) in &base_ops {
+        if let Some(r) = rev_ops.get(key) {
+            pair.out.set_operation(&r.method, &r.path);
+            operation(&mut pair, b, r);
+        }
+    }
+    pair.out.clear_operation();
+    security::global(&mut pair);
+}
+
+/// Every per-operation family, on a matched pair of operations.
+fn operation<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
+    endpoints::changed(pair, b, r);
+    parameters::compare(pair, b, r);
+    request_body::compare(pair, b, r);
+    responses::compare(pair, b, r);
+    security::operation(pair, b, r);
+}

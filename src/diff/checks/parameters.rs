@@ -1,0 +1,176 @@
+//! Request parameters: added, removed, required-ness, deprecation, and
+//! their schemas.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::Pair;
+use super::schema::{Dir, SchemaDiff, Site};
+use crate::diff::document::{Operation, path_parameter_names};
+use crate::diff::{Doc, join_pointer};
+
+/// A parameter with where it was found.
+struct Param<'a> {
+    value: &'a Value,
+    name: String,
+    location: String,
+    pointer: String,
+}
+
+/// Parameters of an operation keyed by location and name: header names
+/// compare case-insensitively, path parameters by position (so renaming
+/// `{petId}` to `{id}` is the same parameter).
+fn params<'a>(doc: &'a Doc, op: &Operation<'a>) -> BTreeMap<(String, String), Param<'a>> {
+    let mut out = BTreeMap::new();
+    let positions = path_parameter_names(&op.path);
+    let item_ptr = op
+        .pointer
+        .rsplit_once('/')
+        .map(|(p, _)| p.to_string())
+        .unwrap_or_default();
+    let sources = [
+        (
+            op.path_item.get("parameters"),
+            join_pointer(&item_ptr, "parameters"),
+        ),
+        (
+            op.value.get("parameters"),
+            join_pointer(&op.pointer, "parameters"),
+        ),
+    ];
+    for (list, ptr) in sources {
+        for (i, p) in list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let (resolved, _) = doc.resolve(p);
+            let name = resolved
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let location = resolved
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let key_name = match location.as_str() {
+                "header" => name.to_ascii_lowercase(),
+                "path" => match positions.iter().position(|n| *n == name) {
+                    Some(i) => format!("#{i}"),
+                    None => name.clone(),
+                },
+                _ => name.clone(),
+            };
+            out.insert(
+                (location.clone(), key_name),
+                Param {
+                    value: resolved,
+                    name,
+                    location,
+                    pointer: join_pointer(&ptr, &i.to_string()),
+                },
+            );
+        }
+    }
+    out
+}
+
+fn flag(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_bool) == Some(true)
+}
+
+pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
+    let bparams = params(pair.base, b);
+    let rparams = params(pair.rev, r);
+    for (key, bp) in &bparams {
+        let label = format!("{} parameter `{}`", bp.location, bp.name);
+        match rparams.get(key) {
+            None => {
+                let (id, msg) = if flag(bp.value, "deprecated") {
+                    (
+                        "request-parameter-removed-with-deprecation",
+                        format!("deprecated {label} was removed"),
+                    )
+                } else {
+                    ("request-parameter-removed", format!("{label} was removed"))
+                };
+                pair.out
+                    .emit(id, &label, msg, Some(bp.pointer.clone()), None);
+            }
+            Some(rp) => {
+                let (bptr, rptr) = (Some(bp.pointer.clone()), Some(rp.pointer.clone()));
+                match (flag(bp.value, "required"), flag(rp.value, "required")) {
+                    (false, true) => pair.out.emit(
+                        "request-parameter-became-required",
+                        &label,
+                        format!("{label} became required"),
+                        bptr.clone(),
+                        rptr.clone(),
+                    ),
+                    (true, false) => pair.out.emit(
+                        "request-parameter-became-optional",
+                        &label,
+                        format!("{label} became optional"),
+                        bptr.clone(),
+                        rptr.clone(),
+                    ),
+                    _ => {}
+                }
+                match (flag(bp.value, "deprecated"), flag(rp.value, "deprecated")) {
+                    (false, true) => pair.out.emit(
+                        "request-parameter-deprecated",
+                        &label,
+                        format!("{label} is deprecated"),
+                        bptr.clone(),
+                        rptr.clone(),
+                    ),
+                    (true, false) => pair.out.emit(
+                        "request-parameter-reactivated",
+                        &label,
+                        format!("{label} is no longer deprecated"),
+                        bptr.clone(),
+                        rptr.clone(),
+                    ),
+                    _ => {}
+                }
+                if let (Some(bs), Some(rs)) = (bp.value.get("schema"), rp.value.get("schema")) {
+                    let site = Site {
+                        dir: Dir::Request,
+                        root: "request-parameter",
+                        nested: "request-parameter-property",
+                        label: label.clone(),
+                        path: String::new(),
+                    };
+                    let bsp = join_pointer(&bp.pointer, "schema");
+                    let rsp = join_pointer(&rp.pointer, "schema");
+                    SchemaDiff::new(pair).compare(&site, bs, rs, &bsp, &rsp);
+                }
+            }
+        }
+    }
+    for (key, rp) in &rparams {
+        if bparams.contains_key(key) {
+            continue;
+        }
+        let label = format!("{} parameter `{}`", rp.location, rp.name);
+        let (id, msg) = if rp.location == "path" {
+            ("new-request-path-parameter", format!("new {label}"))
+        } else if flag(rp.value, "required") {
+            (
+                "new-required-request-parameter",
+                format!("new required {label}"),
+            )
+        } else {
+            (
+                "new-optional-request-parameter",
+                format!("new optional {label}"),
+            )
+        };
+        pair.out
+            .emit(id, &label, msg, None, Some(rp.pointer.clone()));
+    }
+}

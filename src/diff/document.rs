@@ -1,0 +1,202 @@
+//! An OpenAPI document ready for comparison: upgraded to the OpenAPI 3
+//! layout, with `$ref`s followed on demand and operations listed.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::upgrade;
+
+/// How many `$ref` hops are followed before giving up (a chain that long is
+/// a loop or a mistake).
+const MAX_REF_HOPS: usize = 32;
+
+/// HTTP methods an OpenAPI path item can hold.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+pub struct Doc {
+    root: Value,
+}
+
+/// One operation of a document.
+pub struct Operation<'a> {
+    /// The path as written, e.g. `/pets/{petId}`.
+    pub path: String,
+    /// Upper case, e.g. `GET`.
+    pub method: String,
+    pub value: &'a Value,
+    /// Parameters declared on the path item (the operation's own override
+    /// them by location and name).
+    pub path_item: &'a Value,
+    /// JSON pointer to the operation.
+    pub pointer: String,
+}
+
+impl Doc {
+    /// Takes a parsed document; Swagger 2.0 is upgraded to the OpenAPI 3
+    /// layout so both diff alike.
+    pub fn new(value: &Value) -> Doc {
+        let root = if value.get("swagger").is_some() {
+            upgrade::swagger2_to_openapi3(value)
+        } else {
+            value.clone()
+        };
+        Doc { root }
+    }
+
+    pub fn root(&self) -> &Value {
+        &self.root
+    }
+
+    /// The value a local `$ref` (`#/components/...`) points at.
+    pub fn lookup(&self, reference: &str) -> Option<&Value> {
+        let pointer = reference.strip_prefix('#')?;
+        if pointer.is_empty() {
+            return Some(&self.root);
+        }
+        self.root.pointer(pointer)
+    }
+
+    /// Follows `$ref` from `value` until a value without one (or an
+    /// unresolvable reference, or too many hops). Returns the value and the
+    /// last reference followed, which names it.
+    pub fn resolve<'a>(&'a self, mut value: &'a Value) -> (&'a Value, Option<&'a str>) {
+        let mut name = None;
+        for _ in 0..MAX_REF_HOPS {
+            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            match self.lookup(reference) {
+                Some(target) => {
+                    name = Some(reference);
+                    value = target;
+                }
+                None => break,
+            }
+        }
+        (value, name)
+    }
+
+    /// Every operation, keyed by method and the path with parameter names
+    /// blanked (`/pets/{}`), so a renamed path parameter still matches.
+    pub fn operations(&self) -> BTreeMap<(String, String), Operation<'_>> {
+        let mut out = BTreeMap::new();
+        let Some(paths) = self.root.get("paths").and_then(Value::as_object) else {
+            return out;
+        };
+        for (path, item) in paths {
+            let (item, _) = self.resolve(item);
+            let Some(map) = item.as_object() else {
+                continue;
+            };
+            for method in METHODS {
+                if let Some(op) = map.get(method).filter(|v| v.is_object()) {
+                    let key = (normalize_path(path), method.to_ascii_uppercase());
+                    out.insert(
+                        key,
+                        Operation {
+                            path: path.clone(),
+                            method: method.to_ascii_uppercase(),
+                            value: op,
+                            path_item: item,
+                            pointer: format!("/paths/{}/{method}", super::pointer_segment(path)),
+                        },
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Path items keyed by normalized path.
+    pub fn paths(&self) -> BTreeMap<String, (String, &Value)> {
+        let mut out = BTreeMap::new();
+        if let Some(paths) = self.root.get("paths").and_then(Value::as_object) {
+            for (path, item) in paths {
+                let (item, _) = self.resolve(item);
+                out.insert(normalize_path(path), (path.clone(), item));
+            }
+        }
+        out
+    }
+}
+
+/// `/pets/{petId}/toys/{id}` → `/pets/{}/toys/{}`; a trailing slash is
+/// kept (it is a different path to a server).
+pub fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                if depth == 0 {
+                    out.push('{');
+                }
+                depth += 1;
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push('}');
+                }
+            }
+            _ if depth > 0 => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The names of a path's parameters, in order.
+pub fn path_parameter_names(path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                names.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_match_whatever_their_parameters_are_called() {
+        assert_eq!(normalize_path("/pets/{petId}"), "/pets/{}");
+        assert_eq!(normalize_path("/pets/{id}/toys"), "/pets/{}/toys");
+        assert_eq!(path_parameter_names("/a/{x}/b/{y}"), ["x", "y"]);
+    }
+
+    #[test]
+    fn refs_resolve_and_loops_end() {
+        let doc = Doc::new(&json!({
+            "openapi": "3.0.0",
+            "components": {"schemas": {
+                "A": {"$ref": "#/components/schemas/B"},
+                "B": {"type": "string"},
+                "L": {"$ref": "#/components/schemas/M"},
+                "M": {"$ref": "#/components/schemas/L"}
+            }}
+        }));
+        let a = json!({"$ref": "#/components/schemas/A"});
+        let (v, name) = doc.resolve(&a);
+        assert_eq!(v, &json!({"type": "string"}));
+        assert_eq!(name, Some("#/components/schemas/B"));
+        let l = json!({"$ref": "#/components/schemas/L"});
+        let (v, _) = doc.resolve(&l);
+        assert!(v.get("$ref").is_some());
+        let missing = json!({"$ref": "#/components/schemas/Nope"});
+        assert_eq!(doc.resolve(&missing).0, &missing);
+    }
+}

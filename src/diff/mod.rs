@@ -1,0 +1,193 @@
+//! The semantic OpenAPI diff: what changed between two versions of an API
+//! description, and what it breaks.
+//!
+//! Findings carry oasdiff-compatible check ids and default levels (see
+//! [`registry`]), so ignore lists and CI rules written for oasdiff keep
+//! working. Both documents are first brought into one shape (Swagger 2.0
+//! is upgraded to the OpenAPI 3 layout by [`upgrade`]), then operations are
+//! matched by method and path, and each family of checks in [`checks`]
+//! compares one aspect of a matched pair.
+
+pub mod checks;
+pub mod document;
+pub mod registry;
+pub mod upgrade;
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub use document::Doc;
+
+/// How serious a finding is, oasdiff's ERR / WARN / INFO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Level::Info),
+            "warning" | "warn" => Ok(Level::Warning),
+            "error" | "err" => Ok(Level::Error),
+            other => Err(format!(
+                "unknown level `{other}`: use info, warning or error"
+            )),
+        }
+    }
+}
+
+/// One difference between the base and the revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The oasdiff check id, e.g. `request-parameter-removed`.
+    pub id: &'static str,
+    pub level: Level,
+    /// The HTTP method of the operation concerned, upper case.
+    pub operation: Option<String>,
+    /// The path of the operation concerned, as the revision (or, for a
+    /// removal, the base) writes it.
+    pub path: Option<String>,
+    pub message: String,
+    /// JSON pointers into each document, where the change is.
+    pub base_pointer: Option<String>,
+    pub revision_pointer: Option<String>,
+    /// Stable across runs and unrelated edits: id, operation, path and the
+    /// subject of the finding, hashed.
+    pub fingerprint: String,
+}
+
+/// Settings of a diff.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// Today, for sunset dates.
+    pub today: chrono::NaiveDate,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            today: chrono::Utc::now().date_naive(),
+        }
+    }
+}
+
+/// Compares two parsed OpenAPI (or Swagger) documents.
+pub fn diff_openapi(base: &Value, revision: &Value, options: &DiffOptions) -> Vec<Finding> {
+    let base = Doc::new(base);
+    let revision = Doc::new(revision);
+    let mut out = Emitter::default();
+    checks::run(&base, &revision, options, &mut out);
+    let mut findings = out.findings;
+    findings.sort_by(|a, b| {
+        (
+            a.path.as_deref(),
+            a.operation.as_deref(),
+            b.level,
+            a.id,
+            &a.message,
+        )
+            .cmp(&(
+                b.path.as_deref(),
+                b.operation.as_deref(),
+                a.level,
+                b.id,
+                &b.message,
+            ))
+    });
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    findings
+}
+
+/// Where findings are collected, with the operation being compared.
+#[derive(Debug, Default)]
+pub struct Emitter {
+    findings: Vec<Finding>,
+    operation: Option<(String, String)>,
+}
+
+impl Emitter {
+    /// Findings emitted from now on concern `method path`.
+    pub fn set_operation(&mut self, method: &str, path: &str) {
+        self.operation = Some((method.to_ascii_uppercase(), path.to_string()));
+    }
+
+    pub fn clear_operation(&mut self) {
+        self.operation = None;
+    }
+
+    /// Records a finding of check `id`. `subject` tells findings of the
+    /// same id on the same operation apart (a parameter name, a property
+    /// path) and goes into the fingerprint.
+    pub fn emit(
+        &mut self,
+        id: &'static str,
+        subject: &str,
+        message: String,
+        base_pointer: Option<String>,
+        revision_pointer: Option<String>,
+    ) {
+        let Some(level) = registry::level(id) else {
+            debug_assert!(false, "check id `{id}` is not in the registry");
+            return;
+        };
+        let (operation, path) = match &self.operation {
+            Some((m, p)) => (Some(m.clone()), Some(p.clone())),
+            None => (None, None),
+        };
+        let mut h = Sha256::new();
+        for part in [
+            id,
+            operation.as_deref().unwrap_or(""),
+            path.as_deref().unwrap_or(""),
+            subject,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        let fingerprint = hex::encode(&h.finalize()[..8]);
+        self.findings.push(Finding {
+            id,
+            level,
+            operation,
+            path,
+            message,
+            base_pointer,
+            revision_pointer,
+            fingerprint,
+        });
+    }
+}
+
+/// Escapes one JSON pointer segment (`~` and `/`).
+pub fn pointer_segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// `base` + `/segment`, escaped.
+pub fn join_pointer(base: &str, segment: &str) -> String {
+    format!("{base}/{}", pointer_segment(segment))
+}

@@ -1,0 +1,474 @@
+//! Swagger 2.0 → OpenAPI 3 layout, so a migration between the two diffs
+//! meaningfully and every check reads one shape.
+//!
+//! - `host` / `basePath` / `schemes` become `servers`;
+//! - `definitions`, `parameters`, `responses`, `securityDefinitions` move
+//!   under `components` (references rewritten to match);
+//! - `in: body` and `in: formData` parameters become a `requestBody`, with
+//!   the media types of `consumes`; response `schema`s get the media types
+//!   of `produces`;
+//! - a non-body parameter's `type`, `format`, `items`, `enum`, bounds and
+//!   `default` move into its `schema`; `x-nullable` becomes `nullable`.
+
+use serde_json::{Map, Value, json};
+
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "type",
+    "format",
+    "items",
+    "enum",
+    "default",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "multipleOf",
+    "x-nullable",
+];
+
+pub fn swagger2_to_openapi3(doc: &Value) -> Value {
+    let mut refs = RefRewrite::default();
+    if let Some(params) = doc.get("parameters").and_then(Value::as_object) {
+        for (name, p) in params {
+            if p.get("in").and_then(Value::as_str) == Some("body") {
+                refs.body_params.push(name.clone());
+            }
+        }
+    }
+    let mut out = Map::new();
+    out.insert("openapi".into(), json!("3.0.0"));
+    for (key, value) in doc.as_object().into_iter().flatten() {
+        match key.as_str() {
+            "swagger"
+            | "host"
+            | "basePath"
+            | "schemes"
+            | "consumes"
+            | "produces"
+            | "definitions"
+            | "parameters"
+            | "responses"
+            | "securityDefinitions"
+            | "paths" => {}
+            _ => {
+                out.insert(key.clone(), refs.rewrite(value));
+            }
+        }
+    }
+    if let Some(servers) = servers(doc) {
+        out.insert("servers".into(), servers);
+    }
+    let consumes = media_types(doc.get("consumes"));
+    let produces = media_types(doc.get("produces"));
+
+    let mut components = Map::new();
+    if let Some(defs) = doc.get("definitions") {
+        components.insert("schemas".into(), refs.rewrite(&nullable(defs)));
+    }
+    if let Some(params) = doc.get("parameters").and_then(Value::as_object) {
+        let mut parameters = Map::new();
+        let mut bodies = Map::new();
+        for (name, p) in params {
+            let p = refs.rewrite(p);
+            if p.get("in").and_then(Value::as_str) == Some("body") {
+                bodies.insert(name.clone(), body_from(&[&p], &consumes));
+            } else {
+                parameters.insert(name.clone(), parameter(&p));
+            }
+        }
+        if !parameters.is_empty() {
+            components.insert("parameters".into(), Value::Object(parameters));
+        }
+        if !bodies.is_empty() {
+            components.insert("requestBodies".into(), Value::Object(bodies));
+        }
+    }
+    if let Some(responses) = doc.get("responses").and_then(Value::as_object) {
+        let converted: Map<String, Value> = responses
+            .iter()
+            .map(|(k, r)| (k.clone(), response(&refs.rewrite(r), &produces)))
+            .collect();
+        components.insert("responses".into(), Value::Object(converted));
+    }
+    if let Some(schemes) = doc.get("securityDefinitions").and_then(Value::as_object) {
+        let converted: Map<String, Value> = schemes
+            .iter()
+            .map(|(k, s)| (k.clone(), security_scheme(s)))
+            .collect();
+        components.insert("securitySchemes".into(), Value::Object(converted));
+    }
+    if !components.is_empty() {
+        out.insert("components".into(), Value::Object(components));
+    }
+
+    let mut paths = Map::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let item = refs.rewrite(item);
+        let Some(item_map) = item.as_object() else {
+            paths.insert(path.clone(), item);
+            continue;
+        };
+        let mut new_item = Map::new();
+        for (key, value) in item_map {
+            if super::document::METHODS.contains(&key.as_str()) {
+                new_item.insert(key.clone(), operation(value, &consumes, &produces));
+            } else if key == "parameters" {
+                let (params, _) = split_parameters(value);
+                new_item.insert(key.clone(), Value::Array(params));
+            } else {
+                new_item.insert(key.clone(), value.clone());
+            }
+        }
+        paths.insert(path.clone(), Value::Object(new_item));
+    }
+    out.insert("paths".into(), Value::Object(paths));
+    Value::Object(out)
+}
+
+#[derive(Default)]
+struct RefRewrite {
+    body_params: Vec<String>,
+}
+
+impl RefRewrite {
+    fn rewrite(&self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = match (k.as_str(), v) {
+                            ("$ref", Value::String(r)) => Value::String(self.target(r)),
+                            _ => self.rewrite(v),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.rewrite(v)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn target(&self, r: &str) -> String {
+        if let Some(name) = r.strip_prefix("#/definitions/") {
+            format!("#/components/schemas/{name}")
+        } else if let Some(name) = r.strip_prefix("#/parameters/") {
+            if self.body_params.iter().any(|b| b == name) {
+                format!("#/components/requestBodies/{name}")
+            } else {
+                format!("#/components/parameters/{name}")
+            }
+        } else if let Some(name) = r.strip_prefix("#/responses/") {
+            format!("#/components/responses/{name}")
+        } else {
+            r.to_string()
+        }
+    }
+}
+
+fn servers(doc: &Value) -> Option<Value> {
+    let host = doc.get("host").and_then(Value::as_str);
+    let base = doc.get("basePath").and_then(Value::as_str).unwrap_or("");
+    if host.is_none() && base.is_empty() {
+        return None;
+    }
+    let schemes: Vec<&str> = doc
+        .get("schemes")
+        .and_then(Value::as_array)
+        .map(|s| s.iter().filter_map(Value::as_str).collect())
+        .filter(|s: &Vec<&str>| !s.is_empty())
+        .unwrap_or_else(|| vec!["https"]);
+    let urls: Vec<Value> = match host {
+        Some(h) => schemes
+            .iter()
+            .map(|s| json!({ "url": format!("{s}://{h}{base}") }))
+            .collect(),
+        None => vec![json!({ "url": base })],
+    };
+    Some(Value::Array(urls))
+}
+
+fn media_types(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `x-nullable: true` → `nullable: true`, everywhere below.
+fn nullable(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    if k == "x-nullable" {
+                        ("nullable".to_string(), v.clone())
+                    } else {
+                        (k.clone(), nullable(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(nullable).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A non-body parameter with its schema keywords moved into `schema`.
+fn parameter(p: &Value) -> Value {
+    let Some(map) = p.as_object() else {
+        return p.clone();
+    };
+    if map.contains_key("$ref") {
+        return p.clone();
+    }
+    let mut out = Map::new();
+    let mut schema = Map::new();
+    for (k, v) in map {
+        if SCHEMA_KEYWORDS.contains(&k.as_str()) {
+            let key = if k == "x-nullable" { "nullable" } else { k };
+            schema.insert(key.to_string(), nullable(v));
+        } else if k != "collectionFormat" && k != "allowEmptyValue" {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    if !schema.is_empty() {
+        out.insert("schema".into(), Value::Object(schema));
+    }
+    Value::Object(out)
+}
+
+/// Splits an operation's parameters into ordinary ones and body/formData.
+fn split_parameters(params: &Value) -> (Vec<Value>, Vec<Value>) {
+    let mut plain = Vec::new();
+    let mut body = Vec::new();
+    for p in params.as_array().into_iter().flatten() {
+        match p.get("in").and_then(Value::as_str) {
+            Some("body") | Some("formData") => body.push(p.clone()),
+            _ if p.get("$ref").is_some() => plain.push(p.clone()),
+            _ => plain.push(parameter(p)),
+        }
+    }
+    (plain, body)
+}
+
+/// A `requestBody` from `in: body` or `in: formData` parameters.
+fn body_from(params: &[&Value], consumes: &[String]) -> Value {
+    let form: Vec<&&Value> = params
+        .iter()
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("formData"))
+        .collect();
+    if !form.is_empty() {
+        let multipart = form
+            .iter()
+            .any(|p| p.get("type").and_then(Value::as_str) == Some("file"))
+            || consumes.iter().any(|c| c == "multipart/form-data");
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for p in &form {
+            let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+            let mut schema = parameter(p).get("schema").cloned().unwrap_or(json!({}));
+            if schema.get("type").and_then(Value::as_str) == Some("file") {
+                schema = json!({"type": "string", "format": "binary"});
+            }
+            properties.insert(name.to_string(), schema);
+            if p.get("required").and_then(Value::as_bool) == Some(true) {
+                required.push(json!(name));
+            }
+        }
+        let media = if multipart {
+            "multipart/form-data"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
+        let mut schema = json!({"type": "object", "properties": properties});
+        if !required.is_empty() {
+            schema["required"] = Value::Array(required);
+        }
+        return json!({ "content": { media: { "schema": schema } } });
+    }
+    let Some(p) = params.first() else {
+        return json!({});
+    };
+    let schema = nullable(p.get("schema").unwrap_or(&json!({})));
+    let types: Vec<String> = if consumes.is_empty() {
+        vec!["application/json".into()]
+    } else {
+        consumes.to_vec()
+    };
+    let content: Map<String, Value> = types
+        .iter()
+        .map(|t| (t.clone(), json!({ "schema": schema })))
+        .collect();
+    let mut body = json!({ "content": content });
+    if let Some(r) = p.get("required") {
+        body["required"] = r.clone();
+    }
+    if let Some(d) = p.get("description") {
+        body["description"] = d.clone();
+    }
+    body
+}
+
+fn response(r: &Value, produces: &[String]) -> Value {
+    let Some(map) = r.as_object() else {
+        return r.clone();
+    };
+    if map.contains_key("$ref") {
+        return r.clone();
+    }
+    let mut out = Map::new();
+    for (k, v) in map {
+        match k.as_str() {
+            "schema" => {
+                let types: Vec<String> = if produces.is_empty() {
+                    vec!["application/json".into()]
+                } else {
+                    produces.to_vec()
+                };
+                let content: Map<String, Value> = types
+                    .iter()
+                    .map(|t| (t.clone(), json!({ "schema": nullable(v) })))
+                    .collect();
+                out.insert("content".into(), Value::Object(content));
+            }
+            "headers" => {
+                let headers: Map<String, Value> = v
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(name, h)| (name.clone(), parameter(h)))
+                    .collect();
+                out.insert("headers".into(), Value::Object(headers));
+            }
+            "examples" => {}
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn operation(op: &Value, consumes: &[String], produces: &[String]) -> Value {
+    let Some(map) = op.as_object() else {
+        return op.clone();
+    };
+    let consumes = match op.get("consumes") {
+        Some(c) => media_types(Some(c)),
+        None => consumes.to_vec(),
+    };
+    let produces = match op.get("produces") {
+        Some(p) => media_types(Some(p)),
+        None => produces.to_vec(),
+    };
+    let mut out = Map::new();
+    for (k, v) in map {
+        match k.as_str() {
+            "consumes" | "produces" | "schemes" => {}
+            "parameters" => {
+                let (plain, body) = split_parameters(v);
+                if !plain.is_empty() {
+                    out.insert("parameters".into(), Value::Array(plain));
+                }
+                let refs: Vec<&Value> = body.iter().collect();
+                if let Some(reference) = body
+                    .iter()
+                    .find_map(|b| b.get("$ref").and_then(Value::as_str))
+                {
+                    out.insert("requestBody".into(), json!({ "$ref": reference }));
+                } else if !body.is_empty() {
+                    out.insert("requestBody".into(), body_from(&refs, &consumes));
+                }
+            }
+            "responses" => {
+                let responses: Map<String, Value> = v
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(code, r)| (code.clone(), response(r, &produces)))
+                    .collect();
+                out.insert("responses".into(), Value::Object(responses));
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn security_scheme(s: &Value) -> Value {
+    match s.get("type").and_then(Value::as_str) {
+        Some("basic") => json!({"type": "http", "scheme": "basic"}),
+        Some("oauth2") => {
+            let flow = s.get("flow").and_then(Value::as_str).unwrap_or("implicit");
+            let name = match flow {
+                "accessCode" => "authorizationCode",
+                "application" => "clientCredentials",
+                other => other,
+            };
+            let mut f = Map::new();
+            for key in ["authorizationUrl", "tokenUrl", "scopes"] {
+                if let Some(v) = s.get(key) {
+                    f.insert(key.to_string(), v.clone());
+                }
+            }
+            json!({"type": "oauth2", "flows": { name: f }})
+        }
+        _ => s.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_swagger_document_takes_the_openapi_3_shape() {
+        let doc = json!({
+            "swagger": "2.0",
+            "host": "api.example.com", "basePath": "/v1", "schemes": ["https"],
+            "consumes": ["application/json"], "produces": ["application/json"],
+            "paths": {"/pets": {"post": {
+                "parameters": [
+                    {"in": "body", "name": "pet", "required": true,
+                     "schema": {"$ref": "#/definitions/Pet"}},
+                    {"in": "query", "name": "dry", "type": "boolean", "x-nullable": true}
+                ],
+                "responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/Pet"}}}
+            }}},
+            "definitions": {"Pet": {"type": "object"}}
+        });
+        let v = swagger2_to_openapi3(&doc);
+        assert_eq!(v["servers"][0]["url"], "https://api.example.com/v1");
+        let op = &v["paths"]["/pets"]["post"];
+        assert_eq!(
+            op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Pet"
+        );
+        assert_eq!(op["requestBody"]["required"], true);
+        assert_eq!(op["parameters"][0]["schema"]["type"], "boolean");
+        assert_eq!(op["parameters"][0]["schema"]["nullable"], true);
+        assert_eq!(
+            op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Pet"
+        );
+        assert!(v["components"]["schemas"]["Pet"].is_object());
+    }
+}
