@@ -81,11 +81,16 @@ pub fn added_and_removed(pair: &mut Pair<'_>, base: &Ops<'_>, rev: &Ops<'_>) {
         pair.out
             .emit(id, "", message, Some(op.pointer.clone()), None);
     }
+    let base_paths = pair.base.paths();
     for (key, op) in rev {
         if base.contains_key(key) {
             continue;
         }
-        pair.out.set_operation(&op.method, &op.path);
+        // A path both have is named as the base spells it.
+        let path = base_paths
+            .get(&key.0)
+            .map_or(op.path.as_str(), |(p, _)| p.as_str());
+        pair.out.set_operation(&op.method, path);
         pair.out.emit(
             "endpoint-added",
             "",

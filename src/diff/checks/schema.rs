@@ -135,8 +135,14 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         if !b.is_object() || !r.is_object() {
             return;
         }
+        // `oneOf: [X, {type: null}]` is X made nullable: compare X with X.
+        let (b, b_wrapped) = unwrap_nullable(bdoc, b);
+        let (r, r_wrapped) = unwrap_nullable(rdoc, r);
         self.types(site, b, r, bp, rp);
-        self.nullable(site, b, r, bp, rp);
+        let b_null = b_wrapped || is_nullable(b);
+        let r_null = r_wrapped || is_nullable(r);
+        self.nullable(site, b_null, r_null, bp, rp);
+        self.keywords(site, b, r, bp, rp, depth);
         self.enums(site, b, r, bp, rp);
         self.pattern(site, b, r, bp, rp);
         self.bounds(site, b, r, bp, rp);
@@ -168,14 +174,153 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                 depth + 1,
             );
         }
+        // A `oneOf`/`anyOf` of bare types is a list of types, compared above.
+        let type_list = type_list(b).is_some() || type_list(r).is_some();
         for (keyword, change) in [
             ("allOf", "all-of"),
             ("oneOf", "one-of"),
             ("anyOf", "any-of"),
         ] {
+            if type_list && keyword != "allOf" {
+                continue;
+            }
             self.composition(site, b, r, bp, rp, keyword, change, depth);
         }
         self.discriminator(site, b, r, bp, rp);
+    }
+
+    /// JSON Schema 2020-12 keywords (OpenAPI 3.1): subschemas added or
+    /// removed, and walked into when both sides have them; `const`;
+    /// `contains` bounds; keyed maps of subschemas and requirements.
+    fn keywords(
+        &mut self,
+        site: &Site,
+        b: &'e Value,
+        r: &'e Value,
+        bp: &str,
+        rp: &str,
+        depth: usize,
+    ) {
+        for (keyword, stem) in [
+            ("contains", "contains"),
+            ("if", "if"),
+            ("then", "then"),
+            ("else", "else"),
+            ("not", "not"),
+            ("propertyNames", "property-names"),
+            ("unevaluatedItems", "unevaluated-items"),
+            ("unevaluatedProperties", "unevaluated-properties"),
+            ("prefixItems", "prefix-items"),
+            ("contentSchema", "content-schema"),
+        ] {
+            let (bk, rk) = (join_pointer(bp, keyword), join_pointer(rp, keyword));
+            match (b.get(keyword), r.get(keyword)) {
+                (None, Some(_)) => {
+                    let msg = format!("{} gained `{keyword}`", site.what());
+                    self.emit(site, &format!("{stem}-added"), msg, bp, &rk);
+                }
+                (Some(_), None) => {
+                    let msg = format!("{} lost `{keyword}`", site.what());
+                    self.emit(site, &format!("{stem}-removed"), msg, &bk, rp);
+                }
+                (Some(Value::Array(xs)), Some(Value::Array(ys))) => {
+                    for (i, (xi, yi)) in xs.iter().zip(ys).enumerate() {
+                        let n = i.to_string();
+                        let (xp, yp) = (join_pointer(&bk, &n), join_pointer(&rk, &n));
+                        self.walk(site, xi, yi, &xp, &yp, depth + 1);
+                    }
+                }
+                (Some(x), Some(y)) => self.walk(site, x, y, &bk, &rk, depth + 1),
+                (None, None) => {}
+            }
+        }
+        for (keyword, stem) in [
+            ("minContains", "min-contains"),
+            ("maxContains", "max-contains"),
+        ] {
+            let bv = b.get(keyword).and_then(Value::as_f64);
+            let rv = r.get(keyword).and_then(Value::as_f64);
+            if let (Some(x), Some(y)) = (bv, rv) {
+                let change = if y > x {
+                    "increased"
+                } else if y < x {
+                    "decreased"
+                } else {
+                    continue;
+                };
+                let msg = format!("{} {keyword} changed from {x} to {y}", site.what());
+                self.emit(site, &format!("{stem}-{change}"), msg, bp, rp);
+            }
+        }
+        let constant = match (b.get("const"), r.get("const")) {
+            (None, Some(v)) => Some(("const-added", format!("{} must now equal {v}", site.what()))),
+            (Some(v), None) => Some((
+                "const-removed",
+                format!("{} no longer has to equal {v}", site.what()),
+            )),
+            (Some(x), Some(y)) if x != y => Some((
+                "const-changed",
+                format!("{} const changed from {x} to {y}", site.what()),
+            )),
+            _ => None,
+        };
+        if let Some((change, msg)) = constant {
+            self.emit(site, change, msg, bp, rp);
+        }
+        for (keyword, stem) in [
+            ("contentMediaType", "content-media-type"),
+            ("contentEncoding", "content-encoding"),
+        ] {
+            if b.get(keyword) != r.get(keyword) {
+                let msg = format!("{} {keyword} changed", site.what());
+                self.emit(site, &format!("{stem}-changed"), msg, bp, rp);
+            }
+        }
+        for (keyword, stem) in [
+            ("patternProperties", "pattern-property"),
+            ("dependentSchemas", "dependent-schema"),
+        ] {
+            let (bm, rm) = (super::members(b, keyword), super::members(r, keyword));
+            let (bk, rk) = (join_pointer(bp, keyword), join_pointer(rp, keyword));
+            for (key, bv) in bm {
+                match rm.get(key) {
+                    None => {
+                        let msg = format!("{} {keyword} `{key}` was removed", site.what());
+                        self.emit_sub(site, &format!("{stem}-removed"), msg, &bk, &rk, key);
+                    }
+                    Some(rv) => {
+                        let (xp, yp) = (join_pointer(&bk, key), join_pointer(&rk, key));
+                        self.walk(site, bv, rv, &xp, &yp, depth + 1);
+                    }
+                }
+            }
+            for key in rm.keys().filter(|k| !bm.contains_key(*k)) {
+                let msg = format!("{} {keyword} `{key}` was added", site.what());
+                self.emit_sub(site, &format!("{stem}-added"), msg, &bk, &rk, key);
+            }
+        }
+        let (bm, rm) = (
+            super::members(b, "dependentRequired"),
+            super::members(r, "dependentRequired"),
+        );
+        for (key, bv) in bm {
+            let (change, msg) = match rm.get(key) {
+                None => (
+                    "dependent-required-removed",
+                    format!("{} dependentRequired `{key}` was removed", site.what()),
+                ),
+                Some(rv) if rv != bv => (
+                    "dependent-required-changed",
+                    format!("{} dependentRequired `{key}` changed", site.what()),
+                ),
+                _ => continue,
+            };
+            self.emit_sub(site, change, msg, bp, rp, key);
+        }
+        for key in rm.keys().filter(|k| !bm.contains_key(*k)) {
+            let msg = format!("{} dependentRequired `{key}` was added", site.what());
+            self.emit_sub(site, "dependent-required-added", msg, bp, rp, key);
+        }
     }
 
     fn types(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
@@ -219,8 +364,8 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.emit(site, change, msg, bp, rp);
     }
 
-    fn nullable(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
-        match (is_nullable(b), is_nullable(r)) {
+    fn nullable(&mut self, site: &Site, b: bool, r: bool, bp: &str, rp: &str) {
+        match (b, r) {
             (false, true) => {
                 let msg = format!("{} became nullable", site.what());
                 self.emit(site, "became-nullable", msg, bp, rp);
@@ -667,12 +812,59 @@ pub fn types(schema: &Value) -> Vec<String> {
             .filter_map(Value::as_str)
             .map(String::from)
             .collect(),
-        _ => Vec::new(),
+        _ => type_list(schema).unwrap_or_default(),
     };
     out.retain(|t| t != "null");
     out.sort();
     out.dedup();
     out
+}
+
+/// The types of a `oneOf`/`anyOf` whose members are bare types
+/// (`{type: string}` and nothing else but annotations), or `None`.
+fn type_list(schema: &Value) -> Option<Vec<String>> {
+    if schema.get("type").is_some() {
+        return None;
+    }
+    let members = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array)?;
+    let mut out = Vec::new();
+    for m in members {
+        let map = m.as_object()?;
+        let bare = map
+            .keys()
+            .all(|k| matches!(k.as_str(), "type" | "description" | "title" | "format"));
+        out.push(
+            m.get("type")
+                .and_then(Value::as_str)
+                .filter(|_| bare)?
+                .to_string(),
+        );
+    }
+    (out.len() > 1).then_some(out)
+}
+
+/// `oneOf`/`anyOf` of exactly one schema and `{type: null}`: that schema,
+/// and `true` for "wrapped to be nullable".
+fn unwrap_nullable<'a>(doc: &'a Doc, schema: &'a Value) -> (&'a Value, bool) {
+    for keyword in ["oneOf", "anyOf"] {
+        let Some(members) = schema.get(keyword).and_then(Value::as_array) else {
+            continue;
+        };
+        if members.len() != 2 {
+            continue;
+        }
+        let is_null = |m: &Value| m.get("type").and_then(Value::as_str) == Some("null");
+        let inner = match (is_null(&members[0]), is_null(&members[1])) {
+            (true, false) => &members[1],
+            (false, true) => &members[0],
+            _ => continue,
+        };
+        return (doc.resolve(inner).0, true);
+    }
+    (schema, false)
 }
 
 fn format(schema: &Value) -> Option<&str> {
