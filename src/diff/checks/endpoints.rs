@@ -213,7 +213,11 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
             .map(String::from)
     };
     let (bs, rs) = (level(b.value), level(r.value));
-    if let Some(s) = rs.as_deref().filter(|s| !STABILITY.contains(s)) {
+    let invalid = rs
+        .as_deref()
+        .filter(|s| !STABILITY.contains(s))
+        .or_else(|| bs.as_deref().filter(|s| !STABILITY.contains(s)));
+    if let Some(s) = invalid {
         pair.out.emit(
             "api-invalid-stability-level",
             s,

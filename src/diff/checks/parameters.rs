@@ -79,6 +79,20 @@ fn params<'a>(doc: &'a Doc, op: &Operation<'a>) -> BTreeMap<(String, String), Pa
     out
 }
 
+/// The `x-sunset` date of a parameter, or the text that is not one.
+fn sunset(v: &Value) -> Option<Result<chrono::NaiveDate, String>> {
+    let text = v.get("x-sunset")?;
+    let text = text
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| text.to_string());
+    Some(
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .or_else(|_| chrono::DateTime::parse_from_rfc3339(&text).map(|t| t.date_naive()))
+            .map_err(|_| text.clone()),
+    )
+}
+
 fn flag(v: &Value, key: &str) -> bool {
     v.get(key).and_then(Value::as_bool) == Some(true)
 }
@@ -91,10 +105,22 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
         match rparams.get(key) {
             None => {
                 let (id, msg) = if flag(bp.value, "deprecated") {
-                    (
-                        "request-parameter-removed-with-deprecation",
-                        format!("deprecated {label} was removed"),
-                    )
+                    match sunset(bp.value) {
+                        Some(Err(text)) => (
+                            "request-parameter-sunset-parse",
+                            format!(
+                                "deprecated {label} was removed; its sunset date `{text}` cannot be read"
+                            ),
+                        ),
+                        Some(Ok(date)) if date > pair.options.today => (
+                            "request-parameter-removed-before-sunset",
+                            format!("{label} was removed before its sunset date {date}"),
+                        ),
+                        _ => (
+                            "request-parameter-removed-with-deprecation",
+                            format!("deprecated {label} was removed"),
+                        ),
+                    }
                 } else {
                     ("request-parameter-removed", format!("{label} was removed"))
                 };
@@ -119,6 +145,27 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
                         rptr.clone(),
                     ),
                     _ => {}
+                }
+                if flag(bp.value, "deprecated") && flag(rp.value, "deprecated") {
+                    match (sunset(bp.value), sunset(rp.value)) {
+                        (Some(_), None) => pair.out.emit(
+                            "request-parameter-sunset-deleted",
+                            &label,
+                            format!("deprecated {label} lost its sunset date"),
+                            bptr.clone(),
+                            rptr.clone(),
+                        ),
+                        (Some(x), Some(y)) if x != y && (x.is_err() || y.is_err()) => {
+                            pair.out.emit(
+                                "request-parameter-sunset-parse",
+                                &label,
+                                format!("the sunset date of deprecated {label} cannot be read"),
+                                bptr.clone(),
+                                rptr.clone(),
+                            )
+                        }
+                        _ => {}
+                    }
                 }
                 match (flag(bp.value, "deprecated"), flag(rp.value, "deprecated")) {
                     (false, true) => pair.out.emit(

@@ -150,7 +150,12 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.deprecation(site, b, r, bp, rp);
         self.properties(site, b, r, bp, rp, depth);
         if let (Some(bi), Some(ri)) = (b.get("items"), r.get("items")) {
-            let child = site.child("items");
+            // A parameter's array items are still "the parameter".
+            let child = if site.root == "request-parameter" && site.path.is_empty() {
+                site.clone()
+            } else {
+                site.child("items")
+            };
             self.walk(
                 &child,
                 bi,
@@ -431,8 +436,15 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     }
 
     fn pattern(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
-        let bpat = b.get("pattern").and_then(Value::as_str);
-        let rpat = r.get("pattern").and_then(Value::as_str);
+        // An empty pattern matches everything: the same as none.
+        let bpat = b
+            .get("pattern")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty());
+        let rpat = r
+            .get("pattern")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty());
         let (change, msg) = match (bpat, rpat) {
             (None, Some(p)) => (
                 "pattern-added",
@@ -542,7 +554,12 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         let is = r.get("deprecated").and_then(Value::as_bool) == Some(true);
         if !was && is {
             let msg = format!("{} is deprecated", site.what());
-            self.emit(site, "deprecated", msg, bp, rp);
+            let change = if r.get("x-sunset").is_some() {
+                "deprecated-with-sunset"
+            } else {
+                "deprecated"
+            };
+            self.emit(site, change, msg, bp, rp);
         } else if was && !is {
             let msg = format!("{} is no longer deprecated", site.what());
             self.emit(site, "reactivated", msg, bp, rp);
