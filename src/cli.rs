@@ -159,6 +159,9 @@ pub struct RefreshArgs {
     /// Whole-request timeout (e.g. 60s)
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Exit 3 when a new version has a finding at or above this level
+    #[arg(long, value_parser = ["warning", "error"])]
+    pub fail_on: Option<String>,
 }
 
 #[derive(Debug, Args)]

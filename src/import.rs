@@ -127,7 +127,7 @@ pub fn import_files(
         });
         rx.into_iter()
             .map(|(path, parsed)| {
-                let result = record(store, watch, path, parsed);
+                let result = record(store, watch, path, parsed, limits);
                 progress(&result);
                 result
             })
@@ -158,6 +158,7 @@ fn record(
     watch: &Watch,
     path: &Path,
     parsed: Result<Parsed, String>,
+    limits: spec::Limits,
 ) -> ImportedFile {
     let shown = path.display().to_string();
     let failed = |error: String| ImportedFile {
@@ -170,6 +171,7 @@ fn record(
         Ok(p) => p,
         Err(e) => return failed(e),
     };
+    let compare = crate::poll::comparator(watch.spec.kind, &normalized.canonical, limits);
     let record = SuccessRecord {
         raw: &raw,
         canonical_hash: store::sha256(&normalized.canonical),
@@ -181,7 +183,11 @@ fn record(
         run: None,
         ..SuccessRecord::default()
     };
-    match store.record_success(watch.id, &record) {
+    let recorded = match &compare {
+        Some(c) => store.record_success_with(watch.id, &record, Some(c)),
+        None => store.record_success(watch.id, &record),
+    };
+    match recorded {
         Ok(r) => ImportedFile {
             path: shown,
             status: match r.outcome {

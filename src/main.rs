@@ -30,6 +30,11 @@ struct UsageError(String);
 #[error("")]
 struct PartialFailure;
 
+/// `refresh --fail-on`: a new version has findings at the level (exit 3).
+#[derive(Debug, thiserror::Error)]
+#[error("")]
+struct FindingsAtLevel;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let paths = Paths::resolve(cli.db.clone());
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
     match run(cli, &paths) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<PartialFailure>() => ExitCode::from(1),
+        Err(e) if e.is::<FindingsAtLevel>() => ExitCode::from(3),
         Err(e) => {
             let usage = e.is::<UsageError>()
                 || matches!(
@@ -340,6 +346,20 @@ fn refresh(
     }
     if all_reports.iter().any(|r| r.status == PollStatus::Failed) {
         return Err(PartialFailure.into());
+    }
+    if let Some(level) = a.fail_on.as_deref() {
+        let level: apiradar::diff::Level = level.parse().map_err(usage)?;
+        let hit = all_reports
+            .iter()
+            .filter_map(|r| r.counts)
+            .any(|c| match level {
+                apiradar::diff::Level::Error => c.errors > 0,
+                apiradar::diff::Level::Warning => c.errors + c.warnings > 0,
+                apiradar::diff::Level::Info => c.errors + c.warnings + c.infos > 0,
+            });
+        if hit {
+            return Err(FindingsAtLevel.into());
+        }
     }
     Ok(())
 }

@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::fetch::{FetchOutcome, FetchRequest, Fetcher, HttpMeta, Location};
 use crate::spec::{self, NormalizeOptions};
 use crate::store::{
-    self, FailureRecord, PollOutcome, Recorded, RunInfo, Store, StoreError, SuccessRecord,
+    self, ChangeCounts, FailureRecord, PollOutcome, Recorded, RunInfo, Store, StoreError,
+    SuccessRecord,
 };
 use crate::watch::{self, Watch};
 
@@ -101,6 +102,8 @@ pub struct PollReport {
     pub duration_ms: i64,
     /// Set when this poll paused the watch.
     pub auto_paused: Option<String>,
+    /// For a changed OpenAPI version: its findings against the previous one.
+    pub counts: Option<ChangeCounts>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,8 +156,31 @@ impl PollReport {
             http_status: None,
             duration_ms: 0,
             auto_paused: None,
+            counts: None,
         }
     }
+}
+
+/// A comparison of a new document with its predecessor's raw bytes, for
+/// kinds the diff engine understands.
+pub fn comparator(
+    kind: crate::watch::Kind,
+    canonical: &[u8],
+    limits: spec::Limits,
+) -> Option<impl Fn(&[u8]) -> Option<ChangeCounts> + use<>> {
+    if kind != crate::watch::Kind::OpenApi {
+        return None;
+    }
+    let current: serde_json::Value = serde_json::from_slice(canonical).ok()?;
+    Some(move |previous: &[u8]| {
+        crate::diff::counts_against_previous(previous, &current, &limits).map(
+            |[errors, warnings, infos]| ChangeCounts {
+                errors,
+                warnings,
+                infos,
+            },
+        )
+    })
 }
 
 /// Why a poll failed, before it is recorded.
@@ -206,6 +232,8 @@ pub async fn poll_watch(
     let failure_message = fetched.as_ref().err().map(|f| (f.class, f.message.clone()));
     let policy_for_backoff = policy.clone();
     let pause_after = policy.pause_after;
+    let limits = policy.limits;
+    let kind = watch.spec.kind;
     let recorded: store::Result<Recorded> = with_store(store, move |s| match fetched {
         Ok(Fetched::NotModified(_)) => s.record_not_modified(id, &run),
         Ok(Fetched::Document {
@@ -213,6 +241,7 @@ pub async fn poll_watch(
             normalized,
             meta,
         }) => {
+            let compare = comparator(kind, &normalized.canonical, limits);
             let rec = SuccessRecord {
                 raw: &raw,
                 canonical_hash: store::sha256(&normalized.canonical),
@@ -229,7 +258,10 @@ pub async fn poll_watch(
                 fetched_at: started_at,
                 run: Some(run),
             };
-            s.record_success(id, &rec)
+            match &compare {
+                Some(c) => s.record_success_with(id, &rec, Some(c)),
+                None => s.record_success(id, &rec),
+            }
         }
         Err(f) => {
             let rec = FailureRecord {
@@ -264,6 +296,7 @@ pub async fn poll_watch(
                 http_status,
                 duration_ms,
                 auto_paused: r.auto_paused,
+                counts: r.counts,
             }
         }
         Err(e) => {
@@ -277,6 +310,7 @@ pub async fn poll_watch(
                 http_status,
                 duration_ms,
                 auto_paused: None,
+                counts: None,
             }
         }
     }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::diff::{Finding, Level};
 use crate::poll::PollReport;
-use crate::store::{Version, format_ms, format_ms_rfc3339};
+use crate::store::{ChangeCounts, Version, format_ms, format_ms_rfc3339};
 use crate::watch::{Watch, format_interval};
 
 /// A plain table: a header row and left-aligned columns two spaces apart.
@@ -161,6 +161,15 @@ pub fn watches_json(watches: &[Watch]) -> Value {
     json!({ "watches": watches.iter().map(watch_json).collect::<Vec<_>>() })
 }
 
+/// `2 errors, 1 warning` style text of a version's finding counts.
+pub fn counts_text(c: Option<&ChangeCounts>) -> String {
+    match c {
+        None => String::new(),
+        Some(c) if c.errors + c.warnings + c.infos == 0 => "no findings".into(),
+        Some(c) => format!("{} err, {} warn, {} info", c.errors, c.warnings, c.infos),
+    }
+}
+
 pub fn refresh_table(reports: &[PollReport]) -> String {
     if reports.is_empty() {
         return "no watches to refresh\n".into();
@@ -180,12 +189,15 @@ pub fn refresh_table(reports: &[PollReport]) -> String {
                 match (&r.error, &r.auto_paused) {
                     (_, Some(paused)) => paused.clone(),
                     (Some(e), None) => e.clone(),
-                    (None, None) => String::new(),
+                    (None, None) => counts_text(r.counts.as_ref()),
                 },
             ]
         })
         .collect();
-    table(&["NAME", "STATUS", "VERSION", "TIME", "ERROR"], &rows)
+    table(
+        &["NAME", "STATUS", "VERSION", "TIME", "FINDINGS / ERROR"],
+        &rows,
+    )
 }
 
 pub fn refresh_json(reports: &[PollReport]) -> Value {
@@ -199,6 +211,9 @@ pub fn refresh_json(reports: &[PollReport]) -> Value {
             "http_status": r.http_status,
             "duration_ms": r.duration_ms,
             "auto_paused": r.auto_paused,
+            "counts": r.counts.map(|c| json!({
+                "error": c.errors, "warning": c.warnings, "info": c.infos
+            })),
         })).collect::<Vec<_>>()
     })
 }
@@ -218,6 +233,7 @@ pub fn history_table(versions: &[Version]) -> String {
                 human_size(v.size),
                 v.raw_hash.chars().take(12).collect(),
                 v.spec_version.clone().unwrap_or_else(|| v.format.clone()),
+                counts_text(v.counts.as_ref()),
             ]
         })
         .collect();
@@ -229,6 +245,7 @@ pub fn history_table(versions: &[Version]) -> String {
             "SIZE",
             "SHA-256",
             "FORMAT",
+            "FINDINGS",
         ],
         &rows,
     )
@@ -252,6 +269,9 @@ pub fn history_json(watch: &Watch, versions: &[Version]) -> Value {
             "last_modified": v.last_modified,
             "content_type": v.content_type,
             "origin": v.origin,
+            "counts": v.counts.map(|c| json!({
+                "error": c.errors, "warning": c.warnings, "info": c.infos
+            })),
         })).collect::<Vec<_>>()
     })
 }

@@ -196,6 +196,7 @@ impl Worker {
                     http_status: None,
                     duration_ms: 0,
                     auto_paused: None,
+                    counts: None,
                 },
             };
             drop(global_permit);

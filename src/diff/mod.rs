@@ -122,6 +122,35 @@ pub fn diff_openapi(base: &Value, revision: &Value, options: &DiffOptions) -> Ve
     findings
 }
 
+/// Counts of findings by level: `[errors, warnings, infos]`.
+pub fn level_counts(findings: &[Finding]) -> [i64; 3] {
+    let mut out = [0; 3];
+    for f in findings {
+        match f.level {
+            Level::Error => out[0] += 1,
+            Level::Warning => out[1] += 1,
+            Level::Info => out[2] += 1,
+        }
+    }
+    out
+}
+
+/// Compares a document with the raw bytes of the version before it (as a
+/// watch's store does for each new version). `None` when the old bytes no
+/// longer parse.
+pub fn counts_against_previous(
+    previous_raw: &[u8],
+    current: &Value,
+    limits: &crate::spec::Limits,
+) -> Option<[i64; 3]> {
+    let (previous, _) = crate::spec::parse_document(previous_raw, limits).ok()?;
+    Some(level_counts(&diff_openapi(
+        &previous,
+        current,
+        &DiffOptions::default(),
+    )))
+}
+
 /// Where findings are collected, with the operation being compared.
 #[derive(Debug, Default)]
 pub struct Emitter {

@@ -21,7 +21,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use blobs::{BlobStats, CompressionOptions, sha256, sha256_hex};
-pub use versions::{FailureRecord, PollOutcome, Recorded, Run, RunInfo, SuccessRecord, Version};
+pub use versions::{
+    ChangeCounts, Compare, FailureRecord, PollOutcome, Recorded, Run, RunInfo, SuccessRecord,
+    Version,
+};
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

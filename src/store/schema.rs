@@ -94,6 +94,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX runs_watch_started ON runs(watch_id, started_at);
     "#,
+    // 2: finding counts of each version against its predecessor, computed
+    // once when the version is stored (NULL: not compared).
+    r#"
+    ALTER TABLE versions ADD COLUMN errors INTEGER;
+    ALTER TABLE versions ADD COLUMN warnings INTEGER;
+    ALTER TABLE versions ADD COLUMN infos INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -30,6 +30,18 @@ impl PollOutcome {
     }
 }
 
+/// How many findings of each level a version has against its predecessor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChangeCounts {
+    pub errors: i64,
+    pub warnings: i64,
+    pub infos: i64,
+}
+
+/// Compares a new version with the raw bytes of its predecessor, inside the
+/// transaction that stores it; `None` when they cannot be compared.
+pub type Compare<'a> = &'a dyn Fn(&[u8]) -> Option<ChangeCounts>;
+
 /// One stored version of a watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Version {
@@ -56,6 +68,9 @@ pub struct Version {
     pub final_url: Option<String>,
     /// `poll` or `import`.
     pub origin: String,
+    /// Findings against the previous version, by level; `None` for a
+    /// first version or a kind not compared.
+    pub counts: Option<ChangeCounts>,
 }
 
 /// One poll attempt.
@@ -120,11 +135,14 @@ pub struct Recorded {
     pub consecutive_failures: u32,
     /// Set when this failure paused the watch.
     pub auto_paused: Option<String>,
+    /// For a changed version: its findings against the one before.
+    pub counts: Option<ChangeCounts>,
 }
 
 const VERSION_COLUMNS: &str = "v.id, v.seq, v.fetched_at, v.source_date, lower(hex(b.hash)),
     lower(hex(v.canonical_hash)), v.blob_id, v.size, v.format, v.spec_version, v.title,
-    v.http_status, v.etag, v.last_modified, v.content_type, v.final_url, v.origin";
+    v.http_status, v.etag, v.last_modified, v.content_type, v.final_url, v.origin,
+    v.errors, v.warnings, v.infos";
 const VERSION_FROM: &str = "versions v JOIN blobs b ON b.id = v.blob_id";
 
 fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
@@ -146,6 +164,14 @@ fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
         content_type: r.get(14)?,
         final_url: r.get(15)?,
         origin: r.get(16)?,
+        counts: match (r.get(17)?, r.get(18)?, r.get(19)?) {
+            (Some(errors), Some(warnings), Some(infos)) => Some(ChangeCounts {
+                errors,
+                warnings,
+                infos,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -155,7 +181,20 @@ impl Store {
     /// The comparison happens under the write lock, so two processes
     /// polling the same watch cannot both add the same version.
     pub fn record_success(&mut self, watch_id: i64, rec: &SuccessRecord<'_>) -> Result<Recorded> {
+        self.record_success_with(watch_id, rec, None)
+    }
+
+    /// [`record_success`](Self::record_success), also comparing a changed
+    /// version with its predecessor through `compare` and storing the
+    /// finding counts with it, in the same transaction.
+    pub fn record_success_with(
+        &mut self,
+        watch_id: i64,
+        rec: &SuccessRecord<'_>,
+        compare: Option<Compare<'_>>,
+    ) -> Result<Recorded> {
         self.in_write(|s| {
+            let mut counts = None;
             let canonical = &rec.canonical_hash;
             let latest: Option<(i64, Vec<u8>, i64)> = s
                 .conn
@@ -213,12 +252,28 @@ impl Store {
                             super::now_ms().max(rec.fetched_at)
                         ],
                     )?;
+                    let version_id = s.conn.last_insert_rowid();
                     let outcome = if latest.is_none() {
                         PollOutcome::New
                     } else {
                         PollOutcome::Changed
                     };
-                    (outcome, seq, Some(s.conn.last_insert_rowid()))
+                    if let (Some(compare), PollOutcome::Changed) = (compare, outcome) {
+                        let previous: i64 = s.conn.query_row(
+                            "SELECT blob_id FROM versions WHERE watch_id = ?1 AND seq = ?2",
+                            params![watch_id, seq - 1],
+                            |r| r.get(0),
+                        )?;
+                        counts = compare(&s.read_blob(previous)?);
+                        if let Some(c) = counts {
+                            s.conn.execute(
+                                "UPDATE versions SET errors = ?2, warnings = ?3, infos = ?4
+                                 WHERE id = ?1",
+                                params![version_id, c.errors, c.warnings, c.infos],
+                            )?;
+                        }
+                    }
+                    (outcome, seq, Some(version_id))
                 }
             };
             if let Some(run) = &rec.run {
@@ -249,6 +304,7 @@ impl Store {
                 seq: Some(seq),
                 consecutive_failures: 0,
                 auto_paused: None,
+                counts,
             })
         })
     }
@@ -269,6 +325,7 @@ impl Store {
                 seq,
                 consecutive_failures: 0,
                 auto_paused: None,
+                counts: None,
             })
         })
     }
@@ -323,6 +380,7 @@ impl Store {
                 seq: s.latest_seq(watch_id)?,
                 consecutive_failures: failures,
                 auto_paused,
+                counts: None,
             })
         })
     }
