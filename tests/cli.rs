@@ -1368,3 +1368,84 @@ fn a_key_in_the_query_string_comes_from_the_environment_and_is_never_written() {
     assert!(error.contains("APIRADAR_TEST_QKEY"), "{error}");
     assert_eq!(server.hits("/models"), hits);
 }
+
+#[test]
+fn diff_compares_files_and_stored_versions_and_refresh_counts_findings() {
+    let sb = Sandbox::new();
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let v2 = assets.join("petstore-2.yaml").display().to_string();
+    let v3 = assets.join("petstore-3.yaml").display().to_string();
+
+    // Two files, JSON at info level.
+    let out = sb.json(["diff", &v2, &v3, "--format", "json", "--level", "info"]);
+    let changes = out["changes"].as_array().unwrap();
+    let has = |id: &str, method: &str, path: &str, level: &str| {
+        changes.iter().any(|c| {
+            c["id"] == id && c["operation"] == method && c["path"] == path && c["level"] == level
+        })
+    };
+    assert!(
+        has("request-property-became-required", "POST", "/pets", "error"),
+        "{out:#}"
+    );
+    assert!(
+        has("request-parameter-max-decreased", "GET", "/pets", "error"),
+        "{out:#}"
+    );
+    assert!(has(
+        "response-optional-property-removed",
+        "GET",
+        "/pets/{petId}",
+        "warning"
+    ));
+    for c in changes {
+        assert_eq!(c["fingerprint"].as_str().unwrap().len(), 16);
+        assert!(
+            c["base_pointer"].as_str().unwrap().starts_with("/paths/"),
+            "{c}"
+        );
+    }
+    // --level hides what is below it; --fail-on exits 1 when something remains.
+    let errors = sb.json(["diff", &v2, &v3, "--format", "json", "--level", "error"]);
+    assert!(
+        errors["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["level"] == "error")
+    );
+    sb.run(["diff", &v2, &v3, "--fail-on", "error"])
+        .expect_code(1);
+    sb.run(["diff", &v2, &v2, "--fail-on", "warning"])
+        .expect_code(0);
+    let text = sb.ok(["diff", &v2, &v3]);
+    assert!(
+        text.contains("POST /pets") && text.contains("became required"),
+        "{text}"
+    );
+
+    // A watch whose spec turns breaking: refresh reports the counts and
+    // --fail-on error exits 3.
+    let server = Server::start();
+    server.set("/spec", Reply::ok(std::fs::read(&v2).unwrap()));
+    sb.ok(["add", "pets", &server.url("/spec")]);
+    sb.ok(["refresh", "pets"]);
+    server.set("/spec", Reply::ok(std::fs::read(&v3).unwrap()));
+    let out = sb
+        .run(["refresh", "pets", "--json", "--fail-on", "error"])
+        .expect_code(3);
+    let report = &out.json()["watches"][0];
+    assert_eq!(report["status"], "changed");
+    assert_eq!(report["counts"]["error"], 2, "{report}");
+    let history = sb.json(["history", "pets", "--json"]);
+    assert_eq!(history["versions"][1]["counts"]["error"], 2);
+    assert!(history["versions"][0]["counts"].is_null());
+
+    // Stored versions diff like files.
+    let stored = sb.json(["diff", "pets@1", "pets@latest", "--format", "json"]);
+    assert_eq!(
+        stored["changes"].as_array().unwrap().len(),
+        changes.iter().filter(|c| c["level"] != "info").count()
+    );
+    sb.run(["diff", "pets@9", "pets@1"]).expect_code(2);
+}
