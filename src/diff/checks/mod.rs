@@ -47,6 +47,17 @@ pub fn run(base: &Doc, rev: &Doc, options: &DiffOptions, out: &mut Emitter) {
     endpoints::added_and_removed(&mut pair, &base_ops, &rev_ops);
     for (key, b) in &base_ops {
         if let Some(r) = rev_ops.get(key) {
+            // Nothing below differs: nothing to report.
+            let params = |doc: &Doc, op: &Operation<'_>| {
+                op.path_item
+                    .get("parameters")
+                    .map_or(0, |p| doc.content_hash(p))
+            };
+            if base.content_hash(b.value) == rev.content_hash(r.value)
+                && params(base, b) == params(rev, r)
+            {
+                continue;
+            }
             pair.out.set_operation(&r.method, &r.path);
             operation(&mut pair, b, r);
         }

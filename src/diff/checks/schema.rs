@@ -132,6 +132,9 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         if !self.seen.insert(key) {
             return;
         }
+        if bdoc.content_hash(b) == rdoc.content_hash(r) {
+            return;
+        }
         if !b.is_object() || !r.is_object() {
             return;
         }
