@@ -260,6 +260,15 @@ fn split_parameters(params: &Value) -> (Vec<Value>, Vec<Value>) {
     for p in params.as_array().into_iter().flatten() {
         match p.get("in").and_then(Value::as_str) {
             Some("body") | Some("formData") => body.push(p.clone()),
+            // References were rewritten already: a body parameter's now
+            // points into `requestBodies`.
+            _ if p
+                .get("$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.starts_with("#/components/requestBodies/")) =>
+            {
+                body.push(p.clone())
+            }
             _ if p.get("$ref").is_some() => plain.push(p.clone()),
             _ => plain.push(parameter(p)),
         }

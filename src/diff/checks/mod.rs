@@ -2,6 +2,7 @@
 //! of documents or operations and emits findings by check id; levels come
 //! from the [registry](super::registry).
 
+mod components;
 mod endpoints;
 mod parameters;
 mod request_body;
@@ -64,6 +65,7 @@ pub fn run(base: &Doc, rev: &Doc, options: &DiffOptions, out: &mut Emitter) {
     }
     pair.out.clear_operation();
     security::global(&mut pair);
+    components::compare(&mut pair);
 }
 
 /// Every per-operation family, on a matched pair of operations.

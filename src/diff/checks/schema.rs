@@ -54,8 +54,18 @@ impl Site {
     }
 
     /// The registered id for `change` here, if there is one.
+    /// Below a read-only request (write-only response) property, a change
+    /// with an id of its own uses it; others count as for any property.
     pub fn id(&self, change: &str) -> Option<&'static str> {
-        registry::known(&format!("{}-{change}", self.prefix()))
+        let prefix = self.prefix();
+        registry::known(&format!("{prefix}-{change}")).or_else(|| {
+            let plain = match prefix {
+                "request-read-only-property" => "request-property",
+                "response-write-only-property" => "response-property",
+                _ => return None,
+            };
+            registry::known(&format!("{plain}-{change}"))
+        })
     }
 
     fn what(&self) -> String {
@@ -599,10 +609,21 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             let cbp = join_pointer(&bprops_ptr, name);
             match rprops.get(name) {
                 None => {
+                    let was_required = breq.contains(&name.as_str());
                     if hidden(bdoc, bv) {
+                        // Clients never sent a read-only property; a
+                        // write-only one in a response is only news.
+                        if site.dir == Dir::Response {
+                            let id = if was_required {
+                                "response-required-write-only-property-removed"
+                            } else {
+                                "response-optional-write-only-property-removed"
+                            };
+                            let msg = format!("write-only {} was removed", child.what());
+                            self.emit_id(id, &child, msg, &cbp, rp);
+                        }
                         continue;
                     }
-                    let was_required = breq.contains(&name.as_str());
                     let (id, msg) = match site.dir {
                         Dir::Request => (
                             format!("{}-removed", site.nested_prefix()),
@@ -623,7 +644,17 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                     let crp = join_pointer(&rprops_ptr, name);
                     let was = breq.contains(&name.as_str());
                     let is = rreq.contains(&name.as_str());
-                    if was != is && !hidden(rdoc, rv) {
+                    // Below a property a side never sees, changes have
+                    // their own ids (read-only in requests, write-only in
+                    // responses), or none.
+                    let mut child = child;
+                    if hidden(rdoc, rv) || hidden(bdoc, bv) {
+                        child.nested = match site.dir {
+                            Dir::Request => "request-read-only-property",
+                            Dir::Response => "response-write-only-property",
+                        };
+                    }
+                    if was != is {
                         let change = if is {
                             "became-required"
                         } else {
@@ -634,7 +665,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                             child.what(),
                             if is { "required" } else { "optional" }
                         );
-                        let id = format!("{}-{change}", site.nested_prefix());
+                        let id = format!("{}-{change}", child.nested);
                         self.emit_id(&id, &child, msg, &cbp, &crp);
                     }
                     self.walk(&child, bv, rv, &cbp, &crp, depth + 1);
@@ -642,12 +673,24 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             }
         }
         for (name, rv) in rprops {
-            if bprops.contains_key(name) || hidden(rdoc, rv) {
+            if bprops.contains_key(name) {
                 continue;
             }
             let child = site.child(name);
             let crp = join_pointer(&rprops_ptr, name);
             let is_required = rreq.contains(&name.as_str());
+            if hidden(rdoc, rv) {
+                if site.dir == Dir::Response {
+                    let id = if is_required {
+                        "response-required-write-only-property-added"
+                    } else {
+                        "response-optional-write-only-property-added"
+                    };
+                    let msg = format!("write-only {} was added", child.what());
+                    self.emit_id(id, &child, msg, bp, &crp);
+                }
+                continue;
+            }
             let (rv_resolved, _) = rdoc.resolve(rv);
             let has_default = rv_resolved.get("default").is_some();
             let id = match (site.dir, is_required) {
@@ -708,39 +751,66 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             return;
         }
         let (bdoc, rdoc) = self.docs();
-        let bkeys: Vec<String> = bs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| sub_key(bdoc, s, i))
-            .collect();
-        let rkeys: Vec<String> = rs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| sub_key(rdoc, s, i))
-            .collect();
+        let bkeys: Vec<Option<String>> = bs.iter().map(|s| sub_name(bdoc, s)).collect();
+        let rkeys: Vec<Option<String>> = rs.iter().map(|s| sub_name(rdoc, s)).collect();
         let bk = join_pointer(bp, keyword);
         let rk = join_pointer(rp, keyword);
+        // Members pair up by name (`$ref` target or title); unnamed ones
+        // first by equal content, wherever they stand, then in order. So
+        // reordering is never a change.
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        let mut r_used = vec![false; rs.len()];
+        let mut b_used = vec![false; bs.len()];
         for (i, key) in bkeys.iter().enumerate() {
-            match rkeys.iter().position(|k| k == key) {
-                Some(j) => {
-                    self.walk(
-                        site,
-                        &bs[i],
-                        &rs[j],
-                        &join_pointer(&bk, &i.to_string()),
-                        &join_pointer(&rk, &j.to_string()),
-                        depth + 1,
-                    );
-                }
-                None => {
-                    let msg = format!("{} {keyword} no longer includes {key}", site.what());
-                    self.emit_sub(site, &format!("{change}-removed"), msg, &bk, &rk, key);
+            if let Some(name) = key {
+                if let Some(j) =
+                    (0..rs.len()).find(|&j| !r_used[j] && rkeys[j].as_ref() == Some(name))
+                {
+                    pairs.push((i, j));
+                    (b_used[i], r_used[j]) = (true, true);
                 }
             }
         }
-        for key in rkeys.iter().filter(|k| !bkeys.contains(k)) {
+        for i in (0..bs.len()).filter(|&i| bkeys[i].is_none()) {
+            let h = bdoc.content_hash(&bs[i]);
+            if let Some(j) = (0..rs.len())
+                .find(|&j| !r_used[j] && rkeys[j].is_none() && rdoc.content_hash(&rs[j]) == h)
+            {
+                pairs.push((i, j));
+                (b_used[i], r_used[j]) = (true, true);
+            }
+        }
+        let b_rest: Vec<usize> = (0..bs.len())
+            .filter(|&i| !b_used[i] && bkeys[i].is_none())
+            .collect();
+        let r_rest: Vec<usize> = (0..rs.len())
+            .filter(|&j| !r_used[j] && rkeys[j].is_none())
+            .collect();
+        for (&i, &j) in b_rest.iter().zip(&r_rest) {
+            pairs.push((i, j));
+            (b_used[i], r_used[j]) = (true, true);
+        }
+        for (i, j) in pairs {
+            self.walk(
+                site,
+                &bs[i],
+                &rs[j],
+                &join_pointer(&bk, &i.to_string()),
+                &join_pointer(&rk, &j.to_string()),
+                depth + 1,
+            );
+        }
+        let label =
+            |key: &Option<String>, index: usize| key.clone().unwrap_or_else(|| format!("#{index}"));
+        for i in (0..bs.len()).filter(|&i| !b_used[i]) {
+            let key = label(&bkeys[i], i);
+            let msg = format!("{} {keyword} no longer includes {key}", site.what());
+            self.emit_sub(site, &format!("{change}-removed"), msg, &bk, &rk, &key);
+        }
+        for j in (0..rs.len()).filter(|&j| !r_used[j]) {
+            let key = label(&rkeys[j], j);
             let msg = format!("{} {keyword} now includes {key}", site.what());
-            self.emit_sub(site, &format!("{change}-added"), msg, &bk, &rk, key);
+            self.emit_sub(site, &format!("{change}-added"), msg, &bk, &rk, &key);
         }
     }
 
@@ -811,16 +881,16 @@ impl Site {
 }
 
 /// A name for a `oneOf`/`anyOf`/`allOf` member: its `$ref` target, else its
-/// title, else its position.
-fn sub_key(doc: &Doc, schema: &Value, index: usize) -> String {
+/// title; `None` for an unnamed inline schema.
+fn sub_name(doc: &Doc, schema: &Value) -> Option<String> {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return r.rsplit('/').next().unwrap_or(r).to_string();
+        return Some(r.rsplit('/').next().unwrap_or(r).to_string());
     }
     let (resolved, _) = doc.resolve(schema);
-    if let Some(t) = resolved.get("title").and_then(Value::as_str) {
-        return t.to_string();
-    }
-    format!("#{index}")
+    resolved
+        .get("title")
+        .and_then(Value::as_str)
+        .map(String::from)
 }
 
 /// The schema's types without `null`, sorted (3.0 `type: x` and 3.1 lists).

@@ -1,0 +1,1172 @@
+//! The structural diff of two JSON documents, for `json` watches: model
+//! catalogs, price lists, any JSON an API publishes.
+//!
+//! Both values are walked side by side:
+//!
+//! - **Objects** are compared key by key. A key only in the base is a
+//!   removed field, a key only in the revision an added field, a key in both
+//!   is compared recursively.
+//! - **Arrays** are compared in one of three ways:
+//!   1. *Catalogs.* With an item key (say `id`) and every element on both
+//!      sides an object holding a string, number or boolean at that key,
+//!      elements are matched by the text of that value (the rule
+//!      [`crate::spec::canonical`] sorts by). An id only in the base is a
+//!      removed item, an id only in the revision an added one, and matched
+//!      items are compared field by field, so a reordered catalog gives no
+//!      finding. An id that occurs more than once is matched occurrence by
+//!      occurrence.
+//!   2. *Lists of scalars* (tags, modalities, capability names) are compared
+//!      as multisets: each value gained or lost is one finding. When only the
+//!      order changed, one `json-value-changed` says so, since a reorder is
+//!      the whole difference between the two versions.
+//!   3. *Anything else* is compared by position: element `i` with element
+//!      `i`, then extra elements as added or removed. An insertion near the
+//!      start shows as changes all the way down; give the watch an item key
+//!      to avoid that.
+//! - **Scalars** of the same type are compared by value (`2` and `2.0` are
+//!   the same number). A change of type is `json-type-changed`, except that
+//!   `null` is read as "not set": `null` becoming a value, or a string,
+//!   number or boolean becoming `null`, is a value change. An object or
+//!   array becoming `null` is a type change, since whatever consumers read
+//!   inside it is gone.
+//!
+//! A top-level object whose values are all objects, with at least two
+//! entries on one side, is read as a catalog keyed by name (LiteLLM's
+//! `model_prices_and_context_window.json`): its keys are items, so a key
+//! added or removed there is `json-item-added` / `json-item-removed`.
+//!
+//! # Paths
+//!
+//! [`Finding::path`] is a readable, stable locator written like a JSON
+//! pointer (segments after `/`, `~` and `/` escaped as `~0` and `~1`), with
+//! two kinds of bracketed segments for array elements matched by content
+//! rather than position:
+//!
+//! - `[id=gpt-4o]`: the element of a catalog array whose item key `id` has
+//!   the text `gpt-4o`. A repeated id adds the occurrence: `[id=gpt-4o#2]`.
+//! - `[="vision"]`: the element of a list of scalars equal to this JSON
+//!   value.
+//!
+//! So `/data/[id=gpt-4o]/pricing/input` is the input price of model
+//! `gpt-4o` wherever it sits in either version. Elements compared by
+//! position use their index, as in a pointer. [`Finding::base_pointer`] and
+//! [`Finding::revision_pointer`] are real RFC 6901 pointers into each
+//! document (`/data/17/pricing/input`), `None` on the side where the thing
+//! does not exist. The fingerprint hashes the id and the path the way
+//! [`super::Emitter::emit`] hashes an id and subject with no operation.
+//!
+//! # Bounds
+//!
+//! At most [`MAX_FINDINGS`] findings are listed, then the walk stops and
+//! one `json-truncated` finding says so. Nesting deeper than [`MAX_DEPTH`]
+//! is not walked: a difference below it is one `json-value-changed` at that
+//! depth. The walk itself is linear in the size of the documents, plus a
+//! sort of each object's keys and each catalog's ids.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
+
+use super::{Finding, Level, pointer_segment};
+
+/// A catalog item (or a list element) appeared.
+pub const ITEM_ADDED: &str = "json-item-added";
+/// A catalog item (or a list element) is gone: whoever used it breaks.
+pub const ITEM_REMOVED: &str = "json-item-removed";
+/// An object gained a field.
+pub const FIELD_ADDED: &str = "json-field-added";
+/// An object lost a field that consumers may read.
+pub const FIELD_REMOVED: &str = "json-field-removed";
+/// A scalar changed value (a price, a context length), or a list changed
+/// order.
+pub const VALUE_CHANGED: &str = "json-value-changed";
+/// A value changed type: a number became a string, an object an array.
+pub const TYPE_CHANGED: &str = "json-type-changed";
+/// More than [`MAX_FINDINGS`] changes; the rest are not listed.
+pub const TRUNCATED: &str = "json-truncated";
+
+/// `(id, default level)` of every JSON check, sorted by id.
+pub const CHECKS: &[(&str, Level)] = &[
+    (FIELD_ADDED, Level::Info),
+    (FIELD_REMOVED, Level::Warning),
+    (ITEM_ADDED, Level::Info),
+    (ITEM_REMOVED, Level::Warning),
+    (TRUNCATED, Level::Info),
+    (TYPE_CHANGED, Level::Warning),
+    (VALUE_CHANGED, Level::Info),
+];
+
+/// The default level of a JSON check id.
+pub fn level(id: &str) -> Option<Level> {
+    CHECKS
+        .binary_search_by(|(known, _)| (*known).cmp(id))
+        .ok()
+        .map(|i| CHECKS[i].1)
+}
+
+/// The most findings one diff lists before it stops with `json-truncated`.
+pub const MAX_FINDINGS: usize = 10_000;
+
+/// The deepest nesting walked. The parser already refuses documents nested
+/// past [`crate::spec::Limits::max_depth`]; this bound keeps the walk's own
+/// recursion safe whatever value it is given.
+pub const MAX_DEPTH: usize = 256;
+
+/// How many characters of a value or name a message quotes.
+const QUOTE_CHARS: usize = 80;
+
+/// Compares two JSON documents. `item_key` is the watch's item key: the
+/// field that names the elements of catalog arrays (see the module docs).
+pub fn diff_json(base: &Value, revision: &Value, item_key: Option<&str>) -> Vec<Finding> {
+    let mut walker = Walker {
+        item_key,
+        findings: Vec::new(),
+        truncated: false,
+    };
+    let root = Place::root();
+    match (base, revision) {
+        (Value::Object(b), Value::Object(r)) if is_keyed_object(b, r) => {
+            walker.object(b, r, &root, 0, true);
+        }
+        _ => walker.value(base, revision, &root, 0),
+    }
+    walker.finish()
+}
+
+/// Whether a top-level object reads as a catalog keyed by item name.
+fn is_keyed_object(base: &Map<String, Value>, revision: &Map<String, Value>) -> bool {
+    (base.len() >= 2 || revision.len() >= 2)
+        && base.values().chain(revision.values()).all(Value::is_object)
+}
+
+/// Where the walk is, in every notation a finding needs.
+#[derive(Debug, Clone)]
+struct Place {
+    /// The readable path (module docs, "Paths").
+    path: String,
+    /// RFC 6901 pointers; `None` on a side where this place does not exist.
+    base: Option<String>,
+    revision: Option<String>,
+    /// The outermost catalog item this place is in: `model gpt-4o`.
+    label: Option<String>,
+    /// The dotted path from that item (or from the root) for messages:
+    /// `pricing.input`, `endpoints[id=e1].price`, `data[3]`.
+    rel: String,
+}
+
+impl Place {
+    fn root() -> Place {
+        Place {
+            path: String::new(),
+            base: Some(String::new()),
+            revision: Some(String::new()),
+            label: None,
+            rel: String::new(),
+        }
+    }
+
+    /// A child whose readable segment is `segment`, and whose pointer
+    /// segments on each side are given where the child exists there.
+    fn child(
+        &self,
+        segment: &str,
+        base: Option<&str>,
+        revision: Option<&str>,
+        label: Option<String>,
+        rel: String,
+    ) -> Place {
+        let join = |parent: &Option<String>, seg: Option<&str>| match (parent, seg) {
+            (Some(p), Some(s)) => Some(format!("{p}/{s}")),
+            _ => None,
+        };
+        Place {
+            path: format!("{}/{segment}", self.path),
+            base: join(&self.base, base),
+            revision: join(&self.revision, revision),
+            label,
+            rel,
+        }
+    }
+
+    /// The member `key` of an object.
+    fn member(&self, key: &str, in_base: bool, in_revision: bool) -> Place {
+        let seg = pointer_segment(key);
+        let rel = if self.rel.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.rel)
+        };
+        self.child(
+            &seg,
+            in_base.then_some(seg.as_str()),
+            in_revision.then_some(seg.as_str()),
+            self.label.clone(),
+            rel,
+        )
+    }
+
+    /// A top-level entry of a catalog keyed by name.
+    fn named_item(&self, name: &str, noun: &str, in_base: bool, in_revision: bool) -> Place {
+        let seg = pointer_segment(name);
+        self.child(
+            &seg,
+            in_base.then_some(seg.as_str()),
+            in_revision.then_some(seg.as_str()),
+            Some(format!("{noun} {}", quote_name(name))),
+            String::new(),
+        )
+    }
+
+    /// Element `index` of an array compared by position.
+    fn position(&self, index: usize, in_base: bool, in_revision: bool) -> Place {
+        let seg = index.to_string();
+        self.child(
+            &seg,
+            in_base.then_some(seg.as_str()),
+            in_revision.then_some(seg.as_str()),
+            self.label.clone(),
+            format!("{}[{index}]", self.rel),
+        )
+    }
+
+    /// The element of a catalog array whose item key reads `id`
+    /// (`occurrence` counts from 1), at these indices on each side.
+    fn keyed(&self, item: KeyedItem<'_>, noun: &str) -> Place {
+        let mut selector = format!("{}={}", pointer_segment(item.key), pointer_segment(item.id));
+        if item.occurrence > 1 {
+            selector.push_str(&format!("#{}", item.occurrence));
+        }
+        let (label, rel) = match &self.label {
+            // The outermost item names everything inside it.
+            None => {
+                let mut label = format!("{noun} {}", quote_name(item.id));
+                if item.occurrence > 1 {
+                    label.push_str(&format!(" (#{})", item.occurrence));
+                }
+                (Some(label), String::new())
+            }
+            Some(label) => (Some(label.clone()), format!("{}[{selector}]", self.rel)),
+        };
+        let base = item.base.map(|i| i.to_string());
+        let revision = item.revision.map(|i| i.to_string());
+        self.child(
+            &format!("[{selector}]"),
+            base.as_deref(),
+            revision.as_deref(),
+            label,
+            rel,
+        )
+    }
+
+    /// The element of a list of scalars equal to `json` (its JSON text).
+    fn scalar(&self, json: &str, base: Option<usize>, revision: Option<usize>) -> Place {
+        let base = base.map(|i| i.to_string());
+        let revision = revision.map(|i| i.to_string());
+        self.child(
+            &format!("[={}]", pointer_segment(json)),
+            base.as_deref(),
+            revision.as_deref(),
+            self.label.clone(),
+            self.rel.clone(),
+        )
+    }
+
+    /// What a message calls this place: `model gpt-4o: pricing.input`,
+    /// `model gpt-4o`, `data[3]`, or `the document`.
+    fn subject(&self) -> String {
+        match (&self.label, self.rel.is_empty()) {
+            (Some(label), true) => label.clone(),
+            (Some(label), false) => format!("{label}: {}", self.rel),
+            (None, false) => self.rel.clone(),
+            (None, true) => "the document".to_owned(),
+        }
+    }
+}
+
+/// One side-by-side position in a catalog array.
+#[derive(Debug, Clone, Copy)]
+struct KeyedItem<'a> {
+    key: &'a str,
+    id: &'a str,
+    occurrence: usize,
+    base: Option<usize>,
+    revision: Option<usize>,
+}
+
+struct Walker<'k> {
+    item_key: Option<&'k str>,
+    findings: Vec<Finding>,
+    truncated: bool,
+}
+
+impl Walker<'_> {
+    fn emit(&mut self, id: &'static str, at: &Place, message: String) {
+        if self.findings.len() >= MAX_FINDINGS {
+            self.truncated = true;
+            return;
+        }
+        self.findings.push(finding(
+            id,
+            Some(at.path.clone()),
+            message,
+            at.base.clone(),
+            at.revision.clone(),
+        ));
+    }
+
+    fn finish(mut self) -> Vec<Finding> {
+        if self.truncated {
+            self.findings.push(finding(
+                TRUNCATED,
+                None,
+                format!(
+                    "only the first {MAX_FINDINGS} changes are listed; the rest of the documents was not compared"
+                ),
+                None,
+                None,
+            ));
+        }
+        self.findings
+    }
+
+    fn value(&mut self, base: &Value, revision: &Value, at: &Place, depth: usize) {
+        if self.truncated {
+            return;
+        }
+        match (base, revision) {
+            (Value::Object(_) | Value::Array(_), _) if depth >= MAX_DEPTH => {
+                if !equal(base, revision) {
+                    self.emit(
+                        VALUE_CHANGED,
+                        at,
+                        format!(
+                            "{} changed (nested too deeply to compare further)",
+                            at.subject()
+                        ),
+                    );
+                }
+            }
+            (Value::Object(b), Value::Object(r)) => self.object(b, r, at, depth, false),
+            (Value::Array(b), Value::Array(r)) => self.array(b, r, at, depth),
+            _ if kind(base) == kind(revision) => {
+                if !same_scalar(base, revision) {
+                    let message = format!(
+                        "{} changed from {} to {}",
+                        at.subject(),
+                        show(base),
+                        show(revision)
+                    );
+                    self.emit(VALUE_CHANGED, at, message);
+                }
+            }
+            // "Not set" and set: a value change, unless a structure went.
+            (Value::Null, _) | (Value::Bool(_) | Value::Number(_) | Value::String(_), Value::Null) => {
+                let message = format!(
+                    "{} changed from {} to {}",
+                    at.subject(),
+                    show(base),
+                    show(revision)
+                );
+                self.emit(VALUE_CHANGED, at, message);
+            }
+            _ => {
+                let message = format!(
+                    "{} changed type from {} to {}",
+                    at.subject(),
+                    typed(base),
+                    typed(revision)
+                );
+                self.emit(TYPE_CHANGED, at, message);
+            }
+        }
+    }
+
+    /// Compares two objects; with `items`, each key is a catalog item.
+    fn object(
+        &mut self,
+        base: &Map<String, Value>,
+        revision: &Map<String, Value>,
+        at: &Place,
+        depth: usize,
+        items: bool,
+    ) {
+        let mut keys: Vec<&String> = base.keys().chain(revision.keys()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            if self.truncated {
+                return;
+            }
+            match (base.get(key), revision.get(key)) {
+                (Some(b), Some(r)) => {
+                    let place = if items {
+                        at.named_item(key, noun(r), true, true)
+                    } else {
+                        at.member(key, true, true)
+                    };
+                    self.value(b, r, &place, depth + 1);
+                }
+                (Some(b), None) => {
+                    if items {
+                        let place = at.named_item(key, noun(b), true, false);
+                        let message = format!("{} was removed", place.subject());
+                        self.emit(ITEM_REMOVED, &place, message);
+                    } else {
+                        let place = at.member(key, true, false);
+                        let message = format!("{} was removed (was {})", place.subject(), show(b));
+                        self.emit(FIELD_REMOVED, &place, message);
+                    }
+                }
+                (None, Some(r)) => {
+                    if items {
+                        let place = at.named_item(key, noun(r), false, true);
+                        let message = format!("{} was added", place.subject());
+                        self.emit(ITEM_ADDED, &place, message);
+                    } else {
+                        let place = at.member(key, false, true);
+                        let message = format!("{} was added ({})", place.subject(), show(r));
+                        self.emit(FIELD_ADDED, &place, message);
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    fn array(&mut self, base: &[Value], revision: &[Value], at: &Place, depth: usize) {
+        if let Some(key) = self.item_key {
+            if let (Some(b), Some(r)) = (item_ids(base, key), item_ids(revision, key)) {
+                if !(b.is_empty() && r.is_empty()) {
+                    self.catalog(base, revision, (&b, &r), key, at, depth);
+                    return;
+                }
+            }
+        }
+        let scalar = |v: &Value| !(v.is_object() || v.is_array());
+        if base.iter().chain(revision).all(scalar) {
+            self.scalars(base, revision, at);
+        } else {
+            self.positions(base, revision, at, depth);
+        }
+    }
+
+    /// Matches catalog items by id; `ids` are those of [`item_ids`].
+    fn catalog(
+        &mut self,
+        base: &[Value],
+        revision: &[Value],
+        ids: (&[(String, usize)], &[(String, usize)]),
+        key: &str,
+        at: &Place,
+        depth: usize,
+    ) {
+        let index = |ids: &[(String, usize)]| -> HashMap<(String, usize), usize> {
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect()
+        };
+        let (base_at, revision_at) = (index(ids.0), index(ids.1));
+        let mut all: Vec<&(String, usize)> = ids.0.iter().chain(ids.1).collect();
+        all.sort_unstable();
+        all.dedup();
+        for id in all {
+            if self.truncated {
+                return;
+            }
+            let item = KeyedItem {
+                key,
+                id: &id.0,
+                occurrence: id.1,
+                base: base_at.get(id).copied(),
+                revision: revision_at.get(id).copied(),
+            };
+            let b = item.base.and_then(|i| base.get(i));
+            let r = item.revision.and_then(|i| revision.get(i));
+            match (b, r) {
+                (Some(b), Some(r)) => {
+                    let place = at.keyed(item, noun(r));
+                    self.value(b, r, &place, depth + 1);
+                }
+                (Some(b), None) => {
+                    let place = at.keyed(item, noun(b));
+                    let message = format!("{} was removed", place.subject());
+                    self.emit(ITEM_REMOVED, &place, message);
+                }
+                (None, Some(r)) => {
+                    let place = at.keyed(item, noun(r));
+                    let message = format!("{} was added", place.subject());
+                    self.emit(ITEM_ADDED, &place, message);
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// Compares two lists of scalars as multisets.
+    fn scalars(&mut self, base: &[Value], revision: &[Value], at: &Place) {
+        if base.len() == revision.len() && base.iter().zip(revision).all(|(b, r)| same_scalar(b, r))
+        {
+            return;
+        }
+        let text = |v: &Value| v.to_string();
+        let mut unmatched: HashMap<String, VecDeque<usize>> = HashMap::new();
+        for (i, v) in revision.iter().enumerate() {
+            unmatched.entry(text(v)).or_default().push_back(i);
+        }
+        let mut lost = Vec::new();
+        for (i, v) in base.iter().enumerate() {
+            let json = text(v);
+            if unmatched.get_mut(&json).and_then(VecDeque::pop_front).is_none() {
+                lost.push((i, json));
+            }
+        }
+        let mut gained: Vec<(usize, String)> = unmatched
+            .into_iter()
+            .flat_map(|(json, left)| left.into_iter().map(move |i| (i, json.clone())))
+            .collect();
+        gained.sort_unstable();
+        if lost.is_empty() && gained.is_empty() {
+            let message = format!("{} changed order", at.subject());
+            self.emit(VALUE_CHANGED, at, message);
+            return;
+        }
+        for (i, json) in lost {
+            let place = at.scalar(&json, Some(i), None);
+            let message = format!("{} lost {}", at.subject(), quote(&json));
+            self.emit(ITEM_REMOVED, &place, message);
+        }
+        for (i, json) in gained {
+            let place = at.scalar(&json, None, Some(i));
+            let message = format!("{} gained {}", at.subject(), quote(&json));
+            self.emit(ITEM_ADDED, &place, message);
+        }
+    }
+
+    /// Compares two arrays element by element.
+    fn positions(&mut self, base: &[Value], revision: &[Value], at: &Place, depth: usize) {
+        for i in 0..base.len().max(revision.len()) {
+            if self.truncated {
+                return;
+            }
+            match (base.get(i), revision.get(i)) {
+                (Some(b), Some(r)) => self.value(b, r, &at.position(i, true, true), depth + 1),
+                (Some(_), None) => {
+                    let place = at.position(i, true, false);
+                    let message = format!("{} was removed", place.subject());
+                    self.emit(ITEM_REMOVED, &place, message);
+                }
+                (None, Some(_)) => {
+                    let place = at.position(i, false, true);
+                    let message = format!("{} was added", place.subject());
+                    self.emit(ITEM_ADDED, &place, message);
+                }
+                (None, None) => {}
+            }
+        }
+    }
+}
+
+/// A finding with its fingerprint: the id and path hashed as
+/// [`super::Emitter::emit`] hashes an id and subject with no operation.
+fn finding(
+    id: &'static str,
+    path: Option<String>,
+    message: String,
+    base_pointer: Option<String>,
+    revision_pointer: Option<String>,
+) -> Finding {
+    let mut h = Sha256::new();
+    for part in [id, "", "", path.as_deref().unwrap_or("")] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    Finding {
+        id,
+        level: level(id).unwrap_or(Level::Info),
+        operation: None,
+        path,
+        message,
+        base_pointer,
+        revision_pointer,
+        fingerprint: hex::encode(&h.finalize()[..8]),
+    }
+}
+
+/// The id text and occurrence number (from 1) of every element, when every
+/// element is an object with a string, number or boolean at `key`.
+fn item_ids(items: &[Value], key: &str) -> Option<Vec<(String, usize)>> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    items
+        .iter()
+        .map(|item| {
+            let id = match item.as_object()?.get(key)? {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null | Value::Array(_) | Value::Object(_) => return None,
+            };
+            let count = seen.entry(id.clone()).or_insert(0);
+            *count += 1;
+            Some((id, *count))
+        })
+        .collect()
+}
+
+/// What to call an item: its `object` field when that is a plain word (the
+/// OpenAI-style catalogs say `"object": "model"`), else `item`.
+fn noun(item: &Value) -> &str {
+    match item.get("object").and_then(Value::as_str) {
+        Some(word)
+            if (1..=24).contains(&word.len())
+                && word != "list"
+                && word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+        {
+            word
+        }
+        _ => "item",
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+fn kind(v: &Value) -> Kind {
+    match v {
+        Value::Null => Kind::Null,
+        Value::Bool(_) => Kind::Bool,
+        Value::Number(_) => Kind::Number,
+        Value::String(_) => Kind::String,
+        Value::Array(_) => Kind::Array,
+        Value::Object(_) => Kind::Object,
+    }
+}
+
+fn same_number(a: &Number, b: &Number) -> bool {
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        return x == y;
+    }
+    if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
+        return x == y;
+    }
+    a.as_f64() == b.as_f64()
+}
+
+/// Equality of two values at least one of which is a scalar (containers of
+/// different variants compare unequal without recursing).
+fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => same_number(x, y),
+        (Value::Object(_), Value::Object(_)) | (Value::Array(_), Value::Array(_)) => equal(a, b),
+        _ => a == b,
+    }
+}
+
+/// Deep equality without recursion, numbers compared as numbers.
+fn equal(a: &Value, b: &Value) -> bool {
+    let mut stack = vec![(a, b)];
+    while let Some(pair) = stack.pop() {
+        match pair {
+            (Value::Object(x), Value::Object(y)) => {
+                if x.len() != y.len() {
+                    return false;
+                }
+                for (k, xv) in x {
+                    match y.get(k) {
+                        Some(yv) => stack.push((xv, yv)),
+                        None => return false,
+                    }
+                }
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                if x.len() != y.len() {
+                    return false;
+                }
+                stack.extend(x.iter().zip(y));
+            }
+            (Value::Number(x), Value::Number(y)) => {
+                if !same_number(x, y) {
+                    return false;
+                }
+            }
+            (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => {
+                return false;
+            }
+            (x, y) => {
+                if x != y {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// A value as a message quotes it: scalars as JSON (long strings cut),
+/// containers by their size.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Object(m) if m.is_empty() => "an empty object".to_owned(),
+        Value::Object(m) if m.len() == 1 => "an object with 1 field".to_owned(),
+        Value::Object(m) => format!("an object with {} fields", m.len()),
+        Value::Array(a) if a.is_empty() => "an empty array".to_owned(),
+        Value::Array(a) if a.len() == 1 => "an array of 1 element".to_owned(),
+        Value::Array(a) => format!("an array of {} elements", a.len()),
+        scalar => quote(&scalar.to_string()),
+    }
+}
+
+/// A value with its type, for type changes: `number 2.5`, `an object …`.
+fn typed(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(_) => format!("boolean {}", show(v)),
+        Value::Number(_) => format!("number {}", show(v)),
+        Value::String(_) => format!("string {}", show(v)),
+        Value::Array(_) | Value::Object(_) => show(v),
+    }
+}
+
+/// JSON text cut to [`QUOTE_CHARS`] characters, marked with `…` when cut.
+fn quote(json: &str) -> String {
+    cut(json, QUOTE_CHARS)
+}
+
+/// An item name for a label, cut like a quote.
+fn quote_name(name: &str) -> String {
+    cut(name, QUOTE_CHARS)
+}
+
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn ids(findings: &[Finding]) -> Vec<(&str, &str)> {
+        findings
+            .iter()
+            .map(|f| (f.id, f.path.as_deref().unwrap_or("")))
+            .collect()
+    }
+
+    fn find<'a>(findings: &'a [Finding], path: &str) -> &'a Finding {
+        findings
+            .iter()
+            .find(|f| f.path.as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("no finding at {path}: {findings:#?}"))
+    }
+
+    fn openai_catalog(models: Value) -> Value {
+        json!({"object": "list", "data": models})
+    }
+
+    #[test]
+    fn catalog_items_added_removed_and_changed() {
+        let base = openai_catalog(json!([
+            {"id": "gpt-4o", "object": "model", "pricing": {"input": 2.5, "output": 10}, "context_length": 128000},
+            {"id": "gpt-3.5-turbo", "object": "model", "pricing": {"input": 0.5, "output": 1.5}},
+        ]));
+        let revision = openai_catalog(json!([
+            {"id": "o3", "object": "model", "pricing": {"input": 2, "output": 8}},
+            {"id": "gpt-4o", "object": "model", "pricing": {"input": 2.0, "output": 10}, "context_length": 200000},
+        ]));
+        let findings = diff_json(&base, &revision, Some("id"));
+        assert_eq!(
+            ids(&findings),
+            [
+                (ITEM_REMOVED, "/data/[id=gpt-3.5-turbo]"),
+                (VALUE_CHANGED, "/data/[id=gpt-4o]/context_length"),
+                (VALUE_CHANGED, "/data/[id=gpt-4o]/pricing/input"),
+                (ITEM_ADDED, "/data/[id=o3]"),
+            ]
+        );
+        let price = find(&findings, "/data/[id=gpt-4o]/pricing/input");
+        assert_eq!(
+            price.message,
+            "model gpt-4o: pricing.input changed from 2.5 to 2.0"
+        );
+        assert_eq!(price.level, Level::Info);
+        assert_eq!(price.operation, None);
+        assert_eq!(price.base_pointer.as_deref(), Some("/data/0/pricing/input"));
+        assert_eq!(
+            price.revision_pointer.as_deref(),
+            Some("/data/1/pricing/input")
+        );
+        let gone = find(&findings, "/data/[id=gpt-3.5-turbo]");
+        assert_eq!(gone.message, "model gpt-3.5-turbo was removed");
+        assert_eq!(gone.level, Level::Warning);
+        assert_eq!(gone.base_pointer.as_deref(), Some("/data/1"));
+        assert_eq!(gone.revision_pointer, None);
+        let new = find(&findings, "/data/[id=o3]");
+        assert_eq!(new.message, "model o3 was added");
+        assert_eq!(new.base_pointer, None);
+        assert_eq!(new.revision_pointer.as_deref(), Some("/data/0"));
+        // Pointers resolve in their documents.
+        for f in &findings {
+            if let Some(p) = &f.base_pointer {
+                assert!(base.pointer(p).is_some(), "{p}");
+            }
+            if let Some(p) = &f.revision_pointer {
+                assert!(revision.pointer(p).is_some(), "{p}");
+            }
+        }
+    }
+
+    #[test]
+    fn reordered_catalog_is_no_change() {
+        let base = json!([{"id": "a", "n": 1}, {"id": "b", "n": 2}, {"id": 3, "n": 3}]);
+        let revision = json!([{"n": 3, "id": 3}, {"id": "b", "n": 2}, {"id": "a", "n": 1.0}]);
+        assert_eq!(diff_json(&base, &revision, Some("id")), []);
+        // Without the item key, position decides.
+        assert!(!diff_json(&base, &revision, None).is_empty());
+    }
+
+    #[test]
+    fn plain_array_catalog_reads_as_items() {
+        let base = json!([
+            {"id": "venice-uncensored", "type": "text", "model_spec": {"pricing": {"input": {"usd": 0.2}}}},
+            {"id": "qwen3-4b", "type": "text"},
+        ]);
+        let revision = json!([
+            {"id": "qwen3-4b", "type": "text", "model_spec": {"traits": ["fastest"]}},
+        ]);
+        let findings = diff_json(&base, &revision, Some("id"));
+        assert_eq!(
+            ids(&findings),
+            [
+                (FIELD_ADDED, "/[id=qwen3-4b]/model_spec"),
+                (ITEM_REMOVED, "/[id=venice-uncensored]"),
+            ]
+        );
+        assert_eq!(
+            findings[1].message,
+            "item venice-uncensored was removed"
+        );
+        assert_eq!(
+            findings[0].message,
+            "item qwen3-4b: model_spec was added (an object with 1 field)"
+        );
+        assert_eq!(findings[0].revision_pointer.as_deref(), Some("/0/model_spec"));
+    }
+
+    #[test]
+    fn keyed_object_catalog_litellm_style() {
+        let base = json!({
+            "sample_spec": {"max_tokens": "set to max"},
+            "gpt-4": {"max_tokens": 8192, "input_cost_per_token": 3e-5, "litellm_provider": "openai"},
+            "claude-2": {"max_tokens": 100000},
+        });
+        let revision = json!({
+            "sample_spec": {"max_tokens": "set to max"},
+            "gpt-4": {"max_tokens": 16384, "input_cost_per_token": 3e-5, "litellm_provider": "openai", "supports_vision": true},
+            "bedrock/claude-3": {"max_tokens": 200000},
+        });
+        let findings = diff_json(&base, &revision, None);
+        assert_eq!(
+            ids(&findings),
+            [
+                (ITEM_ADDED, "/bedrock~1claude-3"),
+                (ITEM_REMOVED, "/claude-2"),
+                (VALUE_CHANGED, "/gpt-4/max_tokens"),
+                (FIELD_ADDED, "/gpt-4/supports_vision"),
+            ]
+        );
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "item bedrock/claude-3 was added",
+                "item claude-2 was removed",
+                "item gpt-4: max_tokens changed from 8192 to 16384",
+                "item gpt-4: supports_vision was added (true)",
+            ]
+        );
+        assert_eq!(
+            findings[0].revision_pointer.as_deref(),
+            Some("/bedrock~1claude-3")
+        );
+        // A wrapper object with one key, or with scalar members, is not a
+        // keyed catalog.
+        let f = diff_json(&json!({"result": {"a": 1}}), &json!({"result": {}}), None);
+        assert_eq!(ids(&f), [(FIELD_REMOVED, "/result/a")]);
+        let f = diff_json(
+            &json!({"object": "list", "data": {}}),
+            &json!({"object": "list"}),
+            None,
+        );
+        assert_eq!(ids(&f), [(FIELD_REMOVED, "/data")]);
+    }
+
+    #[test]
+    fn nested_fields_and_lists() {
+        let base = json!({
+            "info": {"version": "1.0", "limits": {"rpm": 60, "tpm": 1000}, "regions": ["eu", "us"]},
+            "models": [{"name": "a"}, {"name": "b"}],
+            "tags": ["x", "y", "z"],
+        });
+        let revision = json!({
+            "info": {"version": "1.1", "limits": {"rpm": 120}, "regions": ["us", "eu", "ap"]},
+            "models": [{"name": "a", "beta": true}],
+            "tags": ["z", "y", "x"],
+        });
+        let findings = diff_json(&base, &revision, None);
+        assert_eq!(
+            ids(&findings),
+            [
+                (VALUE_CHANGED, "/info/limits/rpm"),
+                (FIELD_REMOVED, "/info/limits/tpm"),
+                (ITEM_ADDED, "/info/regions/[=\"ap\"]"),
+                (VALUE_CHANGED, "/info/version"),
+                (FIELD_ADDED, "/models/0/beta"),
+                (ITEM_REMOVED, "/models/1"),
+                (VALUE_CHANGED, "/tags"),
+            ]
+        );
+        assert_eq!(
+            find(&findings, "/info/limits/tpm").message,
+            "info.limits.tpm was removed (was 1000)"
+        );
+        assert_eq!(
+            find(&findings, "/info/regions/[=\"ap\"]").message,
+            "info.regions gained \"ap\""
+        );
+        assert_eq!(
+            find(&findings, "/info/regions/[=\"ap\"]")
+                .revision_pointer
+                .as_deref(),
+            Some("/info/regions/2")
+        );
+        assert_eq!(find(&findings, "/models/1").message, "models[1] was removed");
+        assert_eq!(find(&findings, "/tags").message, "tags changed order");
+    }
+
+    #[test]
+    fn lost_list_values_are_warnings() {
+        let base = json!([{"id": "m", "capabilities": ["tools", "vision", "vision"]}]);
+        let revision = json!([{"id": "m", "capabilities": ["vision", "json"]}]);
+        let findings = diff_json(&base, &revision, Some("id"));
+        let got: Vec<(&str, &str, Level)> = findings
+            .iter()
+            .map(|f| (f.id, f.message.as_str(), f.level))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (ITEM_REMOVED, "item m: capabilities lost \"tools\"", Level::Warning),
+                (ITEM_REMOVED, "item m: capabilities lost \"vision\"", Level::Warning),
+                (ITEM_ADDED, "item m: capabilities gained \"json\"", Level::Info),
+            ]
+        );
+        assert_eq!(findings[1].base_pointer.as_deref(), Some("/0/capabilities/2"));
+    }
+
+    #[test]
+    fn type_changes() {
+        let base = json!({
+            "price": 2.5, "limits": {"rpm": 1}, "tags": ["a"], "note": null,
+            "max": 10, "meta": {"a": 1}, "flag": true
+        });
+        let revision = json!({
+            "price": "2.5", "limits": [1], "tags": null, "note": "set",
+            "max": null, "meta": {"a": 1}, "flag": 1
+        });
+        let findings = diff_json(&base, &revision, None);
+        let got: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.id, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (TYPE_CHANGED, "flag changed type from boolean true to number 1"),
+                (TYPE_CHANGED, "limits changed type from an object with 1 field to an array of 1 element"),
+                (VALUE_CHANGED, "max changed from 10 to null"),
+                (VALUE_CHANGED, "note changed from null to \"set\""),
+                (TYPE_CHANGED, "price changed type from number 2.5 to string \"2.5\""),
+                (TYPE_CHANGED, "tags changed type from an array of 1 element to null"),
+            ]
+        );
+        assert!(findings.iter().all(|f| f.level == level(f.id).unwrap()));
+        // A different root type.
+        let f = diff_json(&json!({"a": 1}), &json!([1]), None);
+        assert_eq!(ids(&f), [(TYPE_CHANGED, "")]);
+        assert!(f[0].message.starts_with("the document changed type"));
+    }
+
+    #[test]
+    fn no_change_is_empty() {
+        let doc = json!({"object": "list", "data": [{"id": "a", "n": [1, {"x": null}]}]});
+        assert_eq!(diff_json(&doc, &doc.clone(), Some("id")), []);
+        assert_eq!(diff_json(&doc, &doc.clone(), None), []);
+        assert_eq!(diff_json(&json!({"n": 2}), &json!({"n": 2.0}), None), []);
+        assert_eq!(diff_json(&json!([]), &json!([]), Some("id")), []);
+        assert_eq!(diff_json(&json!(null), &json!(null), None), []);
+    }
+
+    #[test]
+    fn repeated_ids_match_by_occurrence() {
+        let base = json!([{"id": "a", "v": 1}, {"id": "a", "v": 2}]);
+        let revision = json!([{"id": "a", "v": 1}, {"id": "a", "v": 3}, {"id": "a", "v": 4}]);
+        let findings = diff_json(&base, &revision, Some("id"));
+        assert_eq!(
+            ids(&findings),
+            [
+                (VALUE_CHANGED, "/[id=a#2]/v"),
+                (ITEM_ADDED, "/[id=a#3]"),
+            ]
+        );
+        assert_eq!(findings[0].message, "item a (#2): v changed from 2 to 3");
+        assert_eq!(findings[1].revision_pointer.as_deref(), Some("/2"));
+    }
+
+    #[test]
+    fn nested_catalogs_name_the_outer_item() {
+        let base = json!({"data": [{"id": "m", "object": "model", "endpoints": [{"id": "e1", "price": 1}]}]});
+        let revision = json!({"data": [{"id": "m", "object": "model", "endpoints": [{"id": "e1", "price": 2}, {"id": "e/2"}]}]});
+        let findings = diff_json(&base, &revision, Some("id"));
+        let got: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.path.as_deref().unwrap_or(""), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "/data/[id=m]/endpoints/[id=e1]/price",
+                    "model m: endpoints[id=e1].price changed from 1 to 2"
+                ),
+                (
+                    "/data/[id=m]/endpoints/[id=e~12]",
+                    "model m: endpoints[id=e~12] was added"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn findings_are_capped() {
+        let many = |v: i64| {
+            Value::Object(
+                (0..MAX_FINDINGS + 50)
+                    .map(|i| (format!("k{i:05}"), json!(v)))
+                    .collect(),
+            )
+        };
+        let findings = diff_json(&json!({"x": many(1)}), &json!({"x": many(2)}), None);
+        assert_eq!(findings.len(), MAX_FINDINGS + 1);
+        let last = &findings[MAX_FINDINGS];
+        assert_eq!(last.id, TRUNCATED);
+        assert_eq!(last.path, None);
+        assert!(findings[..MAX_FINDINGS].iter().all(|f| f.id == VALUE_CHANGED));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let nest = |leaf: Value| {
+            let mut v = leaf;
+            for _ in 0..(MAX_DEPTH + 100) {
+                v = json!({"a": [v]});
+            }
+            v
+        };
+        let findings = diff_json(&nest(json!(1)), &nest(json!(2)), None);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].id, VALUE_CHANGED);
+        assert!(findings[0].message.contains("too deeply"));
+        assert_eq!(diff_json(&nest(json!(1)), &nest(json!(1)), None), []);
+    }
+
+    #[test]
+    fn fingerprints_and_levels() {
+        assert!(CHECKS.windows(2).all(|w| w[0].0 < w[1].0), "sorted for search");
+        assert_eq!(level(ITEM_REMOVED), Some(Level::Warning));
+        assert_eq!(level("endpoint-added"), None);
+        let base = json!({"a": 1, "b": 1});
+        let revision = json!({"a": 2, "b": 2});
+        let findings = diff_json(&base, &revision, None);
+        assert_eq!(findings.len(), 2);
+        for f in &findings {
+            assert_eq!(f.fingerprint.len(), 16);
+            assert!(f.fingerprint.bytes().all(|b| b.is_ascii_hexdigit()));
+        }
+        assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
+        // Stable: the same change elsewhere in time has the same print.
+        let again = diff_json(&json!({"a": 5}), &json!({"a": 6}), None);
+        assert_eq!(again[0].fingerprint, findings[0].fingerprint);
+    }
+
+    /// Every consecutive pair of the recorded Venice model catalog history
+    /// diffs without panicking, and models come and go in it.
+    #[test]
+    fn venice_models_history() {
+        let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/histories/venice-models.tar.zst");
+        if !archive.exists() {
+            eprintln!(
+                "venice_models_history skipped: {} not found",
+                archive.display()
+            );
+            return;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = std::process::Command::new("tar")
+            .args(["-I", "zstd", "-xf"])
+            .arg(&archive)
+            .arg("-C")
+            .arg(dir.path())
+            .status()
+            .expect("run tar");
+        assert!(status.success(), "tar -I zstd -xf failed: {status}");
+        let mut files: Vec<_> = std::fs::read_dir(dir.path().join("venice-models"))
+            .expect("unpacked folder")
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        assert!(files.len() > 10, "{} files", files.len());
+        let limits = crate::spec::Limits::default();
+        let docs: Vec<Value> = files
+            .iter()
+            .map(|p| {
+                let raw = std::fs::read(p).expect("read version");
+                crate::spec::parse_document(&raw, &limits)
+                    .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                    .0
+            })
+            .collect();
+        let mut items_changed = 0;
+        for pair in docs.windows(2) {
+            let findings = diff_json(&pair[0], &pair[1], Some("id"));
+            items_changed += findings
+                .iter()
+                .filter(|f| f.id == ITEM_ADDED || f.id == ITEM_REMOVED)
+                .filter(|f| f.path.as_deref().is_some_and(|p| p.starts_with("/[id=")))
+                .count();
+            for f in &findings {
+                if let Some(p) = &f.base_pointer {
+                    assert!(pair[0].pointer(p).is_some(), "{p}");
+                }
+                if let Some(p) = &f.revision_pointer {
+                    assert!(pair[1].pointer(p).is_some(), "{p}");
+                }
+            }
+        }
+        assert!(items_changed > 0, "no model was added or removed");
+    }
+}
