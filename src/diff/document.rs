@@ -21,8 +21,9 @@ pub const METHODS: [&str; 8] = [
 /// Deeper `$ref` nesting than this is not followed when hashing.
 const MAX_HASH_REFS: usize = 256;
 
-pub struct Doc {
-    root: Value,
+pub struct Doc<'v> {
+    /// The document as given, or its OpenAPI 3 upgrade (Swagger 2.0).
+    root: std::borrow::Cow<'v, Value>,
     /// Content hashes of nodes, by address (see [`Doc::content_hash`]).
     hashes: RefCell<HashMap<usize, u64>>,
 }
@@ -41,14 +42,15 @@ pub struct Operation<'a> {
     pub pointer: String,
 }
 
-impl Doc {
+impl<'v> Doc<'v> {
     /// Takes a parsed document; Swagger 2.0 is upgraded to the OpenAPI 3
-    /// layout so both diff alike.
-    pub fn new(value: &Value) -> Doc {
+    /// layout so both diff alike. An OpenAPI 3 document is borrowed, not
+    /// copied.
+    pub fn new(value: &'v Value) -> Doc<'v> {
         let root = if value.get("swagger").is_some() {
-            upgrade::swagger2_to_openapi3(value)
+            std::borrow::Cow::Owned(upgrade::swagger2_to_openapi3(value))
         } else {
-            value.clone()
+            std::borrow::Cow::Borrowed(value)
         };
         Doc {
             root,

@@ -16,7 +16,9 @@
 //!      finding. An id that occurs more than once is matched occurrence by
 //!      occurrence.
 //!   2. *Lists of scalars* (tags, modalities, capability names) are compared
-//!      as multisets: each value gained or lost is one finding. When only the
+//!      as multisets: each value gained or lost is one finding
+//!      (`json-item-added` / `json-item-removed`: a capability that is gone
+//!      is as much a warning as a model that is gone). When only the
 //!      order changed, one `json-value-changed` says so, since a reorder is
 //!      the whole difference between the two versions.
 //!   3. *Anything else* is compared by position: element `i` with element
@@ -34,6 +36,11 @@
 //! entries on one side, is read as a catalog keyed by name (LiteLLM's
 //! `model_prices_and_context_window.json`): its keys are items, so a key
 //! added or removed there is `json-item-added` / `json-item-removed`.
+//!
+//! Messages name the outermost catalog item a change is in, then the dotted
+//! path inside it: `model gpt-4o: pricing.input changed from 2.5 to 2.0`.
+//! An item is called by its `object` field when that is a plain lower-case
+//! word (`"object": "model"` in OpenAI-style lists), otherwise `item`.
 //!
 //! # Paths
 //!
@@ -233,10 +240,18 @@ impl Place {
     /// The element of a catalog array whose item key reads `id`
     /// (`occurrence` counts from 1), at these indices on each side.
     fn keyed(&self, item: KeyedItem<'_>, noun: &str) -> Place {
-        let mut selector = format!("{}={}", pointer_segment(item.key), pointer_segment(item.id));
-        if item.occurrence > 1 {
-            selector.push_str(&format!("#{}", item.occurrence));
-        }
+        let nth = if item.occurrence > 1 {
+            format!("#{}", item.occurrence)
+        } else {
+            String::new()
+        };
+        // Escaped in the path, as written in messages.
+        let selector = format!(
+            "{}={}{nth}",
+            pointer_segment(item.key),
+            pointer_segment(item.id)
+        );
+        let shown = format!("{}={}{nth}", item.key, cut(item.id, QUOTE_CHARS));
         let (label, rel) = match &self.label {
             // The outermost item names everything inside it.
             None => {
@@ -246,7 +261,7 @@ impl Place {
                 }
                 (Some(label), String::new())
             }
-            Some(label) => (Some(label.clone()), format!("{}[{selector}]", self.rel)),
+            Some(label) => (Some(label.clone()), format!("{}[{shown}]", self.rel)),
         };
         let base = item.base.map(|i| i.to_string());
         let revision = item.revision.map(|i| i.to_string());
@@ -321,7 +336,7 @@ impl Walker<'_> {
                 TRUNCATED,
                 None,
                 format!(
-                    "only the first {MAX_FINDINGS} changes are listed; the rest of the documents was not compared"
+                    "only the first {MAX_FINDINGS} changes are listed; the rest was not compared"
                 ),
                 None,
                 None,
@@ -361,7 +376,8 @@ impl Walker<'_> {
                 }
             }
             // "Not set" and set: a value change, unless a structure went.
-            (Value::Null, _) | (Value::Bool(_) | Value::Number(_) | Value::String(_), Value::Null) => {
+            (Value::Null, _)
+            | (Value::Bool(_) | Value::Number(_) | Value::String(_), Value::Null) => {
                 let message = format!(
                     "{} changed from {} to {}",
                     at.subject(),
@@ -456,19 +472,19 @@ impl Walker<'_> {
         &mut self,
         base: &[Value],
         revision: &[Value],
-        ids: (&[(String, usize)], &[(String, usize)]),
+        ids: (&[ItemId], &[ItemId]),
         key: &str,
         at: &Place,
         depth: usize,
     ) {
-        let index = |ids: &[(String, usize)]| -> HashMap<(String, usize), usize> {
+        let index = |ids: &[ItemId]| -> HashMap<ItemId, usize> {
             ids.iter()
                 .enumerate()
                 .map(|(i, id)| (id.clone(), i))
                 .collect()
         };
         let (base_at, revision_at) = (index(ids.0), index(ids.1));
-        let mut all: Vec<&(String, usize)> = ids.0.iter().chain(ids.1).collect();
+        let mut all: Vec<&ItemId> = ids.0.iter().chain(ids.1).collect();
         all.sort_unstable();
         all.dedup();
         for id in all {
@@ -518,7 +534,11 @@ impl Walker<'_> {
         let mut lost = Vec::new();
         for (i, v) in base.iter().enumerate() {
             let json = text(v);
-            if unmatched.get_mut(&json).and_then(VecDeque::pop_front).is_none() {
+            if unmatched
+                .get_mut(&json)
+                .and_then(VecDeque::pop_front)
+                .is_none()
+            {
                 lost.push((i, json));
             }
         }
@@ -594,9 +614,12 @@ fn finding(
     }
 }
 
+/// The text of an item's id and which occurrence of it this is (from 1).
+type ItemId = (String, usize);
+
 /// The id text and occurrence number (from 1) of every element, when every
 /// element is an object with a string, number or boolean at `key`.
-fn item_ids(items: &[Value], key: &str) -> Option<Vec<(String, usize)>> {
+fn item_ids(items: &[Value], key: &str) -> Option<Vec<ItemId>> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     items
         .iter()
@@ -854,15 +877,15 @@ mod tests {
                 (ITEM_REMOVED, "/[id=venice-uncensored]"),
             ]
         );
-        assert_eq!(
-            findings[1].message,
-            "item venice-uncensored was removed"
-        );
+        assert_eq!(findings[1].message, "item venice-uncensored was removed");
         assert_eq!(
             findings[0].message,
             "item qwen3-4b: model_spec was added (an object with 1 field)"
         );
-        assert_eq!(findings[0].revision_pointer.as_deref(), Some("/0/model_spec"));
+        assert_eq!(
+            findings[0].revision_pointer.as_deref(),
+            Some("/0/model_spec")
+        );
     }
 
     #[test]
@@ -952,7 +975,10 @@ mod tests {
                 .as_deref(),
             Some("/info/regions/2")
         );
-        assert_eq!(find(&findings, "/models/1").message, "models[1] was removed");
+        assert_eq!(
+            find(&findings, "/models/1").message,
+            "models[1] was removed"
+        );
         assert_eq!(find(&findings, "/tags").message, "tags changed order");
     }
 
@@ -968,12 +994,27 @@ mod tests {
         assert_eq!(
             got,
             [
-                (ITEM_REMOVED, "item m: capabilities lost \"tools\"", Level::Warning),
-                (ITEM_REMOVED, "item m: capabilities lost \"vision\"", Level::Warning),
-                (ITEM_ADDED, "item m: capabilities gained \"json\"", Level::Info),
+                (
+                    ITEM_REMOVED,
+                    "item m: capabilities lost \"tools\"",
+                    Level::Warning
+                ),
+                (
+                    ITEM_REMOVED,
+                    "item m: capabilities lost \"vision\"",
+                    Level::Warning
+                ),
+                (
+                    ITEM_ADDED,
+                    "item m: capabilities gained \"json\"",
+                    Level::Info
+                ),
             ]
         );
-        assert_eq!(findings[1].base_pointer.as_deref(), Some("/0/capabilities/2"));
+        assert_eq!(
+            findings[1].base_pointer.as_deref(),
+            Some("/0/capabilities/2")
+        );
     }
 
     #[test]
@@ -994,12 +1035,24 @@ mod tests {
         assert_eq!(
             got,
             [
-                (TYPE_CHANGED, "flag changed type from boolean true to number 1"),
-                (TYPE_CHANGED, "limits changed type from an object with 1 field to an array of 1 element"),
+                (
+                    TYPE_CHANGED,
+                    "flag changed type from boolean true to number 1"
+                ),
+                (
+                    TYPE_CHANGED,
+                    "limits changed type from an object with 1 field to an array of 1 element"
+                ),
                 (VALUE_CHANGED, "max changed from 10 to null"),
                 (VALUE_CHANGED, "note changed from null to \"set\""),
-                (TYPE_CHANGED, "price changed type from number 2.5 to string \"2.5\""),
-                (TYPE_CHANGED, "tags changed type from an array of 1 element to null"),
+                (
+                    TYPE_CHANGED,
+                    "price changed type from number 2.5 to string \"2.5\""
+                ),
+                (
+                    TYPE_CHANGED,
+                    "tags changed type from an array of 1 element to null"
+                ),
             ]
         );
         assert!(findings.iter().all(|f| f.level == level(f.id).unwrap()));
@@ -1026,10 +1079,7 @@ mod tests {
         let findings = diff_json(&base, &revision, Some("id"));
         assert_eq!(
             ids(&findings),
-            [
-                (VALUE_CHANGED, "/[id=a#2]/v"),
-                (ITEM_ADDED, "/[id=a#3]"),
-            ]
+            [(VALUE_CHANGED, "/[id=a#2]/v"), (ITEM_ADDED, "/[id=a#3]"),]
         );
         assert_eq!(findings[0].message, "item a (#2): v changed from 2 to 3");
         assert_eq!(findings[1].revision_pointer.as_deref(), Some("/2"));
@@ -1048,12 +1098,12 @@ mod tests {
             got,
             [
                 (
-                    "/data/[id=m]/endpoints/[id=e1]/price",
-                    "model m: endpoints[id=e1].price changed from 1 to 2"
+                    "/data/[id=m]/endpoints/[id=e~12]",
+                    "model m: endpoints[id=e/2] was added"
                 ),
                 (
-                    "/data/[id=m]/endpoints/[id=e~12]",
-                    "model m: endpoints[id=e~12] was added"
+                    "/data/[id=m]/endpoints/[id=e1]/price",
+                    "model m: endpoints[id=e1].price changed from 1 to 2"
                 ),
             ]
         );
@@ -1073,7 +1123,11 @@ mod tests {
         let last = &findings[MAX_FINDINGS];
         assert_eq!(last.id, TRUNCATED);
         assert_eq!(last.path, None);
-        assert!(findings[..MAX_FINDINGS].iter().all(|f| f.id == VALUE_CHANGED));
+        assert!(
+            findings[..MAX_FINDINGS]
+                .iter()
+                .all(|f| f.id == VALUE_CHANGED)
+        );
     }
 
     #[test]
@@ -1094,7 +1148,10 @@ mod tests {
 
     #[test]
     fn fingerprints_and_levels() {
-        assert!(CHECKS.windows(2).all(|w| w[0].0 < w[1].0), "sorted for search");
+        assert!(
+            CHECKS.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted for search"
+        );
         assert_eq!(level(ITEM_REMOVED), Some(Level::Warning));
         assert_eq!(level("endpoint-added"), None);
         let base = json!({"a": 1, "b": 1});

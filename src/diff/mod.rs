@@ -10,7 +10,9 @@
 
 pub mod checks;
 pub mod document;
+pub mod json;
 pub mod registry;
+pub mod text;
 pub mod upgrade;
 
 use std::fmt;

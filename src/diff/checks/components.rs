@@ -4,7 +4,7 @@ use super::Pair;
 use crate::diff::join_pointer;
 
 pub fn compare(pair: &mut Pair<'_>) {
-    let schemas = |doc: &crate::diff::Doc| {
+    let schemas = |doc: &crate::diff::Doc<'_>| {
         super::members(
             doc.root()
                 .get("components")

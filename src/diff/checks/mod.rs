@@ -29,14 +29,14 @@ pub fn members<'a>(
 
 /// Two documents being compared, and where findings go.
 pub struct Pair<'e> {
-    pub base: &'e Doc,
-    pub rev: &'e Doc,
+    pub base: &'e Doc<'e>,
+    pub rev: &'e Doc<'e>,
     pub out: &'e mut Emitter,
     pub options: &'e DiffOptions,
 }
 
 /// Runs every family over the two documents.
-pub fn run(base: &Doc, rev: &Doc, options: &DiffOptions, out: &mut Emitter) {
+pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitter) {
     let mut pair = Pair {
         base,
         rev,
@@ -49,7 +49,7 @@ pub fn run(base: &Doc, rev: &Doc, options: &DiffOptions, out: &mut Emitter) {
     for (key, b) in &base_ops {
         if let Some(r) = rev_ops.get(key) {
             // Nothing below differs: nothing to report.
-            let params = |doc: &Doc, op: &Operation<'_>| {
+            let params = |doc: &Doc<'_>, op: &Operation<'_>| {
                 op.path_item
                     .get("parameters")
                     .map_or(0, |p| doc.content_hash(p))

@@ -21,7 +21,7 @@ struct Param<'a> {
 /// Parameters of an operation keyed by location and name: header names
 /// compare case-insensitively, path parameters by position (so renaming
 /// `{petId}` to `{id}` is the same parameter).
-fn params<'a>(doc: &'a Doc, op: &Operation<'a>) -> BTreeMap<(String, String), Param<'a>> {
+fn params<'a>(doc: &'a Doc<'a>, op: &Operation<'a>) -> BTreeMap<(String, String), Param<'a>> {
     let mut out = BTreeMap::new();
     let positions = path_parameter_names(&op.path);
     let item_ptr = op

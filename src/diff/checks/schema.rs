@@ -101,7 +101,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
     }
 
-    fn docs(&self) -> (&'e Doc, &'e Doc) {
+    fn docs(&self) -> (&'e Doc<'e>, &'e Doc<'e>) {
         (self.pair.base, self.pair.rev)
     }
 
@@ -595,7 +595,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         let (bdoc, rdoc) = self.docs();
         // A property a side never sees (read-only in requests, write-only
         // in responses) does not count for that side.
-        let hidden = |doc: &Doc, v: &Value| {
+        let hidden = |doc: &Doc<'_>, v: &Value| {
             let (v, _) = doc.resolve(v);
             match site.dir {
                 Dir::Request => v.get("readOnly").and_then(Value::as_bool) == Some(true),
@@ -882,7 +882,7 @@ impl Site {
 
 /// A name for a `oneOf`/`anyOf`/`allOf` member: its `$ref` target, else its
 /// title; `None` for an unnamed inline schema.
-fn sub_name(doc: &Doc, schema: &Value) -> Option<String> {
+fn sub_name(doc: &Doc<'_>, schema: &Value) -> Option<String> {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         return Some(r.rsplit('/').next().unwrap_or(r).to_string());
     }
@@ -938,7 +938,7 @@ fn type_list(schema: &Value) -> Option<Vec<String>> {
 
 /// `oneOf`/`anyOf` of exactly one schema and `{type: null}`: that schema,
 /// and `true` for "wrapped to be nullable".
-fn unwrap_nullable<'a>(doc: &'a Doc, schema: &'a Value) -> (&'a Value, bool) {
+fn unwrap_nullable<'a>(doc: &'a Doc<'a>, schema: &'a Value) -> (&'a Value, bool) {
     for keyword in ["oneOf", "anyOf"] {
         let Some(members) = schema.get(keyword).and_then(Value::as_array) else {
             continue;
