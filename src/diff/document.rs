@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn refs_resolve_and_loops_end() {
-        let doc = Doc::new(&json!({
+        let value = json!({
             "openapi": "3.0.0",
             "components": {"schemas": {
                 "A": {"$ref": "#/components/schemas/B"},
@@ -278,7 +278,8 @@ mod tests {
                 "L": {"$ref": "#/components/schemas/M"},
                 "M": {"$ref": "#/components/schemas/L"}
             }}
-        }));
+        });
+        let doc = Doc::new(&value);
         let a = json!({"$ref": "#/components/schemas/A"});
         let (v, name) = doc.resolve(&a);
         assert_eq!(v, &json!({"type": "string"}));
