@@ -212,9 +212,15 @@ pub struct DiffArgs {
     pub revision: String,
     #[arg(long, value_enum, default_value = "text")]
     pub format: DiffFormat,
-    /// The lowest level shown
-    #[arg(long, default_value = "warning", value_parser = ["info", "warning", "error"])]
-    pub level: String,
+    /// The lowest level shown [default: warning for OpenAPI, info for json and page]
+    #[arg(long, value_parser = ["info", "warning", "error"])]
+    pub level: Option<String>,
+    /// What the documents are [default: the watch's kind for NAME@N, else detected]
+    #[arg(long, value_parser = ["openapi", "json", "page"])]
+    pub kind: Option<String>,
+    /// For json: the field that identifies list items [default: the watch's]
+    #[arg(long, value_name = "FIELD")]
+    pub key: Option<String>,
     /// Exit 1 when a finding at or above this level remains
     #[arg(long, value_parser = ["warning", "error"])]
     pub fail_on: Option<String>,

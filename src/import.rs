@@ -171,7 +171,12 @@ fn record(
         Ok(p) => p,
         Err(e) => return failed(e),
     };
-    let compare = crate::poll::comparator(watch.spec.kind, &normalized.canonical, limits);
+    let compare = crate::poll::comparator(
+        watch.spec.kind,
+        watch.spec.item_key.as_deref(),
+        &normalized.canonical,
+        limits,
+    );
     let record = SuccessRecord {
         raw: &raw,
         canonical_hash: store::sha256(&normalized.canonical),

@@ -364,14 +364,15 @@ fn refresh(
     Ok(())
 }
 
-/// Reads one side of a diff: `NAME@VERSION` from the store, else a URL or
-/// a file.
-fn diff_source(store: &Store, arg: &str) -> Result<(String, Vec<u8>)> {
+/// Reads one side of a diff: `NAME@VERSION` from the store (with its
+/// watch), else a URL or a file.
+fn diff_source(store: &Store, arg: &str) -> Result<(String, Vec<u8>, Option<watch::Watch>)> {
     if let Some((name, selector)) = arg.split_once('@') {
         if let Some(watch) = store.find_watch(name)? {
             let seq = resolve_version(store, &watch, Some(selector))?;
             let version = store.version(&watch, seq)?;
-            return Ok((format!("{name}@{seq}"), store.read_blob(version.blob_id)?));
+            let bytes = store.read_blob(version.blob_id)?;
+            return Ok((format!("{name}@{seq}"), bytes, Some(watch)));
         }
     }
     let location = apiradar::fetch::Location::parse(arg).map_err(|e| usage(e.message))?;
@@ -380,23 +381,38 @@ fn diff_source(store: &Store, arg: &str) -> Result<(String, Vec<u8>)> {
         .block_on(fetcher.fetch(&apiradar::fetch::FetchRequest::new(&location)))
         .map_err(|e| anyhow::anyhow!("{arg}: {}", e.message))?;
     match outcome {
-        apiradar::fetch::FetchOutcome::Body { bytes, .. } => Ok((arg.to_string(), bytes)),
+        apiradar::fetch::FetchOutcome::Body { bytes, .. } => Ok((arg.to_string(), bytes, None)),
         apiradar::fetch::FetchOutcome::NotModified(_) => bail!("{arg}: unexpected 304"),
     }
 }
 
 fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()> {
-    let level: apiradar::diff::Level = a.level.parse().map_err(usage)?;
-    let load = |arg: &str| -> Result<(String, serde_json::Value)> {
-        let (label, bytes) = diff_source(store, arg)?;
-        let (doc, _) = spec::parse_document(&bytes, &spec::Limits::default())
-            .map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
-        Ok((label, doc))
+    let (base_label, base, base_watch) = diff_source(store, &a.base)?;
+    let (rev_label, rev, rev_watch) = diff_source(store, &a.revision)?;
+    let watch = base_watch.or(rev_watch);
+    let kind = match (&a.kind, &watch) {
+        (Some(k), _) => parse_kind(k)?,
+        (None, Some(w)) => w.spec.kind,
+        (None, None) => guess_kind_of(&base),
     };
-    let (base_label, base) = load(&a.base)?;
-    let (rev_label, rev) = load(&a.revision)?;
+    let key = a
+        .key
+        .clone()
+        .or_else(|| watch.as_ref().and_then(|w| w.spec.item_key.clone()));
+    let level: apiradar::diff::Level = match &a.level {
+        Some(l) => l.parse().map_err(usage)?,
+        None if kind == Kind::OpenApi => apiradar::diff::Level::Warning,
+        None => apiradar::diff::Level::Info,
+    };
     let findings =
-        apiradar::diff::diff_openapi(&base, &rev, &apiradar::diff::DiffOptions::default());
+        apiradar::diff::compare_raw(kind, &base, &rev, key.as_deref(), &spec::Limits::default())
+            .map_err(|(side, e)| {
+                let label = match side {
+                    apiradar::diff::Side::Base => &base_label,
+                    apiradar::diff::Side::Revision => &rev_label,
+                };
+                anyhow::anyhow!("{label}: {e}")
+            })?;
     let shown: Vec<_> = findings.into_iter().filter(|f| f.level >= level).collect();
     match a.format {
         cli::DiffFormat::Json => writeln!(out, "{:#}", report::findings_json(&shown))?,
@@ -490,13 +506,18 @@ fn run_import(a: cli::ImportArgs, store: &mut Store, out: &mut impl Write) -> Re
 
 /// openapi when the file is one, json otherwise (page for HTML/text).
 fn guess_kind(first: Option<&Path>) -> Kind {
-    let Some(raw) = first.and_then(|p| std::fs::read(p).ok()) else {
-        return Kind::OpenApi;
-    };
+    match first.and_then(|p| std::fs::read(p).ok()) {
+        Some(raw) => guess_kind_of(&raw),
+        None => Kind::OpenApi,
+    }
+}
+
+/// openapi when the bytes are one, json when they parse, page otherwise.
+fn guess_kind_of(raw: &[u8]) -> Kind {
     let opts = spec::NormalizeOptions::default();
-    if spec::normalize(Kind::OpenApi, &raw, &opts).is_ok() {
+    if spec::normalize(Kind::OpenApi, raw, &opts).is_ok() {
         Kind::OpenApi
-    } else if spec::normalize(Kind::Json, &raw, &opts).is_ok() {
+    } else if spec::normalize(Kind::Json, raw, &opts).is_ok() {
         Kind::Json
     } else {
         Kind::Page

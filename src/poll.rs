@@ -161,25 +161,54 @@ impl PollReport {
     }
 }
 
-/// A comparison of a new document with its predecessor's raw bytes, for
-/// kinds the diff engine understands.
+/// A comparison of a new document (its canonical form) with the raw bytes
+/// of its predecessor: the OpenAPI diff, the structural JSON diff (items
+/// matched by `item_key`) or the page text diff, by kind.
 pub fn comparator(
     kind: crate::watch::Kind,
+    item_key: Option<&str>,
     canonical: &[u8],
     limits: spec::Limits,
 ) -> Option<impl Fn(&[u8]) -> Option<ChangeCounts> + use<>> {
-    if kind != crate::watch::Kind::OpenApi {
-        return None;
+    use crate::watch::Kind;
+    enum Current {
+        Doc(serde_json::Value),
+        Page(String),
     }
-    let current: serde_json::Value = serde_json::from_slice(canonical).ok()?;
+    let current = match kind {
+        Kind::OpenApi | Kind::Json => Current::Doc(serde_json::from_slice(canonical).ok()?),
+        Kind::Page => Current::Page(String::from_utf8(canonical.to_vec()).ok()?),
+    };
+    let item_key = item_key.map(str::to_owned);
     Some(move |previous: &[u8]| {
-        crate::diff::counts_against_previous(previous, &current, &limits).map(
-            |[errors, warnings, infos]| ChangeCounts {
-                errors,
-                warnings,
-                infos,
-            },
-        )
+        let findings = match &current {
+            Current::Doc(current) => {
+                let (previous, _) = spec::parse_document(previous, &limits).ok()?;
+                if kind == Kind::OpenApi {
+                    crate::diff::diff_openapi(
+                        &previous,
+                        current,
+                        &crate::diff::DiffOptions::default(),
+                    )
+                } else {
+                    crate::diff::json::diff_json(&previous, current, item_key.as_deref())
+                }
+            }
+            Current::Page(current) => {
+                let opts = spec::NormalizeOptions {
+                    item_key: None,
+                    limits,
+                };
+                let previous = spec::normalize(Kind::Page, previous, &opts).ok()?;
+                crate::diff::text::diff_text(&String::from_utf8(previous.canonical).ok()?, current)
+            }
+        };
+        let [errors, warnings, infos] = crate::diff::level_counts(&findings);
+        Some(ChangeCounts {
+            errors,
+            warnings,
+            infos,
+        })
     })
 }
 
@@ -234,6 +263,7 @@ pub async fn poll_watch(
     let pause_after = policy.pause_after;
     let limits = policy.limits;
     let kind = watch.spec.kind;
+    let item_key = watch.spec.item_key.clone();
     let recorded: store::Result<Recorded> = with_store(store, move |s| match fetched {
         Ok(Fetched::NotModified(_)) => s.record_not_modified(id, &run),
         Ok(Fetched::Document {
@@ -241,7 +271,7 @@ pub async fn poll_watch(
             normalized,
             meta,
         }) => {
-            let compare = comparator(kind, &normalized.canonical, limits);
+            let compare = comparator(kind, item_key.as_deref(), &normalized.canonical, limits);
             let rec = SuccessRecord {
                 raw: &raw,
                 canonical_hash: store::sha256(&normalized.canonical),

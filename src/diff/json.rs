@@ -1197,14 +1197,13 @@ mod tests {
             .collect();
         files.sort();
         assert!(files.len() > 10, "{} files", files.len());
-        let limits = crate::spec::Limits::default();
+        // serde_json, not the crate's own parser: this test is about the
+        // diff, and the dependency is built optimised.
         let docs: Vec<Value> = files
             .iter()
             .map(|p| {
                 let raw = std::fs::read(p).expect("read version");
-                crate::spec::parse_document(&raw, &limits)
-                    .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-                    .0
+                serde_json::from_slice(&raw).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
             })
             .collect();
         let mut items_changed = 0;

@@ -137,20 +137,57 @@ pub fn level_counts(findings: &[Finding]) -> [i64; 3] {
     out
 }
 
-/// Compares a document with the raw bytes of the version before it (as a
-/// watch's store does for each new version). `None` when the old bytes no
-/// longer parse.
-pub fn counts_against_previous(
-    previous_raw: &[u8],
-    current: &Value,
+/// Compares two raw documents of a watch's kind: the OpenAPI diff, the
+/// structural JSON diff (list items matched by `item_key`), or the text
+/// diff of pages. The error says which side could not be read and why.
+pub fn compare_raw(
+    kind: crate::watch::Kind,
+    base: &[u8],
+    revision: &[u8],
+    item_key: Option<&str>,
     limits: &crate::spec::Limits,
-) -> Option<[i64; 3]> {
-    let (previous, _) = crate::spec::parse_document(previous_raw, limits).ok()?;
-    Some(level_counts(&diff_openapi(
-        &previous,
-        current,
-        &DiffOptions::default(),
-    )))
+) -> Result<Vec<Finding>, (Side, crate::spec::SpecError)> {
+    use crate::spec::{NormalizeOptions, normalize, parse_document};
+    use crate::watch::Kind;
+    let parse = |raw: &[u8], side| {
+        parse_document(raw, limits)
+            .map(|(v, _)| v)
+            .map_err(|e| (side, e))
+    };
+    match kind {
+        Kind::OpenApi => Ok(diff_openapi(
+            &parse(base, Side::Base)?,
+            &parse(revision, Side::Revision)?,
+            &DiffOptions::default(),
+        )),
+        Kind::Json => Ok(json::diff_json(
+            &parse(base, Side::Base)?,
+            &parse(revision, Side::Revision)?,
+            item_key,
+        )),
+        Kind::Page => {
+            let opts = NormalizeOptions {
+                item_key: None,
+                limits: *limits,
+            };
+            let text = |raw: &[u8], side| {
+                normalize(Kind::Page, raw, &opts)
+                    .map(|n| String::from_utf8_lossy(&n.canonical).into_owned())
+                    .map_err(|e| (side, e))
+            };
+            Ok(text::diff_text(
+                &text(base, Side::Base)?,
+                &text(revision, Side::Revision)?,
+            ))
+        }
+    }
+}
+
+/// One of the two documents of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Base,
+    Revision,
 }
 
 /// Where findings are collected, with the operation being compared.
