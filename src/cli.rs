@@ -202,6 +202,12 @@ pub enum DiffFormat {
     Text,
     Markdown,
     Json,
+    /// JUnit XML for CI test reports
+    Junit,
+    /// GitHub Actions annotations (workflow commands)
+    Github,
+    /// A self-contained HTML page
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -224,4 +230,10 @@ pub struct DiffArgs {
     /// Exit 1 when a finding at or above this level remains
     #[arg(long, value_parser = ["warning", "error"])]
     pub fail_on: Option<String>,
+    /// Drop findings matched by this file: fingerprints, `ID [METHOD] [/PATH]` rules, or oasdiff `METHOD /path text` lines
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Option<PathBuf>,
+    /// Change levels by check id from this file: `ID error|warning|info|none` per line
+    #[arg(long, value_name = "FILE")]
+    pub severity_levels: Option<PathBuf>,
 }

@@ -387,6 +387,10 @@ fn diff_source(store: &Store, arg: &str) -> Result<(String, Vec<u8>, Option<watc
 }
 
 fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()> {
+    // A bad rules file fails before anything is fetched.
+    let filter =
+        apiradar::diff::filter::Filter::load(a.ignore.as_deref(), a.severity_levels.as_deref())
+            .map_err(|e| usage(e.to_string()))?;
     let (base_label, base, base_watch) = diff_source(store, &a.base)?;
     let (rev_label, rev, rev_watch) = diff_source(store, &a.revision)?;
     let watch = base_watch.or(rev_watch);
@@ -413,8 +417,24 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
                 };
                 anyhow::anyhow!("{label}: {e}")
             })?;
+    // Overrides change levels, so they apply before the level filter.
+    let (findings, ignored) = filter.apply(findings);
+    if ignored > 0 {
+        eprintln!("apiradar: {ignored} finding(s) dropped by --ignore / --severity-levels");
+    }
     let shown: Vec<_> = findings.into_iter().filter(|f| f.level >= level).collect();
     match a.format {
+        cli::DiffFormat::Junit => write!(
+            out,
+            "{}",
+            report::findings_junit(&base_label, &rev_label, &shown)
+        )?,
+        cli::DiffFormat::Github => write!(out, "{}", report::findings_github(&shown))?,
+        cli::DiffFormat::Html => write!(
+            out,
+            "{}",
+            report::findings_html(&base_label, &rev_label, &shown)
+        )?,
         cli::DiffFormat::Json => writeln!(out, "{:#}", report::findings_json(&shown))?,
         cli::DiffFormat::Text => write!(
             out,

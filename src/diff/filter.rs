@@ -15,19 +15,24 @@
 //!   it across runs and unrelated edits.
 //! - **`ID [METHOD] [PATH]`**: a check id, optionally the operation's
 //!   method and a path pattern.
-//!   - `ID` is an oasdiff check id (`request-parameter-removed`), or a
-//!     prefix ending in `*` (`response-*`; `*` alone is every id). A full
-//!     id must be one apiradar knows, so a typo is an error, not a rule that
-//!     silently never matches.
+//!   - `ID` is a check id (`request-parameter-removed`, or a `json-*` or
+//!     `page-*` id for those kinds of watch), or a prefix ending in `*`
+//!     (`response-*`; `*` alone is every id). A full id must be one
+//!     apiradar knows, so a typo is an error, not a rule that silently
+//!     never matches.
 //!   - `METHOD` is an HTTP method (any case) or `*` for any; leaving it out
 //!     means any too.
-//!   - `PATH` starts with `/`. Within a segment `*` stands for any
-//!     characters (`/pets/*`, `/v*/users`); a whole segment `**` stands for
-//!     any number of segments, none included (`/admin/**` matches `/admin`
-//!     and `/admin/a/b`). Everything else, `{petId}` included, is literal.
-//!   - With a method or a path, the rule only matches findings about an
-//!     operation; without either it also matches findings about the API as
-//!     a whole.
+//!   - `PATH` starts with `/` and is matched against [`Finding::path`]:
+//!     the operation's path for OpenAPI findings, the readable locator
+//!     (`/data/[id=gpt-4o]/pricing`) for JSON ones. Within a segment `*`
+//!     stands for any characters (`/pets/*`, `/v*/users`,
+//!     `/data/[id=gpt-*]`); a whole segment `**` stands for any number of
+//!     segments, none included (`/admin/**` matches `/admin` and
+//!     `/admin/a/b`). Everything else, `{petId}` included, is literal and
+//!     case-sensitive.
+//!   - A method only matches findings about an operation, a path only
+//!     findings that have one; a rule with neither also matches findings
+//!     about the document as a whole.
 //! - **oasdiff's `err-ignore` line**, `METHOD /path text...`: recognised by
 //!   its first word being an HTTP method. It matches a finding on that
 //!   operation (method and path compared without regard to case, as oasdiff
@@ -56,7 +61,7 @@
 use std::cmp::Reverse;
 use std::path::Path;
 
-use crate::diff::{Finding, Level, registry};
+use crate::diff::{Finding, Level, json, registry, text};
 
 /// Why an ignore or override file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -256,6 +261,15 @@ fn rule_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// Whether any kind of diff reports this check id: the OpenAPI registry,
+/// or the JSON and page checks.
+fn known_id(id: &str) -> bool {
+    registry::level(id)
+        .or_else(|| json::level(id))
+        .or_else(|| text::level(id))
+        .is_some()
+}
+
 fn is_fingerprint(word: &str) -> bool {
     word.len() == 16 && word.chars().all(|c| c.is_ascii_hexdigit())
 }
@@ -285,7 +299,7 @@ fn id_pattern(word: &str) -> Result<IdPattern, String> {
     if prefix {
         return Ok(IdPattern::Prefix(stem.to_string()));
     }
-    if registry::level(stem).is_none() {
+    if !known_id(stem) {
         return Err(format!(
             "unknown check id `{word}` (end it with `*` to match ids by prefix)"
         ));
@@ -630,7 +644,10 @@ mod tests {
         assert_eq!(dropped, 2);
         assert_eq!(
             ids,
-            ["request-parameter-removed", "api-path-removed-without-deprecation"]
+            [
+                "request-parameter-removed",
+                "api-path-removed-without-deprecation"
+            ]
         );
         let (ids, dropped) = kept_ids(&ignore("*"));
         assert!(ids.is_empty());
@@ -640,9 +657,15 @@ mod tests {
     #[test]
     fn method_and_path_narrow_a_rule() {
         // Wrong method: nothing.
-        assert_eq!(kept_ids(&ignore("request-parameter-removed POST /pets")).1, 0);
+        assert_eq!(
+            kept_ids(&ignore("request-parameter-removed POST /pets")).1,
+            0
+        );
         // Method in any case, exact path.
-        assert_eq!(kept_ids(&ignore("request-parameter-removed get /pets")).1, 1);
+        assert_eq!(
+            kept_ids(&ignore("request-parameter-removed get /pets")).1,
+            1
+        );
         // A path without a method, and `*` for the method.
         assert_eq!(kept_ids(&ignore("request-parameter-removed /pets")).1, 1);
         assert_eq!(kept_ids(&ignore("request-* * /pets")).1, 1);
@@ -650,6 +673,26 @@ mod tests {
         assert_eq!(kept_ids(&ignore("api-tag-added GET")).1, 0);
         assert_eq!(kept_ids(&ignore("api-tag-added /**")).1, 0);
         assert_eq!(kept_ids(&ignore("api-tag-added *")).1, 1);
+    }
+
+    #[test]
+    fn path_rules_match_json_locators() {
+        let mut f = finding(
+            "json-field-removed",
+            Level::Warning,
+            None,
+            "model gpt-4o: pricing.input removed",
+        );
+        f.path = Some("/data/[id=gpt-4o]/pricing/input".into());
+        let other = Finding {
+            path: Some("/data/[id=o3]/pricing/input".into()),
+            ..f.clone()
+        };
+        let filter = ignore("json-* /data/[id=gpt-*]/**");
+        assert!(filter.is_ignored(&f));
+        assert!(!filter.is_ignored(&other));
+        // A method needs an operation, which JSON findings never have.
+        assert!(!ignore("json-field-removed GET /data/**").is_ignored(&f));
     }
 
     #[test]
@@ -761,9 +804,24 @@ mod tests {
     #[test]
     fn a_longer_prefix_wins_and_levels_are_resorted_within_an_operation() {
         let findings = vec![
-            finding("response-success-status-removed", Level::Error, Some(("GET", "/a")), "one"),
-            finding("response-optional-property-removed", Level::Warning, Some(("GET", "/a")), "two"),
-            finding("request-parameter-removed", Level::Warning, Some(("GET", "/b")), "three"),
+            finding(
+                "response-success-status-removed",
+                Level::Error,
+                Some(("GET", "/a")),
+                "one",
+            ),
+            finding(
+                "response-optional-property-removed",
+                Level::Warning,
+                Some(("GET", "/a")),
+                "two",
+            ),
+            finding(
+                "request-parameter-removed",
+                Level::Warning,
+                Some(("GET", "/b")),
+                "three",
+            ),
         ];
         let filter = match Filter::parse_overrides(
             "response-* info\nresponse-optional-* error\n",
@@ -777,7 +835,11 @@ mod tests {
         let got: Vec<_> = kept.iter().map(|f| (f.message.as_str(), f.level)).collect();
         assert_eq!(
             got,
-            [("two", Level::Error), ("one", Level::Info), ("three", Level::Warning)]
+            [
+                ("two", Level::Error),
+                ("one", Level::Info),
+                ("three", Level::Warning)
+            ]
         );
     }
 
@@ -799,6 +861,9 @@ mod tests {
         );
         // Unknown prefixes are fine: they just match nothing.
         assert!(Filter::parse_overrides("no-such-* error", "levels.txt").is_ok());
+        // Ids of the JSON and page checks are known too.
+        assert!(Filter::parse_overrides("json-item-removed error", "levels.txt").is_ok());
+        assert!(Filter::parse_ignore("page-paragraph-changed", "rules.txt").is_ok());
     }
 
     #[test]
@@ -824,7 +889,10 @@ mod tests {
         let missing = dir.path().join("missing.txt");
         match Filter::load(Some(&missing), None) {
             Err(e @ FilterError::Read { .. }) => {
-                assert!(e.to_string().starts_with(&format!("cannot read {}", missing.display())))
+                assert!(
+                    e.to_string()
+                        .starts_with(&format!("cannot read {}", missing.display()))
+                )
             }
             other => panic!("{other:?}"),
         }

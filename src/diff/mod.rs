@@ -10,6 +10,7 @@
 
 pub mod checks;
 pub mod document;
+pub mod filter;
 pub mod json;
 pub mod registry;
 pub mod text;

@@ -192,6 +192,9 @@ fn xml_attr(s: &str) -> String {
 /// in an ignore file.
 fn finding_block(f: &Finding) -> String {
     let mut out = format!("{} {}: {}\n", f.level, f.id, f.message);
+    if let (None, Some(path)) = (&f.operation, &f.path) {
+        let _ = writeln!(out, "  path: {path}");
+    }
     if let Some(p) = &f.base_pointer {
         let _ = writeln!(out, "  base: {p}");
     }
@@ -222,8 +225,6 @@ fn finding_block(f: &Finding) -> String {
 ///   report with zero tests is an error for some readers (Jenkins).
 /// - `tests` and `failures` count test cases, as JUnit readers expect; the
 ///   finding counts per level are `<properties>` of the suite.
-// Until src/report/mod.rs re-exports this function; remove then.
-#[allow(dead_code)]
 pub fn findings_junit(base: &str, revision: &str, findings: &[Finding]) -> String {
     let groups = groups(findings);
     let tests = groups.len().max(1);
@@ -340,8 +341,6 @@ fn github_property(s: &str) -> String {
 /// no `METHOD path: ` prefix. Printed in a workflow step, each line becomes
 /// an annotation on the run (GitHub shows a limited number per step and
 /// keeps the rest in the log). No findings, no output.
-// Until src/report/mod.rs re-exports this function; remove then.
-#[allow(dead_code)]
 pub fn findings_github(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
@@ -455,8 +454,6 @@ fn badge(level: Level) -> String {
 /// section per operation with its findings, most severe first: level badge,
 /// message, check id and fingerprint, and the JSON pointers into each
 /// document.
-// Until src/report/mod.rs re-exports this function; remove then.
-#[allow(dead_code)]
 pub fn findings_html(base: &str, revision: &str, findings: &[Finding]) -> String {
     let [errors, warnings, infos] = counts(findings);
     let mut out = String::new();
@@ -521,11 +518,19 @@ pub fn findings_html(base: &str, revision: &str, findings: &[Finding]) -> String
                 html(f.id),
                 html(&f.fingerprint)
             );
-            if f.base_pointer.is_some() || f.revision_pointer.is_some() {
+            // Findings without an operation (JSON and page watches) carry
+            // their own readable locator in `path`.
+            let locator = match (&f.operation, &f.path) {
+                (None, Some(path)) => Some(path.clone()),
+                _ => None,
+            };
+            if locator.is_some() || f.base_pointer.is_some() || f.revision_pointer.is_some() {
                 out.push_str("<dl class=\"where\">");
-                for (name, pointer) in
-                    [("base", &f.base_pointer), ("revision", &f.revision_pointer)]
-                {
+                for (name, pointer) in [
+                    ("path", &locator),
+                    ("base", &f.base_pointer),
+                    ("revision", &f.revision_pointer),
+                ] {
                     if let Some(p) = pointer {
                         let _ = write!(out, "<dt>{name}</dt><dd><code>{}</code></dd>", html(p));
                     }
@@ -986,6 +991,32 @@ mod tests {
         assert!(out.contains("<code>request-parameter-removed</code>"));
         assert!(out.contains("0123456789abcdef"));
         assert!(out.contains("/paths/~1pets/get/parameters/0"));
+    }
+
+    #[test]
+    fn findings_without_an_operation_show_their_path() {
+        let mut f = finding(
+            "json-field-removed",
+            Level::Warning,
+            None,
+            "model x: price removed",
+        );
+        f.path = Some("/data/[id=x]/<price>".into());
+        let html_out = findings_html("a", "b", &[f.clone()]);
+        let (_, text) = check_html(&html_out);
+        assert!(text.contains("path/data/[id=x]/<price>"), "{text}");
+        assert!(html_out.contains("The API as a whole"));
+        let junit = findings_junit("a", "b", &[f.clone()]);
+        let (elements, text) = check_xml(&junit);
+        assert_eq!(
+            named(&elements, "testcase")[0].attr("classname"),
+            Some("api")
+        );
+        assert!(text.contains("  path: /data/[id=x]/<price>\n"));
+        assert_eq!(
+            findings_github(&[f]),
+            "::warning title=json-field-removed::model x: price removed\n"
+        );
     }
 
     #[test]

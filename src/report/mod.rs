@@ -5,7 +5,9 @@
 
 mod findings;
 
-pub use findings::{findings_json, findings_markdown, findings_text};
+pub use findings::{
+    findings_github, findings_html, findings_json, findings_junit, findings_markdown, findings_text,
+};
 
 use serde_json::{Value, json};
 

@@ -1,0 +1,154 @@
+//! `apiradar diff` with the CI formats (JUnit, GitHub Actions, HTML) and
+//! with ignore and severity-override files, end to end through the binary,
+//! on the demo petstore pair.
+
+mod common;
+
+use common::Sandbox;
+use serde_json::Value;
+
+fn pair() -> (String, String) {
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    (
+        assets.join("petstore-2.yaml").display().to_string(),
+        assets.join("petstore-3.yaml").display().to_string(),
+    )
+}
+
+/// The findings at info level and above, as `diff --format json` gives them.
+fn changes(sb: &Sandbox, extra: &[&str]) -> Vec<Value> {
+    let (v2, v3) = pair();
+    let mut args = vec!["diff", &v2, &v3, "--format", "json", "--level", "info"];
+    args.extend_from_slice(extra);
+    sb.json(args)["changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn ci_formats_render_the_findings() {
+    let sb = Sandbox::new();
+    let (v2, v3) = pair();
+
+    let junit = sb.ok(["diff", &v2, &v3, "--format", "junit"]);
+    assert!(junit.starts_with("<?xml"), "{junit}");
+    assert!(
+        junit.contains("<failure type=\"request-property-became-required\""),
+        "{junit}"
+    );
+    assert!(junit.contains("classname=\"POST /pets\""), "{junit}");
+    assert!(junit.trim_end().ends_with("</testsuites>"));
+
+    let github = sb.ok(["diff", &v2, &v3, "--format", "github"]);
+    assert!(!github.is_empty());
+    for line in github.lines() {
+        assert!(
+            line.starts_with("::error title=") || line.starts_with("::warning title="),
+            "{line}"
+        );
+    }
+    assert!(github.contains("::error title=request-property-became-required::POST /pets: "));
+
+    let html = sb.ok(["diff", &v2, &v3, "--format", "html", "--level", "info"]);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<code>POST /pets</code>"));
+    assert!(!html.contains("<script"));
+
+    // Nothing to report is still a valid document.
+    let empty = sb.ok(["diff", &v2, &v2, "--format", "junit"]);
+    assert!(empty.contains("tests=\"1\" failures=\"0\""), "{empty}");
+    assert_eq!(sb.ok(["diff", &v2, &v2, "--format", "github"]), "");
+}
+
+#[test]
+fn ignore_files_drop_findings_by_fingerprint_rule_and_oasdiff_line() {
+    let sb = Sandbox::new();
+    let (v2, v3) = pair();
+    let all = changes(&sb, &[]);
+    let errors: Vec<&Value> = all.iter().filter(|c| c["level"] == "error").collect();
+    assert!(errors.len() >= 2, "{all:?}");
+
+    // One error by fingerprint, the rest by id and operation.
+    let first = &errors[0];
+    let mut rules = format!(
+        "# accepted breaking changes\n{}  # by fingerprint\n",
+        first["fingerprint"].as_str().unwrap_or_default()
+    );
+    for c in &errors[1..] {
+        rules.push_str(&format!(
+            "{} {} {}\n",
+            c["id"].as_str().unwrap_or_default(),
+            c["operation"].as_str().unwrap_or("*"),
+            c["path"].as_str().unwrap_or("/**"),
+        ));
+    }
+    let file = sb.write("ignore.txt", rules);
+    let file = file.display().to_string();
+    let kept = changes(&sb, &["--ignore", &file]);
+    assert_eq!(kept.len(), all.len() - errors.len());
+    assert!(kept.iter().all(|c| c["level"] != "error"));
+    sb.run(["diff", &v2, &v3, "--fail-on", "error", "--ignore", &file])
+        .expect_code(0);
+
+    // oasdiff's line format: method, path, and text of the message.
+    let c = &errors[0];
+    let line = format!(
+        "{} {} {}\n",
+        c["operation"].as_str().unwrap_or_default(),
+        c["path"].as_str().unwrap_or_default(),
+        c["message"].as_str().unwrap_or_default().to_uppercase()
+    );
+    let file = sb.write("oasdiff.txt", line).display().to_string();
+    assert_eq!(changes(&sb, &["--ignore", &file]).len(), all.len() - 1);
+}
+
+#[test]
+fn severity_levels_change_levels_and_none_drops() {
+    let sb = Sandbox::new();
+    let all = changes(&sb, &[]);
+    let file = sb
+        .write(
+            "levels.txt",
+            "request-property-became-required none\nrequest-* warning # soften\n",
+        )
+        .display()
+        .to_string();
+    let kept = changes(&sb, &["--severity-levels", &file]);
+    let dropped = all
+        .iter()
+        .filter(|c| c["id"] == "request-property-became-required")
+        .count();
+    assert!(dropped > 0);
+    assert_eq!(kept.len(), all.len() - dropped);
+    for c in &kept {
+        if c["id"].as_str().unwrap_or_default().starts_with("request-") {
+            assert_eq!(c["level"], "warning", "{c}");
+        }
+    }
+}
+
+#[test]
+fn bad_rule_files_are_usage_errors_naming_file_and_line() {
+    let sb = Sandbox::new();
+    let (v2, v3) = pair();
+    let file = sb
+        .write("levels.txt", "# levels\napi-tag-added fatal\n")
+        .display()
+        .to_string();
+    let out = sb
+        .run(["diff", &v2, &v3, "--severity-levels", &file])
+        .expect_code(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "{file}:2: unknown level `fatal` (use error, warning, info or none)"
+        )),
+        "{}",
+        out.stderr
+    );
+    let missing = sb.path("missing.txt").display().to_string();
+    let out = sb
+        .run(["diff", &v2, &v3, "--ignore", &missing])
+        .expect_code(2);
+    assert!(out.stderr.contains("cannot read"), "{}", out.stderr);
+}
