@@ -408,7 +408,7 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
         None if kind == Kind::OpenApi => apiradar::diff::Level::Warning,
         None => apiradar::diff::Level::Info,
     };
-    let findings =
+    let comparison =
         apiradar::diff::compare_raw(kind, &base, &rev, key.as_deref(), &spec::Limits::default())
             .map_err(|(side, e)| {
                 let label = match side {
@@ -417,8 +417,25 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
                 };
                 anyhow::anyhow!("{label}: {e}")
             })?;
+    // Sloppy documents are diffed anyway; say what was overlooked.
+    for (label, notes) in [
+        (&base_label, &comparison.base_notes),
+        (&rev_label, &comparison.revision_notes),
+    ] {
+        for n in notes {
+            eprintln!(
+                "apiradar: note: {label}{}: {}",
+                if n.pointer.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", n.pointer)
+                },
+                n.message
+            );
+        }
+    }
     // Overrides change levels, so they apply before the level filter.
-    let (findings, ignored) = filter.apply(findings);
+    let (findings, ignored) = filter.apply(comparison.findings);
     if ignored > 0 {
         eprintln!("apiradar: {ignored} finding(s) dropped by --ignore / --severity-levels");
     }
@@ -435,7 +452,14 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
             "{}",
             report::findings_html(&base_label, &rev_label, &shown)
         )?,
-        cli::DiffFormat::Json => writeln!(out, "{:#}", report::findings_json(&shown))?,
+        cli::DiffFormat::Json => {
+            let mut doc = report::findings_json(&shown);
+            doc["notes"] = serde_json::json!({
+                "base": comparison.base_notes,
+                "revision": comparison.revision_notes,
+            });
+            writeln!(out, "{doc:#}")?
+        }
         cli::DiffFormat::Text => write!(
             out,
             "{}",

@@ -18,13 +18,10 @@ pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// Deeper `$ref` nesting than this is not followed when hashing.
-const MAX_HASH_REFS: usize = 256;
-
 pub struct Doc<'v> {
     /// The document as given, or its OpenAPI 3 upgrade (Swagger 2.0).
     root: std::borrow::Cow<'v, Value>,
-    /// Content hashes of nodes, by address (see [`Doc::content_hash`]).
+    /// Hashes of nodes as written, by address (see [`Doc::written_hash`]).
     hashes: RefCell<HashMap<usize, u64>>,
 }
 
@@ -58,61 +55,28 @@ impl<'v> Doc<'v> {
         }
     }
 
-    /// A hash of what `value` means, with every `$ref` replaced by what it
-    /// points at (a reference back into a schema being hashed counts by
-    /// name). Equal hashes in two documents mean nothing below differs, so
-    /// the diff can skip the subtree: most of a large API is unchanged
-    /// from one version to the next.
-    pub fn content_hash(&self, value: &Value) -> u64 {
-        self.hash_node(value, &mut Vec::new()).0
-    }
-
-    /// Returns the hash and whether a cycle was cut below (such hashes
-    /// depend on where hashing started, so they are not cached).
-    fn hash_node(&self, value: &Value, stack: &mut Vec<usize>) -> (u64, bool) {
+    /// A hash of `value` as written (a `$ref` counts by its text). Two
+    /// nodes with equal hashes whose references all point at unchanged
+    /// targets are the same (see [`super::same::Sameness`]). Memoized by
+    /// address, so hashing a whole document is linear.
+    pub fn written_hash(&self, value: &Value) -> u64 {
         let key = value as *const Value as usize;
         if let Some(h) = self.hashes.borrow().get(&key) {
-            return (*h, false);
+            return *h;
         }
         let mut h = DefaultHasher::new();
-        let mut cut = false;
         match value {
             Value::Object(map) => {
                 h.write_u8(b'o');
-                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                    match self.lookup(reference) {
-                        Some(target) => {
-                            let tk = target as *const Value as usize;
-                            if stack.contains(&tk) || stack.len() >= MAX_HASH_REFS {
-                                reference.hash(&mut h);
-                                cut = true;
-                            } else {
-                                stack.push(tk);
-                                let (th, tc) = self.hash_node(target, stack);
-                                stack.pop();
-                                h.write_u64(th);
-                                cut |= tc;
-                            }
-                        }
-                        None => reference.hash(&mut h),
-                    }
-                }
                 for (k, v) in map {
-                    if k == "$ref" {
-                        continue;
-                    }
                     k.hash(&mut h);
-                    let (vh, vc) = self.hash_node(v, stack);
-                    h.write_u64(vh);
-                    cut |= vc;
+                    h.write_u64(self.written_hash(v));
                 }
             }
             Value::Array(items) => {
                 h.write_u8(b'a');
                 for v in items {
-                    let (vh, vc) = self.hash_node(v, stack);
-                    h.write_u64(vh);
-                    cut |= vc;
+                    h.write_u64(self.written_hash(v));
                 }
             }
             Value::String(s) => {
@@ -130,10 +94,8 @@ impl<'v> Doc<'v> {
             Value::Null => h.write_u8(b'z'),
         }
         let hash = h.finish();
-        if !cut {
-            self.hashes.borrow_mut().insert(key, hash);
-        }
-        (hash, cut)
+        self.hashes.borrow_mut().insert(key, hash);
+        hash
     }
 
     pub fn root(&self) -> &Value {

@@ -12,7 +12,9 @@ pub mod checks;
 pub mod document;
 pub mod filter;
 pub mod json;
+pub mod lint;
 pub mod registry;
+pub mod same;
 pub mod text;
 pub mod upgrade;
 
@@ -138,16 +140,25 @@ pub fn level_counts(findings: &[Finding]) -> [i64; 3] {
     out
 }
 
-/// Compares two raw documents of a watch's kind: the OpenAPI diff, the
-/// structural JSON diff (list items matched by `item_key`), or the text
-/// diff of pages. The error says which side could not be read and why.
+/// The findings of a comparison, and lint notes on each document.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    pub findings: Vec<Finding>,
+    pub base_notes: Vec<lint::Note>,
+    pub revision_notes: Vec<lint::Note>,
+}
+
+/// Compares two raw documents of a watch's kind: the OpenAPI diff (with
+/// lint notes on each side), the structural JSON diff (list items matched
+/// by `item_key`), or the text diff of pages. The error says which side
+/// could not be read and why.
 pub fn compare_raw(
     kind: crate::watch::Kind,
     base: &[u8],
     revision: &[u8],
     item_key: Option<&str>,
     limits: &crate::spec::Limits,
-) -> Result<Vec<Finding>, (Side, crate::spec::SpecError)> {
+) -> Result<Comparison, (Side, crate::spec::SpecError)> {
     use crate::spec::{NormalizeOptions, normalize, parse_document};
     use crate::watch::Kind;
     let parse = |raw: &[u8], side| {
@@ -155,17 +166,24 @@ pub fn compare_raw(
             .map(|(v, _)| v)
             .map_err(|e| (side, e))
     };
+    let findings_only = |findings| Comparison {
+        findings,
+        ..Comparison::default()
+    };
     match kind {
-        Kind::OpenApi => Ok(diff_openapi(
-            &parse(base, Side::Base)?,
-            &parse(revision, Side::Revision)?,
-            &DiffOptions::default(),
-        )),
-        Kind::Json => Ok(json::diff_json(
+        Kind::OpenApi => {
+            let (b, r) = (parse(base, Side::Base)?, parse(revision, Side::Revision)?);
+            Ok(Comparison {
+                findings: diff_openapi(&b, &r, &DiffOptions::default()),
+                base_notes: lint::lint(&b),
+                revision_notes: lint::lint(&r),
+            })
+        }
+        Kind::Json => Ok(findings_only(json::diff_json(
             &parse(base, Side::Base)?,
             &parse(revision, Side::Revision)?,
             item_key,
-        )),
+        ))),
         Kind::Page => {
             let opts = NormalizeOptions {
                 item_key: None,
@@ -176,10 +194,10 @@ pub fn compare_raw(
                     .map(|n| String::from_utf8_lossy(&n.canonical).into_owned())
                     .map_err(|e| (side, e))
             };
-            Ok(text::diff_text(
+            Ok(findings_only(text::diff_text(
                 &text(base, Side::Base)?,
                 &text(revision, Side::Revision)?,
-            ))
+            )))
         }
     }
 }

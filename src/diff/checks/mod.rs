@@ -11,6 +11,7 @@ pub mod schema;
 mod security;
 
 use super::document::Operation;
+use super::same::Sameness;
 use super::{DiffOptions, Doc, Emitter};
 
 /// An empty JSON object, for lookups that find nothing.
@@ -33,15 +34,18 @@ pub struct Pair<'e> {
     pub rev: &'e Doc<'e>,
     pub out: &'e mut Emitter,
     pub options: &'e DiffOptions,
+    pub same: &'e Sameness,
 }
 
 /// Runs every family over the two documents.
 pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitter) {
+    let same = Sameness::new(base, rev);
     let mut pair = Pair {
         base,
         rev,
         out,
         options,
+        same: &same,
     };
     let base_ops = base.operations();
     let rev_ops = rev.operations();
@@ -49,17 +53,16 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
     for (key, b) in &base_ops {
         if let Some(r) = rev_ops.get(key) {
             // Nothing below differs: nothing to report.
-            let params = |doc: &Doc<'_>, op: &Operation<'_>| {
-                op.path_item
-                    .get("parameters")
-                    .map_or(0, |p| doc.content_hash(p))
+            let same_params = match (b.path_item.get("parameters"), r.path_item.get("parameters")) {
+                (Some(x), Some(y)) => same.same(base, x, rev, y),
+                (None, None) => true,
+                _ => false,
             };
-            if base.content_hash(b.value) == rev.content_hash(r.value)
-                && params(base, b) == params(rev, r)
-            {
+            if same_params && same.same(base, b.value, rev, r.value) {
                 continue;
             }
-            pair.out.set_operation(&r.method, &r.path);
+            // Like oasdiff, name the operation as the base spells its path.
+            pair.out.set_operation(&b.method, &b.path);
             operation(&mut pair, b, r);
         }
     }

@@ -142,7 +142,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         if !self.seen.insert(key) {
             return;
         }
-        if bdoc.content_hash(b) == rdoc.content_hash(r) {
+        if self.pair.same.same(bdoc, b, rdoc, r) {
             return;
         }
         if !b.is_object() || !r.is_object() {
@@ -772,10 +772,10 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             }
         }
         for i in (0..bs.len()).filter(|&i| bkeys[i].is_none()) {
-            let h = bdoc.content_hash(&bs[i]);
-            if let Some(j) = (0..rs.len())
-                .find(|&j| !r_used[j] && rkeys[j].is_none() && rdoc.content_hash(&rs[j]) == h)
-            {
+            let same = self.pair.same;
+            if let Some(j) = (0..rs.len()).find(|&j| {
+                !r_used[j] && rkeys[j].is_none() && same.same(bdoc, &bs[i], rdoc, &rs[j])
+            }) {
                 pairs.push((i, j));
                 (b_used[i], r_used[j]) = (true, true);
             }
