@@ -436,16 +436,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         rp: &str,
         v: &Value,
     ) {
-        if let Some(id) = site.id(change) {
-            let subject = format!("{}|{}|{change}|{v}", site.label, site.path);
-            self.pair.out.emit(
-                id,
-                &subject,
-                msg,
-                Some(bp.to_string()),
-                Some(rp.to_string()),
-            );
-        }
+        self.emit_sub(site, change, msg, bp, rp, &v.to_string());
     }
 
     fn pattern(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
