@@ -704,7 +704,13 @@ fn print_event(event: &WorkerEvent) {
             let detail = match (&r.status, &r.error) {
                 (_, Some(e)) => e.clone(),
                 (PollStatus::New | PollStatus::Changed, _) => {
-                    format!("now at version {}", r.version.unwrap_or_default())
+                    let counts = report::counts_text(r.counts.as_ref());
+                    let version = format!("now at version {}", r.version.unwrap_or_default());
+                    if counts.is_empty() {
+                        version
+                    } else {
+                        format!("{version}: {counts}")
+                    }
                 }
                 _ => String::new(),
             };
