@@ -17,9 +17,15 @@ pub fn findings_json(findings: &[Finding]) -> Value {
     json!({ "changes": findings })
 }
 
+/// The heading a finding is grouped under: its operation, the document
+/// for JSON and page findings (their messages name the item), or the API
+/// as a whole.
 fn finding_place(f: &Finding) -> String {
     match (&f.operation, &f.path) {
         (Some(m), Some(p)) => format!("{m} {p}"),
+        (None, _) if f.id.starts_with("json-") || f.id.starts_with("page-") => {
+            "the document".into()
+        }
         _ => "the API as a whole".into(),
     }
 }
