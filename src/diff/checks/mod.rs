@@ -3,6 +3,7 @@
 //! from the [registry](super::registry).
 
 mod components;
+mod content;
 mod endpoints;
 mod parameters;
 mod request_body;

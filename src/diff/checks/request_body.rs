@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Pair;
-use super::schema::{Dir, SchemaDiff, Site};
+use super::content::{self, Owner};
 use crate::diff::document::Operation;
 use crate::diff::join_pointer;
 
@@ -63,61 +63,5 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
         ),
         _ => {}
     }
-    let bc = super::members(bb, "content");
-    let rc = super::members(rb, "content");
-    let bcp = join_pointer(&bptr, "content");
-    let rcp = join_pointer(&rptr, "content");
-    for (media, bm) in bc {
-        let bmp = join_pointer(&bcp, media);
-        match rc.get(media) {
-            None => pair.out.emit(
-                "request-body-media-type-removed",
-                media,
-                format!("the request body no longer accepts {media}"),
-                Some(bmp),
-                None,
-            ),
-            Some(rm) => {
-                let rmp = join_pointer(&rcp, media);
-                match (bm.get("schema"), rm.get("schema")) {
-                    (Some(bs), Some(rs)) => {
-                        let site = Site {
-                            dir: Dir::Request,
-                            root: "request-body",
-                            nested: "request-property",
-                            label: format!("request body ({media})"),
-                            path: String::new(),
-                        };
-                        let (bsp, rsp) =
-                            (join_pointer(&bmp, "schema"), join_pointer(&rmp, "schema"));
-                        SchemaDiff::new(pair).compare(&site, bs, rs, &bsp, &rsp);
-                    }
-                    (None, Some(_)) => pair.out.emit(
-                        "request-body-media-type-schema-added",
-                        media,
-                        format!("the request body ({media}) now has a schema"),
-                        Some(bmp),
-                        Some(rmp),
-                    ),
-                    (Some(_), None) => pair.out.emit(
-                        "request-body-media-type-schema-removed",
-                        media,
-                        format!("the request body ({media}) no longer has a schema"),
-                        Some(bmp),
-                        Some(rmp),
-                    ),
-                    (None, None) => {}
-                }
-            }
-        }
-    }
-    for media in rc.keys().filter(|m| !bc.contains_key(*m)) {
-        pair.out.emit(
-            "request-body-media-type-added",
-            media,
-            format!("the request body also accepts {media}"),
-            None,
-            Some(join_pointer(&rcp, media)),
-        );
-    }
+    content::compare(pair, Owner::Request, bb, rb, &bptr, &rptr);
 }

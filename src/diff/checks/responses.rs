@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::Pair;
-use super::schema::{Dir, SchemaDiff, Site};
+use super::content::{self, Owner};
+use super::schema::{Dir, Site};
 use crate::diff::document::Operation;
 use crate::diff::join_pointer;
 
@@ -37,7 +38,7 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
         let rcp = join_pointer(&rptr, code);
         let (bresp, _) = pair.base.resolve(bresp);
         let (rresp, _) = pair.rev.resolve(rresp);
-        content(pair, code, bresp, rresp, &bcp, &rcp);
+        content::compare(pair, Owner::Response(code), bresp, rresp, &bcp, &rcp);
         headers(pair, code, bresp, rresp, &bcp, &rcp);
     }
     for code in rrs.keys().filter(|c| !brs.contains_key(*c)) {
@@ -52,68 +53,6 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
             format!("response {code} was added"),
             None,
             Some(join_pointer(&rptr, code)),
-        );
-    }
-}
-
-fn content<'e>(pair: &mut Pair<'e>, code: &str, b: &'e Value, r: &'e Value, bp: &str, rp: &str) {
-    let bc = super::members(b, "content");
-    let rc = super::members(r, "content");
-    let bcp = join_pointer(bp, "content");
-    let rcp = join_pointer(rp, "content");
-    for (media, bm) in bc {
-        let bmp = join_pointer(&bcp, media);
-        let subject = format!("{code}|{media}");
-        match rc.get(media) {
-            None => pair.out.emit(
-                "response-media-type-removed",
-                &subject,
-                format!("response {code} no longer returns {media}"),
-                Some(bmp),
-                None,
-            ),
-            Some(rm) => {
-                let rmp = join_pointer(&rcp, media);
-                match (bm.get("schema"), rm.get("schema")) {
-                    (Some(bs), Some(rs)) => {
-                        let site = Site {
-                            dir: Dir::Response,
-                            root: "response-body",
-                            nested: "response-property",
-                            label: format!("response {code} ({media})"),
-                            path: String::new(),
-                        };
-                        let (bsp, rsp) =
-                            (join_pointer(&bmp, "schema"), join_pointer(&rmp, "schema"));
-                        SchemaDiff::new(pair).compare(&site, bs, rs, &bsp, &rsp);
-                    }
-                    (None, Some(_)) => pair.out.emit(
-                        "response-body-media-type-schema-added",
-                        &subject,
-                        format!("response {code} ({media}) now has a schema"),
-                        Some(bmp),
-                        Some(rmp),
-                    ),
-                    (Some(_), None) => pair.out.emit(
-                        "response-body-media-type-schema-removed",
-                        &subject,
-                        format!("response {code} ({media}) no longer has a schema"),
-                        Some(bmp),
-                        Some(rmp),
-                    ),
-                    (None, None) => {}
-                }
-            }
-        }
-    }
-    for media in rc.keys().filter(|m| !bc.contains_key(*m)) {
-        let subject = format!("{code}|{media}");
-        pair.out.emit(
-            "response-media-type-added",
-            &subject,
-            format!("response {code} also returns {media}"),
-            None,
-            Some(join_pointer(&rcp, media)),
         );
     }
 }
