@@ -236,4 +236,13 @@ pub struct DiffArgs {
     /// Change levels by check id from this file: `ID error|warning|info|none` per line
     #[arg(long, value_name = "FILE")]
     pub severity_levels: Option<PathBuf>,
+    /// Deprecating a beta operation, parameter or property needs a sunset date at least this many days ahead [default: 0, no policy]
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    pub deprecation_days_beta: u32,
+    /// The same for stable ones (and those without `x-stability-level`)
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    pub deprecation_days_stable: u32,
+    /// Follow `$ref`s to http(s) URLs (references to local files next to a file are always followed)
+    #[arg(long)]
+    pub allow_remote_refs: bool,
 }

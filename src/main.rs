@@ -366,23 +366,82 @@ fn refresh(
 
 /// Reads one side of a diff: `NAME@VERSION` from the store (with its
 /// watch), else a URL or a file.
-fn diff_source(store: &Store, arg: &str) -> Result<(String, Vec<u8>, Option<watch::Watch>)> {
+struct DiffSource {
+    label: String,
+    bytes: Vec<u8>,
+    watch: Option<watch::Watch>,
+    /// Where a file or URL was read from, for its relative `$ref`s.
+    location: Option<apiradar::fetch::Location>,
+}
+
+fn diff_source(store: &Store, arg: &str) -> Result<DiffSource> {
     if let Some((name, selector)) = arg.split_once('@') {
         if let Some(watch) = store.find_watch(name)? {
             let seq = resolve_version(store, &watch, Some(selector))?;
             let version = store.version(&watch, seq)?;
             let bytes = store.read_blob(version.blob_id)?;
-            return Ok((format!("{name}@{seq}"), bytes, Some(watch)));
+            return Ok(DiffSource {
+                label: format!("{name}@{seq}"),
+                bytes,
+                watch: Some(watch),
+                location: None,
+            });
         }
     }
     let location = apiradar::fetch::Location::parse(arg).map_err(|e| usage(e.message))?;
-    let fetcher = Fetcher::new(FetchConfig::default()).map_err(|e| anyhow::anyhow!(e.message))?;
-    let outcome = runtime()?
-        .block_on(fetcher.fetch(&apiradar::fetch::FetchRequest::new(&location)))
-        .map_err(|e| anyhow::anyhow!("{arg}: {}", e.message))?;
-    match outcome {
-        apiradar::fetch::FetchOutcome::Body { bytes, .. } => Ok((arg.to_string(), bytes, None)),
-        apiradar::fetch::FetchOutcome::NotModified(_) => bail!("{arg}: unexpected 304"),
+    let mut loader = RefLoader::new()?;
+    let bytes = loader
+        .fetch(&location)
+        .map_err(|e| anyhow::anyhow!("{arg}: {e}"))?;
+    Ok(DiffSource {
+        label: arg.to_string(),
+        bytes,
+        watch: None,
+        location: Some(location),
+    })
+}
+
+/// Reads diff inputs and the files and URLs their `$ref`s point at.
+struct RefLoader {
+    fetcher: Fetcher,
+    runtime: tokio::runtime::Runtime,
+    max_bytes: u64,
+}
+
+impl RefLoader {
+    fn new() -> Result<RefLoader> {
+        let config = FetchConfig::default();
+        let max_bytes = config.max_body;
+        Ok(RefLoader {
+            fetcher: Fetcher::new(config).map_err(|e| anyhow::anyhow!(e.message))?,
+            runtime: runtime()?,
+            max_bytes,
+        })
+    }
+
+    fn fetch(&mut self, location: &apiradar::fetch::Location) -> Result<Vec<u8>, String> {
+        let outcome = self
+            .runtime
+            .block_on(
+                self.fetcher
+                    .fetch(&apiradar::fetch::FetchRequest::new(location)),
+            )
+            .map_err(|e| e.message)?;
+        match outcome {
+            apiradar::fetch::FetchOutcome::Body { bytes, .. } => Ok(bytes),
+            apiradar::fetch::FetchOutcome::NotModified(_) => Err("unexpected 304".into()),
+        }
+    }
+}
+
+impl apiradar::diff::bundle::Loader for RefLoader {
+    fn load(&mut self, location: &apiradar::fetch::Location) -> Result<Vec<u8>, String> {
+        match location {
+            apiradar::fetch::Location::File(path) => {
+                apiradar::diff::bundle::read_file(path, self.max_bytes)
+            }
+            apiradar::fetch::Location::Url(_) => self.fetch(location),
+        }
     }
 }
 
@@ -391,13 +450,15 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
     let filter =
         apiradar::diff::filter::Filter::load(a.ignore.as_deref(), a.severity_levels.as_deref())
             .map_err(|e| usage(e.to_string()))?;
-    let (base_label, base, base_watch) = diff_source(store, &a.base)?;
-    let (rev_label, rev, rev_watch) = diff_source(store, &a.revision)?;
-    let watch = base_watch.or(rev_watch);
+    let base_src = diff_source(store, &a.base)?;
+    let rev_src = diff_source(store, &a.revision)?;
+    let (base_label, base) = (&base_src.label, &base_src.bytes);
+    let (rev_label, rev) = (&rev_src.label, &rev_src.bytes);
+    let watch = base_src.watch.clone().or(rev_src.watch.clone());
     let kind = match (&a.kind, &watch) {
         (Some(k), _) => parse_kind(k)?,
         (None, Some(w)) => w.spec.kind,
-        (None, None) => guess_kind_of(&base),
+        (None, None) => guess_kind_of(base),
     };
     let key = a
         .key
@@ -408,15 +469,39 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
         None if kind == Kind::OpenApi => apiradar::diff::Level::Warning,
         None => apiradar::diff::Level::Info,
     };
-    let comparison =
-        apiradar::diff::compare_raw(kind, &base, &rev, key.as_deref(), &spec::Limits::default())
-            .map_err(|(side, e)| {
-                let label = match side {
-                    apiradar::diff::Side::Base => &base_label,
-                    apiradar::diff::Side::Revision => &rev_label,
-                };
-                anyhow::anyhow!("{label}: {e}")
-            })?;
+    let limits = spec::Limits::default();
+    let bundle_options = apiradar::diff::bundle::BundleOptions {
+        allow_remote: a.allow_remote_refs,
+        limits,
+    };
+    let mut loader = RefLoader::new()?;
+    let mut prepare = |side, doc: &mut serde_json::Value| {
+        let location = match side {
+            apiradar::diff::Side::Base => base_src.location.as_ref(),
+            apiradar::diff::Side::Revision => rev_src.location.as_ref(),
+        };
+        apiradar::diff::bundle::bundle(doc, location, &bundle_options, &mut loader)
+    };
+    let comparison = apiradar::diff::compare_raw_with(
+        kind,
+        base,
+        rev,
+        key.as_deref(),
+        &limits,
+        &apiradar::diff::DiffOptions {
+            deprecation_days_beta: a.deprecation_days_beta,
+            deprecation_days_stable: a.deprecation_days_stable,
+            ..apiradar::diff::DiffOptions::default()
+        },
+        &mut prepare,
+    )
+    .map_err(|(side, e)| {
+        let label = match side {
+            apiradar::diff::Side::Base => base_label,
+            apiradar::diff::Side::Revision => rev_label,
+        };
+        anyhow::anyhow!("{label}: {e}")
+    })?;
     // Sloppy documents are diffed anyway; say what was overlooked.
     for (label, notes) in [
         (&base_label, &comparison.base_notes),
@@ -444,13 +529,13 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
         cli::DiffFormat::Junit => write!(
             out,
             "{}",
-            report::findings_junit(&base_label, &rev_label, &shown)
+            report::findings_junit(base_label, rev_label, &shown)
         )?,
         cli::DiffFormat::Github => write!(out, "{}", report::findings_github(&shown))?,
         cli::DiffFormat::Html => write!(
             out,
             "{}",
-            report::findings_html(&base_label, &rev_label, &shown)
+            report::findings_html(base_label, rev_label, &shown)
         )?,
         cli::DiffFormat::Json => {
             let mut doc = report::findings_json(&shown);
@@ -463,12 +548,12 @@ fn run_diff(a: cli::DiffArgs, store: &Store, out: &mut impl Write) -> Result<()>
         cli::DiffFormat::Text => write!(
             out,
             "{}",
-            report::findings_text(&base_label, &rev_label, &shown)
+            report::findings_text(base_label, rev_label, &shown)
         )?,
         cli::DiffFormat::Markdown => write!(
             out,
             "{}",
-            report::findings_markdown(&base_label, &rev_label, &shown)
+            report::findings_markdown(base_label, rev_label, &shown)
         )?,
     }
     if let Some(fail_on) = a.fail_on {

@@ -152,3 +152,74 @@ fn bad_rule_files_are_usage_errors_naming_file_and_line() {
         .expect_code(2);
     assert!(out.stderr.contains("cannot read"), "{}", out.stderr);
 }
+
+#[test]
+fn a_deprecation_policy_asks_for_sunset_dates() {
+    let sb = Sandbox::new();
+    let doc = |extra: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n{extra}      responses:\n        '200': {{description: ok}}\n  /b:\n    get:\n      x-stability-level: beta\n{extra}      responses:\n        '200': {{description: ok}}\n"
+        )
+    };
+    let base = sb.write("base.yaml", doc(""));
+    let rev = sb.write("rev.yaml", doc("      deprecated: true\n"));
+    let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(20)).to_string();
+    let with_sunset = sb.write(
+        "sunset.yaml",
+        doc(&format!(
+            "      deprecated: true\n      x-sunset: '{soon}'\n"
+        )),
+    );
+    let ids = |rev: &std::path::Path, extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "diff".to_string(),
+            base.display().to_string(),
+            rev.display().to_string(),
+            "--format".into(),
+            "json".into(),
+            "--level".into(),
+            "info".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut ids: Vec<String> = sb.json(args)["changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c["id"].as_str().unwrap_or(""),
+                    c["path"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    // No policy: deprecation is news.
+    assert_eq!(
+        ids(&rev, &[]),
+        ["endpoint-deprecated /a", "endpoint-deprecated /b"]
+    );
+    let policy = [
+        "--deprecation-days-beta",
+        "10",
+        "--deprecation-days-stable",
+        "90",
+    ];
+    assert_eq!(
+        ids(&rev, &policy),
+        [
+            "api-deprecated-sunset-missing /a",
+            "api-deprecated-sunset-missing /b"
+        ]
+    );
+    // A sunset 20 days ahead is enough notice for beta, not for stable.
+    assert_eq!(
+        ids(&with_sunset, &policy),
+        [
+            "api-sunset-date-too-small /a",
+            "endpoint-deprecated-with-sunset /b"
+        ]
+    );
+}

@@ -39,6 +39,7 @@ use serde_json::Value;
 fn options() -> DiffOptions {
     DiffOptions {
         today: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("a valid date"),
+        ..DiffOptions::default()
     }
 }
 

@@ -8,6 +8,7 @@
 //! matched by method and path, and each family of checks in [`checks`]
 //! compares one aspect of a matched pair.
 
+pub mod bundle;
 pub mod checks;
 pub mod document;
 pub mod filter;
@@ -90,12 +91,19 @@ pub struct Finding {
 pub struct DiffOptions {
     /// Today, for sunset dates.
     pub today: chrono::NaiveDate,
+    /// Days of notice a deprecated beta operation's sunset date must give
+    /// (0: no policy; oasdiff's `--deprecation-days-beta`).
+    pub deprecation_days_beta: u32,
+    /// The same for stable operations (and those without a level).
+    pub deprecation_days_stable: u32,
 }
 
 impl Default for DiffOptions {
     fn default() -> Self {
         DiffOptions {
             today: chrono::Utc::now().date_naive(),
+            deprecation_days_beta: 0,
+            deprecation_days_stable: 0,
         }
     }
 }
@@ -159,6 +167,29 @@ pub fn compare_raw(
     item_key: Option<&str>,
     limits: &crate::spec::Limits,
 ) -> Result<Comparison, (Side, crate::spec::SpecError)> {
+    compare_raw_with(
+        kind,
+        base,
+        revision,
+        item_key,
+        limits,
+        &DiffOptions::default(),
+        &mut |_, _| Vec::new(),
+    )
+}
+
+/// [`compare_raw`], with `prepare` run on each parsed OpenAPI document
+/// before the diff (bundling its external references, say); the notes it
+/// returns join that side's lint notes.
+pub fn compare_raw_with(
+    kind: crate::watch::Kind,
+    base: &[u8],
+    revision: &[u8],
+    item_key: Option<&str>,
+    limits: &crate::spec::Limits,
+    options: &DiffOptions,
+    prepare: &mut dyn FnMut(Side, &mut Value) -> Vec<lint::Note>,
+) -> Result<Comparison, (Side, crate::spec::SpecError)> {
     use crate::spec::{NormalizeOptions, normalize, parse_document};
     use crate::watch::Kind;
     let parse = |raw: &[u8], side| {
@@ -172,11 +203,15 @@ pub fn compare_raw(
     };
     match kind {
         Kind::OpenApi => {
-            let (b, r) = (parse(base, Side::Base)?, parse(revision, Side::Revision)?);
+            let (mut b, mut r) = (parse(base, Side::Base)?, parse(revision, Side::Revision)?);
+            let mut base_notes = lint::lint(&b);
+            let mut revision_notes = lint::lint(&r);
+            base_notes.extend(prepare(Side::Base, &mut b));
+            revision_notes.extend(prepare(Side::Revision, &mut r));
             Ok(Comparison {
-                findings: diff_openapi(&b, &r, &DiffOptions::default()),
-                base_notes: lint::lint(&b),
-                revision_notes: lint::lint(&r),
+                findings: diff_openapi(&b, &r, options),
+                base_notes,
+                revision_notes,
             })
         }
         Kind::Json => Ok(findings_only(json::diff_json(

@@ -251,6 +251,9 @@ pub const CHECKS: &[(&str, Level)] = &[
         "request-parameter-x-extensible-enum-value-removed",
         Level::Error,
     ),
+    // apiradar's own: oasdiff matches `/pets/{id}` and `/pets/{petId}`
+    // but says nothing about the rename.
+    ("request-path-parameter-renamed", Level::Info),
     ("request-property-all-of-added", Level::Error),
     ("request-property-all-of-added-annotation-only", Level::Info),
     ("request-property-all-of-removed", Level::Warning),

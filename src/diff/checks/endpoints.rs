@@ -6,31 +6,29 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::Pair;
+use super::lifecycle::{Deprecation, judge, sunset, sunset_moved_too_soon};
 use crate::diff::document::Operation;
 
 type Ops<'a> = BTreeMap<(String, String), Operation<'a>>;
-
-/// A sunset date as written in `x-sunset` (a date or an RFC 3339 time).
-fn sunset(op: &Value) -> Option<Result<chrono::NaiveDate, String>> {
-    let text = op.get("x-sunset")?;
-    let text = text
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| text.to_string());
-    let parsed = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-        .or_else(|_| chrono::DateTime::parse_from_rfc3339(&text).map(|t| t.date_naive()))
-        .map_err(|_| text.clone());
-    Some(parsed)
-}
 
 fn deprecated(v: &Value) -> bool {
     v.get("deprecated").and_then(Value::as_bool) == Some(true)
 }
 
+/// Whether an operation is marked `draft` or `alpha`, stability levels
+/// that promise nothing: removing or changing it is not reported as
+/// breaking.
+pub fn unstable(op: &Value) -> bool {
+    matches!(
+        op.get("x-stability-level").and_then(Value::as_str),
+        Some("draft" | "alpha")
+    )
+}
+
 pub fn added_and_removed(pair: &mut Pair<'_>, base: &Ops<'_>, rev: &Ops<'_>) {
     let rev_paths = pair.rev.paths();
     for (key, op) in base {
-        if rev.contains_key(key) {
+        if rev.contains_key(key) || unstable(op.value) {
             continue;
         }
         let path_gone = !rev_paths.contains_key(&key.0);
@@ -108,20 +106,41 @@ const STABILITY: [&str; 4] = ["draft", "alpha", "beta", "stable"];
 pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
     let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
     let what = format!("{} {}", r.method, r.path);
+    // An unknown stability level is reported below; no policy can be
+    // applied to it.
+    let known_level = r
+        .value
+        .get("x-stability-level")
+        .and_then(Value::as_str)
+        .is_none_or(|s| STABILITY.contains(&s));
     match (deprecated(b.value), deprecated(r.value)) {
+        _ if !known_level => {}
         (false, true) => {
-            let id = if r.value.get("x-sunset").is_some() {
-                "endpoint-deprecated-with-sunset"
-            } else {
-                "endpoint-deprecated"
+            let (id, message) = match judge(pair.options, pair.notice_days, r.value) {
+                Deprecation::Plain => ("endpoint-deprecated", format!("{what} is deprecated")),
+                Deprecation::WithSunset(date) => (
+                    "endpoint-deprecated-with-sunset",
+                    format!("{what} is deprecated, with sunset on {date}"),
+                ),
+                Deprecation::SunsetMissing => (
+                    "api-deprecated-sunset-missing",
+                    format!(
+                        "{what} is deprecated without a sunset date; the policy asks for {} days' notice",
+                        pair.notice_days
+                    ),
+                ),
+                Deprecation::SunsetInvalid(text) => (
+                    "api-deprecated-sunset-parse",
+                    format!("{what} is deprecated; its sunset date `{text}` cannot be read"),
+                ),
+                Deprecation::SunsetTooSoon(date, days) => (
+                    "api-sunset-date-too-small",
+                    format!(
+                        "{what} is deprecated with sunset on {date}, less than the {days} days' notice the policy asks"
+                    ),
+                ),
             };
-            pair.out.emit(
-                id,
-                "",
-                format!("{what} is deprecated"),
-                bp.clone(),
-                rp.clone(),
-            );
+            pair.out.emit(id, "", message, bp.clone(), rp.clone());
         }
         (true, false) => {
             pair.out.emit(
@@ -138,6 +157,20 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
                     "sunset-deleted",
                     "",
                     format!("{what} lost its sunset date"),
+                    bp.clone(),
+                    rp.clone(),
+                );
+            }
+            if let Some((x, y)) =
+                sunset_moved_too_soon(pair.options, pair.notice_days, b.value, r.value)
+            {
+                pair.out.emit(
+                    "api-sunset-date-changed-too-small",
+                    "",
+                    format!(
+                        "{what}'s sunset date moved from {x} to {y}, less than the {} days' notice the policy asks",
+                        pair.notice_days
+                    ),
                     bp.clone(),
                     rp.clone(),
                 );

@@ -5,6 +5,7 @@
 mod components;
 mod content;
 mod endpoints;
+mod lifecycle;
 mod parameters;
 mod request_body;
 mod responses;
@@ -36,6 +37,9 @@ pub struct Pair<'e> {
     pub out: &'e mut Emitter,
     pub options: &'e DiffOptions,
     pub same: &'e Sameness,
+    /// Days of notice the deprecation policy asks of the operation being
+    /// compared (see [`lifecycle::required_days`]).
+    pub notice_days: i64,
 }
 
 /// Runs every family over the two documents.
@@ -47,6 +51,7 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
         out,
         options,
         same: &same,
+        notice_days: lifecycle::required_days(options, None),
     };
     let base_ops = base.operations();
     let rev_ops = rev.operations();
@@ -74,7 +79,18 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
 
 /// Every per-operation family, on a matched pair of operations.
 fn operation<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
+    pair.notice_days = lifecycle::required_days(
+        pair.options,
+        r.value
+            .get("x-stability-level")
+            .and_then(serde_json::Value::as_str),
+    );
     endpoints::changed(pair, b, r);
+    // A draft or alpha operation makes no promises: only its lifecycle
+    // (stability, deprecation, tags) is reported.
+    if endpoints::unstable(b.value) {
+        return;
+    }
     parameters::compare(pair, b, r);
     request_body::compare(pair, b, r);
     responses::compare(pair, b, r);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::Pair;
+use super::lifecycle::{Deprecation, judge, sunset, sunset_moved_too_soon};
 use super::schema::{Dir, SchemaDiff, Site};
 use crate::diff::document::{Operation, path_parameter_names};
 use crate::diff::{Doc, join_pointer};
@@ -79,25 +80,28 @@ fn params<'a>(doc: &'a Doc<'a>, op: &Operation<'a>) -> BTreeMap<(String, String)
     out
 }
 
-/// The `x-sunset` date of a parameter, or the text that is not one.
-fn sunset(v: &Value) -> Option<Result<chrono::NaiveDate, String>> {
-    let text = v.get("x-sunset")?;
-    let text = text
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| text.to_string());
-    Some(
-        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .or_else(|_| chrono::DateTime::parse_from_rfc3339(&text).map(|t| t.date_naive()))
-            .map_err(|_| text.clone()),
-    )
-}
-
 fn flag(v: &Value, key: &str) -> bool {
     v.get(key).and_then(Value::as_bool) == Some(true)
 }
 
 pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
+    // Path parameters are matched by position; a new name for one is
+    // harmless to clients but worth saying.
+    for (i, (x, y)) in path_parameter_names(&b.path)
+        .iter()
+        .zip(path_parameter_names(&r.path))
+        .enumerate()
+    {
+        if *x != y {
+            pair.out.emit(
+                "request-path-parameter-renamed",
+                &format!("#{i}"),
+                format!("path parameter `{x}` is now called `{y}`"),
+                Some(b.pointer.clone()),
+                Some(r.pointer.clone()),
+            );
+        }
+    }
     let bparams = params(pair.base, b);
     let rparams = params(pair.rev, r);
     for (key, bp) in &bparams {
@@ -166,15 +170,50 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
                         }
                         _ => {}
                     }
+                    if let Some((x, y)) =
+                        sunset_moved_too_soon(pair.options, pair.notice_days, bp.value, rp.value)
+                    {
+                        pair.out.emit(
+                            "request-parameter-sunset-date-changed-too-small",
+                            &label,
+                            format!(
+                                "the sunset date of deprecated {label} moved from {x} to {y}, less than the {} days' notice the policy asks",
+                                pair.notice_days
+                            ),
+                            bptr.clone(),
+                            rptr.clone(),
+                        );
+                    }
                 }
                 match (flag(bp.value, "deprecated"), flag(rp.value, "deprecated")) {
-                    (false, true) => pair.out.emit(
-                        "request-parameter-deprecated",
-                        &label,
-                        format!("{label} is deprecated"),
-                        bptr.clone(),
-                        rptr.clone(),
-                    ),
+                    (false, true) => {
+                        let (id, msg) = match judge(pair.options, pair.notice_days, rp.value) {
+                            Deprecation::Plain | Deprecation::WithSunset(_) => (
+                                "request-parameter-deprecated",
+                                format!("{label} is deprecated"),
+                            ),
+                            Deprecation::SunsetMissing => (
+                                "request-parameter-deprecated-sunset-missing",
+                                format!(
+                                    "{label} is deprecated without a sunset date; the policy asks for {} days' notice",
+                                    pair.notice_days
+                                ),
+                            ),
+                            Deprecation::SunsetInvalid(text) => (
+                                "request-parameter-sunset-parse",
+                                format!(
+                                    "{label} is deprecated; its sunset date `{text}` cannot be read"
+                                ),
+                            ),
+                            Deprecation::SunsetTooSoon(date, days) => (
+                                "request-parameter-sunset-date-too-small",
+                                format!(
+                                    "{label} is deprecated with sunset on {date}, less than the {days} days' notice the policy asks"
+                                ),
+                            ),
+                        };
+                        pair.out.emit(id, &label, msg, bptr.clone(), rptr.clone())
+                    }
                     (true, false) => pair.out.emit(
                         "request-parameter-reactivated",
                         &label,

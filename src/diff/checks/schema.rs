@@ -557,11 +557,31 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         let was = b.get("deprecated").and_then(Value::as_bool) == Some(true);
         let is = r.get("deprecated").and_then(Value::as_bool) == Some(true);
         if !was && is {
-            let msg = format!("{} is deprecated", site.what());
-            let change = if r.get("x-sunset").is_some() {
-                "deprecated-with-sunset"
-            } else {
-                "deprecated"
+            use super::lifecycle::{Deprecation, judge};
+            let what = site.what();
+            let days = self.pair.notice_days;
+            let (change, msg) = match judge(self.pair.options, days, r) {
+                Deprecation::Plain => ("deprecated", format!("{what} is deprecated")),
+                Deprecation::WithSunset(date) => (
+                    "deprecated-with-sunset",
+                    format!("{what} is deprecated, with sunset on {date}"),
+                ),
+                Deprecation::SunsetMissing => (
+                    "deprecated-sunset-missing",
+                    format!(
+                        "{what} is deprecated without a sunset date; the policy asks for {days} days' notice"
+                    ),
+                ),
+                Deprecation::SunsetInvalid(text) => (
+                    "deprecated-sunset-invalid",
+                    format!("{what} is deprecated; its sunset date `{text}` cannot be read"),
+                ),
+                Deprecation::SunsetTooSoon(date, days) => (
+                    "sunset-date-too-small",
+                    format!(
+                        "{what} is deprecated with sunset on {date}, less than the {days} days' notice the policy asks"
+                    ),
+                ),
             };
             self.emit(site, change, msg, bp, rp);
         } else if was && !is {

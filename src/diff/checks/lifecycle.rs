@@ -1,0 +1,120 @@
+//! Deprecation and sunset dates, shared by operations, parameters and
+//! properties.
+//!
+//! A deprecation policy (`--deprecation-days-beta`, `--deprecation-days-stable`)
+//! asks that whatever is deprecated announce a sunset date at least that many
+//! days ahead; without one (the default, 0 days) a deprecation is news, not
+//! a problem.
+
+use serde_json::Value;
+
+use crate::diff::DiffOptions;
+
+/// A sunset date as written in `x-sunset` (a date or an RFC 3339 time),
+/// or the text that is not one.
+pub fn sunset(v: &Value) -> Option<Result<chrono::NaiveDate, String>> {
+    let text = v.get("x-sunset")?;
+    let text = text
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| text.to_string());
+    Some(
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .or_else(|_| chrono::DateTime::parse_from_rfc3339(&text).map(|t| t.date_naive()))
+            .map_err(|_| text.clone()),
+    )
+}
+
+/// How a newly deprecated thing announces its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deprecation {
+    /// No sunset date, and no policy asks for one.
+    Plain,
+    /// A sunset date far enough ahead.
+    WithSunset(chrono::NaiveDate),
+    /// The policy asks for a sunset date and there is none.
+    SunsetMissing,
+    /// `x-sunset` is not a date.
+    SunsetInvalid(String),
+    /// The sunset date is sooner than the policy allows.
+    SunsetTooSoon(chrono::NaiveDate, i64),
+}
+
+/// The notice the policy asks for an operation at `stability`: draft and
+/// alpha operations need none, beta ones the beta days, anything else the
+/// stable days.
+pub fn required_days(options: &DiffOptions, stability: Option<&str>) -> i64 {
+    match stability {
+        Some("draft" | "alpha") => 0,
+        Some("beta") => i64::from(options.deprecation_days_beta),
+        _ => i64::from(options.deprecation_days_stable),
+    }
+}
+
+/// Judges the deprecation of `v` (which has just become deprecated) against
+/// a policy of `days`.
+pub fn judge(options: &DiffOptions, days: i64, v: &Value) -> Deprecation {
+    match sunset(v) {
+        None if days > 0 => Deprecation::SunsetMissing,
+        None => Deprecation::Plain,
+        Some(Err(text)) => Deprecation::SunsetInvalid(text),
+        Some(Ok(date)) if (date - options.today).num_days() < days => {
+            Deprecation::SunsetTooSoon(date, days)
+        }
+        Some(Ok(date)) => Deprecation::WithSunset(date),
+    }
+}
+
+/// For something deprecated on both sides: the revision's sunset date when
+/// it was moved earlier and now falls inside the policy's notice.
+pub fn sunset_moved_too_soon(
+    options: &DiffOptions,
+    days: i64,
+    b: &Value,
+    r: &Value,
+) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    match (sunset(b), sunset(r)) {
+        (Some(Ok(x)), Some(Ok(y))) if y < x && (y - options.today).num_days() < days => {
+            Some((x, y))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn options() -> DiffOptions {
+        DiffOptions {
+            today: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            deprecation_days_beta: 30,
+            deprecation_days_stable: 180,
+        }
+    }
+
+    #[test]
+    fn policies_follow_stability() {
+        let o = options();
+        assert_eq!(required_days(&o, Some("alpha")), 0);
+        assert_eq!(required_days(&o, Some("beta")), 30);
+        assert_eq!(required_days(&o, None), 180);
+        let soon = json!({"deprecated": true, "x-sunset": "2026-07-01"});
+        assert!(matches!(
+            judge(&o, 180, &soon),
+            Deprecation::SunsetTooSoon(_, 180)
+        ));
+        assert!(matches!(judge(&o, 30, &soon), Deprecation::WithSunset(_)));
+        assert_eq!(judge(&o, 0, &json!({})), Deprecation::Plain);
+        assert_eq!(judge(&o, 1, &json!({})), Deprecation::SunsetMissing);
+        assert!(matches!(
+            judge(&o, 0, &json!({"x-sunset": "soon"})),
+            Deprecation::SunsetInvalid(_)
+        ));
+        let later = json!({"x-sunset": "2027-06-01"});
+        assert!(sunset_moved_too_soon(&o, 180, &later, &soon).is_some());
+        assert!(sunset_moved_too_soon(&o, 0, &later, &soon).is_none());
+        assert!(sunset_moved_too_soon(&o, 180, &soon, &later).is_none());
+    }
+}
