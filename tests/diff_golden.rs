@@ -189,6 +189,7 @@ golden! {
     cycles => "cycles";
     refs => "refs";
     components => "components";
+    webhooks => "webhooks";
 }
 
 #[test]

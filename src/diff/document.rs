@@ -134,8 +134,18 @@ impl<'v> Doc<'v> {
     /// Every operation, keyed by method and the path with parameter names
     /// blanked (`/pets/{}`), so a renamed path parameter still matches.
     pub fn operations(&self) -> BTreeMap<(String, String), Operation<'_>> {
+        self.operations_in("paths")
+    }
+
+    /// The operations of OpenAPI 3.1 `webhooks`, keyed by method and
+    /// webhook name (the `path` of each is the name).
+    pub fn webhook_operations(&self) -> BTreeMap<(String, String), Operation<'_>> {
+        self.operations_in("webhooks")
+    }
+
+    fn operations_in(&self, section: &str) -> BTreeMap<(String, String), Operation<'_>> {
         let mut out = BTreeMap::new();
-        let Some(paths) = self.root.get("paths").and_then(Value::as_object) else {
+        let Some(paths) = self.root.get(section).and_then(Value::as_object) else {
             return out;
         };
         for (path, item) in paths {
@@ -153,7 +163,10 @@ impl<'v> Doc<'v> {
                             method: method.to_ascii_uppercase(),
                             value: op,
                             path_item: item,
-                            pointer: format!("/paths/{}/{method}", super::pointer_segment(path)),
+                            pointer: format!(
+                                "/{section}/{}/{method}",
+                                super::pointer_segment(path)
+                            ),
                         },
                     );
                 }

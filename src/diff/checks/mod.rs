@@ -73,6 +73,7 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
         }
     }
     pair.out.clear_operation();
+    webhooks(&mut pair);
     security::global(&mut pair);
     components::compare(&mut pair);
 }
@@ -95,4 +96,48 @@ fn operation<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
     request_body::compare(pair, b, r);
     responses::compare(pair, b, r);
     security::operation(pair, b, r);
+}
+
+/// OpenAPI 3.1 webhooks: requests the API sends. Whole webhooks added and
+/// removed are reported as such; a webhook both sides have is compared
+/// like an operation, named `METHOD webhook-name`.
+fn webhooks(pair: &mut Pair<'_>) {
+    let base = pair.base.webhook_operations();
+    let rev = pair.rev.webhook_operations();
+    let names = |ops: &std::collections::BTreeMap<(String, String), Operation<'_>>| {
+        ops.values()
+            .map(|o| o.path.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let (bn, rn) = (names(&base), names(&rev));
+    for name in bn.difference(&rn) {
+        let pointer = format!("/webhooks/{}", super::pointer_segment(name));
+        pair.out.emit(
+            "webhook-removed",
+            name,
+            format!("webhook `{name}` was removed"),
+            Some(pointer),
+            None,
+        );
+    }
+    for name in rn.difference(&bn) {
+        let pointer = format!("/webhooks/{}", super::pointer_segment(name));
+        pair.out.emit(
+            "webhook-added",
+            name,
+            format!("webhook `{name}` was added"),
+            None,
+            Some(pointer),
+        );
+    }
+    for (key, b) in &base {
+        if let Some(r) = rev.get(key) {
+            if pair.same.same(pair.base, b.value, pair.rev, r.value) {
+                continue;
+            }
+            pair.out.set_operation(&b.method, &b.path);
+            operation(pair, b, r);
+        }
+    }
+    pair.out.clear_operation();
 }
