@@ -3,42 +3,18 @@
 //!
 //! `cargo bench --bench diff`; skips, saying so, without `../shared/corpus`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use apiradar::diff::{DiffOptions, diff_openapi};
 use apiradar::spec::{Limits, parse_document};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod common;
+
 fn unpack_github() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
-    let archive = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/histories/github-rest-api.tar.zst");
-    if !archive.exists() {
-        return None;
-    }
-    let dir = tempfile::tempdir().ok()?;
-    let ok = std::process::Command::new("tar")
-        .args(["-I", "zstd", "-xf"])
-        .arg(&archive)
-        .arg("-C")
-        .arg(dir.path())
-        .status()
-        .ok()?
-        .success();
-    if !ok {
-        return None;
-    }
-    let folder = dir.path().join("github-rest-api");
-    let find = |prefix: &str| {
-        std::fs::read_dir(&folder)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(prefix))
-            })
-    };
-    let (a, b) = (find("015_")?, find("016_")?);
+    let (dir, files) = common::unpack("github-rest-api")?;
+    let a = common::file_starting(&files, "015_")?;
+    let b = common::file_starting(&files, "016_")?;
     Some((dir, a, b))
 }
 

@@ -23,32 +23,8 @@ use apiradar::watch::{Kind, WatchSpec};
 use apiradar::worker::{Worker, WorkerConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-fn corpus_archive(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/histories")
-        .join(format!("{name}.tar.zst"));
-    p.exists().then_some(p)
-}
-
-/// Unpacks a corpus history; returns the temp dir and its files in order.
-fn unpack(name: &str) -> Option<(tempfile::TempDir, Vec<PathBuf>)> {
-    let archive = corpus_archive(name)?;
-    let dir = tempfile::tempdir().ok()?;
-    let ok = std::process::Command::new("tar")
-        .args(["-I", "zstd", "-xf"])
-        .arg(&archive)
-        .arg("-C")
-        .arg(dir.path())
-        .status()
-        .ok()?
-        .success();
-    if !ok {
-        eprintln!("could not unpack {}", archive.display());
-        return None;
-    }
-    let files = apiradar::import::collect_files(&[dir.path().join(name)]).ok()?;
-    Some((dir, files))
-}
+mod common;
+use common::unpack;
 
 struct Doc {
     raw: Vec<u8>,

@@ -28,8 +28,9 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Without a command, the dashboard opens.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,9 +193,12 @@ pub struct DemoArgs {
     /// How often the demo watches are polled
     #[arg(long, default_value = "5s", value_name = "DURATION")]
     pub every: String,
-    /// Stop after this long [default: run until Ctrl-C]
+    /// Stop after this long [default: run until Ctrl-C] (headless only)
     #[arg(long = "for", value_name = "DURATION")]
     pub run_for: Option<String>,
+    /// Print what happens instead of opening the dashboard (the default when stdout is not a terminal)
+    #[arg(long)]
+    pub headless: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -617,29 +617,29 @@ impl Fetcher {
                 .map_err(|e| classify_send(&e, &url, &self.cfg))?;
 
             let status = response.status();
-            if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-                if let Some(location) = response.headers().get(header::LOCATION) {
-                    hops += 1;
-                    if hops > self.cfg.max_redirects {
-                        return Err(Failure::fatal(
-                            ErrorClass::Redirect,
-                            format!(
-                                "too many redirects (more than {}) starting at {}",
-                                self.cfg.max_redirects,
-                                redact(start)
-                            ),
-                        ));
-                    }
-                    let next = next_url(&url, start, location)?;
-                    debug!(
-                        from = %scrub(&redact(&url), secrets),
-                        to = %scrub(&redact(&next), secrets),
-                        hop = hops,
-                        "following redirect"
-                    );
-                    url = next;
-                    continue;
+            if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+                && let Some(location) = response.headers().get(header::LOCATION)
+            {
+                hops += 1;
+                if hops > self.cfg.max_redirects {
+                    return Err(Failure::fatal(
+                        ErrorClass::Redirect,
+                        format!(
+                            "too many redirects (more than {}) starting at {}",
+                            self.cfg.max_redirects,
+                            redact(start)
+                        ),
+                    ));
                 }
+                let next = next_url(&url, start, location)?;
+                debug!(
+                    from = %scrub(&redact(&url), secrets),
+                    to = %scrub(&redact(&next), secrets),
+                    hop = hops,
+                    "following redirect"
+                );
+                url = next;
+                continue;
             }
             return self.finish(response, &url, !conditional.is_empty()).await;
         }
@@ -1183,7 +1183,7 @@ fn one_line(text: &str) -> String {
 fn human_bytes(n: u64) -> String {
     for (unit, name) in [(GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")] {
         if n >= unit {
-            return if n % unit == 0 {
+            return if n.is_multiple_of(unit) {
                 format!("{} {name}", n / unit)
             } else {
                 format!("{:.1} {name}", n as f64 / unit as f64)
@@ -1203,13 +1203,13 @@ fn human_duration(d: Duration) -> String {
     if ms < 1000 {
         return format!("{ms}ms");
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{:.1}s", d.as_secs_f64());
     }
     let secs = d.as_secs();
-    if secs >= 3600 && secs % 3600 == 0 {
+    if secs >= 3600 && secs.is_multiple_of(3600) {
         format!("{}h", secs / 3600)
-    } else if secs >= 120 && secs % 60 == 0 {
+    } else if secs >= 120 && secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")

@@ -21,5 +21,6 @@ pub mod poll;
 pub mod report;
 pub mod spec;
 pub mod store;
+pub mod tui;
 pub mod watch;
 pub mod worker;

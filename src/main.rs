@@ -38,12 +38,15 @@ struct FindingsAtLevel;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let paths = Paths::resolve(cli.db.clone());
-    let _log = logging::init(
-        &paths.log_dir,
+    // While the dashboard owns the screen, logs go to the file only.
+    let mode = if dashboard_wanted(&cli) {
+        logging::Mode::Screen
+    } else {
         logging::Mode::Headless {
             verbose: cli.verbose,
-        },
-    );
+        }
+    };
+    let _log = logging::init(&paths.log_dir, mode);
     match run(cli, &paths) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<PartialFailure>() => ExitCode::from(1),
@@ -70,10 +73,26 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
 
+/// Whether this invocation opens the dashboard.
+fn dashboard_wanted(cli: &Cli) -> bool {
+    use std::io::IsTerminal;
+    match &cli.command {
+        None => true,
+        Some(Command::Demo(a)) => !a.headless && std::io::stdout().is_terminal(),
+        Some(_) => false,
+    }
+}
+
 fn run(cli: Cli, paths: &Paths) -> Result<()> {
-    let (verbose, config_file) = (cli.verbose, cli.config.clone());
-    let _ = verbose;
-    match cli.command {
+    let config_file = cli.config.clone();
+    let dashboard = dashboard_wanted(&cli);
+    let Some(command) = cli.command else {
+        return run_dashboard(paths, config_file.as_deref());
+    };
+    match command {
+        Command::Demo(args) if dashboard => {
+            run_demo_dashboard(args, cli.db.is_some().then_some(paths))
+        }
         Command::Completions { shell } => {
             print_completions(shell);
             Ok(())
@@ -375,18 +394,18 @@ struct DiffSource {
 }
 
 fn diff_source(store: &Store, arg: &str) -> Result<DiffSource> {
-    if let Some((name, selector)) = arg.split_once('@') {
-        if let Some(watch) = store.find_watch(name)? {
-            let seq = resolve_version(store, &watch, Some(selector))?;
-            let version = store.version(&watch, seq)?;
-            let bytes = store.read_blob(version.blob_id)?;
-            return Ok(DiffSource {
-                label: format!("{name}@{seq}"),
-                bytes,
-                watch: Some(watch),
-                location: None,
-            });
-        }
+    if let Some((name, selector)) = arg.split_once('@')
+        && let Some(watch) = store.find_watch(name)?
+    {
+        let seq = resolve_version(store, &watch, Some(selector))?;
+        let version = store.version(&watch, seq)?;
+        let bytes = store.read_blob(version.blob_id)?;
+        return Ok(DiffSource {
+            label: format!("{name}@{seq}"),
+            bytes,
+            watch: Some(watch),
+            location: None,
+        });
     }
     let location = apiradar::fetch::Location::parse(arg).map_err(|e| usage(e.message))?;
     let mut loader = RefLoader::new()?;
@@ -685,6 +704,32 @@ fn show_config(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
         "auto-pause   after {} failed polls in a row",
         worker.policy.pause_after
     );
+    let ui = apiradar::tui::UiPaths::new(&paths.config_dir);
+    println!("ui config    {} ([ui] theme, mouse)", ui.config.display());
+    println!("keymap       {}", ui.keymap.display());
+    println!(
+        "themes       {} (builtin: {})",
+        ui.themes.display(),
+        apiradar::tui::theme::Theme::builtin_names().join(", ")
+    );
+    match apiradar::tui::resolve(&paths.config_dir) {
+        Ok(r) => {
+            println!(
+                "theme        {} (syntax: {})",
+                r.theme.name, r.theme.syntax_theme
+            );
+            println!(
+                "mouse        {}",
+                if r.settings.mouse.unwrap_or(false) {
+                    "on"
+                } else {
+                    "off"
+                }
+            );
+            println!("colours      {:?}", r.depth);
+        }
+        Err(e) => println!("ui settings  error: {e}"),
+    }
     Ok(())
 }
 
@@ -807,4 +852,64 @@ fn print_event(event: &WorkerEvent) {
         WorkerEvent::StoreFailed { error } => println!("{time}  store error: {error}"),
         WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => {}
     }
+}
+
+/// `apiradar` without a command: the dashboard over the database.
+fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
+    let store = open_store(paths)?;
+    let settings = sync_config(&store, config_file)?;
+    drop(store);
+    let mut fetch = FetchConfig::default();
+    let mut worker = WorkerConfig::default();
+    settings.apply(&mut fetch, &mut worker).map_err(usage)?;
+    let options = apiradar::tui::TuiOptions {
+        db: paths.db.clone(),
+        config_dir: paths.config_dir.clone(),
+        fetch,
+        worker,
+        greeting: None,
+    };
+    apiradar::tui::run(options, &runtime()?)
+}
+
+/// `apiradar demo` in a terminal: the demo API, its watches, and the
+/// dashboard on them.
+fn run_demo_dashboard(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
+    let parse = |s: &str| {
+        humantime::parse_duration(s).map_err(|_| usage(format!("`{s}` is not a duration")))
+    };
+    let step = parse(&args.step)?;
+    let every = parse(&args.every)?;
+    if every.is_zero() || step.is_zero() {
+        bail!(usage("--step and --every must be longer than zero"));
+    }
+    let temp = tempfile::Builder::new()
+        .prefix("apiradar-demo-")
+        .tempdir()?;
+    let db = match persistent {
+        Some(p) => p.db.clone(),
+        None => temp.path().join("demo.db"),
+    };
+    let config_dir = Paths::resolve(None).config_dir;
+    let rt = runtime()?;
+    let server = rt
+        .block_on(demo::serve(step))
+        .context("cannot start the demo API")?;
+    let store = Store::open(&db)?;
+    demo::add_watches(&store, &server.url(), every)?;
+    drop(store);
+    let options = apiradar::tui::TuiOptions {
+        db,
+        config_dir,
+        fetch: FetchConfig::default(),
+        worker: WorkerConfig::default(),
+        greeting: Some(format!(
+            "demo: the API at {} changes every {}",
+            server.url(),
+            humantime::format_duration(step)
+        )),
+    };
+    let result = apiradar::tui::run(options, &rt);
+    drop(server);
+    result
 }

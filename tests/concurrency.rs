@@ -156,10 +156,11 @@ async fn spec_handler(
             corpus.paired.fetch_add(1, Ordering::SeqCst);
         }
     }
-    if let Some(hold) = &corpus.hold {
-        if hold.watch == watch && !hold.used.swap(true, Ordering::SeqCst) {
-            hold.until_stored().await;
-        }
+    if let Some(hold) = &corpus.hold
+        && hold.watch == watch
+        && !hold.used.swap(true, Ordering::SeqCst)
+    {
+        hold.until_stored().await;
     }
     ([(header::CONTENT_TYPE, "application/yaml")], body).into_response()
 }

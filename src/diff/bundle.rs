@@ -159,10 +159,11 @@ struct DocCtx {
 fn walk(value: &mut Value, ctx: &DocCtx, names: bool, pointer: &str, b: &mut Bundler<'_>) {
     match value {
         Value::Object(map) => {
-            if !names && let Some(Value::String(reference)) = map.get_mut("$ref") {
-                if let Some(new) = rewrite(reference, ctx, pointer, b) {
-                    *reference = new;
-                }
+            if !names
+                && let Some(Value::String(reference)) = map.get_mut("$ref")
+                && let Some(new) = rewrite(reference, ctx, pointer, b)
+            {
+                *reference = new;
             }
             for (key, child) in map.iter_mut() {
                 if key == "$ref" {

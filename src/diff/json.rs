@@ -451,13 +451,12 @@ impl Walker<'_> {
     }
 
     fn array(&mut self, base: &[Value], revision: &[Value], at: &Place, depth: usize) {
-        if let Some(key) = self.item_key {
-            if let (Some(b), Some(r)) = (item_ids(base, key), item_ids(revision, key)) {
-                if !(b.is_empty() && r.is_empty()) {
-                    self.catalog(base, revision, (&b, &r), key, at, depth);
-                    return;
-                }
-            }
+        if let Some(key) = self.item_key
+            && let (Some(b), Some(r)) = (item_ids(base, key), item_ids(revision, key))
+            && !(b.is_empty() && r.is_empty())
+        {
+            self.catalog(base, revision, (&b, &r), key, at, depth);
+            return;
         }
         let scalar = |v: &Value| !(v.is_object() || v.is_array());
         if base.iter().chain(revision).all(scalar) {

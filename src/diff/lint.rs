@@ -84,12 +84,12 @@ impl Walker<'_> {
             Value::Object(map) => {
                 // Values under `example(s)` are data, not schema: a
                 // `$ref`-looking string there is not a reference.
-                if let Some(Value::String(r)) = map.get("$ref") {
-                    if let Some(local) = r.strip_prefix('#') {
-                        if !local.is_empty() && self.root.pointer(local).is_none() {
-                            self.push(pointer, format!("`$ref` to `{r}`, which does not exist"));
-                        }
-                    }
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(local) = r.strip_prefix('#')
+                    && !local.is_empty()
+                    && self.root.pointer(local).is_none()
+                {
+                    self.push(pointer, format!("`$ref` to `{r}`, which does not exist"));
                 }
                 if map.get("type").and_then(Value::as_str) == Some("array")
                     && !map.contains_key("items")

@@ -78,10 +78,10 @@ impl Sameness {
         let mut dirty: HashSet<String> = HashSet::new();
         let mut queue = changed;
         while let Some(name) = queue.pop() {
-            if dirty.insert(name.to_string()) {
-                if let Some(us) = users.get(name) {
-                    queue.extend(us.iter().copied());
-                }
+            if dirty.insert(name.to_string())
+                && let Some(us) = users.get(name)
+            {
+                queue.extend(us.iter().copied());
             }
         }
         Sameness {

@@ -56,7 +56,7 @@ pub fn skip_base(index: u64, radix: u64) -> Option<u64> {
         return None;
     }
     let mut place = 1u64;
-    while (index / place) % radix == 0 {
+    while (index / place).is_multiple_of(radix) {
         place = place.saturating_mul(radix);
     }
     Some(index - place)

@@ -773,13 +773,12 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         let mut r_used = vec![false; rs.len()];
         let mut b_used = vec![false; bs.len()];
         for (i, key) in bkeys.iter().enumerate() {
-            if let Some(name) = key {
-                if let Some(j) =
+            if let Some(name) = key
+                && let Some(j) =
                     (0..rs.len()).find(|&j| !r_used[j] && rkeys[j].as_ref() == Some(name))
-                {
-                    pairs.push((i, j));
-                    (b_used[i], r_used[j]) = (true, true);
-                }
+            {
+                pairs.push((i, j));
+                (b_used[i], r_used[j]) = (true, true);
             }
         }
         for i in (0..bs.len()).filter(|&i| bkeys[i].is_none()) {

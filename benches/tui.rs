@@ -1,0 +1,106 @@
+//! The dashboard's first frame on a database holding the whole venice-api
+//! history (439 files) and the venice-models catalog (230 files): from
+//! opening the app to a frame that shows the watch list, the selected
+//! watch's timeline and its newest pair, loads included, rendered into
+//! ratatui's `TestBackend`.
+//!
+//! `cargo bench --bench tui`; skips, saying so, without `../shared/corpus`.
+//! Building the database takes about a minute and is done once per run.
+
+use std::path::Path;
+
+use apiradar::store::Store;
+use apiradar::tui::app::{App, AppEvent, Clock, Effect};
+use apiradar::tui::data::Loader;
+use apiradar::tui::keymap::Keymap;
+use apiradar::tui::theme::{ColorDepth, Theme};
+use apiradar::watch::{Kind, WatchSpec};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+mod common;
+
+fn build_database(dir: &Path) -> Option<std::path::PathBuf> {
+    let db = dir.join("venice.db");
+    let mut store = Store::open(&db).ok()?;
+    for (name, kind, key) in [
+        ("venice-api", Kind::OpenApi, None),
+        ("venice-models", Kind::Json, Some("id")),
+    ] {
+        let (_unpacked, files) = common::unpack(name)?;
+        let mut spec = WatchSpec::new(name, kind, &format!("https://example.com/{name}"));
+        spec.item_key = key.map(str::to_string);
+        let watch = store.add_watch(&spec, false).ok()?;
+        let started = std::time::Instant::now();
+        let imported = apiradar::import::import_files(
+            &mut store,
+            &watch,
+            &files,
+            apiradar::spec::Limits::default(),
+            |_| {},
+        );
+        eprintln!(
+            "imported {} files of {name} in {:.1}s",
+            imported.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Some(db)
+}
+
+/// Opens the app and carries out its loads until it has nothing left to
+/// ask, then draws: the first frame with real data in every pane.
+fn first_frame(db: &Path, theme: &Theme, size: (u16, u16)) -> usize {
+    let mut loader = Loader::open(
+        db,
+        &theme.syntax_theme,
+        apiradar::tui::view_depth(ColorDepth::TrueColor),
+    )
+    .expect("open the loader");
+    let mut app = App::new(Keymap::default_keymap(), theme.clone(), Clock::System);
+    let mut loads = 0;
+    loop {
+        let effects = app.take_effects();
+        if effects.is_empty() {
+            break;
+        }
+        for e in effects {
+            if let Effect::Load(ticket, request) = e {
+                loads += 1;
+                let answer = loader.handle(request);
+                app.on_event(AppEvent::Loaded(ticket, answer));
+            }
+        }
+    }
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("terminal");
+    terminal.draw(|f| app.draw(f)).expect("draw");
+    loads
+}
+
+fn dashboard(c: &mut Criterion) {
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let Some(db) = build_database(dir.path()) else {
+        eprintln!(
+            "tui benchmark skipped: ../shared/corpus/histories/venice-api.tar.zst or venice-models.tar.zst not found"
+        );
+        return;
+    };
+    let theme = Theme::load("dark", None, ColorDepth::TrueColor).expect("the dark theme");
+    let loads = first_frame(&db, &theme, (200, 60));
+    eprintln!("first frame needs {loads} loads");
+    let mut group = c.benchmark_group("dashboard");
+    group.sample_size(20);
+    group.bench_function("first frame with data, 200x60 (venice db)", |b| {
+        b.iter(|| first_frame(&db, &theme, (200, 60)))
+    });
+    group.bench_function("first frame with data, 80x24 (venice db)", |b| {
+        b.iter(|| first_frame(&db, &theme, (80, 24)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, dashboard);
+criterion_main!(benches);

@@ -1,0 +1,1064 @@
+//! The dashboard's state machine: events in, state changes and effects out,
+//! and a frame drawn from the state.
+//!
+//! `App` does no I/O. Keys, worker events and loaded data arrive as
+//! [`AppEvent`]s; what must happen elsewhere (load from the store, ask the
+//! worker to poll) leaves as [`Effect`]s that the event loop (or a test)
+//! carries out. Every load carries a ticket; an answer to anything but the
+//! latest request of its kind is dropped.
+
+use std::collections::BTreeSet;
+
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::data::{Loaded, PairRequest, Request};
+use super::form::{AddForm, FormOutcome};
+use super::keymap::{Action, Context, Keymap};
+use super::panes::diff::DiffPane;
+use super::panes::timeline::TimelinePane;
+use super::panes::watches::WatchesPane;
+use super::panes::{DrawCx, Msg, PaneId, empty};
+use super::theme::Theme;
+use super::util::{centered, fit, until};
+use crate::poll::PollStatus;
+use crate::worker::{Command, WorkerEvent};
+
+/// The smallest terminal the dashboard draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+/// Below this width panes are shown one at a time, with tabs.
+pub const WIDE: u16 = 110;
+
+/// What the app reacts to.
+pub enum AppEvent {
+    Input(Event),
+    Worker(WorkerEvent),
+    Loaded(u64, Loaded),
+    /// Time passing (spinner, relative times).
+    Tick,
+}
+
+/// What the app asks the outside world to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Load(u64, Request),
+    Worker(Command),
+}
+
+/// Where time comes from: the system clock, or a fixed instant in tests.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(i64),
+}
+
+impl Clock {
+    pub fn now(self) -> i64 {
+        match self {
+            Clock::System => crate::store::now_ms(),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
+/// What keys are going to, besides the panes.
+enum Mode {
+    Normal,
+    /// Typing a `/` filter for a pane (or a search in the diff).
+    Filter {
+        pane: PaneId,
+        findings: bool,
+        input: String,
+    },
+    /// Typing a `:` command.
+    Command {
+        input: String,
+    },
+    Help {
+        scroll: u16,
+    },
+    Form(AddForm),
+}
+
+/// The latest ticket of each kind of load.
+#[derive(Default)]
+struct Tickets {
+    watches: u64,
+    timeline: u64,
+    pair: u64,
+}
+
+#[derive(Default)]
+struct Status {
+    polling: BTreeSet<String>,
+    next_due: Option<i64>,
+    message: Option<(String, bool)>,
+    spinner: usize,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    focus: PaneId,
+    zoom: bool,
+    mode: Mode,
+    pub watches: WatchesPane,
+    pub timeline: TimelinePane,
+    pub diff: DiffPane,
+    tickets: Tickets,
+    next_ticket: u64,
+    effects: Vec<Effect>,
+    status: Status,
+    pub quit: bool,
+    clock: Clock,
+    /// Where each pane was last drawn, for the mouse and page sizes.
+    rects: Vec<(PaneId, Rect)>,
+    /// Open the newest pair when the selected watch's timeline arrives.
+    auto_open: bool,
+    /// Whether anything changed since the last frame.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(keymap: Keymap, theme: Theme, clock: Clock) -> App {
+        let mut app = App {
+            keymap,
+            theme,
+            focus: PaneId::Watches,
+            zoom: false,
+            mode: Mode::Normal,
+            watches: WatchesPane::default(),
+            timeline: TimelinePane::default(),
+            diff: DiffPane::new(),
+            tickets: Tickets::default(),
+            next_ticket: 0,
+            effects: Vec::new(),
+            status: Status::default(),
+            quit: false,
+            clock,
+            rects: Vec::new(),
+            auto_open: true,
+            dirty: true,
+        };
+        app.load_watches();
+        app
+    }
+
+    /// Whether something is in progress (the spinner turns faster).
+    pub fn is_busy(&self) -> bool {
+        !self.status.polling.is_empty() || self.diff.loading.is_some()
+    }
+
+    pub fn focus(&self) -> PaneId {
+        self.focus
+    }
+
+    /// The effects produced since the last call.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// The status bar's message, if any (for tests).
+    pub fn message(&self) -> Option<&str> {
+        self.status.message.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    pub fn help_open(&self) -> bool {
+        matches!(self.mode, Mode::Help { .. })
+    }
+
+    pub fn form_open(&self) -> bool {
+        matches!(self.mode, Mode::Form(_))
+    }
+
+    fn ticket(&mut self) -> u64 {
+        self.next_ticket += 1;
+        self.next_ticket
+    }
+
+    fn load_watches(&mut self) {
+        let t = self.ticket();
+        self.tickets.watches = t;
+        self.effects.push(Effect::Load(t, Request::Watches));
+    }
+
+    fn load_timeline(&mut self, watch_id: i64) {
+        let t = self.ticket();
+        self.tickets.timeline = t;
+        self.effects
+            .push(Effect::Load(t, Request::Timeline { watch_id }));
+    }
+
+    fn open_pair(&mut self, request: PairRequest) {
+        let t = self.ticket();
+        self.tickets.pair = t;
+        self.diff.loading = Some(request.clone());
+        self.effects.push(Effect::Load(t, Request::Pair(request)));
+    }
+
+    /// A request whose answer only goes to the status bar.
+    fn change(&mut self, request: Request) {
+        let t = self.ticket();
+        self.effects.push(Effect::Load(t, request));
+    }
+
+    fn say(&mut self, message: impl Into<String>, error: bool) {
+        self.status.message = Some((message.into(), error));
+    }
+
+    pub fn on_event(&mut self, event: AppEvent) {
+        match event {
+            AppEvent::Input(Event::Key(key)) if key.kind == KeyEventKind::Press => self.on_key(key),
+            AppEvent::Input(Event::Mouse(m)) => self.on_mouse(m),
+            AppEvent::Input(Event::Resize(..)) => self.dirty = true,
+            AppEvent::Input(_) => {}
+            AppEvent::Worker(e) => self.on_worker(e),
+            AppEvent::Loaded(ticket, loaded) => self.on_loaded(ticket, loaded),
+            AppEvent::Tick => {
+                if !self.status.polling.is_empty() {
+                    self.status.spinner = self.status.spinner.wrapping_add(1);
+                }
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn apply(&mut self, msgs: Vec<Msg>) {
+        for msg in msgs {
+            match msg {
+                Msg::WatchSelected(id) => {
+                    let (name, checked) = self
+                        .watches
+                        .selected()
+                        .map(|r| (r.watch.spec.name.clone(), r.watch.last_polled_at))
+                        .unwrap_or_default();
+                    self.timeline.select_watch(id, &name, checked);
+                    self.auto_open = true;
+                    if let Some(id) = id {
+                        self.load_timeline(id);
+                    }
+                }
+                Msg::OpenPair(p) => self.open_pair(p),
+                Msg::Focus(p) => self.focus = p,
+                Msg::Status(m, e) => self.say(m, e),
+            }
+        }
+    }
+
+    fn on_loaded(&mut self, ticket: u64, loaded: Loaded) {
+        self.dirty = true;
+        let now = self.clock.now();
+        match loaded {
+            Loaded::Watches(result) => {
+                if ticket != self.tickets.watches {
+                    return;
+                }
+                match result {
+                    Ok(rows) => {
+                        let msgs = self.watches.set_rows(rows, now);
+                        if let Some(row) = self.watches.selected() {
+                            self.timeline.set_last_checked(row.watch.last_polled_at);
+                        }
+                        self.apply(msgs);
+                    }
+                    Err(e) => self.watches.error = Some(e),
+                }
+            }
+            Loaded::Timeline(result) => {
+                if ticket != self.tickets.timeline {
+                    return;
+                }
+                match result {
+                    Ok(t) => {
+                        self.timeline.set_timeline(t);
+                        if self.auto_open {
+                            self.auto_open = false;
+                            let newest = self.timeline.versions().next();
+                            let showing = self
+                                .diff
+                                .view
+                                .as_ref()
+                                .map(|v| &v.request)
+                                .or(self.diff.loading.as_ref());
+                            let published = self.diff.published();
+                            if let Some(seq) = newest
+                                && let Some(req) = self.timeline.pair_for(seq, published)
+                                && showing != Some(&req)
+                            {
+                                self.open_pair(req);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        self.timeline.loading = false;
+                        self.timeline.error = Some(e);
+                    }
+                }
+            }
+            Loaded::Pair(result) => {
+                if ticket != self.tickets.pair {
+                    return;
+                }
+                match *result {
+                    Ok(view) => self.diff.set_view(view),
+                    Err(e) => {
+                        self.diff.loading = None;
+                        self.diff.error = Some(e);
+                    }
+                }
+            }
+            Loaded::Done(result) => {
+                match result {
+                    Ok(m) => self.say(m, false),
+                    Err(e) => self.say(e, true),
+                }
+                self.load_watches();
+            }
+        }
+    }
+
+    fn on_worker(&mut self, event: WorkerEvent) {
+        self.dirty = true;
+        match event {
+            WorkerEvent::Polling { name } => {
+                self.status.polling.insert(name);
+            }
+            WorkerEvent::Polled(report) => {
+                self.status.polling.remove(&report.name);
+                match report.status {
+                    PollStatus::New | PollStatus::Changed => {
+                        let counts = report
+                            .counts
+                            .as_ref()
+                            .map(|c| {
+                                format!(
+                                    ": {} errors, {} warnings, {} info",
+                                    c.errors, c.warnings, c.infos
+                                )
+                            })
+                            .unwrap_or_default();
+                        let seq = report.version.map(|v| format!(" #{v}")).unwrap_or_default();
+                        self.say(format!("{}: new version{seq}{counts}", report.name), false);
+                        // Follow the newest pair when the selected watch changed.
+                        if self
+                            .watches
+                            .selected()
+                            .is_some_and(|r| r.watch.spec.name == report.name)
+                        {
+                            self.auto_open = true;
+                            if let Some(id) = self.timeline.watch_id {
+                                self.load_timeline(id);
+                            }
+                        }
+                    }
+                    PollStatus::Failed => {
+                        let why = report.error.clone().unwrap_or_else(|| "failed".into());
+                        self.say(format!("{}: {why}", report.name), true);
+                        if self
+                            .watches
+                            .selected()
+                            .is_some_and(|r| r.watch.spec.name == report.name)
+                            && let Some(id) = self.timeline.watch_id
+                        {
+                            self.load_timeline(id);
+                        }
+                    }
+                    _ => {}
+                }
+                self.load_watches();
+            }
+            WorkerEvent::AutoPaused { name, reason } => {
+                self.say(format!("{name} paused: {reason}"), true);
+                self.load_watches();
+            }
+            WorkerEvent::Idle { next_due_at } => self.status.next_due = next_due_at,
+            WorkerEvent::StoreFailed { error } => self.say(format!("store: {error}"), true),
+        }
+    }
+
+    /// The keymap context of what has the keys.
+    pub fn context(&self) -> Context {
+        if self.focus == PaneId::Diff && self.diff.findings_focused {
+            Context::Findings
+        } else {
+            self.focus.context()
+        }
+    }
+
+    fn page(&self) -> usize {
+        self.rects
+            .iter()
+            .find(|(p, _)| *p == self.focus)
+            .map_or(10, |(_, r)| r.height.saturating_sub(3).max(1) as usize)
+    }
+
+    fn on_key(&mut self, key: KeyEvent) {
+        self.dirty = true;
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Normal => {}
+            Mode::Help { scroll } => {
+                let action = self.keymap.action(Context::Global, &key);
+                self.mode = match (key.code, action) {
+                    (KeyCode::Esc, _) | (_, Some(Action::Help | Action::Quit | Action::Back)) => {
+                        Mode::Normal
+                    }
+                    (_, Some(Action::Down)) => Mode::Help { scroll: scroll + 1 },
+                    (_, Some(Action::Up)) => Mode::Help {
+                        scroll: scroll.saturating_sub(1),
+                    },
+                    _ => Mode::Help { scroll },
+                };
+                return;
+            }
+            Mode::Filter {
+                pane,
+                findings,
+                mut input,
+            } => {
+                match key.code {
+                    KeyCode::Esc => {
+                        input.clear();
+                        self.apply_filter(pane, findings, "");
+                    }
+                    KeyCode::Enter => {}
+                    KeyCode::Backspace => {
+                        input.pop();
+                        self.apply_filter(pane, findings, &input.clone());
+                        self.mode = Mode::Filter {
+                            pane,
+                            findings,
+                            input,
+                        };
+                    }
+                    KeyCode::Char(c) => {
+                        input.push(c);
+                        self.apply_filter(pane, findings, &input.clone());
+                        self.mode = Mode::Filter {
+                            pane,
+                            findings,
+                            input,
+                        };
+                    }
+                    _ => {
+                        self.mode = Mode::Filter {
+                            pane,
+                            findings,
+                            input,
+                        }
+                    }
+                }
+                return;
+            }
+            Mode::Command { mut input } => {
+                match key.code {
+                    KeyCode::Esc => {}
+                    KeyCode::Enter => self.run_command(&input),
+                    KeyCode::Backspace => {
+                        input.pop();
+                        self.mode = Mode::Command { input };
+                    }
+                    KeyCode::Char(c) => {
+                        input.push(c);
+                        self.mode = Mode::Command { input };
+                    }
+                    _ => self.mode = Mode::Command { input },
+                }
+                return;
+            }
+            Mode::Form(mut form) => {
+                match form.on_key(key) {
+                    FormOutcome::Editing => self.mode = Mode::Form(form),
+                    FormOutcome::Cancelled => self.say("add cancelled", false),
+                    FormOutcome::Submit(spec) => {
+                        let name = spec.name.clone();
+                        self.change(Request::AddWatch(*spec));
+                        self.effects
+                            .push(Effect::Worker(Command::PollNow(vec![name])));
+                    }
+                }
+                return;
+            }
+        }
+        let Some(action) = self.keymap.action(self.context(), &key) else {
+            return;
+        };
+        self.on_action(action);
+    }
+
+    fn apply_filter(&mut self, pane: PaneId, findings: bool, text: &str) {
+        let msgs = match pane {
+            PaneId::Watches => self.watches.set_filter(text),
+            PaneId::Timeline => {
+                self.timeline.set_filter(text);
+                Vec::new()
+            }
+            PaneId::Diff if !findings => self.diff.set_search(text),
+            _ => Vec::new(),
+        };
+        self.apply(msgs);
+    }
+
+    pub fn on_action(&mut self, action: Action) {
+        self.dirty = true;
+        // The focused pane first: it may give a key its own meaning.
+        let page = self.page();
+        let handled = match self.focus {
+            PaneId::Watches => self.watches.handle(action, page),
+            PaneId::Timeline => self.timeline.handle(action, page, self.diff.published()),
+            PaneId::Diff => self.diff.handle(action),
+            PaneId::Health | PaneId::Caching => None,
+        };
+        if let Some(msgs) = handled {
+            self.apply(msgs);
+            return;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.mode = Mode::Help { scroll: 0 },
+            Action::Back => {
+                if self.zoom {
+                    self.zoom = false;
+                } else if self.focus != PaneId::Watches {
+                    self.focus = match self.focus {
+                        PaneId::Diff => PaneId::Timeline,
+                        _ => PaneId::Watches,
+                    };
+                }
+            }
+            Action::NextPane => self.focus = self.focus.next(true),
+            Action::PrevPane => self.focus = self.focus.next(false),
+            Action::FocusPane(n) => {
+                if let Some(p) = PaneId::from_number(n) {
+                    self.focus = p;
+                }
+            }
+            Action::Zoom => self.zoom = !self.zoom,
+            Action::Filter => {
+                let findings = self.focus == PaneId::Diff && self.diff.findings_focused;
+                let current = match self.focus {
+                    PaneId::Watches => self.watches.filter.clone(),
+                    PaneId::Timeline => self.timeline.filter.clone(),
+                    PaneId::Diff => self.diff.search.clone(),
+                    _ => {
+                        self.say("nothing to filter here", false);
+                        return;
+                    }
+                };
+                self.mode = Mode::Filter {
+                    pane: self.focus,
+                    findings,
+                    input: current,
+                };
+            }
+            Action::Command => {
+                self.mode = Mode::Command {
+                    input: String::new(),
+                }
+            }
+            Action::AddWatch => self.mode = Mode::Form(AddForm::new()),
+            Action::Refresh => match self.watches.selected() {
+                Some(r) => {
+                    let name = r.watch.spec.name.clone();
+                    self.say(format!("polling {name}…"), false);
+                    self.effects
+                        .push(Effect::Worker(Command::PollNow(vec![name])));
+                }
+                None => self.say("no watch selected", false),
+            },
+            Action::RefreshAll => {
+                self.say("polling every watch…", false);
+                self.effects.push(Effect::Worker(Command::PollAll));
+            }
+            Action::Pause => match self.watches.selected() {
+                Some(r) if r.watch.paused => {
+                    let name = r.watch.spec.name.clone();
+                    self.change(Request::Resume(name));
+                }
+                Some(r) => {
+                    let name = r.watch.spec.name.clone();
+                    self.change(Request::Pause(name));
+                }
+                None => self.say("no watch selected", false),
+            },
+            Action::NextMatch | Action::PrevMatch => {
+                // In lists the filter already narrows the rows; n/N move
+                // between them.
+                let a = if action == Action::NextMatch {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                let msgs = match self.focus {
+                    PaneId::Watches => self.watches.handle(a, page),
+                    PaneId::Timeline => self.timeline.handle(a, page, self.diff.published()),
+                    _ => None,
+                };
+                if let Some(m) = msgs {
+                    self.apply(m);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn selected_name(&self) -> Option<String> {
+        self.watches.selected().map(|r| r.watch.spec.name.clone())
+    }
+
+    /// Runs a `:` command line.
+    pub fn run_command(&mut self, line: &str) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some((&cmd, args)) = words.split_first() else {
+            return;
+        };
+        let name_or_selected = |app: &App| -> Option<String> {
+            args.first()
+                .map(|s| s.to_string())
+                .or_else(|| app.selected_name())
+        };
+        match cmd {
+            "q" | "quit" => self.quit = true,
+            "help" | "h" => self.mode = Mode::Help { scroll: 0 },
+            "add" => {
+                let mut form = AddForm::new();
+                form.prefill(args);
+                self.mode = Mode::Form(form);
+            }
+            "remove" | "rm" => match args.first() {
+                Some(name) => self.change(Request::RemoveWatch(name.to_string())),
+                None => self.say(
+                    "`:remove NAME` — name the watch, so nothing is removed by accident",
+                    true,
+                ),
+            },
+            "pause" | "resume" => match name_or_selected(self) {
+                Some(name) if cmd == "pause" => self.change(Request::Pause(name)),
+                Some(name) => self.change(Request::Resume(name)),
+                None => self.say("no watch selected", true),
+            },
+            "refresh" | "r" => match args.first() {
+                Some(&"all") => self.effects.push(Effect::Worker(Command::PollAll)),
+                Some(_) => self.effects.push(Effect::Worker(Command::PollNow(
+                    args.iter().map(|s| s.to_string()).collect(),
+                ))),
+                None => self.on_action(Action::Refresh),
+            },
+            "diff" => self.command_diff(args),
+            "export" => self.command_export(args.first().copied()),
+            other => self.say(
+                format!(
+                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, quit"
+                ),
+                true,
+            ),
+        }
+    }
+
+    /// `:diff A B`: two versions of the selected watch (`3 7`, `#3 #7`).
+    fn command_diff(&mut self, args: &[&str]) {
+        let seq = |s: &str| {
+            let s = s.rsplit('@').next().unwrap_or(s);
+            s.trim_start_matches('#').parse::<i64>().ok()
+        };
+        let (Some(a), Some(b)) = (
+            args.first().and_then(|s| seq(s)),
+            args.get(1).and_then(|s| seq(s)),
+        ) else {
+            self.say(
+                "`:diff A B` with two version numbers of the selected watch",
+                true,
+            );
+            return;
+        };
+        let Some(watch_id) = self.timeline.watch_id else {
+            self.say("no watch selected", true);
+            return;
+        };
+        let known: Vec<i64> = self.timeline.versions().collect();
+        if let Some(missing) = [a, b].into_iter().find(|s| !known.contains(s)) {
+            self.say(format!("there is no version #{missing}"), true);
+            return;
+        }
+        self.open_pair(PairRequest {
+            watch_id,
+            base_seq: a.min(b),
+            rev_seq: a.max(b),
+            published: self.diff.published(),
+        });
+        self.focus = PaneId::Diff;
+    }
+
+    /// `:export [FILE]`: the findings of the pair shown, as Markdown.
+    fn command_export(&mut self, file: Option<&str>) {
+        let Some(view) = &self.diff.view else {
+            self.say("open a pair of versions first", true);
+            return;
+        };
+        let r = view.request.clone();
+        let path = file.map(std::path::PathBuf::from).unwrap_or_else(|| {
+            format!("{}-{}-{}.md", view.watch_name, r.base_seq, r.rev_seq).into()
+        });
+        self.change(Request::Export { pair: r, path });
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) {
+        let at = Position::new(m.column, m.row);
+        let Some(pane) = self
+            .rects
+            .iter()
+            .find(|(_, r)| r.contains(at))
+            .map(|(p, _)| *p)
+        else {
+            return;
+        };
+        self.dirty = true;
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => self.focus = pane,
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let action = if m.kind == MouseEventKind::ScrollDown {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                let focus = self.focus;
+                self.focus = pane;
+                for _ in 0..3 {
+                    self.on_action(action);
+                }
+                self.focus = focus;
+            }
+            _ => {}
+        }
+    }
+
+    // ---- drawing ----
+
+    pub fn draw(&mut self, f: &mut Frame) {
+        self.dirty = false;
+        let area = f.area();
+        let base = Block::default().style(self.theme.base());
+        f.render_widget(base, area);
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            let text = format!(
+                "The terminal is {}×{}; apiradar needs at least {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge it, or press q to quit.",
+                area.width, area.height
+            );
+            f.render_widget(
+                Paragraph::new(text)
+                    .style(self.theme.base())
+                    .wrap(Wrap { trim: true }),
+                area,
+            );
+            self.rects.clear();
+            return;
+        }
+        let [body, status, keys] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.rects = self.layout(body);
+        let now = self.clock.now();
+        let selected = self.selected_name();
+        for (pane, rect) in self.rects.clone() {
+            let cx = DrawCx {
+                theme: &self.theme,
+                now,
+                focused: pane == self.focus,
+            };
+            match pane {
+                PaneId::Watches => self.watches.draw(f, rect, &cx),
+                PaneId::Timeline => self.timeline.draw(f, rect, &cx),
+                PaneId::Diff => self.diff.draw(f, rect, &cx),
+                PaneId::Health | PaneId::Caching => {
+                    empty::draw(f, rect, pane, selected.as_deref(), &cx)
+                }
+            }
+        }
+        if let Some(tabs) = self.tabs_area(body) {
+            self.draw_tabs(f, tabs);
+        }
+        self.draw_status(f, status, now);
+        self.draw_keys(f, keys);
+        match &self.mode {
+            Mode::Help { scroll } => {
+                let scroll = *scroll;
+                self.draw_help(f, body, scroll);
+            }
+            Mode::Form(form) => form.draw(f, body, &self.theme),
+            _ => {}
+        }
+    }
+
+    /// Whether panes are shown one at a time (narrow terminals, zoom).
+    fn single(&self, body: Rect) -> bool {
+        self.zoom || body.width < WIDE
+    }
+
+    fn tabs_area(&self, body: Rect) -> Option<Rect> {
+        (body.width < WIDE && !self.zoom).then(|| Rect::new(body.x, body.y, body.width, 1))
+    }
+
+    /// Where each pane goes.
+    fn layout(&self, body: Rect) -> Vec<(PaneId, Rect)> {
+        if self.single(body) {
+            let area = match self.tabs_area(body) {
+                Some(_) => Rect::new(body.x, body.y + 1, body.width, body.height - 1),
+                None => body,
+            };
+            return vec![(self.focus, area)];
+        }
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(body);
+        let bottom = if left.height >= 30 { 8 } else { 6 };
+        let [watches, timeline, lower] = Layout::vertical([
+            Constraint::Percentage(35),
+            Constraint::Fill(1),
+            Constraint::Length(bottom),
+        ])
+        .areas(left);
+        let [health, caching] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(lower);
+        vec![
+            (PaneId::Watches, watches),
+            (PaneId::Timeline, timeline),
+            (PaneId::Diff, right),
+            (PaneId::Health, health),
+            (PaneId::Caching, caching),
+        ]
+    }
+
+    fn draw_tabs(&self, f: &mut Frame, area: Rect) {
+        let mut spans = Vec::new();
+        for p in PaneId::ALL {
+            let style = if p == self.focus {
+                self.theme.selection(true)
+            } else {
+                self.theme.dim()
+            };
+            spans.push(Span::styled(
+                format!(" {} {} ", p.number(), p.title()),
+                style,
+            ));
+            spans.push(Span::raw(" "));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_status(&self, f: &mut Frame, area: Rect, now: i64) {
+        const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+        let theme = &self.theme;
+        let mut left = Vec::new();
+        if self.status.polling.is_empty() {
+            let next = self
+                .status
+                .next_due
+                .map(|t| format!("idle · next poll {}", until(now, t)))
+                .unwrap_or_else(|| "idle".into());
+            left.push(Span::styled(format!(" {next} "), theme.status_bar()));
+        } else {
+            let names: Vec<&str> = self.status.polling.iter().map(String::as_str).collect();
+            left.push(Span::styled(
+                format!(" {} ", SPINNER[self.status.spinner % SPINNER.len()]),
+                theme.spinner(),
+            ));
+            left.push(Span::styled(
+                format!("polling {} ", names.join(", ")),
+                theme.status_bar(),
+            ));
+        }
+        let failing = self
+            .watches
+            .rows()
+            .iter()
+            .filter(|r| r.watch.consecutive_failures > 0 && !r.watch.paused)
+            .count();
+        let right = format!(
+            " {} watches{} ",
+            self.watches.rows().len(),
+            if failing > 0 {
+                format!(" · {failing} failing")
+            } else {
+                String::new()
+            }
+        );
+        let used: usize = left
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+            + right.chars().count();
+        if let Some((m, error)) = &self.status.message {
+            let room = (area.width as usize).saturating_sub(used + 1);
+            let style = if *error {
+                theme.input_error()
+            } else {
+                theme.status_bar()
+            };
+            left.push(Span::styled(fit(m, room), style));
+        }
+        let used: usize = left.iter().map(|s| s.content.chars().count()).sum();
+        let pad = (area.width as usize).saturating_sub(used + right.chars().count());
+        left.push(Span::styled(" ".repeat(pad), theme.status_bar()));
+        left.push(Span::styled(right, theme.status_bar()));
+        f.render_widget(
+            Paragraph::new(Line::from(left)).style(theme.status_bar()),
+            area,
+        );
+    }
+
+    fn draw_keys(&self, f: &mut Frame, area: Rect) {
+        let theme = &self.theme;
+        // The line being typed replaces the key bar.
+        let typing = match &self.mode {
+            Mode::Filter { input, pane, .. } => Some((
+                if *pane == PaneId::Diff {
+                    "search "
+                } else {
+                    "filter "
+                },
+                format!("/{input}"),
+                "Enter keeps · Esc clears",
+            )),
+            Mode::Command { input } => Some((
+                "",
+                format!(":{input}"),
+                "add · remove NAME · pause · resume · refresh [all] · diff A B · export [FILE] · quit",
+            )),
+            _ => None,
+        };
+        if let Some((label, text, hint)) = typing {
+            let line = Line::from(vec![
+                Span::styled(label, theme.dim()),
+                Span::styled(format!("{text}▏"), theme.input()),
+                Span::styled(format!("   {hint}"), theme.dim()),
+            ]);
+            f.render_widget(Paragraph::new(line), area);
+            return;
+        }
+        // The focused pane's own keys, then the global ones used most;
+        // help and quit always show, at the right.
+        let global = |action, label: &str| {
+            let keys = self.keymap.keys_for(Context::Global, action);
+            (!keys.is_empty()).then(|| (keys, label.to_string()))
+        };
+        let mut hints = self.keymap.hints(self.context(), false);
+        hints.extend(
+            [
+                (Action::Open, "open"),
+                (Action::Filter, "filter"),
+                (Action::NextPane, "pane"),
+                (Action::Refresh, "refresh"),
+                (Action::Command, "command"),
+                (Action::Zoom, "zoom"),
+            ]
+            .into_iter()
+            .filter_map(|(a, l)| global(a, l)),
+        );
+        let fixed: Vec<(String, String)> = [(Action::Help, "help"), (Action::Quit, "quit")]
+            .into_iter()
+            .filter_map(|(a, l)| global(a, l))
+            .collect();
+        let width = |(k, d): &(String, String)| k.chars().count() + d.chars().count() + 3;
+        let room = (area.width as usize).saturating_sub(fixed.iter().map(width).sum());
+        let mut spans = Vec::new();
+        let mut used = 0;
+        let push = |(keys, desc): (String, String), spans: &mut Vec<Span>| {
+            spans.push(Span::styled(format!(" {keys}"), theme.key_hint_key()));
+            spans.push(Span::styled(format!(" {desc} "), theme.key_hint()));
+        };
+        for hint in hints {
+            let len = width(&hint);
+            if used + len > room {
+                continue;
+            }
+            used += len;
+            push(hint, &mut spans);
+        }
+        spans.push(Span::raw(" ".repeat(room - used)));
+        for hint in fixed {
+            push(hint, &mut spans);
+        }
+        f.render_widget(
+            Paragraph::new(Line::from(spans)).style(theme.key_hint()),
+            area,
+        );
+    }
+
+    fn draw_help(&self, f: &mut Frame, body: Rect, scroll: u16) {
+        let theme = &self.theme;
+        let area = centered(
+            body,
+            body.width.saturating_sub(8).min(90),
+            body.height.saturating_sub(2),
+        );
+        f.render_widget(Clear, area);
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .title(" Help · keys from the keymap (Esc closes) ")
+            .style(theme.popup());
+        let mut lines = Vec::new();
+        let section = |title: &str, ctx: Context, lines: &mut Vec<Line>| {
+            let hints = self.keymap.hints(ctx, false);
+            if hints.is_empty() {
+                return;
+            }
+            lines.push(Line::from(Span::styled(
+                title.to_string(),
+                theme.title(true),
+            )));
+            for (k, d) in hints {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {k:<18}"), theme.key_hint_key()),
+                    Span::raw(d),
+                ]));
+            }
+            lines.push(Line::default());
+        };
+        let here = self.context();
+        let (title, ctx) = match here {
+            Context::Findings => ("Findings list", Context::Findings),
+            _ => (self.focus.title(), here),
+        };
+        section(&format!("{title} (focused)"), ctx, &mut lines);
+        section("Everywhere", Context::Global, &mut lines);
+        for (t, c) in [
+            ("Watched APIs", Context::Watches),
+            ("Timeline", Context::Timeline),
+            ("Diff", Context::Diff),
+            ("Findings list", Context::Findings),
+        ] {
+            if c != ctx {
+                section(t, c, &mut lines);
+            }
+        }
+        lines.push(Line::from(Span::styled("Commands (:)", theme.title(true))));
+        for (c, d) in [
+            ("add [NAME URL]", "add a watch (opens the form)"),
+            ("remove NAME", "remove a watch and its history"),
+            ("pause / resume [NAME]", "stop or restart polling"),
+            ("refresh [NAME…|all]", "poll now"),
+            ("diff A B", "compare versions A and B of the selected watch"),
+            ("export [FILE]", "write the findings shown as Markdown"),
+            ("quit", "leave"),
+        ] {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {c:<22}"), theme.key_hint_key()),
+                Span::raw(d),
+            ]));
+        }
+        f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    }
+}

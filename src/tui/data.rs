@@ -1,0 +1,355 @@
+//! The dashboard's read model: everything the panes show comes from here,
+//! loaded off the UI thread.
+//!
+//! A [`Loader`] owns its own connection to the store. The app sends it
+//! [`Request`]s with a ticket and gets [`Loaded`] answers back on the event
+//! channel; an answer whose ticket is no longer the one the app waits for
+//! is dropped, so a slow load never overwrites a newer one. Tests drive a
+//! `Loader` directly, without a thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::diff::{self, Finding};
+use crate::spec::{self, NormalizeOptions};
+use crate::store::{ChangeCounts, Run, Store, Version};
+use crate::tui::diffview::{DiffModel, Highlighter, Lang, Side, line_of_pointer};
+use crate::watch::{Kind, Watch, WatchSpec};
+
+/// How many recent polls the timeline looks at for failures.
+const RECENT_RUNS: usize = 200;
+
+/// What the app asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Every watch with its latest version.
+    Watches,
+    /// The versions and recent failed polls of a watch.
+    Timeline {
+        watch_id: i64,
+    },
+    /// Two versions of a watch side by side, with the findings between them.
+    Pair(PairRequest),
+    /// Changes to the watch list.
+    AddWatch(WatchSpec),
+    RemoveWatch(String),
+    Pause(String),
+    Resume(String),
+    /// Writes the findings of a pair as Markdown to a file.
+    Export {
+        pair: PairRequest,
+        path: PathBuf,
+    },
+}
+
+/// Which two versions to show, and in which form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairRequest {
+    pub watch_id: i64,
+    pub base_seq: i64,
+    pub rev_seq: i64,
+    /// The canonical form (stable, diffable) or the bytes as published.
+    pub published: bool,
+}
+
+/// One row of the watch list.
+#[derive(Debug, Clone)]
+pub struct WatchRow {
+    pub watch: Watch,
+    pub latest: Option<Version>,
+}
+
+/// One row of a timeline, newest first.
+#[derive(Debug, Clone)]
+pub enum TimelineRow {
+    Version(Box<Version>),
+    /// A poll that failed.
+    Failure(Run),
+}
+
+/// A loaded timeline.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub watch_id: i64,
+    pub rows: Vec<TimelineRow>,
+}
+
+/// A loaded pair: the aligned texts, their highlighter and the findings.
+pub struct PairView {
+    pub request: PairRequest,
+    pub watch_name: String,
+    pub model: Arc<DiffModel>,
+    pub highlighter: Arc<Highlighter>,
+    pub findings: Vec<LocatedFinding>,
+    /// Why the findings could not be computed (a document that no longer
+    /// parses, say); the text diff is still shown.
+    pub findings_error: Option<String>,
+}
+
+/// A finding with the lines its pointers land on.
+#[derive(Debug, Clone)]
+pub struct LocatedFinding {
+    pub finding: Finding,
+    pub base_line: Option<usize>,
+    pub rev_line: Option<usize>,
+}
+
+/// One side of a pair: its text as shown, its language, its raw bytes.
+type Document = (String, Lang, Vec<u8>);
+
+/// An answer.
+pub enum Loaded {
+    Watches(Result<Vec<WatchRow>, String>),
+    Timeline(Result<Timeline, String>),
+    Pair(Box<Result<PairView, String>>),
+    /// The outcome of a change, as a line for the status bar.
+    Done(Result<String, String>),
+}
+
+/// Reads (and for the few commands that change things, writes) the store.
+pub struct Loader {
+    store: Store,
+    syntax_theme: String,
+    color: crate::tui::diffview::ColorDepth,
+    /// Stops the checkpoint filling of the previous pair.
+    cancel: Arc<AtomicBool>,
+}
+
+impl Loader {
+    pub fn open(
+        db: &Path,
+        syntax_theme: &str,
+        color: crate::tui::diffview::ColorDepth,
+    ) -> Result<Loader, String> {
+        let store = Store::open(db).map_err(|e| e.to_string())?;
+        Ok(Loader {
+            store,
+            syntax_theme: syntax_theme.to_string(),
+            color,
+            cancel: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Answers one request.
+    pub fn handle(&mut self, request: Request) -> Loaded {
+        match request {
+            Request::Watches => Loaded::Watches(self.watches()),
+            Request::Timeline { watch_id } => Loaded::Timeline(self.timeline(watch_id)),
+            Request::Pair(p) => Loaded::Pair(Box::new(self.pair(p))),
+            Request::AddWatch(spec) => Loaded::Done(
+                spec.validate()
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| {
+                        self.store
+                            .add_watch(&spec, false)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map(|w| format!("added {}", w.spec.name)),
+            ),
+            Request::RemoveWatch(name) => Loaded::Done(
+                self.store
+                    .remove_watch(&name)
+                    .map(|n| format!("removed {name} and its {n} versions"))
+                    .map_err(|e| e.to_string()),
+            ),
+            Request::Pause(name) => Loaded::Done(
+                self.store
+                    .pause_watch(&name, "paused from the dashboard")
+                    .map(|_| format!("paused {name}"))
+                    .map_err(|e| e.to_string()),
+            ),
+            Request::Resume(name) => Loaded::Done(
+                self.store
+                    .resume_watch(&name)
+                    .map(|_| format!("resumed {name}"))
+                    .map_err(|e| e.to_string()),
+            ),
+            Request::Export { pair, path } => Loaded::Done(self.export(&pair, &path)),
+        }
+    }
+
+    fn watches(&self) -> Result<Vec<WatchRow>, String> {
+        let watches = self.store.list_watches().map_err(|e| e.to_string())?;
+        watches
+            .into_iter()
+            .map(|watch| {
+                let latest = self
+                    .store
+                    .latest_version(watch.id)
+                    .map_err(|e| e.to_string())?;
+                Ok(WatchRow { watch, latest })
+            })
+            .collect()
+    }
+
+    fn timeline(&self, watch_id: i64) -> Result<Timeline, String> {
+        let versions = self.store.versions(watch_id).map_err(|e| e.to_string())?;
+        let runs = self
+            .store
+            .runs(watch_id, RECENT_RUNS)
+            .map_err(|e| e.to_string())?;
+        let mut rows: Vec<(i64, TimelineRow)> = versions
+            .into_iter()
+            .map(|v| (v.fetched_at, TimelineRow::Version(Box::new(v))))
+            .collect();
+        rows.extend(
+            runs.into_iter()
+                .filter(|r| r.outcome == "failed")
+                .map(|r| (r.started_at, TimelineRow::Failure(r))),
+        );
+        // Newest first; a version and a failure at the same instant keep
+        // the version on top.
+        rows.sort_by(|a, b| {
+            b.0.cmp(&a.0).then_with(|| {
+                matches!(a.1, TimelineRow::Failure(_)).cmp(&matches!(b.1, TimelineRow::Failure(_)))
+            })
+        });
+        Ok(Timeline {
+            watch_id,
+            rows: rows.into_iter().map(|(_, r)| r).collect(),
+        })
+    }
+
+    /// The two documents of a pair as text, with their language.
+    fn texts(&self, p: &PairRequest) -> Result<(Watch, [Document; 2]), String> {
+        let watch = self
+            .store
+            .watch_by_id(p.watch_id)
+            .map_err(|e| e.to_string())?
+            .ok_or("the watch is gone")?;
+        let side = |seq: i64| -> Result<Document, String> {
+            let version = self.store.version(&watch, seq).map_err(|e| e.to_string())?;
+            let raw = self
+                .store
+                .read_blob(version.blob_id)
+                .map_err(|e| e.to_string())?;
+            let (text, lang) = if p.published {
+                let lang = match (watch.spec.kind, version.format.as_str()) {
+                    (Kind::Page, _) | (_, "html" | "text") => Lang::Text,
+                    (_, "yaml") => Lang::Yaml,
+                    _ => Lang::Json,
+                };
+                (String::from_utf8_lossy(&raw).into_owned(), lang)
+            } else {
+                let opts = NormalizeOptions {
+                    item_key: watch.spec.item_key.as_deref(),
+                    ..NormalizeOptions::default()
+                };
+                let lang = if watch.spec.kind == Kind::Page {
+                    Lang::Text
+                } else {
+                    Lang::Json
+                };
+                match spec::normalize(watch.spec.kind, &raw, &opts) {
+                    Ok(n) => (String::from_utf8_lossy(&n.canonical).into_owned(), lang),
+                    // Stored bytes that no longer normalize are shown as they are.
+                    Err(_) => (String::from_utf8_lossy(&raw).into_owned(), Lang::Text),
+                }
+            };
+            Ok((text, lang, raw))
+        };
+        let base = side(p.base_seq)?;
+        let rev = side(p.rev_seq)?;
+        Ok((watch, [base, rev]))
+    }
+
+    fn pair(&mut self, p: PairRequest) -> Result<PairView, String> {
+        // Whatever the previous pair was still highlighting is moot.
+        self.cancel.store(true, Ordering::Relaxed);
+        let (watch, [(left, lang, base_raw), (right, rlang, rev_raw)]) = self.texts(&p)?;
+        let lang = if lang == rlang { lang } else { Lang::Text };
+        let comparison = diff::compare_raw(
+            watch.spec.kind,
+            &base_raw,
+            &rev_raw,
+            watch.spec.item_key.as_deref(),
+            &spec::Limits::default(),
+        );
+        let (mut found, findings_error) = match comparison {
+            Ok(c) => (c.findings, None),
+            Err((side, e)) => (
+                Vec::new(),
+                Some(format!(
+                    "{} cannot be compared: {e}",
+                    match side {
+                        diff::Side::Base => "the older version",
+                        diff::Side::Revision => "the newer version",
+                    }
+                )),
+            ),
+        };
+        // Most serious first, then as the engine ordered them.
+        found.sort_by_key(|f| std::cmp::Reverse(f.level));
+        let model = DiffModel::build(left, right, lang);
+        // Pointers name places in the canonical form of an OpenAPI 3 or
+        // JSON document; as published, YAML is searched the same way.
+        let findings = found
+            .into_iter()
+            .map(|f| LocatedFinding {
+                base_line: f
+                    .base_pointer
+                    .as_deref()
+                    .and_then(|ptr| line_of_pointer(model.text(Side::Left), model.lang(), ptr)),
+                rev_line: f
+                    .revision_pointer
+                    .as_deref()
+                    .and_then(|ptr| line_of_pointer(model.text(Side::Right), model.lang(), ptr)),
+                finding: f,
+            })
+            .collect();
+        let model = Arc::new(model);
+        let highlighter = Arc::new(Highlighter::new(&model, &self.syntax_theme, self.color));
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancel = Arc::clone(&cancel);
+        {
+            let (model, highlighter) = (Arc::clone(&model), Arc::clone(&highlighter));
+            // Parse states for fast jumps anywhere, filled in the background.
+            let spawned = std::thread::Builder::new()
+                .name("apiradar-highlight".into())
+                .spawn(move || highlighter.fill_checkpoints(&model, &cancel));
+            if let Err(e) = spawned {
+                tracing::warn!("cannot start the highlighting thread: {e}");
+            }
+        }
+        Ok(PairView {
+            request: p,
+            watch_name: watch.spec.name,
+            model,
+            highlighter,
+            findings,
+            findings_error,
+        })
+    }
+
+    fn export(&self, p: &PairRequest, path: &Path) -> Result<String, String> {
+        let (watch, [(_, _, base), (_, _, rev)]) = self.texts(p)?;
+        let comparison = diff::compare_raw(
+            watch.spec.kind,
+            &base,
+            &rev,
+            watch.spec.item_key.as_deref(),
+            &spec::Limits::default(),
+        )
+        .map_err(|(_, e)| e.to_string())?;
+        let name = &watch.spec.name;
+        let text = crate::report::findings_markdown(
+            &format!("{name}@{}", p.base_seq),
+            &format!("{name}@{}", p.rev_seq),
+            &comparison.findings,
+        );
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(format!(
+            "wrote {} findings to {}",
+            comparison.findings.len(),
+            path.display()
+        ))
+    }
+}
+
+/// The counts of a version as `[errors, warnings, infos]`, if compared.
+pub fn counts(v: &Version) -> Option<[i64; 3]> {
+    v.counts
+        .as_ref()
+        .map(|c: &ChangeCounts| [c.errors, c.warnings, c.infos])
+}

@@ -1,0 +1,923 @@
+//! Syntax highlighting of the diff's lines with syntect, built so that any
+//! line of a 400 000-line document can be highlighted within a frame.
+//!
+//! syntect's parser is a state machine over lines: to colour line `n`
+//! correctly it needs the parse state after line `n - 1`, which naively means
+//! parsing from the top (several seconds for the GitHub description). So:
+//!
+//! * [`Highlighter::fill_checkpoints`] parses each side once, on a
+//!   background thread, keeping a copy of the state every
+//!   [`CHECKPOINT_EVERY`] lines (the state before that line). It only
+//!   parses; it does not compute colours.
+//! * [`Highlighter::prepare`] / [`Highlighter::line`] start from the nearest
+//!   checkpoint at or before the wanted lines (or from where the previous
+//!   request stopped, when that is nearer), parse forward, colour, and keep
+//!   the results in a bounded cache. A request therefore re-parses at most
+//!   `CHECKPOINT_EVERY` lines plus the window itself.
+//! * Before the checkpoints reach a line, a request parses from a fresh state
+//!   a few lines above it: the colours may be slightly off (a JSON key taken
+//!   for a string value) until the checkpoint arrives, then the line is
+//!   redone.
+//!
+//! States parsed from a checkpoint are exact and extend the checkpoints as
+//! they cross block boundaries, so the set of checkpoints always grows
+//! contiguously from line 0, whoever computed them.
+//!
+//! Checkpoints hold syntect's `ParseState` and `ScopeStack`, which do not
+//! depend on the colour theme; colours come from the scope stack when a line
+//! is drawn.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+
+use ratatui::style::{Color, Modifier, Style};
+use syntect::highlighting::{
+    self as sh, FontStyle, HighlightState, RangedHighlightIterator, ScopeSelectors, StyleModifier,
+    Theme, ThemeItem, ThemeSet,
+};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
+
+use super::{DiffModel, Lang, Side};
+
+/// The syntaxes bundled with syntect (the "newlines" flavour: lines are
+/// parsed with their `\n`), loaded once per process on first use.
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+
+/// The colour themes bundled with syntect, loaded once per process.
+static THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);
+
+/// The theme used when the requested one does not exist.
+const FALLBACK_THEME: &str = "base16-ocean.dark";
+
+/// Themes as used: bundled ones, possibly with a rule for JSON keys added
+/// (see [`with_json_keys`]). One entry per theme name, made on first use and
+/// kept for the life of the process.
+static PREPARED_THEMES: LazyLock<Mutex<HashMap<String, &'static Theme>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Lines between two stored parse states. Jumping anywhere costs at most this
+/// many lines of re-parsing per side (about 1.8 ms at syntect's ~70 000 JSON
+/// lines a second); memory is one state per block (~1 KB for deep JSON).
+pub const CHECKPOINT_EVERY: usize = 128;
+
+/// Only this many bytes of a line are highlighted; the rest is plain. Such a
+/// line is also treated as leaving the parse state unchanged (true for the
+/// long `"description": "…"` lines of API descriptions), so it cannot derail
+/// the lines after it.
+pub const MAX_HIGHLIGHT_BYTES: usize = 2000;
+
+/// Lines highlighted past the last one asked for, so scrolling down hits the
+/// cache.
+const PREFETCH: usize = 64;
+
+/// The most lines re-parsed from an exact state before the first wanted line;
+/// further away (checkpoints not filled yet), the approximate start is used.
+const MAX_CATCHUP: usize = 2 * CHECKPOINT_EVERY;
+
+/// An approximate start begins this many lines above the wanted line, so that
+/// the parser has seen the enclosing brackets of most lines.
+const WARMUP: usize = 32;
+
+/// Lines kept per cache generation and side (two generations: a line survives
+/// at least this many insertions after its last use).
+const CACHE_GENERATION: usize = 4096;
+
+/// The names of syntect's bundled themes, for validating a theme file.
+pub fn syntax_themes() -> Vec<&'static str> {
+    THEMES.themes.keys().map(String::as_str).collect()
+}
+
+/// How syntect's RGB colours reach the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum ColorDepth {
+    /// 24-bit `Color::Rgb`.
+    #[default]
+    TrueColor,
+    /// The nearest of the xterm palette's colours 16..=255 (`Color::Indexed`).
+    Ansi256,
+    /// No colours, only bold/italic/underline.
+    None,
+}
+
+impl ColorDepth {
+    /// From the environment: `NO_COLOR` (non-empty) turns colours off,
+    /// `COLORTERM=truecolor|24bit` allows 24-bit colour, anything else gets
+    /// the 256-colour palette (SSH usually drops `COLORTERM`).
+    pub fn from_env() -> ColorDepth {
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        if !var("NO_COLOR").is_empty() {
+            ColorDepth::None
+        } else if matches!(
+            var("COLORTERM").to_ascii_lowercase().as_str(),
+            "truecolor" | "24bit"
+        ) {
+            ColorDepth::TrueColor
+        } else {
+            ColorDepth::Ansi256
+        }
+    }
+}
+
+/// Highlighted pieces of one line: style and byte range, ascending.
+type Spans = Vec<(Style, Range<usize>)>;
+
+/// The parser's state before some line.
+#[derive(Clone)]
+struct Checkpoint {
+    parse: ParseState,
+    scopes: ScopeStack,
+}
+
+/// A highlighted line; `exact` when it was parsed from an exact state.
+struct Cached {
+    spans: Spans,
+    exact: bool,
+}
+
+/// A two-generation cache, an approximation of LRU that costs O(1): new
+/// entries go to `hot`; when `hot` is full it becomes `cold` (dropping the
+/// old `cold`); a hit in `cold` moves the entry back to `hot`.
+#[derive(Default)]
+struct LineCache {
+    hot: HashMap<usize, Cached>,
+    cold: HashMap<usize, Cached>,
+}
+
+impl LineCache {
+    fn get(&mut self, line: usize) -> Option<&Cached> {
+        if !self.hot.contains_key(&line) {
+            let entry = self.cold.remove(&line)?;
+            self.insert(line, entry);
+        }
+        self.hot.get(&line)
+    }
+
+    fn insert(&mut self, line: usize, entry: Cached) {
+        if self.hot.len() >= CACHE_GENERATION && !self.hot.contains_key(&line) {
+            self.cold = std::mem::take(&mut self.hot);
+        }
+        self.hot.insert(line, entry);
+    }
+
+    fn clear(&mut self) {
+        self.hot.clear();
+        self.cold.clear();
+    }
+}
+
+/// Where the last highlighting run stopped: the state before `next_line`.
+struct Resume {
+    next_line: usize,
+    parse: ParseState,
+    highlight: HighlightState,
+    exact: bool,
+}
+
+/// Everything kept per side.
+struct SideState {
+    /// Entry `b` is the state before line `b * CHECKPOINT_EVERY`.
+    checkpoints: Mutex<Vec<Option<Arc<Checkpoint>>>>,
+    cache: Mutex<LineCache>,
+    resume: Mutex<Option<Resume>>,
+    /// `fill_checkpoints` got to the end of this side.
+    filled: AtomicBool,
+}
+
+/// Locks a mutex, carrying on after a panic in another holder (the data are
+/// caches: at worst a line is highlighted again).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Syntax highlighting of one [`DiffModel`]'s lines, with parse-state
+/// checkpoints and a cache of highlighted lines. Thread-safe: the app can run
+/// [`Highlighter::fill_checkpoints`] on a background thread while the UI
+/// draws with the same `Highlighter` (in an `Arc`).
+pub struct Highlighter {
+    /// The model this highlighter was made for; other models get plain text.
+    model_id: u64,
+    /// `None` for plain text: nothing to highlight.
+    syntax: Option<&'static SyntaxReference>,
+    theme: sh::Highlighter<'static>,
+    /// The theme's default text colour, left out of the spans so that plain
+    /// text takes the UI theme's text colour.
+    default_fg: sh::Color,
+    depth: ColorDepth,
+    sides: [SideState; 2],
+}
+
+impl std::fmt::Debug for Highlighter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Highlighter")
+            .field("model_id", &self.model_id)
+            .field("syntax", &self.syntax.map(|s| s.name.as_str()))
+            .field("depth", &self.depth)
+            .field("ready", &self.checkpoints_ready())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Highlighter {
+    /// A highlighter for `model`'s language. `syntax_theme` is one of
+    /// syntect's bundled themes (see [`syntax_themes`]); an unknown name
+    /// falls back to `base16-ocean.dark`. Cheap apart from loading syntect's
+    /// data on the first call in the process (tens of milliseconds).
+    pub fn new(model: &DiffModel, syntax_theme: &str, color: ColorDepth) -> Highlighter {
+        let syntax = match model.lang() {
+            Lang::Json => SYNTAXES.find_syntax_by_name("JSON"),
+            Lang::Yaml => SYNTAXES.find_syntax_by_name("YAML"),
+            Lang::Text => None,
+        };
+        let theme = sh::Highlighter::new(theme_named(syntax_theme));
+        let default_fg = theme.get_default().foreground;
+        let side = |side: Side| {
+            let blocks = model.line_count(side).div_ceil(CHECKPOINT_EVERY);
+            let mut checkpoints = vec![None; blocks];
+            if let (Some(first), Some(syntax)) = (checkpoints.first_mut(), syntax) {
+                // The state before line 0 is the fresh one.
+                *first = Some(Arc::new(Checkpoint {
+                    parse: ParseState::new(syntax),
+                    scopes: ScopeStack::new(),
+                }));
+            }
+            SideState {
+                checkpoints: Mutex::new(checkpoints),
+                cache: Mutex::new(LineCache::default()),
+                resume: Mutex::new(None),
+                filled: AtomicBool::new(syntax.is_none() || blocks <= 1),
+            }
+        };
+        Highlighter {
+            model_id: model.id(),
+            syntax,
+            theme,
+            default_fg,
+            depth: color,
+            sides: [side(Side::Left), side(Side::Right)],
+        }
+    }
+
+    /// The colour depth this highlighter maps to.
+    pub fn color_depth(&self) -> ColorDepth {
+        self.depth
+    }
+
+    /// Whether `fill_checkpoints` has been through both sides (always true
+    /// for plain text).
+    pub fn checkpoints_ready(&self) -> bool {
+        self.sides.iter().all(|s| s.filled.load(Ordering::Acquire))
+    }
+
+    /// Drops the highlighted lines (keeps the checkpoints). For benchmarks of
+    /// the cold path, or to free memory when the view is hidden.
+    pub fn clear_cache(&self) {
+        for side in &self.sides {
+            lock(&side.cache).clear();
+            *lock(&side.resume) = None;
+        }
+    }
+
+    /// Spans (style, byte range) of one line, covering the whole line
+    /// (without its line break). Highlights from the nearest checkpoint at or
+    /// before the line, plus a few lines ahead for the next call. Past
+    /// [`MAX_HIGHLIGHT_BYTES`] the line is plain. Out-of-range lines and
+    /// lines of another model give plain text (or nothing).
+    pub fn line(&self, model: &DiffModel, side: Side, idx: usize) -> Vec<(Style, Range<usize>)> {
+        let Some(text) = model.line(side, idx) else {
+            return Vec::new();
+        };
+        if self.syntax.is_none() || model.id() != self.model_id {
+            return plain(text.len());
+        }
+        if let Some(spans) = self.cached(side, idx, false) {
+            return spans;
+        }
+        self.prepare(model, side, idx..idx + 1);
+        self.cached(side, idx, true)
+            .unwrap_or_else(|| plain(text.len()))
+    }
+
+    /// Makes sure lines `lines` of `side` are highlighted and cached, in one
+    /// pass (the widget calls this with the visible window before asking for
+    /// single lines).
+    pub fn prepare(&self, model: &DiffModel, side: Side, lines: Range<usize>) {
+        let Some(syntax) = self.syntax else { return };
+        if model.id() != self.model_id {
+            return;
+        }
+        let count = model.line_count(side);
+        let end = lines.end.min(count);
+        if lines.start >= end {
+            return;
+        }
+        let state = &self.sides[side.index()];
+
+        // The first line that needs work: missing, or approximate while an
+        // exact start is now at hand.
+        let Some(target) = ({
+            let checkpoints = lock(&state.checkpoints);
+            let mut cache = lock(&state.cache);
+            (lines.start..end).find(|&i| match cache.get(i) {
+                None => true,
+                Some(c) => !c.exact && has_checkpoint(&checkpoints, i),
+            })
+        }) else {
+            return;
+        };
+
+        // Where to start: the nearest exact state at or before `target`
+        // (a checkpoint, or where the last run stopped), else an
+        // approximation.
+        let from_checkpoint = {
+            let checkpoints = lock(&state.checkpoints);
+            let block = target / CHECKPOINT_EVERY;
+            (block.saturating_sub(MAX_CATCHUP / CHECKPOINT_EVERY)..=block)
+                .rev()
+                .find_map(|b| {
+                    checkpoints
+                        .get(b)
+                        .cloned()
+                        .flatten()
+                        .map(|c| (b * CHECKPOINT_EVERY, c))
+                })
+        };
+        let from_resume = {
+            let resume = lock(&state.resume);
+            resume
+                .as_ref()
+                .filter(|r| r.next_line <= target && target - r.next_line <= MAX_CATCHUP)
+                .map(|r| (r.next_line, r.parse.clone(), r.highlight.clone(), r.exact))
+        };
+        let (start, mut parse, mut highlight, exact) = match (from_checkpoint, from_resume) {
+            (Some((line, _)), Some(r)) if r.3 && r.0 >= line => r,
+            (Some((line, c)), _) => {
+                let highlight = HighlightState::new(&self.theme, c.scopes.clone());
+                (line, c.parse.clone(), highlight, true)
+            }
+            (None, Some(r)) => r,
+            (None, None) => {
+                let fresh = HighlightState::new(&self.theme, ScopeStack::new());
+                (
+                    target.saturating_sub(WARMUP),
+                    ParseState::new(syntax),
+                    fresh,
+                    false,
+                )
+            }
+        };
+
+        // Parse and colour, without holding any lock.
+        let stop = (end + PREFETCH).min(count);
+        let mut done: Vec<(usize, Spans)> = Vec::with_capacity(stop.saturating_sub(start));
+        let mut new_checkpoints = Vec::new();
+        for line in start..stop {
+            if exact && line % CHECKPOINT_EVERY == 0 {
+                new_checkpoints.push((
+                    line / CHECKPOINT_EVERY,
+                    Checkpoint {
+                        parse: parse.clone(),
+                        scopes: highlight.path.clone(),
+                    },
+                ));
+            }
+            let raw = model.raw_line(side, line).unwrap_or("");
+            let len = model.line(side, line).map_or(0, str::len);
+            done.push((
+                line,
+                self.highlight_line(syntax, &mut parse, &mut highlight, raw, len),
+            ));
+        }
+
+        // Publish: checkpoints first (so the cache check above sees them),
+        // then the lines, then the resume point.
+        if !new_checkpoints.is_empty() {
+            let mut checkpoints = lock(&state.checkpoints);
+            for (block, checkpoint) in new_checkpoints {
+                if let Some(slot @ None) = checkpoints.get_mut(block) {
+                    *slot = Some(Arc::new(checkpoint));
+                }
+            }
+        }
+        {
+            let mut cache = lock(&state.cache);
+            for (line, spans) in done {
+                // Never replace an exact line with an approximate one.
+                let keep = !exact && cache.get(line).is_some_and(|c| c.exact);
+                if !keep {
+                    cache.insert(line, Cached { spans, exact });
+                }
+            }
+        }
+        *lock(&state.resume) = Some(Resume {
+            next_line: stop,
+            parse,
+            highlight,
+            exact,
+        });
+    }
+
+    /// Parses both texts from the top (or from where an earlier, cancelled
+    /// call stopped), storing a checkpoint every [`CHECKPOINT_EVERY`] lines;
+    /// returns early when `cancel` is set. The two sides run in parallel
+    /// (this thread and one scoped thread). Meant for a background thread;
+    /// afterwards any line highlights in bounded time.
+    pub fn fill_checkpoints(&self, model: &DiffModel, cancel: &AtomicBool) {
+        if self.syntax.is_none() || model.id() != self.model_id {
+            return;
+        }
+        std::thread::scope(|scope| {
+            let left = std::thread::Builder::new()
+                .name("diffview-fill".into())
+                .spawn_scoped(scope, || self.fill_side(model, Side::Left, cancel));
+            self.fill_side(model, Side::Right, cancel);
+            match left {
+                Ok(handle) => {
+                    // A panic there leaves its side unfilled, nothing worse.
+                    let _ = handle.join();
+                }
+                // No thread available: do the left side here.
+                Err(_) => self.fill_side(model, Side::Left, cancel),
+            }
+        });
+    }
+
+    /// `fill_checkpoints` for one side.
+    fn fill_side(&self, model: &DiffModel, side: Side, cancel: &AtomicBool) {
+        let Some(syntax) = self.syntax else { return };
+        let state = &self.sides[side.index()];
+        if state.filled.load(Ordering::Acquire) {
+            return;
+        }
+        // Checkpoints are contiguous from block 0: continue after the last.
+        let (start_block, checkpoint) = {
+            let checkpoints = lock(&state.checkpoints);
+            let first_missing = checkpoints.iter().position(Option::is_none);
+            let Some(first_missing) = first_missing else {
+                state.filled.store(true, Ordering::Release);
+                return;
+            };
+            let last = first_missing
+                .checked_sub(1)
+                .and_then(|b| checkpoints.get(b).cloned().flatten());
+            (first_missing.saturating_sub(1), last)
+        };
+        let (mut parse, mut scopes) = match checkpoint {
+            Some(c) => (c.parse.clone(), c.scopes.clone()),
+            None => (ParseState::new(syntax), ScopeStack::new()),
+        };
+        let count = model.line_count(side);
+        for line in start_block * CHECKPOINT_EVERY..count {
+            if line % CHECKPOINT_EVERY == 0 {
+                if cancel.load(Ordering::Relaxed) {
+                    return;
+                }
+                let mut checkpoints = lock(&state.checkpoints);
+                if let Some(slot @ None) = checkpoints.get_mut(line / CHECKPOINT_EVERY) {
+                    *slot = Some(Arc::new(Checkpoint {
+                        parse: parse.clone(),
+                        scopes: scopes.clone(),
+                    }));
+                }
+            }
+            let raw = model.raw_line(side, line).unwrap_or("");
+            let len = model.line(side, line).map_or(0, str::len);
+            if len > MAX_HIGHLIGHT_BYTES {
+                continue; // state-neutral, like `highlight_line`
+            }
+            match parse.parse_line(raw, &SYNTAXES) {
+                Ok(ops) => {
+                    for (_, op) in &ops {
+                        // A pop below the bottom is ignored, as the highlighter does.
+                        let _ = scopes.apply(op);
+                    }
+                }
+                Err(_) => {
+                    parse = ParseState::new(syntax);
+                    scopes = ScopeStack::new();
+                }
+            }
+        }
+        state.filled.store(true, Ordering::Release);
+    }
+
+    /// The cached spans of a line; with `any`, approximate ones too, else
+    /// only those that are as good as they will get.
+    fn cached(&self, side: Side, idx: usize, any: bool) -> Option<Spans> {
+        let state = &self.sides[side.index()];
+        let checkpoints = lock(&state.checkpoints);
+        let mut cache = lock(&state.cache);
+        let entry = cache.get(idx)?;
+        (any || entry.exact || !has_checkpoint(&checkpoints, idx)).then(|| entry.spans.clone())
+    }
+
+    /// Parses one line (`raw`, with its line break; `len` bytes without it)
+    /// from `parse`/`highlight`, advancing them, and returns its spans.
+    fn highlight_line(
+        &self,
+        syntax: &'static SyntaxReference,
+        parse: &mut ParseState,
+        highlight: &mut HighlightState,
+        raw: &str,
+        len: usize,
+    ) -> Spans {
+        if len > MAX_HIGHLIGHT_BYTES {
+            // Colour a prefix from a copy of the state; the state itself
+            // passes over the line unchanged.
+            let mut cut = MAX_HIGHLIGHT_BYTES;
+            while !raw.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mut parse = parse.clone();
+            let mut highlight = highlight.clone();
+            let prefix = &raw[..cut];
+            let mut spans = match parse.parse_line(prefix, &SYNTAXES) {
+                Ok(ops) => self.spans(&mut highlight, &ops, prefix, cut),
+                Err(_) => Vec::new(),
+            };
+            let covered = spans.last().map_or(0, |s| s.1.end);
+            spans.push((Style::default(), covered..len));
+            return spans;
+        }
+        match parse.parse_line(raw, &SYNTAXES) {
+            Ok(ops) => {
+                let mut spans = self.spans(highlight, &ops, raw, len);
+                let covered = spans.last().map_or(0, |s| s.1.end);
+                if covered < len {
+                    spans.push((Style::default(), covered..len));
+                }
+                spans
+            }
+            Err(_) => {
+                *parse = ParseState::new(syntax);
+                *highlight = HighlightState::new(&self.theme, ScopeStack::new());
+                plain(len)
+            }
+        }
+    }
+
+    /// Colours a parsed line: syntect's ranges clipped to `len`, converted to
+    /// ratatui styles, neighbours with equal styles merged.
+    fn spans(
+        &self,
+        highlight: &mut HighlightState,
+        ops: &[(usize, syntect::parsing::ScopeStackOp)],
+        text: &str,
+        len: usize,
+    ) -> Spans {
+        let mut spans: Spans = Vec::new();
+        for (style, _, range) in RangedHighlightIterator::new(highlight, ops, text, &self.theme) {
+            let range = range.start.min(len)..range.end.min(len);
+            if range.is_empty() {
+                continue;
+            }
+            let style = self.convert(style);
+            match spans.last_mut() {
+                Some(last) if last.0 == style && last.1.end == range.start => {
+                    last.1.end = range.end
+                }
+                _ => spans.push((style, range)),
+            }
+        }
+        spans
+    }
+
+    /// syntect style → ratatui style: the foreground (unless it is the
+    /// theme's default text colour) at the chosen depth, and the font style.
+    /// The theme's background is never used: rows have their own.
+    fn convert(&self, style: sh::Style) -> Style {
+        let mut out = Style::default();
+        if style.foreground != self.default_fg && style.foreground.a != 0 {
+            let c = style.foreground;
+            out = match self.depth {
+                ColorDepth::TrueColor => out.fg(Color::Rgb(c.r, c.g, c.b)),
+                ColorDepth::Ansi256 => out.fg(Color::Indexed(ansi256(c.r, c.g, c.b))),
+                ColorDepth::None => out,
+            };
+        }
+        let font = style.font_style;
+        for (flag, modifier) in [
+            (FontStyle::BOLD, Modifier::BOLD),
+            (FontStyle::ITALIC, Modifier::ITALIC),
+            (FontStyle::UNDERLINE, Modifier::UNDERLINED),
+        ] {
+            if font.contains(flag) {
+                out = out.add_modifier(modifier);
+            }
+        }
+        out
+    }
+}
+
+/// The bundled theme `name` (or the fallback), prepared for JSON.
+fn theme_named(name: &str) -> &'static Theme {
+    let (name, base) = match THEMES.themes.get_key_value(name) {
+        Some(found) => found,
+        None => match THEMES
+            .themes
+            .get_key_value(FALLBACK_THEME)
+            .or_else(|| THEMES.themes.iter().next())
+        {
+            Some(found) => found,
+            None => {
+                // syntect always bundles themes; this only satisfies the types.
+                static EMPTY: LazyLock<Theme> = LazyLock::new(Theme::default);
+                return &EMPTY;
+            }
+        },
+    };
+    let mut prepared = lock(&PREPARED_THEMES);
+    if let Some(theme) = prepared.get(name) {
+        return theme;
+    }
+    // Leaked on purpose: at most one copy per bundled theme, for the process.
+    let theme: &'static Theme = match with_json_keys(base) {
+        Some(patched) => Box::leak(Box::new(patched)),
+        None => base,
+    };
+    prepared.insert(name.clone(), theme);
+    theme
+}
+
+/// Most bundled themes colour JSON keys exactly like string values, which
+/// makes a large description hard to scan. When a theme does, this returns a
+/// copy with one extra rule giving keys the colour the theme uses for tags
+/// (YAML keys), keywords or variables, whichever differs from strings.
+/// `None` when the theme already tells keys apart (InspiredGitHub does).
+fn with_json_keys(theme: &Theme) -> Option<Theme> {
+    let scopes = |names: &[&str]| -> Option<Vec<Scope>> {
+        names.iter().map(|n| Scope::new(n).ok()).collect()
+    };
+    let highlighter = sh::Highlighter::new(theme);
+    let colour = |names: &[&str]| scopes(names).map(|s| highlighter.style_for_stack(&s).foreground);
+    let key = colour(&[
+        "source.json",
+        "meta.structure.dictionary.key.json",
+        "string.quoted.double.json",
+    ])?;
+    let value = colour(&[
+        "source.json",
+        "meta.structure.dictionary.value.json",
+        "string.quoted.double.json",
+    ])?;
+    if key != value {
+        return None;
+    }
+    let default = highlighter.get_default().foreground;
+    let candidates = [
+        ["source.yaml", "entity.name.tag.yaml"],
+        ["source.json", "keyword.other"],
+        ["source.json", "variable.other"],
+        ["source.json", "entity.name.function"],
+    ];
+    let replacement = candidates
+        .iter()
+        .filter_map(|c| colour(c))
+        .find(|c| *c != value && *c != default)?;
+    let selector: ScopeSelectors = "meta.structure.dictionary.key.json string".parse().ok()?;
+    let mut patched = theme.clone();
+    patched.scopes.push(ThemeItem {
+        scope: selector,
+        style: StyleModifier {
+            foreground: Some(replacement),
+            background: None,
+            font_style: None,
+        },
+    });
+    Some(patched)
+}
+
+/// Whether an exact state is available close enough before `line` to redo an
+/// approximate line (its block's checkpoint).
+fn has_checkpoint(checkpoints: &[Option<Arc<Checkpoint>>], line: usize) -> bool {
+    checkpoints
+        .get(line / CHECKPOINT_EVERY)
+        .is_some_and(Option::is_some)
+}
+
+/// One unstyled span over a line of `len` bytes.
+fn plain(len: usize) -> Spans {
+    if len == 0 {
+        Vec::new()
+    } else {
+        vec![(Style::default(), 0..len)]
+    }
+}
+
+/// The nearest colour of the xterm 256-colour palette, among the 6×6×6 cube
+/// (16..=231) and the grey ramp (232..=255); the first 16 are left out
+/// because terminals redefine them.
+pub(crate) fn ansi256(r: u8, g: u8, b: u8) -> u8 {
+    const LEVELS: [i32; 6] = [0, 95, 135, 175, 215, 255];
+    let nearest_level = |v: u8| {
+        let v = i32::from(v);
+        (0..6).min_by_key(|&i| (LEVELS[i] - v).abs()).unwrap_or(0)
+    };
+    let distance = |(x, y, z): (i32, i32, i32)| {
+        let (dr, dg, db) = (x - i32::from(r), y - i32::from(g), z - i32::from(b));
+        dr * dr + dg * dg + db * db
+    };
+    let (ri, gi, bi) = (nearest_level(r), nearest_level(g), nearest_level(b));
+    let cube = (LEVELS[ri], LEVELS[gi], LEVELS[bi]);
+    let cube_index = 16 + 36 * ri + 6 * gi + bi;
+    // Grey ramp: 8, 18, ..., 238.
+    let average = (i32::from(r) + i32::from(g) + i32::from(b)) / 3;
+    let grey_step = ((average - 8 + 5) / 10).clamp(0, 23);
+    let grey = 8 + 10 * grey_step;
+    if distance((grey, grey, grey)) < distance(cube) {
+        (232 + grey_step) as u8
+    } else {
+        cube_index as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str =
+        "{\n  \"name\": \"value\",\n  \"count\": 12,\n  \"list\": [\n    true,\n    null\n  ]\n}\n";
+
+    fn json_model(left: &str, right: &str) -> DiffModel {
+        DiffModel::build(left.to_owned(), right.to_owned(), Lang::Json)
+    }
+
+    fn distinct(spans: &[(Style, Range<usize>)]) -> usize {
+        let mut styles: Vec<Style> = spans.iter().map(|s| s.0).collect();
+        styles.dedup();
+        styles.sort_by_key(|s| format!("{s:?}"));
+        styles.dedup();
+        styles.len()
+    }
+
+    fn covers(spans: &[(Style, Range<usize>)], len: usize) -> bool {
+        let mut at = 0;
+        for (_, r) in spans {
+            if r.start != at || r.end <= r.start {
+                return false;
+            }
+            at = r.end;
+        }
+        at == len
+    }
+
+    #[test]
+    fn is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Highlighter>();
+        check::<DiffModel>();
+    }
+
+    #[test]
+    fn truecolor_json_line_has_several_styles() {
+        let model = json_model(SAMPLE, SAMPLE);
+        let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        h.fill_checkpoints(&model, &AtomicBool::new(false));
+        assert!(h.checkpoints_ready());
+        let line = model.line(Side::Left, 1).unwrap();
+        let spans = h.line(&model, Side::Left, 1);
+        assert!(covers(&spans, line.len()), "{spans:?}");
+        assert!(distinct(&spans) > 1, "{spans:?}");
+        assert!(spans.iter().any(|s| matches!(s.0.fg, Some(Color::Rgb(..)))));
+        // Key and value are coloured differently.
+        let style_at = |byte: usize| spans.iter().find(|s| s.1.contains(&byte)).unwrap().0;
+        assert_ne!(
+            style_at(line.find("name").unwrap()),
+            style_at(line.find("value").unwrap())
+        );
+    }
+
+    #[test]
+    fn ansi256_and_no_colour() {
+        let model = json_model(SAMPLE, SAMPLE);
+        let h = Highlighter::new(&model, "Solarized (dark)", ColorDepth::Ansi256);
+        let spans = h.line(&model, Side::Right, 2);
+        assert!(
+            spans
+                .iter()
+                .all(|s| matches!(s.0.fg, None | Some(Color::Indexed(16..=255))))
+        );
+        assert!(spans.iter().any(|s| s.0.fg.is_some()));
+        let h = Highlighter::new(&model, "InspiredGitHub", ColorDepth::None);
+        for idx in 0..model.line_count(Side::Left) {
+            for (style, _) in h.line(&model, Side::Left, idx) {
+                assert_eq!(style.fg, None);
+                assert_eq!(style.bg, None);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_theme_falls_back() {
+        let model = json_model(SAMPLE, SAMPLE);
+        let a = Highlighter::new(&model, "no such theme", ColorDepth::TrueColor);
+        let b = Highlighter::new(&model, FALLBACK_THEME, ColorDepth::TrueColor);
+        assert_eq!(a.line(&model, Side::Left, 1), b.line(&model, Side::Left, 1));
+        assert!(syntax_themes().contains(&"base16-ocean.dark"));
+    }
+
+    #[test]
+    fn long_lines_are_capped() {
+        let long = format!(
+            "{{\n  \"description\": \"{}\",\n  \"b\": 1\n}}\n",
+            "word ".repeat(2000)
+        );
+        let model = json_model(&long, &long);
+        let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        let line = model.line(Side::Left, 1).unwrap();
+        let spans = h.line(&model, Side::Left, 1);
+        assert!(covers(&spans, line.len()));
+        let last = spans.last().unwrap();
+        assert_eq!(last.0, Style::default());
+        assert!(last.1.start <= MAX_HIGHLIGHT_BYTES && last.1.end == line.len());
+        // The line after it is still highlighted as a key, like without it.
+        let short = "{\n  \"description\": \"x\",\n  \"b\": 1\n}\n";
+        let model2 = json_model(short, short);
+        let h2 = Highlighter::new(&model2, "base16-ocean.dark", ColorDepth::TrueColor);
+        assert_eq!(
+            h.line(&model, Side::Left, 2),
+            h2.line(&model2, Side::Left, 2)
+        );
+    }
+
+    #[test]
+    fn checkpoints_give_the_same_colours_as_parsing_from_the_top() {
+        // A document long enough for several blocks.
+        let mut doc = String::from("{\n");
+        for i in 0..1000 {
+            doc.push_str(&format!(
+                "  \"key{i}\": {{\n    \"n\": {i},\n    \"s\": \"v{i}\"\n  }},\n"
+            ));
+        }
+        doc.push_str("  \"end\": true\n}\n");
+        let model = json_model(&doc, &doc);
+        let filled = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        filled.fill_checkpoints(&model, &AtomicBool::new(false));
+        // Reference: highlight every line in order from the top.
+        let reference = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        let all: Vec<_> = (0..model.line_count(Side::Left))
+            .map(|i| reference.line(&model, Side::Left, i))
+            .collect();
+        for idx in [3999, 2500, 130, 128, 127, 0, 4001] {
+            assert_eq!(filled.line(&model, Side::Left, idx), all[idx], "line {idx}");
+        }
+        filled.clear_cache();
+        filled.prepare(&model, Side::Right, 3000..3060);
+        assert_eq!(filled.line(&model, Side::Right, 3030), all[3030]);
+    }
+
+    #[test]
+    fn cancelled_fill_resumes_and_approximations_get_redone() {
+        let mut doc = String::from("{\n");
+        for i in 0..1200 {
+            doc.push_str(&format!("  \"k{i}\": [\n    {i}\n  ],\n"));
+        }
+        doc.push_str("  \"z\": 0\n}\n");
+        let model = json_model(&doc, &doc);
+        let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        // Cancelled at once: nothing filled beyond block 0.
+        h.fill_checkpoints(&model, &AtomicBool::new(true));
+        assert!(!h.checkpoints_ready());
+        // A line far down is approximate for now but never panics.
+        let before = h.line(&model, Side::Left, 3000);
+        assert!(covers(&before, model.line(Side::Left, 3000).unwrap().len()));
+        h.fill_checkpoints(&model, &AtomicBool::new(false));
+        assert!(h.checkpoints_ready());
+        let reference = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        for i in 0..=3000 {
+            let _ = reference.line(&model, Side::Left, i);
+        }
+        assert_eq!(
+            h.line(&model, Side::Left, 3000),
+            reference.line(&model, Side::Left, 3000)
+        );
+    }
+
+    #[test]
+    fn plain_text_and_other_models() {
+        let text = DiffModel::build("a\tb\n\nc".into(), "x".into(), Lang::Text);
+        let h = Highlighter::new(&text, "base16-ocean.dark", ColorDepth::TrueColor);
+        assert!(h.checkpoints_ready());
+        assert_eq!(h.line(&text, Side::Left, 0), vec![(Style::default(), 0..3)]);
+        assert_eq!(h.line(&text, Side::Left, 1), vec![]);
+        assert_eq!(h.line(&text, Side::Left, 9), vec![]);
+        let other = json_model(SAMPLE, SAMPLE);
+        assert_eq!(h.line(&other, Side::Left, 1).len(), 1);
+        let yaml = DiffModel::build("a: 1\nb:\n  - c\n".into(), String::new(), Lang::Yaml);
+        let h = Highlighter::new(&yaml, "base16-ocean.dark", ColorDepth::TrueColor);
+        assert!(distinct(&h.line(&yaml, Side::Left, 0)) > 1);
+        assert_eq!(h.line(&yaml, Side::Right, 0), vec![]);
+    }
+
+    #[test]
+    fn maps_to_the_256_palette() {
+        assert_eq!(ansi256(0, 0, 0), 16);
+        assert_eq!(ansi256(255, 255, 255), 231);
+        assert_eq!(ansi256(255, 0, 0), 196);
+        assert_eq!(ansi256(0, 135, 255), 33);
+        assert_eq!(ansi256(128, 128, 128), 244);
+        assert_eq!(ansi256(238, 238, 238), 255);
+        assert_eq!(ansi256(8, 8, 8), 232);
+    }
+}

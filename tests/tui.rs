@@ -1,0 +1,471 @@
+//! The dashboard, driven through key sequences against a real SQLite file,
+//! with its loader run inline, and drawn into ratatui's `TestBackend`:
+//! insta snapshots of every pane (styles included), and the flows a user
+//! goes through (select a watch, open a pair, jump to a finding, filter,
+//! mark and compare, help, quit).
+
+use std::path::Path;
+
+use apiradar::spec::{self, NormalizeOptions};
+use apiradar::store::{FailureRecord, RunInfo, Store, SuccessRecord};
+use apiradar::tui::app::{App, AppEvent, Clock, Effect};
+use apiradar::tui::data::{Loader, Request};
+use apiradar::tui::keymap::Keymap;
+use apiradar::tui::panes::PaneId;
+use apiradar::tui::theme::{ColorDepth, Theme};
+use apiradar::watch::{Kind, WatchSpec};
+use apiradar::worker::Command;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// 2030-06-01 12:00 UTC: the dashboard's "now" in these tests. Versions
+/// are recorded at fixed times before it, so screens are the same on any
+/// day. (It lies in the future because the store refuses a version
+/// fetched before the previous one was recorded, and that is real time.)
+const NOW: i64 = 1_906_545_600_000;
+const HOUR: i64 = 3_600_000;
+
+fn demo_file(n: u32) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("assets/demo/petstore-{n}.yaml"));
+    std::fs::read(path).expect("the demo petstore files")
+}
+
+/// Records `raw` as a version of watch `id` fetched at `at`, with its
+/// finding counts, as a poll would.
+fn record(store: &mut Store, id: i64, kind: Kind, raw: &[u8], at: i64) {
+    let n = spec::normalize(kind, raw, &NormalizeOptions::default()).expect("a valid document");
+    let compare = apiradar::poll::comparator(kind, None, &n.canonical, spec::Limits::default());
+    let rec = SuccessRecord {
+        raw,
+        canonical_hash: apiradar::store::sha256(&n.canonical),
+        format: n.format.clone(),
+        spec_version: n.spec_version.clone(),
+        title: n.title.clone(),
+        fetched_at: at,
+        run: Some(RunInfo {
+            started_at: at,
+            duration_ms: 12,
+            http_status: Some(200),
+            attempts: Some(1),
+            next_due_at: Some(at + HOUR),
+        }),
+        ..SuccessRecord::default()
+    };
+    let compare_ref = compare.as_ref().map(|c| c as &dyn Fn(&[u8]) -> _);
+    store
+        .record_success_with(id, &rec, compare_ref)
+        .expect("record a version");
+}
+
+/// A database with two watches: `petstore` with four versions and a
+/// failed poll, `catalog` with none yet.
+fn database(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("tui.db");
+    let mut store = Store::open(&db).expect("open the store");
+    let pets = store
+        .add_watch(
+            &WatchSpec::new("petstore", Kind::OpenApi, "http://127.0.0.1:9/openapi.yaml"),
+            false,
+        )
+        .expect("add petstore");
+    for n in 1..=4 {
+        record(
+            &mut store,
+            pets.id,
+            Kind::OpenApi,
+            &demo_file(n),
+            NOW - (5 - i64::from(n)) * 24 * HOUR,
+        );
+    }
+    store
+        .record_failure(
+            pets.id,
+            &FailureRecord {
+                run: RunInfo {
+                    started_at: NOW - 2 * HOUR,
+                    duration_ms: 30_000,
+                    next_due_at: Some(NOW + HOUR),
+                    ..RunInfo::default()
+                },
+                error_class: "timeout".into(),
+                error: "timed out after 30s".into(),
+            },
+            0,
+            |_| 0,
+        )
+        .expect("record a failure");
+    store
+        .add_watch(
+            &WatchSpec::new("catalog", Kind::Json, "http://127.0.0.1:9/v1/models"),
+            false,
+        )
+        .expect("add catalog");
+    db
+}
+
+struct Harness {
+    app: App,
+    loader: Loader,
+    terminal: Terminal<TestBackend>,
+    worker: Vec<Command>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new(width: u16, height: u16) -> Harness {
+        Harness::with_theme(width, height, "dark", ColorDepth::Ansi256)
+    }
+
+    fn with_theme(width: u16, height: u16, theme: &str, depth: ColorDepth) -> Harness {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let db = database(dir.path());
+        let theme = Theme::load(theme, None, depth).expect("a builtin theme");
+        let loader = Loader::open(&db, &theme.syntax_theme, apiradar::tui::view_depth(depth))
+            .expect("open the loader");
+        let app = App::new(Keymap::default_keymap(), theme, Clock::Fixed(NOW));
+        let mut h = Harness {
+            app,
+            loader,
+            terminal: Terminal::new(TestBackend::new(width, height)).expect("a test terminal"),
+            worker: Vec::new(),
+            _dir: dir,
+        };
+        h.settle();
+        h
+    }
+
+    /// Carries out effects until there are none: loads run inline, worker
+    /// commands are collected.
+    fn settle(&mut self) {
+        for _ in 0..50 {
+            let effects = self.app.take_effects();
+            if effects.is_empty() {
+                break;
+            }
+            for e in effects {
+                match e {
+                    Effect::Load(ticket, request) => {
+                        let answer = self.loader.handle(request);
+                        self.app.on_event(AppEvent::Loaded(ticket, answer));
+                    }
+                    Effect::Worker(c) => self.worker.push(c),
+                }
+            }
+        }
+        self.draw();
+    }
+
+    fn draw(&mut self) {
+        let app = &mut self.app;
+        self.terminal.draw(|f| app.draw(f)).expect("draw");
+    }
+
+    fn key(&mut self, code: KeyCode) -> &mut Harness {
+        self.key_with(code, KeyModifiers::NONE)
+    }
+
+    fn key_with(&mut self, code: KeyCode, modifiers: KeyModifiers) -> &mut Harness {
+        self.app
+            .on_event(AppEvent::Input(Event::Key(KeyEvent::new(code, modifiers))));
+        self.settle();
+        self
+    }
+
+    fn keys(&mut self, text: &str) -> &mut Harness {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+        self
+    }
+
+    /// The screen as text, one line per row.
+    fn screen(&self) -> String {
+        let buffer = self.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                out.push_str(buffer[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn shows(&self, needle: &str) -> bool {
+        self.screen().contains(needle)
+    }
+}
+
+#[test]
+fn opening_shows_the_watches_the_newest_pair_and_its_findings() {
+    let mut h = Harness::new(160, 45);
+    // Watches are sorted by name: the catalog (no versions yet) first.
+    assert!(h.shows("No versions yet"), "{}", h.screen());
+    h.key(KeyCode::Char('j'));
+    let screen = h.screen();
+    for needle in ["petstore", "catalog", "#4", "#1", "Timeline", "Diff"] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    // The newest pair is open with the engine's findings.
+    let view = h.app.diff.view.as_ref().expect("a pair is open");
+    assert_eq!((view.request.base_seq, view.request.rev_seq), (3, 4));
+    assert!(!view.findings.is_empty());
+    // The failed poll is on the timeline.
+    assert!(screen.contains("timed out after 30s"), "{screen}");
+    // Health and caching say honestly that nothing is measured.
+    assert!(screen.contains("nothing here is measured") || screen.contains("No endpoint checks"));
+}
+
+#[test]
+fn a_finding_chosen_in_the_list_moves_the_diff_to_it() {
+    let mut h = Harness::new(160, 45);
+    h.key(KeyCode::Char('j')).key(KeyCode::Char('3'));
+    assert_eq!(h.app.focus(), PaneId::Diff);
+    h.key(KeyCode::Char('h'));
+    assert!(h.app.diff.findings_focused);
+    let view = h.app.diff.view.as_ref().expect("a pair");
+    let last = view.findings.len() - 1;
+    let target = view.findings[last].clone();
+    h.key(KeyCode::Char('G')).key(KeyCode::Enter);
+    assert!(!h.app.diff.findings_focused);
+    let view = h.app.diff.view.as_ref().expect("a pair");
+    let line = target
+        .rev_line
+        .or(target.base_line)
+        .expect("the finding has a place");
+    let side = if target.rev_line.is_some() {
+        apiradar::tui::diffview::Side::Right
+    } else {
+        apiradar::tui::diffview::Side::Left
+    };
+    let row = view.model.row_of_line(side, line).expect("a row");
+    assert_eq!(h.app.diff.state.cursor, row);
+}
+
+#[test]
+fn marking_two_versions_compares_them() {
+    let mut h = Harness::new(160, 45);
+    h.key(KeyCode::Char('j')).key(KeyCode::Char('2'));
+    // Newest first (the failed poll is the newest row); mark #4 and #1.
+    h.key(KeyCode::Char('g'));
+    let mut marked = Vec::new();
+    for _ in 0..8 {
+        if let Some(seq) = h.app.timeline.selected_seq()
+            && (seq == 4 || seq == 1)
+            && !marked.contains(&seq)
+        {
+            h.key(KeyCode::Char('m'));
+            marked.push(seq);
+        }
+        h.key(KeyCode::Char('j'));
+    }
+    assert_eq!(marked, [4, 1]);
+    assert_eq!(h.app.timeline.marks.len(), 2);
+    h.key(KeyCode::Char('c'));
+    assert_eq!(h.app.focus(), PaneId::Diff);
+    let view = h.app.diff.view.as_ref().expect("a pair");
+    assert_eq!((view.request.base_seq, view.request.rev_seq), (1, 4));
+    assert!(h.shows("#1 → #4"), "{}", h.screen());
+}
+
+#[test]
+fn the_filter_narrows_the_watch_list_and_esc_clears_it() {
+    let mut h = Harness::new(160, 45);
+    h.key(KeyCode::Char('/')).keys("cata");
+    assert_eq!(h.app.watches.visible_names(), ["catalog"]);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.watches.filter, "cata");
+    // The selection followed: the catalog's (empty) timeline.
+    assert!(h.shows("No versions yet"), "{}", h.screen());
+    h.key(KeyCode::Char('/')).key(KeyCode::Esc);
+    assert_eq!(h.app.watches.visible_names(), ["catalog", "petstore"]);
+}
+
+#[test]
+fn help_lists_the_keymap_and_closes() {
+    let mut h = Harness::new(120, 40);
+    h.key(KeyCode::Char('?'));
+    assert!(h.app.help_open());
+    assert!(h.shows("Help"));
+    assert!(h.shows("Everywhere"));
+    h.key(KeyCode::Esc);
+    assert!(!h.app.help_open());
+    h.key(KeyCode::F(1));
+    assert!(h.app.help_open());
+    h.key(KeyCode::Char('q'));
+    assert!(!h.app.help_open());
+    assert!(!h.app.quit, "q closes the help before it quits");
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.quit);
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    let mut h = Harness::new(120, 40);
+    h.key(KeyCode::Char(':')).keys("pau");
+    h.key_with(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(h.app.quit);
+}
+
+#[test]
+fn refresh_keys_ask_the_worker() {
+    let mut h = Harness::new(120, 40);
+    h.key(KeyCode::Char('r'));
+    h.key(KeyCode::Char('R'));
+    assert_eq!(
+        h.worker,
+        [Command::PollNow(vec!["catalog".into()]), Command::PollAll]
+    );
+}
+
+#[test]
+fn the_add_form_validates_before_adding() {
+    let mut h = Harness::new(120, 40);
+    h.key(KeyCode::Char('a'));
+    assert!(h.app.form_open());
+    // An empty form is refused with reasons.
+    h.key(KeyCode::Enter);
+    assert!(h.app.form_open());
+    assert!(h.shows("give a URL or a file path"), "{}", h.screen());
+    h.keys("weather")
+        .key(KeyCode::Tab)
+        .keys("http://127.0.0.1:9/weather.json");
+    h.key(KeyCode::Tab).key(KeyCode::Right); // kind: json
+    h.key(KeyCode::Enter);
+    assert!(!h.app.form_open(), "{}", h.screen());
+    assert!(
+        h.app
+            .watches
+            .visible_names()
+            .contains(&"weather".to_string())
+    );
+    assert_eq!(h.worker, [Command::PollNow(vec!["weather".into()])]);
+}
+
+#[test]
+fn commands_pause_diff_and_report_mistakes() {
+    let mut h = Harness::new(160, 45);
+    h.key(KeyCode::Char('j')); // petstore
+    h.key(KeyCode::Char(':'))
+        .keys("diff 1 2")
+        .key(KeyCode::Enter);
+    let view = h.app.diff.view.as_ref().expect("a pair");
+    assert_eq!((view.request.base_seq, view.request.rev_seq), (1, 2));
+    h.key(KeyCode::Char(':'))
+        .keys("diff 1 9")
+        .key(KeyCode::Enter);
+    assert_eq!(h.app.message(), Some("there is no version #9"));
+    h.key(KeyCode::Char(':')).keys("pause").key(KeyCode::Enter);
+    assert_eq!(h.app.message(), Some("paused petstore"));
+    assert!(h.shows("paused"));
+    h.key(KeyCode::Char(':'))
+        .keys("frobnicate")
+        .key(KeyCode::Enter);
+    assert!(
+        h.app
+            .message()
+            .is_some_and(|m| m.starts_with("unknown command"))
+    );
+}
+
+#[test]
+fn the_published_form_toggles() {
+    let mut h = Harness::new(160, 45);
+    h.key(KeyCode::Char('j'))
+        .key(KeyCode::Char('3'))
+        .key(KeyCode::Char('t'));
+    assert!(h.app.diff.view.as_ref().expect("a pair").request.published);
+    assert!(h.shows("as published"), "{}", h.screen());
+    h.key(KeyCode::Char('t'));
+    assert!(h.shows("canonical"));
+}
+
+#[test]
+fn a_small_terminal_gets_a_message_and_a_narrow_one_tabs() {
+    let h = Harness::new(50, 10);
+    assert!(h.shows("needs at least"), "{}", h.screen());
+    let mut h = Harness::new(80, 24);
+    assert!(h.shows("1 Watched APIs"), "{}", h.screen());
+    h.key(KeyCode::Char('j')).key(KeyCode::Tab);
+    assert_eq!(h.app.focus(), PaneId::Timeline);
+    assert!(h.shows("#4"), "{}", h.screen());
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut h = Harness::new(120, 40);
+    h.key(KeyCode::Char('j'));
+    // Ask for #1 → #2 and keep the request unanswered…
+    for c in ":diff 1 2".chars() {
+        h.app
+            .on_event(AppEvent::Input(Event::Key(KeyEvent::from(KeyCode::Char(
+                c,
+            )))));
+    }
+    h.app
+        .on_event(AppEvent::Input(Event::Key(KeyEvent::from(KeyCode::Enter))));
+    let (ticket, request) = h
+        .app
+        .take_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Load(t, r @ Request::Pair(_)) => Some((t, r)),
+            _ => None,
+        })
+        .expect("a pair request");
+    // …then ask for #2 → #3, which is answered.
+    h.key(KeyCode::Char(':'))
+        .keys("diff 2 3")
+        .key(KeyCode::Enter);
+    // The late answer to the first request changes nothing.
+    let late = h.loader.handle(request);
+    h.app.on_event(AppEvent::Loaded(ticket, late));
+    let view = h.app.diff.view.as_ref().expect("a pair");
+    assert_eq!((view.request.base_seq, view.request.rev_seq), (2, 3));
+}
+
+// ---- snapshots: every pane, styles included ----
+
+fn snapshot_of(h: &Harness) -> String {
+    format!("{:?}", h.terminal.backend().buffer())
+}
+
+#[test]
+fn snapshot_wide_dashboard() {
+    let mut h = Harness::new(140, 40);
+    h.key(KeyCode::Char('j'));
+    insta::assert_snapshot!("wide_dashboard", snapshot_of(&h));
+}
+
+#[test]
+fn snapshot_each_pane_zoomed() {
+    let mut h = Harness::new(100, 30);
+    h.key(KeyCode::Char('j'));
+    for (key, name) in [
+        ('1', "pane_watches"),
+        ('2', "pane_timeline"),
+        ('3', "pane_diff"),
+        ('4', "pane_health"),
+        ('5', "pane_caching"),
+    ] {
+        h.key(KeyCode::Char(key));
+        insta::assert_snapshot!(name, snapshot_of(&h));
+    }
+}
+
+#[test]
+fn snapshot_help_and_form_light_theme() {
+    let mut h = Harness::with_theme(100, 32, "light", ColorDepth::TrueColor);
+    h.key(KeyCode::Char('?'));
+    insta::assert_snapshot!("help_light", snapshot_of(&h));
+    h.key(KeyCode::Esc).key(KeyCode::Char('a'));
+    insta::assert_snapshot!("form_light", snapshot_of(&h));
+}
+
+#[test]
+fn snapshot_high_contrast_without_colour() {
+    let mut h = Harness::with_theme(140, 40, "high-contrast", ColorDepth::None);
+    h.key(KeyCode::Char('j'));
+    insta::assert_snapshot!("high_contrast_no_color", snapshot_of(&h));
+}
