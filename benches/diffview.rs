@@ -1,6 +1,8 @@
 //! Frame time of the side-by-side diff pane, on the large real pair
 //! (github-rest-api 015 → 016, canonical pretty JSON: 112k and 319k lines),
-//! or on a synthetic pair of the same size when the corpus is absent.
+//! or on a synthetic pair of the same size when the corpus is absent; plus a
+//! window of near-cap long lines, and OpenAI's YAML description when the
+//! corpus has it.
 //!
 //! `cargo bench --bench diffview`. What is measured:
 //!
@@ -13,18 +15,20 @@
 //! * `background/*`: `DiffModel::build` and `Highlighter::fill_checkpoints`,
 //!   which run off the UI thread.
 //!
-//! It also prints the model's heap size and the process's resident memory
-//! before and after building the model and filling the checkpoints.
+//! It also prints, from a counting allocator, the heap held by the model and
+//! by the checkpoints, and the peaks while building them.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use apiradar::tui::diffview::{
     ColorDepth, DiffModel, DiffStyles, DiffView, DiffViewState, Highlighter, Lang,
 };
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+
+mod common;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -43,54 +47,32 @@ fn canonical(bytes: &[u8]) -> Option<String> {
     serde_json::to_string_pretty(&value).ok()
 }
 
-/// The file of `folder` whose name starts with `prefix`.
-fn find(folder: &Path, prefix: &str) -> Option<PathBuf> {
-    std::fs::read_dir(folder)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix))
-        })
+/// Two files of one history of the shared corpus, by name prefix.
+/// `None` without the corpus.
+fn corpus_files(history: &str, first: &str, second: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (_dir, files) = common::unpack(history)?;
+    let a = std::fs::read(common::file_starting(&files, first)?).ok()?;
+    let b = std::fs::read(common::file_starting(&files, second)?).ok()?;
+    Some((a, b))
 }
 
-/// github-rest-api 015 and 016: from /tmp/corpus if unpacked there, else
-/// unpacked from the shared archive into a temporary directory.
+/// github-rest-api 015 and 016, canonicalised.
 fn real_pair() -> Option<Pair> {
-    let archive = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/histories/github-rest-api.tar.zst");
-    if !archive.exists() {
-        return None;
-    }
-    let unpacked = Path::new("/tmp/corpus/github-rest-api");
-    let mut _temp = None;
-    let folder = if find(unpacked, "015_").is_some() && find(unpacked, "016_").is_some() {
-        unpacked.to_path_buf()
-    } else {
-        let dir = tempfile::tempdir().ok()?;
-        let ok = std::process::Command::new("tar")
-            .args(["-I", "zstd", "-xf"])
-            .arg(&archive)
-            .arg("-C")
-            .arg(dir.path())
-            .status()
-            .ok()?
-            .success();
-        if !ok {
-            return None;
-        }
-        let folder = dir.path().join("github-rest-api");
-        _temp = Some(dir);
-        folder
-    };
-    let (a, b) = (find(&folder, "015_")?, find(&folder, "016_")?);
-    let left = canonical(&std::fs::read(&a).ok()?)?;
-    let right = canonical(&std::fs::read(&b).ok()?)?;
+    let (a, b) = corpus_files("github-rest-api", "015_", "016_")?;
     Some(Pair {
         label: "github-rest-api 015 -> 016".into(),
-        left,
-        right,
+        left: canonical(&a)?,
+        right: canonical(&b)?,
+    })
+}
+
+/// openai-api 036 and 037 (YAML, 84k and 87k lines), as fetched.
+fn yaml_pair() -> Option<Pair> {
+    let (a, b) = corpus_files("openai-api", "036_", "037_")?;
+    Some(Pair {
+        label: "openai-api 036 -> 037 (YAML)".into(),
+        left: String::from_utf8(a).ok()?,
+        right: String::from_utf8(b).ok()?,
     })
 }
 
@@ -138,16 +120,61 @@ fn synthetic_pair() -> Pair {
     }
 }
 
-/// Resident memory of this process, in MiB (Linux; 0 elsewhere).
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+/// The system allocator, counting live and peak heap bytes, so the bench
+/// can report exactly what the model and the checkpoints hold (resident-set
+/// figures are blurred by memory the allocator keeps for reuse).
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to `System`; the counters are
+// only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            let live = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size;
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Live heap bytes, in MiB.
+fn live_mib() -> f64 {
+    LIVE.load(Ordering::Relaxed) as f64 / 1048576.0
+}
+
+/// Resets the peak to the current live size.
+fn reset_peak() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
+/// Peak heap bytes since the last reset, in MiB.
+fn peak_mib() -> f64 {
+    PEAK.load(Ordering::Relaxed) as f64 / 1048576.0
 }
 
 fn styles() -> DiffStyles {
@@ -216,24 +243,44 @@ fn diffview(c: &mut Criterion) {
         pair.right.lines().count(),
     );
 
-    // One build and fill outside criterion, for the memory figures.
-    let rss_before = rss_mib();
+    // One build and fill outside criterion, for the memory figures (the
+    // texts are copied before counting: the model takes ownership of them).
+    let (left, right) = (pair.left.clone(), pair.right.clone());
+    let texts = (left.len() + right.len()) as f64 / 1048576.0;
+    let before = live_mib();
+    reset_peak();
     let started = Instant::now();
-    let model = DiffModel::build(pair.left.clone(), pair.right.clone(), Lang::Json);
+    let model = DiffModel::build(left, right, Lang::Json);
     let build_time = started.elapsed();
-    let rss_model = rss_mib();
+    let (after_build, build_peak) = (live_mib(), peak_mib());
+    // Highlighter::new loads syntect's syntaxes and themes once per process:
+    // count that apart.
+    let warm = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+    let _ = warm.line(&model, apiradar::tui::diffview::Side::Left, 0);
+    drop(warm);
+    let after_syntect = live_mib();
     let highlighter = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+    reset_peak();
     let started = Instant::now();
     highlighter.fill_checkpoints(&model, &AtomicBool::new(false));
     let fill_time = started.elapsed();
-    let rss_filled = rss_mib();
+    let (after_fill, fill_peak) = (live_mib(), peak_mib());
     let (removed, added) = model.changed_lines();
     eprintln!(
-        "rows {}, hunks {}, -{removed} +{added}; build {build_time:.2?}, fill {fill_time:.2?}; \
-         model heap {:.1} MiB; RSS {rss_before:.1} -> {rss_model:.1} (model) -> {rss_filled:.1} MiB (checkpoints)",
+        "rows {}, hunks {}, -{removed} +{added}\n\
+         build {build_time:.2?}, fill_checkpoints {fill_time:.2?}\n\
+         heap: model {:.1} MiB = texts {texts:.1} + lines/rows {:.1} (heap_bytes() says {:.1}); \
+         build peak {:.1} MiB over the texts; syntect data {:.1} MiB; \
+         checkpoints {:.1} MiB (fill peak +{:.1} MiB)",
         model.rows(),
         model.hunks().len(),
+        texts + after_build - before,
+        after_build - before,
         model.heap_bytes() as f64 / 1048576.0,
+        build_peak - before,
+        after_syntect - after_build,
+        after_fill - after_syntect,
+        fill_peak - after_syntect,
     );
 
     let styles = styles();
@@ -316,6 +363,77 @@ fn diffview(c: &mut Criterion) {
                     state.jump_to_row(&model, row);
                     draw(&mut buf, &model, &fresh, &styles, &mut state);
                     fresh
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        group.finish();
+    }
+
+    // The worst case for highlighting: every line just under the highlight
+    // cap (1900 bytes of JSON string), so a cold frame parses ~1.9 KB a line.
+    let long_pair = {
+        let side = |newer: bool| {
+            let mut doc = String::from("{\n");
+            for i in 0..6000 {
+                let words = "lorem ipsum dolor sit amet, ".repeat(68);
+                let tag = if newer && i % 50 == 0 { "new" } else { "old" };
+                doc.push_str(&format!("  \"d{i:05}\": \"{tag} {words}\",\n"));
+            }
+            doc.push_str("  \"z\": 0\n}\n");
+            doc
+        };
+        DiffModel::build(side(false), side(true), Lang::Json)
+    };
+    let long_highlighter = Highlighter::new(&long_pair, "base16-ocean.dark", ColorDepth::TrueColor);
+    long_highlighter.fill_checkpoints(&long_pair, &AtomicBool::new(false));
+    let mut group = c.benchmark_group("diffview/frame 200x60 (1.9 KB lines)");
+    let mut buf = Buffer::empty(Rect::new(0, 0, 200, 60));
+    let mut state = DiffViewState::default();
+    draw(&mut buf, &long_pair, &long_highlighter, &styles, &mut state);
+    let mut rng = XorShift(0x1234_5678_9ABC_DEF1);
+    group.bench_function("jump to random row (cold cache)", |b| {
+        b.iter_batched(
+            || {
+                long_highlighter.clear_cache();
+                rng.next(long_pair.rows())
+            },
+            |row| {
+                state.jump_to_row(&long_pair, row);
+                draw(&mut buf, &long_pair, &long_highlighter, &styles, &mut state);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+
+    // YAML goes through the own tokenizer (no checkpoints): cold jumps on
+    // OpenAI's description.
+    if let Some(yaml) = yaml_pair() {
+        let started = Instant::now();
+        let model = DiffModel::build(yaml.left, yaml.right, Lang::Yaml);
+        eprintln!(
+            "{}: build {:.2?}, {} rows",
+            yaml.label,
+            started.elapsed(),
+            model.rows()
+        );
+        let highlighter = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        let mut group = c.benchmark_group("diffview/frame 200x60 (YAML)");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 200, 60));
+        let mut state = DiffViewState::default();
+        draw(&mut buf, &model, &highlighter, &styles, &mut state);
+        let hunks = model.hunks().to_vec();
+        let mut rng = XorShift(0x0DDB_1A5E_5BAD_5EED);
+        group.bench_function("jump to random hunk (cold cache)", |b| {
+            b.iter_batched(
+                || {
+                    highlighter.clear_cache();
+                    hunks.get(rng.next(hunks.len())).copied().unwrap_or(0)
+                },
+                |row| {
+                    state.jump_to_row(&model, row);
+                    draw(&mut buf, &model, &highlighter, &styles, &mut state);
                 },
                 BatchSize::PerIteration,
             )

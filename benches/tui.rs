@@ -102,5 +102,121 @@ fn dashboard(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dashboard);
+/// Keypress to frame in the diff pane on github-rest-api 015 → 016 (about
+/// 400 000 lines on the right), through the whole app: the key goes in as
+/// an event, the frame is drawn into a `TestBackend`.
+fn scrolling(c: &mut Criterion) {
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let Some((_unpacked, files)) = common::unpack("github-rest-api") else {
+        eprintln!(
+            "diff scrolling benchmark skipped: ../shared/corpus/histories/github-rest-api.tar.zst not found"
+        );
+        return;
+    };
+    let pair: Vec<_> = ["015_", "016_"]
+        .iter()
+        .filter_map(|p| common::file_starting(&files, p))
+        .collect();
+    let db = dir.path().join("github.db");
+    let mut store = Store::open(&db).expect("store");
+    let watch = store
+        .add_watch(
+            &WatchSpec::new("github", Kind::OpenApi, "https://example.com/github.json"),
+            false,
+        )
+        .expect("watch");
+    apiradar::import::import_files(
+        &mut store,
+        &watch,
+        &pair,
+        apiradar::spec::Limits::default(),
+        |_| {},
+    );
+    drop(store);
+    let theme = Theme::load("dark", None, ColorDepth::TrueColor).expect("the dark theme");
+    let mut loader = Loader::open(
+        &db,
+        &theme.syntax_theme,
+        apiradar::tui::view_depth(ColorDepth::TrueColor),
+    )
+    .expect("loader");
+    let mut app = App::new(Keymap::default_keymap(), theme, Clock::System);
+    let started = std::time::Instant::now();
+    loop {
+        let effects = app.take_effects();
+        if effects.is_empty() {
+            break;
+        }
+        for e in effects {
+            if let Effect::Load(ticket, request) = e {
+                let answer = loader.handle(request);
+                app.on_event(AppEvent::Loaded(ticket, answer));
+            }
+        }
+    }
+    let Some(view) = app.diff.view.as_ref() else {
+        eprintln!("diff scrolling benchmark: no pair opened");
+        return;
+    };
+    eprintln!(
+        "pair loaded in {:.2}s: {} rows",
+        started.elapsed().as_secs_f64(),
+        view.model.rows()
+    );
+    // Checkpoints fill in the background; measure once they are there.
+    let filling = std::time::Instant::now();
+    while !view.highlighter.checkpoints_ready() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    eprintln!(
+        "checkpoints filled in {:.2}s more",
+        filling.elapsed().as_secs_f64()
+    );
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let key = |code| {
+        AppEvent::Input(crossterm::event::Event::Key(
+            crossterm::event::KeyEvent::from(code),
+        ))
+    };
+    use crossterm::event::KeyCode;
+    app.on_event(key(KeyCode::Char('3')));
+    terminal.draw(|f| app.draw(f)).expect("draw");
+    let mut group = c.benchmark_group("diff pane 200x60, github 015->016");
+    group.bench_function("j (one row down)", |b| {
+        b.iter(|| {
+            app.on_event(key(KeyCode::Char('j')));
+            terminal.draw(|f| app.draw(f)).expect("draw");
+        })
+    });
+    group.bench_function("ctrl-d (half page)", |b| {
+        b.iter(|| {
+            app.on_event(AppEvent::Input(crossterm::event::Event::Key(
+                crossterm::event::KeyEvent::new(
+                    KeyCode::Char('d'),
+                    crossterm::event::KeyModifiers::CONTROL,
+                ),
+            )));
+            terminal.draw(|f| app.draw(f)).expect("draw");
+        })
+    });
+    group.bench_function("G then g (last line, first line)", |b| {
+        b.iter(|| {
+            app.on_event(key(KeyCode::Char('G')));
+            terminal.draw(|f| app.draw(f)).expect("draw");
+            app.on_event(key(KeyCode::Char('g')));
+            terminal.draw(|f| app.draw(f)).expect("draw");
+        })
+    });
+    group.bench_function("] (next change)", |b| {
+        b.iter(|| {
+            app.on_event(key(KeyCode::Char(']')));
+            terminal.draw(|f| app.draw(f)).expect("draw");
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, dashboard, scrolling);
 criterion_main!(benches);

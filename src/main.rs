@@ -856,6 +856,14 @@ fn print_event(event: &WorkerEvent) {
 
 /// `apiradar` without a command: the dashboard over the database.
 fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
+    use std::io::IsTerminal;
+    // A broken keymap or theme is reported before anything else.
+    apiradar::tui::resolve(&paths.config_dir).map_err(usage)?;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        bail!(usage(
+            "the dashboard needs a terminal; in scripts and CI use `apiradar refresh`, `list`, `history` or `diff` (see --help)"
+        ));
+    }
     let store = open_store(paths)?;
     let settings = sync_config(&store, config_file)?;
     drop(store);

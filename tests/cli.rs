@@ -1449,3 +1449,39 @@ fn diff_compares_files_and_stored_versions_and_refresh_counts_findings() {
     );
     sb.run(["diff", "pets@9", "pets@1"]).expect_code(2);
 }
+
+#[test]
+fn the_dashboard_reports_a_broken_theme_and_needs_a_terminal() {
+    let sb = Sandbox::new();
+    // Without a terminal, the dashboard says what to use instead.
+    let out = sb.run(Vec::<&str>::new()).expect_code(2);
+    assert!(out.stderr.contains("needs a terminal"), "{}", out.stderr);
+    // A broken theme is named with file and line, before anything else.
+    let config = sb.root().join("config/apiradar");
+    let put = |name: &str, text: &str| {
+        let path = config.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    put("config.toml", "[ui]\ntheme = \"mine\"\n");
+    put(
+        "themes/mine.toml",
+        "extends = \"dark\"\nbase = \"fg=#zzzzzz\"\n",
+    );
+    let out = sb.run(Vec::<&str>::new()).expect_code(2);
+    assert!(out.stderr.contains("mine.toml:2"), "{}", out.stderr);
+    let shown = sb.ok(["config", "--show"]);
+    assert!(shown.contains("mine.toml:2"), "{shown}");
+    assert!(
+        shown.contains(&config.join("keymap.toml").display().to_string()),
+        "{shown}"
+    );
+    // A bad key in the keymap too.
+    std::fs::remove_file(config.join("config.toml")).unwrap();
+    put(
+        "keymap.toml",
+        "diff = [ { keys = [\"J\"], action = \"jump_around\" } ]\n",
+    );
+    let out = sb.run(Vec::<&str>::new()).expect_code(2);
+    assert!(out.stderr.contains("keymap.toml:1"), "{}", out.stderr);
+}

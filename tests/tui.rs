@@ -469,3 +469,49 @@ fn snapshot_high_contrast_without_colour() {
     h.key(KeyCode::Char('j'));
     insta::assert_snapshot!("high_contrast_no_color", snapshot_of(&h));
 }
+
+#[test]
+fn the_mouse_focuses_and_scrolls_the_pane_under_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut h = Harness::new(160, 45);
+    let mouse = |kind, column, row| {
+        AppEvent::Input(Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    // The timeline is below the watch list on the left.
+    h.app
+        .on_event(mouse(MouseEventKind::Down(MouseButton::Left), 10, 25));
+    h.settle();
+    assert_eq!(h.app.focus(), PaneId::Timeline);
+    // The wheel over the watch list moves its selection without focusing it.
+    h.app.on_event(mouse(MouseEventKind::ScrollDown, 10, 3));
+    h.settle();
+    assert_eq!(h.app.focus(), PaneId::Timeline);
+    assert_eq!(
+        h.app.watches.selected().map(|r| r.watch.spec.name.clone()),
+        Some("petstore".to_string())
+    );
+}
+
+#[test]
+fn export_writes_the_findings_shown() {
+    let mut h = Harness::new(160, 45);
+    h.key(KeyCode::Char('j'));
+    let out = h._dir.path().join("findings.md");
+    h.key(KeyCode::Char(':'))
+        .keys(&format!("export {}", out.display()))
+        .key(KeyCode::Enter);
+    let text = std::fs::read_to_string(&out).expect("the export");
+    assert!(text.contains("api-removed-without-deprecation"), "{text}");
+    assert!(
+        h.app
+            .message()
+            .is_some_and(|m| m.starts_with("wrote 2 findings")),
+        "{:?}",
+        h.app.message()
+    );
+}

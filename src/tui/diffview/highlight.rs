@@ -26,6 +26,15 @@
 //! Checkpoints hold syntect's `ParseState` and `ScopeStack`, which do not
 //! depend on the colour theme; colours come from the scope stack when a line
 //! is drawn.
+//!
+//! Long lines (over 512 bytes) are taken not to change the parse state and
+//! are coloured only as far as the screen shows, so a screen of long lines
+//! costs little more than one of short lines.
+//!
+//! YAML does not go through syntect's parser at all: its bundled YAML grammar
+//! is ~15 times slower than the JSON one on the `fancy-regex` engine, too slow
+//! for a frame. A small tokenizer (`yaml.rs`) assigns the same scopes, and the
+//! colours still come from the syntect theme; it needs no checkpoints.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -39,6 +48,7 @@ use syntect::highlighting::{
 };
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
+use super::yaml::{self, Kind, Tokens};
 use super::{DiffModel, Lang, Side};
 
 /// The syntaxes bundled with syntect (the "newlines" flavour: lines are
@@ -59,18 +69,32 @@ static PREPARED_THEMES: LazyLock<Mutex<HashMap<String, &'static Theme>>> =
 
 /// Lines between two stored parse states. Jumping anywhere costs at most this
 /// many lines of re-parsing per side (about 1.8 ms at syntect's ~70 000 JSON
-/// lines a second); memory is one state per block (~1 KB for deep JSON).
+/// lines a second); memory is one state per block (about 2 KB for the deep
+/// GitHub description: 6.3 MiB for its 430 000 lines).
 pub const CHECKPOINT_EVERY: usize = 128;
 
-/// Only this many bytes of a line are highlighted; the rest is plain. Such a
-/// line is also treated as leaving the parse state unchanged (true for the
-/// long `"description": "…"` lines of API descriptions), so it cannot derail
-/// the lines after it.
+/// Only this many bytes of a line are highlighted; the rest is plain.
 pub const MAX_HIGHLIGHT_BYTES: usize = 2000;
+
+/// Lines longer than this are taken to leave the parse state unchanged (true
+/// of every line of pretty-printed JSON but brackets, and of the long
+/// `description:` lines of YAML): the checkpoint fill skips them, and they
+/// are coloured from a copy of the state, only as far as asked (the widget
+/// asks for what fits on screen). So a window of long lines costs little more
+/// than one of short lines, and a long line cannot derail the ones after it.
+const NEUTRAL_LINE_BYTES: usize = 512;
+
+/// Highlighted prefixes of long lines are rounded up to a multiple of this,
+/// so that a little sideways scrolling does not redo them.
+const PREFIX_STEP: usize = 256;
 
 /// Lines highlighted past the last one asked for, so scrolling down hits the
 /// cache.
 const PREFETCH: usize = 64;
+
+/// ... and at most this many bytes past the last wanted line (a window of
+/// long lines costs more to highlight than one of short lines).
+const PREFETCH_BYTES: usize = 8 * 1024;
 
 /// The most lines re-parsed from an exact state before the first wanted line;
 /// further away (checkpoints not filled yet), the approximate start is used.
@@ -130,10 +154,26 @@ struct Checkpoint {
     scopes: ScopeStack,
 }
 
-/// A highlighted line; `exact` when it was parsed from an exact state.
+/// A highlighted line; `exact` when it was parsed from an exact state;
+/// `upto`: bytes coloured (the rest of the line is plain).
 struct Cached {
     spans: Spans,
     exact: bool,
+    upto: usize,
+}
+
+impl Cached {
+    /// Whether this entry colours the first `want` bytes (already clamped to
+    /// the line's length and the cap).
+    fn covers(&self, want: usize) -> bool {
+        self.upto >= want
+    }
+}
+
+/// How much of a line of `len` bytes a request for `upto` bytes wants
+/// coloured.
+fn wanted(len: usize, upto: usize) -> usize {
+    len.min(upto).min(MAX_HIGHLIGHT_BYTES)
 }
 
 /// A two-generation cache, an approximation of LRU that costs O(1): new
@@ -181,6 +221,8 @@ struct SideState {
     checkpoints: Mutex<Vec<Option<Arc<Checkpoint>>>>,
     cache: Mutex<LineCache>,
     resume: Mutex<Option<Resume>>,
+    /// YAML: the line after the last run, and the block-scalar state there.
+    yaml_resume: Mutex<Option<(usize, Option<usize>)>>,
     /// `fill_checkpoints` got to the end of this side.
     filled: AtomicBool,
 }
@@ -198,8 +240,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Highlighter {
     /// The model this highlighter was made for; other models get plain text.
     model_id: u64,
-    /// `None` for plain text: nothing to highlight.
+    /// The syntect grammar (JSON); `None` for YAML and plain text.
     syntax: Option<&'static SyntaxReference>,
+    /// YAML: the style of each token kind of the own tokenizer (see
+    /// `yaml.rs` for why syntect's YAML grammar is not used).
+    yaml: Option<Box<[Style; Kind::ALL.len()]>>,
     theme: sh::Highlighter<'static>,
     /// The theme's default text colour, left out of the spans so that plain
     /// text takes the UI theme's text colour.
@@ -213,6 +258,7 @@ impl std::fmt::Debug for Highlighter {
         f.debug_struct("Highlighter")
             .field("model_id", &self.model_id)
             .field("syntax", &self.syntax.map(|s| s.name.as_str()))
+            .field("yaml", &self.yaml.is_some())
             .field("depth", &self.depth)
             .field("ready", &self.checkpoints_ready())
             .finish_non_exhaustive()
@@ -227,8 +273,7 @@ impl Highlighter {
     pub fn new(model: &DiffModel, syntax_theme: &str, color: ColorDepth) -> Highlighter {
         let syntax = match model.lang() {
             Lang::Json => SYNTAXES.find_syntax_by_name("JSON"),
-            Lang::Yaml => SYNTAXES.find_syntax_by_name("YAML"),
-            Lang::Text => None,
+            Lang::Yaml | Lang::Text => None,
         };
         let theme = sh::Highlighter::new(theme_named(syntax_theme));
         let default_fg = theme.get_default().foreground;
@@ -246,17 +291,32 @@ impl Highlighter {
                 checkpoints: Mutex::new(checkpoints),
                 cache: Mutex::new(LineCache::default()),
                 resume: Mutex::new(None),
+                yaml_resume: Mutex::new(None),
                 filled: AtomicBool::new(syntax.is_none() || blocks <= 1),
             }
         };
-        Highlighter {
+        let mut highlighter = Highlighter {
             model_id: model.id(),
             syntax,
+            yaml: None,
             theme,
             default_fg,
             depth: color,
             sides: [side(Side::Left), side(Side::Right)],
+        };
+        if model.lang() == Lang::Yaml {
+            // One style per token kind, from the scopes syntect's YAML
+            // grammar would give it.
+            let table = Kind::ALL.map(|kind| {
+                let scopes: Vec<Scope> = std::iter::once("source.yaml")
+                    .chain(kind.scopes().iter().copied())
+                    .filter_map(|name| Scope::new(name).ok())
+                    .collect();
+                highlighter.convert(highlighter.theme.style_for_stack(&scopes))
+            });
+            highlighter.yaml = Some(Box::new(table));
         }
+        highlighter
     }
 
     /// The colour depth this highlighter maps to.
@@ -276,6 +336,7 @@ impl Highlighter {
         for side in &self.sides {
             lock(&side.cache).clear();
             *lock(&side.resume) = None;
+            *lock(&side.yaml_resume) = None;
         }
     }
 
@@ -285,17 +346,30 @@ impl Highlighter {
     /// [`MAX_HIGHLIGHT_BYTES`] the line is plain. Out-of-range lines and
     /// lines of another model give plain text (or nothing).
     pub fn line(&self, model: &DiffModel, side: Side, idx: usize) -> Vec<(Style, Range<usize>)> {
+        self.line_upto(model, side, idx, MAX_HIGHLIGHT_BYTES)
+    }
+
+    /// Like [`Highlighter::line`], but long lines need only be coloured up
+    /// to byte `upto` (what is on screen); the rest may be plain.
+    pub fn line_upto(
+        &self,
+        model: &DiffModel,
+        side: Side,
+        idx: usize,
+        upto: usize,
+    ) -> Vec<(Style, Range<usize>)> {
         let Some(text) = model.line(side, idx) else {
             return Vec::new();
         };
-        if self.syntax.is_none() || model.id() != self.model_id {
+        if (self.syntax.is_none() && self.yaml.is_none()) || model.id() != self.model_id {
             return plain(text.len());
         }
-        if let Some(spans) = self.cached(side, idx, false) {
+        let want = wanted(text.len(), upto);
+        if let Some(spans) = self.cached(side, idx, want, false) {
             return spans;
         }
-        self.prepare(model, side, idx..idx + 1);
-        self.cached(side, idx, true)
+        self.prepare_upto(model, side, idx..idx + 1, upto);
+        self.cached(side, idx, 0, true)
             .unwrap_or_else(|| plain(text.len()))
     }
 
@@ -303,7 +377,18 @@ impl Highlighter {
     /// pass (the widget calls this with the visible window before asking for
     /// single lines).
     pub fn prepare(&self, model: &DiffModel, side: Side, lines: Range<usize>) {
+        self.prepare_upto(model, side, lines, MAX_HIGHLIGHT_BYTES);
+    }
+
+    /// Like [`Highlighter::prepare`], colouring long lines only up to byte
+    /// `upto` (rounded up), as [`Highlighter::line_upto`].
+    pub fn prepare_upto(&self, model: &DiffModel, side: Side, lines: Range<usize>, upto: usize) {
+        if let Some(table) = &self.yaml {
+            self.prepare_yaml(table, model, side, lines);
+            return;
+        }
         let Some(syntax) = self.syntax else { return };
+        let upto = upto.div_ceil(PREFIX_STEP).saturating_mul(PREFIX_STEP);
         if model.id() != self.model_id {
             return;
         }
@@ -314,14 +399,17 @@ impl Highlighter {
         }
         let state = &self.sides[side.index()];
 
-        // The first line that needs work: missing, or approximate while an
-        // exact start is now at hand.
+        // The first line that needs work: missing, approximate while an
+        // exact start is now at hand, or coloured over too short a prefix.
         let Some(target) = ({
             let checkpoints = lock(&state.checkpoints);
             let mut cache = lock(&state.cache);
             (lines.start..end).find(|&i| match cache.get(i) {
                 None => true,
-                Some(c) => !c.exact && has_checkpoint(&checkpoints, i),
+                Some(c) => {
+                    let len = model.line(side, i).map_or(0, str::len);
+                    (!c.exact && has_checkpoint(&checkpoints, i)) || !c.covers(wanted(len, upto))
+                }
             })
         }) else {
             return;
@@ -368,27 +456,52 @@ impl Highlighter {
             }
         };
 
-        // Parse and colour, without holding any lock.
-        let stop = (end + PREFETCH).min(count);
-        let mut done: Vec<(usize, Spans)> = Vec::with_capacity(stop.saturating_sub(start));
+        // Parse (without holding any lock): lines well above the first
+        // wanted one only advance the state; from `colour_from` on, lines are
+        // coloured and cached; past the window, up to PREFETCH lines or
+        // PREFETCH_BYTES more are done for the next scroll.
+        let colour_from = target.saturating_sub(PREFETCH).max(start);
+        let mut done: Vec<(usize, Spans, usize)> = Vec::new();
         let mut new_checkpoints = Vec::new();
-        for line in start..stop {
-            if exact && line % CHECKPOINT_EVERY == 0 {
-                new_checkpoints.push((
-                    line / CHECKPOINT_EVERY,
-                    Checkpoint {
+        let mut line = start;
+        if line < colour_from {
+            let mut scopes = highlight.path.clone();
+            while line < colour_from {
+                if exact && line % CHECKPOINT_EVERY == 0 {
+                    let checkpoint = Checkpoint {
                         parse: parse.clone(),
-                        scopes: highlight.path.clone(),
-                    },
-                ));
+                        scopes: scopes.clone(),
+                    };
+                    new_checkpoints.push((line / CHECKPOINT_EVERY, checkpoint));
+                }
+                advance(syntax, &mut parse, &mut scopes, model, side, line);
+                line += 1;
+            }
+            highlight = HighlightState::new(&self.theme, scopes);
+        }
+        let mut prefetched_bytes = 0;
+        while line < count {
+            if line >= end && (line >= end + PREFETCH || prefetched_bytes >= PREFETCH_BYTES) {
+                break;
+            }
+            if exact && line % CHECKPOINT_EVERY == 0 {
+                let checkpoint = Checkpoint {
+                    parse: parse.clone(),
+                    scopes: highlight.path.clone(),
+                };
+                new_checkpoints.push((line / CHECKPOINT_EVERY, checkpoint));
             }
             let raw = model.raw_line(side, line).unwrap_or("");
             let len = model.line(side, line).map_or(0, str::len);
-            done.push((
-                line,
-                self.highlight_line(syntax, &mut parse, &mut highlight, raw, len),
-            ));
+            if line >= end {
+                prefetched_bytes += raw.len();
+            }
+            let (spans, covered) =
+                self.highlight_line(syntax, &mut parse, &mut highlight, raw, len, upto);
+            done.push((line, spans, covered));
+            line += 1;
         }
+        let stop = line;
 
         // Publish: checkpoints first (so the cache check above sees them),
         // then the lines, then the resume point.
@@ -402,11 +515,14 @@ impl Highlighter {
         }
         {
             let mut cache = lock(&state.cache);
-            for (line, spans) in done {
-                // Never replace an exact line with an approximate one.
-                let keep = !exact && cache.get(line).is_some_and(|c| c.exact);
+            for (line, spans, upto) in done {
+                // Never replace an exact line with an approximate one, nor a
+                // longer coloured prefix with a shorter one of the same kind.
+                let keep = cache
+                    .get(line)
+                    .is_some_and(|c| (c.exact && !exact) || (c.exact == exact && c.upto > upto));
                 if !keep {
-                    cache.insert(line, Cached { spans, exact });
+                    cache.insert(line, Cached { spans, exact, upto });
                 }
             }
         }
@@ -416,6 +532,71 @@ impl Highlighter {
             highlight,
             exact,
         });
+    }
+
+    /// `prepare` for YAML: the own tokenizer, fast enough to need no
+    /// checkpoints; the block-scalar state at the first missing line comes
+    /// from where the last run stopped, or from walking up the text.
+    fn prepare_yaml(
+        &self,
+        table: &[Style; Kind::ALL.len()],
+        model: &DiffModel,
+        side: Side,
+        lines: Range<usize>,
+    ) {
+        if model.id() != self.model_id {
+            return;
+        }
+        let count = model.line_count(side);
+        let end = lines.end.min(count);
+        if lines.start >= end {
+            return;
+        }
+        let state = &self.sides[side.index()];
+        let Some(target) = ({
+            let mut cache = lock(&state.cache);
+            (lines.start..end).find(|&i| cache.get(i).is_none())
+        }) else {
+            return;
+        };
+        let resumed = lock(&state.yaml_resume)
+            .filter(|(next, _)| *next == target)
+            .map(|(_, block)| block);
+        let mut block = match resumed {
+            Some(block) => block,
+            None => yaml::block_state_before(target, |i| model.line(side, i)),
+        };
+        let mut tokens = Tokens::new();
+        let mut done = Vec::new();
+        let mut line = target;
+        let mut prefetched_bytes = 0;
+        while line < count {
+            if line >= end && (line >= end + PREFETCH || prefetched_bytes >= PREFETCH_BYTES) {
+                break;
+            }
+            let text = model.line(side, line).unwrap_or("");
+            if line >= end {
+                prefetched_bytes += text.len();
+            }
+            yaml::lex_line(text, &mut block, &mut tokens);
+            done.push((line, yaml_spans(table, &tokens, text)));
+            line += 1;
+        }
+        {
+            let mut cache = lock(&state.cache);
+            for (line, spans) in done {
+                let upto = model.line(side, line).map_or(0, str::len);
+                cache.insert(
+                    line,
+                    Cached {
+                        spans,
+                        exact: true,
+                        upto,
+                    },
+                );
+            }
+        }
+        *lock(&state.yaml_resume) = Some((line, block));
     }
 
     /// Parses both texts from the top (or from where an earlier, cancelled
@@ -481,39 +662,27 @@ impl Highlighter {
                     }));
                 }
             }
-            let raw = model.raw_line(side, line).unwrap_or("");
-            let len = model.line(side, line).map_or(0, str::len);
-            if len > MAX_HIGHLIGHT_BYTES {
-                continue; // state-neutral, like `highlight_line`
-            }
-            match parse.parse_line(raw, &SYNTAXES) {
-                Ok(ops) => {
-                    for (_, op) in &ops {
-                        // A pop below the bottom is ignored, as the highlighter does.
-                        let _ = scopes.apply(op);
-                    }
-                }
-                Err(_) => {
-                    parse = ParseState::new(syntax);
-                    scopes = ScopeStack::new();
-                }
-            }
+            advance(syntax, &mut parse, &mut scopes, model, side, line);
         }
         state.filled.store(true, Ordering::Release);
     }
 
     /// The cached spans of a line; with `any`, approximate ones too, else
     /// only those that are as good as they will get.
-    fn cached(&self, side: Side, idx: usize, any: bool) -> Option<Spans> {
+    fn cached(&self, side: Side, idx: usize, want: usize, any: bool) -> Option<Spans> {
         let state = &self.sides[side.index()];
         let checkpoints = lock(&state.checkpoints);
         let mut cache = lock(&state.cache);
         let entry = cache.get(idx)?;
-        (any || entry.exact || !has_checkpoint(&checkpoints, idx)).then(|| entry.spans.clone())
+        let good = entry.covers(want) && (entry.exact || !has_checkpoint(&checkpoints, idx));
+        (any || good).then(|| entry.spans.clone())
     }
 
     /// Parses one line (`raw`, with its line break; `len` bytes without it)
-    /// from `parse`/`highlight`, advancing them, and returns its spans.
+    /// from `parse`/`highlight`, advancing them, and returns its spans and
+    /// how many bytes of it are coloured. A line longer than
+    /// [`NEUTRAL_LINE_BYTES`] is coloured up to `upto` from a copy of the
+    /// state, and leaves the state as it was.
     fn highlight_line(
         &self,
         syntax: &'static SyntaxReference,
@@ -521,13 +690,15 @@ impl Highlighter {
         highlight: &mut HighlightState,
         raw: &str,
         len: usize,
-    ) -> Spans {
-        if len > MAX_HIGHLIGHT_BYTES {
-            // Colour a prefix from a copy of the state; the state itself
-            // passes over the line unchanged.
-            let mut cut = MAX_HIGHLIGHT_BYTES;
+        upto: usize,
+    ) -> (Spans, usize) {
+        if len > NEUTRAL_LINE_BYTES {
+            let mut cut = wanted(len, upto);
             while !raw.is_char_boundary(cut) {
                 cut -= 1;
+            }
+            if cut == 0 {
+                return (plain(len), 0);
             }
             let mut parse = parse.clone();
             let mut highlight = highlight.clone();
@@ -537,8 +708,10 @@ impl Highlighter {
                 Err(_) => Vec::new(),
             };
             let covered = spans.last().map_or(0, |s| s.1.end);
-            spans.push((Style::default(), covered..len));
-            return spans;
+            if covered < len {
+                spans.push((Style::default(), covered..len));
+            }
+            return (spans, cut);
         }
         match parse.parse_line(raw, &SYNTAXES) {
             Ok(ops) => {
@@ -547,12 +720,12 @@ impl Highlighter {
                 if covered < len {
                     spans.push((Style::default(), covered..len));
                 }
-                spans
+                (spans, len)
             }
             Err(_) => {
                 *parse = ParseState::new(syntax);
                 *highlight = HighlightState::new(&self.theme, ScopeStack::new());
-                plain(len)
+                (plain(len), len)
             }
         }
     }
@@ -688,12 +861,73 @@ fn with_json_keys(theme: &Theme) -> Option<Theme> {
     Some(patched)
 }
 
+/// Advances a parse over line `line` of `side` without colouring it (lines
+/// longer than [`NEUTRAL_LINE_BYTES`] leave the state as it is, as in
+/// `Highlighter::highlight_line`; a parse error restarts from a fresh state).
+fn advance(
+    syntax: &'static SyntaxReference,
+    parse: &mut ParseState,
+    scopes: &mut ScopeStack,
+    model: &DiffModel,
+    side: Side,
+    line: usize,
+) {
+    let raw = model.raw_line(side, line).unwrap_or("");
+    if model.line(side, line).map_or(0, str::len) > NEUTRAL_LINE_BYTES {
+        return;
+    }
+    match parse.parse_line(raw, &SYNTAXES) {
+        Ok(ops) => {
+            for (_, op) in &ops {
+                // A pop below the bottom is ignored, as the highlighter does.
+                let _ = scopes.apply(op);
+            }
+        }
+        Err(_) => {
+            *parse = ParseState::new(syntax);
+            *scopes = ScopeStack::new();
+        }
+    }
+}
+
 /// Whether an exact state is available close enough before `line` to redo an
 /// approximate line (its block's checkpoint).
 fn has_checkpoint(checkpoints: &[Option<Arc<Checkpoint>>], line: usize) -> bool {
     checkpoints
         .get(line / CHECKPOINT_EVERY)
         .is_some_and(Option::is_some)
+}
+
+/// Spans of a tokenized YAML line: token styles, plain text between tokens,
+/// plain from [`MAX_HIGHLIGHT_BYTES`] on.
+fn yaml_spans(table: &[Style; Kind::ALL.len()], tokens: &Tokens, text: &str) -> Spans {
+    let len = text.len();
+    let mut cap = MAX_HIGHLIGHT_BYTES.min(len);
+    while !text.is_char_boundary(cap) {
+        cap -= 1;
+    }
+    let mut spans: Spans = Vec::with_capacity(tokens.len() * 2 + 1);
+    let mut push = |style: Style, range: Range<usize>| {
+        if range.is_empty() {
+            return;
+        }
+        match spans.last_mut() {
+            Some(last) if last.0 == style && last.1.end == range.start => last.1.end = range.end,
+            _ => spans.push((style, range)),
+        }
+    };
+    let mut at = 0;
+    for (kind, range) in tokens {
+        let (start, end) = (range.start.max(at).min(cap), range.end.min(cap));
+        if start >= end {
+            continue;
+        }
+        push(Style::default(), at..start);
+        push(table[kind.index()], start..end);
+        at = end;
+    }
+    push(Style::default(), at..len);
+    spans
 }
 
 /// One unstyled span over a line of `len` bytes.
@@ -842,6 +1076,31 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_coloured_as_far_as_asked() {
+        let long = format!(
+            "{{\n  \"description\": \"{}\",\n  \"b\": 1\n}}\n",
+            "word ".repeat(300)
+        );
+        let model = json_model(&long, &long);
+        let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        let len = model.line(Side::Left, 1).unwrap().len();
+        assert!(len > NEUTRAL_LINE_BYTES && len < MAX_HIGHLIGHT_BYTES);
+        // Asked for 100 bytes: coloured up to the next step, plain after.
+        let short = h.line_upto(&model, Side::Left, 1, 100);
+        assert!(covers(&short, len));
+        assert_eq!(short.last().unwrap(), &(Style::default(), PREFIX_STEP..len));
+        // Asked for everything: the string's colour runs to its end.
+        let full = h.line(&model, Side::Left, 1);
+        assert!(covers(&full, len));
+        assert!(
+            full.iter()
+                .any(|s| s.1.end >= len - 2 && s.0 != Style::default())
+        );
+        // And the short request is now served by the full entry.
+        assert_eq!(h.line_upto(&model, Side::Left, 1, 100), full);
+    }
+
+    #[test]
     fn checkpoints_give_the_same_colours_as_parsing_from_the_top() {
         // A document long enough for several blocks.
         let mut doc = String::from("{\n");
@@ -908,6 +1167,51 @@ mod tests {
         let h = Highlighter::new(&yaml, "base16-ocean.dark", ColorDepth::TrueColor);
         assert!(distinct(&h.line(&yaml, Side::Left, 0)) > 1);
         assert_eq!(h.line(&yaml, Side::Right, 0), vec![]);
+    }
+
+    #[test]
+    fn yaml_uses_the_theme_and_knows_block_scalars_anywhere() {
+        let mut doc = String::from("openapi: 3.1.0\npaths:\n");
+        for i in 0..300 {
+            doc.push_str(&format!(
+                "  /p{i}:\n    get:\n      description: |\n        text: {i}\n        - more\n      operationId: op{i}\n"
+            ));
+        }
+        let model = DiffModel::build(doc.clone(), doc, Lang::Yaml);
+        let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
+        assert!(h.checkpoints_ready(), "YAML needs no checkpoints");
+        // Jump straight to the middle: line 2 + 6 * 150 + 3 is a block line.
+        let idx = 2 + 6 * 150 + 3;
+        let line = model.line(Side::Left, idx).unwrap();
+        assert_eq!(line.trim(), "text: 150");
+        let block = h.line(&model, Side::Left, idx);
+        let key_line = h.line(&model, Side::Left, idx + 2);
+        assert!(
+            covers(&block, line.len())
+                && covers(&key_line, model.line(Side::Left, idx + 2).unwrap().len())
+        );
+        // The block line is one string span; `operationId` is a key, coloured
+        // differently from its value.
+        let block_style = block.iter().find(|s| s.1.contains(&8)).unwrap().0;
+        assert!(block_style.fg.is_some());
+        let style_at = |spans: &[(Style, Range<usize>)], byte: usize| {
+            spans.iter().find(|s| s.1.contains(&byte)).unwrap().0
+        };
+        assert_eq!(
+            style_at(&block, 8),
+            style_at(&block, 12),
+            "`text:` is not a key here"
+        );
+        assert_ne!(style_at(&key_line, 7), style_at(&key_line, 20));
+        let none = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::None);
+        assert!(
+            none.line(&model, Side::Right, idx + 2)
+                .iter()
+                .all(|s| s.0.fg.is_none())
+        );
+        for (i, kind) in Kind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), i);
+        }
     }
 
     #[test]

@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
 
 /// Middles longer than this (bytes, both sides together) are emphasised
-/// whole instead of diffed token by token.
-const TOKEN_DIFF_MAX: usize = 4096;
+/// whole instead of diffed token by token: a rewrite that large is shown as
+/// one, and a screen of such rows stays cheap (at most ~200 tokens a side).
+const TOKEN_DIFF_MAX: usize = 1024;
 
-/// Time allowed to the token diff of one pair.
-const TOKEN_DIFF_TIMEOUT: Duration = Duration::from_millis(2);
+/// Time allowed to the token diff of one pair (a safety net: the size limit
+/// above keeps it far below this).
+const TOKEN_DIFF_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// Letters, digits and `_` form words; the rest are separators.
 fn is_word(c: char) -> bool {

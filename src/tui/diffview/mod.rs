@@ -10,7 +10,8 @@
 //! * [`Highlighter::fill_checkpoints`] (background): runs syntect over both
 //!   texts once and keeps its parse state every [`CHECKPOINT_EVERY`] lines,
 //!   so any line can later be highlighted by re-parsing at most that many
-//!   lines.
+//!   lines. (YAML uses a fast tokenizer of its own instead and needs no
+//!   checkpoints; plain text is not highlighted.)
 //! * [`DiffView`] (UI thread): draws only the rows on screen, asking the
 //!   highlighter for just those lines, and computes the word-level emphasis
 //!   of changed pairs only for the rows it draws.
@@ -23,6 +24,7 @@ mod inline;
 mod model;
 mod pointer;
 mod view;
+mod yaml;
 
 pub use highlight::{
     CHECKPOINT_EVERY, ColorDepth, Highlighter, MAX_HIGHLIGHT_BYTES, syntax_themes,

@@ -4,7 +4,9 @@
 //! Layout in memory, per side: the text itself (one `String`, as received)
 //! and a `Vec<u32>` of line starts; for the pair: one 12-byte record per row
 //! and, per side, the row of every line (for jumps from a line to the view).
-//! For the 11 MiB GitHub description that is the texts plus about 12 MB.
+//! Measured on github-rest-api 015 → 016 (4.2 + 11.3 MiB of canonical JSON,
+//! 326 000 rows): the texts plus 7.1 MiB, with a peak of 8.2 MiB more while
+//! building (the line numbering and the diff's own tables); 0.6 s.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -266,32 +266,49 @@ impl StatefulWidget for DiffView<'_> {
             ),
         ];
 
-        // Highlight the visible lines of each side in one pass, and find the
-        // longest one for the horizontal-scroll clamp.
+        // The lines on screen per side (first and last), the longest of them
+        // for the horizontal-scroll clamp, then how many bytes of each line
+        // fit on screen, so that long lines are highlighted only that far;
+        // then one highlighting pass per side over the window.
         let visible = state.top..(state.top + usize::from(area.height)).min(rows);
-        let mut longest = 0;
-        for side in [Side::Left, Side::Right] {
+        let window = panes.map(|pane| {
             let mut lines = visible.clone().filter_map(|r| {
                 let row = model.row(r)?;
-                if side == Side::Left {
+                if pane.side == Side::Left {
                     row.left
                 } else {
                     row.right
                 }
             });
-            if let Some(first) = lines.next() {
-                let last = lines.next_back().unwrap_or(first);
-                self.highlighter.prepare(model, side, first..last + 1);
-                longest = longest.max(
-                    (first..=last)
-                        .filter_map(|i| model.line(side, i))
-                        .map(str::len)
-                        .max()
-                        .unwrap_or(0),
-                );
-            }
-        }
+            let first = lines.next()?;
+            Some(first..lines.next_back().unwrap_or(first) + 1)
+        });
+        let longest = panes
+            .iter()
+            .zip(&window)
+            .filter_map(|(pane, lines)| {
+                let lines = lines.clone()?;
+                lines
+                    .filter_map(|i| model.line(pane.side, i))
+                    .map(str::len)
+                    .max()
+            })
+            .max()
+            .unwrap_or(0);
         state.left_col = state.left_col.min(longest.saturating_sub(1));
+        let mut upto = [0usize; 2];
+        for ((pane, lines), upto) in panes.iter().zip(&window).zip(&mut upto) {
+            let Some(lines) = lines.clone() else { continue };
+            let columns = state.left_col + usize::from(pane.text_width);
+            *upto = lines
+                .clone()
+                .filter_map(|i| model.line(pane.side, i))
+                .map(|text| bytes_for_columns(text, columns))
+                .max()
+                .unwrap_or(0);
+            self.highlighter
+                .prepare_upto(model, pane.side, lines, *upto);
+        }
 
         for (offset, r) in (state.top..state.top + usize::from(area.height)).enumerate() {
             let y = area.y + offset as u16;
@@ -312,7 +329,8 @@ impl StatefulWidget for DiffView<'_> {
                     Side::Left => (row.left, &emphasis.0),
                     Side::Right => (row.right, &emphasis.1),
                 };
-                self.draw_pane(buf, pane, y, row.kind, line, emph, state.left_col);
+                let upto = upto[pane.side.index()];
+                self.draw_pane(buf, pane, y, row.kind, line, emph, (state.left_col, upto));
             }
             if separator && let Some(cell) = buf.cell_mut((area.x + left_width, y)) {
                 cell.reset();
@@ -337,7 +355,7 @@ impl DiffView<'_> {
         kind: RowKind,
         line: Option<usize>,
         emph: &[Range<usize>],
-        left_col: usize,
+        (left_col, upto): (usize, usize),
     ) {
         let styles = self.styles;
         let text = line.and_then(|i| self.model.line(pane.side, i));
@@ -380,7 +398,7 @@ impl DiffView<'_> {
         if pane.text_width == 0 {
             return;
         }
-        let spans = self.highlighter.line(self.model, pane.side, idx);
+        let spans = self.highlighter.line_upto(self.model, pane.side, idx, upto);
         let marker = base.patch(styles.gutter);
         draw_text(
             buf,
@@ -418,32 +436,28 @@ struct TextStyles {
     marker: Style,
 }
 
-/// Accumulates characters of one style and writes them in one call.
-struct Run {
-    text: String,
-    style: Style,
-    /// Column (relative to the text area) of the run's first cell.
-    at: usize,
-}
-
-impl Run {
-    fn flush(&mut self, buf: &mut Buffer, area: &TextArea) {
-        if !self.text.is_empty() {
-            let x = area.x.saturating_add(self.at as u16);
-            buf.set_stringn(
-                x,
-                area.y,
-                &self.text,
-                area.width.saturating_sub(self.at),
-                self.style,
-            );
-            self.text.clear();
+/// Writes one character into the cell at `column` of the text area; a wide
+/// character blanks the cells it covers, as ratatui expects.
+fn put(buf: &mut Buffer, area: &TextArea, column: usize, glyph: char, width: usize, style: Style) {
+    let x = area.x.saturating_add(column as u16);
+    if let Some(cell) = buf.cell_mut((x, area.y)) {
+        cell.reset();
+        cell.set_char(glyph).set_style(style);
+    }
+    for extra in 1..width {
+        if let Some(cell) = buf.cell_mut((x.saturating_add(extra as u16), area.y)) {
+            cell.reset();
         }
     }
 }
 
 /// Draws one line of text: syntax spans, emphasis ranges, tabs expanded,
-/// control characters replaced, cut at the width with markers.
+/// control characters replaced, cut at the width with markers. Every cell of
+/// the area is written (text, then blanks in the base style).
+///
+/// Cells are written directly rather than through `Buffer::set_stringn`: the
+/// widths are known here already, and skipping grapheme segmentation and a
+/// second pass over each cell halves the cost of a frame.
 fn draw_text(
     buf: &mut Buffer,
     area: TextArea,
@@ -455,21 +469,11 @@ fn draw_text(
     if area.width == 0 {
         return;
     }
-    fill(
-        buf,
-        area.x,
-        area.y,
-        area.width.min(usize::from(u16::MAX)) as u16,
-        styles.base,
-    );
-    let mut run = Run {
-        text: String::with_capacity(area.width),
-        style: styles.base,
-        at: 0,
-    };
     let (mut column, mut written) = (0usize, 0usize);
     let (mut span_i, mut emph_i) = (0usize, 0usize);
     let (mut cut_left, mut cut_right) = (false, false);
+    // Column of the last visible character, for combining marks.
+    let mut last_visible: Option<usize> = None;
     for (byte, ch) in text.char_indices() {
         // The style at this byte: base, then syntax, then emphasis.
         while spans.get(span_i).is_some_and(|s| s.1.end <= byte) {
@@ -479,8 +483,7 @@ fn draw_text(
             emph_i += 1;
         }
         let mut style = styles.base;
-        if let Some((syntax, range)) = spans.get(span_i).filter(|s| s.1.start <= byte) {
-            debug_assert!(range.contains(&byte));
+        if let Some((syntax, _)) = spans.get(span_i).filter(|s| s.1.start <= byte) {
             style = style.patch(*syntax);
         }
         if emph.get(emph_i).is_some_and(|r| r.start <= byte) {
@@ -492,9 +495,13 @@ fn draw_text(
             c => (c, char_width(c)),
         };
         if width == 0 {
-            // A combining mark joins the previous visible character.
-            if column > area.skip && !run.text.is_empty() {
-                run.text.push(ch);
+            // A combining mark joins the previous visible character's cell.
+            if let Some(at) = last_visible {
+                let x = area.x.saturating_add(at as u16);
+                if let Some(cell) = buf.cell_mut((x, area.y)) {
+                    let joined = format!("{}{ch}", cell.symbol());
+                    cell.set_symbol(&joined);
+                }
             }
             continue;
         }
@@ -515,20 +522,22 @@ fn draw_text(
             cut_right = true;
             break;
         }
-        if style != run.style {
-            run.flush(buf, &area);
-            run.style = style;
-            run.at = written;
-        }
         if glyph == ' ' || ch == '\t' {
-            run.text.extend(std::iter::repeat_n(' ', shown));
+            for k in 0..shown {
+                put(buf, &area, written + k, ' ', 1, style);
+            }
+            last_visible = None;
         } else {
-            run.text.push(glyph);
+            put(buf, &area, written, glyph, shown, style);
+            last_visible = Some(written);
         }
         column += width;
         written += shown;
     }
-    run.flush(buf, &area);
+    // The rest of the line in the row's background.
+    for k in written..area.width {
+        put(buf, &area, k, ' ', 1, styles.base);
+    }
     let last = area
         .x
         .saturating_add((area.width - 1).min(usize::from(u16::MAX)) as u16);
@@ -551,6 +560,23 @@ fn draw_text(
     {
         cell.set_char('‹').set_style(styles.marker);
     }
+}
+
+/// The length of the prefix of `text` that fills `columns` display columns
+/// (with tabs expanded), plus the next character.
+fn bytes_for_columns(text: &str, columns: usize) -> usize {
+    let mut column = 0;
+    for (i, ch) in text.char_indices() {
+        if column > columns {
+            return i;
+        }
+        column += match ch {
+            '\t' => TAB_WIDTH - column % TAB_WIDTH,
+            c if c.is_control() => 1,
+            c => char_width(c),
+        };
+    }
+    text.len()
 }
 
 /// Display width of one (non-control) character.
@@ -753,6 +779,13 @@ mod tests {
         let model = text_model("日本語\u{1}z", "");
         let buf = render(&model, &mut state, 21, 1, false);
         assert_eq!((buf[(8, 0)].symbol(), buf[(9, 0)].symbol()), (" ", "›"));
+        // A combining mark stays with its letter.
+        let model = text_model("e\u{301}x", "");
+        let buf = render(&model, &mut state, 21, 1, false);
+        assert_eq!(
+            (buf[(4, 0)].symbol(), buf[(5, 0)].symbol()),
+            ("e\u{301}", "x")
+        );
     }
 
     #[test]
@@ -799,6 +832,58 @@ mod tests {
         }
         .render(Rect::new(5, 1, 50, 50), &mut buf, &mut state);
         assert_eq!(state.last_height(), 1);
+    }
+
+    #[test]
+    fn random_texts_sizes_and_scrolls_never_panic() {
+        let seed = std::cell::Cell::new(0x9E37_79B9_u32);
+        let next = |n: usize| {
+            let mut x = seed.get();
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            seed.set(x);
+            x as usize % n.max(1)
+        };
+        let pieces = [
+            "a", "key", ": ", "\t", " ", "日本", "é", "e\u{301}", "\u{7}", "😀", "{", "\"x\"", "\r",
+        ];
+        for round in 0..60 {
+            let text = |lines: usize| -> String {
+                (0..lines)
+                    .map(|_| {
+                        let words: String =
+                            (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+                        words + "\n"
+                    })
+                    .collect()
+            };
+            let (left, right) = (text(next(30)), text(next(30)));
+            let lang = [Lang::Json, Lang::Yaml, Lang::Text][round % 3];
+            let model = DiffModel::build(left, right, lang);
+            let highlighter = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::Ansi256);
+            let styles = styles();
+            for _ in 0..5 {
+                let (w, h) = (next(90) as u16, next(12) as u16);
+                let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+                let mut state = DiffViewState {
+                    cursor: next(40),
+                    top: next(40),
+                    left_col: next(8),
+                    ..Default::default()
+                };
+                DiffView {
+                    model: &model,
+                    highlighter: &highlighter,
+                    styles: &styles,
+                    focused: true,
+                }
+                .render(buf.area, &mut buf, &mut state);
+                state.page(&model, true);
+                state.next_change(&model);
+                state.move_by(&model, -3);
+            }
+        }
     }
 
     #[test]

@@ -252,9 +252,14 @@ impl DiffPane {
             (Some(v), None) => {
                 let r = &v.request;
                 let (removed, added) = v.model.changed_lines();
+                let pair = if r.base_seq == r.rev_seq {
+                    format!("#{} (the first version) ", r.rev_seq)
+                } else {
+                    format!("#{} → #{} ", r.base_seq, r.rev_seq)
+                };
                 let mut spans = vec![
                     Span::styled(format!("{} ", v.watch_name), theme.title(cx.focused)),
-                    Span::raw(format!("#{} → #{} ", r.base_seq, r.rev_seq)),
+                    Span::raw(pair),
                     Span::styled(
                         if r.published {
                             "as published "
@@ -364,10 +369,12 @@ impl DiffPane {
             return;
         }
         if view.findings.is_empty() {
-            f.render_widget(
-                Paragraph::new("no findings between these versions").style(theme.dim()),
-                list,
-            );
+            let text = if view.request.base_seq == view.request.rev_seq {
+                "the first version: nothing to compare it with yet"
+            } else {
+                "no findings between these versions"
+            };
+            f.render_widget(Paragraph::new(text).style(theme.dim()), list);
             return;
         }
         let width = list.width as usize;

@@ -288,7 +288,7 @@ impl TimelinePane {
                     let mut cells = vec![
                         Cell::from(if marked { "◆" } else { " " }).style(theme.marked()),
                         Cell::from(format!("#{}", v.seq)),
-                        Cell::from(date_time(v.fetched_at)).style(theme.dim()),
+                        Cell::from(version_date(v)).style(theme.dim()),
                     ];
                     if wide {
                         cells.push(Cell::from(human_size(v.size)).style(theme.dim()));
@@ -330,5 +330,14 @@ impl TimelinePane {
             .column_spacing(1);
         self.table.select(Some(self.selected));
         f.render_stateful_widget(table, list, &mut self.table);
+    }
+}
+
+/// When a version is from: the publisher's date for a backfilled version
+/// (the date in an imported file's name), else when it was fetched.
+fn version_date(v: &crate::store::Version) -> String {
+    match (&v.origin[..], &v.source_date) {
+        ("import", Some(date)) => date.chars().take(16).collect(),
+        _ => date_time(v.fetched_at),
     }
 }
