@@ -68,7 +68,16 @@ fn first_frame(db: &Path, theme: &Theme, size: (u16, u16)) -> usize {
         for e in effects {
             if let Effect::Load(ticket, request) = e {
                 loads += 1;
+                let what = format!("{request:?}");
+                let started = std::time::Instant::now();
                 let answer = loader.handle(request);
+                if std::env::var_os("APIRADAR_BENCH_VERBOSE").is_some() {
+                    eprintln!(
+                        "  {:.1} ms  {}",
+                        started.elapsed().as_secs_f64() * 1000.0,
+                        what.chars().take(60).collect::<String>()
+                    );
+                }
                 app.on_event(AppEvent::Loaded(ticket, answer));
             }
         }

@@ -230,11 +230,10 @@ fn a_finding_chosen_in_the_list_moves_the_diff_to_it() {
     h.key(KeyCode::Char('G')).key(KeyCode::Enter);
     assert!(!h.app.diff.findings_focused);
     let view = h.app.diff.view.as_ref().expect("a pair");
-    let line = target
-        .rev_line
-        .or(target.base_line)
-        .expect("the finding has a place");
-    let side = if target.rev_line.is_some() {
+    assert!(target.lines.is_none(), "findings are located when chosen");
+    let lines = view.findings[last].lines.expect("located on the way");
+    let line = lines.rev.or(lines.base).expect("the finding has a place");
+    let side = if lines.rev.is_some() {
         apiradar::tui::diffview::Side::Right
     } else {
         apiradar::tui::diffview::Side::Left

@@ -92,6 +92,8 @@ struct Tickets {
     watches: u64,
     timeline: u64,
     pair: u64,
+    /// The last place asked for; it belongs to the pair loaded before it.
+    locate: u64,
 }
 
 #[derive(Default)]
@@ -247,6 +249,22 @@ impl App {
                 Msg::OpenPair(p) => self.open_pair(p),
                 Msg::Focus(p) => self.focus = p,
                 Msg::Status(m, e) => self.say(m, e),
+                Msg::Locate {
+                    index,
+                    base_pointer,
+                    rev_pointer,
+                } => {
+                    let t = self.ticket();
+                    self.tickets.locate = t;
+                    self.effects.push(Effect::Load(
+                        t,
+                        Request::Locate {
+                            index,
+                            base_pointer,
+                            rev_pointer,
+                        },
+                    ));
+                }
             }
         }
     }
@@ -311,6 +329,14 @@ impl App {
                         self.diff.loading = None;
                         self.diff.error = Some(e);
                     }
+                }
+            }
+            Loaded::Located { index, lines } => {
+                // Only for the pair shown: a place asked for before the
+                // current pair was requested belongs to another pair.
+                if ticket == self.tickets.locate && ticket > self.tickets.pair {
+                    let msgs = self.diff.located(index, lines);
+                    self.apply(msgs);
                 }
             }
             Loaded::Done(result) => {

@@ -41,6 +41,12 @@ pub enum Request {
         pair: PairRequest,
         path: PathBuf,
     },
+    /// The lines finding `index` of the pair last loaded points at.
+    Locate {
+        index: usize,
+        base_pointer: Option<String>,
+        rev_pointer: Option<String>,
+    },
 }
 
 /// Which two versions to show, and in which form.
@@ -87,15 +93,25 @@ pub struct PairView {
     pub findings_error: Option<String>,
 }
 
-/// A finding with the lines its pointers land on.
+/// A finding with the lines its pointers land on, once located. Finding
+/// a pointer's line scans the text, so it is done when a finding is
+/// chosen, not for all of them up front (GitHub's 015 → 016 has 1 400).
 #[derive(Debug, Clone)]
 pub struct LocatedFinding {
     pub finding: Finding,
-    pub base_line: Option<usize>,
-    pub rev_line: Option<usize>,
+    /// `None` until located.
+    pub lines: Option<Lines>,
 }
 
-/// One side of a pair: its text as shown, its language, its raw bytes.
+/// Where a finding is on each side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Lines {
+    pub base: Option<usize>,
+    pub rev: Option<usize>,
+}
+
+/// One side of a pair: its text as shown, its language, and the bytes its
+/// findings are computed from.
 type Document = (String, Lang, Vec<u8>);
 
 /// An answer.
@@ -105,6 +121,11 @@ pub enum Loaded {
     Pair(Box<Result<PairView, String>>),
     /// The outcome of a change, as a line for the status bar.
     Done(Result<String, String>),
+    /// Where a finding is (see [`Request::Locate`]).
+    Located {
+        index: usize,
+        lines: Lines,
+    },
 }
 
 /// Reads (and for the few commands that change things, writes) the store.
@@ -114,6 +135,8 @@ pub struct Loader {
     color: crate::tui::diffview::ColorDepth,
     /// Stops the checkpoint filling of the previous pair.
     cancel: Arc<AtomicBool>,
+    /// The pair last loaded, for locating its findings.
+    current: Option<Arc<DiffModel>>,
 }
 
 impl Loader {
@@ -128,6 +151,7 @@ impl Loader {
             syntax_theme: syntax_theme.to_string(),
             color,
             cancel: Arc::new(AtomicBool::new(false)),
+            current: None,
         })
     }
 
@@ -166,6 +190,25 @@ impl Loader {
                     .map_err(|e| e.to_string()),
             ),
             Request::Export { pair, path } => Loaded::Done(self.export(&pair, &path)),
+            Request::Locate {
+                index,
+                base_pointer,
+                rev_pointer,
+            } => {
+                let lines = match &self.current {
+                    Some(model) => {
+                        let locate = |side, ptr: Option<String>| {
+                            ptr.and_then(|p| line_of_pointer(model.text(side), model.lang(), &p))
+                        };
+                        Lines {
+                            base: locate(Side::Left, base_pointer),
+                            rev: locate(Side::Right, rev_pointer),
+                        }
+                    }
+                    None => Lines::default(),
+                };
+                Loaded::Located { index, lines }
+            }
         }
     }
 
@@ -224,13 +267,16 @@ impl Loader {
                 .store
                 .read_blob(version.blob_id)
                 .map_err(|e| e.to_string())?;
-            let (text, lang) = if p.published {
+            // The bytes the findings come from: the canonical form when there
+            // is one (JSON parses many times faster than the YAML it may come
+            // from, and means the same), else the document as stored.
+            let (text, lang, compared) = if p.published {
                 let lang = match (watch.spec.kind, version.format.as_str()) {
                     (Kind::Page, _) | (_, "html" | "text") => Lang::Text,
                     (_, "yaml") => Lang::Yaml,
                     _ => Lang::Json,
                 };
-                (String::from_utf8_lossy(&raw).into_owned(), lang)
+                (String::from_utf8_lossy(&raw).into_owned(), lang, raw)
             } else {
                 let opts = NormalizeOptions {
                     item_key: watch.spec.item_key.as_deref(),
@@ -242,12 +288,21 @@ impl Loader {
                     Lang::Json
                 };
                 match spec::normalize(watch.spec.kind, &raw, &opts) {
-                    Ok(n) => (String::from_utf8_lossy(&n.canonical).into_owned(), lang),
+                    Ok(n) if watch.spec.kind != Kind::Page => (
+                        String::from_utf8_lossy(&n.canonical).into_owned(),
+                        lang,
+                        n.canonical,
+                    ),
+                    Ok(n) => (
+                        String::from_utf8_lossy(&n.canonical).into_owned(),
+                        lang,
+                        raw,
+                    ),
                     // Stored bytes that no longer normalize are shown as they are.
-                    Err(_) => (String::from_utf8_lossy(&raw).into_owned(), Lang::Text),
+                    Err(_) => (String::from_utf8_lossy(&raw).into_owned(), Lang::Text, raw),
                 }
             };
-            Ok((text, lang, raw))
+            Ok((text, lang, compared))
         };
         let base = side(p.base_seq)?;
         let rev = side(p.rev_seq)?;
@@ -282,23 +337,15 @@ impl Loader {
         // Most serious first, then as the engine ordered them.
         found.sort_by_key(|f| std::cmp::Reverse(f.level));
         let model = DiffModel::build(left, right, lang);
-        // Pointers name places in the canonical form of an OpenAPI 3 or
-        // JSON document; as published, YAML is searched the same way.
         let findings = found
             .into_iter()
-            .map(|f| LocatedFinding {
-                base_line: f
-                    .base_pointer
-                    .as_deref()
-                    .and_then(|ptr| line_of_pointer(model.text(Side::Left), model.lang(), ptr)),
-                rev_line: f
-                    .revision_pointer
-                    .as_deref()
-                    .and_then(|ptr| line_of_pointer(model.text(Side::Right), model.lang(), ptr)),
-                finding: f,
+            .map(|finding| LocatedFinding {
+                finding,
+                lines: None,
             })
             .collect();
         let model = Arc::new(model);
+        self.current = Some(Arc::clone(&model));
         let highlighter = Arc::new(Highlighter::new(&model, &self.syntax_theme, self.color));
         let cancel = Arc::new(AtomicBool::new(false));
         self.cancel = Arc::clone(&cancel);
@@ -344,6 +391,13 @@ impl Loader {
             comparison.findings.len(),
             path.display()
         ))
+    }
+}
+
+impl Drop for Loader {
+    /// Highlighting the last pair is of no use to anyone any more.
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
 use crate::diff::Level;
-use crate::tui::data::{PairRequest, PairView};
+use crate::tui::data::{Lines, PairRequest, PairView};
 use crate::tui::diffview::{DiffStyles, DiffView, DiffViewState, Side};
 use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
@@ -69,7 +69,8 @@ impl DiffPane {
         self.view = Some(view);
     }
 
-    /// Jumps both sides to the selected finding.
+    /// Jumps both sides to the selected finding, asking for its place
+    /// first when it is not known yet.
     fn jump_to_finding(&mut self) -> Vec<Msg> {
         let Some(view) = &self.view else {
             return Vec::new();
@@ -77,11 +78,19 @@ impl DiffPane {
         let Some(f) = view.findings.get(self.finding) else {
             return Vec::new();
         };
-        let row = f
-            .rev_line
+        let Some(lines) = f.lines else {
+            return vec![Msg::Locate {
+                index: self.finding,
+                base_pointer: f.finding.base_pointer.clone(),
+                rev_pointer: f.finding.revision_pointer.clone(),
+            }];
+        };
+        let row = lines
+            .rev
             .and_then(|l| view.model.row_of_line(Side::Right, l))
             .or_else(|| {
-                f.base_line
+                lines
+                    .base
                     .and_then(|l| view.model.row_of_line(Side::Left, l))
             });
         match row {
@@ -93,6 +102,23 @@ impl DiffPane {
                 "this finding has no place in the text shown".into(),
                 false,
             )],
+        }
+    }
+
+    /// The place of finding `index` arrived: remember it, and jump there if
+    /// that finding is still the one chosen.
+    pub fn located(&mut self, index: usize, lines: Lines) -> Vec<Msg> {
+        let Some(view) = &mut self.view else {
+            return Vec::new();
+        };
+        let Some(f) = view.findings.get_mut(index) else {
+            return Vec::new();
+        };
+        f.lines = Some(lines);
+        if index == self.finding {
+            self.jump_to_finding()
+        } else {
+            Vec::new()
         }
     }
 

@@ -86,6 +86,12 @@ pub enum Msg {
     Focus(PaneId),
     /// A line for the status bar; `true` for an error.
     Status(String, bool),
+    /// Find where finding `index` of the pair shown is, then jump there.
+    Locate {
+        index: usize,
+        base_pointer: Option<String>,
+        rev_pointer: Option<String>,
+    },
 }
 
 /// What panes draw with.
