@@ -49,21 +49,14 @@ fn build_database(dir: &Path) -> Option<std::path::PathBuf> {
     Some(db)
 }
 
-/// Opens the app and carries out its loads until it has nothing left to
-/// ask, then draws: the first frame with real data in every pane.
-fn first_frame(db: &Path, theme: &Theme, size: (u16, u16)) -> usize {
-    let mut loader = Loader::open(
-        db,
-        &theme.syntax_theme,
-        apiradar::tui::view_depth(ColorDepth::TrueColor),
-    )
-    .expect("open the loader");
-    let mut app = App::new(Keymap::default_keymap(), theme.clone(), Clock::System);
+/// Carries out the app's loads until it asks for nothing more; returns
+/// how many there were. `APIRADAR_BENCH_VERBOSE=1` prints each one's time.
+fn settle(app: &mut App, loader: &mut Loader) -> usize {
     let mut loads = 0;
     loop {
         let effects = app.take_effects();
         if effects.is_empty() {
-            break;
+            return loads;
         }
         for e in effects {
             if let Effect::Load(ticket, request) = e {
@@ -82,6 +75,19 @@ fn first_frame(db: &Path, theme: &Theme, size: (u16, u16)) -> usize {
             }
         }
     }
+}
+
+/// Opens the app and carries out its loads until it has nothing left to
+/// ask, then draws: the first frame with real data in every pane.
+fn first_frame(db: &Path, theme: &Theme, size: (u16, u16)) -> usize {
+    let mut loader = Loader::open(
+        db,
+        &theme.syntax_theme,
+        apiradar::tui::view_depth(ColorDepth::TrueColor),
+    )
+    .expect("open the loader");
+    let mut app = App::new(Keymap::default_keymap(), theme.clone(), Clock::System);
+    let loads = settle(&mut app, &mut loader);
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("terminal");
     terminal.draw(|f| app.draw(f)).expect("draw");
     loads
@@ -153,18 +159,7 @@ fn scrolling(c: &mut Criterion) {
     .expect("loader");
     let mut app = App::new(Keymap::default_keymap(), theme, Clock::System);
     let started = std::time::Instant::now();
-    loop {
-        let effects = app.take_effects();
-        if effects.is_empty() {
-            break;
-        }
-        for e in effects {
-            if let Effect::Load(ticket, request) = e {
-                let answer = loader.handle(request);
-                app.on_event(AppEvent::Loaded(ticket, answer));
-            }
-        }
-    }
+    settle(&mut app, &mut loader);
     let Some(view) = app.diff.view.as_ref() else {
         eprintln!("diff scrolling benchmark: no pair opened");
         return;

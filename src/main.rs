@@ -750,7 +750,18 @@ fn print_completions(shell: cli::Shell) {
     );
 }
 
-fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
+/// What both demo modes start from: the phase length, the poll interval,
+/// how long to run, and the database (a throw-away one unless `--db` was
+/// given; keep the temp dir alive while it is used).
+struct DemoSetup {
+    step: std::time::Duration,
+    every: std::time::Duration,
+    run_for: Option<std::time::Duration>,
+    db: std::path::PathBuf,
+    _temp: tempfile::TempDir,
+}
+
+fn demo_setup(args: &cli::DemoArgs, persistent: Option<&Paths>) -> Result<DemoSetup> {
     let parse = |s: &str| {
         humantime::parse_duration(s).map_err(|_| usage(format!("`{s}` is not a duration")))
     };
@@ -760,7 +771,6 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
     if every.is_zero() || step.is_zero() {
         bail!(usage("--step and --every must be longer than zero"));
     }
-    // A throw-away database unless --db was given.
     let temp = tempfile::Builder::new()
         .prefix("apiradar-demo-")
         .tempdir()?;
@@ -768,6 +778,23 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         Some(p) => p.db.clone(),
         None => temp.path().join("demo.db"),
     };
+    Ok(DemoSetup {
+        step,
+        every,
+        run_for,
+        db,
+        _temp: temp,
+    })
+}
+
+fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
+    let DemoSetup {
+        step,
+        every,
+        run_for,
+        db,
+        _temp,
+    } = demo_setup(&args, persistent)?;
     runtime()?.block_on(async move {
         let server = demo::serve(step)
             .await
@@ -821,7 +848,7 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         drop(server);
         Ok::<_, anyhow::Error>(())
     })?;
-    drop(temp);
+    drop(_temp);
     Ok(())
 }
 
@@ -883,21 +910,13 @@ fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
 /// `apiradar demo` in a terminal: the demo API, its watches, and the
 /// dashboard on them.
 fn run_demo_dashboard(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
-    let parse = |s: &str| {
-        humantime::parse_duration(s).map_err(|_| usage(format!("`{s}` is not a duration")))
-    };
-    let step = parse(&args.step)?;
-    let every = parse(&args.every)?;
-    if every.is_zero() || step.is_zero() {
-        bail!(usage("--step and --every must be longer than zero"));
-    }
-    let temp = tempfile::Builder::new()
-        .prefix("apiradar-demo-")
-        .tempdir()?;
-    let db = match persistent {
-        Some(p) => p.db.clone(),
-        None => temp.path().join("demo.db"),
-    };
+    let DemoSetup {
+        step,
+        every,
+        db,
+        _temp,
+        ..
+    } = demo_setup(&args, persistent)?;
     let config_dir = Paths::resolve(None).config_dir;
     let rt = runtime()?;
     let server = rt

@@ -48,6 +48,29 @@ pub fn moved(selected: usize, len: usize, delta: isize) -> usize {
     target.clamp(0, len as isize - 1) as usize
 }
 
+/// Where a list selection at `at` of `len` rows goes for a movement key
+/// (`page` rows to a page); `None` for other actions.
+pub fn list_move(
+    action: crate::tui::keymap::Action,
+    at: usize,
+    len: usize,
+    page: usize,
+) -> Option<usize> {
+    use crate::tui::keymap::Action;
+    let page = page as isize;
+    Some(match action {
+        Action::Up => moved(at, len, -1),
+        Action::Down => moved(at, len, 1),
+        Action::Top => 0,
+        Action::Bottom => len.saturating_sub(1),
+        Action::PageUp => moved(at, len, -page),
+        Action::PageDown => moved(at, len, page),
+        Action::HalfPageUp => moved(at, len, -(page / 2).max(1)),
+        Action::HalfPageDown => moved(at, len, (page / 2).max(1)),
+        _ => return None,
+    })
+}
+
 /// A rectangle of `width` × `height` centred in `area` (clamped to it).
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])

@@ -12,7 +12,7 @@ use crate::diff::Level;
 use crate::report::human_size;
 use crate::tui::data::{PairRequest, Timeline, TimelineRow, counts};
 use crate::tui::keymap::Action;
-use crate::tui::util::{ago, date_time, fit, moved};
+use crate::tui::util::{ago, date_time, fit, list_move};
 
 #[derive(Default)]
 pub struct TimelinePane {
@@ -134,15 +134,11 @@ impl TimelinePane {
     pub fn handle(&mut self, action: Action, page: usize, published: bool) -> Option<Vec<Msg>> {
         let len = self.visible.len();
         let at = self.selected;
-        self.selected = match action {
-            Action::Up => moved(at, len, -1),
-            Action::Down => moved(at, len, 1),
-            Action::Top => 0,
-            Action::Bottom => len.saturating_sub(1),
-            Action::PageUp => moved(at, len, -(page as isize)),
-            Action::PageDown => moved(at, len, page as isize),
-            Action::HalfPageUp => moved(at, len, -(page as isize / 2).max(1)),
-            Action::HalfPageDown => moved(at, len, (page as isize / 2).max(1)),
+        if let Some(target) = list_move(action, at, len, page) {
+            self.selected = target;
+            return Some(Vec::new());
+        }
+        match action {
             Action::Open | Action::Right => {
                 let Some(seq) = self.selected_seq() else {
                     return Some(vec![Msg::Status(
@@ -156,9 +152,9 @@ impl TimelinePane {
                     .into_iter()
                     .collect();
                 out.push(Msg::Focus(PaneId::Diff));
-                return Some(out);
+                Some(out)
             }
-            Action::Left | Action::Back => return Some(vec![Msg::Focus(PaneId::Watches)]),
+            Action::Left | Action::Back => Some(vec![Msg::Focus(PaneId::Watches)]),
             Action::Mark => {
                 let Some(seq) = self.selected_seq() else {
                     return Some(Vec::new());
@@ -178,7 +174,7 @@ impl TimelinePane {
                     }
                     _ => "no version marked",
                 };
-                return Some(vec![Msg::Status(hint.into(), false)]);
+                Some(vec![Msg::Status(hint.into(), false)])
             }
             Action::Compare => {
                 let other = match (self.marks.as_slice(), self.selected_seq()) {
@@ -195,7 +191,7 @@ impl TimelinePane {
                 let Some(watch_id) = self.watch_id else {
                     return Some(Vec::new());
                 };
-                return Some(vec![
+                Some(vec![
                     Msg::OpenPair(PairRequest {
                         watch_id,
                         base_seq: a.min(b),
@@ -203,11 +199,10 @@ impl TimelinePane {
                         published,
                     }),
                     Msg::Focus(PaneId::Diff),
-                ]);
+                ])
             }
-            _ => return None,
-        };
-        Some(Vec::new())
+            _ => None,
+        }
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {

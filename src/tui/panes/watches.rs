@@ -10,7 +10,7 @@ use super::{DrawCx, Msg, PaneId, block, matches};
 use crate::tui::data::{WatchRow, counts};
 use crate::tui::keymap::Action;
 use crate::tui::theme::WatchStatus;
-use crate::tui::util::{ago, fit, moved, until};
+use crate::tui::util::{ago, fit, list_move, until};
 
 /// How long a new version keeps a watch marked "changed".
 const CHANGED_FOR_MS: i64 = 24 * 3600 * 1000;
@@ -214,27 +214,21 @@ impl WatchesPane {
     pub fn handle(&mut self, action: Action, page: usize) -> Option<Vec<Msg>> {
         let len = self.visible.len();
         let at = self.selected_index();
-        let target = match action {
-            Action::Up => moved(at, len, -1),
-            Action::Down => moved(at, len, 1),
-            Action::Top => 0,
-            Action::Bottom => len.saturating_sub(1),
-            Action::PageUp => moved(at, len, -(page as isize)),
-            Action::PageDown => moved(at, len, page as isize),
-            Action::HalfPageUp => moved(at, len, -(page as isize / 2).max(1)),
-            Action::HalfPageDown => moved(at, len, (page as isize / 2).max(1)),
-            Action::Open | Action::Right => return Some(vec![Msg::Focus(PaneId::Timeline)]),
+        if let Some(target) = list_move(action, at, len, page) {
+            return Some(self.select_index(target));
+        }
+        match action {
+            Action::Open | Action::Right => Some(vec![Msg::Focus(PaneId::Timeline)]),
             Action::Sort => {
                 self.sort = self.sort.next();
                 self.refilter();
-                return Some(vec![Msg::Status(
+                Some(vec![Msg::Status(
                     format!("watches sorted {}", self.sort.label()),
                     false,
-                )]);
+                )])
             }
-            _ => return None,
-        };
-        Some(self.select_index(target))
+            _ => None,
+        }
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
