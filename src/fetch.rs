@@ -928,6 +928,12 @@ fn status_failure(
 }
 
 /// The failure for an error from sending a request (before any response).
+/// How a request to `url` failed, classified and worded as polls report
+/// it (URL secrets redacted); for other clients such as health probes.
+pub fn describe_send_error(err: &reqwest::Error, url: &Url, cfg: &FetchConfig) -> FetchError {
+    classify_send(err, url, cfg).error
+}
+
 fn classify_send(err: &reqwest::Error, url: &Url, cfg: &FetchConfig) -> Failure {
     let reason = error_reason(err);
     let target = host_port(url);

@@ -72,16 +72,18 @@ pub enum Command {
     Stop,
 }
 
-/// Limits concurrent polls, in all and per host.
+/// Limits concurrent polls (and health probes), in all and per host. A
+/// task takes its host permit before its global one, so tasks waiting on
+/// a busy host do not hold global permits others could use.
 #[derive(Clone)]
-struct Limiter {
-    global: Arc<Semaphore>,
+pub(crate) struct Limiter {
+    pub(crate) global: Arc<Semaphore>,
     per_host: usize,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
 }
 
 impl Limiter {
-    fn new(concurrency: usize, per_host: usize) -> Limiter {
+    pub(crate) fn new(concurrency: usize, per_host: usize) -> Limiter {
         Limiter {
             global: Arc::new(Semaphore::new(concurrency.max(1))),
             per_host: per_host.max(1),
@@ -89,7 +91,7 @@ impl Limiter {
         }
     }
 
-    fn host(&self, host: &str) -> Arc<Semaphore> {
+    pub(crate) fn host(&self, host: &str) -> Arc<Semaphore> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(
             hosts

@@ -11,6 +11,7 @@
 //! front (`BEGIN IMMEDIATE`) and re-read what they decide on inside it.
 
 mod blobs;
+pub mod health;
 mod schema;
 mod versions;
 mod watches;

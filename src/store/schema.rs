@@ -101,6 +101,57 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE versions ADD COLUMN warnings INTEGER;
     ALTER TABLE versions ADD COLUMN infos INTEGER;
     "#,
+    // 3: endpoint health. Endpoints come from a watch's description
+    // (source 'spec', replaced when the description changes) or are added
+    // by hand ('manual', kept). Every check is kept for the retention
+    // period; hourly rollups (count, up, a latency histogram) longer.
+    r#"
+    CREATE TABLE endpoints (
+        id                    INTEGER PRIMARY KEY,
+        watch_id              INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+        method                TEXT NOT NULL,
+        url                   TEXT NOT NULL,
+        path                  TEXT,
+        source                TEXT NOT NULL CHECK (source IN ('spec', 'manual')),
+        enabled               INTEGER NOT NULL DEFAULT 1,
+        -- condition expressions, one per line (see health::conditions)
+        conditions            TEXT,
+        -- slower than this (ms) counts as degraded
+        degraded_ms           INTEGER,
+        state                 TEXT NOT NULL DEFAULT 'unknown',
+        consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+        consecutive_successes INTEGER NOT NULL DEFAULT 0,
+        last_checked_at       INTEGER,
+        created_at            INTEGER NOT NULL,
+        UNIQUE (watch_id, method, url)
+    );
+    CREATE TABLE checks (
+        id           INTEGER PRIMARY KEY,
+        endpoint_id  INTEGER NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        at           INTEGER NOT NULL,
+        -- up | auth | warn | degraded | down
+        outcome      TEXT NOT NULL,
+        http_status  INTEGER,
+        latency_ms   INTEGER,
+        ttfb_ms      INTEGER,
+        cert_days    INTEGER,
+        body_size    INTEGER,
+        error_class  TEXT,
+        error        TEXT
+    );
+    CREATE INDEX checks_endpoint_at ON checks(endpoint_id, at);
+    CREATE INDEX checks_at ON checks(at);
+    CREATE TABLE check_rollups (
+        endpoint_id  INTEGER NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        hour         INTEGER NOT NULL,  -- unix ms at the start of the hour
+        checks       INTEGER NOT NULL,
+        up           INTEGER NOT NULL,  -- checks that counted as up
+        -- latency histogram: little-endian u32 counts per bucket
+        -- (health::LATENCY_BUCKETS)
+        latencies    BLOB NOT NULL,
+        PRIMARY KEY (endpoint_id, hour)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

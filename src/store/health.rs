@@ -1,0 +1,561 @@
+//! Endpoint health in the store: the endpoints of each watch, every check,
+//! hourly rollups, and the figures computed from them.
+//!
+//! A check is written with its rollup and its endpoint's new state in one
+//! transaction. Raw checks are kept for a retention period
+//! ([`Store::prune_checks`]); the rollups (count, count up, a latency
+//! histogram per hour) stay, so uptime over 30 days and latency
+//! percentiles over any window remain available.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Result, Store};
+
+/// Upper bounds (ms, inclusive) of the latency histogram's buckets; the
+/// last catches everything slower.
+pub const LATENCY_BUCKETS: [u32; 26] = [
+    1, 2, 5, 10, 20, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000,
+    7_500, 10_000, 15_000, 20_000, 30_000, 60_000, u32::MAX,
+];
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckOutcome {
+    /// 2xx/3xx (and conditions held, fast enough).
+    Up,
+    /// 401/403: reachable, needs credentials a monitor does not have.
+    Auth,
+    /// Another 4xx.
+    Warn,
+    /// Up, but slower than the endpoint's threshold.
+    Degraded,
+    /// 5xx, a transport error, or a condition that failed.
+    Down,
+}
+
+impl CheckOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Up => "up",
+            CheckOutcome::Auth => "auth",
+            CheckOutcome::Warn => "warn",
+            CheckOutcome::Degraded => "degraded",
+            CheckOutcome::Down => "down",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CheckOutcome> {
+        Some(match s {
+            "up" => CheckOutcome::Up,
+            "auth" => CheckOutcome::Auth,
+            "warn" => CheckOutcome::Warn,
+            "degraded" => CheckOutcome::Degraded,
+            "down" => CheckOutcome::Down,
+            _ => return None,
+        })
+    }
+
+    /// Whether it counts towards uptime: anything that answered without a
+    /// server error.
+    pub fn is_up(self) -> bool {
+        self != CheckOutcome::Down
+    }
+}
+
+/// An endpoint of a watch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    pub id: i64,
+    pub watch_id: i64,
+    pub method: String,
+    pub url: String,
+    /// The path as the description writes it (`/pets/{petId}`).
+    pub path: Option<String>,
+    /// `spec` (from the description) or `manual`.
+    pub source: String,
+    pub enabled: bool,
+    pub conditions: Vec<String>,
+    pub degraded_ms: Option<i64>,
+    /// The last outcome, or `unknown` before the first check.
+    pub state: String,
+    pub consecutive_failures: u32,
+    pub consecutive_successes: u32,
+    pub last_checked_at: Option<i64>,
+}
+
+/// An endpoint found in a description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEndpoint {
+    pub method: String,
+    pub url: String,
+    pub path: Option<String>,
+}
+
+/// One check, as measured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckRecord {
+    pub at: i64,
+    pub outcome: Option<CheckOutcome>,
+    pub http_status: Option<u16>,
+    pub latency_ms: Option<i64>,
+    pub ttfb_ms: Option<i64>,
+    pub cert_days: Option<i64>,
+    pub body_size: Option<i64>,
+    pub error_class: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A stored check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub at: i64,
+    pub outcome: String,
+    pub http_status: Option<u16>,
+    pub latency_ms: Option<i64>,
+    pub cert_days: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// Uptime and latency of an endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EndpointStats {
+    /// Share of checks that were up (0–1), over 24 h, 7 d and 30 d; `None`
+    /// without checks in the window.
+    pub uptime_24h: Option<f64>,
+    pub uptime_7d: Option<f64>,
+    pub uptime_30d: Option<f64>,
+    /// Latency percentiles (ms) over the last 24 h of checks that got an
+    /// answer, by the nearest-rank method.
+    pub p50_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+    pub p99_ms: Option<i64>,
+    pub checks_24h: i64,
+    /// The latest checks, oldest first, for a sparkline: the latency, or
+    /// `None` where the check was down.
+    pub recent: Vec<Option<i64>>,
+}
+
+const ENDPOINT_COLUMNS: &str = "id, watch_id, method, url, path, source, enabled, conditions,
+    degraded_ms, state, consecutive_failures, consecutive_successes, last_checked_at";
+
+fn endpoint_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
+    let conditions: Option<String> = r.get(7)?;
+    Ok(Endpoint {
+        id: r.get(0)?,
+        watch_id: r.get(1)?,
+        method: r.get(2)?,
+        url: r.get(3)?,
+        path: r.get(4)?,
+        source: r.get(5)?,
+        enabled: r.get(6)?,
+        conditions: conditions
+            .map(|c| c.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+        degraded_ms: r.get(8)?,
+        state: r.get(9)?,
+        consecutive_failures: r.get(10)?,
+        consecutive_successes: r.get(11)?,
+        last_checked_at: r.get(12)?,
+    })
+}
+
+/// The histogram bucket of a latency.
+pub fn bucket_of(latency_ms: i64) -> usize {
+    let ms = latency_ms.clamp(0, i64::from(u32::MAX)) as u32;
+    LATENCY_BUCKETS
+        .iter()
+        .position(|&b| ms <= b)
+        .unwrap_or(LATENCY_BUCKETS.len() - 1)
+}
+
+/// The `p`th percentile (0–100) of `values` by the nearest-rank method:
+/// the smallest value with at least p % of the values at or below it.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn decode_histogram(blob: &[u8]) -> Vec<u32> {
+    let mut counts = vec![0u32; LATENCY_BUCKETS.len()];
+    for (i, chunk) in blob.chunks_exact(4).enumerate().take(counts.len()) {
+        counts[i] = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+    }
+    counts
+}
+
+fn encode_histogram(counts: &[u32]) -> Vec<u8> {
+    counts.iter().flat_map(|c| c.to_le_bytes()).collect()
+}
+
+impl Store {
+    /// Replaces the `spec` endpoints of a watch with `found` (new ones are
+    /// added, ones no longer in the description removed with their
+    /// checks, the others kept with their history). Manual endpoints are
+    /// untouched. Returns (added, removed).
+    pub fn sync_spec_endpoints(
+        &mut self,
+        watch_id: i64,
+        found: &[NewEndpoint],
+    ) -> Result<(usize, usize)> {
+        let now = super::now_ms();
+        self.in_write(|s| {
+            let existing: Vec<(i64, String, String)> = {
+                let mut stmt = s.conn.prepare(
+                    "SELECT id, method, url FROM endpoints WHERE watch_id = ?1 AND source = 'spec'",
+                )?;
+                let rows = stmt.query_map([watch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let mut removed = 0;
+            for (id, method, url) in &existing {
+                if !found.iter().any(|f| &f.method == method && &f.url == url) {
+                    s.conn.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+                    removed += 1;
+                }
+            }
+            let mut added = 0;
+            for f in found {
+                added += s.conn.execute(
+                    "INSERT INTO endpoints (watch_id, method, url, path, source, created_at)
+                     VALUES (?1, ?2, ?3, ?4, 'spec', ?5)
+                     ON CONFLICT (watch_id, method, url) DO NOTHING",
+                    params![watch_id, f.method, f.url, f.path, now],
+                )?;
+            }
+            Ok((added, removed))
+        })
+    }
+
+    /// Adds (or updates) an endpoint by hand, with its conditions and
+    /// degraded threshold.
+    pub fn add_manual_endpoint(
+        &mut self,
+        watch_id: i64,
+        method: &str,
+        url: &str,
+        conditions: &[String],
+        degraded_ms: Option<i64>,
+    ) -> Result<Endpoint> {
+        let now = super::now_ms();
+        let conditions = (!conditions.is_empty()).then(|| conditions.join("\n"));
+        self.in_write(|s| {
+            s.conn.execute(
+                "INSERT INTO endpoints (watch_id, method, url, source, conditions, degraded_ms, created_at)
+                 VALUES (?1, ?2, ?3, 'manual', ?4, ?5, ?6)
+                 ON CONFLICT (watch_id, method, url) DO UPDATE SET
+                    source = 'manual', conditions = excluded.conditions,
+                    degraded_ms = excluded.degraded_ms, enabled = 1",
+                params![watch_id, method, url, conditions, degraded_ms, now],
+            )?;
+            let sql = format!(
+                "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE watch_id = ?1 AND method = ?2 AND url = ?3"
+            );
+            Ok(s.conn
+                .query_row(&sql, params![watch_id, method, url], endpoint_from_row)?)
+        })
+    }
+
+    /// The endpoints of a watch, manual ones first, then by path.
+    pub fn endpoints(&self, watch_id: i64) -> Result<Vec<Endpoint>> {
+        let sql = format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE watch_id = ?1
+             ORDER BY source = 'spec', coalesce(path, url), method"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([watch_id], endpoint_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records a check, its hour's rollup and the endpoint's new state, in
+    /// one transaction. Returns the endpoint as it is afterwards.
+    pub fn record_check(&mut self, endpoint_id: i64, rec: &CheckRecord) -> Result<Endpoint> {
+        let outcome = rec.outcome.unwrap_or(CheckOutcome::Down);
+        self.in_write(|s| {
+            s.conn.execute(
+                "INSERT INTO checks (endpoint_id, at, outcome, http_status, latency_ms, ttfb_ms,
+                     cert_days, body_size, error_class, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    endpoint_id,
+                    rec.at,
+                    outcome.as_str(),
+                    rec.http_status,
+                    rec.latency_ms,
+                    rec.ttfb_ms,
+                    rec.cert_days,
+                    rec.body_size,
+                    rec.error_class,
+                    rec.error
+                ],
+            )?;
+            let hour = rec.at - rec.at.rem_euclid(HOUR_MS);
+            let blob: Option<Vec<u8>> = s
+                .conn
+                .query_row(
+                    "SELECT latencies FROM check_rollups WHERE endpoint_id = ?1 AND hour = ?2",
+                    params![endpoint_id, hour],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let mut counts = blob.as_deref().map(decode_histogram).unwrap_or_else(|| {
+                vec![0; LATENCY_BUCKETS.len()]
+            });
+            if let (Some(ms), true) = (rec.latency_ms, outcome.is_up()) {
+                counts[bucket_of(ms)] += 1;
+            }
+            s.conn.execute(
+                "INSERT INTO check_rollups (endpoint_id, hour, checks, up, latencies)
+                 VALUES (?1, ?2, 1, ?3, ?4)
+                 ON CONFLICT (endpoint_id, hour) DO UPDATE SET
+                    checks = checks + 1, up = up + excluded.up, latencies = excluded.latencies",
+                params![
+                    endpoint_id,
+                    hour,
+                    i64::from(outcome.is_up()),
+                    encode_histogram(&counts)
+                ],
+            )?;
+            let (fail, success) = if outcome.is_up() {
+                ("0", "consecutive_successes + 1")
+            } else {
+                ("consecutive_failures + 1", "0")
+            };
+            s.conn.execute(
+                &format!(
+                    "UPDATE endpoints SET state = ?2, last_checked_at = ?3,
+                        consecutive_failures = {fail}, consecutive_successes = {success}
+                     WHERE id = ?1"
+                ),
+                params![endpoint_id, outcome.as_str(), rec.at],
+            )?;
+            let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ?1");
+            Ok(s.conn.query_row(&sql, [endpoint_id], endpoint_from_row)?)
+        })
+    }
+
+    /// The most recent checks of an endpoint, newest first.
+    pub fn checks(&self, endpoint_id: i64, limit: usize) -> Result<Vec<Check>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, outcome, http_status, latency_ms, cert_days, error FROM checks
+             WHERE endpoint_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![endpoint_id, limit as i64], |r| {
+            Ok(Check {
+                at: r.get(0)?,
+                outcome: r.get(1)?,
+                http_status: r.get(2)?,
+                latency_ms: r.get(3)?,
+                cert_days: r.get(4)?,
+                error: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Uptime over 24 h / 7 d / 30 d (from the rollups of the hours that
+    /// overlap the window), latency percentiles over the last 24 h of raw
+    /// checks, and the latest `recent` checks for a sparkline.
+    pub fn endpoint_stats(&self, endpoint_id: i64, now: i64, recent: usize) -> Result<EndpointStats> {
+        let uptime = |window: i64| -> Result<Option<f64>> {
+            let since = now - window;
+            let since_hour = since - since.rem_euclid(HOUR_MS);
+            let (checks, up): (i64, i64) = self.conn.query_row(
+                "SELECT coalesce(sum(checks), 0), coalesce(sum(up), 0) FROM check_rollups
+                 WHERE endpoint_id = ?1 AND hour >= ?2",
+                params![endpoint_id, since_hour],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok((checks > 0).then(|| up as f64 / checks as f64))
+        };
+        let mut latencies: Vec<i64> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT latency_ms FROM checks WHERE endpoint_id = ?1 AND at > ?2
+                 AND outcome != 'down' AND latency_ms IS NOT NULL",
+            )?;
+            let rows = stmt.query_map(params![endpoint_id, now - 24 * HOUR_MS], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        latencies.sort_unstable();
+        let checks_24h: i64 = self.conn.query_row(
+            "SELECT count(*) FROM checks WHERE endpoint_id = ?1 AND at > ?2",
+            params![endpoint_id, now - 24 * HOUR_MS],
+            |r| r.get(0),
+        )?;
+        let mut recent: Vec<Option<i64>> = self
+            .checks(endpoint_id, recent)?
+            .into_iter()
+            .map(|c| (c.outcome != "down").then_some(c.latency_ms).flatten())
+            .collect();
+        recent.reverse();
+        Ok(EndpointStats {
+            uptime_24h: uptime(24 * HOUR_MS)?,
+            uptime_7d: uptime(7 * 24 * HOUR_MS)?,
+            uptime_30d: uptime(30 * 24 * HOUR_MS)?,
+            p50_ms: percentile(&latencies, 50.0),
+            p95_ms: percentile(&latencies, 95.0),
+            p99_ms: percentile(&latencies, 99.0),
+            checks_24h,
+            recent,
+        })
+    }
+
+    /// Latency percentiles over the rollups since `since` (approximate: the
+    /// upper bound of the bucket the percentile falls in), for windows
+    /// longer than raw checks are kept.
+    pub fn rollup_percentile(&self, endpoint_id: i64, since: i64, p: f64) -> Result<Option<i64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT latencies FROM check_rollups WHERE endpoint_id = ?1 AND hour >= ?2",
+        )?;
+        let blobs = stmt.query_map(params![endpoint_id, since - since.rem_euclid(HOUR_MS)], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })?;
+        let mut total = vec![0u64; LATENCY_BUCKETS.len()];
+        for blob in blobs {
+            for (t, c) in total.iter_mut().zip(decode_histogram(&blob?)) {
+                *t += u64::from(c);
+            }
+        }
+        let n: u64 = total.iter().sum();
+        if n == 0 {
+            return Ok(None);
+        }
+        let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, c) in total.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Ok(Some(i64::from(LATENCY_BUCKETS[i])));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Deletes raw checks older than `before` (unix ms), at most `batch` at
+    /// a time so a large backlog never holds the write lock for long.
+    /// Rollups are kept. Returns how many were deleted.
+    pub fn prune_checks(&mut self, before: i64, batch: usize) -> Result<usize> {
+        self.in_write(|s| {
+            Ok(s.conn.execute(
+                "DELETE FROM checks WHERE id IN
+                    (SELECT id FROM checks WHERE at < ?1 ORDER BY at LIMIT ?2)",
+                params![before, batch as i64],
+            )?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::{Kind, WatchSpec};
+
+    fn store_with_endpoint() -> (Store, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        let w = store
+            .add_watch(&WatchSpec::new("api", Kind::OpenApi, "http://x/o.yaml"), false)
+            .unwrap();
+        let found = [NewEndpoint {
+            method: "GET".into(),
+            url: "http://x/pets".into(),
+            path: Some("/pets".into()),
+        }];
+        store.sync_spec_endpoints(w.id, &found).unwrap();
+        let id = store.endpoints(w.id).unwrap()[0].id;
+        (store, id)
+    }
+
+    fn check(at: i64, outcome: CheckOutcome, latency: i64) -> CheckRecord {
+        CheckRecord {
+            at,
+            outcome: Some(outcome),
+            http_status: Some(if outcome == CheckOutcome::Down { 503 } else { 200 }),
+            latency_ms: Some(latency),
+            ..CheckRecord::default()
+        }
+    }
+
+    #[test]
+    fn percentiles_match_a_hand_computed_set() {
+        let (mut store, id) = store_with_endpoint();
+        let now = 1_000 * HOUR_MS;
+        // 20 latencies: 10, 20, …, 200 ms, plus a down check that must not
+        // count towards latency.
+        for (i, ms) in (1..=20).map(|k| k * 10).enumerate() {
+            store
+                .record_check(id, &check(now - 1000 * (i as i64 + 1), CheckOutcome::Up, ms))
+                .unwrap();
+        }
+        store
+            .record_check(id, &check(now - 500, CheckOutcome::Down, 5))
+            .unwrap();
+        let stats = store.endpoint_stats(id, now, 10).unwrap();
+        // Nearest rank: p50 → rank 10 → 100; p95 → rank 19 → 190; p99 → rank 20 → 200.
+        assert_eq!((stats.p50_ms, stats.p95_ms, stats.p99_ms), (Some(100), Some(190), Some(200)));
+        assert_eq!(stats.checks_24h, 21);
+        assert_eq!(stats.uptime_24h, Some(20.0 / 21.0));
+        assert_eq!(stats.recent.len(), 10);
+        assert_eq!(stats.recent.last(), Some(&None), "the down check is a gap");
+        // The rollup histogram agrees within its buckets: 100 ms is in the
+        // (75, 100] bucket.
+        assert_eq!(store.rollup_percentile(id, now - 24 * HOUR_MS, 50.0).unwrap(), Some(100));
+    }
+
+    #[test]
+    fn states_count_consecutive_failures_and_successes() {
+        let (mut store, id) = store_with_endpoint();
+        let e = store.record_check(id, &check(1, CheckOutcome::Down, 5)).unwrap();
+        let e2 = store.record_check(id, &check(2, CheckOutcome::Down, 5)).unwrap();
+        assert_eq!((e.consecutive_failures, e2.consecutive_failures), (1, 2));
+        let e3 = store.record_check(id, &check(3, CheckOutcome::Auth, 5)).unwrap();
+        assert_eq!((e3.state.as_str(), e3.consecutive_failures, e3.consecutive_successes), ("auth", 0, 1));
+    }
+
+    #[test]
+    fn syncing_keeps_history_and_manual_endpoints() {
+        let (mut store, id) = store_with_endpoint();
+        let watch_id = store.endpoints_watch(id);
+        store.record_check(id, &check(1, CheckOutcome::Up, 5)).unwrap();
+        store
+            .add_manual_endpoint(watch_id, "GET", "http://x/health", &["status == 200".into()], Some(800))
+            .unwrap();
+        let found = [
+            NewEndpoint { method: "GET".into(), url: "http://x/pets".into(), path: Some("/pets".into()) },
+            NewEndpoint { method: "GET".into(), url: "http://x/owners".into(), path: Some("/owners".into()) },
+        ];
+        assert_eq!(store.sync_spec_endpoints(watch_id, &found).unwrap(), (1, 0));
+        assert_eq!(store.checks(id, 10).unwrap().len(), 1, "history kept");
+        assert_eq!(store.sync_spec_endpoints(watch_id, &found[1..]).unwrap(), (0, 1));
+        let left: Vec<String> = store.endpoints(watch_id).unwrap().into_iter().map(|e| e.url).collect();
+        assert_eq!(left, ["http://x/health", "http://x/owners"]);
+        let manual = &store.endpoints(watch_id).unwrap()[0];
+        assert_eq!(manual.conditions, ["status == 200"]);
+        assert_eq!(manual.degraded_ms, Some(800));
+    }
+
+    #[test]
+    fn pruning_keeps_rollups() {
+        let (mut store, id) = store_with_endpoint();
+        for i in 0..10 {
+            store.record_check(id, &check(i * 1000, CheckOutcome::Up, 20)).unwrap();
+        }
+        assert_eq!(store.prune_checks(5_000, 3).unwrap(), 3);
+        assert_eq!(store.prune_checks(5_000, 100).unwrap(), 2);
+        assert_eq!(store.checks(id, 100).unwrap().len(), 5);
+        assert_eq!(store.endpoint_stats(id, 10_000, 5).unwrap().uptime_30d, Some(1.0));
+    }
+
+    impl Store {
+        fn endpoints_watch(&self, endpoint_id: i64) -> i64 {
+            self.conn
+                .query_row("SELECT watch_id FROM endpoints WHERE id = ?1", [endpoint_id], |r| r.get(0))
+                .unwrap()
+        }
+    }
+}
