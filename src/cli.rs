@@ -69,6 +69,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Backfill versions from files or folders of files (taken in name order)
     Import(ImportArgs),
+    /// Probe the endpoints of watched APIs now and print their health (exit 1 if any is down)
+    Health(HealthArgs),
     /// Run apiradar against its embedded demo API (no network needed)
     Demo(DemoArgs),
     /// Print the resolved paths and settings
@@ -249,4 +251,30 @@ pub struct DiffArgs {
     /// Follow `$ref`s to http(s) URLs (references to local files next to a file are always followed)
     #[arg(long)]
     pub allow_remote_refs: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Watches to check [default: every active watch]
+    pub names: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// Add an endpoint of the (one) named watch to probe, then check
+    #[arg(long, value_name = "URL")]
+    pub add: Option<String>,
+    /// The method of an endpoint added with --add (GET and HEAD are safe; others only if you mean it)
+    #[arg(long, default_value = "GET", requires = "add")]
+    pub method: String,
+    /// A condition the added endpoint must meet, e.g. 'status == 200', 'latency < 800ms', 'body.$.status == "ok"' (repeatable)
+    #[arg(long = "condition", value_name = "EXPR", requires = "add")]
+    pub conditions: Vec<String>,
+    /// Slower than this counts as degraded [default: 2s]
+    #[arg(long, value_name = "DURATION")]
+    pub degraded_after: Option<String>,
+    /// Also trust this CA certificate (PEM), for private or self-signed servers
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Per-request timeout
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
 }

@@ -57,10 +57,11 @@ impl Drop for DemoServer {
     }
 }
 
-#[derive(Clone)]
 struct Clock {
     started: Instant,
     step: Duration,
+    /// Requests to the flapping endpoint so far.
+    calls: std::sync::atomic::AtomicU64,
 }
 
 impl Clock {
@@ -76,11 +77,16 @@ pub async fn serve(step: Duration) -> std::io::Result<DemoServer> {
     let clock = Arc::new(Clock {
         started: Instant::now(),
         step,
+        calls: Default::default(),
     });
     let app = Router::new()
         .route("/openapi.yaml", get(spec))
         .route("/v1/models", get(models))
         .route("/changelog", get(changelog))
+        .route("/api/pets", get(pets))
+        .route("/api/owners", get(pets))
+        .route("/api/status", get(status))
+        .route("/api/search", get(search))
         .with_state(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -190,6 +196,40 @@ async fn changelog(State(clock): State<Arc<Clock>>, headers: HeaderMap) -> Respo
     cached(&headers, "text/html; charset=utf-8", page)
 }
 
+/// The demo API's own endpoints, for its health checks.
+async fn pets() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"[{"id": 1, "name": "Rex"}, {"id": 2, "name": "Tom"}]"#,
+    )
+        .into_response()
+}
+
+/// Flaps: down for two checks out of every five.
+async fn status(State(clock): State<Arc<Clock>>) -> Response {
+    let n = clock
+        .calls
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if n % 5 >= 3 {
+        (StatusCode::SERVICE_UNAVAILABLE, "overloaded").into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"status": "ok"}"#,
+        )
+            .into_response()
+    }
+}
+
+/// Answers, slowly.
+async fn search() -> Response {
+    tokio::time::sleep(SLOW_SEARCH).await;
+    ([(header::CONTENT_TYPE, "application/json")], "[]").into_response()
+}
+
+/// How long the demo's slow endpoint takes; its health threshold is lower.
+const SLOW_SEARCH: Duration = Duration::from_millis(1200);
+
 /// The watches the demo creates against a server at `base`, polled every
 /// `every` (the demo may go below the 30 s minimum users get).
 pub fn watches(base: &str, every: Duration) -> Vec<WatchSpec> {
@@ -205,10 +245,31 @@ pub fn watches(base: &str, every: Duration) -> Vec<WatchSpec> {
     out
 }
 
-/// Adds the demo watches to `store`.
-pub fn add_watches(store: &Store, base: &str, every: Duration) -> Result<(), StoreError> {
+/// Adds the demo watches to `store`, with two endpoints of the petstore
+/// probed by hand besides those its description gives: a flapping status
+/// endpoint with conditions and a slow search.
+pub fn add_watches(store: &mut Store, base: &str, every: Duration) -> Result<(), StoreError> {
     for spec in watches(base, every) {
-        store.add_watch(&spec, false)?;
+        let watch = store.add_watch(&spec, false)?;
+        if spec.name == "petstore" {
+            store.add_manual_endpoint(
+                watch.id,
+                "GET",
+                &format!("{base}/api/status"),
+                &[
+                    "status == 200".to_string(),
+                    r#"body.$.status == "ok""#.to_string(),
+                ],
+                None,
+            )?;
+            store.add_manual_endpoint(
+                watch.id,
+                "GET",
+                &format!("{base}/api/search?q=rex"),
+                &[],
+                Some(800),
+            )?;
+        }
     }
     Ok(())
 }

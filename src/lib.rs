@@ -15,6 +15,7 @@ pub mod config;
 pub mod demo;
 pub mod diff;
 pub mod fetch;
+pub mod health;
 pub mod import;
 pub mod logging;
 pub mod poll;

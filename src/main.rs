@@ -223,6 +223,7 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
             writeln!(out, "resumed {name}: it will be polled at the next refresh")?;
         }
         Command::Refresh(a) => return refresh(a, store, settings, out),
+        Command::Health(a) => return run_health(a, store, out),
         Command::History { name, json } => {
             let watch = store.watch(&name)?;
             let versions = store.versions(watch.id)?;
@@ -799,8 +800,8 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         let server = demo::serve(step)
             .await
             .context("cannot start the demo API")?;
-        let store = Store::open(&db)?;
-        demo::add_watches(&store, &server.url(), every)?;
+        let mut store = Store::open(&db)?;
+        demo::add_watches(&mut store, &server.url(), every)?;
         println!("apiradar demo");
         println!(
             "  demo API   {}/openapi.yaml, /v1/models, /changelog",
@@ -821,8 +822,20 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
             Fetcher::new(FetchConfig::default()).map_err(|e| anyhow::anyhow!(e.message))?,
             WorkerConfig::default(),
         )
-        .with_events(events_tx);
+        .with_events(events_tx.clone());
         let worker_task = tokio::spawn(worker.run(commands));
+        let prober =
+            apiradar::health::check::Prober::new(apiradar::health::check::ProbeConfig::default())
+                .map_err(anyhow::Error::msg)?;
+        let health_task = tokio::spawn(apiradar::health::schedule(
+            Arc::clone(&shared),
+            prober,
+            apiradar::health::Schedule {
+                every,
+                ..apiradar::health::Schedule::default()
+            },
+            Some(events_tx),
+        ));
         let deadline = async {
             match run_for {
                 Some(d) => tokio::time::sleep(d).await,
@@ -841,6 +854,7 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
             }
         }
         let _ = commands_tx.send(apiradar::worker::Command::Stop);
+        health_task.abort();
         let _ = worker_task.await;
         let watches = apiradar::poll::with_store(&shared, |s| s.list_watches()).await?;
         println!();
@@ -877,6 +891,11 @@ fn print_event(event: &WorkerEvent) {
             println!("{time}  {name:<10} paused     {reason}");
         }
         WorkerEvent::StoreFailed { error } => println!("{time}  store error: {error}"),
+        WorkerEvent::HealthChecked {
+            name,
+            checked,
+            down,
+        } => println!("{time}  {name:<10} health: {checked} endpoints checked, {down} down"),
         WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => {}
     }
 }
@@ -903,6 +922,7 @@ fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
         fetch,
         worker,
         greeting: None,
+        health: apiradar::health::Schedule::default(),
     };
     apiradar::tui::run(options, &runtime()?)
 }
@@ -922,8 +942,8 @@ fn run_demo_dashboard(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result
     let server = rt
         .block_on(demo::serve(step))
         .context("cannot start the demo API")?;
-    let store = Store::open(&db)?;
-    demo::add_watches(&store, &server.url(), every)?;
+    let mut store = Store::open(&db)?;
+    demo::add_watches(&mut store, &server.url(), every)?;
     drop(store);
     let options = apiradar::tui::TuiOptions {
         db,
@@ -935,8 +955,172 @@ fn run_demo_dashboard(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result
             server.url(),
             humantime::format_duration(step)
         )),
+        health: apiradar::health::Schedule {
+            every,
+            ..apiradar::health::Schedule::default()
+        },
     };
     let result = apiradar::tui::run(options, &rt);
     drop(server);
     result
+}
+
+/// `apiradar health`: discover, probe and record the endpoints of the
+/// named (or all active) watches, then print them with their figures.
+fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    use apiradar::health::{self, check::ProbeConfig};
+    let parse = |s: &str| {
+        humantime::parse_duration(s).map_err(|_| usage(format!("`{s}` is not a duration")))
+    };
+    let mut config = ProbeConfig {
+        timeout: parse(&a.timeout)?,
+        ..ProbeConfig::default()
+    };
+    if let Some(d) = &a.degraded_after {
+        config.degraded_after = parse(d)?;
+    }
+    if let Some(path) = &a.ca_cert {
+        let pem = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+        config.extra_roots.push(pem);
+    }
+    let watches: Vec<watch::Watch> = if a.names.is_empty() {
+        store
+            .list_watches()?
+            .into_iter()
+            .filter(|w| !w.paused)
+            .collect()
+    } else {
+        a.names
+            .iter()
+            .map(|n| store.watch(n))
+            .collect::<Result<_, _>>()?
+    };
+    if let Some(url) = &a.add {
+        let [watch] = watches.as_slice() else {
+            bail!(usage("--add needs exactly one watch name"));
+        };
+        for c in &a.conditions {
+            c.parse::<health::conditions::Condition>()
+                .map_err(|e| usage(format!("--condition `{c}`: {e}")))?;
+        }
+        url::Url::parse(url).map_err(|e| usage(format!("--add `{url}`: {e}")))?;
+        let degraded = a
+            .degraded_after
+            .as_deref()
+            .map(parse)
+            .transpose()?
+            .map(|d| d.as_millis() as i64);
+        store.add_manual_endpoint(
+            watch.id,
+            &a.method.to_ascii_uppercase(),
+            url,
+            &a.conditions,
+            degraded,
+        )?;
+    }
+    let mut targets = Vec::new();
+    for w in &watches {
+        match health::sync_endpoints(store, w) {
+            Ok(synced) => {
+                for s in &synced.skipped {
+                    tracing::debug!(watch = %w.spec.name, "not probed: {s}");
+                }
+            }
+            Err(e) => eprintln!("apiradar: {}: {e}", w.spec.name),
+        }
+        for e in store.endpoints(w.id)?.into_iter().filter(|e| e.enabled) {
+            targets.push((w.clone(), e));
+        }
+    }
+    if targets.is_empty() {
+        writeln!(
+            out,
+            "no endpoints to probe: openapi watches get theirs from their latest version (GET and HEAD operations whose required parameters have examples); add one with --add URL"
+        )?;
+        return Ok(());
+    }
+    let prober = health::check::Prober::new(config).map_err(anyhow::Error::msg)?;
+    let shared: SharedStore = Arc::new(Mutex::new(Store::open(store.path())?));
+    let results = runtime()?.block_on(health::run_checks(
+        &shared,
+        &prober,
+        targets.clone(),
+        health::Concurrency::default(),
+    ));
+    let now = now_ms();
+    let name_of = |id: i64| {
+        watches
+            .iter()
+            .find(|w| w.id == id)
+            .map(|w| w.spec.name.clone())
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    for (endpoint, probe) in &results {
+        let stats = store.endpoint_stats(endpoint.id, now, 0)?;
+        rows.push((name_of(endpoint.watch_id), endpoint, probe, stats));
+    }
+    let down = results.iter().filter(|(e, _)| e.state == "down").count();
+    if a.json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(watch, e, p, stats)| {
+                serde_json::json!({
+                    "watch": watch,
+                    "method": e.method,
+                    "url": e.url,
+                    "state": e.state,
+                    "http_status": p.record.http_status,
+                    "latency_ms": p.record.latency_ms,
+                    "cert_days": p.record.cert_days,
+                    "error_class": p.record.error_class,
+                    "error": p.record.error,
+                    "notes": p.notes,
+                    "consecutive_failures": e.consecutive_failures,
+                    "uptime_24h": stats.uptime_24h,
+                    "p50_ms": stats.p50_ms,
+                    "p95_ms": stats.p95_ms,
+                    "p99_ms": stats.p99_ms,
+                })
+            })
+            .collect();
+        writeln!(out, "{:#}", serde_json::json!({ "endpoints": list }))?;
+    } else {
+        let ms = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v}ms"));
+        let header = [
+            "WATCH", "ENDPOINT", "STATE", "STATUS", "LATENCY", "UP 24H", "P50", "P95", "P99",
+            "CERT",
+        ];
+        let mut table = Vec::new();
+        for (watch, e, p, stats) in &rows {
+            table.push(vec![
+                watch.clone(),
+                format!("{} {}", e.method, e.url),
+                e.state.clone(),
+                p.record.http_status.map_or("-".into(), |s| s.to_string()),
+                ms(p.record.latency_ms),
+                stats
+                    .uptime_24h
+                    .map_or("-".into(), |u| format!("{:.1}%", u * 100.0)),
+                ms(stats.p50_ms),
+                ms(stats.p95_ms),
+                ms(stats.p99_ms),
+                p.record.cert_days.map_or("-".into(), |d| format!("{d}d")),
+            ]);
+        }
+        write!(out, "{}", report::table(&header, &table))?;
+        for (watch, e, p, _) in &rows {
+            if let Some(err) = &p.record.error {
+                writeln!(out, "  {watch} {} {}: {err}", e.method, e.url)?;
+            } else {
+                for n in &p.notes {
+                    writeln!(out, "  {watch} {} {}: {n}", e.method, e.url)?;
+                }
+            }
+        }
+    }
+    if down > 0 {
+        return Err(PartialFailure.into());
+    }
+    Ok(())
 }

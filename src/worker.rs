@@ -59,6 +59,12 @@ pub enum WorkerEvent {
     Idle { next_due_at: Option<i64> },
     /// The store could not be read; the worker retries.
     StoreFailed { error: String },
+    /// A round of endpoint health checks of this watch finished.
+    HealthChecked {
+        name: String,
+        checked: usize,
+        down: usize,
+    },
 }
 
 /// What the worker can be asked to do.

@@ -95,6 +95,44 @@ fn database(dir: &Path) -> std::path::PathBuf {
             |_| 0,
         )
         .expect("record a failure");
+    // Two endpoints with an hour of checks: one steady, one flapping.
+    use apiradar::store::health::{CheckOutcome, CheckRecord};
+    let pets_ep = store
+        .add_manual_endpoint(pets.id, "GET", "http://127.0.0.1:9/api/pets", &[], None)
+        .expect("endpoint");
+    let status_ep = store
+        .add_manual_endpoint(
+            pets.id,
+            "GET",
+            "http://127.0.0.1:9/api/status",
+            &["status == 200".to_string()],
+            None,
+        )
+        .expect("endpoint");
+    for i in 0..12i64 {
+        let at = NOW - (12 - i) * 5 * 60_000;
+        let steady = CheckRecord {
+            at,
+            outcome: Some(CheckOutcome::Up),
+            http_status: Some(200),
+            latency_ms: Some(20 + (i * 7) % 30),
+            ..CheckRecord::default()
+        };
+        store.record_check(pets_ep.id, &steady).expect("check");
+        let down = i % 4 == 3;
+        let flapping = CheckRecord {
+            at,
+            outcome: Some(if down {
+                CheckOutcome::Down
+            } else {
+                CheckOutcome::Up
+            }),
+            http_status: Some(if down { 503 } else { 200 }),
+            latency_ms: Some(if down { 3 } else { 90 + i * 10 }),
+            ..CheckRecord::default()
+        };
+        store.record_check(status_ep.id, &flapping).expect("check");
+    }
     store
         .add_watch(
             &WatchSpec::new("catalog", Kind::Json, "http://127.0.0.1:9/v1/models"),
@@ -213,8 +251,11 @@ fn opening_shows_the_watches_the_newest_pair_and_its_findings() {
     assert!(!view.findings.is_empty());
     // The failed poll is on the timeline.
     assert!(screen.contains("timed out after 30s"), "{screen}");
-    // Health and caching say honestly that nothing is measured.
-    assert!(screen.contains("nothing here is measured") || screen.contains("No endpoint checks"));
+    // Health shows the endpoints' figures; caching says honestly that
+    // nothing is measured.
+    assert!(screen.contains("GET /api/"), "{screen}");
+    assert!(screen.contains("75.0%"), "{screen}");
+    assert!(screen.contains("No caching tests recorded"), "{screen}");
 }
 
 #[test]

@@ -15,8 +15,32 @@ use super::{Result, Store};
 /// Upper bounds (ms, inclusive) of the latency histogram's buckets; the
 /// last catches everything slower.
 pub const LATENCY_BUCKETS: [u32; 26] = [
-    1, 2, 5, 10, 20, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000,
-    7_500, 10_000, 15_000, 20_000, 30_000, 60_000, u32::MAX,
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
+    75,
+    100,
+    150,
+    200,
+    300,
+    400,
+    500,
+    750,
+    1_000,
+    1_500,
+    2_000,
+    3_000,
+    5_000,
+    7_500,
+    10_000,
+    15_000,
+    20_000,
+    30_000,
+    60_000,
+    u32::MAX,
 ];
 
 const HOUR_MS: i64 = 3_600_000;
@@ -85,6 +109,8 @@ pub struct Endpoint {
     pub consecutive_failures: u32,
     pub consecutive_successes: u32,
     pub last_checked_at: Option<i64>,
+    /// Headers the request needs (required header parameters).
+    pub headers: Vec<(String, String)>,
 }
 
 /// An endpoint found in a description.
@@ -93,6 +119,7 @@ pub struct NewEndpoint {
     pub method: String,
     pub url: String,
     pub path: Option<String>,
+    pub headers: Vec<(String, String)>,
 }
 
 /// One check, as measured.
@@ -140,7 +167,7 @@ pub struct EndpointStats {
 }
 
 const ENDPOINT_COLUMNS: &str = "id, watch_id, method, url, path, source, enabled, conditions,
-    degraded_ms, state, consecutive_failures, consecutive_successes, last_checked_at";
+    degraded_ms, state, consecutive_failures, consecutive_successes, last_checked_at, headers";
 
 fn endpoint_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
     let conditions: Option<String> = r.get(7)?;
@@ -160,6 +187,7 @@ fn endpoint_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
         consecutive_failures: r.get(10)?,
         consecutive_successes: r.get(11)?,
         last_checked_at: r.get(12)?,
+        headers: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
     })
 }
 
@@ -222,11 +250,12 @@ impl Store {
             }
             let mut added = 0;
             for f in found {
+                let headers = serde_json::to_string(&f.headers).unwrap_or_else(|_| "[]".into());
                 added += s.conn.execute(
-                    "INSERT INTO endpoints (watch_id, method, url, path, source, created_at)
-                     VALUES (?1, ?2, ?3, ?4, 'spec', ?5)
+                    "INSERT INTO endpoints (watch_id, method, url, path, headers, source, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'spec', ?6)
                      ON CONFLICT (watch_id, method, url) DO NOTHING",
-                    params![watch_id, f.method, f.url, f.path, now],
+                    params![watch_id, f.method, f.url, f.path, headers, now],
                 )?;
             }
             Ok((added, removed))
@@ -304,9 +333,10 @@ impl Store {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let mut counts = blob.as_deref().map(decode_histogram).unwrap_or_else(|| {
-                vec![0; LATENCY_BUCKETS.len()]
-            });
+            let mut counts = blob
+                .as_deref()
+                .map(decode_histogram)
+                .unwrap_or_else(|| vec![0; LATENCY_BUCKETS.len()]);
             if let (Some(ms), true) = (rec.latency_ms, outcome.is_up()) {
                 counts[bucket_of(ms)] += 1;
             }
@@ -362,7 +392,12 @@ impl Store {
     /// Uptime over 24 h / 7 d / 30 d (from the rollups of the hours that
     /// overlap the window), latency percentiles over the last 24 h of raw
     /// checks, and the latest `recent` checks for a sparkline.
-    pub fn endpoint_stats(&self, endpoint_id: i64, now: i64, recent: usize) -> Result<EndpointStats> {
+    pub fn endpoint_stats(
+        &self,
+        endpoint_id: i64,
+        now: i64,
+        recent: usize,
+    ) -> Result<EndpointStats> {
         let uptime = |window: i64| -> Result<Option<f64>> {
             let since = now - window;
             let since_hour = since - since.rem_euclid(HOUR_MS);
@@ -410,12 +445,13 @@ impl Store {
     /// upper bound of the bucket the percentile falls in), for windows
     /// longer than raw checks are kept.
     pub fn rollup_percentile(&self, endpoint_id: i64, since: i64, p: f64) -> Result<Option<i64>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT latencies FROM check_rollups WHERE endpoint_id = ?1 AND hour >= ?2",
+        let mut stmt = self
+            .conn
+            .prepare("SELECT latencies FROM check_rollups WHERE endpoint_id = ?1 AND hour >= ?2")?;
+        let blobs = stmt.query_map(
+            params![endpoint_id, since - since.rem_euclid(HOUR_MS)],
+            |r| r.get::<_, Vec<u8>>(0),
         )?;
-        let blobs = stmt.query_map(params![endpoint_id, since - since.rem_euclid(HOUR_MS)], |r| {
-            r.get::<_, Vec<u8>>(0)
-        })?;
         let mut total = vec![0u64; LATENCY_BUCKETS.len()];
         for blob in blobs {
             for (t, c) in total.iter_mut().zip(decode_histogram(&blob?)) {
@@ -459,12 +495,16 @@ mod tests {
     fn store_with_endpoint() -> (Store, i64) {
         let mut store = Store::open_in_memory().unwrap();
         let w = store
-            .add_watch(&WatchSpec::new("api", Kind::OpenApi, "http://x/o.yaml"), false)
+            .add_watch(
+                &WatchSpec::new("api", Kind::OpenApi, "http://x/o.yaml"),
+                false,
+            )
             .unwrap();
         let found = [NewEndpoint {
             method: "GET".into(),
             url: "http://x/pets".into(),
             path: Some("/pets".into()),
+            headers: Vec::new(),
         }];
         store.sync_spec_endpoints(w.id, &found).unwrap();
         let id = store.endpoints(w.id).unwrap()[0].id;
@@ -475,7 +515,11 @@ mod tests {
         CheckRecord {
             at,
             outcome: Some(outcome),
-            http_status: Some(if outcome == CheckOutcome::Down { 503 } else { 200 }),
+            http_status: Some(if outcome == CheckOutcome::Down {
+                503
+            } else {
+                200
+            }),
             latency_ms: Some(latency),
             ..CheckRecord::default()
         }
@@ -489,7 +533,10 @@ mod tests {
         // count towards latency.
         for (i, ms) in (1..=20).map(|k| k * 10).enumerate() {
             store
-                .record_check(id, &check(now - 1000 * (i as i64 + 1), CheckOutcome::Up, ms))
+                .record_check(
+                    id,
+                    &check(now - 1000 * (i as i64 + 1), CheckOutcome::Up, ms),
+                )
                 .unwrap();
         }
         store
@@ -497,42 +544,89 @@ mod tests {
             .unwrap();
         let stats = store.endpoint_stats(id, now, 10).unwrap();
         // Nearest rank: p50 → rank 10 → 100; p95 → rank 19 → 190; p99 → rank 20 → 200.
-        assert_eq!((stats.p50_ms, stats.p95_ms, stats.p99_ms), (Some(100), Some(190), Some(200)));
+        assert_eq!(
+            (stats.p50_ms, stats.p95_ms, stats.p99_ms),
+            (Some(100), Some(190), Some(200))
+        );
         assert_eq!(stats.checks_24h, 21);
         assert_eq!(stats.uptime_24h, Some(20.0 / 21.0));
         assert_eq!(stats.recent.len(), 10);
         assert_eq!(stats.recent.last(), Some(&None), "the down check is a gap");
         // The rollup histogram agrees within its buckets: 100 ms is in the
         // (75, 100] bucket.
-        assert_eq!(store.rollup_percentile(id, now - 24 * HOUR_MS, 50.0).unwrap(), Some(100));
+        assert_eq!(
+            store
+                .rollup_percentile(id, now - 24 * HOUR_MS, 50.0)
+                .unwrap(),
+            Some(100)
+        );
     }
 
     #[test]
     fn states_count_consecutive_failures_and_successes() {
         let (mut store, id) = store_with_endpoint();
-        let e = store.record_check(id, &check(1, CheckOutcome::Down, 5)).unwrap();
-        let e2 = store.record_check(id, &check(2, CheckOutcome::Down, 5)).unwrap();
+        let e = store
+            .record_check(id, &check(1, CheckOutcome::Down, 5))
+            .unwrap();
+        let e2 = store
+            .record_check(id, &check(2, CheckOutcome::Down, 5))
+            .unwrap();
         assert_eq!((e.consecutive_failures, e2.consecutive_failures), (1, 2));
-        let e3 = store.record_check(id, &check(3, CheckOutcome::Auth, 5)).unwrap();
-        assert_eq!((e3.state.as_str(), e3.consecutive_failures, e3.consecutive_successes), ("auth", 0, 1));
+        let e3 = store
+            .record_check(id, &check(3, CheckOutcome::Auth, 5))
+            .unwrap();
+        assert_eq!(
+            (
+                e3.state.as_str(),
+                e3.consecutive_failures,
+                e3.consecutive_successes
+            ),
+            ("auth", 0, 1)
+        );
     }
 
     #[test]
     fn syncing_keeps_history_and_manual_endpoints() {
         let (mut store, id) = store_with_endpoint();
         let watch_id = store.endpoints_watch(id);
-        store.record_check(id, &check(1, CheckOutcome::Up, 5)).unwrap();
         store
-            .add_manual_endpoint(watch_id, "GET", "http://x/health", &["status == 200".into()], Some(800))
+            .record_check(id, &check(1, CheckOutcome::Up, 5))
+            .unwrap();
+        store
+            .add_manual_endpoint(
+                watch_id,
+                "GET",
+                "http://x/health",
+                &["status == 200".into()],
+                Some(800),
+            )
             .unwrap();
         let found = [
-            NewEndpoint { method: "GET".into(), url: "http://x/pets".into(), path: Some("/pets".into()) },
-            NewEndpoint { method: "GET".into(), url: "http://x/owners".into(), path: Some("/owners".into()) },
+            NewEndpoint {
+                method: "GET".into(),
+                url: "http://x/pets".into(),
+                path: Some("/pets".into()),
+                headers: Vec::new(),
+            },
+            NewEndpoint {
+                method: "GET".into(),
+                url: "http://x/owners".into(),
+                path: Some("/owners".into()),
+                headers: Vec::new(),
+            },
         ];
         assert_eq!(store.sync_spec_endpoints(watch_id, &found).unwrap(), (1, 0));
         assert_eq!(store.checks(id, 10).unwrap().len(), 1, "history kept");
-        assert_eq!(store.sync_spec_endpoints(watch_id, &found[1..]).unwrap(), (0, 1));
-        let left: Vec<String> = store.endpoints(watch_id).unwrap().into_iter().map(|e| e.url).collect();
+        assert_eq!(
+            store.sync_spec_endpoints(watch_id, &found[1..]).unwrap(),
+            (0, 1)
+        );
+        let left: Vec<String> = store
+            .endpoints(watch_id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.url)
+            .collect();
         assert_eq!(left, ["http://x/health", "http://x/owners"]);
         let manual = &store.endpoints(watch_id).unwrap()[0];
         assert_eq!(manual.conditions, ["status == 200"]);
@@ -543,18 +637,27 @@ mod tests {
     fn pruning_keeps_rollups() {
         let (mut store, id) = store_with_endpoint();
         for i in 0..10 {
-            store.record_check(id, &check(i * 1000, CheckOutcome::Up, 20)).unwrap();
+            store
+                .record_check(id, &check(i * 1000, CheckOutcome::Up, 20))
+                .unwrap();
         }
         assert_eq!(store.prune_checks(5_000, 3).unwrap(), 3);
         assert_eq!(store.prune_checks(5_000, 100).unwrap(), 2);
         assert_eq!(store.checks(id, 100).unwrap().len(), 5);
-        assert_eq!(store.endpoint_stats(id, 10_000, 5).unwrap().uptime_30d, Some(1.0));
+        assert_eq!(
+            store.endpoint_stats(id, 10_000, 5).unwrap().uptime_30d,
+            Some(1.0)
+        );
     }
 
     impl Store {
         fn endpoints_watch(&self, endpoint_id: i64) -> i64 {
             self.conn
-                .query_row("SELECT watch_id FROM endpoints WHERE id = ?1", [endpoint_id], |r| r.get(0))
+                .query_row(
+                    "SELECT watch_id FROM endpoints WHERE id = ?1",
+                    [endpoint_id],
+                    |r| r.get(0),
+                )
                 .unwrap()
         }
     }

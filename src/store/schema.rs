@@ -112,6 +112,9 @@ const MIGRATIONS: &[&str] = &[
         method                TEXT NOT NULL,
         url                   TEXT NOT NULL,
         path                  TEXT,
+        -- JSON [[name, value], …]: required header parameters, from the
+        -- description's examples (never credentials)
+        headers               TEXT NOT NULL DEFAULT '[]',
         source                TEXT NOT NULL CHECK (source IN ('spec', 'manual')),
         enabled               INTEGER NOT NULL DEFAULT 1,
         -- condition expressions, one per line (see health::conditions)

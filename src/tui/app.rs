@@ -21,6 +21,7 @@ use super::data::{Loaded, PairRequest, Request};
 use super::form::{AddForm, FormOutcome};
 use super::keymap::{Action, Context, Keymap};
 use super::panes::diff::DiffPane;
+use super::panes::health::HealthPane;
 use super::panes::timeline::TimelinePane;
 use super::panes::watches::WatchesPane;
 use super::panes::{DrawCx, Msg, PaneId, empty};
@@ -94,6 +95,7 @@ struct Tickets {
     pair: u64,
     /// The last place asked for; it belongs to the pair loaded before it.
     locate: u64,
+    health: u64,
 }
 
 #[derive(Default)]
@@ -113,6 +115,7 @@ pub struct App {
     pub watches: WatchesPane,
     pub timeline: TimelinePane,
     pub diff: DiffPane,
+    pub health: HealthPane,
     tickets: Tickets,
     next_ticket: u64,
     effects: Vec<Effect>,
@@ -138,6 +141,7 @@ impl App {
             watches: WatchesPane::default(),
             timeline: TimelinePane::default(),
             diff: DiffPane::new(),
+            health: HealthPane::default(),
             tickets: Tickets::default(),
             next_ticket: 0,
             effects: Vec::new(),
@@ -204,6 +208,13 @@ impl App {
         self.effects.push(Effect::Load(t, Request::Pair(request)));
     }
 
+    fn load_health(&mut self, watch_id: i64) {
+        let t = self.ticket();
+        self.tickets.health = t;
+        self.effects
+            .push(Effect::Load(t, Request::Health { watch_id }));
+    }
+
     /// A request whose answer only goes to the status bar.
     fn change(&mut self, request: Request) {
         let t = self.ticket();
@@ -241,9 +252,11 @@ impl App {
                         .map(|r| (r.watch.spec.name.clone(), r.watch.last_polled_at))
                         .unwrap_or_default();
                     self.timeline.select_watch(id, &name, checked);
+                    self.health.select_watch(id, &name);
                     self.auto_open = true;
                     if let Some(id) = id {
                         self.load_timeline(id);
+                        self.load_health(id);
                     }
                 }
                 Msg::OpenPair(p) => self.open_pair(p),
@@ -339,6 +352,15 @@ impl App {
                     self.apply(msgs);
                 }
             }
+            Loaded::Health(result) => {
+                if ticket != self.tickets.health {
+                    return;
+                }
+                match result {
+                    Ok(view) => self.health.set_view(view),
+                    Err(e) => self.health.error = Some(e),
+                }
+            }
             Loaded::Done(result) => {
                 match result {
                     Ok(m) => self.say(m, false),
@@ -405,6 +427,19 @@ impl App {
             }
             WorkerEvent::Idle { next_due_at } => self.status.next_due = next_due_at,
             WorkerEvent::StoreFailed { error } => self.say(format!("store: {error}"), true),
+            WorkerEvent::HealthChecked { name, down, .. } => {
+                if down > 0 {
+                    self.say(format!("{name}: {down} endpoints down"), true);
+                }
+                if self
+                    .watches
+                    .selected()
+                    .is_some_and(|r| r.watch.spec.name == name)
+                    && let Some(id) = self.timeline.watch_id
+                {
+                    self.load_health(id);
+                }
+            }
         }
     }
 
@@ -542,7 +577,8 @@ impl App {
             PaneId::Watches => self.watches.handle(action, page),
             PaneId::Timeline => self.timeline.handle(action, page, self.diff.published()),
             PaneId::Diff => self.diff.handle(action),
-            PaneId::Health | PaneId::Caching => None,
+            PaneId::Health => self.health.handle(action, page),
+            PaneId::Caching => None,
         };
         if let Some(msgs) = handled {
             self.apply(msgs);
@@ -796,7 +832,6 @@ impl App {
         .areas(area);
         self.rects = self.layout(body);
         let now = self.clock.now();
-        let selected = self.selected_name();
         for (pane, rect) in self.rects.clone() {
             let cx = DrawCx {
                 theme: &self.theme,
@@ -807,9 +842,8 @@ impl App {
                 PaneId::Watches => self.watches.draw(f, rect, &cx),
                 PaneId::Timeline => self.timeline.draw(f, rect, &cx),
                 PaneId::Diff => self.diff.draw(f, rect, &cx),
-                PaneId::Health | PaneId::Caching => {
-                    empty::draw(f, rect, pane, selected.as_deref(), &cx)
-                }
+                PaneId::Health => self.health.draw(f, rect, &cx),
+                PaneId::Caching => empty::draw_caching(f, rect, &cx),
             }
         }
         if let Some(tabs) = self.tabs_area(body) {

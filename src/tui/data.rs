@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diff::{self, Finding};
 use crate::spec::{self, NormalizeOptions};
+use crate::store::health::{Endpoint, EndpointStats};
 use crate::store::{ChangeCounts, Run, Store, Version};
 use crate::tui::diffview::{DiffModel, Highlighter, Lang, Side, line_of_pointer};
 use crate::watch::{Kind, Watch, WatchSpec};
@@ -40,6 +41,10 @@ pub enum Request {
     Export {
         pair: PairRequest,
         path: PathBuf,
+    },
+    /// The endpoints of a watch with their health figures.
+    Health {
+        watch_id: i64,
     },
     /// The lines finding `index` of the pair last loaded points at.
     Locate {
@@ -126,6 +131,17 @@ pub enum Loaded {
         index: usize,
         lines: Lines,
     },
+    Health(Result<HealthView, String>),
+}
+
+/// How many recent checks the health pane's sparklines show.
+pub const SPARK_CHECKS: usize = 30;
+
+/// The endpoints of a watch, each with its figures.
+#[derive(Debug, Clone)]
+pub struct HealthView {
+    pub watch_id: i64,
+    pub rows: Vec<(Endpoint, EndpointStats)>,
 }
 
 /// Reads (and for the few commands that change things, writes) the store.
@@ -190,6 +206,7 @@ impl Loader {
                     .map_err(|e| e.to_string()),
             ),
             Request::Export { pair, path } => Loaded::Done(self.export(&pair, &path)),
+            Request::Health { watch_id } => Loaded::Health(self.health(watch_id)),
             Request::Locate {
                 index,
                 base_pointer,
@@ -224,6 +241,22 @@ impl Loader {
                 Ok(WatchRow { watch, latest })
             })
             .collect()
+    }
+
+    fn health(&self, watch_id: i64) -> Result<HealthView, String> {
+        let now = crate::store::now_ms();
+        let endpoints = self.store.endpoints(watch_id).map_err(|e| e.to_string())?;
+        let rows = endpoints
+            .into_iter()
+            .map(|e| {
+                let stats = self
+                    .store
+                    .endpoint_stats(e.id, now, SPARK_CHECKS)
+                    .map_err(|e| e.to_string())?;
+                Ok((e, stats))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(HealthView { watch_id, rows })
     }
 
     fn timeline(&self, watch_id: i64) -> Result<Timeline, String> {

@@ -133,6 +133,8 @@ pub struct TuiOptions {
     pub worker: WorkerConfig,
     /// A first line for the status bar (the demo says what it is).
     pub greeting: Option<String>,
+    /// Endpoint health checks, run alongside the worker.
+    pub health: crate::health::Schedule,
 }
 
 /// Runs the dashboard until the user quits. `runtime` runs the worker.
@@ -182,8 +184,18 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
     let (commands_tx, commands_rx) = tokio::sync::mpsc::unbounded_channel();
     let shared = Arc::new(Mutex::new(store));
-    let worker = Worker::new(shared, fetcher, options.worker.clone()).with_events(events_tx);
+    let events_tx_health = events_tx.clone();
+    let worker =
+        Worker::new(Arc::clone(&shared), fetcher, options.worker.clone()).with_events(events_tx);
     let worker_task = runtime.spawn(worker.run(commands_rx));
+    let prober = crate::health::check::Prober::new(crate::health::check::ProbeConfig::default())
+        .map_err(anyhow::Error::msg)?;
+    let health_task = runtime.spawn(crate::health::schedule(
+        Arc::clone(&shared),
+        prober,
+        options.health,
+        Some(events_tx_health),
+    ));
     {
         let tx = tx.clone();
         runtime.spawn(async move {
@@ -231,6 +243,7 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
 
     stop.store(true, Ordering::Relaxed);
     let _ = commands_tx.send(Command::Stop);
+    health_task.abort();
     term.restore();
     let _ = input.join();
     // Running polls finish quickly or are abandoned with the runtime.

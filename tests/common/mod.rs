@@ -266,6 +266,8 @@ pub struct Reply {
     /// When set, sent as `ETag`, and a request whose `If-None-Match` equals
     /// it is answered `304 Not Modified` without a body.
     pub etag: Option<String>,
+    /// How long to wait before answering.
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -281,6 +283,7 @@ impl Reply {
             headers: Vec::new(),
             body: body.into(),
             etag: None,
+            delay: None,
         }
     }
 
@@ -292,6 +295,12 @@ impl Reply {
     /// Adds a response header.
     pub fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Waits `delay` before answering.
+    pub fn delay(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = Some(delay);
         self
     }
 
@@ -463,23 +472,28 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let mut state = lock(&state);
-    let reply = state
-        .routes
-        .get(&path)
-        .cloned()
-        .unwrap_or_else(|| Reply::status(404, "no such path on the test server\n"));
-    let not_modified = reply.etag.is_some() && reply.etag == if_none_match;
-    let status = if not_modified { 304 } else { reply.status };
-    state.requests.push(Seen {
-        method: request.method().to_string(),
-        path,
-        query,
-        headers,
-        status,
-        body_sent: !not_modified && !reply.body.is_empty(),
-    });
-    drop(state);
+    let (reply, status, not_modified) = {
+        let mut state = lock(&state);
+        let reply = state
+            .routes
+            .get(&path)
+            .cloned()
+            .unwrap_or_else(|| Reply::status(404, "no such path on the test server\n"));
+        let not_modified = reply.etag.is_some() && reply.etag == if_none_match;
+        let status = if not_modified { 304 } else { reply.status };
+        state.requests.push(Seen {
+            method: request.method().to_string(),
+            path,
+            query,
+            headers,
+            status,
+            body_sent: !not_modified && !reply.body.is_empty(),
+        });
+        (reply, status, not_modified)
+    };
+    if let Some(d) = reply.delay {
+        tokio::time::sleep(d).await;
+    }
 
     let mut builder =
         Response::builder().status(StatusCode::from_u16(status).expect("a valid status code"));

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod empty;
+pub mod health;
 pub mod timeline;
 pub mod watches;
 

@@ -1,0 +1,289 @@
+//! One probe of one endpoint: the request, its timing, the TLS
+//! certificate's remaining days, the conditions, and the outcome.
+//!
+//! Default classification (without conditions): 2xx and 3xx are up;
+//! 401 and 403 are "reachable, needs auth", which counts as up since a
+//! monitor without credentials expects them; other 4xx warn; 5xx and
+//! transport errors are down. Slower than the endpoint's threshold is
+//! degraded. With conditions, any condition that fails makes the check
+//! down; one that cannot be judged (no TLS on plain http) is ignored.
+
+use std::time::{Duration, Instant};
+
+use super::conditions::{Condition, Observation, Outcome};
+use crate::store::health::{CheckOutcome, CheckRecord, Endpoint};
+
+/// Limits of a probe.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    /// The whole request, body included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Body bytes read (for conditions and size); the rest is not read.
+    pub max_body: usize,
+    /// Slower than this is degraded, unless the endpoint sets its own.
+    pub degraded_after: Duration,
+    /// CA certificates (PEM) trusted besides the system's, for private or
+    /// self-signed servers.
+    pub extra_roots: Vec<Vec<u8>>,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        ProbeConfig {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            max_body: 1024 * 1024,
+            degraded_after: Duration::from_secs(2),
+            extra_roots: Vec::new(),
+        }
+    }
+}
+
+/// What a probe found: the record to store and why it came out so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub record: CheckRecord,
+    /// Conditions that failed or could not be judged, in words.
+    pub notes: Vec<String>,
+}
+
+/// Probes endpoints with one HTTP client.
+#[derive(Clone)]
+pub struct Prober {
+    client: reqwest::Client,
+    config: ProbeConfig,
+}
+
+impl Prober {
+    pub fn new(config: ProbeConfig) -> Result<Prober, String> {
+        let mut builder = reqwest::Client::builder();
+        for pem in &config.extra_roots {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| format!("not a PEM certificate: {e}"))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
+            .user_agent(concat!(
+                "apiradar/",
+                env!("CARGO_PKG_VERSION"),
+                " (health check)"
+            ))
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_info(true)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Prober { client, config })
+    }
+
+    /// Probes `endpoint` now, with `headers` (already resolved from their
+    /// `${VAR}` references; never stored).
+    pub async fn probe(&self, endpoint: &Endpoint, headers: &[(String, String)]) -> Probe {
+        let at = crate::store::now_ms();
+        let method =
+            reqwest::Method::from_bytes(endpoint.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut request = self.client.request(method, &endpoint.url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let started = Instant::now();
+        let response = request.send().await;
+        let ttfb = started.elapsed();
+        let mut record = CheckRecord {
+            at,
+            ttfb_ms: Some(ms(ttfb)),
+            ..CheckRecord::default()
+        };
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                record.latency_ms = Some(ms(started.elapsed()));
+                record.outcome = Some(CheckOutcome::Down);
+                let cfg = crate::fetch::FetchConfig {
+                    timeout: self.config.timeout,
+                    connect_timeout: self.config.connect_timeout,
+                    ..crate::fetch::FetchConfig::default()
+                };
+                let (class, message) = match url::Url::parse(&endpoint.url) {
+                    Ok(url) => {
+                        let d = crate::fetch::describe_send_error(&e, &url, &cfg);
+                        (d.class.as_str(), d.message)
+                    }
+                    Err(_) => ("invalid", format!("`{}` is not a URL", endpoint.url)),
+                };
+                record.error_class = Some(class.into());
+                record.error = Some(message);
+                return Probe {
+                    record,
+                    notes: Vec::new(),
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        record.http_status = Some(status);
+        record.cert_days = response
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(|info| info.peer_certificate())
+            .and_then(|der| cert_days_left(der, at));
+        let headers_seen: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let (body, body_size, body_error) = read_body(response, self.config.max_body).await;
+        let latency = started.elapsed();
+        record.latency_ms = Some(ms(latency));
+        record.body_size = Some(body_size as i64);
+        if let Some(e) = body_error {
+            record.outcome = Some(CheckOutcome::Down);
+            record.error_class = Some("body".into());
+            record.error = Some(e);
+            return Probe {
+                record,
+                notes: Vec::new(),
+            };
+        }
+        let observation = Observation {
+            status: Some(status),
+            latency: Some(latency),
+            connect: None,
+            ttfb: Some(ttfb),
+            cert_days: record.cert_days,
+            body: Some(&body),
+            body_size: Some(body_size),
+            headers: &headers_seen,
+        };
+        let mut notes = Vec::new();
+        let mut failed = false;
+        for text in &endpoint.conditions {
+            match text.parse::<Condition>() {
+                Ok(c) => match c.eval(&observation) {
+                    Outcome::Pass => {}
+                    Outcome::Fail(why) => {
+                        failed = true;
+                        notes.push(format!("`{text}` failed: {why}"));
+                    }
+                    Outcome::Unknown(why) => notes.push(format!("`{text}` not judged: {why}")),
+                },
+                Err(e) => notes.push(format!("`{text}` is not a condition: {e}")),
+            }
+        }
+        let threshold = endpoint
+            .degraded_ms
+            .map(|t| Duration::from_millis(t.max(0) as u64))
+            .unwrap_or(self.config.degraded_after);
+        let outcome = classify(
+            status,
+            latency,
+            threshold,
+            !endpoint.conditions.is_empty(),
+            failed,
+        );
+        if outcome == CheckOutcome::Down {
+            record.error_class = Some(if failed { "condition" } else { "http" }.into());
+            record.error = Some(if failed {
+                notes.join("; ")
+            } else {
+                format!("HTTP {status}")
+            });
+        }
+        record.outcome = Some(outcome);
+        Probe { record, notes }
+    }
+}
+
+/// The outcome of an answered request.
+pub fn classify(
+    status: u16,
+    latency: Duration,
+    degraded_after: Duration,
+    has_conditions: bool,
+    condition_failed: bool,
+) -> CheckOutcome {
+    let base = if has_conditions {
+        if condition_failed {
+            CheckOutcome::Down
+        } else {
+            CheckOutcome::Up
+        }
+    } else {
+        match status {
+            200..=399 => CheckOutcome::Up,
+            401 | 403 => CheckOutcome::Auth,
+            400..=499 => CheckOutcome::Warn,
+            _ => CheckOutcome::Down,
+        }
+    };
+    if base == CheckOutcome::Up && latency > degraded_after {
+        CheckOutcome::Degraded
+    } else {
+        base
+    }
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Reads at most `max` bytes of the body; returns them, the size seen
+/// (the declared length when larger) and a read error, if any.
+async fn read_body(mut response: reqwest::Response, max: usize) -> (Vec<u8>, u64, Option<String>) {
+    let declared = response.content_length();
+    let mut body = Vec::new();
+    let mut seen = 0u64;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                seen += chunk.len() as u64;
+                let room = max.saturating_sub(body.len());
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= max {
+                    return (body, declared.unwrap_or(seen).max(seen), None);
+                }
+            }
+            Ok(None) => return (body, seen, None),
+            Err(e) => return (body, seen, Some(format!("the body broke off: {e}"))),
+        }
+    }
+}
+
+/// Days until a DER certificate's `notAfter`, from `now_ms`; negative once
+/// expired.
+pub fn cert_days_left(der: &[u8], now_ms: i64) -> Option<i64> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let not_after = cert.validity().not_after.timestamp();
+    Some((not_after * 1000 - now_ms).div_euclid(86_400_000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SLOW: Duration = Duration::from_millis(800);
+
+    #[test]
+    fn statuses_classify_as_documented() {
+        let fast = Duration::from_millis(10);
+        assert_eq!(classify(200, fast, SLOW, false, false), CheckOutcome::Up);
+        assert_eq!(classify(302, fast, SLOW, false, false), CheckOutcome::Up);
+        assert_eq!(classify(401, fast, SLOW, false, false), CheckOutcome::Auth);
+        assert_eq!(classify(403, fast, SLOW, false, false), CheckOutcome::Auth);
+        assert_eq!(classify(404, fast, SLOW, false, false), CheckOutcome::Warn);
+        assert_eq!(classify(503, fast, SLOW, false, false), CheckOutcome::Down);
+        assert_eq!(
+            classify(200, Duration::from_secs(1), SLOW, false, false),
+            CheckOutcome::Degraded
+        );
+        // Conditions decide when there are some.
+        assert_eq!(classify(503, fast, SLOW, true, false), CheckOutcome::Up);
+        assert_eq!(classify(200, fast, SLOW, true, true), CheckOutcome::Down);
+    }
+}

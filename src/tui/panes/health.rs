@@ -1,0 +1,231 @@
+//! Pane 4: the endpoints of the selected watch, each with its state, last
+//! status, a sparkline of its recent latencies (gaps where it was down),
+//! uptime over 24 hours and latency percentiles.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::{DrawCx, Msg, PaneId, block};
+use crate::store::health::EndpointStats;
+use crate::tui::data::HealthView;
+use crate::tui::keymap::Action;
+use crate::tui::theme::{Theme, WatchStatus};
+use crate::tui::util::{fit, list_move};
+
+#[derive(Default)]
+pub struct HealthPane {
+    pub watch_id: Option<i64>,
+    watch_name: String,
+    view: Option<HealthView>,
+    selected: usize,
+    pub error: Option<String>,
+    table: TableState,
+}
+
+/// The style family of an endpoint state.
+fn state_style(state: &str) -> WatchStatus {
+    match state {
+        "up" | "auth" => WatchStatus::Ok,
+        "warn" | "degraded" => WatchStatus::Changed,
+        "down" => WatchStatus::Failing,
+        _ => WatchStatus::Pending,
+    }
+}
+
+fn state_icon(state: &str) -> &'static str {
+    match state {
+        "up" => "●",
+        "auth" => "◐",
+        "warn" | "degraded" => "◆",
+        "down" => "✗",
+        _ => "○",
+    }
+}
+
+/// Latencies as block characters scaled to the slowest, `·` where down.
+fn sparkline(recent: &[Option<i64>], theme: &Theme) -> Line<'static> {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = recent.iter().flatten().copied().max().unwrap_or(1).max(1);
+    let spans = recent
+        .iter()
+        .map(|v| match v {
+            Some(ms) => {
+                let i = ((*ms as f64 / max as f64) * 7.0).round() as usize;
+                Span::styled(BARS[i.min(7)].to_string(), theme.sparkline())
+            }
+            None => Span::styled("·", theme.sparkline_bad()),
+        })
+        .collect::<Vec<_>>();
+    Line::from(spans)
+}
+
+fn ms(v: Option<i64>) -> String {
+    v.map_or("–".into(), |v| format!("{v}"))
+}
+
+impl HealthPane {
+    pub fn select_watch(&mut self, id: Option<i64>, name: &str) {
+        if self.watch_id != id {
+            self.view = None;
+            self.selected = 0;
+        }
+        self.watch_id = id;
+        self.watch_name = name.to_string();
+        self.error = None;
+    }
+
+    pub fn set_view(&mut self, view: HealthView) {
+        if Some(view.watch_id) != self.watch_id {
+            return;
+        }
+        self.selected = self.selected.min(view.rows.len().saturating_sub(1));
+        self.view = Some(view);
+    }
+
+    pub fn handle(&mut self, action: Action, page: usize) -> Option<Vec<Msg>> {
+        let len = self.view.as_ref().map_or(0, |v| v.rows.len());
+        let target = list_move(action, self.selected, len, page)?;
+        self.selected = target;
+        Some(Vec::new())
+    }
+
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        let theme = cx.theme;
+        let down = self.view.as_ref().map_or(0, |v| {
+            v.rows.iter().filter(|(e, _)| e.state == "down").count()
+        });
+        let extra = if down > 0 {
+            Line::from(Span::styled(
+                format!("{down} down"),
+                theme.status(WatchStatus::Failing),
+            ))
+        } else {
+            Line::from(Span::styled(self.watch_name.clone(), theme.dim()))
+        };
+        let block = block(PaneId::Health, extra, cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if let Some(e) = &self.error {
+            f.render_widget(
+                Paragraph::new(format!("cannot read endpoint health: {e}"))
+                    .style(theme.level(crate::diff::Level::Error))
+                    .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
+        let rows = self.view.as_ref().map(|v| v.rows.as_slice()).unwrap_or(&[]);
+        if rows.is_empty() {
+            let text = match self.watch_id {
+                None => "Select a watch to see its endpoints.".to_string(),
+                Some(_) => format!(
+                    "No endpoints probed for {} yet. OpenAPI watches get theirs from their latest \
+                     version (GET and HEAD operations whose required parameters have examples), \
+                     checked every 5 minutes while apiradar runs; `apiradar health {} --add URL` \
+                     adds one by hand.",
+                    self.watch_name, self.watch_name
+                ),
+            };
+            f.render_widget(
+                Paragraph::new(text)
+                    .style(theme.dim())
+                    .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
+        // Columns by the room there is: everything from 90 columns, no p99
+        // from 60, just state, endpoint, sparkline and uptime below.
+        let wide = inner.width >= 90;
+        let narrow = inner.width < 60;
+        let spark_width = if wide {
+            30
+        } else if narrow {
+            8
+        } else {
+            12
+        };
+        let table_rows: Vec<Row> = rows
+            .iter()
+            .map(|(e, stats): &(_, EndpointStats)| {
+                let style = theme.status(state_style(&e.state));
+                // The path as described, else the URL's path and query (the
+                // whole URL shows below for the selected endpoint).
+                let what = e.path.clone().unwrap_or_else(|| {
+                    url::Url::parse(&e.url)
+                        .map(|u| match u.query() {
+                            Some(q) => format!("{}?{q}", u.path()),
+                            None => u.path().to_string(),
+                        })
+                        .unwrap_or_else(|_| e.url.clone())
+                });
+                let recent = &stats.recent[stats.recent.len().saturating_sub(spark_width)..];
+                let state = if narrow {
+                    state_icon(&e.state).to_string()
+                } else {
+                    format!("{} {}", state_icon(&e.state), e.state)
+                };
+                let mut cells = vec![
+                    Cell::from(state).style(style),
+                    Cell::from(format!("{} {}", e.method, what)),
+                    Cell::from(sparkline(recent, theme)),
+                    Cell::from(
+                        stats
+                            .uptime_24h
+                            .map_or("–".into(), |u| format!("{:.1}%", u * 100.0)),
+                    ),
+                ];
+                if !narrow {
+                    cells.push(Cell::from(ms(stats.p50_ms)).style(theme.dim()));
+                    cells.push(Cell::from(ms(stats.p95_ms)).style(theme.dim()));
+                }
+                if wide {
+                    cells.push(Cell::from(ms(stats.p99_ms)).style(theme.dim()));
+                }
+                Row::new(cells)
+            })
+            .collect();
+        let mut widths = vec![
+            Constraint::Length(if narrow { 1 } else { 10 }),
+            Constraint::Fill(1),
+            Constraint::Length(spark_width as u16),
+            Constraint::Length(7),
+        ];
+        let mut header = vec![
+            if narrow { "" } else { "state" },
+            "endpoint",
+            "latency",
+            "up 24h",
+        ];
+        if !narrow {
+            widths.extend([Constraint::Length(5), Constraint::Length(5)]);
+            header.extend(["p50", "p95"]);
+        }
+        if wide {
+            widths.push(Constraint::Length(5));
+            header.push("p99");
+        }
+        let table = Table::new(table_rows, widths)
+            .header(Row::new(header).style(theme.dim()))
+            .row_highlight_style(theme.selection(cx.focused))
+            .column_spacing(1);
+        self.table.select(Some(self.selected));
+        f.render_stateful_widget(table, inner, &mut self.table);
+        // The selected endpoint's URL, in full, at the bottom when room.
+        if let Some((e, _)) = rows.get(self.selected)
+            && inner.height as usize > rows.len() + 2
+        {
+            let line = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+            let text = match e.consecutive_failures {
+                0 => e.url.clone(),
+                n => format!("{} · down {n} checks in a row", e.url),
+            };
+            f.render_widget(
+                Paragraph::new(fit(&text, inner.width as usize)).style(theme.dim()),
+                line,
+            );
+        }
+    }
+}
