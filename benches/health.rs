@@ -16,20 +16,14 @@ use apiradar::store::Store;
 use apiradar::watch::{Kind, Watch, WatchSpec};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod common;
+
 const ENDPOINTS: usize = 1_000;
 
 async fn local_server() -> String {
     use axum::Router;
     use axum::routing::get;
-    let app = Router::new().route("/e/{n}", get(|| async { "ok" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+    common::serve(Router::new().route("/e/{n}", get(|| async { "ok" }))).await
 }
 
 fn file_size(path: &std::path::Path) -> u64 {

@@ -202,14 +202,7 @@ async fn spec_server(generation: Arc<AtomicU64>) -> String {
             ),
         )
         .with_state(generation);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+    common::serve(app).await
 }
 
 fn refresh(c: &mut Criterion) {

@@ -46,3 +46,16 @@ pub fn file_starting(files: &[PathBuf], prefix: &str) -> Option<PathBuf> {
         })
         .cloned()
 }
+
+/// Serves `app` on an ephemeral port of 127.0.0.1 from the current tokio
+/// runtime; returns its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
