@@ -71,6 +71,16 @@ pub enum Command {
     Import(ImportArgs),
     /// Probe the endpoints of watched APIs now and print their health (exit 1 if any is down)
     Health(HealthArgs),
+    /// Alert channels: add, list, remove, test
+    #[command(subcommand)]
+    Alert(AlertCommand),
+    /// The alerts sent, pending and failed, newest first
+    Alerts {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Run apiradar against its embedded demo API (no network needed)
     Demo(DemoArgs),
     /// Print the resolved paths and settings
@@ -277,4 +287,47 @@ pub struct HealthArgs {
     /// Per-request timeout
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub timeout: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Add a channel: where alerts go, and on which events
+    Add(AlertAddArgs),
+    /// List channels with their events
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a channel (its sent history goes with it)
+    Remove { name: String },
+    /// Send a test alert to a channel now
+    Test { name: String },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["webhook", "slack", "discord"])))]
+pub struct AlertAddArgs {
+    pub name: String,
+    /// A generic webhook: JSON POSTs (may hold ${VAR} references)
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// A Slack incoming webhook, as a ${VAR} reference (its URL is a secret)
+    #[arg(long, value_name = "URL")]
+    pub slack: Option<String>,
+    /// A Discord webhook, as a ${VAR} reference (its URL is a secret)
+    #[arg(long, value_name = "URL")]
+    pub discord: Option<String>,
+    /// For --webhook: the environment variable whose value signs each body (HMAC-SHA256)
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+    /// Events: breaking, change, down, recovered, paused
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "breaking,down,recovered,paused"
+    )]
+    pub on: Vec<String>,
+    /// Only for this watch [default: every watch]
+    #[arg(long, value_name = "NAME")]
+    pub watch: Option<String>,
 }

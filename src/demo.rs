@@ -87,6 +87,10 @@ pub async fn serve(step: Duration) -> std::io::Result<DemoServer> {
         .route("/api/owners", get(pets))
         .route("/api/status", get(status))
         .route("/api/search", get(search))
+        .route(
+            "/hooks/alerts",
+            axum::routing::post(|| async { StatusCode::NO_CONTENT }),
+        )
         .with_state(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -246,9 +250,18 @@ pub fn watches(base: &str, every: Duration) -> Vec<WatchSpec> {
 }
 
 /// Adds the demo watches to `store`, with two endpoints of the petstore
-/// probed by hand besides those its description gives: a flapping status
-/// endpoint with conditions and a slow search.
+/// probed by hand besides those its description gives (a flapping status
+/// endpoint with conditions and a slow search), and an alert channel: a
+/// webhook on the demo server itself, for every event.
 pub fn add_watches(store: &mut Store, base: &str, every: Duration) -> Result<(), StoreError> {
+    store.add_channel(
+        "demo-hook",
+        "webhook",
+        &format!("{base}/hooks/alerts"),
+        None,
+        &crate::store::alerts::AlertEvent::RULES,
+        None,
+    )?;
     for spec in watches(base, every) {
         let watch = store.add_watch(&spec, false)?;
         if spec.name == "petstore" {

@@ -58,6 +58,8 @@ fn main() -> ExitCode {
                     Some(
                         StoreError::NoSuchWatch(_)
                             | StoreError::WatchExists(_)
+                            | StoreError::NoSuchChannel(_)
+                            | StoreError::ChannelExists(_)
                             | StoreError::NoSuchVersion { .. }
                     )
                 )
@@ -224,6 +226,46 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
         }
         Command::Refresh(a) => return refresh(a, store, settings, out),
         Command::Health(a) => return run_health(a, store, out),
+        Command::Alert(a) => return run_alert(a, store, out),
+        Command::Alerts { json, limit } => {
+            let history = store.alert_history(limit)?;
+            if json {
+                writeln!(out, "{:#}", serde_json::json!({ "alerts": history }))?;
+            } else if history.is_empty() {
+                writeln!(out, "no alerts yet")?;
+            } else {
+                let rows: Vec<Vec<String>> = history
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            apiradar::store::format_ms(o.created_at),
+                            o.channel.clone(),
+                            o.event.clone(),
+                            o.title.clone(),
+                            o.status.clone(),
+                            o.attempts.to_string(),
+                            o.last_error.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                write!(
+                    out,
+                    "{}",
+                    report::table(
+                        &[
+                            "WHEN",
+                            "CHANNEL",
+                            "EVENT",
+                            "TITLE",
+                            "STATUS",
+                            "TRIES",
+                            "LAST ERROR"
+                        ],
+                        &rows
+                    )
+                )?;
+            }
+        }
         Command::History { name, json } => {
             let watch = store.watch(&name)?;
             let versions = store.versions(watch.id)?;
@@ -827,6 +869,13 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         let prober =
             apiradar::health::check::Prober::new(apiradar::health::check::ProbeConfig::default())
                 .map_err(anyhow::Error::msg)?;
+        let sender = apiradar::alert::Sender::new(std::time::Duration::from_secs(15))
+            .map_err(anyhow::Error::msg)?;
+        let alert_task = tokio::spawn(apiradar::alert::run(
+            Arc::clone(&shared),
+            sender,
+            std::time::Duration::from_secs(2),
+        ));
         let health_task = tokio::spawn(apiradar::health::schedule(
             Arc::clone(&shared),
             prober,
@@ -855,6 +904,7 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         }
         let _ = commands_tx.send(apiradar::worker::Command::Stop);
         health_task.abort();
+        alert_task.abort();
         let _ = worker_task.await;
         let watches = apiradar::poll::with_store(&shared, |s| s.list_watches()).await?;
         println!();
@@ -1121,6 +1171,104 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
     }
     if down > 0 {
         return Err(PartialFailure.into());
+    }
+    Ok(())
+}
+
+fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    use apiradar::store::alerts::AlertEvent;
+    match a {
+        cli::AlertCommand::Add(a) => {
+            let (kind, url) = match (&a.webhook, &a.slack, &a.discord) {
+                (Some(u), _, _) => ("webhook", u),
+                (_, Some(u), _) => ("slack", u),
+                (_, _, Some(u)) => ("discord", u),
+                _ => bail!(usage("give --webhook, --slack or --discord")),
+            };
+            if kind != "webhook" && !url.contains("${") {
+                bail!(usage(format!(
+                    "a {kind} webhook URL carries its token: give it as an environment variable reference, e.g. --{kind} '${{{}_WEBHOOK}}'",
+                    kind.to_ascii_uppercase()
+                )));
+            }
+            if a.secret_env.is_some() && kind != "webhook" {
+                bail!(usage("--secret-env is for --webhook channels"));
+            }
+            let events = a
+                .on
+                .iter()
+                .map(|e| {
+                    AlertEvent::parse(e.trim())
+                        .filter(|e| *e != AlertEvent::Test)
+                        .ok_or_else(|| {
+                            usage(format!(
+                                "unknown event `{e}`: use breaking, change, down, recovered or paused"
+                            ))
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let c = store.add_channel(
+                &a.name,
+                kind,
+                url,
+                a.secret_env.as_deref(),
+                &events,
+                a.watch.as_deref(),
+            )?;
+            writeln!(
+                out,
+                "added {kind} channel {} for {} on {}",
+                c.name,
+                c.watch.as_deref().unwrap_or("every watch"),
+                c.events.join(", ")
+            )?;
+        }
+        cli::AlertCommand::List { json } => {
+            let channels = store.channels()?;
+            if json {
+                writeln!(out, "{:#}", serde_json::json!({ "channels": channels }))?;
+            } else {
+                let rows: Vec<Vec<String>> = channels
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.name.clone(),
+                            c.kind.clone(),
+                            c.url.clone(),
+                            c.events.join(","),
+                            c.watch.clone().unwrap_or_else(|| "(all)".into()),
+                        ]
+                    })
+                    .collect();
+                write!(
+                    out,
+                    "{}",
+                    report::table(&["NAME", "KIND", "URL", "EVENTS", "WATCH"], &rows)
+                )?;
+            }
+        }
+        cli::AlertCommand::Remove { name } => {
+            store.remove_channel(&name)?;
+            writeln!(out, "removed alert channel {name}")?;
+        }
+        cli::AlertCommand::Test { name } => {
+            let id = store.enqueue_test(&name)?;
+            let shared: SharedStore = Arc::new(Mutex::new(Store::open(store.path())?));
+            let sender = apiradar::alert::Sender::new(std::time::Duration::from_secs(15))
+                .map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(apiradar::alert::deliver_due(&shared, &sender, now_ms()));
+            let row = store.alert_history(50)?.into_iter().find(|o| o.id == id);
+            match row {
+                Some(o) if o.status == "sent" => writeln!(out, "test alert sent to {name}")?,
+                Some(o) => {
+                    bail!(
+                        "test alert to {name} not delivered: {} (it stays queued and is retried while apiradar runs)",
+                        o.last_error.unwrap_or_default()
+                    )
+                }
+                None => bail!("test alert to {name} was not queued"),
+            }
+        }
     }
     Ok(())
 }

@@ -366,8 +366,61 @@ impl Store {
                 params![endpoint_id, outcome.as_str(), rec.at],
             )?;
             let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ?1");
-            Ok(s.conn.query_row(&sql, [endpoint_id], endpoint_from_row)?)
+            let endpoint = s.conn.query_row(&sql, [endpoint_id], endpoint_from_row)?;
+            s.alert_transition(&endpoint, rec)?;
+            Ok(endpoint)
         })
+    }
+
+    /// Queues `down` once an endpoint has failed [`DOWN_AFTER`] checks in a
+    /// row, and `recovered` once a down endpoint has passed
+    /// [`RECOVERED_AFTER`]: each exactly once per crossing.
+    fn alert_transition(&self, e: &Endpoint, rec: &CheckRecord) -> Result<()> {
+        use super::alerts::{AlertEvent, DOWN_AFTER, RECOVERED_AFTER};
+        let alerted: bool = self.conn.query_row(
+            "SELECT alerted_down FROM endpoints WHERE id = ?1",
+            [e.id],
+            |r| r.get(0),
+        )?;
+        let (event, now_alerted) = if !alerted && e.consecutive_failures == DOWN_AFTER {
+            (AlertEvent::Down, true)
+        } else if alerted && e.consecutive_successes == RECOVERED_AFTER {
+            (AlertEvent::Recovered, false)
+        } else {
+            return Ok(());
+        };
+        self.conn.execute(
+            "UPDATE endpoints SET alerted_down = ?2 WHERE id = ?1",
+            params![e.id, now_alerted],
+        )?;
+        let what = format!("{} {}", e.method, e.url);
+        let (title, text) = if event == AlertEvent::Down {
+            (
+                format!("{what} is down"),
+                format!(
+                    "{what} failed {} checks in a row; last: {}",
+                    e.consecutive_failures,
+                    rec.error.as_deref().unwrap_or("no answer")
+                ),
+            )
+        } else {
+            (
+                format!("{what} recovered"),
+                format!(
+                    "{what} answers again ({} checks in a row)",
+                    e.consecutive_successes
+                ),
+            )
+        };
+        let payload = serde_json::json!({
+            "event": event.as_str(),
+            "endpoint": {"method": e.method, "url": e.url},
+            "http_status": rec.http_status,
+            "error": rec.error,
+            "text": text,
+        });
+        self.enqueue_alert(e.watch_id, event, &title, &payload)?;
+        Ok(())
     }
 
     /// The most recent checks of an endpoint, newest first.

@@ -10,6 +10,7 @@
 //! cron `refresh` share one database file. Writers take the write lock up
 //! front (`BEGIN IMMEDIATE`) and re-read what they decide on inside it.
 
+pub mod alerts;
 mod blobs;
 pub mod health;
 mod schema;
@@ -56,6 +57,10 @@ pub enum StoreError {
     NoSuchWatch(String),
     #[error("a watch named `{0}` already exists (use `apiradar edit` to change it)")]
     WatchExists(String),
+    #[error("no alert channel named `{0}` (see `apiradar alert list`)")]
+    NoSuchChannel(String),
+    #[error("an alert channel named `{0}` already exists")]
+    ChannelExists(String),
     #[error("watch `{watch}` has no version {seq} (see `apiradar history {watch}`)")]
     NoSuchVersion { watch: String, seq: i64 },
     #[error("watch `{0}` has no versions yet (run `apiradar refresh {0}`)")]

@@ -155,6 +155,47 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (endpoint_id, hour)
     ) WITHOUT ROWID;
     "#,
+    // 4: alerts. Channels (where), rules (which events, for which watch or
+    // all), and the outbox: one row per event and channel, written in the
+    // transaction of what caused it, delivered and marked by the sender.
+    r#"
+    CREATE TABLE alert_channels (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL CHECK (kind IN ('webhook', 'slack', 'discord')),
+        -- may hold ${VAR} references, resolved when sending
+        url         TEXT NOT NULL,
+        -- the environment variable with the webhook's HMAC secret
+        secret_env  TEXT,
+        created_at  INTEGER NOT NULL
+    );
+    CREATE TABLE alert_rules (
+        id          INTEGER PRIMARY KEY,
+        channel_id  INTEGER NOT NULL REFERENCES alert_channels(id) ON DELETE CASCADE,
+        watch_id    INTEGER REFERENCES watches(id) ON DELETE CASCADE,
+        event       TEXT NOT NULL
+    );
+    CREATE INDEX alert_rules_event ON alert_rules(event);
+    CREATE TABLE alert_events (
+        id               INTEGER PRIMARY KEY,
+        channel_id       INTEGER NOT NULL REFERENCES alert_channels(id) ON DELETE CASCADE,
+        created_at       INTEGER NOT NULL,
+        event            TEXT NOT NULL,
+        watch            TEXT NOT NULL,
+        title            TEXT NOT NULL,
+        payload          TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'pending'
+                             CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  INTEGER NOT NULL,
+        last_error       TEXT,
+        sent_at          INTEGER
+    );
+    CREATE INDEX alert_events_due ON alert_events(status, next_attempt_at);
+    -- whether a down alert went out for the endpoint (a recovery alert is
+    -- due when it comes back)
+    ALTER TABLE endpoints ADD COLUMN alerted_down INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

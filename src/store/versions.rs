@@ -273,6 +273,10 @@ impl Store {
                             )?;
                         }
                     }
+                    // Alerts go out for polls, not for backfilled history.
+                    if rec.run.is_some() && outcome == PollOutcome::Changed {
+                        s.alert_new_version(watch_id, seq, counts.as_ref())?;
+                    }
                     (outcome, seq, Some(version_id))
                 }
             };
@@ -375,6 +379,18 @@ impl Store {
                     auto_paused
                 ],
             )?;
+            if let Some(reason) = &auto_paused {
+                let payload = serde_json::json!({
+                    "event": "paused",
+                    "text": reason,
+                });
+                s.enqueue_alert(
+                    watch_id,
+                    super::alerts::AlertEvent::Paused,
+                    "watch paused after failed polls",
+                    &payload,
+                )?;
+            }
             Ok(Recorded {
                 outcome: PollOutcome::Failed,
                 seq: s.latest_seq(watch_id)?,
@@ -493,6 +509,55 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Store {
+    /// Queues `change` (and, with findings at error level, `breaking`)
+    /// alerts for version `seq`, inside the caller's transaction.
+    fn alert_new_version(
+        &self,
+        watch_id: i64,
+        seq: i64,
+        counts: Option<&ChangeCounts>,
+    ) -> Result<()> {
+        use super::alerts::AlertEvent;
+        let name: String =
+            self.conn
+                .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
+                    r.get(0)
+                })?;
+        let summary = counts.map_or("not compared".to_string(), |c| {
+            format!(
+                "{} errors, {} warnings, {} info",
+                c.errors, c.warnings, c.infos
+            )
+        });
+        let command = format!("apiradar diff {name}@{} {name}@{seq}", seq - 1);
+        let payload = serde_json::json!({
+            "event": "change",
+            "version": seq,
+            "counts": counts,
+            "text": format!("{name} has a new version #{seq}: {summary}. See `{command}`."),
+            "command": command,
+        });
+        self.enqueue_alert(
+            watch_id,
+            AlertEvent::Change,
+            &format!("{name}: new version #{seq}"),
+            &payload,
+        )?;
+        if counts.is_some_and(|c| c.errors > 0) {
+            let mut payload = payload;
+            payload["event"] = "breaking".into();
+            self.enqueue_alert(
+                watch_id,
+                AlertEvent::Breaking,
+                &format!("{name}: breaking changes in version #{seq}"),
+                &payload,
+            )?;
+        }
+        Ok(())
     }
 }
 

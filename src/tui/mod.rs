@@ -190,6 +190,12 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     let worker_task = runtime.spawn(worker.run(commands_rx));
     let prober = crate::health::check::Prober::new(crate::health::check::ProbeConfig::default())
         .map_err(anyhow::Error::msg)?;
+    let sender = crate::alert::Sender::new(Duration::from_secs(15)).map_err(anyhow::Error::msg)?;
+    let alert_task = runtime.spawn(crate::alert::run(
+        Arc::clone(&shared),
+        sender,
+        Duration::from_secs(2),
+    ));
     let health_task = runtime.spawn(crate::health::schedule(
         Arc::clone(&shared),
         prober,
@@ -244,6 +250,7 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     stop.store(true, Ordering::Relaxed);
     let _ = commands_tx.send(Command::Stop);
     health_task.abort();
+    alert_task.abort();
     term.restore();
     let _ = input.join();
     // Running polls finish quickly or are abandoned with the runtime.

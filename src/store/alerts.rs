@@ -1,0 +1,321 @@
+//! Alerts in the store: channels, rules, and the outbox.
+//!
+//! An alert event is written to the outbox (`alert_events`) in the same
+//! transaction as the version, health transition or pause that caused it,
+//! one row per channel whose rules match. The sender
+//! ([`crate::alert`]) delivers pending rows and records each attempt; a row
+//! marked `sent` is never sent again, and a crash between delivery and
+//! marking can at worst deliver a row twice, never lose it.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Result, Store, StoreError};
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertEvent {
+    /// A new version with findings at error level.
+    Breaking,
+    /// Any new version.
+    Change,
+    /// An endpoint down for [`DOWN_AFTER`] checks in a row.
+    Down,
+    /// A down endpoint up again for [`RECOVERED_AFTER`] checks.
+    Recovered,
+    /// A watch paused after repeated failed polls.
+    Paused,
+    /// `apiradar alert test`.
+    Test,
+}
+
+/// Failed checks in a row before an endpoint counts as down.
+pub const DOWN_AFTER: u32 = 3;
+/// Successful checks in a row before a down endpoint counts as recovered.
+pub const RECOVERED_AFTER: u32 = 2;
+
+impl AlertEvent {
+    pub const RULES: [AlertEvent; 5] = [
+        AlertEvent::Breaking,
+        AlertEvent::Change,
+        AlertEvent::Down,
+        AlertEvent::Recovered,
+        AlertEvent::Paused,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertEvent::Breaking => "breaking",
+            AlertEvent::Change => "change",
+            AlertEvent::Down => "down",
+            AlertEvent::Recovered => "recovered",
+            AlertEvent::Paused => "paused",
+            AlertEvent::Test => "test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertEvent> {
+        AlertEvent::RULES
+            .into_iter()
+            .chain([AlertEvent::Test])
+            .find(|e| e.as_str() == s)
+    }
+}
+
+/// Where alerts go. The URL may hold `${VAR}` references (Slack and Discord
+/// webhook URLs carry their token, so for those it must), resolved only
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Channel {
+    pub id: i64,
+    pub name: String,
+    /// `webhook`, `slack` or `discord`.
+    pub kind: String,
+    pub url: String,
+    /// The environment variable holding the HMAC secret of a webhook.
+    pub secret_env: Option<String>,
+    /// The events it gets, and for which watch (`None`: every watch).
+    pub events: Vec<String>,
+    pub watch: Option<String>,
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outbox {
+    pub id: i64,
+    pub channel: String,
+    pub created_at: i64,
+    pub event: String,
+    pub watch: String,
+    pub title: String,
+    pub payload: Value,
+    /// `pending`, `sent` or `failed` (gave up).
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+}
+
+const OUTBOX_COLUMNS: &str = "e.id, c.name, e.created_at, e.event, e.watch, e.title, e.payload,
+    e.status, e.attempts, e.next_attempt_at, e.last_error, e.sent_at";
+
+fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outbox> {
+    let payload: String = r.get(6)?;
+    Ok(Outbox {
+        id: r.get(0)?,
+        channel: r.get(1)?,
+        created_at: r.get(2)?,
+        event: r.get(3)?,
+        watch: r.get(4)?,
+        title: r.get(5)?,
+        payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+        status: r.get(7)?,
+        attempts: r.get(8)?,
+        next_attempt_at: r.get(9)?,
+        last_error: r.get(10)?,
+        sent_at: r.get(11)?,
+    })
+}
+
+impl Store {
+    /// Adds a channel with the events it gets (for one watch, or all).
+    pub fn add_channel(
+        &mut self,
+        name: &str,
+        kind: &str,
+        url: &str,
+        secret_env: Option<&str>,
+        events: &[AlertEvent],
+        watch: Option<&str>,
+    ) -> Result<Channel> {
+        let watch_id = match watch {
+            Some(w) => Some(self.watch(w)?.id),
+            None => None,
+        };
+        let now = super::now_ms();
+        self.in_write(|s| {
+            let exists: Option<i64> = s
+                .conn
+                .query_row(
+                    "SELECT id FROM alert_channels WHERE name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if exists.is_some() {
+                return Err(StoreError::ChannelExists(name.to_string()));
+            }
+            s.conn.execute(
+                "INSERT INTO alert_channels (name, kind, url, secret_env, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, kind, url, secret_env, now],
+            )?;
+            let id = s.conn.last_insert_rowid();
+            for e in events {
+                s.conn.execute(
+                    "INSERT INTO alert_rules (channel_id, watch_id, event) VALUES (?1, ?2, ?3)",
+                    params![id, watch_id, e.as_str()],
+                )?;
+            }
+            Ok(())
+        })?;
+        self.channel(name)
+    }
+
+    pub fn remove_channel(&mut self, name: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM alert_channels WHERE name = ?1", [name])?;
+        if n == 0 {
+            return Err(StoreError::NoSuchChannel(name.to_string()));
+        }
+        Ok(())
+    }
+
+    pub fn channel(&self, name: &str) -> Result<Channel> {
+        self.channels()?
+            .into_iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| StoreError::NoSuchChannel(name.to_string()))
+    }
+
+    /// Every channel with its rules, by name.
+    pub fn channels(&self) -> Result<Vec<Channel>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.id, c.name, c.kind, c.url, c.secret_env,
+                    group_concat(r.event, ','), max(w.name)
+             FROM alert_channels c
+             LEFT JOIN alert_rules r ON r.channel_id = c.id
+             LEFT JOIN watches w ON w.id = r.watch_id
+             GROUP BY c.id ORDER BY c.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let events: Option<String> = r.get(5)?;
+            Ok(Channel {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                kind: r.get(2)?,
+                url: r.get(3)?,
+                secret_env: r.get(4)?,
+                events: events
+                    .map(|e| e.split(',').map(str::to_string).collect())
+                    .unwrap_or_default(),
+                watch: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Writes one outbox row per channel whose rules match `event` for the
+    /// watch. Runs inside the caller's transaction. Returns the rows added.
+    pub(crate) fn enqueue_alert(
+        &self,
+        watch_id: i64,
+        event: AlertEvent,
+        title: &str,
+        payload: &Value,
+    ) -> Result<usize> {
+        let watch: String =
+            self.conn
+                .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
+                    r.get(0)
+                })?;
+        let now = super::now_ms();
+        Ok(self.conn.execute(
+            "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
+                 next_attempt_at)
+             SELECT DISTINCT channel_id, ?2, ?3, ?4, ?5, ?6, ?2 FROM alert_rules
+             WHERE event = ?3 AND (watch_id IS NULL OR watch_id = ?1)",
+            params![
+                watch_id,
+                now,
+                event.as_str(),
+                watch,
+                title,
+                payload.to_string()
+            ],
+        )?)
+    }
+
+    /// Queues a test event for one channel.
+    pub fn enqueue_test(&mut self, channel: &str) -> Result<i64> {
+        let c = self.channel(channel)?;
+        let now = super::now_ms();
+        let payload = serde_json::json!({
+            "event": "test",
+            "watch": "",
+            "title": "apiradar test alert",
+            "text": format!("This is a test of the alert channel `{channel}`."),
+        });
+        self.conn.execute(
+            "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
+                 next_attempt_at)
+             VALUES (?1, ?2, 'test', '', 'apiradar test alert', ?3, ?2)",
+            params![c.id, now, payload.to_string()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Pending rows due at `now`, oldest first, with their channels.
+    pub fn due_alerts(&self, now: i64, limit: usize) -> Result<Vec<(Outbox, Channel)>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
+             WHERE e.status = 'pending' AND e.next_attempt_at <= ?1
+             ORDER BY e.id LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows: Vec<Outbox> = stmt
+            .query_map(params![now, limit as i64], outbox_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let channels = self.channels()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|o| {
+                let c = channels.iter().find(|c| c.name == o.channel)?.clone();
+                Some((o, c))
+            })
+            .collect())
+    }
+
+    /// Records a delivery: sent, or failed with the error and when to try
+    /// again (`None`: give up).
+    pub fn record_attempt(
+        &mut self,
+        id: i64,
+        now: i64,
+        result: std::result::Result<(), (String, Option<i64>)>,
+    ) -> Result<()> {
+        match result {
+            Ok(()) => self.conn.execute(
+                "UPDATE alert_events SET status = 'sent', attempts = attempts + 1, sent_at = ?2,
+                     last_error = NULL WHERE id = ?1 AND status = 'pending'",
+                params![id, now],
+            )?,
+            Err((error, Some(retry_at))) => self.conn.execute(
+                "UPDATE alert_events SET attempts = attempts + 1, last_error = ?2,
+                     next_attempt_at = ?3 WHERE id = ?1 AND status = 'pending'",
+                params![id, error, retry_at],
+            )?,
+            Err((error, None)) => self.conn.execute(
+                "UPDATE alert_events SET status = 'failed', attempts = attempts + 1,
+                     last_error = ?2 WHERE id = ?1 AND status = 'pending'",
+                params![id, error],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// The most recent outbox rows, newest first.
+    pub fn alert_history(&self, limit: usize) -> Result<Vec<Outbox>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
+             ORDER BY e.id DESC LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([limit as i64], outbox_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,292 @@
+//! Alerts: events written to the outbox with what caused them, exactly
+//! once per threshold crossing; delivery with retries to a webhook on
+//! 127.0.0.1 that fails at first; signatures; survival across a restart;
+//! the `alert` and `alerts` commands.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use apiradar::alert::{Sender, deliver_due};
+use apiradar::store::Store;
+use apiradar::store::alerts::AlertEvent;
+use apiradar::store::health::{CheckOutcome, CheckRecord};
+use apiradar::watch::{Kind, WatchSpec};
+use common::{Reply, Sandbox, Server};
+
+fn check(at: i64, up: bool) -> CheckRecord {
+    CheckRecord {
+        at,
+        outcome: Some(if up {
+            CheckOutcome::Up
+        } else {
+            CheckOutcome::Down
+        }),
+        http_status: Some(if up { 200 } else { 503 }),
+        latency_ms: Some(12),
+        error: (!up).then(|| "HTTP 503".to_string()),
+        ..CheckRecord::default()
+    }
+}
+
+#[test]
+fn down_and_recovered_fire_once_per_crossing() {
+    let mut store = Store::open_in_memory().expect("store");
+    let w = store
+        .add_watch(
+            &WatchSpec::new("api", Kind::Json, "http://127.0.0.1:9/m"),
+            false,
+        )
+        .expect("watch");
+    let e = store
+        .add_manual_endpoint(w.id, "GET", "http://127.0.0.1:9/health", &[], None)
+        .expect("endpoint");
+    store
+        .add_channel(
+            "hook",
+            "webhook",
+            "http://127.0.0.1:9/hook",
+            None,
+            &[AlertEvent::Down, AlertEvent::Recovered],
+            None,
+        )
+        .expect("channel");
+    let events = |store: &Store| -> Vec<String> {
+        let mut h: Vec<String> = store
+            .alert_history(100)
+            .expect("history")
+            .into_iter()
+            .map(|o| o.event)
+            .collect();
+        h.reverse();
+        h
+    };
+    // Two failures: within the threshold, nothing.
+    for t in 0..2 {
+        store.record_check(e.id, &check(t, false)).expect("check");
+    }
+    assert!(events(&store).is_empty());
+    // The third crosses it: one `down`; more failures add nothing.
+    for t in 2..6 {
+        store.record_check(e.id, &check(t, false)).expect("check");
+    }
+    assert_eq!(events(&store), ["down"]);
+    // One success is not a recovery; the second is, once.
+    store.record_check(e.id, &check(6, true)).expect("check");
+    assert_eq!(events(&store), ["down"]);
+    for t in 7..10 {
+        store.record_check(e.id, &check(t, true)).expect("check");
+    }
+    assert_eq!(events(&store), ["down", "recovered"]);
+    // A flap shorter than the threshold raises nothing.
+    for (t, up) in [(10, false), (11, false), (12, true), (13, false)] {
+        store.record_check(e.id, &check(t, up)).expect("check");
+    }
+    assert_eq!(events(&store), ["down", "recovered"]);
+    let payload = &store.alert_history(10).expect("history")[1].payload;
+    assert!(
+        payload["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("failed 3 checks in a row"),
+        "{payload:#}"
+    );
+}
+
+#[test]
+fn delivery_retries_until_the_receiver_accepts_and_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("a.db");
+    let server = Server::start();
+    server.set("/hook", Reply::status(500, "not now"));
+    {
+        let mut store = Store::open(&db).expect("store");
+        let w = store
+            .add_watch(
+                &WatchSpec::new("api", Kind::Json, "http://127.0.0.1:9/m"),
+                false,
+            )
+            .expect("watch");
+        let e = store
+            .add_manual_endpoint(w.id, "GET", "http://127.0.0.1:9/health", &[], None)
+            .expect("endpoint");
+        store
+            .add_channel(
+                "hook",
+                "webhook",
+                &server.url("/hook"),
+                None,
+                &[AlertEvent::Down],
+                None,
+            )
+            .expect("channel");
+        for t in 0..3 {
+            store.record_check(e.id, &check(t, false)).expect("check");
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let sender = Sender::new(std::time::Duration::from_secs(5)).expect("sender");
+    let open = || Arc::new(Mutex::new(Store::open(&db).expect("store")));
+    let now = apiradar::store::now_ms();
+
+    // The receiver fails: the row stays pending with the error and a retry time.
+    let shared = open();
+    assert_eq!(runtime.block_on(deliver_due(&shared, &sender, now)), 0);
+    let row = shared
+        .lock()
+        .expect("lock")
+        .alert_history(1)
+        .expect("history")[0]
+        .clone();
+    assert_eq!((row.status.as_str(), row.attempts), ("pending", 1));
+    assert!(row.last_error.as_deref().unwrap_or("").contains("500"));
+    assert!(row.next_attempt_at > now);
+    // Not due yet: nothing is sent.
+    assert_eq!(runtime.block_on(deliver_due(&shared, &sender, now)), 0);
+    assert_eq!(server.hits("/hook"), 1);
+    drop(shared);
+
+    // "Restart": a new connection finds the pending row and delivers it once.
+    server.set("/hook", Reply::ok("thanks"));
+    let shared = open();
+    let later = now + 3_600_000;
+    assert_eq!(runtime.block_on(deliver_due(&shared, &sender, later)), 1);
+    assert_eq!(runtime.block_on(deliver_due(&shared, &sender, later)), 0);
+    assert_eq!(server.hits("/hook"), 2);
+    let row = shared
+        .lock()
+        .expect("lock")
+        .alert_history(1)
+        .expect("history")[0]
+        .clone();
+    assert_eq!((row.status.as_str(), row.attempts), ("sent", 2));
+    let seen = server.last_request("/hook");
+    assert_eq!(seen.method, "POST");
+}
+
+#[test]
+fn commands_add_test_and_list_channels_with_signed_bodies() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    server.set("/hook", Reply::ok("ok"));
+    server.set("/slack", Reply::ok("ok"));
+    // A Slack URL must come from the environment.
+    let out = sb
+        .run(["alert", "add", "team", "--slack", &server.url("/slack")])
+        .expect_code(2);
+    assert!(out.stderr.contains("${SLACK_WEBHOOK}"), "{}", out.stderr);
+    sb.ok([
+        "alert",
+        "add",
+        "team",
+        "--slack",
+        "${TEAM_SLACK_URL}",
+        "--on",
+        "breaking,down",
+    ]);
+    sb.ok([
+        "alert",
+        "add",
+        "ci",
+        "--webhook",
+        &server.url("/hook"),
+        "--secret-env",
+        "HOOK_SECRET",
+    ]);
+    let out = sb
+        .run([
+            "alert",
+            "add",
+            "odd",
+            "--webhook",
+            "http://x",
+            "--on",
+            "sometimes",
+        ])
+        .expect_code(2);
+    assert!(out.stderr.contains("unknown event"), "{}", out.stderr);
+
+    let slack_url = server.url("/slack");
+    sb.run_with(["alert", "test", "team"], |c| {
+        c.env("TEAM_SLACK_URL", &slack_url);
+    })
+    .expect_code(0);
+    assert_eq!(server.hits("/slack"), 1);
+
+    // Without its secret the webhook fails and says why; with it, signed.
+    let out = sb.run(["alert", "test", "ci"]).expect_code(1);
+    assert!(
+        out.stderr.contains("HOOK_SECRET is not set"),
+        "{}",
+        out.stderr
+    );
+    sb.run_with(["alert", "test", "ci"], |c| {
+        c.env("HOOK_SECRET", "s3cret");
+    })
+    .expect_code(0);
+    let seen = server.last_request("/hook");
+    let signature = seen.header("x-apiradar-signature").unwrap_or("");
+    assert!(
+        signature.starts_with("sha256=") && signature.len() == 71,
+        "{signature}"
+    );
+
+    let list = sb.json(["alert", "list", "--json"]);
+    assert_eq!(list["channels"].as_array().map(Vec::len), Some(2));
+    let history = sb.json(["alerts", "--json"]);
+    let statuses: Vec<&str> = history["alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["status"].as_str())
+        .collect();
+    // ci's first test waits for its retry; the rest were sent.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "sent").count(),
+        2,
+        "{history:#}"
+    );
+    assert!(
+        !sb.files_containing(b"s3cret")
+            .iter()
+            .any(|p| p.starts_with(sb.root()))
+    );
+}
+
+#[test]
+fn a_breaking_version_queues_an_alert_with_the_diff_command() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    let spec = |extra: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {{description: ok}}\n{extra}"
+        )
+    };
+    server.set(
+        "/openapi.yaml",
+        Reply::ok(spec(
+            "  /b:\n    get:\n      responses:\n        '200': {description: ok}\n",
+        )),
+    );
+    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok([
+        "alert",
+        "add",
+        "hook",
+        "--webhook",
+        &server.url("/hook"),
+        "--on",
+        "breaking,change",
+    ]);
+    sb.ok(["refresh", "api"]);
+    server.set("/openapi.yaml", Reply::ok(spec("")));
+    sb.ok(["refresh", "api"]);
+    let history = sb.json(["alerts", "--json"]);
+    let alerts = history["alerts"].as_array().cloned().unwrap_or_default();
+    let events: Vec<&str> = alerts.iter().filter_map(|a| a["event"].as_str()).collect();
+    assert_eq!(events, ["breaking", "change"], "{history:#}");
+    assert_eq!(
+        alerts[0]["payload"]["command"], "apiradar diff api@1 api@2",
+        "{history:#}"
+    );
+}
