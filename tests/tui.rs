@@ -69,6 +69,19 @@ fn database(dir: &Path) -> std::path::PathBuf {
             false,
         )
         .expect("add petstore");
+    store
+        .add_channel(
+            "team",
+            "webhook",
+            "http://127.0.0.1:9/hook",
+            None,
+            &[
+                apiradar::store::alerts::AlertEvent::Breaking,
+                apiradar::store::alerts::AlertEvent::Down,
+            ],
+            None,
+        )
+        .expect("add a channel");
     for n in 1..=4 {
         record(
             &mut store,

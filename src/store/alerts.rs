@@ -210,10 +210,12 @@ impl Store {
     }
 
     /// Writes one outbox row per channel whose rules match `event` for the
-    /// watch. Runs inside the caller's transaction. Returns the rows added.
+    /// watch, dated `at` (when what caused it happened) and due now. Runs
+    /// inside the caller's transaction. Returns the rows added.
     pub(crate) fn enqueue_alert(
         &self,
         watch_id: i64,
+        at: i64,
         event: AlertEvent,
         title: &str,
         payload: &Value,
@@ -223,19 +225,19 @@ impl Store {
                 .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
                     r.get(0)
                 })?;
-        let now = super::now_ms();
         Ok(self.conn.execute(
             "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
                  next_attempt_at)
-             SELECT DISTINCT channel_id, ?2, ?3, ?4, ?5, ?6, ?2 FROM alert_rules
+             SELECT DISTINCT channel_id, ?2, ?3, ?4, ?5, ?6, ?7 FROM alert_rules
              WHERE event = ?3 AND (watch_id IS NULL OR watch_id = ?1)",
             params![
                 watch_id,
-                now,
+                at,
                 event.as_str(),
                 watch,
                 title,
-                payload.to_string()
+                payload.to_string(),
+                super::now_ms()
             ],
         )?)
     }
@@ -306,6 +308,17 @@ impl Store {
             )?,
         };
         Ok(())
+    }
+
+    /// The most recent outbox rows of one watch, newest first.
+    pub fn watch_alerts(&self, watch: &str, limit: usize) -> Result<Vec<Outbox>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
+             WHERE e.watch = ?1 ORDER BY e.id DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![watch, limit as i64], outbox_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The most recent outbox rows, newest first.

@@ -419,7 +419,7 @@ impl Store {
             "error": rec.error,
             "text": text,
         });
-        self.enqueue_alert(e.watch_id, event, &title, &payload)?;
+        self.enqueue_alert(e.watch_id, rec.at, event, &title, &payload)?;
         Ok(())
     }
 

@@ -275,7 +275,7 @@ impl Store {
                     }
                     // Alerts go out for polls, not for backfilled history.
                     if rec.run.is_some() && outcome == PollOutcome::Changed {
-                        s.alert_new_version(watch_id, seq, counts.as_ref())?;
+                        s.alert_new_version(watch_id, seq, rec.fetched_at, counts.as_ref())?;
                     }
                     (outcome, seq, Some(version_id))
                 }
@@ -386,6 +386,7 @@ impl Store {
                 });
                 s.enqueue_alert(
                     watch_id,
+                    rec.run.started_at,
                     super::alerts::AlertEvent::Paused,
                     "watch paused after failed polls",
                     &payload,
@@ -519,6 +520,7 @@ impl Store {
         &self,
         watch_id: i64,
         seq: i64,
+        at: i64,
         counts: Option<&ChangeCounts>,
     ) -> Result<()> {
         use super::alerts::AlertEvent;
@@ -543,6 +545,7 @@ impl Store {
         });
         self.enqueue_alert(
             watch_id,
+            at,
             AlertEvent::Change,
             &format!("{name}: new version #{seq}"),
             &payload,
@@ -552,6 +555,7 @@ impl Store {
             payload["event"] = "breaking".into();
             self.enqueue_alert(
                 watch_id,
+                at,
                 AlertEvent::Breaking,
                 &format!("{name}: breaking changes in version #{seq}"),
                 &payload,

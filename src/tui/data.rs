@@ -142,6 +142,8 @@ pub const SPARK_CHECKS: usize = 30;
 pub struct HealthView {
     pub watch_id: i64,
     pub rows: Vec<(Endpoint, EndpointStats)>,
+    /// The watch's latest alerts, newest first.
+    pub alerts: Vec<crate::store::alerts::Outbox>,
 }
 
 /// Reads (and for the few commands that change things, writes) the store.
@@ -256,7 +258,22 @@ impl Loader {
                 Ok((e, stats))
             })
             .collect::<Result<_, String>>()?;
-        Ok(HealthView { watch_id, rows })
+        let alerts = match self
+            .store
+            .watch_by_id(watch_id)
+            .map_err(|e| e.to_string())?
+        {
+            Some(w) => self
+                .store
+                .watch_alerts(&w.spec.name, 8)
+                .map_err(|e| e.to_string())?,
+            None => Vec::new(),
+        };
+        Ok(HealthView {
+            watch_id,
+            rows,
+            alerts,
+        })
     }
 
     fn timeline(&self, watch_id: i64) -> Result<Timeline, String> {

@@ -211,13 +211,50 @@ impl HealthPane {
             .header(Row::new(header).style(theme.dim()))
             .row_highlight_style(theme.selection(cx.focused))
             .column_spacing(1);
+        // The watch's latest alerts under the endpoints, when there is room.
+        let alerts = self
+            .view
+            .as_ref()
+            .map(|v| v.alerts.as_slice())
+            .unwrap_or(&[]);
+        let spare = (inner.height as usize).saturating_sub(rows.len() + 3);
+        let shown = alerts.len().min(spare.saturating_sub(1));
+        let table_area = Rect {
+            height: inner.height - if shown > 0 { shown as u16 + 1 } else { 0 },
+            ..inner
+        };
         self.table.select(Some(self.selected));
-        f.render_stateful_widget(table, inner, &mut self.table);
+        f.render_stateful_widget(table, table_area, &mut self.table);
+        if shown > 0 {
+            let mut lines = vec![Line::from(Span::styled("alerts", theme.dim()))];
+            for a in &alerts[..shown] {
+                let style = match a.status.as_str() {
+                    "sent" => theme.dim(),
+                    "failed" => theme.input_error(),
+                    _ => theme.status(WatchStatus::Changed),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{} ", crate::tui::util::date_time(a.created_at)),
+                        theme.dim(),
+                    ),
+                    Span::styled(format!("{:<9} ", a.event), theme.base()),
+                    Span::raw(format!("{} ", a.title)),
+                    Span::styled(format!("→ {} {}", a.channel, a.status), style),
+                ]));
+            }
+            let area = Rect {
+                y: table_area.bottom(),
+                height: shown as u16 + 1,
+                ..inner
+            };
+            f.render_widget(Paragraph::new(lines), area);
+        }
         // The selected endpoint's URL, in full, at the bottom when room.
         if let Some((e, _)) = rows.get(self.selected)
-            && inner.height as usize > rows.len() + 2
+            && table_area.height as usize > rows.len() + 2
         {
-            let line = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+            let line = Rect::new(inner.x, table_area.bottom() - 1, inner.width, 1);
             let text = match e.consecutive_failures {
                 0 => e.url.clone(),
                 n => format!("{} · down {n} checks in a row", e.url),
