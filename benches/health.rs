@@ -84,6 +84,30 @@ fn health(c: &mut Criterion) {
         grown / checks,
         grown / checks * 1e6 / (1024.0 * 1024.0)
     );
+    // Alert delivery: 100 queued test alerts to a local webhook.
+    let hook = runtime.block_on(common::serve(
+        axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" })),
+    ));
+    if let Ok(mut s) = shared.lock() {
+        s.add_channel("hook", "webhook", &format!("{hook}/hook"), None, &[], None)
+            .expect("channel");
+        for _ in 0..100 {
+            s.enqueue_test("hook").expect("queue");
+        }
+    }
+    let sender = apiradar::alert::Sender::new(std::time::Duration::from_secs(5)).expect("sender");
+    let started = Instant::now();
+    let sent = runtime.block_on(apiradar::alert::deliver_due(
+        &shared,
+        &sender,
+        apiradar::store::now_ms(),
+    ));
+    let elapsed = started.elapsed();
+    eprintln!(
+        "{sent} alerts delivered to a local webhook in {:.1} ms ({:.2} ms each, attempt recorded); the sender looks for due alerts every 2 s",
+        elapsed.as_secs_f64() * 1000.0,
+        elapsed.as_secs_f64() * 1000.0 / sent.max(1) as f64
+    );
     let mut group = c.benchmark_group("health");
     group.sample_size(10);
     group.bench_function("one round of 1000 local endpoints, recorded", |b| {
