@@ -115,6 +115,10 @@ pub struct Settings {
     pub per_host: Option<usize>,
     /// Failed polls in a row before a watch is paused.
     pub pause_after: Option<u32>,
+    /// How often endpoints are probed while apiradar runs, e.g. `"5m"`.
+    pub health_every: Option<String>,
+    /// How long raw health checks are kept (hourly rollups stay), e.g. `"30d"`.
+    pub health_retention: Option<String>,
 }
 
 impl Settings {
@@ -137,6 +141,21 @@ impl Settings {
         }
         if let Some(n) = self.pause_after {
             worker.policy.pause_after = n;
+        }
+        Ok(())
+    }
+
+    /// Applies the health settings to a schedule.
+    pub fn apply_health(&self, schedule: &mut crate::health::Schedule) -> Result<(), String> {
+        if let Some(d) = &self.health_every {
+            let every = parse_duration(d)?;
+            if every < Duration::from_secs(10) {
+                return Err(format!("health_every `{d}` is below the minimum of 10s"));
+            }
+            schedule.every = every;
+        }
+        if let Some(d) = &self.health_retention {
+            schedule.retention = parse_duration(d)?;
         }
         Ok(())
     }
@@ -340,6 +359,25 @@ pub fn sync_watch_file(store: &Store, file: &WatchFile) -> Result<SyncReport, Co
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn health_settings_apply_with_a_floor() {
+        let mut schedule = crate::health::Schedule::default();
+        let settings = Settings {
+            health_every: Some("2m".into()),
+            health_retention: Some("7d".into()),
+            ..Settings::default()
+        };
+        settings.apply_health(&mut schedule).unwrap();
+        assert_eq!(schedule.every, Duration::from_secs(120));
+        assert_eq!(schedule.retention, Duration::from_secs(7 * 86_400));
+        let too_often = Settings {
+            health_every: Some("1s".into()),
+            ..Settings::default()
+        };
+        assert!(too_often.apply_health(&mut schedule).is_err());
+    }
+
     use super::*;
 
     fn write(dir: &Path, text: &str) -> PathBuf {

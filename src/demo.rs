@@ -209,12 +209,14 @@ async fn pets() -> Response {
         .into_response()
 }
 
-/// Flaps: down for two checks out of every five.
+/// Flaps: in every 16 checks, down twice briefly (not long enough to
+/// alert) and then for a four-check outage, which raises `down` and, once
+/// it answers again, `recovered`.
 async fn status(State(clock): State<Arc<Clock>>) -> Response {
     let n = clock
         .calls
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if n % 5 >= 3 {
+    if matches!(n % 16, 3 | 6 | 10..=13) {
         (StatusCode::SERVICE_UNAVAILABLE, "overloaded").into_response()
     } else {
         (

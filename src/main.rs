@@ -747,6 +747,18 @@ fn show_config(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
         "auto-pause   after {} failed polls in a row",
         worker.policy.pause_after
     );
+    let mut health = apiradar::health::Schedule::default();
+    if let Some(path) = config_file {
+        config::load_watch_file(path)?
+            .settings
+            .apply_health(&mut health)
+            .map_err(usage)?;
+    }
+    println!(
+        "health       every {}, raw checks kept {}",
+        humantime::format_duration(health.every),
+        humantime::format_duration(health.retention)
+    );
     let ui = apiradar::tui::UiPaths::new(&paths.config_dir);
     println!("ui config    {} ([ui] theme, mouse)", ui.config.display());
     println!("keymap       {}", ui.keymap.display());
@@ -966,13 +978,15 @@ fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
     let mut fetch = FetchConfig::default();
     let mut worker = WorkerConfig::default();
     settings.apply(&mut fetch, &mut worker).map_err(usage)?;
+    let mut health = apiradar::health::Schedule::default();
+    settings.apply_health(&mut health).map_err(usage)?;
     let options = apiradar::tui::TuiOptions {
         db: paths.db.clone(),
         config_dir: paths.config_dir.clone(),
         fetch,
         worker,
         greeting: None,
-        health: apiradar::health::Schedule::default(),
+        health,
     };
     apiradar::tui::run(options, &runtime()?)
 }
