@@ -29,9 +29,9 @@ fn check(at: i64, up: bool) -> CheckRecord {
     }
 }
 
-#[test]
-fn down_and_recovered_fire_once_per_crossing() {
-    let mut store = Store::open_in_memory().expect("store");
+/// A watch with one endpoint and a webhook channel at `hook` for
+/// `events`; returns the endpoint's id.
+fn watched_endpoint(store: &mut Store, hook: &str, events: &[AlertEvent]) -> i64 {
     let w = store
         .add_watch(
             &WatchSpec::new("api", Kind::Json, "http://127.0.0.1:9/m"),
@@ -42,15 +42,19 @@ fn down_and_recovered_fire_once_per_crossing() {
         .add_manual_endpoint(w.id, "GET", "http://127.0.0.1:9/health", &[], None)
         .expect("endpoint");
     store
-        .add_channel(
-            "hook",
-            "webhook",
-            "http://127.0.0.1:9/hook",
-            None,
-            &[AlertEvent::Down, AlertEvent::Recovered],
-            None,
-        )
+        .add_channel("hook", "webhook", hook, None, events, None)
         .expect("channel");
+    e.id
+}
+
+#[test]
+fn down_and_recovered_fire_once_per_crossing() {
+    let mut store = Store::open_in_memory().expect("store");
+    let e = watched_endpoint(
+        &mut store,
+        "http://127.0.0.1:9/hook",
+        &[AlertEvent::Down, AlertEvent::Recovered],
+    );
     let events = |store: &Store| -> Vec<String> {
         let mut h: Vec<String> = store
             .alert_history(100)
@@ -63,24 +67,24 @@ fn down_and_recovered_fire_once_per_crossing() {
     };
     // Two failures: within the threshold, nothing.
     for t in 0..2 {
-        store.record_check(e.id, &check(t, false)).expect("check");
+        store.record_check(e, &check(t, false)).expect("check");
     }
     assert!(events(&store).is_empty());
     // The third crosses it: one `down`; more failures add nothing.
     for t in 2..6 {
-        store.record_check(e.id, &check(t, false)).expect("check");
+        store.record_check(e, &check(t, false)).expect("check");
     }
     assert_eq!(events(&store), ["down"]);
     // One success is not a recovery; the second is, once.
-    store.record_check(e.id, &check(6, true)).expect("check");
+    store.record_check(e, &check(6, true)).expect("check");
     assert_eq!(events(&store), ["down"]);
     for t in 7..10 {
-        store.record_check(e.id, &check(t, true)).expect("check");
+        store.record_check(e, &check(t, true)).expect("check");
     }
     assert_eq!(events(&store), ["down", "recovered"]);
     // A flap shorter than the threshold raises nothing.
     for (t, up) in [(10, false), (11, false), (12, true), (13, false)] {
-        store.record_check(e.id, &check(t, up)).expect("check");
+        store.record_check(e, &check(t, up)).expect("check");
     }
     assert_eq!(events(&store), ["down", "recovered"]);
     let payload = &store.alert_history(10).expect("history")[1].payload;
@@ -101,27 +105,9 @@ fn delivery_retries_until_the_receiver_accepts_and_survives_a_restart() {
     server.set("/hook", Reply::status(500, "not now"));
     {
         let mut store = Store::open(&db).expect("store");
-        let w = store
-            .add_watch(
-                &WatchSpec::new("api", Kind::Json, "http://127.0.0.1:9/m"),
-                false,
-            )
-            .expect("watch");
-        let e = store
-            .add_manual_endpoint(w.id, "GET", "http://127.0.0.1:9/health", &[], None)
-            .expect("endpoint");
-        store
-            .add_channel(
-                "hook",
-                "webhook",
-                &server.url("/hook"),
-                None,
-                &[AlertEvent::Down],
-                None,
-            )
-            .expect("channel");
+        let e = watched_endpoint(&mut store, &server.url("/hook"), &[AlertEvent::Down]);
         for t in 0..3 {
-            store.record_check(e.id, &check(t, false)).expect("check");
+            store.record_check(e, &check(t, false)).expect("check");
         }
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

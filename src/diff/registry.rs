@@ -635,10 +635,16 @@ pub const CHECKS: &[(&str, Level)] = &[
 
 /// The default level of a check id, or `None` for an id apiradar does not know.
 pub fn level(id: &str) -> Option<Level> {
-    CHECKS
+    level_in(CHECKS, id)
+}
+
+/// The level of `id` in a table of `(id, level)` sorted by id (this one,
+/// or the JSON and page checks' own).
+pub fn level_in(table: &[(&str, Level)], id: &str) -> Option<Level> {
+    table
         .binary_search_by(|(known, _)| (*known).cmp(id))
         .ok()
-        .map(|i| CHECKS[i].1)
+        .map(|i| table[i].1)
 }
 
 /// The registry's own `&'static str` for an id composed at run time, or

@@ -63,10 +63,7 @@ pub const CHECKS: &[(&str, Level)] = &[
 
 /// The default level of a page check id.
 pub fn level(id: &str) -> Option<Level> {
-    CHECKS
-        .binary_search_by(|(known, _)| (*known).cmp(id))
-        .ok()
-        .map(|i| CHECKS[i].1)
+    super::registry::level_in(CHECKS, id)
 }
 
 /// The most findings one diff lists before it ends with `page-truncated`.
