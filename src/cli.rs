@@ -330,4 +330,13 @@ pub struct AlertAddArgs {
     /// Only for this watch [default: every watch]
     #[arg(long, value_name = "NAME")]
     pub watch: Option<String>,
+    /// Failed checks in a row before `down` fires
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub down_after: u32,
+    /// Passed checks in a row, after `down`, before `recovered` fires
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub recovered_after: u32,
+    /// Repeat `down` this often while the endpoint stays down (e.g. 1h) [default: never]
+    #[arg(long, value_name = "DURATION")]
+    pub remind_every: Option<String>,
 }

@@ -1221,14 +1221,31 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                         })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let c = store.add_channel(
-                &a.name,
+            let remind_every_ms = match &a.remind_every {
+                Some(d) => {
+                    let d = humantime::parse_duration(d)
+                        .map_err(|_| usage(format!("`{d}` is not a duration")))?;
+                    if d < std::time::Duration::from_secs(60) {
+                        bail!(usage("--remind-every must be at least 1m"));
+                    }
+                    Some(d.as_millis() as i64)
+                }
+                None => None,
+            };
+            let c = store.add_channel_with(&apiradar::store::alerts::NewChannel {
+                name: &a.name,
                 kind,
                 url,
-                a.secret_env.as_deref(),
-                &events,
-                a.watch.as_deref(),
-            )?;
+                secret_env: a.secret_env.as_deref(),
+                options: None,
+                events: &events,
+                watch: a.watch.as_deref(),
+                thresholds: apiradar::store::alerts::Thresholds {
+                    down_after: a.down_after,
+                    recovered_after: a.recovered_after,
+                    remind_every_ms,
+                },
+            })?;
             writeln!(
                 out,
                 "added {kind} channel {} for {} on {}",
@@ -1245,19 +1262,29 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                 let rows: Vec<Vec<String>> = channels
                     .iter()
                     .map(|c| {
+                        let t = c.thresholds;
+                        let mut when = format!("{}/{}", t.down_after, t.recovered_after);
+                        if let Some(ms) = t.remind_every_ms {
+                            let every = std::time::Duration::from_millis(ms as u64);
+                            when += &format!(" every {}", humantime::format_duration(every));
+                        }
                         vec![
                             c.name.clone(),
                             c.kind.clone(),
                             c.url.clone(),
                             c.events.join(","),
                             c.watch.clone().unwrap_or_else(|| "(all)".into()),
+                            when,
                         ]
                     })
                     .collect();
                 write!(
                     out,
                     "{}",
-                    report::table(&["NAME", "KIND", "URL", "EVENTS", "WATCH"], &rows)
+                    report::table(
+                        &["NAME", "KIND", "URL", "EVENTS", "WATCH", "DOWN/UP"],
+                        &rows
+                    )
                 )?;
             }
         }

@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::fetch::{FetchOutcome, FetchRequest, Fetcher, HttpMeta, Location};
 use crate::spec::{self, NormalizeOptions};
 use crate::store::{
-    self, ChangeCounts, FailureRecord, PollOutcome, Recorded, RunInfo, Store, StoreError,
-    SuccessRecord,
+    self, ChangeCounts, Comparison, FailureRecord, PollOutcome, Recorded, RunInfo, Store,
+    StoreError, SuccessRecord,
 };
 use crate::watch::{self, Watch};
 
@@ -169,7 +169,7 @@ pub fn comparator(
     item_key: Option<&str>,
     canonical: &[u8],
     limits: spec::Limits,
-) -> Option<impl Fn(&[u8]) -> Option<ChangeCounts> + use<>> {
+) -> Option<impl Fn(&[u8]) -> Option<Comparison> + use<>> {
     use crate::watch::Kind;
     enum Current {
         Doc(serde_json::Value),
@@ -204,12 +204,33 @@ pub fn comparator(
             }
         };
         let [errors, warnings, infos] = crate::diff::level_counts(&findings);
-        Some(ChangeCounts {
-            errors,
-            warnings,
-            infos,
+        Some(Comparison {
+            counts: ChangeCounts {
+                errors,
+                warnings,
+                infos,
+            },
+            top: top_findings(&findings),
         })
     })
+}
+
+/// The most severe findings, in the diff's order within each level.
+fn top_findings(findings: &[crate::diff::Finding]) -> Vec<crate::store::TopFinding> {
+    let mut ranked: Vec<&crate::diff::Finding> = findings.iter().collect();
+    // Stable: findings of one level keep the diff's order.
+    ranked.sort_by_key(|f| std::cmp::Reverse(f.level));
+    ranked
+        .into_iter()
+        .take(crate::store::TOP_FINDINGS)
+        .map(|f| crate::store::TopFinding {
+            id: f.id.to_string(),
+            level: f.level.as_str().to_string(),
+            operation: f.operation.clone(),
+            path: f.path.clone(),
+            message: f.message.clone(),
+        })
+        .collect()
 }
 
 /// Why a poll failed, before it is recorded.

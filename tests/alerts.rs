@@ -98,6 +98,95 @@ fn down_and_recovered_fire_once_per_crossing() {
 }
 
 #[test]
+fn each_channel_has_its_own_thresholds_and_reminders() {
+    use apiradar::store::alerts::{NewChannel, Thresholds};
+    let mut store = Store::open_in_memory().expect("store");
+    // `hook`: the defaults (3 down, 2 recovered, no reminders).
+    let e = watched_endpoint(
+        &mut store,
+        "http://127.0.0.1:9/hook",
+        &[AlertEvent::Down, AlertEvent::Recovered],
+    );
+    // `pager`: down after 5, recovered after 1, reminded every 10 minutes.
+    store
+        .add_channel_with(&NewChannel {
+            name: "pager",
+            kind: "webhook",
+            url: "http://127.0.0.1:9/pager",
+            events: &[AlertEvent::Down, AlertEvent::Recovered],
+            thresholds: Thresholds {
+                down_after: 5,
+                recovered_after: 1,
+                remind_every_ms: Some(600_000),
+            },
+            ..NewChannel::default()
+        })
+        .expect("channel");
+    let pager = store.channel("pager").expect("pager");
+    assert_eq!(pager.thresholds.down_after, 5);
+    assert_eq!(pager.thresholds.remind_every_ms, Some(600_000));
+    let sent = |store: &Store| -> Vec<(String, String, bool)> {
+        let mut h: Vec<_> = store
+            .alert_history(100)
+            .expect("history")
+            .into_iter()
+            .map(|o| (o.channel, o.event, o.payload["reminder"] == true))
+            .collect();
+        h.reverse();
+        h
+    };
+    let minute = 60_000;
+    // Failures a minute apart: `hook` hears at the third, `pager` at the fifth.
+    for t in 0..4 {
+        store
+            .record_check(e, &check(t * minute, false))
+            .expect("check");
+    }
+    assert_eq!(sent(&store), [("hook".into(), "down".into(), false)]);
+    store
+        .record_check(e, &check(4 * minute, false))
+        .expect("check");
+    assert_eq!(sent(&store).len(), 2);
+    assert_eq!(sent(&store)[1], ("pager".into(), "down".into(), false));
+    // Still down: `pager` is reminded once every 10 minutes, `hook` never.
+    for t in 5..=25 {
+        store
+            .record_check(e, &check(t * minute, false))
+            .expect("check");
+    }
+    let reminders: Vec<_> = sent(&store).into_iter().filter(|r| r.2).collect();
+    assert_eq!(reminders.len(), 2, "{reminders:?}");
+    assert!(reminders.iter().all(|r| r.0 == "pager" && r.1 == "down"));
+    let latest = &store.alert_history(1).expect("history")[0];
+    assert!(latest.title.ends_with("is still down"), "{}", latest.title);
+    assert!(
+        latest.payload["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("down for 0h 20m"),
+        "{:#}",
+        latest.payload
+    );
+    // One success recovers `pager`; `hook` needs two.
+    store
+        .record_check(e, &check(26 * minute, true))
+        .expect("check");
+    let after: Vec<_> = sent(&store).into_iter().skip(4).collect();
+    assert_eq!(after, [("pager".into(), "recovered".into(), false)]);
+    store
+        .record_check(e, &check(27 * minute, true))
+        .expect("check");
+    let after: Vec<_> = sent(&store).into_iter().skip(4).collect();
+    assert_eq!(
+        after,
+        [
+            ("pager".into(), "recovered".into(), false),
+            ("hook".into(), "recovered".into(), false)
+        ]
+    );
+}
+
+#[test]
 fn delivery_retries_until_the_receiver_accepts_and_survives_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("a.db");
@@ -275,4 +364,17 @@ fn a_breaking_version_queues_an_alert_with_the_diff_command() {
         alerts[0]["payload"]["command"], "apiradar diff api@1 api@2",
         "{history:#}"
     );
+    // The message names the finding, its operation and path.
+    let finding = &alerts[0]["payload"]["findings"][0];
+    assert_eq!(finding["id"], "api-path-removed-without-deprecation");
+    assert_eq!(
+        (&finding["operation"], &finding["path"]),
+        (&"GET".into(), &"/b".into())
+    );
+    let text = alerts[0]["payload"]["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("- error api-path-removed-without-deprecation: GET /b: "),
+        "{text}"
+    );
+    assert!(text.ends_with("See `apiradar diff api@1 api@2`."), "{text}");
 }

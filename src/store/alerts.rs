@@ -31,10 +31,49 @@ pub enum AlertEvent {
     Test,
 }
 
-/// Failed checks in a row before an endpoint counts as down.
+/// Failed checks in a row before an endpoint counts as down, unless a
+/// rule says otherwise.
 pub const DOWN_AFTER: u32 = 3;
-/// Successful checks in a row before a down endpoint counts as recovered.
+/// Successful checks in a row before a down endpoint counts as recovered,
+/// unless a rule says otherwise.
 pub const RECOVERED_AFTER: u32 = 2;
+
+/// When a channel hears about an endpoint going down and coming back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Thresholds {
+    /// Failed checks in a row before `down`.
+    pub down_after: u32,
+    /// Passed checks in a row, after `down`, before `recovered`.
+    pub recovered_after: u32,
+    /// Repeat `down` this often (ms) while the endpoint stays down.
+    pub remind_every_ms: Option<i64>,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            down_after: DOWN_AFTER,
+            recovered_after: RECOVERED_AFTER,
+            remind_every_ms: None,
+        }
+    }
+}
+
+/// A channel to add.
+#[derive(Debug, Clone, Default)]
+pub struct NewChannel<'a> {
+    pub name: &'a str,
+    /// `webhook`, `slack`, `discord` or `email`.
+    pub kind: &'a str,
+    /// The webhook URL, or the SMTP server of an email channel.
+    pub url: &'a str,
+    pub secret_env: Option<&'a str>,
+    /// Settings of the kind (email: [`crate::alert::email::EmailConfig`]).
+    pub options: Option<Value>,
+    pub events: &'a [AlertEvent],
+    pub watch: Option<&'a str>,
+    pub thresholds: Thresholds,
+}
 
 impl AlertEvent {
     pub const RULES: [AlertEvent; 5] = [
@@ -71,14 +110,17 @@ impl AlertEvent {
 pub struct Channel {
     pub id: i64,
     pub name: String,
-    /// `webhook`, `slack` or `discord`.
+    /// `webhook`, `slack`, `discord` or `email`.
     pub kind: String,
     pub url: String,
     /// The environment variable holding the HMAC secret of a webhook.
     pub secret_env: Option<String>,
+    /// Settings of the kind (`Null` for webhooks).
+    pub options: Value,
     /// The events it gets, and for which watch (`None`: every watch).
     pub events: Vec<String>,
     pub watch: Option<String>,
+    pub thresholds: Thresholds,
 }
 
 /// One outbox row.
@@ -121,7 +163,8 @@ fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outbox> {
 }
 
 impl Store {
-    /// Adds a channel with the events it gets (for one watch, or all).
+    /// Adds a webhook-style channel with the events it gets (for one
+    /// watch, or all) and the default thresholds.
     pub fn add_channel(
         &mut self,
         name: &str,
@@ -131,6 +174,30 @@ impl Store {
         events: &[AlertEvent],
         watch: Option<&str>,
     ) -> Result<Channel> {
+        self.add_channel_with(&NewChannel {
+            name,
+            kind,
+            url,
+            secret_env,
+            events,
+            watch,
+            ..NewChannel::default()
+        })
+    }
+
+    /// Adds a channel with its rules.
+    pub fn add_channel_with(&mut self, c: &NewChannel<'_>) -> Result<Channel> {
+        let NewChannel {
+            name,
+            kind,
+            url,
+            secret_env,
+            events,
+            watch,
+            thresholds,
+            ..
+        } = *c;
+        let options = c.options.as_ref().map(Value::to_string);
         let watch_id = match watch {
             Some(w) => Some(self.watch(w)?.id),
             None => None,
@@ -149,15 +216,24 @@ impl Store {
                 return Err(StoreError::ChannelExists(name.to_string()));
             }
             s.conn.execute(
-                "INSERT INTO alert_channels (name, kind, url, secret_env, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![name, kind, url, secret_env, now],
+                "INSERT INTO alert_channels (name, kind, url, secret_env, options, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![name, kind, url, secret_env, options, now],
             )?;
             let id = s.conn.last_insert_rowid();
             for e in events {
                 s.conn.execute(
-                    "INSERT INTO alert_rules (channel_id, watch_id, event) VALUES (?1, ?2, ?3)",
-                    params![id, watch_id, e.as_str()],
+                    "INSERT INTO alert_rules (channel_id, watch_id, event, down_after,
+                         recovered_after, remind_every)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        id,
+                        watch_id,
+                        e.as_str(),
+                        thresholds.down_after,
+                        thresholds.recovered_after,
+                        thresholds.remind_every_ms
+                    ],
                 )?;
             }
             Ok(())
@@ -186,7 +262,8 @@ impl Store {
     pub fn channels(&self) -> Result<Vec<Channel>> {
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.name, c.kind, c.url, c.secret_env,
-                    group_concat(r.event, ','), max(w.name)
+                    group_concat(r.event, ','), max(w.name), c.options,
+                    max(r.down_after), max(r.recovered_after), max(r.remind_every)
              FROM alert_channels c
              LEFT JOIN alert_rules r ON r.channel_id = c.id
              LEFT JOIN watches w ON w.id = r.watch_id
@@ -194,6 +271,9 @@ impl Store {
         )?;
         let rows = stmt.query_map([], |r| {
             let events: Option<String> = r.get(5)?;
+            let options: Option<String> = r.get(7)?;
+            let down_after: Option<u32> = r.get(8)?;
+            let recovered_after: Option<u32> = r.get(9)?;
             Ok(Channel {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -204,6 +284,14 @@ impl Store {
                     .map(|e| e.split(',').map(str::to_string).collect())
                     .unwrap_or_default(),
                 watch: r.get(6)?,
+                options: options
+                    .and_then(|o| serde_json::from_str(&o).ok())
+                    .unwrap_or(Value::Null),
+                thresholds: Thresholds {
+                    down_after: down_after.unwrap_or(DOWN_AFTER),
+                    recovered_after: recovered_after.unwrap_or(RECOVERED_AFTER),
+                    remind_every_ms: r.get(10)?,
+                },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -220,6 +308,20 @@ impl Store {
         title: &str,
         payload: &Value,
     ) -> Result<usize> {
+        self.enqueue_for(None, watch_id, at, event, title, payload)
+    }
+
+    /// [`Store::enqueue_alert`], for one channel only when `channel_id` is
+    /// given (its rules must still match).
+    pub(crate) fn enqueue_for(
+        &self,
+        channel_id: Option<i64>,
+        watch_id: i64,
+        at: i64,
+        event: AlertEvent,
+        title: &str,
+        payload: &Value,
+    ) -> Result<usize> {
         let watch: String =
             self.conn
                 .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
@@ -229,7 +331,8 @@ impl Store {
             "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
                  next_attempt_at)
              SELECT DISTINCT channel_id, ?2, ?3, ?4, ?5, ?6, ?7 FROM alert_rules
-             WHERE event = ?3 AND (watch_id IS NULL OR watch_id = ?1)",
+             WHERE event = ?3 AND (watch_id IS NULL OR watch_id = ?1)
+                 AND (?8 IS NULL OR channel_id = ?8)",
             params![
                 watch_id,
                 at,
@@ -237,7 +340,8 @@ impl Store {
                 watch,
                 title,
                 payload.to_string(),
-                super::now_ms()
+                super::now_ms(),
+                channel_id
             ],
         )?)
     }

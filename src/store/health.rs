@@ -372,54 +372,145 @@ impl Store {
         })
     }
 
-    /// Queues `down` once an endpoint has failed [`DOWN_AFTER`] checks in a
-    /// row, and `recovered` once a down endpoint has passed
-    /// [`RECOVERED_AFTER`]: each exactly once per crossing.
+    /// Queues `down` for each channel once an endpoint has failed its
+    /// rule's number of checks in a row, reminders while it stays down if
+    /// the rule asks for them, and `recovered` once it has passed the
+    /// rule's number of checks: each exactly once per crossing, per channel.
     fn alert_transition(&self, e: &Endpoint, rec: &CheckRecord) -> Result<()> {
         use super::alerts::{AlertEvent, DOWN_AFTER, RECOVERED_AFTER};
-        let alerted: bool = self.conn.query_row(
-            "SELECT alerted_down FROM endpoints WHERE id = ?1",
-            [e.id],
+        struct Rule {
+            channel: i64,
+            down: bool,
+            recovered: bool,
+            down_after: u32,
+            recovered_after: u32,
+            remind_every: Option<i64>,
+            state: Option<(i64, i64)>,
+        }
+        let rules: Vec<Rule> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT r.channel_id, max(r.event = 'down'), max(r.event = 'recovered'),
+                        max(r.down_after), max(r.recovered_after),
+                        max(CASE WHEN r.event = 'down' THEN r.remind_every END),
+                        d.since, d.reminded_at
+                 FROM alert_rules r
+                 LEFT JOIN alert_downs d ON d.channel_id = r.channel_id AND d.endpoint_id = ?2
+                 WHERE r.event IN ('down', 'recovered')
+                   AND (r.watch_id IS NULL OR r.watch_id = ?1)
+                 GROUP BY r.channel_id",
+            )?;
+            let rows = stmt.query_map(params![e.watch_id, e.id], |r| {
+                let since: Option<i64> = r.get(6)?;
+                let reminded: Option<i64> = r.get(7)?;
+                Ok(Rule {
+                    channel: r.get(0)?,
+                    down: r.get(1)?,
+                    recovered: r.get(2)?,
+                    down_after: r.get::<_, Option<u32>>(3)?.unwrap_or(DOWN_AFTER),
+                    recovered_after: r.get::<_, Option<u32>>(4)?.unwrap_or(RECOVERED_AFTER),
+                    remind_every: r.get::<_, Option<i64>>(5)?.filter(|&ms| ms > 0),
+                    state: since.zip(reminded),
+                })
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let watch: String = self.conn.query_row(
+            "SELECT name FROM watches WHERE id = ?1",
+            [e.watch_id],
             |r| r.get(0),
         )?;
-        let (event, now_alerted) = if !alerted && e.consecutive_failures == DOWN_AFTER {
-            (AlertEvent::Down, true)
-        } else if alerted && e.consecutive_successes == RECOVERED_AFTER {
-            (AlertEvent::Recovered, false)
-        } else {
-            return Ok(());
-        };
-        self.conn.execute(
-            "UPDATE endpoints SET alerted_down = ?2 WHERE id = ?1",
-            params![e.id, now_alerted],
-        )?;
         let what = format!("{} {}", e.method, e.url);
-        let (title, text) = if event == AlertEvent::Down {
-            (
-                format!("{what} is down"),
-                format!(
-                    "{what} failed {} checks in a row; last: {}",
-                    e.consecutive_failures,
-                    rec.error.as_deref().unwrap_or("no answer")
-                ),
-            )
-        } else {
-            (
-                format!("{what} recovered"),
-                format!(
-                    "{what} answers again ({} checks in a row)",
-                    e.consecutive_successes
-                ),
-            )
-        };
-        let payload = serde_json::json!({
-            "event": event.as_str(),
-            "endpoint": {"method": e.method, "url": e.url},
-            "http_status": rec.http_status,
-            "error": rec.error,
-            "text": text,
-        });
-        self.enqueue_alert(e.watch_id, rec.at, event, &title, &payload)?;
+        let last = rec.error.as_deref().unwrap_or("no answer");
+        let look = format!("apiradar health {watch}");
+        for rule in rules {
+            let (event, title, text) = match rule.state {
+                None if e.consecutive_failures >= rule.down_after.max(1) => {
+                    self.conn.execute(
+                        "INSERT INTO alert_downs (channel_id, endpoint_id, since, reminded_at)
+                         VALUES (?1, ?2, ?3, ?3)",
+                        params![rule.channel, e.id, rec.at],
+                    )?;
+                    if !rule.down {
+                        continue;
+                    }
+                    (
+                        AlertEvent::Down,
+                        format!("{watch}: {what} is down"),
+                        format!(
+                            "{what} failed {} checks in a row; last: {last}. See `{look}`.",
+                            e.consecutive_failures
+                        ),
+                    )
+                }
+                Some((since, reminded))
+                    if e.consecutive_failures > 0
+                        && rule
+                            .remind_every
+                            .is_some_and(|every| rec.at - reminded >= every) =>
+                {
+                    self.conn.execute(
+                        "UPDATE alert_downs SET reminded_at = ?3
+                         WHERE channel_id = ?1 AND endpoint_id = ?2",
+                        params![rule.channel, e.id, rec.at],
+                    )?;
+                    if !rule.down {
+                        continue;
+                    }
+                    let minutes = (rec.at - since).max(0) / 60_000;
+                    (
+                        AlertEvent::Down,
+                        format!("{watch}: {what} is still down"),
+                        format!(
+                            "{what} has been down for {}h {:02}m ({} failed checks); last: {last}. See `{look}`.",
+                            minutes / 60,
+                            minutes % 60,
+                            e.consecutive_failures
+                        ),
+                    )
+                }
+                Some(_) if e.consecutive_successes >= rule.recovered_after.max(1) => {
+                    self.conn.execute(
+                        "DELETE FROM alert_downs WHERE channel_id = ?1 AND endpoint_id = ?2",
+                        params![rule.channel, e.id],
+                    )?;
+                    if !rule.recovered {
+                        continue;
+                    }
+                    (
+                        AlertEvent::Recovered,
+                        format!("{watch}: {what} recovered"),
+                        format!(
+                            "{what} answers again ({} checks in a row). See `{look}`.",
+                            e.consecutive_successes
+                        ),
+                    )
+                }
+                _ => continue,
+            };
+            let payload = serde_json::json!({
+                "event": event.as_str(),
+                "endpoint": {"method": e.method, "url": e.url, "path": e.path},
+                "http_status": rec.http_status,
+                "error": rec.error,
+                "reminder": title.ends_with("still down"),
+                "text": text,
+                "command": look,
+            });
+            self.enqueue_for(
+                Some(rule.channel),
+                e.watch_id,
+                rec.at,
+                event,
+                &title,
+                &payload,
+            )?;
+        }
+        self.conn.execute(
+            "UPDATE endpoints SET alerted_down =
+                 EXISTS (SELECT 1 FROM alert_downs WHERE endpoint_id = ?1)
+             WHERE id = ?1",
+            [e.id],
+        )?;
         Ok(())
     }
 

@@ -24,8 +24,8 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use blobs::{BlobStats, CompressionOptions, sha256, sha256_hex};
 pub use versions::{
-    ChangeCounts, Compare, FailureRecord, PollOutcome, Recorded, Run, RunInfo, SuccessRecord,
-    Version,
+    ChangeCounts, Compare, Comparison, FailureRecord, PollOutcome, Recorded, Run, RunInfo,
+    SuccessRecord, TOP_FINDINGS, TopFinding, Version,
 };
 
 /// How long a writer waits for another process's transaction.
@@ -53,6 +53,8 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("database migration {number} failed: {reason}")]
+    Migration { number: i64, reason: String },
     #[error("no watch named `{0}` (see `apiradar list`)")]
     NoSuchWatch(String),
     #[error("a watch named `{0}` already exists (use `apiradar edit` to change it)")]

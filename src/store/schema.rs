@@ -196,6 +196,55 @@ const MIGRATIONS: &[&str] = &[
     -- due when it comes back)
     ALTER TABLE endpoints ADD COLUMN alerted_down INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 5: email channels (kind-specific settings as JSON), per-rule down /
+    // recovered thresholds and reminders, whether each channel was told an
+    // endpoint is down, and per-operation probe overrides. SQLite cannot
+    // change a CHECK constraint, so alert_channels is rebuilt (migrations
+    // run with foreign keys off, and are checked before they commit).
+    r#"
+    CREATE TABLE alert_channels_new (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL CHECK (kind IN ('webhook', 'slack', 'discord', 'email')),
+        -- webhooks: may hold ${VAR} references, resolved when sending;
+        -- email: the SMTP server (smtp://host:port, smtps://…)
+        url         TEXT NOT NULL,
+        secret_env  TEXT,
+        -- JSON settings of the kind (email: from, to, user_env, …)
+        options     TEXT,
+        created_at  INTEGER NOT NULL
+    );
+    INSERT INTO alert_channels_new (id, name, kind, url, secret_env, created_at)
+        SELECT id, name, kind, url, secret_env, created_at FROM alert_channels;
+    DROP TABLE alert_channels;
+    ALTER TABLE alert_channels_new RENAME TO alert_channels;
+    -- consecutive failed / passed checks before down / recovered fire, and
+    -- how often (ms) a still-down endpoint is announced again (NULL: never)
+    ALTER TABLE alert_rules ADD COLUMN down_after INTEGER;
+    ALTER TABLE alert_rules ADD COLUMN recovered_after INTEGER;
+    ALTER TABLE alert_rules ADD COLUMN remind_every INTEGER;
+    CREATE TABLE alert_downs (
+        channel_id   INTEGER NOT NULL REFERENCES alert_channels(id) ON DELETE CASCADE,
+        endpoint_id  INTEGER NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        since        INTEGER NOT NULL,
+        reminded_at  INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, endpoint_id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO alert_downs (channel_id, endpoint_id, since, reminded_at)
+        SELECT r.channel_id, e.id, coalesce(e.last_checked_at, 0), coalesce(e.last_checked_at, 0)
+        FROM endpoints e JOIN alert_rules r
+          ON r.event IN ('down', 'recovered') AND (r.watch_id IS NULL OR r.watch_id = e.watch_id)
+        WHERE e.alerted_down = 1;
+    -- operations the user turned on (a POST, say) or off for probing,
+    -- kept across description changes
+    CREATE TABLE endpoint_overrides (
+        watch_id  INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+        method    TEXT NOT NULL,
+        path      TEXT NOT NULL,
+        enabled   INTEGER NOT NULL,
+        PRIMARY KEY (watch_id, method, path)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -210,6 +259,21 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             known: CURRENT,
         });
     }
+    if found == CURRENT {
+        return Ok(());
+    }
+    // A migration may rebuild a table that others reference; with foreign
+    // keys on, dropping it would cascade. They are off while migrating (the
+    // pragma is ignored inside a transaction) and checked before each
+    // commit.
+    let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", "off")?;
+    let result = apply(conn, found);
+    conn.pragma_update(None, "foreign_keys", fk)?;
+    result
+}
+
+fn apply(conn: &mut Connection, found: i64) -> Result<()> {
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let number = index as i64 + 1;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -220,6 +284,16 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             continue;
         }
         tx.execute_batch(sql)?;
+        let dangling: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if dangling > 0 {
+            return Err(StoreError::Migration {
+                number,
+                reason: format!("{dangling} rows would reference missing rows"),
+            });
+        }
         tx.pragma_update(None, "user_version", number)?;
         tx.commit()?;
         tracing::info!(migration = number, "applied database migration");
@@ -248,5 +322,48 @@ mod tests {
             migrate(&mut conn, &path),
             Err(StoreError::TooNew { .. })
         ));
+    }
+
+    /// Migration 5 rebuilds `alert_channels`, which rules and the outbox
+    /// reference with ON DELETE CASCADE: their rows must all survive.
+    #[test]
+    fn rebuilding_a_referenced_table_keeps_its_dependents() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "foreign_keys", "on").unwrap();
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO watches (id, name, kind, location, interval_secs, created_at)
+                 VALUES (1, 'api', 'json', 'http://x/', 60, 0);
+             INSERT INTO endpoints (id, watch_id, method, url, source, created_at, alerted_down)
+                 VALUES (1, 1, 'GET', 'http://x/h', 'manual', 0, 1);
+             INSERT INTO alert_channels (id, name, kind, url, created_at)
+                 VALUES (1, 'hook', 'webhook', 'http://x/hook', 0);
+             INSERT INTO alert_rules (channel_id, watch_id, event) VALUES (1, NULL, 'down');
+             INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
+                 next_attempt_at) VALUES (1, 0, 'down', 'api', 't', '{}', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let count = |table: &str| -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count("alert_channels"), 1);
+        assert_eq!(count("alert_rules"), 1);
+        assert_eq!(count("alert_events"), 1);
+        // The endpoint that was announced down is down for its channel.
+        assert_eq!(count("alert_downs"), 1);
+        // Foreign keys are back on, and still point at the rebuilt table.
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        conn.execute("DELETE FROM alert_channels", []).unwrap();
+        assert_eq!(count("alert_events"), 0);
     }
 }

@@ -38,9 +38,31 @@ pub struct ChangeCounts {
     pub infos: i64,
 }
 
+/// What comparing a version with its predecessor found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    pub counts: ChangeCounts,
+    /// The most severe findings, first in the diff's order within a level
+    /// (at most [`TOP_FINDINGS`]), for alert messages.
+    pub top: Vec<TopFinding>,
+}
+
+/// How many findings an alert about a new version lists.
+pub const TOP_FINDINGS: usize = 5;
+
+/// One finding, as an alert message shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopFinding {
+    pub id: String,
+    pub level: String,
+    pub operation: Option<String>,
+    pub path: Option<String>,
+    pub message: String,
+}
+
 /// Compares a new version with the raw bytes of its predecessor, inside the
 /// transaction that stores it; `None` when they cannot be compared.
-pub type Compare<'a> = &'a dyn Fn(&[u8]) -> Option<ChangeCounts>;
+pub type Compare<'a> = &'a dyn Fn(&[u8]) -> Option<Comparison>;
 
 /// One stored version of a watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -195,6 +217,7 @@ impl Store {
     ) -> Result<Recorded> {
         self.in_write(|s| {
             let mut counts = None;
+            let mut compared = None;
             let canonical = &rec.canonical_hash;
             let latest: Option<(i64, Vec<u8>, i64)> = s
                 .conn
@@ -264,7 +287,8 @@ impl Store {
                             params![watch_id, seq - 1],
                             |r| r.get(0),
                         )?;
-                        counts = compare(&s.read_blob(previous)?);
+                        compared = compare(&s.read_blob(previous)?);
+                        counts = compared.as_ref().map(|c| c.counts);
                         if let Some(c) = counts {
                             s.conn.execute(
                                 "UPDATE versions SET errors = ?2, warnings = ?3, infos = ?4
@@ -275,7 +299,7 @@ impl Store {
                     }
                     // Alerts go out for polls, not for backfilled history.
                     if rec.run.is_some() && outcome == PollOutcome::Changed {
-                        s.alert_new_version(watch_id, seq, rec.fetched_at, counts.as_ref())?;
+                        s.alert_new_version(watch_id, seq, rec.fetched_at, compared.as_ref())?;
                     }
                     (outcome, seq, Some(version_id))
                 }
@@ -521,9 +545,11 @@ impl Store {
         watch_id: i64,
         seq: i64,
         at: i64,
-        counts: Option<&ChangeCounts>,
+        compared: Option<&Comparison>,
     ) -> Result<()> {
         use super::alerts::AlertEvent;
+        let counts = compared.map(|c| &c.counts);
+        let top = compared.map_or(&[][..], |c| &c.top[..]);
         let name: String =
             self.conn
                 .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
@@ -536,11 +562,26 @@ impl Store {
             )
         });
         let command = format!("apiradar diff {name}@{} {name}@{seq}", seq - 1);
+        let mut text = format!("{name} has a new version #{seq}: {summary}.");
+        for f in top {
+            let at = match (&f.operation, &f.path) {
+                (Some(op), Some(path)) => format!("{op} {path}: "),
+                (None, Some(path)) => format!("{path}: "),
+                _ => String::new(),
+            };
+            text += &format!("\n- {} {}: {at}{}", f.level, f.id, f.message);
+        }
+        let total = counts.map_or(0, |c| c.errors + c.warnings + c.infos);
+        if total > top.len() as i64 {
+            text += &format!("\n- … and {} more", total - top.len() as i64);
+        }
+        text += &format!("\nSee `{command}`.");
         let payload = serde_json::json!({
             "event": "change",
             "version": seq,
             "counts": counts,
-            "text": format!("{name} has a new version #{seq}: {summary}. See `{command}`."),
+            "findings": top,
+            "text": text,
             "command": command,
         });
         self.enqueue_alert(
