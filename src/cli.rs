@@ -81,6 +81,8 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Poll, probe and send alerts in the background until stopped, without the dashboard (for servers)
+    Run(RunArgs),
     /// Run apiradar against its embedded demo API (no network needed)
     Demo(DemoArgs),
     /// Print the resolved paths and settings
@@ -195,6 +197,16 @@ pub struct ImportArgs {
     pub location: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Stop after this long [default: until Ctrl-C or SIGTERM]
+    #[arg(long = "for", value_name = "DURATION")]
+    pub run_for: Option<String>,
+    /// Print only failures and alerts, not every change and health round
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

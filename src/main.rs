@@ -226,6 +226,7 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
         }
         Command::Refresh(a) => return refresh(a, store, settings, out),
         Command::Health(a) => return run_health(a, store, out),
+        Command::Run(a) => return run_daemon(a, store, settings),
         Command::Alert(a) => return run_alert(a, store, out),
         Command::Alerts { json, limit } => {
             let history = store.alert_history(limit)?;
@@ -395,8 +396,10 @@ fn refresh(
     let fetcher = Fetcher::new(fetch_config).map_err(|e| anyhow::anyhow!(e.message))?;
     let reports = runtime()?.block_on(async move {
         let shared: SharedStore = Arc::new(Mutex::new(Store::open(&db)?));
-        let worker = Worker::new(shared, fetcher, worker_config);
-        Ok::<_, StoreError>(worker.poll_many(to_poll).await)
+        let worker = Worker::new(Arc::clone(&shared), fetcher, worker_config);
+        let reports = worker.poll_many(to_poll).await;
+        send_queued_alerts(&shared).await;
+        Ok::<_, StoreError>(reports)
     })?;
     let mut all_reports = reports;
     all_reports.extend(skipped);
@@ -424,6 +427,26 @@ fn refresh(
         }
     }
     Ok(())
+}
+
+/// Delivers the alerts that are due (those a headless run just queued,
+/// and earlier ones waiting for a retry), so `refresh` and `health` from
+/// cron alert without a running dashboard. Failures stay queued.
+async fn send_queued_alerts(shared: &SharedStore) {
+    let sender = match apiradar::alert::Sender::new(std::time::Duration::from_secs(15)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("apiradar: alerts not sent: {e}");
+            return;
+        }
+    };
+    apiradar::alert::deliver_due(shared, &sender, now_ms()).await;
+    let pending = apiradar::poll::with_store(shared, |s| s.pending_alerts()).await;
+    if let Ok(n @ 1..) = pending {
+        eprintln!(
+            "apiradar: {n} alerts not delivered yet; they are retried by the next run (see `apiradar alerts`)"
+        );
+    }
 }
 
 /// Reads one side of a diff: `NAME@VERSION` from the store (with its
@@ -869,55 +892,15 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         );
         println!("  Ctrl-C to stop\n");
         let shared: SharedStore = Arc::new(Mutex::new(store));
-        let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-        let (commands_tx, commands) = tokio::sync::mpsc::unbounded_channel();
-        let worker = Worker::new(
-            Arc::clone(&shared),
-            Fetcher::new(FetchConfig::default()).map_err(|e| anyhow::anyhow!(e.message))?,
-            WorkerConfig::default(),
-        )
-        .with_events(events_tx.clone());
-        let worker_task = tokio::spawn(worker.run(commands));
-        let prober =
-            apiradar::health::check::Prober::new(apiradar::health::check::ProbeConfig::default())
-                .map_err(anyhow::Error::msg)?;
-        let sender = apiradar::alert::Sender::new(std::time::Duration::from_secs(15))
-            .map_err(anyhow::Error::msg)?;
-        let alert_task = tokio::spawn(apiradar::alert::run(
-            Arc::clone(&shared),
-            sender,
-            std::time::Duration::from_secs(2),
-        ));
-        let health_task = tokio::spawn(apiradar::health::schedule(
-            Arc::clone(&shared),
-            prober,
-            apiradar::health::Schedule {
+        let background = Background {
+            fetch: FetchConfig::default(),
+            worker: WorkerConfig::default(),
+            health: apiradar::health::Schedule {
                 every,
                 ..apiradar::health::Schedule::default()
             },
-            Some(events_tx),
-        ));
-        let deadline = async {
-            match run_for {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
         };
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => break,
-                _ = &mut deadline => break,
-                event = events.recv() => match event {
-                    Some(e) => print_event(&e),
-                    None => break,
-                },
-            }
-        }
-        let _ = commands_tx.send(apiradar::worker::Command::Stop);
-        health_task.abort();
-        alert_task.abort();
-        let _ = worker_task.await;
+        run_background(Arc::clone(&shared), background, run_for, false).await?;
         let watches = apiradar::poll::with_store(&shared, |s| s.list_watches()).await?;
         println!();
         print!("{}", report::watch_table(&watches, now_ms()));
@@ -925,6 +908,137 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         Ok::<_, anyhow::Error>(())
     })?;
     drop(_temp);
+    Ok(())
+}
+
+/// What runs behind the dashboard, the headless demo and `apiradar run`.
+struct Background {
+    fetch: FetchConfig,
+    worker: WorkerConfig,
+    health: apiradar::health::Schedule,
+}
+
+/// Runs the poll worker, the health rounds and the alert sender on
+/// `shared` until Ctrl-C, SIGTERM or `run_for`, printing what happens
+/// (with `quiet`, only what went wrong).
+async fn run_background(
+    shared: SharedStore,
+    bg: Background,
+    run_for: Option<std::time::Duration>,
+    quiet: bool,
+) -> Result<()> {
+    use apiradar::health::check::{ProbeConfig, Prober};
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (commands_tx, commands) = tokio::sync::mpsc::unbounded_channel();
+    let fetcher = Fetcher::new(bg.fetch).map_err(|e| anyhow::anyhow!(e.message))?;
+    let worker =
+        Worker::new(Arc::clone(&shared), fetcher, bg.worker).with_events(events_tx.clone());
+    let worker_task = tokio::spawn(worker.run(commands));
+    let prober = Prober::new(ProbeConfig::default()).map_err(anyhow::Error::msg)?;
+    let sender = apiradar::alert::Sender::new(std::time::Duration::from_secs(15))
+        .map_err(anyhow::Error::msg)?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let alert_task = tokio::spawn(apiradar::alert::run_woken(
+        Arc::clone(&shared),
+        sender,
+        std::time::Duration::from_secs(2),
+        Arc::clone(&wake),
+    ));
+    let health_task = tokio::spawn(apiradar::health::schedule(
+        Arc::clone(&shared),
+        prober,
+        bg.health,
+        Some(events_tx),
+    ));
+    let deadline = async {
+        match run_for {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(deadline);
+    let terminate = async {
+        #[cfg(unix)]
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            term.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::pin!(terminate);
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut terminate => break,
+            _ = &mut deadline => break,
+            event = events.recv() => match event {
+                Some(e) => {
+                    // What may have queued an alert wakes the sender.
+                    if matches!(
+                        e,
+                        WorkerEvent::Polled(_) | WorkerEvent::AutoPaused { .. } | WorkerEvent::HealthChecked { .. }
+                    ) {
+                        wake.notify_one();
+                    }
+                    if !quiet || event_is_problem(&e) {
+                        print_event(&e);
+                    }
+                }
+                None => break,
+            },
+        }
+    }
+    let _ = commands_tx.send(apiradar::worker::Command::Stop);
+    health_task.abort();
+    alert_task.abort();
+    let _ = worker_task.await;
+    Ok(())
+}
+
+fn event_is_problem(event: &WorkerEvent) -> bool {
+    match event {
+        WorkerEvent::Polled(r) => r.error.is_some(),
+        WorkerEvent::AutoPaused { .. } | WorkerEvent::StoreFailed { .. } => true,
+        WorkerEvent::HealthChecked { down, .. } => *down > 0,
+        WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => false,
+    }
+}
+
+/// `apiradar run`: the background work without the dashboard.
+fn run_daemon(a: cli::RunArgs, store: &mut Store, settings: &config::Settings) -> Result<()> {
+    let run_for = a
+        .run_for
+        .as_deref()
+        .map(|s| {
+            humantime::parse_duration(s).map_err(|_| usage(format!("`{s}` is not a duration")))
+        })
+        .transpose()?;
+    let mut fetch = FetchConfig::default();
+    let mut worker = WorkerConfig::default();
+    settings.apply(&mut fetch, &mut worker).map_err(usage)?;
+    let mut health = apiradar::health::Schedule::default();
+    settings.apply_health(&mut health).map_err(usage)?;
+    let watches = store.list_watches()?;
+    let active = watches.iter().filter(|w| !w.paused).count();
+    println!(
+        "apiradar: running on {} ({active} active watches, {} paused; health every {}); Ctrl-C or SIGTERM stops",
+        store.path().display(),
+        watches.len() - active,
+        humantime::format_duration(health.every)
+    );
+    let path = store.path().to_path_buf();
+    runtime()?.block_on(async move {
+        let shared: SharedStore = Arc::new(Mutex::new(Store::open(&path)?));
+        let bg = Background {
+            fetch,
+            worker,
+            health,
+        };
+        run_background(shared, bg, run_for, a.quiet).await
+    })?;
+    println!("apiradar: stopped");
     Ok(())
 }
 
@@ -1105,12 +1219,17 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
     }
     let prober = health::check::Prober::new(config).map_err(anyhow::Error::msg)?;
     let shared: SharedStore = Arc::new(Mutex::new(Store::open(store.path())?));
-    let results = runtime()?.block_on(health::run_checks(
-        &shared,
-        &prober,
-        targets.clone(),
-        health::Concurrency::default(),
-    ));
+    let results = runtime()?.block_on(async {
+        let results = health::run_checks(
+            &shared,
+            &prober,
+            targets.clone(),
+            health::Concurrency::default(),
+        )
+        .await;
+        send_queued_alerts(&shared).await;
+        results
+    });
     let now = now_ms();
     let name_of = |id: i64| {
         watches

@@ -353,9 +353,12 @@ fn a_breaking_version_queues_an_alert_with_the_diff_command() {
         "--on",
         "breaking,change",
     ]);
+    server.set("/hook", Reply::ok("thanks"));
     sb.ok(["refresh", "api"]);
     server.set("/openapi.yaml", Reply::ok(spec("")));
     sb.ok(["refresh", "api"]);
+    // `refresh` delivered what it queued: no dashboard or `run` needed.
+    assert_eq!(server.hits("/hook"), 2);
     let history = sb.json(["alerts", "--json"]);
     let alerts = history["alerts"].as_array().cloned().unwrap_or_default();
     let events: Vec<&str> = alerts.iter().filter_map(|a| a["event"].as_str()).collect();
@@ -377,4 +380,87 @@ fn a_breaking_version_queues_an_alert_with_the_diff_command() {
         "{text}"
     );
     assert!(text.ends_with("See `apiradar diff api@1 api@2`."), "{text}");
+    assert!(alerts.iter().all(|a| a["status"] == "sent"), "{history:#}");
+}
+
+/// `apiradar run` is SIGKILLed while it is delivering an alert (the
+/// receiver holds the request open). The alert is still pending after the
+/// kill, is delivered once by the next run, and a third run sends nothing.
+#[cfg(unix)]
+#[test]
+fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let sb = Sandbox::new();
+    let server = Server::start();
+    server.set("/hook", Reply::ok("late").delay(Duration::from_secs(60)));
+    {
+        let mut store = Store::open(&sb.db()).expect("store");
+        let e = watched_endpoint(&mut store, &server.url("/hook"), &[AlertEvent::Down]);
+        // Keep the background from polling or probing anything during the test.
+        store.pause_watch("api", "test").expect("pause");
+        for t in 0..3 {
+            store.record_check(e, &check(t, false)).expect("check");
+        }
+    }
+    let run = |args: &[&str]| {
+        Command::new(assert_cmd::cargo::cargo_bin("apiradar"))
+            .current_dir(sb.root())
+            .env("HOME", sb.root().join("home"))
+            .env("XDG_STATE_HOME", sb.root().join("state"))
+            .env("XDG_DATA_HOME", sb.root().join("data"))
+            .env("XDG_CONFIG_HOME", sb.root().join("config"))
+            .env_remove("APIRADAR_CONFIG")
+            .arg("--db")
+            .arg(sb.db())
+            .arg("run")
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("apiradar run")
+    };
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !done() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let row = || {
+        Store::open(&sb.db())
+            .expect("store")
+            .alert_history(1)
+            .expect("history")[0]
+            .clone()
+    };
+
+    let mut first = run(&[]);
+    wait_for("the first delivery attempt", &|| server.hits("/hook") == 1);
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let pending = row();
+    assert_eq!((pending.status.as_str(), pending.attempts), ("pending", 0));
+
+    server.set("/hook", Reply::ok("thanks"));
+    let mut second = run(&["--for", "20s"]);
+    wait_for("the delivery after restart", &|| row().status == "sent");
+    second.kill().expect("stop");
+    second.wait().expect("reaped");
+    assert_eq!(server.hits("/hook"), 2);
+    // Both attempts carry the same delivery id, so a receiver can tell.
+    let ids: Vec<String> = server
+        .requests("/hook")
+        .iter()
+        .map(|r| r.header("x-apiradar-delivery").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(ids, [pending.id.to_string(), pending.id.to_string()]);
+
+    let third = run(&["--for", "3s"]).wait_with_output().expect("third run");
+    assert!(third.status.success());
+    assert_eq!(server.hits("/hook"), 2, "a sent alert was sent again");
+    assert_eq!(row().attempts, 1);
 }

@@ -10,9 +10,10 @@
 //! again and a pending one is never lost.
 //!
 //! The generic webhook's body is the event itself:
-//! `{"event", "watch", "title", "text", "created_at", …event fields}`,
+//! `{"id", "event", "watch", "title", "text", "created_at", …event fields}`,
 //! with the header `X-Apiradar-Signature: sha256=<hex HMAC of the body>`
-//! when the channel names a secret variable.
+//! when the channel names a secret variable, and `X-Apiradar-Delivery: <id>`
+//! on every request (the same on each attempt of one alert).
 
 use std::time::Duration;
 
@@ -28,6 +29,10 @@ pub const MAX_ATTEMPTS: u32 = 8;
 
 /// The header carrying a webhook body's HMAC-SHA256.
 pub const SIGNATURE_HEADER: &str = "X-Apiradar-Signature";
+
+/// The header carrying the outbox row's id, the same on every attempt, so
+/// a receiver can drop the rare second delivery after a crash.
+pub const DELIVERY_HEADER: &str = "X-Apiradar-Delivery";
 
 /// When to try again after `attempts` failed attempts, or `None` to give
 /// up.
@@ -64,6 +69,7 @@ pub fn body_for(kind: &str, o: &Outbox) -> Value {
         "discord" => json!({ "content": format!("**{}**\n{text}", o.title) }),
         _ => {
             let mut body = json!({
+                "id": o.id,
                 "event": o.event,
                 "watch": o.watch,
                 "title": o.title,
@@ -111,7 +117,8 @@ impl Sender {
         let mut request = self
             .client
             .post(&url)
-            .header("content-type", "application/json");
+            .header("content-type", "application/json")
+            .header(DELIVERY_HEADER, o.id.to_string());
         if let Some(var) = &channel.secret_env {
             let secret =
                 std::env::var(var).map_err(|_| format!("the secret variable {var} is not set"))?;
@@ -167,9 +174,30 @@ pub async fn deliver_due(store: &SharedStore, sender: &Sender, now: i64) -> usiz
 
 /// Delivers due alerts every `every` until the task is dropped.
 pub async fn run(store: SharedStore, sender: Sender, every: Duration) {
+    run_woken(
+        store,
+        sender,
+        every,
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+    )
+    .await
+}
+
+/// [`run`], also delivering as soon as `wake` is notified (after a poll or
+/// a health round that may have queued alerts), so an alert does not wait
+/// for the next tick.
+pub async fn run_woken(
+    store: SharedStore,
+    sender: Sender,
+    every: Duration,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) {
     loop {
         deliver_due(&store, &sender, crate::store::now_ms()).await;
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = wake.notified() => {}
+        }
     }
 }
 

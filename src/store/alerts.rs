@@ -414,6 +414,15 @@ impl Store {
         Ok(())
     }
 
+    /// How many rows wait for delivery (retries included).
+    pub fn pending_alerts(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM alert_events WHERE status = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The most recent outbox rows of one watch, newest first.
     pub fn watch_alerts(&self, watch: &str, limit: usize) -> Result<Vec<Outbox>> {
         let sql = format!(
