@@ -299,6 +299,18 @@ pub struct HealthArgs {
     /// Per-request timeout
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub timeout: String,
+    /// Probe a described operation of another method too, e.g. 'POST /search' (repeatable; needs one watch name)
+    #[arg(long, value_name = "'METHOD /path'")]
+    pub enable: Vec<String>,
+    /// Stop probing a described operation, e.g. 'GET /export' (repeatable; needs one watch name)
+    #[arg(long, value_name = "'METHOD /path'")]
+    pub disable: Vec<String>,
+    /// Undo --enable or --disable for an operation (repeatable; needs one watch name)
+    #[arg(long, value_name = "'METHOD /path'")]
+    pub reset: Vec<String>,
+    /// List the described operations that are not probed, and why, instead of checking
+    #[arg(long)]
+    pub skipped: bool,
 }
 
 #[derive(Debug, Subcommand)]

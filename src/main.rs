@@ -1196,9 +1196,42 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
             degraded,
         )?;
     }
+    let toggles = [
+        (&a.enable, Some(true)),
+        (&a.disable, Some(false)),
+        (&a.reset, None),
+    ];
+    for (list, enabled) in toggles {
+        for op in list {
+            let [watch] = watches.as_slice() else {
+                bail!(usage(
+                    "--enable, --disable and --reset need exactly one watch name"
+                ));
+            };
+            let (method, path) = op
+                .trim()
+                .split_once(' ')
+                .map(|(m, p)| (m.to_ascii_uppercase(), p.trim().to_string()))
+                .filter(|(m, p)| {
+                    m.chars().all(|c| c.is_ascii_alphabetic()) && p.starts_with('/')
+                })
+                .ok_or_else(|| {
+                    usage(format!(
+                        "`{op}`: give an operation as 'METHOD /path', as the description writes the path"
+                    ))
+                })?;
+            store.set_endpoint_override(watch.id, &method, &path, enabled)?;
+        }
+    }
     let mut targets = Vec::new();
     for w in &watches {
         match health::sync_endpoints(store, w) {
+            Ok(synced) if a.skipped => {
+                for s in &synced.skipped {
+                    writeln!(out, "{}  {s}", w.spec.name)?;
+                }
+                continue;
+            }
             Ok(synced) => {
                 for s in &synced.skipped {
                     tracing::debug!(watch = %w.spec.name, "not probed: {s}");
@@ -1209,6 +1242,9 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
         for e in store.endpoints(w.id)?.into_iter().filter(|e| e.enabled) {
             targets.push((w.clone(), e));
         }
+    }
+    if a.skipped {
+        return Ok(());
     }
     if targets.is_empty() {
         writeln!(

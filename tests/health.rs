@@ -103,6 +103,82 @@ fn endpoints_from_the_description_are_probed_and_classified() {
 }
 
 #[test]
+fn operations_are_turned_on_and_off_one_by_one() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    let base = server.url("/v1");
+    server.set("/openapi.yaml", Reply::ok(spec(&base, &["/ok", "/export"])));
+    server.set("/v1/ok", Reply::ok("fine"));
+    server.set("/v1/export", Reply::ok("big"));
+    server.set("/v1/orders", Reply::status(201, "made"));
+    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["refresh", "api"]);
+
+    // What is not probed, and why.
+    let skipped = sb.ok(["health", "api", "--skipped"]);
+    assert!(
+        skipped.contains("POST /orders: POST is not a safe method"),
+        "{skipped}"
+    );
+    assert!(skipped.contains("GET /search"), "{skipped}");
+    assert_eq!(server.hits("/v1/ok"), 0, "--skipped does not probe");
+
+    // The POST on, the expensive GET off.
+    let doc = health(
+        &sb,
+        &[
+            "api",
+            "--enable",
+            "POST /orders",
+            "--disable",
+            "get /export",
+        ],
+        0,
+    );
+    let eps = by_path(&doc);
+    assert_eq!(
+        eps.keys().collect::<Vec<_>>(),
+        ["/v1/ok", "/v1/orders"],
+        "{doc:#}"
+    );
+    assert_eq!(eps["/v1/orders"]["method"], "POST");
+    assert_eq!(server.last_request("/v1/orders").method, "POST");
+    assert_eq!(server.hits("/v1/export"), 0);
+
+    // The choices outlive a new version of the description.
+    server.set(
+        "/openapi.yaml",
+        Reply::ok(spec(&base, &["/ok", "/export", "/new"])),
+    );
+    server.set("/v1/new", Reply::ok("hi"));
+    sb.ok(["refresh", "api"]);
+    let eps = by_path(&health(&sb, &["api"], 0));
+    assert_eq!(
+        eps.keys().collect::<Vec<_>>(),
+        ["/v1/new", "/v1/ok", "/v1/orders"]
+    );
+    // --reset goes back to the default.
+    let eps = by_path(&health(
+        &sb,
+        &["api", "--reset", "GET /export", "--reset", "POST /orders"],
+        0,
+    ));
+    assert_eq!(
+        eps.keys().collect::<Vec<_>>(),
+        ["/v1/export", "/v1/new", "/v1/ok"]
+    );
+    // A malformed operation is a usage error.
+    let out = sb
+        .run(["health", "api", "--enable", "orders"])
+        .expect_code(2);
+    assert!(
+        out.all_output().contains("'METHOD /path'"),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
 fn flapping_endpoints_count_failures_and_uptime() {
     let sb = Sandbox::new();
     let server = Server::start();

@@ -109,6 +109,17 @@ pub struct Discovery {
 /// is the URL the document was downloaded from, used to resolve relative
 /// server URLs (ignored unless http or https).
 pub fn discover(doc: &Value, fetched_from: Option<&str>) -> Discovery {
+    discover_with(doc, fetched_from, &|_, _| false)
+}
+
+/// [`discover`], also probing the operations of other methods for which
+/// `enabled(METHOD, path)` is true (the user turned them on one by one).
+/// They still need every required parameter, and no required body.
+pub fn discover_with(
+    doc: &Value,
+    fetched_from: Option<&str>,
+    enabled: &dyn Fn(&str, &str) -> bool,
+) -> Discovery {
     let mut out = Discovery::default();
     let Some(root) = doc.as_object() else {
         out.notes
@@ -187,9 +198,9 @@ pub fn discover(doc: &Value, fetched_from: Option<&str>) -> Discovery {
                 )));
                 continue;
             };
-            if !matches!(method, "get" | "head") {
+            if !matches!(method, "get" | "head") && !enabled(&upper, path) {
                 out.skipped.push(skip(format!(
-                    "{upper} is not a safe method; only GET and HEAD are probed"
+                    "{upper} is not a safe method; only GET and HEAD are probed unless enabled (apiradar health NAME --enable '{upper} {path}')"
                 )));
                 continue;
             }
@@ -884,8 +895,12 @@ mod tests {
         );
         assert_eq!(
             reason(&d, "POST", "/pets"),
-            "POST is not a safe method; only GET and HEAD are probed"
+            "POST is not a safe method; only GET and HEAD are probed unless enabled (apiradar health NAME --enable 'POST /pets')"
         );
+        assert!(reason(&d, "DELETE", "/pets/{petId}").contains("not a safe method"));
+        // Turned on one by one, other methods are probed like GET.
+        let d = discover_with(&doc, None, &|m, p| m == "POST" && p == "/pets");
+        assert!(urls(&d).contains(&"POST https://eu.api.example.com:8443/v1/pets".to_owned()));
         assert!(reason(&d, "DELETE", "/pets/{petId}").contains("not a safe method"));
         assert_eq!(d.skipped.len(), 2);
         assert!(d.notes.is_empty(), "{:?}", d.notes);

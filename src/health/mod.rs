@@ -69,7 +69,14 @@ pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<
         .final_url
         .clone()
         .unwrap_or_else(|| watch.spec.location.clone());
-    let found = discover::discover(&doc, Some(&origin));
+    let overrides = store
+        .endpoint_overrides(watch.id)
+        .map_err(|e| e.to_string())?;
+    let found = discover::discover_with(&doc, Some(&origin), &|method, path| {
+        overrides
+            .iter()
+            .any(|(m, p, on)| *on && m == method && p == path)
+    });
     let targets: Vec<NewEndpoint> = found
         .targets
         .iter()

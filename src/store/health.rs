@@ -258,8 +258,55 @@ impl Store {
                     params![watch_id, f.method, f.url, f.path, headers, now],
                 )?;
             }
+            s.conn.execute(
+                "UPDATE endpoints SET enabled = coalesce(
+                     (SELECT o.enabled FROM endpoint_overrides o
+                      WHERE o.watch_id = endpoints.watch_id AND o.method = endpoints.method
+                        AND o.path = endpoints.path), 1)
+                 WHERE watch_id = ?1 AND source = 'spec'",
+                [watch_id],
+            )?;
             Ok((added, removed))
         })
+    }
+
+    /// Turns probing of a described operation on or off (`None`: back to
+    /// the default, on for GET and HEAD). Kept across description changes.
+    pub fn set_endpoint_override(
+        &mut self,
+        watch_id: i64,
+        method: &str,
+        path: &str,
+        enabled: Option<bool>,
+    ) -> Result<()> {
+        match enabled {
+            Some(on) => self.conn.execute(
+                "INSERT INTO endpoint_overrides (watch_id, method, path, enabled)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (watch_id, method, path) DO UPDATE SET enabled = excluded.enabled",
+                params![watch_id, method, path, on],
+            )?,
+            None => self.conn.execute(
+                "DELETE FROM endpoint_overrides WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
+                params![watch_id, method, path],
+            )?,
+        };
+        self.conn.execute(
+            "UPDATE endpoints SET enabled = ?4
+             WHERE watch_id = ?1 AND method = ?2 AND path = ?3 AND source = 'spec'",
+            params![watch_id, method, path, enabled.unwrap_or(true)],
+        )?;
+        Ok(())
+    }
+
+    /// The operations turned on or off by hand: (method, path, enabled).
+    pub fn endpoint_overrides(&self, watch_id: i64) -> Result<Vec<(String, String, bool)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT method, path, enabled FROM endpoint_overrides WHERE watch_id = ?1
+             ORDER BY path, method",
+        )?;
+        let rows = stmt.query_map([watch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Adds (or updates) an endpoint by hand, with its conditions and
