@@ -74,6 +74,11 @@ pub enum Command {
     /// Alert channels: add, list, remove, test
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// LLM prompt-caching targets: add, list, remove, models, history
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Run the prompt-caching tests on a target now (exit 1 if a test that should pass fails)
+    CacheTest(CacheTestArgs),
     /// The alerts sent, pending and failed, newest first
     Alerts {
         #[arg(long)]
@@ -363,4 +368,103 @@ pub struct AlertAddArgs {
     /// Repeat `down` this often while the endpoint stays down (e.g. 1h) [default: never]
     #[arg(long, value_name = "DURATION")]
     pub remind_every: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Add a provider endpoint whose models' prompt caching is tested
+    Add(Box<CacheAddArgs>),
+    /// List targets with their models and latest results
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a target and its results
+    Remove { name: String },
+    /// List the models the provider offers (GET {base}/models)
+    Models { name: String },
+    /// Past runs of a target, newest first
+    History {
+        name: String,
+        /// Only this model
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CacheAddArgs {
+    /// A name for the target (letters, digits, - _ .)
+    pub name: String,
+    /// Provider profile: openai, venice, openrouter, together, vllm, llamacpp, deepseek, anthropic, gemini
+    #[arg(long, default_value = "openai")]
+    pub profile: String,
+    /// Base URL, up to /chat/completions or /messages [default: the profile's]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The environment variable holding the API key (the key itself is never stored)
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// Models to test (repeatable, or comma-separated)
+    #[arg(long = "model", value_delimiter = ',', required = true)]
+    pub models: Vec<String>,
+    /// Override the profile's minimum cacheable prompt size (tokens)
+    #[arg(long, value_name = "TOKENS")]
+    pub min_tokens: Option<u32>,
+    /// Override the profile's documented cache lifetime (e.g. 5m)
+    #[arg(long, value_name = "DURATION")]
+    pub ttl: Option<String>,
+    /// Price per million input tokens, US dollars
+    #[arg(long, value_name = "USD")]
+    pub price: Option<f64>,
+    /// Price per million cached input tokens, US dollars
+    #[arg(long, value_name = "USD")]
+    pub cached_price: Option<f64>,
+    /// Tests the schedule runs (comma-separated) [default: all]
+    #[arg(long, value_delimiter = ',')]
+    pub tests: Vec<String>,
+    /// How often the schedule runs the suite [default: 6h]
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// Tokens a day the target may spend; the suite stops before exceeding it
+    #[arg(long, value_name = "TOKENS")]
+    pub daily_budget: Option<i64>,
+    /// The TTL test's delays (comma-separated) [default: 5s,30s,2m,5m,10m]
+    #[arg(long, value_delimiter = ',', value_name = "DURATIONS")]
+    pub ttl_ladder: Vec<String>,
+    /// Requests of the persistence test [default: 10]
+    #[arg(long, value_name = "N")]
+    pub persistence: Option<u32>,
+    /// The largest prompt sent, in tokens [default: 4096]
+    #[arg(long, value_name = "TOKENS")]
+    pub max_prompt_tokens: Option<u32>,
+    /// Ask for streamed answers and read usage from the final chunk
+    #[arg(long)]
+    pub stream: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheTestArgs {
+    pub name: String,
+    /// Tests to run (comma-separated): identical, sizes, shared-prefix, changed-at-k, persistence, ttl, multi-turn [default: the target's]
+    #[arg(long, value_delimiter = ',')]
+    pub tests: Vec<String>,
+    /// Only these models (repeatable) [default: the target's]
+    #[arg(long = "model", value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Pause between models
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub isolation: String,
+    /// Per-request timeout
+    #[arg(long, default_value = "120s", value_name = "DURATION")]
+    pub timeout: String,
+    /// Print a curl command that repeats each test's first request
+    #[arg(long)]
+    pub curl: bool,
+    #[arg(long)]
+    pub json: bool,
 }

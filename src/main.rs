@@ -228,6 +228,8 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
         Command::Health(a) => return run_health(a, store, out),
         Command::Run(a) => return run_daemon(a, store, settings),
         Command::Alert(a) => return run_alert(a, store, out),
+        Command::Cache(a) => return run_cache(a, store, out),
+        Command::CacheTest(a) => return run_cache_test(a, store, out),
         Command::Alerts { json, limit } => {
             let history = store.alert_history(limit)?;
             if json {
@@ -1002,6 +1004,7 @@ fn event_is_problem(event: &WorkerEvent) -> bool {
         WorkerEvent::Polled(r) => r.error.is_some(),
         WorkerEvent::AutoPaused { .. } | WorkerEvent::StoreFailed { .. } => true,
         WorkerEvent::HealthChecked { down, .. } => *down > 0,
+        WorkerEvent::CacheTested { failed, .. } => *failed > 0,
         WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => false,
     }
 }
@@ -1072,6 +1075,11 @@ fn print_event(event: &WorkerEvent) {
             checked,
             down,
         } => println!("{time}  {name:<10} health: {checked} endpoints checked, {down} down"),
+        WorkerEvent::CacheTested {
+            name,
+            models,
+            failed,
+        } => println!("{time}  {name:<10} caching: {models} models tested, {failed} failing"),
         WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => {}
     }
 }
@@ -1465,6 +1473,357 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                 None => bail!("test alert to {name} was not queued"),
             }
         }
+    }
+    Ok(())
+}
+
+fn parse_duration_arg(s: &str) -> Result<std::time::Duration> {
+    humantime::parse_duration(s).map_err(|_| usage(format!("`{s}` is not a duration")))
+}
+
+fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    use apiradar::caching::profile::Profile;
+    use apiradar::store::caching::CacheSettings;
+    match a {
+        cli::CacheCommand::Add(a) => {
+            watch::validate_name(&a.name).map_err(|e| usage(e.to_string()))?;
+            let profile = Profile::builtin(&a.profile).ok_or_else(|| {
+                usage(format!(
+                    "unknown profile `{}`: use one of {}",
+                    a.profile,
+                    Profile::BUILTIN.join(", ")
+                ))
+            })?;
+            let base_url = match a.base_url.as_deref().or(profile.base_url.as_deref()) {
+                Some(u) => u.to_string(),
+                None => bail!(usage(format!(
+                    "the {} profile has no default address: give --base-url",
+                    profile.name
+                ))),
+            };
+            let parsed =
+                url::Url::parse(&base_url).map_err(|e| usage(format!("--base-url: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                bail!(usage("--base-url must be http or https"));
+            }
+            if let Some(var) = &a.api_key_env
+                && (var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
+                bail!(usage(format!(
+                    "--api-key-env takes a variable name such as OPENAI_API_KEY, not `{var}`"
+                )));
+            }
+            for t in &a.tests {
+                apiradar::caching::suite::TestKind::parse(t)
+                    .ok_or_else(|| usage(format!("unknown test `{t}`")))?;
+            }
+            let ladder = a
+                .ttl_ladder
+                .iter()
+                .map(|d| parse_duration_arg(d).map(|d| d.as_secs()))
+                .collect::<Result<Vec<_>>>()?;
+            let every = a.every.as_deref().map(parse_duration_arg).transpose()?;
+            if every.is_some_and(|e| e < std::time::Duration::from_secs(60)) {
+                bail!(usage("--every must be at least 1m"));
+            }
+            let settings = CacheSettings {
+                min_tokens: a.min_tokens,
+                ttl_secs: a
+                    .ttl
+                    .as_deref()
+                    .map(parse_duration_arg)
+                    .transpose()?
+                    .map(|d| d.as_secs()),
+                price_input: a.price,
+                price_cached: a.cached_price,
+                tests: a.tests.clone(),
+                every_secs: every.map(|d| d.as_secs()),
+                daily_budget: a.daily_budget,
+                ttl_ladder: ladder,
+                persistence: a.persistence,
+                max_prompt_tokens: a.max_prompt_tokens,
+                stream: a.stream,
+                simulated: false,
+            };
+            let models: Vec<String> = a
+                .models
+                .iter()
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect();
+            let t = store.add_cache_target(
+                &a.name,
+                &profile.name,
+                &base_url,
+                a.api_key_env.as_deref(),
+                &models,
+                &settings,
+            )?;
+            writeln!(
+                out,
+                "added caching target {} ({} profile, {}) for {}",
+                t.name,
+                t.profile,
+                t.base_url,
+                t.models.join(", ")
+            )?;
+            if let Some(var) = &t.api_key_env
+                && std::env::var(var).is_err()
+            {
+                eprintln!("apiradar: note: {var} is not set in this environment; tests need it");
+            }
+        }
+        cli::CacheCommand::List { json } => {
+            let targets = store.cache_targets()?;
+            let mut rows = Vec::new();
+            let mut list = Vec::new();
+            for t in &targets {
+                for m in &t.models {
+                    let runs = store.cache_runs(
+                        &t.name,
+                        Some(m),
+                        apiradar::caching::suite::RELIABILITY_RUNS,
+                    )?;
+                    let verdicts: Vec<&str> = runs
+                        .iter()
+                        .flat_map(|r| r.results.iter().map(|x| x.verdict.as_str()))
+                        .collect();
+                    let score = apiradar::caching::suite::reliability(verdicts);
+                    let state = store.model_state(t.id, m)?;
+                    let last = runs.first();
+                    rows.push(vec![
+                        t.name.clone(),
+                        m.clone(),
+                        t.profile.clone(),
+                        last.map_or("never".into(), |r| report::relative(r.started_at, now_ms())),
+                        last.and_then(|r| r.hit_rate)
+                            .map_or("-".into(), |h| format!("{:.0}%", h * 100.0)),
+                        score.map_or("-".into(), |s| s.to_string()),
+                        if state.warning() {
+                            format!("{} failed runs", state.consecutive_failures)
+                        } else {
+                            "ok".into()
+                        },
+                    ]);
+                    list.push(serde_json::json!({
+                        "target": t.name, "model": m, "profile": t.profile, "base_url": t.base_url,
+                        "api_key_env": t.api_key_env, "last_run": last, "reliability": score,
+                        "state": state,
+                    }));
+                }
+            }
+            if json {
+                writeln!(out, "{:#}", serde_json::json!({ "targets": list }))?;
+            } else if rows.is_empty() {
+                writeln!(
+                    out,
+                    "no caching targets yet: apiradar cache add NAME --profile openai --api-key-env OPENAI_API_KEY --model gpt-4o-mini"
+                )?;
+            } else {
+                write!(
+                    out,
+                    "{}",
+                    report::table(
+                        &[
+                            "TARGET",
+                            "MODEL",
+                            "PROFILE",
+                            "LAST RUN",
+                            "HIT RATE",
+                            "RELIABILITY",
+                            "STATE"
+                        ],
+                        &rows
+                    )
+                )?;
+            }
+        }
+        cli::CacheCommand::Remove { name } => {
+            store.remove_cache_target(&name)?;
+            writeln!(out, "removed caching target {name}")?;
+        }
+        cli::CacheCommand::Models { name } => {
+            let t = store.cache_target(&name)?;
+            let endpoint = apiradar::caching::endpoint_of(&t);
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .context("cannot build the HTTP client")?;
+            let models = runtime()?
+                .block_on(apiradar::caching::list_models(&client, &endpoint))
+                .map_err(anyhow::Error::msg)?;
+            for m in models {
+                let mark = if t.models.contains(&m) {
+                    "  (tested)"
+                } else {
+                    ""
+                };
+                writeln!(out, "{m}{mark}")?;
+            }
+        }
+        cli::CacheCommand::History {
+            name,
+            model,
+            limit,
+            json,
+        } => {
+            store.cache_target(&name)?;
+            let runs = store.cache_runs(&name, model.as_deref(), limit)?;
+            if json {
+                writeln!(out, "{:#}", serde_json::json!({ "runs": runs }))?;
+            } else if runs.is_empty() {
+                writeln!(out, "no runs yet: apiradar cache-test {name}")?;
+            } else {
+                let rows: Vec<Vec<String>> = runs
+                    .iter()
+                    .map(|r| {
+                        let pass = r.results.iter().filter(|x| x.verdict == "pass").count();
+                        let fail = r.results.iter().filter(|x| x.verdict == "fail").count();
+                        vec![
+                            report::relative(r.started_at, now_ms()),
+                            r.model.clone(),
+                            r.hit_rate
+                                .map_or("-".into(), |h| format!("{:.0}%", h * 100.0)),
+                            format!(
+                                "{pass} pass, {fail} fail, {} other",
+                                r.results.len() - pass - fail
+                            ),
+                            r.tokens.to_string(),
+                            r.stopped.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                write!(
+                    out,
+                    "{}",
+                    report::table(
+                        &["WHEN", "MODEL", "HIT RATE", "TESTS", "TOKENS", "NOTE"],
+                        &rows
+                    )
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_cache_test(a: cli::CacheTestArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    use apiradar::caching::{self, suite::TestKind};
+    let target = store.cache_target(&a.name)?;
+    let tests = if a.tests.is_empty() {
+        None
+    } else {
+        Some(
+            a.tests
+                .iter()
+                .map(|t| {
+                    TestKind::parse(t.trim()).ok_or_else(|| {
+                        usage(format!(
+                            "unknown test `{t}`: use identical, sizes, shared-prefix, changed-at-k, persistence, ttl or multi-turn"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        )
+    };
+    let opts = caching::RunOptions {
+        tests,
+        models: (!a.models.is_empty()).then(|| a.models.clone()),
+        isolation: parse_duration_arg(&a.isolation)?,
+        ignore_cooldown: true,
+    };
+    let client = caching::client::Client::new(parse_duration_arg(&a.timeout)?)
+        .map_err(anyhow::Error::msg)?;
+    let endpoint = caching::endpoint_of(&target);
+    let path = store.path().to_path_buf();
+    let runs = runtime()?.block_on(async {
+        let shared: SharedStore = Arc::new(Mutex::new(Store::open(&path)?));
+        let runs = caching::run_target(&shared, &client, &target, &opts).await;
+        send_queued_alerts(&shared).await;
+        Ok::<_, StoreError>(runs)
+    })?;
+    if a.json {
+        let list: Vec<serde_json::Value> = runs
+            .iter()
+            .map(|r| {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                if a.curl
+                    && let Some(results) = v.get_mut("results").and_then(|x| x.as_array_mut())
+                {
+                    for (res, orig) in results.iter_mut().zip(&r.results) {
+                        if let Some(first) = orig.exchanges.first() {
+                            res["curl"] = caching::client::curl(&endpoint, &first.request).into();
+                        }
+                    }
+                }
+                v
+            })
+            .collect();
+        writeln!(
+            out,
+            "{:#}",
+            serde_json::json!({ "target": target.name, "runs": list })
+        )?;
+    } else {
+        for r in &runs {
+            let label = if target.settings.simulated {
+                " (simulated provider)"
+            } else {
+                ""
+            };
+            writeln!(out, "{} · {}{label}", target.name, r.model)?;
+            if let Some(why) = &r.skipped {
+                writeln!(out, "  skipped: {why}")?;
+                continue;
+            }
+            for t in &r.results {
+                writeln!(
+                    out,
+                    "  {:<13} {:<12} {}",
+                    t.test.as_str(),
+                    t.verdict.as_str().to_uppercase(),
+                    t.summary
+                )?;
+                let lat = match (t.cold_ms, t.warm_ms) {
+                    (Some(c), Some(w)) => format!("cold {c} ms, warm {w} ms"),
+                    _ => String::new(),
+                };
+                let hit = t.hit_rate.map(|h| format!("hit rate {:.0}%", h * 100.0));
+                let detail: Vec<String> = hit
+                    .into_iter()
+                    .chain((!lat.is_empty()).then_some(lat))
+                    .collect();
+                if !detail.is_empty() {
+                    writeln!(out, "  {:<13} {:<12} {}", "", "", detail.join(", "))?;
+                }
+                if a.curl
+                    && let Some(first) = t.exchanges.first()
+                {
+                    writeln!(
+                        out,
+                        "    {}",
+                        caching::client::curl(&endpoint, &first.request)
+                    )?;
+                }
+            }
+            if let Some(why) = &r.stopped {
+                writeln!(out, "  stopped: {why}")?;
+            }
+            if r.state.warning() {
+                writeln!(
+                    out,
+                    "  warning: {} failed runs in a row",
+                    r.state.consecutive_failures
+                )?;
+            }
+            if r.regression {
+                writeln!(out, "  caching regression: alert queued")?;
+            }
+            writeln!(out, "  took {:.1} s", r.seconds)?;
+        }
+    }
+    if runs.iter().any(|r| r.failed()) {
+        return Err(PartialFailure.into());
     }
     Ok(())
 }

@@ -65,6 +65,13 @@ pub enum WorkerEvent {
         checked: usize,
         down: usize,
     },
+    /// A caching target's suite ran on its models.
+    CacheTested {
+        name: String,
+        models: usize,
+        /// Models with a test that should have passed and failed.
+        failed: usize,
+    },
 }
 
 /// What the worker can be asked to do.

@@ -27,6 +27,9 @@ pub enum AlertEvent {
     Recovered,
     /// A watch paused after repeated failed polls.
     Paused,
+    /// A model's prompt caching stopped working (its identical test
+    /// passed before and now fails again and again).
+    Caching,
     /// `apiradar alert test`.
     Test,
 }
@@ -76,12 +79,13 @@ pub struct NewChannel<'a> {
 }
 
 impl AlertEvent {
-    pub const RULES: [AlertEvent; 5] = [
+    pub const RULES: [AlertEvent; 6] = [
         AlertEvent::Breaking,
         AlertEvent::Change,
         AlertEvent::Down,
         AlertEvent::Recovered,
         AlertEvent::Paused,
+        AlertEvent::Caching,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +95,7 @@ impl AlertEvent {
             AlertEvent::Down => "down",
             AlertEvent::Recovered => "recovered",
             AlertEvent::Paused => "paused",
+            AlertEvent::Caching => "caching",
             AlertEvent::Test => "test",
         }
     }
@@ -342,6 +347,34 @@ impl Store {
                 payload.to_string(),
                 super::now_ms(),
                 channel_id
+            ],
+        )?)
+    }
+
+    /// Writes one outbox row per channel with a rule for `event` that is
+    /// not tied to a watch (caching targets are not watches); `subject`
+    /// takes the watch's place in the row. Runs inside the caller's
+    /// transaction.
+    pub(crate) fn enqueue_global(
+        &self,
+        event: AlertEvent,
+        subject: &str,
+        at: i64,
+        title: &str,
+        payload: &Value,
+    ) -> Result<usize> {
+        Ok(self.conn.execute(
+            "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
+                 next_attempt_at)
+             SELECT DISTINCT channel_id, ?1, ?2, ?3, ?4, ?5, ?6 FROM alert_rules
+             WHERE event = ?2 AND watch_id IS NULL",
+            params![
+                at,
+                event.as_str(),
+                subject,
+                title,
+                payload.to_string(),
+                super::now_ms()
             ],
         )?)
     }

@@ -12,6 +12,7 @@
 
 pub mod alerts;
 mod blobs;
+pub mod caching;
 pub mod health;
 mod schema;
 mod versions;
@@ -55,6 +56,10 @@ pub enum StoreError {
     },
     #[error("database migration {number} failed: {reason}")]
     Migration { number: i64, reason: String },
+    #[error("no caching target named `{0}` (see `apiradar cache list`)")]
+    NoSuchCacheTarget(String),
+    #[error("a caching target named `{0}` already exists")]
+    CacheTargetExists(String),
     #[error("no watch named `{0}` (see `apiradar list`)")]
     NoSuchWatch(String),
     #[error("a watch named `{0}` already exists (use `apiradar edit` to change it)")]

@@ -245,6 +245,82 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (watch_id, method, path)
     ) WITHOUT ROWID;
     "#,
+    // 6: prompt-caching tests. A target is a provider endpoint with its
+    // models; each run tests one model and keeps every test's result and
+    // every request's usage as evidence (requests are pruned after the
+    // retention period, results kept). Per model: failure streaks,
+    // cooldown, and whether its identical test ever passed.
+    r#"
+    CREATE TABLE cache_targets (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL UNIQUE,
+        profile      TEXT NOT NULL,
+        base_url     TEXT NOT NULL,
+        -- the environment variable with the key, never the key
+        api_key_env  TEXT,
+        -- JSON list of model names
+        models       TEXT NOT NULL,
+        -- JSON: overrides of the profile and the suite's settings
+        settings     TEXT NOT NULL DEFAULT '{}',
+        paused       INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL
+    );
+    CREATE TABLE cache_runs (
+        id           INTEGER PRIMARY KEY,
+        target_id    INTEGER NOT NULL REFERENCES cache_targets(id) ON DELETE CASCADE,
+        model        TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        finished_at  INTEGER NOT NULL,
+        -- cached / prompt tokens over the requests expected to hit
+        hit_rate     REAL,
+        tokens       INTEGER NOT NULL,
+        saved_usd    REAL NOT NULL DEFAULT 0,
+        -- why the suite stopped early (budget), if it did
+        stopped      TEXT,
+        simulated    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX cache_runs_by_model ON cache_runs(target_id, model, started_at);
+    CREATE TABLE cache_results (
+        id        INTEGER PRIMARY KEY,
+        run_id    INTEGER NOT NULL REFERENCES cache_runs(id) ON DELETE CASCADE,
+        test      TEXT NOT NULL,
+        verdict   TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'inconclusive')),
+        summary   TEXT NOT NULL,
+        hit_rate  REAL,
+        cold_ms   INTEGER,
+        warm_ms   INTEGER,
+        saved_usd REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX cache_results_run ON cache_results(run_id);
+    CREATE TABLE cache_requests (
+        id                     INTEGER PRIMARY KEY,
+        result_id              INTEGER NOT NULL REFERENCES cache_results(id) ON DELETE CASCADE,
+        at                     INTEGER NOT NULL,
+        label                  TEXT NOT NULL,
+        http_status            INTEGER,
+        latency_ms             INTEGER NOT NULL,
+        prompt_tokens          INTEGER,
+        cached_tokens          INTEGER,
+        cache_creation_tokens  INTEGER,
+        completion_tokens      INTEGER,
+        error                  TEXT,
+        retries                INTEGER NOT NULL DEFAULT 0,
+        -- the JSON body sent (the key is never in it)
+        request                TEXT NOT NULL
+    );
+    CREATE INDEX cache_requests_result ON cache_requests(result_id);
+    CREATE INDEX cache_requests_at ON cache_requests(at);
+    CREATE TABLE cache_models (
+        target_id             INTEGER NOT NULL REFERENCES cache_targets(id) ON DELETE CASCADE,
+        model                 TEXT NOT NULL,
+        consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+        consecutive_successes INTEGER NOT NULL DEFAULT 0,
+        cooldown_until        INTEGER,
+        identical_passed      INTEGER NOT NULL DEFAULT 0,
+        identical_failures    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (target_id, model)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

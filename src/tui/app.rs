@@ -427,6 +427,11 @@ impl App {
             }
             WorkerEvent::Idle { next_due_at } => self.status.next_due = next_due_at,
             WorkerEvent::StoreFailed { error } => self.say(format!("store: {error}"), true),
+            WorkerEvent::CacheTested { name, failed, .. } => {
+                if failed > 0 {
+                    self.say(format!("{name}: prompt caching failed for {failed} models"), true);
+                }
+            }
             WorkerEvent::HealthChecked { name, down, .. } => {
                 if down > 0 {
                     self.say(format!("{name}: {down} endpoints down"), true);

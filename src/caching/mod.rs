@@ -1,0 +1,351 @@
+//! LLM prompt-caching tests: does a provider's prompt caching work, per
+//! model, over time?
+//!
+//! - [`profile`]: how each provider is called and what it promises.
+//! - [`usage`]: reading cached tokens from its answers.
+//! - [`client`]: one request, with its evidence.
+//! - [`suite`]: the tests and their pass criteria.
+//!
+//! [`run_target`] runs a target's models one after another, with a pause
+//! between models so one model's traffic does not colour the next, within
+//! the target's daily token budget, skipping models resting after repeated
+//! failures; every result goes to the store. [`schedule`] does that for
+//! every target when it is due.
+
+pub mod client;
+pub mod profile;
+pub mod suite;
+pub mod usage;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::poll::{SharedStore, with_store};
+use crate::store::caching::{CacheTarget, ModelState};
+use client::{Client, Endpoint};
+use suite::{Runner, SuiteConfig, TestKind, TestResult};
+
+/// How long a target waits between scheduled runs by default.
+pub const DEFAULT_EVERY: Duration = Duration::from_secs(6 * 3600);
+/// How long a model rests after [`crate::store::caching::COOLDOWN_AFTER`]
+/// failed runs in a row.
+pub const COOLDOWN: Duration = Duration::from_secs(6 * 3600);
+/// Request evidence kept by default.
+pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How one run goes.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Only these tests [default: the target's, else all].
+    pub tests: Option<Vec<TestKind>>,
+    /// Only these models [default: the target's].
+    pub models: Option<Vec<String>>,
+    /// The pause between two models.
+    pub isolation: Duration,
+    /// Run models that are resting after failures too.
+    pub ignore_cooldown: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            tests: None,
+            models: None,
+            isolation: Duration::from_secs(5),
+            ignore_cooldown: false,
+        }
+    }
+}
+
+/// What happened to one model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelRun {
+    pub model: String,
+    pub results: Vec<TestResult>,
+    /// Why the suite stopped before its end (the budget).
+    pub stopped: Option<String>,
+    /// Why the model was not run at all (resting).
+    pub skipped: Option<String>,
+    pub run_id: Option<i64>,
+    pub state: ModelState,
+    /// A caching regression alert was queued.
+    pub regression: bool,
+    pub seconds: f64,
+}
+
+impl ModelRun {
+    /// Whether a test that should pass failed.
+    pub fn failed(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| r.verdict == suite::Verdict::Fail)
+    }
+}
+
+/// The endpoint requests go to.
+pub fn endpoint_of(target: &CacheTarget) -> Endpoint {
+    Endpoint {
+        base_url: target.base_url.clone(),
+        api_key_env: target.api_key_env.clone(),
+        profile: target.resolved_profile(),
+        stream: target.settings.stream,
+    }
+}
+
+/// The suite's settings for a target.
+pub fn suite_config(target: &CacheTarget, tests: Option<&[TestKind]>) -> SuiteConfig {
+    let mut c = SuiteConfig::default();
+    let s = &target.settings;
+    c.tests = match tests {
+        Some(t) => t.to_vec(),
+        None if !s.tests.is_empty() => s.tests.iter().filter_map(|t| TestKind::parse(t)).collect(),
+        None => TestKind::ALL.to_vec(),
+    };
+    if !s.ttl_ladder.is_empty() {
+        c.ttl_ladder = s
+            .ttl_ladder
+            .iter()
+            .map(|&t| Duration::from_secs(t))
+            .collect();
+    }
+    if let Some(n) = s.persistence {
+        c.persistence = n;
+    }
+    if let Some(n) = s.max_prompt_tokens {
+        c.max_prompt_tokens = n;
+    }
+    c
+}
+
+/// A nonce no earlier prompt can have started with.
+pub fn nonce() -> String {
+    format!("{:x}-{:016x}", crate::store::now_ms(), fastrand::u64(..))
+}
+
+/// Start of the current UTC day, ms.
+fn day_start(now: i64) -> i64 {
+    now - now.rem_euclid(24 * 3600 * 1000)
+}
+
+/// Runs the suite on each of the target's models in turn and records
+/// every run.
+pub async fn run_target(
+    store: &SharedStore,
+    client: &Client,
+    target: &CacheTarget,
+    opts: &RunOptions,
+) -> Vec<ModelRun> {
+    let endpoint = endpoint_of(target);
+    let config = suite_config(target, opts.tests.as_deref());
+    let models = opts.models.clone().unwrap_or_else(|| target.models.clone());
+    let mut out = Vec::new();
+    for (i, model) in models.iter().enumerate() {
+        if i > 0 && !opts.isolation.is_zero() {
+            tokio::time::sleep(opts.isolation).await;
+        }
+        let started_at = crate::store::now_ms();
+        let (id, m) = (target.id, model.clone());
+        let state = with_store(store, move |s| s.model_state(id, &m))
+            .await
+            .unwrap_or_default();
+        if let Some(until) = state.cooldown_until.filter(|&u| u > started_at)
+            && !opts.ignore_cooldown
+        {
+            out.push(ModelRun {
+                model: model.clone(),
+                results: Vec::new(),
+                stopped: None,
+                skipped: Some(format!(
+                    "resting after {} failed runs until {}",
+                    state.consecutive_failures,
+                    chrono::DateTime::from_timestamp_millis(until)
+                        .map(|t| t
+                            .with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string())
+                        .unwrap_or_default()
+                )),
+                run_id: None,
+                state,
+                regression: false,
+                seconds: 0.0,
+            });
+            continue;
+        }
+        let used = with_store(store, move |s| {
+            s.cache_tokens_since(id, day_start(started_at))
+        })
+        .await
+        .unwrap_or(0);
+        let limit = target.settings.daily_budget;
+        let mut spent = 0i64;
+        let mut budget = move |tokens: i64| -> Result<(), String> {
+            if let Some(limit) = limit
+                && used + spent + tokens > limit
+            {
+                return Err(format!(
+                    "stopped before the daily budget of {limit} tokens ({} used today)",
+                    used + spent
+                ));
+            }
+            spent += tokens;
+            Ok(())
+        };
+        let clock = std::time::Instant::now();
+        let mut runner = Runner {
+            client,
+            endpoint: &endpoint,
+            model,
+            config: &config,
+            nonce: nonce(),
+            budget: &mut budget,
+        };
+        let (results, stopped) = runner.run_all().await;
+        let stopped = stopped.map(|s| s.0);
+        let finished_at = crate::store::now_ms();
+        let seconds = clock.elapsed().as_secs_f64();
+        let (t, m, r, st) = (
+            target.clone(),
+            model.clone(),
+            results.clone(),
+            stopped.clone(),
+        );
+        let recorded = with_store(store, move |s| {
+            s.record_cache_run(
+                &t,
+                &m,
+                started_at,
+                finished_at,
+                &r,
+                st.as_deref(),
+                COOLDOWN.as_millis() as i64,
+            )
+        })
+        .await;
+        let (run_id, state, regression) = match recorded {
+            Ok(rec) => (Some(rec.run_id), rec.state, rec.regression),
+            Err(e) => {
+                tracing::warn!(target = %target.name, model = %model, "caching run not stored: {e}");
+                (None, state, false)
+            }
+        };
+        out.push(ModelRun {
+            model: model.clone(),
+            results,
+            stopped,
+            skipped: None,
+            run_id,
+            state,
+            regression,
+            seconds,
+        });
+    }
+    out
+}
+
+/// The model ids a provider lists at `{base}/models` (OpenAI's
+/// `{"data": [{"id"}]}`, or `{"models": [{"name"}]}`).
+pub async fn list_models(
+    client: &reqwest::Client,
+    endpoint: &Endpoint,
+) -> Result<Vec<String>, String> {
+    let url = format!("{}/models", endpoint.base_url.trim_end_matches('/'));
+    let mut req = client.get(&url);
+    if let Some(var) = &endpoint.api_key_env {
+        let key = std::env::var(var).map_err(|_| format!("the key variable {var} is not set"))?;
+        req = match endpoint.profile.auth {
+            profile::Auth::Bearer => req.bearer_auth(key),
+            profile::Auth::XApiKey => req
+                .header("x-api-key", key)
+                .header("anthropic-version", "2023-06-01"),
+        };
+    }
+    let resp = req.send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(format!("{url}: HTTP {status}"));
+    }
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| format!("{url}: the answer broke off: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{url}: not a model list: {e}"))?;
+    let ids: Vec<String> = v
+        .get("data")
+        .and_then(|d| d.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|m| m.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+                .collect()
+        })
+        .or_else(|| {
+            v.get("models").and_then(|d| d.as_array()).map(|items| {
+                items
+                    .iter()
+                    .filter_map(|m| m.get("name").and_then(|i| i.as_str()).map(str::to_owned))
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return Err(format!("{url}: the answer lists no models"));
+    }
+    Ok(ids)
+}
+
+/// Runs each target when it is due, one target at a time (so one
+/// provider never sees two suites at once), until the task is dropped.
+/// Old request evidence is pruned after each pass.
+pub async fn schedule(
+    store: SharedStore,
+    client: Client,
+    tick: Duration,
+    events: Option<tokio::sync::mpsc::UnboundedSender<crate::worker::WorkerEvent>>,
+) {
+    loop {
+        let targets = with_store(&store, |s| s.cache_targets())
+            .await
+            .unwrap_or_default();
+        for target in targets.into_iter().filter(|t| !t.paused) {
+            let every = target
+                .settings
+                .every_secs
+                .map_or(DEFAULT_EVERY, Duration::from_secs);
+            let now = crate::store::now_ms();
+            let id = target.id;
+            let models = target.models.clone();
+            let last = with_store(&store, move |s| {
+                let mut last: Option<i64> = None;
+                for m in &models {
+                    let at = s.last_cache_run_at(id, m)?;
+                    // A model never run makes the target due.
+                    last = match (last, at) {
+                        (_, None) => return Ok(None),
+                        (None, Some(a)) => Some(a),
+                        (Some(l), Some(a)) => Some(l.min(a)),
+                    };
+                }
+                Ok(last)
+            })
+            .await
+            .unwrap_or(None);
+            if last.is_some_and(|l| now - l < every.as_millis() as i64) {
+                continue;
+            }
+            let runs = run_target(&store, &client, &target, &RunOptions::default()).await;
+            if let Some(tx) = &events {
+                let _ = tx.send(crate::worker::WorkerEvent::CacheTested {
+                    name: target.name.clone(),
+                    models: runs.len(),
+                    failed: runs.iter().filter(|r| r.failed()).count(),
+                });
+            }
+        }
+        let before = crate::store::now_ms() - RETENTION.as_millis() as i64;
+        let _ = with_store(&store, move |s| s.prune_cache_requests(before, 5_000)).await;
+        tokio::time::sleep(tick).await;
+    }
+}

@@ -1,0 +1,634 @@
+//! The caching tests, each with a stated pass criterion.
+//!
+//! Every prompt of a run starts with the run's nonce, so nothing can be
+//! cached from before and two runs never share a prefix. A request "hits"
+//! when the provider reports at least half of its prompt tokens as cached;
+//! a prompt "stays cold" when it reports no more than [`NOISE`] tokens (a
+//! chat template's fixed opening can be cached on servers that cache every
+//! prefix).
+//!
+//! | test | requests | passes when |
+//! |---|---|---|
+//! | `identical` | one prompt twice | the second hits |
+//! | `sizes` | a ladder of sizes, each twice; one below the profile's minimum | the rung below the minimum stays cold, every rung at or above it hits |
+//! | `shared-prefix` | one long prefix, three different last messages | the second and third read at least half the prefix from the cache |
+//! | `changed-at-k` | a prompt, then the same prompt altered at 60 % | the cached count falls to about the unchanged part (50 %–115 % of it) |
+//! | `persistence` | one prompt N times (default 10) | at least 80 % of requests 2…N hit |
+//! | `ttl` | one prompt per delay, warmed then probed once after its delay | every probe within the documented TTL hits (all of them when none is documented) |
+//! | `multi-turn` | a conversation growing for four turns | each turn reads at least half of the previous turn's prompt from the cache |
+//!
+//! A test is `inconclusive` when a request failed or the provider did not
+//! report cached tokens: that says nothing about its cache either way.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::client::{Client, Endpoint, Exchange, Message, body};
+
+/// Cached tokens a fresh prompt may still report.
+pub const NOISE: i64 = 32;
+
+/// The tests, in the order a suite runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestKind {
+    Identical,
+    Sizes,
+    SharedPrefix,
+    ChangedAtK,
+    Persistence,
+    Ttl,
+    MultiTurn,
+}
+
+impl TestKind {
+    pub const ALL: [TestKind; 7] = [
+        TestKind::Identical,
+        TestKind::Sizes,
+        TestKind::SharedPrefix,
+        TestKind::ChangedAtK,
+        TestKind::Persistence,
+        TestKind::Ttl,
+        TestKind::MultiTurn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Identical => "identical",
+            TestKind::Sizes => "sizes",
+            TestKind::SharedPrefix => "shared-prefix",
+            TestKind::ChangedAtK => "changed-at-k",
+            TestKind::Persistence => "persistence",
+            TestKind::Ttl => "ttl",
+            TestKind::MultiTurn => "multi-turn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TestKind> {
+        TestKind::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// How a test came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// One test's result and evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestResult {
+    pub test: TestKind,
+    pub verdict: Verdict,
+    /// One line: what was seen against what was expected.
+    pub summary: String,
+    /// Cached over prompt tokens, over the requests expected to hit.
+    pub hit_rate: Option<f64>,
+    /// Mean latency of the requests expected cold, and of those expected
+    /// warm.
+    pub cold_ms: Option<i64>,
+    pub warm_ms: Option<i64>,
+    /// Dollars the cached tokens saved, at the profile's prices.
+    pub saved_usd: f64,
+    pub exchanges: Vec<Exchange>,
+}
+
+/// Settings of a suite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuiteConfig {
+    pub tests: Vec<TestKind>,
+    /// Requests of the persistence test.
+    pub persistence: u32,
+    /// The delays of the TTL test.
+    pub ttl_ladder: Vec<Duration>,
+    /// The largest prompt sent, in tokens (estimated before sending).
+    pub max_prompt_tokens: u32,
+    /// Tokens asked for in each answer.
+    pub max_tokens: u32,
+}
+
+impl Default for SuiteConfig {
+    fn default() -> Self {
+        SuiteConfig {
+            tests: TestKind::ALL.to_vec(),
+            persistence: 10,
+            ttl_ladder: [5, 30, 120, 300, 600]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            max_prompt_tokens: 4096,
+            max_tokens: 1,
+        }
+    }
+}
+
+/// Asked before each request: may this many more tokens be spent? `Err`
+/// says why not, and the suite stops.
+pub type Budget<'a> = &'a mut (dyn FnMut(i64) -> Result<(), String> + Send);
+
+/// Runs tests against one model, producing their results.
+pub struct Runner<'a> {
+    pub client: &'a Client,
+    pub endpoint: &'a Endpoint,
+    pub model: &'a str,
+    pub config: &'a SuiteConfig,
+    /// Starts every prompt; unique per run.
+    pub nonce: String,
+    pub budget: Budget<'a>,
+}
+
+/// Why a suite stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped(pub String);
+
+/// Words the filler text is made of: common, so most are one token.
+const WORDS: [&str; 64] = [
+    "the", "service", "returns", "a", "list", "of", "records", "with", "their", "status", "and",
+    "each", "request", "must", "include", "an", "id", "for", "tracking", "when", "errors", "occur",
+    "clients", "should", "retry", "after", "waiting", "as", "long", "header", "says", "data", "is",
+    "stored", "in", "region", "where", "account", "was", "created", "limits", "apply", "per",
+    "minute", "hour", "day", "tokens", "are", "counted", "on", "input", "output", "prices",
+    "change", "notice", "given", "before", "model", "retired", "new", "version", "released",
+    "every", "month",
+];
+
+/// About `tokens` tokens of filler, deterministic for `seed`.
+pub fn filler(tokens: u32, seed: u64) -> String {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = String::new();
+    for i in 0..tokens {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if i > 0 {
+            out.push(if i % 16 == 15 { '.' } else { ' ' });
+            if i % 16 == 15 {
+                out.push(' ');
+            }
+        }
+        out.push_str(WORDS[(x % WORDS.len() as u64) as usize]);
+    }
+    out
+}
+
+fn estimate_tokens(request: &serde_json::Value) -> i64 {
+    (request.to_string().len() / 4) as i64 + 16
+}
+
+fn hits(e: &Exchange) -> Option<bool> {
+    let (c, p) = (e.cached()?, e.prompt()?);
+    Some(p > 0 && c * 2 >= p)
+}
+
+fn mean(values: impl Iterator<Item = i64>) -> Option<i64> {
+    let v: Vec<i64> = values.collect();
+    (!v.is_empty()).then(|| v.iter().sum::<i64>() / v.len() as i64)
+}
+
+/// What a test needs to say when a request told it nothing.
+fn unusable(exchanges: &[Exchange]) -> Option<String> {
+    if let Some(e) = exchanges.iter().find(|e| e.error.is_some()) {
+        return Some(format!(
+            "{}: {}",
+            e.label,
+            e.error.as_deref().unwrap_or_default()
+        ));
+    }
+    if exchanges
+        .iter()
+        .any(|e| e.usage.is_some() && e.cached().is_none())
+    {
+        return Some("the provider does not report cached tokens".to_owned());
+    }
+    None
+}
+
+impl Runner<'_> {
+    fn prompt_size(&self) -> u32 {
+        let min = self.endpoint.profile.min_tokens;
+        (min + min / 4 + 256)
+            .max(512)
+            .min(self.config.max_prompt_tokens)
+    }
+
+    /// The system message of a prompt: the nonce, a tag, then filler.
+    fn system(&self, tag: &str, tokens: u32) -> String {
+        let seed = tag
+            .bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31) ^ u64::from(b));
+        format!(
+            "Run {} ({tag}). {}",
+            self.nonce,
+            filler(tokens.saturating_sub(12), seed)
+        )
+    }
+
+    async fn send(&mut self, label: &str, messages: &[Message]) -> Result<Exchange, Stopped> {
+        let request = body(self.endpoint, self.model, messages, self.config.max_tokens);
+        (self.budget)(estimate_tokens(&request) + i64::from(self.config.max_tokens))
+            .map_err(Stopped)?;
+        Ok(self.client.send(self.endpoint, label, request).await)
+    }
+
+    /// Runs the configured tests in order; stops at the budget.
+    pub async fn run_all(&mut self) -> (Vec<TestResult>, Option<Stopped>) {
+        let mut results = Vec::new();
+        for test in self.config.tests.clone() {
+            match self.run(test).await {
+                Ok(r) => results.push(r),
+                Err(stop) => return (results, Some(stop)),
+            }
+        }
+        (results, None)
+    }
+
+    pub async fn run(&mut self, test: TestKind) -> Result<TestResult, Stopped> {
+        match test {
+            TestKind::Identical => self.identical().await,
+            TestKind::Sizes => self.sizes().await,
+            TestKind::SharedPrefix => self.shared_prefix().await,
+            TestKind::ChangedAtK => self.changed_at_k().await,
+            TestKind::Persistence => self.persistence().await,
+            TestKind::Ttl => self.ttl().await,
+            TestKind::MultiTurn => self.multi_turn().await,
+        }
+    }
+
+    /// A result from the exchanges, with the requests at `warm` expected to
+    /// hit and the others cold.
+    fn result(
+        &self,
+        test: TestKind,
+        exchanges: Vec<Exchange>,
+        warm: &[usize],
+        judged: Result<(bool, String), String>,
+    ) -> TestResult {
+        let (verdict, summary) = match (unusable(&exchanges), judged) {
+            (Some(why), _) | (None, Err(why)) => (Verdict::Inconclusive, why),
+            (None, Ok((true, s))) => (Verdict::Pass, s),
+            (None, Ok((false, s))) => (Verdict::Fail, s),
+        };
+        let warm_ex = || {
+            exchanges
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| warm.contains(i))
+        };
+        let cached: i64 = warm_ex().filter_map(|(_, e)| e.cached()).sum();
+        let prompt: i64 = warm_ex().filter_map(|(_, e)| e.prompt()).sum();
+        TestResult {
+            test,
+            verdict,
+            summary,
+            hit_rate: (prompt > 0 && verdict != Verdict::Inconclusive)
+                .then(|| cached as f64 / prompt as f64),
+            cold_ms: mean(
+                exchanges
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, e)| !warm.contains(i) && e.error.is_none())
+                    .map(|(_, e)| e.latency_ms),
+            ),
+            warm_ms: mean(
+                warm_ex()
+                    .filter(|(_, e)| e.error.is_none())
+                    .map(|(_, e)| e.latency_ms),
+            ),
+            saved_usd: self
+                .endpoint
+                .profile
+                .saved(exchanges.iter().filter_map(Exchange::cached).sum()),
+            exchanges,
+        }
+    }
+
+    async fn identical(&mut self) -> Result<TestResult, Stopped> {
+        let msgs = [
+            Message::system(self.system("identical", self.prompt_size())),
+            Message::user("Reply with one word."),
+        ];
+        let cold = self.send("cold", &msgs).await?;
+        let warm = self.send("warm", &msgs).await?;
+        let judged = match (warm.cached(), warm.prompt()) {
+            (Some(c), Some(p)) => Ok((
+                hits(&warm) == Some(true),
+                format!("the repeat read {c} of {p} prompt tokens from the cache"),
+            )),
+            _ => Err("no usage".to_owned()),
+        };
+        Ok(self.result(TestKind::Identical, vec![cold, warm], &[1], judged))
+    }
+
+    async fn sizes(&mut self) -> Result<TestResult, Stopped> {
+        let min = self.endpoint.profile.min_tokens;
+        let max = self.config.max_prompt_tokens;
+        let mut rungs: Vec<(u32, bool)> = Vec::new();
+        if min >= 64 {
+            rungs.push((min / 2, false));
+            rungs.extend([min + min / 4 + 64, min * 2 + 128].map(|n| (n, true)));
+        } else {
+            rungs.extend([128, 512, 1536].map(|n| (n, true)));
+        }
+        let dropped: Vec<u32> = rungs.iter().filter(|r| r.0 > max).map(|r| r.0).collect();
+        rungs.retain(|r| r.0 <= max);
+        let mut exchanges = Vec::new();
+        let mut warm = Vec::new();
+        let mut seen = Vec::new();
+        let mut ok = true;
+        for (tokens, should_hit) in &rungs {
+            let msgs = [
+                Message::system(self.system(&format!("size {tokens}"), *tokens)),
+                Message::user("Reply with one word."),
+            ];
+            exchanges.push(self.send(&format!("{tokens} cold"), &msgs).await?);
+            let repeat = self.send(&format!("{tokens} repeat"), &msgs).await?;
+            let c = repeat.cached().unwrap_or(0);
+            let p = repeat.prompt().unwrap_or(0);
+            let good = if *should_hit {
+                hits(&repeat) == Some(true)
+            } else {
+                c <= NOISE
+            };
+            ok &= good;
+            seen.push(format!(
+                "{p} tokens: {c} cached{}",
+                if *should_hit {
+                    ""
+                } else {
+                    " (below the minimum)"
+                }
+            ));
+            if *should_hit {
+                warm.push(exchanges.len());
+            }
+            exchanges.push(repeat);
+        }
+        let mut summary = seen.join("; ");
+        if !dropped.is_empty() {
+            summary += &format!("; not sent (over {max} tokens): {dropped:?}");
+        }
+        let judged = if rungs.is_empty() {
+            Err(format!("every rung is over {max} tokens"))
+        } else {
+            Ok((ok, summary))
+        };
+        Ok(self.result(TestKind::Sizes, exchanges, &warm, judged))
+    }
+
+    async fn shared_prefix(&mut self) -> Result<TestResult, Stopped> {
+        let system = Message::system(self.system("shared prefix", self.prompt_size()));
+        let mut exchanges = Vec::new();
+        for (i, q) in ["Name a colour.", "Name a number.", "Name an animal."]
+            .iter()
+            .enumerate()
+        {
+            let label = if i == 0 { "first" } else { "other question" };
+            exchanges.push(
+                self.send(label, &[system.clone(), Message::user(*q)])
+                    .await?,
+            );
+        }
+        // The prefix is everything but the last message: about the first
+        // request's prompt less a few tokens.
+        let prefix = exchanges[0].prompt().unwrap_or(0) - 16;
+        let cached: Vec<i64> = exchanges[1..]
+            .iter()
+            .map(|e| e.cached().unwrap_or(0))
+            .collect();
+        let ok = prefix > 0 && cached.iter().all(|&c| c * 2 >= prefix);
+        let summary = format!(
+            "prefix of about {prefix} tokens; later requests read {cached:?} from the cache"
+        );
+        Ok(self.result(
+            TestKind::SharedPrefix,
+            exchanges,
+            &[1, 2],
+            Ok((ok, summary)),
+        ))
+    }
+
+    async fn changed_at_k(&mut self) -> Result<TestResult, Stopped> {
+        let text = self.system("changed at k", self.prompt_size());
+        // Alter one word at 60 % of the text.
+        let cut = text.len() * 3 / 5;
+        let cut = text[..cut].rfind(' ').unwrap_or(cut);
+        let changed = format!("{} CHANGED{}", &text[..cut], &text[cut..]);
+        let user = Message::user("Reply with one word.");
+        let base = self
+            .send("full", &[Message::system(text.clone()), user.clone()])
+            .await?;
+        let warm = self
+            .send("full again", &[Message::system(text.clone()), user.clone()])
+            .await?;
+        let altered = self
+            .send("altered", &[Message::system(changed), user])
+            .await?;
+        let prompt = altered.prompt().unwrap_or(0);
+        // Tokens before the change, in proportion to the characters (the
+        // chat template's opening is a few more).
+        let k = prompt * cut as i64 / text.len().max(1) as i64;
+        let c = altered.cached().unwrap_or(0);
+        let block = 128;
+        let ok = hits(&warm) == Some(true) && c * 2 >= k && c <= k + k * 15 / 100 + block;
+        let summary = format!(
+            "altered at about token {k} of {prompt}: {c} cached (expected about {k}); unaltered repeat: {} cached",
+            warm.cached().unwrap_or(0)
+        );
+        Ok(self.result(
+            TestKind::ChangedAtK,
+            vec![base, warm, altered],
+            &[1, 2],
+            Ok((ok, summary)),
+        ))
+    }
+
+    async fn persistence(&mut self) -> Result<TestResult, Stopped> {
+        let n = self.config.persistence.max(2);
+        let msgs = [
+            Message::system(self.system("persistence", self.prompt_size())),
+            Message::user("Reply with one word."),
+        ];
+        let mut exchanges = Vec::new();
+        for i in 0..n {
+            exchanges.push(self.send(&format!("request {}", i + 1), &msgs).await?);
+        }
+        let hit = exchanges[1..]
+            .iter()
+            .filter(|e| hits(e) == Some(true))
+            .count();
+        let rate = hit as f64 / (n - 1) as f64;
+        let summary = format!("{hit} of {} repeats hit ({:.0} %)", n - 1, rate * 100.0);
+        let warm: Vec<usize> = (1..n as usize).collect();
+        Ok(self.result(
+            TestKind::Persistence,
+            exchanges,
+            &warm,
+            Ok((rate >= 0.8, summary)),
+        ))
+    }
+
+    async fn ttl(&mut self) -> Result<TestResult, Stopped> {
+        let mut ladder = self.config.ttl_ladder.clone();
+        ladder.sort();
+        let size = self.prompt_size();
+        let prompts: Vec<[Message; 2]> = ladder
+            .iter()
+            .map(|d| {
+                [
+                    Message::system(
+                        self.system(&format!("ttl {}", humantime::format_duration(*d)), size),
+                    ),
+                    Message::user("Reply with one word."),
+                ]
+            })
+            .collect();
+        let mut exchanges = Vec::new();
+        let mut probes = Vec::new();
+        if self.endpoint.profile.single_slot {
+            // One prompt at a time: warming the next would evict this one.
+            for (d, msgs) in ladder.iter().zip(&prompts) {
+                let label = humantime::format_duration(*d).to_string();
+                exchanges.push(self.send(&format!("warm {label}"), msgs).await?);
+                tokio::time::sleep(*d).await;
+                probes.push(exchanges.len());
+                exchanges.push(self.send(&format!("probe after {label}"), msgs).await?);
+            }
+        } else {
+            // Warm them all, then probe each once when its delay is up.
+            let mut warmed = Vec::new();
+            for (d, msgs) in ladder.iter().zip(&prompts) {
+                let label = humantime::format_duration(*d).to_string();
+                exchanges.push(self.send(&format!("warm {label}"), msgs).await?);
+                warmed.push(tokio::time::Instant::now());
+            }
+            for (i, (d, msgs)) in ladder.iter().zip(&prompts).enumerate() {
+                tokio::time::sleep_until(warmed[i] + *d).await;
+                let label = humantime::format_duration(*d).to_string();
+                probes.push(exchanges.len());
+                exchanges.push(self.send(&format!("probe after {label}"), msgs).await?);
+            }
+        }
+        let ttl = self.endpoint.profile.ttl_secs.map(Duration::from_secs);
+        let mut ok = true;
+        let mut seen = Vec::new();
+        for (d, &i) in ladder.iter().zip(&probes) {
+            let hit = hits(&exchanges[i]) == Some(true);
+            if ttl.is_none_or(|t| *d <= t) {
+                ok &= hit;
+            }
+            seen.push(format!(
+                "{} {}",
+                if hit { "hit" } else { "miss" },
+                humantime::format_duration(*d)
+            ));
+        }
+        let promised = ttl.map_or("none documented".to_owned(), |t| {
+            humantime::format_duration(t).to_string()
+        });
+        let summary = format!("{} (documented TTL: {promised})", seen.join(", "));
+        Ok(self.result(TestKind::Ttl, exchanges, &probes, Ok((ok, summary))))
+    }
+
+    async fn multi_turn(&mut self) -> Result<TestResult, Stopped> {
+        let mut msgs = vec![Message::system(
+            self.system("conversation", self.prompt_size()),
+        )];
+        let questions = [
+            "What is an API?",
+            "Name one HTTP method.",
+            "Name one status code.",
+            "Say goodbye.",
+        ];
+        let mut exchanges: Vec<Exchange> = Vec::new();
+        for (turn, q) in questions.iter().enumerate() {
+            msgs.push(Message::user(*q));
+            let e = self.send(&format!("turn {}", turn + 1), &msgs).await?;
+            let reply = e
+                .reply
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or_else(|| "ok".into());
+            msgs.push(Message::assistant(reply));
+            exchanges.push(e);
+        }
+        let mut ok = true;
+        let mut seen = Vec::new();
+        for pair in exchanges.windows(2) {
+            let previous = pair[0].prompt().unwrap_or(0);
+            let c = pair[1].cached().unwrap_or(0);
+            ok &= previous > 0 && c * 2 >= previous;
+            seen.push(format!("{c}/{}", pair[1].prompt().unwrap_or(0)));
+        }
+        let summary = format!(
+            "turns 2–{} read {} tokens from the cache",
+            questions.len(),
+            seen.join(", ")
+        );
+        let warm: Vec<usize> = (1..exchanges.len()).collect();
+        Ok(self.result(TestKind::MultiTurn, exchanges, &warm, Ok((ok, summary))))
+    }
+}
+
+/// The reliability of a model: of its decided tests (pass or fail) in
+/// the last [`RELIABILITY_RUNS`] runs, the share that passed, 0–100.
+/// Inconclusive tests do not count; `None` until some test is decided.
+pub fn reliability<'a>(verdicts: impl IntoIterator<Item = &'a str>) -> Option<u8> {
+    let (mut pass, mut decided) = (0u32, 0u32);
+    for v in verdicts {
+        match v {
+            "pass" => {
+                pass += 1;
+                decided += 1;
+            }
+            "fail" => decided += 1,
+            _ => {}
+        }
+    }
+    (decided > 0).then(|| (pass * 100 / decided) as u8)
+}
+
+/// Runs counted by [`reliability`].
+pub const RELIABILITY_RUNS: usize = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filler_is_deterministic_and_about_the_size_asked() {
+        assert_eq!(filler(50, 3), filler(50, 3));
+        assert_ne!(filler(50, 3), filler(50, 4));
+        assert_eq!(filler(100, 1).split_whitespace().count(), 100);
+    }
+
+    #[test]
+    fn reliability_ignores_inconclusive_tests() {
+        assert_eq!(
+            reliability(["pass", "pass", "fail", "inconclusive"]),
+            Some(66)
+        );
+        assert_eq!(reliability(["inconclusive"]), None);
+        assert_eq!(reliability([]), None);
+    }
+
+    #[test]
+    fn test_names_round_trip() {
+        for t in TestKind::ALL {
+            assert_eq!(TestKind::parse(t.as_str()), Some(t));
+        }
+    }
+}
