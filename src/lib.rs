@@ -15,6 +15,7 @@ pub mod alert;
 pub mod caching;
 pub mod config;
 pub mod demo;
+pub mod demo_llm;
 pub mod diff;
 pub mod fetch;
 pub mod health;

@@ -169,6 +169,25 @@ impl Harness {
     }
 
     fn with_theme(width: u16, height: u16, theme: &str, depth: ColorDepth) -> Harness {
+        Harness::build(width, height, theme, depth, database)
+    }
+
+    /// A harness over a database with nothing in it: no watch, no channel.
+    fn empty(width: u16, height: u16) -> Harness {
+        Harness::build(width, height, "dark", ColorDepth::Ansi256, |dir| {
+            let db = dir.join("tui.db");
+            Store::open(&db).expect("open the store");
+            db
+        })
+    }
+
+    fn build(
+        width: u16,
+        height: u16,
+        theme: &str,
+        depth: ColorDepth,
+        database: fn(&Path) -> std::path::PathBuf,
+    ) -> Harness {
         let dir = tempfile::tempdir().expect("a temp dir");
         let db = database(dir.path());
         let theme = Theme::load(theme, None, depth).expect("a builtin theme");
@@ -245,6 +264,12 @@ impl Harness {
 
     fn shows(&self, needle: &str) -> bool {
         self.screen().contains(needle)
+    }
+
+    /// Another connection to the harness's database, as the worker or the
+    /// alert sender would have.
+    fn store(&self) -> Store {
+        Store::open(&self._dir.path().join("tui.db")).expect("open the store")
     }
 }
 
@@ -567,4 +592,429 @@ fn export_writes_the_findings_shown() {
         "{:?}",
         h.app.message()
     );
+}
+
+// ---- the alert history ----
+
+/// Alerts of every kind and delivery state, on top of the two `breaking`
+/// alerts the database already has (petstore #3 and #4, channel `team`):
+/// a second channel `ops` takes every event, an endpoint of the catalog
+/// goes down and recovers, the catalog gets a second version and is then
+/// auto-paused, and the sender's attempts are recorded.
+fn add_alerts(store: &mut Store) {
+    use apiradar::store::alerts::AlertEvent;
+    use apiradar::store::health::{CheckOutcome, CheckRecord};
+    const MIN: i64 = 60_000;
+    store
+        .add_channel(
+            "ops",
+            "webhook",
+            "http://127.0.0.1:9/ops",
+            None,
+            &AlertEvent::RULES,
+            None,
+        )
+        .expect("add ops");
+    let catalog = store.watch("catalog").expect("the catalog");
+    let models = store
+        .add_manual_endpoint(catalog.id, "GET", "http://127.0.0.1:9/v1/models", &[], None)
+        .expect("endpoint");
+    // Down after three failures (team and ops), recovered after two passes
+    // (ops only: team does not listen for it).
+    for (i, up) in [false, false, false, true, true].into_iter().enumerate() {
+        let check = CheckRecord {
+            at: NOW - (50 - 5 * i as i64) * MIN,
+            outcome: Some(if up {
+                CheckOutcome::Up
+            } else {
+                CheckOutcome::Down
+            }),
+            http_status: Some(if up { 200 } else { 503 }),
+            latency_ms: Some(40),
+            error: (!up).then(|| "HTTP 503 Service Unavailable".to_string()),
+            ..CheckRecord::default()
+        };
+        store.record_check(models.id, &check).expect("check");
+    }
+    // A second version of the catalog (change, for ops), then a failed
+    // poll that pauses it (paused, for ops).
+    record(
+        store,
+        catalog.id,
+        Kind::Json,
+        br#"{"models":[{"id":"small"}]}"#,
+        NOW - 3 * HOUR,
+    );
+    record(
+        store,
+        catalog.id,
+        Kind::Json,
+        br#"{"models":[{"id":"small"},{"id":"large"}]}"#,
+        NOW - 20 * MIN,
+    );
+    store
+        .record_failure(
+            catalog.id,
+            &FailureRecord {
+                run: RunInfo {
+                    started_at: NOW - 10 * MIN,
+                    duration_ms: 30_000,
+                    ..RunInfo::default()
+                },
+                error_class: "http".into(),
+                error: "HTTP 502 Bad Gateway".into(),
+            },
+            1,
+            |_| 0,
+        )
+        .expect("record a failure");
+
+    let history = store.alert_history(50).expect("the history");
+    let id = |event: &str, channel: &str| {
+        history
+            .iter()
+            .find(|o| o.event == event && o.channel == channel)
+            .map(|o| o.id)
+            .expect("an alert")
+    };
+    // team's hook took the down alert at once.
+    store
+        .record_attempt(id("down", "team"), NOW - 39 * MIN, Ok(()))
+        .expect("attempt");
+    // ops' hook answered 500 until the sender gave up.
+    let down_ops = id("down", "ops");
+    for i in 0..7 {
+        store
+            .record_attempt(
+                down_ops,
+                NOW - (39 - i) * MIN,
+                Err(("HTTP 500 from the hook".into(), Some(NOW - (38 - i) * MIN))),
+            )
+            .expect("attempt");
+    }
+    store
+        .record_attempt(
+            down_ops,
+            NOW - 30 * MIN,
+            Err(("HTTP 500 from the hook".into(), None)),
+        )
+        .expect("attempt");
+    store
+        .record_attempt(id("change", "ops"), NOW - 19 * MIN, Ok(()))
+        .expect("attempt");
+    // petstore #4 is being retried: two tries, the next in 40 s.
+    let newest_breaking = history
+        .iter()
+        .find(|o| o.title.ends_with("#4"))
+        .map(|o| o.id)
+        .expect("the #4 alert");
+    for _ in 0..2 {
+        store
+            .record_attempt(
+                newest_breaking,
+                NOW - MIN,
+                Err(("connection refused".into(), Some(NOW + 40_000))),
+            )
+            .expect("attempt");
+    }
+}
+
+/// The titles the history should list, newest first.
+const TITLES: [&str; 7] = [
+    "watch paused after failed polls",
+    "catalog: new version #2",
+    "catalog: GET http://127.0.0.1:9/v1/models recovered",
+    "catalog: GET http://127.0.0.1:9/v1/models is down",
+    "catalog: GET http://127.0.0.1:9/v1/models is down",
+    "petstore: breaking changes in version #4",
+    "petstore: breaking changes in version #3",
+];
+
+#[test]
+fn the_alert_history_lists_filters_details_and_closes() {
+    let mut h = Harness::new(120, 40);
+    add_alerts(&mut h.store());
+    h.key(KeyCode::Char('A'));
+    assert!(h.app.alerts_open());
+    assert_eq!(h.app.alerts.visible_titles(), TITLES);
+    let screen = h.screen();
+    for needle in [
+        "Alert history",
+        "(7)",
+        "4 pending",
+        "1 failed",
+        "‖ paused",
+        "● recovered",
+        "✗ down",
+        "sent 19m ago",
+        "failed 8×",
+        "pending 2× in 40s",
+        // The selected alert's delivery, in full.
+        "pending · not tried yet · due now",
+    ] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    // The newest is selected, with its text below the list.
+    assert!(screen.contains("1 of 7"), "{screen}");
+    assert!(
+        screen.contains("auto-paused after 1 failed polls"),
+        "{screen}"
+    );
+
+    // Down to the failed delivery: its error and when it was raised.
+    h.keys("jjj");
+    let selected = h.app.alerts.selected().expect("a selection");
+    assert_eq!(
+        (selected.channel.as_str(), selected.status.as_str()),
+        ("ops", "failed")
+    );
+    assert!(
+        h.shows("last error: HTTP 500 from the hook"),
+        "{}",
+        h.screen()
+    );
+    assert!(
+        h.shows("raised 2030-06-01 11:20 UTC (40m ago)"),
+        "{}",
+        h.screen()
+    );
+    // G, g, PgDn and PgUp move within the list.
+    h.key(KeyCode::Char('G'));
+    assert!(
+        h.app
+            .alerts
+            .selected()
+            .is_some_and(|o| o.title.ends_with("#3"))
+    );
+    h.key(KeyCode::Char('g'));
+    assert!(h.app.alerts.selected().is_some_and(|o| o.event == "paused"));
+    h.key(KeyCode::PageDown);
+    assert!(
+        h.app
+            .alerts
+            .selected()
+            .is_some_and(|o| o.title.ends_with("#3"))
+    );
+    h.key(KeyCode::PageUp);
+    assert!(h.app.alerts.selected().is_some_and(|o| o.event == "paused"));
+
+    // Enter shows the payload too; the command to look into a version.
+    h.key(KeyCode::Char('G'))
+        .key(KeyCode::Char('k'))
+        .key(KeyCode::Enter);
+    assert!(h.app.alerts.expanded);
+    let screen = h.screen();
+    assert!(
+        screen.contains("command: apiradar diff petstore@3 petstore@4"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("last error: connection refused"),
+        "{screen}"
+    );
+    // The payload runs past the bottom: half pages scroll it.
+    assert!(screen.contains("ctrl-d/ctrl-u scroll"), "{screen}");
+    for _ in 0..20 {
+        h.key_with(KeyCode::Char('d'), KeyModifiers::CONTROL);
+    }
+    assert!(h.shows("\"version\": 4"), "{}", h.screen());
+    assert!(!h.shows("last error"), "{}", h.screen());
+    h.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert!(
+        h.app
+            .alerts
+            .selected()
+            .is_some_and(|o| o.title.ends_with("#4"))
+    );
+    // Esc folds the details first.
+    h.key(KeyCode::Esc);
+    assert!(!h.app.alerts.expanded && h.app.alerts_open());
+
+    // `/` narrows by text (the title, the watch, the channel, the text…).
+    h.key(KeyCode::Char('/')).keys("get http");
+    assert_eq!(h.app.alerts.visible_titles(), TITLES[2..5]);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.alerts.filter, "get http");
+    assert!(h.shows("/get http"), "{}", h.screen());
+    // `s` cycles all → pending → failed → sent, on top of the text.
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.alerts.visible_titles(), TITLES[2..3]);
+    assert!(h.shows("pending only"), "{}", h.screen());
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.alerts.visible_titles(), TITLES[3..4]);
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.alerts.visible_titles(), TITLES[4..5]);
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.alerts.visible_titles(), TITLES[2..5]);
+    // Nothing matches: the view says so rather than showing an empty table.
+    h.key(KeyCode::Char('/')).key(KeyCode::Esc);
+    h.key(KeyCode::Char('/')).keys("nothing like it");
+    assert!(h.app.alerts.visible_titles().is_empty());
+    assert!(
+        h.shows("No alerts matching /nothing like it"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.alerts.visible_titles(), TITLES);
+
+    // The help starts with the history's own keys, from the keymap.
+    h.key(KeyCode::Char('?'));
+    assert!(h.app.help_open());
+    assert!(h.shows("Alert history (focused)"), "{}", h.screen());
+    assert!(h.shows("Status filter"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    assert!(!h.app.help_open() && h.app.alerts_open());
+
+    // Esc closes; q closes too rather than quitting.
+    h.key(KeyCode::Esc);
+    assert!(!h.app.alerts_open());
+    assert!(h.shows("1 Watched APIs"), "{}", h.screen());
+    h.key(KeyCode::Char('A')).key(KeyCode::Char('q'));
+    assert!(!h.app.alerts_open());
+    assert!(!h.app.quit);
+
+    // `:alerts failed` opens it on the failed deliveries.
+    h.key(KeyCode::Char(':'))
+        .keys("alerts failed")
+        .key(KeyCode::Enter);
+    assert!(h.app.alerts_open());
+    assert_eq!(h.app.alerts.visible_titles(), TITLES[4..5]);
+    // Switching panes leaves the history for the pane.
+    h.key(KeyCode::Char('2'));
+    assert!(!h.app.alerts_open());
+    assert_eq!(h.app.focus(), PaneId::Timeline);
+}
+
+#[test]
+fn the_alert_history_follows_the_worker_and_drops_stale_answers() {
+    let mut h = Harness::new(120, 40);
+    add_alerts(&mut h.store());
+    // Open it, and answer the load later.
+    h.app
+        .on_event(AppEvent::Input(Event::Key(KeyEvent::from(KeyCode::Char(
+            'A',
+        )))));
+    let (ticket, request) = h
+        .app
+        .take_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Load(t, r @ Request::Alerts) => Some((t, r)),
+            _ => None,
+        })
+        .expect("an alerts request");
+    h.draw();
+    assert!(h.shows("Loading the alert history"), "{}", h.screen());
+    let first = h.loader.handle(request.clone());
+    // A test alert is queued meanwhile and a health round finishes: the
+    // history is asked again once the load on its way is answered.
+    h.store().enqueue_test("ops").expect("a test alert");
+    h.app.on_event(AppEvent::Worker(
+        apiradar::worker::WorkerEvent::HealthChecked {
+            name: "catalog".into(),
+            checked: 1,
+            down: 0,
+        },
+    ));
+    assert!(
+        !h.app
+            .take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Load(_, Request::Alerts))),
+        "one load at a time"
+    );
+    h.app.on_event(AppEvent::Loaded(ticket, first));
+    assert_eq!(h.app.alerts.visible_titles().len(), 7);
+    h.settle();
+    assert_eq!(h.app.alerts.visible_titles().len(), 8);
+    assert_eq!(h.app.alerts.visible_titles()[0], "apiradar test alert");
+    // The first answer arriving again, late, changes nothing.
+    let late = h.loader.handle(request);
+    h.app.on_event(AppEvent::Loaded(ticket, late));
+    assert_eq!(h.app.alerts.visible_titles().len(), 8);
+    // A poll that finished reloads it too.
+    h.store()
+        .record_attempt(
+            h.app.alerts.selected().expect("the test alert").id,
+            NOW,
+            Ok(()),
+        )
+        .expect("attempt");
+    h.app
+        .on_event(AppEvent::Worker(apiradar::worker::WorkerEvent::Polled(
+            apiradar::poll::PollReport {
+                name: "petstore".into(),
+                status: apiradar::poll::PollStatus::Unchanged,
+                version: Some(4),
+                error: None,
+                error_class: None,
+                http_status: Some(200),
+                duration_ms: 12,
+                auto_paused: None,
+                counts: None,
+            },
+        )));
+    h.settle();
+    assert_eq!(
+        h.app.alerts.selected().map(|o| o.status.as_str()),
+        Some("sent")
+    );
+    // Closed, it is not reloaded.
+    h.key(KeyCode::Esc);
+    h.app.on_event(AppEvent::Worker(
+        apiradar::worker::WorkerEvent::HealthChecked {
+            name: "catalog".into(),
+            checked: 1,
+            down: 0,
+        },
+    ));
+    assert!(
+        !h.app
+            .take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Load(_, Request::Alerts)))
+    );
+}
+
+#[test]
+fn the_alert_history_fits_large_and_small_terminals() {
+    let mut h = Harness::new(200, 60);
+    add_alerts(&mut h.store());
+    h.key(KeyCode::Char('A'));
+    let screen = h.screen();
+    for needle in ["date (UTC)", "channel", "2030-06-01 11:50", "ops"] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    // At the smallest size the dashboard draws, the title still shows.
+    let mut h = Harness::new(60, 15);
+    add_alerts(&mut h.store());
+    h.key(KeyCode::Char('A'));
+    assert!(h.shows("watch paused"), "{}", h.screen());
+    h.key(KeyCode::Enter);
+    // Below it, the dashboard's own message, and no panic.
+    let mut h = Harness::new(30, 8);
+    h.key(KeyCode::Char('A')).key(KeyCode::Enter);
+    assert!(h.shows("needs at least"), "{}", h.screen());
+}
+
+#[test]
+fn snapshot_alert_history() {
+    let mut h = Harness::new(80, 24);
+    add_alerts(&mut h.store());
+    h.key(KeyCode::Char('A'));
+    insta::assert_snapshot!("alerts_80x24", snapshot_of(&h));
+    let mut h = Harness::new(120, 40);
+    add_alerts(&mut h.store());
+    // The failed delivery selected.
+    h.key(KeyCode::Char('A')).keys("jjj");
+    insta::assert_snapshot!("alerts_120x40", snapshot_of(&h));
+}
+
+#[test]
+fn snapshot_alert_history_empty() {
+    let mut h = Harness::empty(80, 24);
+    h.key(KeyCode::Char('A'));
+    assert!(h.shows("--webhook URL"), "{}", h.screen());
+    insta::assert_snapshot!("alerts_empty", snapshot_of(&h));
 }

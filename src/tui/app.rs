@@ -20,6 +20,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use super::data::{Loaded, PairRequest, Request};
 use super::form::{AddForm, FormOutcome};
 use super::keymap::{Action, Context, Keymap};
+use super::panes::alerts::{AlertsPane, StatusFilter};
 use super::panes::diff::DiffPane;
 use super::panes::health::HealthPane;
 use super::panes::timeline::TimelinePane;
@@ -35,6 +36,8 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 /// Below this width panes are shown one at a time, with tabs.
 pub const WIDE: u16 = 110;
+/// How often an open alert history reloads when nothing else asks it to.
+const ALERTS_EVERY_MS: i64 = 2_000;
 
 /// What the app reacts to.
 pub enum AppEvent {
@@ -68,13 +71,23 @@ impl Clock {
     }
 }
 
+/// What a `/` line filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FilterTarget {
+    /// A pane's list, or the diff's text search.
+    Pane(PaneId),
+    /// The diff's findings list.
+    Findings,
+    /// The alert history.
+    Alerts,
+}
+
 /// What keys are going to, besides the panes.
 enum Mode {
     Normal,
     /// Typing a `/` filter for a pane (or a search in the diff).
     Filter {
-        pane: PaneId,
-        findings: bool,
+        target: FilterTarget,
         input: String,
     },
     /// Typing a `:` command.
@@ -96,6 +109,7 @@ struct Tickets {
     /// The last place asked for; it belongs to the pair loaded before it.
     locate: u64,
     health: u64,
+    alerts: u64,
 }
 
 #[derive(Default)]
@@ -116,6 +130,8 @@ pub struct App {
     pub timeline: TimelinePane,
     pub diff: DiffPane,
     pub health: HealthPane,
+    /// The alert history, over the panes while open.
+    pub alerts: AlertsPane,
     tickets: Tickets,
     next_ticket: u64,
     effects: Vec<Effect>,
@@ -142,6 +158,7 @@ impl App {
             timeline: TimelinePane::default(),
             diff: DiffPane::new(),
             health: HealthPane::default(),
+            alerts: AlertsPane::default(),
             tickets: Tickets::default(),
             next_ticket: 0,
             effects: Vec::new(),
@@ -183,6 +200,10 @@ impl App {
         matches!(self.mode, Mode::Form(_))
     }
 
+    pub fn alerts_open(&self) -> bool {
+        self.alerts.open
+    }
+
     fn ticket(&mut self) -> u64 {
         self.next_ticket += 1;
         self.next_ticket
@@ -215,6 +236,34 @@ impl App {
             .push(Effect::Load(t, Request::Health { watch_id }));
     }
 
+    fn load_alerts(&mut self) {
+        let t = self.ticket();
+        self.tickets.alerts = t;
+        self.alerts.loading = true;
+        self.alerts.stale = false;
+        self.alerts.asked_at = self.clock.now();
+        self.effects.push(Effect::Load(t, Request::Alerts));
+    }
+
+    /// New alerts may exist: reload the history if it is showing, once the
+    /// load on its way (if any) is answered.
+    fn refresh_alerts(&mut self) {
+        if !self.alerts.open {
+            return;
+        }
+        if self.alerts.loading {
+            self.alerts.stale = true;
+        } else {
+            self.load_alerts();
+        }
+    }
+
+    fn open_alerts(&mut self) {
+        self.alerts.open = true;
+        self.alerts.expanded = false;
+        self.load_alerts();
+    }
+
     /// A request whose answer only goes to the status bar.
     fn change(&mut self, request: Request) {
         let t = self.ticket();
@@ -236,6 +285,14 @@ impl App {
             AppEvent::Tick => {
                 if !self.status.polling.is_empty() {
                     self.status.spinner = self.status.spinner.wrapping_add(1);
+                }
+                // The sender marks alerts sent in the background (every 2 s):
+                // keep an open history current.
+                if self.alerts.open
+                    && !self.alerts.loading
+                    && self.clock.now() - self.alerts.asked_at >= ALERTS_EVERY_MS
+                {
+                    self.load_alerts();
                 }
                 self.dirty = true;
             }
@@ -361,12 +418,26 @@ impl App {
                     Err(e) => self.health.error = Some(e),
                 }
             }
+            Loaded::Alerts(result) => {
+                if ticket != self.tickets.alerts {
+                    return;
+                }
+                self.alerts.loading = false;
+                match result {
+                    Ok(history) => self.alerts.set_history(history),
+                    Err(e) => self.alerts.error = Some(e),
+                }
+                if self.alerts.stale {
+                    self.load_alerts();
+                }
+            }
             Loaded::Done(result) => {
                 match result {
                     Ok(m) => self.say(m, false),
                     Err(e) => self.say(e, true),
                 }
                 self.load_watches();
+                self.refresh_alerts();
             }
         }
     }
@@ -420,22 +491,28 @@ impl App {
                     _ => {}
                 }
                 self.load_watches();
+                self.refresh_alerts();
             }
             WorkerEvent::AutoPaused { name, reason } => {
                 self.say(format!("{name} paused: {reason}"), true);
                 self.load_watches();
+                self.refresh_alerts();
             }
             WorkerEvent::Idle { next_due_at } => self.status.next_due = next_due_at,
             WorkerEvent::StoreFailed { error } => self.say(format!("store: {error}"), true),
             WorkerEvent::CacheTested { name, failed, .. } => {
                 if failed > 0 {
-                    self.say(format!("{name}: prompt caching failed for {failed} models"), true);
+                    self.say(
+                        format!("{name}: prompt caching failed for {failed} models"),
+                        true,
+                    );
                 }
             }
             WorkerEvent::HealthChecked { name, down, .. } => {
                 if down > 0 {
                     self.say(format!("{name}: {down} endpoints down"), true);
                 }
+                self.refresh_alerts();
                 if self
                     .watches
                     .selected()
@@ -450,7 +527,9 @@ impl App {
 
     /// The keymap context of what has the keys.
     pub fn context(&self) -> Context {
-        if self.focus == PaneId::Diff && self.diff.findings_focused {
+        if self.alerts.open {
+            Context::Alerts
+        } else if self.focus == PaneId::Diff && self.diff.findings_focused {
             Context::Findings
         } else {
             self.focus.context()
@@ -458,6 +537,9 @@ impl App {
     }
 
     fn page(&self) -> usize {
+        if self.alerts.open {
+            return self.alerts.page();
+        }
         self.rects
             .iter()
             .find(|(p, _)| *p == self.focus)
@@ -486,42 +568,24 @@ impl App {
                 };
                 return;
             }
-            Mode::Filter {
-                pane,
-                findings,
-                mut input,
-            } => {
+            Mode::Filter { target, mut input } => {
                 match key.code {
                     KeyCode::Esc => {
                         input.clear();
-                        self.apply_filter(pane, findings, "");
+                        self.apply_filter(target, "");
                     }
                     KeyCode::Enter => {}
                     KeyCode::Backspace => {
                         input.pop();
-                        self.apply_filter(pane, findings, &input.clone());
-                        self.mode = Mode::Filter {
-                            pane,
-                            findings,
-                            input,
-                        };
+                        self.apply_filter(target, &input.clone());
+                        self.mode = Mode::Filter { target, input };
                     }
                     KeyCode::Char(c) => {
                         input.push(c);
-                        self.apply_filter(pane, findings, &input.clone());
-                        self.mode = Mode::Filter {
-                            pane,
-                            findings,
-                            input,
-                        };
+                        self.apply_filter(target, &input.clone());
+                        self.mode = Mode::Filter { target, input };
                     }
-                    _ => {
-                        self.mode = Mode::Filter {
-                            pane,
-                            findings,
-                            input,
-                        }
-                    }
+                    _ => self.mode = Mode::Filter { target, input },
                 }
                 return;
             }
@@ -561,33 +625,76 @@ impl App {
         self.on_action(action);
     }
 
-    fn apply_filter(&mut self, pane: PaneId, findings: bool, text: &str) {
-        let msgs = match pane {
-            PaneId::Watches => self.watches.set_filter(text),
-            PaneId::Timeline => {
+    fn apply_filter(&mut self, target: FilterTarget, text: &str) {
+        let msgs = match target {
+            FilterTarget::Pane(PaneId::Watches) => self.watches.set_filter(text),
+            FilterTarget::Pane(PaneId::Timeline) => {
                 self.timeline.set_filter(text);
                 Vec::new()
             }
-            PaneId::Diff if !findings => self.diff.set_search(text),
+            FilterTarget::Pane(PaneId::Diff) => self.diff.set_search(text),
+            FilterTarget::Alerts => {
+                self.alerts.set_filter(text);
+                Vec::new()
+            }
             _ => Vec::new(),
         };
         self.apply(msgs);
     }
 
+    /// An action while the alert history is open. Returns whether the
+    /// dashboard-wide handling should still see it (quit, help, commands,
+    /// polls, and pane switches, which close the history first).
+    fn on_alerts_action(&mut self, action: Action) -> bool {
+        if let Some(msgs) = self.alerts.handle(action) {
+            self.apply(msgs);
+            return false;
+        }
+        match action {
+            Action::Back | Action::Alerts => {
+                self.alerts.open = false;
+                false
+            }
+            Action::Filter => {
+                self.mode = Mode::Filter {
+                    target: FilterTarget::Alerts,
+                    input: self.alerts.filter.clone(),
+                };
+                false
+            }
+            Action::NextPane | Action::PrevPane | Action::FocusPane(_) => {
+                self.alerts.open = false;
+                true
+            }
+            Action::Quit
+            | Action::Help
+            | Action::Command
+            | Action::Refresh
+            | Action::RefreshAll => true,
+            _ => false,
+        }
+    }
+
     pub fn on_action(&mut self, action: Action) {
         self.dirty = true;
-        // The focused pane first: it may give a key its own meaning.
         let page = self.page();
-        let handled = match self.focus {
-            PaneId::Watches => self.watches.handle(action, page),
-            PaneId::Timeline => self.timeline.handle(action, page, self.diff.published()),
-            PaneId::Diff => self.diff.handle(action),
-            PaneId::Health => self.health.handle(action, page),
-            PaneId::Caching => None,
-        };
-        if let Some(msgs) = handled {
-            self.apply(msgs);
-            return;
+        if self.alerts.open {
+            if !self.on_alerts_action(action) {
+                return;
+            }
+        } else {
+            // The focused pane first: it may give a key its own meaning.
+            let handled = match self.focus {
+                PaneId::Watches => self.watches.handle(action, page),
+                PaneId::Timeline => self.timeline.handle(action, page, self.diff.published()),
+                PaneId::Diff => self.diff.handle(action),
+                PaneId::Health => self.health.handle(action, page),
+                PaneId::Caching => None,
+            };
+            if let Some(msgs) = handled {
+                self.apply(msgs);
+                return;
+            }
         }
         match action {
             Action::Quit => self.quit = true,
@@ -622,11 +729,15 @@ impl App {
                     }
                 };
                 self.mode = Mode::Filter {
-                    pane: self.focus,
-                    findings,
+                    target: if findings {
+                        FilterTarget::Findings
+                    } else {
+                        FilterTarget::Pane(self.focus)
+                    },
                     input: current,
                 };
             }
+            Action::Alerts => self.open_alerts(),
             Action::Command => {
                 self.mode = Mode::Command {
                     input: String::new(),
@@ -722,9 +833,22 @@ impl App {
             },
             "diff" => self.command_diff(args),
             "export" => self.command_export(args.first().copied()),
+            "alerts" | "alert" => match args.first() {
+                None => self.open_alerts(),
+                Some(s) => match StatusFilter::parse(s) {
+                    Some(status) => {
+                        self.alerts.set_status(status);
+                        self.open_alerts();
+                    }
+                    None => self.say(
+                        format!("`:alerts [all|pending|failed|sent]`: no status `{s}`"),
+                        true,
+                    ),
+                },
+            },
             other => self.say(
                 format!(
-                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, quit"
+                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, alerts, quit"
                 ),
                 true,
             ),
@@ -779,6 +903,19 @@ impl App {
     }
 
     fn on_mouse(&mut self, m: MouseEvent) {
+        if self.alerts.open {
+            // The history covers the panes: the wheel moves its selection.
+            let action = match m.kind {
+                MouseEventKind::ScrollDown => Action::Down,
+                MouseEventKind::ScrollUp => Action::Up,
+                _ => return,
+            };
+            for _ in 0..3 {
+                self.alerts.handle(action);
+            }
+            self.dirty = true;
+            return;
+        }
         let at = Position::new(m.column, m.row);
         let Some(pane) = self
             .rects
@@ -835,8 +972,25 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(area);
-        self.rects = self.layout(body);
         let now = self.clock.now();
+        self.rects = if self.alerts.open {
+            self.alerts.open_keys = self.keymap.keys_for(Context::Alerts, Action::Open);
+            self.alerts.scroll_keys = [Action::HalfPageDown, Action::HalfPageUp]
+                .map(|a| self.keymap.keys_for(Context::Alerts, a))
+                .into_iter()
+                .filter(|k| !k.is_empty())
+                .collect::<Vec<_>>()
+                .join("/");
+            let cx = DrawCx {
+                theme: &self.theme,
+                now,
+                focused: true,
+            };
+            self.alerts.draw(f, body, &cx);
+            Vec::new()
+        } else {
+            self.layout(body)
+        };
         for (pane, rect) in self.rects.clone() {
             let cx = DrawCx {
                 theme: &self.theme,
@@ -851,7 +1005,7 @@ impl App {
                 PaneId::Caching => empty::draw_caching(f, rect, &cx),
             }
         }
-        if let Some(tabs) = self.tabs_area(body) {
+        if let Some(tabs) = self.tabs_area(body).filter(|_| !self.alerts.open) {
             self.draw_tabs(f, tabs);
         }
         self.draw_status(f, status, now);
@@ -988,8 +1142,8 @@ impl App {
         let theme = &self.theme;
         // The line being typed replaces the key bar.
         let typing = match &self.mode {
-            Mode::Filter { input, pane, .. } => Some((
-                if *pane == PaneId::Diff {
+            Mode::Filter { input, target } => Some((
+                if *target == FilterTarget::Pane(PaneId::Diff) {
                     "search "
                 } else {
                     "filter "
@@ -1000,7 +1154,7 @@ impl App {
             Mode::Command { input } => Some((
                 "",
                 format!(":{input}"),
-                "add · remove NAME · pause · resume · refresh [all] · diff A B · export [FILE] · quit",
+                "add · remove NAME · pause · resume · refresh [all] · diff A B · export [FILE] · alerts · quit",
             )),
             _ => None,
         };
@@ -1013,25 +1167,28 @@ impl App {
             f.render_widget(Paragraph::new(line), area);
             return;
         }
-        // The focused pane's own keys, then the global ones used most;
-        // help and quit always show, at the right.
+        // The focused pane's (or the alert history's) own keys, then the
+        // global ones used most; help and quit always show, at the right.
+        let context = self.context();
         let global = |action, label: &str| {
-            let keys = self.keymap.keys_for(Context::Global, action);
+            let keys = self.keymap.keys_for(context, action);
             (!keys.is_empty()).then(|| (keys, label.to_string()))
         };
-        let mut hints = self.keymap.hints(self.context(), false);
-        hints.extend(
-            [
+        let mut hints = self.keymap.hints(context, false);
+        let common: &[(Action, &str)] = if self.alerts.open {
+            &[(Action::Filter, "filter"), (Action::Command, "command")]
+        } else {
+            &[
                 (Action::Open, "open"),
                 (Action::Filter, "filter"),
                 (Action::NextPane, "pane"),
                 (Action::Refresh, "refresh"),
                 (Action::Command, "command"),
                 (Action::Zoom, "zoom"),
+                (Action::Alerts, "alerts"),
             ]
-            .into_iter()
-            .filter_map(|(a, l)| global(a, l)),
-        );
+        };
+        hints.extend(common.iter().filter_map(|&(a, l)| global(a, l)));
         let fixed: Vec<(String, String)> = [(Action::Help, "help"), (Action::Quit, "quit")]
             .into_iter()
             .filter_map(|(a, l)| global(a, l))
@@ -1095,6 +1252,7 @@ impl App {
         let here = self.context();
         let (title, ctx) = match here {
             Context::Findings => ("Findings list", Context::Findings),
+            Context::Alerts => ("Alert history", Context::Alerts),
             _ => (self.focus.title(), here),
         };
         section(&format!("{title} (focused)"), ctx, &mut lines);
@@ -1104,6 +1262,7 @@ impl App {
             ("Timeline", Context::Timeline),
             ("Diff", Context::Diff),
             ("Findings list", Context::Findings),
+            ("Alert history", Context::Alerts),
         ] {
             if c != ctx {
                 section(t, c, &mut lines);
@@ -1117,6 +1276,10 @@ impl App {
             ("refresh [NAME…|all]", "poll now"),
             ("diff A B", "compare versions A and B of the selected watch"),
             ("export [FILE]", "write the findings shown as Markdown"),
+            (
+                "alerts [STATUS]",
+                "the alert history (all, pending, failed, sent)",
+            ),
             ("quit", "leave"),
         ] {
             lines.push(Line::from(vec![

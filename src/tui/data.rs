@@ -46,6 +46,8 @@ pub enum Request {
     Health {
         watch_id: i64,
     },
+    /// The latest alerts of every channel, for the alert history.
+    Alerts,
     /// The lines finding `index` of the pair last loaded points at.
     Locate {
         index: usize,
@@ -132,6 +134,21 @@ pub enum Loaded {
         lines: Lines,
     },
     Health(Result<HealthView, String>),
+    Alerts(Result<AlertHistory, String>),
+}
+
+/// How many of the latest alerts the history loads: enough to scroll back
+/// days of a busy setup, bounded so a years-old outbox costs the same.
+pub const ALERT_HISTORY: usize = 500;
+
+/// The alert history: the latest outbox rows, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AlertHistory {
+    pub rows: Vec<crate::store::alerts::Outbox>,
+    /// The channels' names, so an empty history can say whether any exist.
+    pub channels: Vec<String>,
+    /// Whether older alerts exist beyond [`ALERT_HISTORY`].
+    pub truncated: bool,
 }
 
 /// How many recent checks the health pane's sparklines show.
@@ -209,6 +226,7 @@ impl Loader {
             ),
             Request::Export { pair, path } => Loaded::Done(self.export(&pair, &path)),
             Request::Health { watch_id } => Loaded::Health(self.health(watch_id)),
+            Request::Alerts => Loaded::Alerts(self.alerts()),
             Request::Locate {
                 index,
                 base_pointer,
@@ -243,6 +261,28 @@ impl Loader {
                 Ok(WatchRow { watch, latest })
             })
             .collect()
+    }
+
+    fn alerts(&self) -> Result<AlertHistory, String> {
+        // One row more than shown tells whether there are older ones.
+        let mut rows = self
+            .store
+            .alert_history(ALERT_HISTORY + 1)
+            .map_err(|e| e.to_string())?;
+        let truncated = rows.len() > ALERT_HISTORY;
+        rows.truncate(ALERT_HISTORY);
+        let channels = self
+            .store
+            .channels()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        Ok(AlertHistory {
+            rows,
+            channels,
+            truncated,
+        })
     }
 
     fn health(&self, watch_id: i64) -> Result<HealthView, String> {

@@ -96,6 +96,10 @@ pub enum Action {
     Sort,
     /// p: pause or resume polling.
     Pause,
+    /// A: open or close the alert history.
+    Alerts,
+    /// s in the alert history: all, pending, failed or sent alerts.
+    StatusFilter,
 }
 
 /// The actions without a parameter, by file name. `focus_pane_N` is
@@ -133,6 +137,8 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("add_watch", Action::AddWatch),
     ("sort", Action::Sort),
     ("pause", Action::Pause),
+    ("alerts", Action::Alerts),
+    ("status_filter", Action::StatusFilter),
 ];
 
 /// The number of panes `focus_pane_N` can address.
@@ -193,11 +199,13 @@ pub enum Context {
     Findings,
     Health,
     Caching,
+    /// The alert history view (not a pane: it takes the whole body).
+    Alerts,
 }
 
 impl Context {
     /// Every context, in file order.
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Watches,
         Context::Timeline,
@@ -205,6 +213,7 @@ impl Context {
         Context::Findings,
         Context::Health,
         Context::Caching,
+        Context::Alerts,
     ];
 
     /// The section name in a keymap file.
@@ -217,6 +226,7 @@ impl Context {
             Context::Findings => "findings",
             Context::Health => "health",
             Context::Caching => "caching",
+            Context::Alerts => "alerts",
         }
     }
 }
@@ -467,7 +477,7 @@ pub enum KeymapError {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     /// Indexed by `Context as usize`, in [`Context::ALL`] order.
-    sections: [Section; 7],
+    sections: [Section; 8],
 }
 
 impl Default for Keymap {
@@ -984,6 +994,13 @@ mod tests {
         );
         assert_eq!(map.action(Context::Watches, &ch('s')), Some(Action::Sort));
         assert_eq!(map.action(Context::Watches, &ch('p')), Some(Action::Pause));
+        assert_eq!(map.action(g, &ch('A')), Some(Action::Alerts));
+        assert_eq!(
+            map.action(Context::Alerts, &ch('s')),
+            Some(Action::StatusFilter)
+        );
+        // `s` sorts the watch list and filters the alert history by status.
+        assert_eq!(map.action(Context::Watches, &ch('s')), Some(Action::Sort));
         // Pane keys stay in their pane.
         assert_eq!(map.action(Context::Diff, &ch('m')), None);
         assert_eq!(map.action(g, &ch('a')), None);

@@ -2,6 +2,7 @@
 //! understands into changes of that state (and [`Msg`]s for the app when
 //! another pane or the loader must follow), and draws itself.
 
+pub mod alerts;
 pub mod diff;
 pub mod empty;
 pub mod health;
