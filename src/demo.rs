@@ -14,6 +14,12 @@
 //! gains and retires models (`/v1/models`) and a changelog page
 //! (`/changelog`). Responses carry an `ETag` and honour `If-None-Match`,
 //! so the demo shows conditional polling too.
+//!
+//! For the prompt-caching tests it serves a simulated LLM provider under
+//! `/llm` ([`crate::demo_llm`]) whose `sim-large` model stops caching for
+//! two phases of every cycle; its runs are labelled simulated. When the
+//! llama.cpp fixture is built (`../shared/tools/llama-fixture.sh build`),
+//! the demo starts that real server too and tests it as well.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -91,7 +97,18 @@ pub async fn serve(step: Duration) -> std::io::Result<DemoServer> {
             "/hooks/alerts",
             axum::routing::post(|| async { StatusCode::NO_CONTENT }),
         )
-        .with_state(clock);
+        .with_state(Arc::clone(&clock))
+        .nest(
+            "/llm",
+            crate::demo_llm::router(crate::demo_llm::SimConfig {
+                outage: Some(crate::demo_llm::Outage::Periodic {
+                    since: clock.started,
+                    period: step * PHASES as u32,
+                    down: step * 2..step * 4,
+                }),
+                ..crate::demo_llm::SimConfig::default()
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
@@ -256,6 +273,17 @@ pub fn watches(base: &str, every: Duration) -> Vec<WatchSpec> {
 /// endpoint with conditions and a slow search), and an alert channel: a
 /// webhook on the demo server itself, for every event.
 pub fn add_watches(store: &mut Store, base: &str, every: Duration) -> Result<(), StoreError> {
+    store.add_cache_target(
+        "sim-provider",
+        "openai",
+        &format!("{base}/llm/v1"),
+        None,
+        &[
+            "sim-small".to_string(),
+            crate::demo_llm::FLAKY_MODEL.to_string(),
+        ],
+        &demo_cache_settings(every, true),
+    )?;
     store.add_channel(
         "demo-hook",
         "webhook",
@@ -287,4 +315,100 @@ pub fn add_watches(store: &mut Store, base: &str, every: Duration) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// The demo's caching suite: small prompts, a short TTL ladder, run
+/// about as often as the watches are polled.
+fn demo_cache_settings(every: Duration, simulated: bool) -> crate::store::caching::CacheSettings {
+    crate::store::caching::CacheSettings {
+        min_tokens: Some(if simulated { 256 } else { 0 }),
+        ttl_secs: Some(60).filter(|_| simulated),
+        price_input: Some(0.5),
+        price_cached: Some(0.05),
+        every_secs: Some(every.as_secs().max(10)),
+        ttl_ladder: vec![1, 3],
+        persistence: Some(4),
+        max_prompt_tokens: Some(1024),
+        simulated,
+        ..Default::default()
+    }
+}
+
+/// llama.cpp's server from the fixture, when it is built; stopped on drop.
+pub struct LlamaServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Drop for LlamaServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the fixture's `llama-server` on a free port of 127.0.0.1 if it
+/// is built (`$APIRADAR_FIXTURE_CACHE`, else `~/.cache/apiradar-fixtures`).
+pub fn start_llama() -> Option<LlamaServer> {
+    let dir = std::env::var_os("APIRADAR_FIXTURE_CACHE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::Path::new(&h).join(".cache/apiradar-fixtures"))
+        })?;
+    let server = dir.join("llama-server");
+    let model = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    if !server.is_file() || !model.is_file() {
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .ok()?
+        .port();
+    let child = std::process::Command::new(&server)
+        .arg("-m")
+        .arg(&model)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["-c", "8192", "-np", "1"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    Some(LlamaServer { child, port })
+}
+
+/// Adds the llama.cpp server as a caching target once it answers (its
+/// model takes a second or two to load), so its first run is not a
+/// failure to connect.
+pub async fn add_llama_when_ready(store: crate::poll::SharedStore, port: u16, every: Duration) {
+    let client = reqwest::Client::new();
+    let health = format!("http://127.0.0.1:{port}/health");
+    for _ in 0..120 {
+        if client
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            let settings = demo_cache_settings(every, false);
+            let added = crate::poll::with_store(&store, move |s| {
+                s.add_cache_target(
+                    "llama-cpp",
+                    "llamacpp",
+                    &format!("http://127.0.0.1:{port}/v1"),
+                    None,
+                    &["smollm2".to_string()],
+                    &settings,
+                )
+            })
+            .await;
+            if let Err(e) = added {
+                tracing::warn!("the llama.cpp caching target was not added: {e}");
+            }
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tracing::warn!("llama.cpp's server did not answer; its caching target was not added");
 }

@@ -894,6 +894,14 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
         );
         println!("  Ctrl-C to stop\n");
         let shared: SharedStore = Arc::new(Mutex::new(store));
+        let llama = demo::start_llama();
+        match &llama {
+            Some(l) => {
+                println!("  caching    the simulated provider at {}/llm/v1, and llama.cpp's server on port {}", server.url(), l.port);
+                tokio::spawn(demo::add_llama_when_ready(Arc::clone(&shared), l.port, every));
+            }
+            None => println!("  caching    a simulated provider at {}/llm/v1 (build the llama.cpp fixture to test a real server)", server.url()),
+        }
         let background = Background {
             fetch: FetchConfig::default(),
             worker: WorkerConfig::default(),
@@ -946,6 +954,13 @@ async fn run_background(
         std::time::Duration::from_secs(2),
         Arc::clone(&wake),
     ));
+    let caching_task = tokio::spawn(apiradar::caching::schedule(
+        Arc::clone(&shared),
+        apiradar::caching::client::Client::new(std::time::Duration::from_secs(120))
+            .map_err(anyhow::Error::msg)?,
+        std::time::Duration::from_secs(5),
+        Some(events_tx.clone()),
+    ));
     let health_task = tokio::spawn(apiradar::health::schedule(
         Arc::clone(&shared),
         prober,
@@ -994,6 +1009,7 @@ async fn run_background(
     }
     let _ = commands_tx.send(apiradar::worker::Command::Stop);
     health_task.abort();
+    caching_task.abort();
     alert_task.abort();
     let _ = worker_task.await;
     Ok(())
@@ -1130,7 +1146,13 @@ fn run_demo_dashboard(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result
         .context("cannot start the demo API")?;
     let mut store = Store::open(&db)?;
     demo::add_watches(&mut store, &server.url(), every)?;
-    drop(store);
+    let llama = demo::start_llama();
+    if let Some(l) = &llama {
+        let shared: SharedStore = Arc::new(Mutex::new(store));
+        rt.spawn(demo::add_llama_when_ready(shared, l.port, every));
+    } else {
+        drop(store);
+    }
     let options = apiradar::tui::TuiOptions {
         db,
         config_dir,
@@ -1147,6 +1169,7 @@ fn run_demo_dashboard(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result
         },
     };
     let result = apiradar::tui::run(options, &rt);
+    drop(llama);
     drop(server);
     result
 }

@@ -196,6 +196,13 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
         sender,
         Duration::from_secs(2),
     ));
+    let caching_task = runtime.spawn(crate::caching::schedule(
+        Arc::clone(&shared),
+        crate::caching::client::Client::new(Duration::from_secs(120))
+            .map_err(anyhow::Error::msg)?,
+        Duration::from_secs(5),
+        Some(events_tx_health.clone()),
+    ));
     let health_task = runtime.spawn(crate::health::schedule(
         Arc::clone(&shared),
         prober,
@@ -250,6 +257,7 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     stop.store(true, Ordering::Relaxed);
     let _ = commands_tx.send(Command::Stop);
     health_task.abort();
+    caching_task.abort();
     alert_task.abort();
     term.restore();
     let _ = input.join();
