@@ -321,7 +321,7 @@ pub struct HealthArgs {
 #[derive(Debug, Subcommand)]
 pub enum AlertCommand {
     /// Add a channel: where alerts go, and on which events
-    Add(AlertAddArgs),
+    Add(Box<AlertAddArgs>),
     /// List channels with their events
     List {
         #[arg(long)]
@@ -334,7 +334,7 @@ pub enum AlertCommand {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["webhook", "slack", "discord"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["webhook", "slack", "discord", "email"])))]
 pub struct AlertAddArgs {
     pub name: String,
     /// A generic webhook: JSON POSTs (may hold ${VAR} references)
@@ -346,6 +346,29 @@ pub struct AlertAddArgs {
     /// A Discord webhook, as a ${VAR} reference (its URL is a secret)
     #[arg(long, value_name = "URL")]
     pub discord: Option<String>,
+    /// Email through an SMTP server: smtp://host[:587] (STARTTLS), smtps://host[:465] (TLS), or smtp://host:25?tls=none for a local relay
+    #[arg(long, value_name = "SMTP_URL", requires_all = ["from", "to"])]
+    pub email: Option<String>,
+    /// For --email: the sender, e.g. 'apiradar <alerts@example.com>'
+    #[arg(long, value_name = "ADDRESS", requires = "email")]
+    pub from: Option<String>,
+    /// For --email: recipients (repeatable, or comma-separated)
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        value_delimiter = ',',
+        requires = "email"
+    )]
+    pub to: Vec<String>,
+    /// For --email: the environment variable with the SMTP user name
+    #[arg(long, value_name = "VAR", requires_all = ["email", "smtp_password_env"])]
+    pub smtp_user_env: Option<String>,
+    /// For --email: the environment variable with the SMTP password
+    #[arg(long, value_name = "VAR", requires_all = ["email", "smtp_user_env"])]
+    pub smtp_password_env: Option<String>,
+    /// For --email: also trust this CA certificate (PEM), for a private or self-signed server
+    #[arg(long, value_name = "FILE", requires = "email")]
+    pub ca_cert: Option<PathBuf>,
     /// For --webhook: the environment variable whose value signs each body (HMAC-SHA256)
     #[arg(long, value_name = "VAR")]
     pub secret_env: Option<String>,

@@ -1379,13 +1379,29 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
     use apiradar::store::alerts::AlertEvent;
     match a {
         cli::AlertCommand::Add(a) => {
-            let (kind, url) = match (&a.webhook, &a.slack, &a.discord) {
-                (Some(u), _, _) => ("webhook", u),
-                (_, Some(u), _) => ("slack", u),
-                (_, _, Some(u)) => ("discord", u),
-                _ => bail!(usage("give --webhook, --slack or --discord")),
+            let (kind, url) = match (&a.webhook, &a.slack, &a.discord, &a.email) {
+                (Some(u), ..) => ("webhook", u),
+                (_, Some(u), ..) => ("slack", u),
+                (_, _, Some(u), _) => ("discord", u),
+                (.., Some(u)) => ("email", u),
+                _ => bail!(usage("give --webhook, --slack, --discord or --email")),
             };
-            if kind != "webhook" && !url.contains("${") {
+            let mut options = None;
+            if kind == "email" {
+                let cfg = apiradar::alert::email::EmailConfig {
+                    server: url.clone(),
+                    from: a.from.clone().unwrap_or_default(),
+                    to: a.to.iter().map(|t| t.trim().to_string()).collect(),
+                    user_env: a.smtp_user_env.clone(),
+                    password_env: a.smtp_password_env.clone(),
+                    ca_cert: a
+                        .ca_cert
+                        .as_ref()
+                        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+                };
+                cfg.validate().map_err(|e| usage(format!("--email: {e}")))?;
+                options = Some(serde_json::to_value(&cfg)?);
+            } else if kind != "webhook" && !url.contains("${") {
                 bail!(usage(format!(
                     "a {kind} webhook URL carries its token: give it as an environment variable reference, e.g. --{kind} '${{{}_WEBHOOK}}'",
                     kind.to_ascii_uppercase()
@@ -1423,7 +1439,7 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                 kind,
                 url,
                 secret_env: a.secret_env.as_deref(),
-                options: None,
+                options,
                 events: &events,
                 watch: a.watch.as_deref(),
                 thresholds: apiradar::store::alerts::Thresholds {

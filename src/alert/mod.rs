@@ -15,6 +15,8 @@
 //! when the channel names a secret variable, and `X-Apiradar-Delivery: <id>`
 //! on every request (the same on each attempt of one alert).
 
+pub mod email;
+
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -86,10 +88,37 @@ pub fn body_for(kind: &str, o: &Outbox) -> Value {
     }
 }
 
+/// The plain-text body of an email alert: the text, then how to look.
+pub fn email_body(o: &Outbox) -> String {
+    let text = o
+        .payload
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or(&o.title);
+    let mut body = format!("{text}\n");
+    if let Some(cmd) = o.payload.get("command").and_then(Value::as_str)
+        && !text.contains(cmd)
+    {
+        body += &format!("\nTo look at it: {cmd}\n");
+    }
+    body += &format!(
+        "\n-- \napiradar alert #{} ({}{})\n",
+        o.id,
+        o.event,
+        if o.watch.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", o.watch)
+        }
+    );
+    body
+}
+
 /// Posts alerts.
 #[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
+    timeout: Duration,
 }
 
 impl Sender {
@@ -100,12 +129,25 @@ impl Sender {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Sender { client })
+        Ok(Sender { client, timeout })
     }
 
     /// Delivers one row to its channel. The error is one line, with any
     /// secret from the URL kept out.
     pub async fn deliver(&self, o: &Outbox, channel: &Channel) -> Result<(), String> {
+        if channel.kind == "email" {
+            let mut cfg: email::EmailConfig = serde_json::from_value(channel.options.clone())
+                .map_err(|e| {
+                    format!(
+                        "{}: the channel's email settings are unreadable: {e}",
+                        channel.name
+                    )
+                })?;
+            cfg.server = channel.url.clone();
+            return email::send(&cfg, &o.title, &email_body(o), self.timeout)
+                .await
+                .map_err(|e| format!("{}: {e}", channel.name));
+        }
         let (url, secrets) = crate::watch::resolve_location(&channel.url)?;
         let scrub = |s: String| {
             secrets
