@@ -1811,6 +1811,9 @@ fn run_cache_test(a: cli::CacheTestArgs, store: &mut Store, out: &mut impl Write
                 ""
             };
             writeln!(out, "{} · {}{label}", target.name, r.model)?;
+            if let Some(b) = &r.balance {
+                writeln!(out, "  {b}")?;
+            }
             if let Some(why) = &r.skipped {
                 writeln!(out, "  skipped: {why}")?;
                 continue;

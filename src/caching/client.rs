@@ -191,6 +191,11 @@ impl Client {
         })
     }
 
+    /// The underlying HTTP client, for side requests (balances).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Sends `request` (a body from [`body`]) and reads the usage.
     pub async fn send(&self, endpoint: &Endpoint, label: &str, request: Value) -> Exchange {
         let mut exchange = Exchange {

@@ -72,6 +72,8 @@ pub struct ModelRun {
     /// A caching regression alert was queued.
     pub regression: bool,
     pub seconds: f64,
+    /// The account's balance before the run, where the provider tells.
+    pub balance: Option<String>,
 }
 
 impl ModelRun {
@@ -128,8 +130,91 @@ fn day_start(now: i64) -> i64 {
     now - now.rem_euclid(24 * 3600 * 1000)
 }
 
+/// An account's balance, as its provider reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountBalance {
+    /// Whether requests can still be paid for.
+    pub available: bool,
+    /// The amount, for people: `110.00 CNY`, `8.20 USD left`.
+    pub text: String,
+}
+
+/// Reads a balance answer of `kind`.
+pub fn parse_balance(kind: profile::Balance, v: &serde_json::Value) -> Option<AccountBalance> {
+    let num = |v: &serde_json::Value| {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    };
+    match kind {
+        profile::Balance::DeepSeek => {
+            let available = v.get("is_available")?.as_bool()?;
+            let infos = v.get("balance_infos")?.as_array()?;
+            let text = infos
+                .iter()
+                .filter_map(|i| {
+                    let total: f64 = num(i.get("total_balance")?)?;
+                    let currency = i.get("currency")?.as_str()?;
+                    Some(format!("{total:.2} {currency}"))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(AccountBalance { available, text })
+        }
+        profile::Balance::OpenRouter => {
+            let data = v.get("data")?;
+            let total: f64 = num(data.get("total_credits")?)?;
+            let used: f64 = num(data.get("total_usage")?)?;
+            let left = total - used;
+            Some(AccountBalance {
+                available: left > 0.0,
+                text: format!("{left:.2} USD left"),
+            })
+        }
+    }
+}
+
+/// Asks the provider for the account's balance, when its profile says
+/// where; `None` when it does not.
+pub async fn balance(
+    http: &reqwest::Client,
+    endpoint: &Endpoint,
+) -> Option<Result<AccountBalance, String>> {
+    let kind = endpoint.profile.balance?;
+    let base = endpoint.base_url.trim_end_matches('/');
+    let url = match kind {
+        profile::Balance::DeepSeek => match url::Url::parse(base) {
+            Ok(u) => format!("{}/user/balance", u.origin().ascii_serialization()),
+            Err(e) => return Some(Err(format!("{base}: {e}"))),
+        },
+        profile::Balance::OpenRouter => format!("{base}/credits"),
+    };
+    let mut req = http.get(&url);
+    if let Some(var) = &endpoint.api_key_env {
+        match std::env::var(var) {
+            Ok(key) => req = req.bearer_auth(key),
+            Err(_) => return Some(Err(format!("the key variable {var} is not set"))),
+        }
+    }
+    let answer = async {
+        let resp = req.send().await.map_err(|e| format!("{url}: {e}"))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(format!("{url}: HTTP {status}"));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| format!("{url}: the answer broke off: {e}"))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{url}: not JSON: {e}"))?;
+        parse_balance(kind, &v).ok_or_else(|| format!("{url}: no balance in the answer"))
+    };
+    Some(answer.await)
+}
+
 /// Runs the suite on each of the target's models in turn and records
-/// every run.
+/// every run. Where the provider reports a balance, an exhausted one
+/// skips the suite.
 pub async fn run_target(
     store: &SharedStore,
     client: &Client,
@@ -140,6 +225,12 @@ pub async fn run_target(
     let config = suite_config(target, opts.tests.as_deref());
     let models = opts.models.clone().unwrap_or_else(|| target.models.clone());
     let mut out = Vec::new();
+    let account = balance(client.http(), &endpoint).await;
+    let (note, exhausted) = match &account {
+        Some(Ok(b)) => (Some(format!("balance {}", b.text)), !b.available),
+        Some(Err(e)) => (Some(format!("balance unknown: {e}")), false),
+        None => (None, false),
+    };
     for (i, model) in models.iter().enumerate() {
         if i > 0 && !opts.isolation.is_zero() {
             tokio::time::sleep(opts.isolation).await;
@@ -149,6 +240,23 @@ pub async fn run_target(
         let state = with_store(store, move |s| s.model_state(id, &m))
             .await
             .unwrap_or_default();
+        if exhausted {
+            out.push(ModelRun {
+                model: model.clone(),
+                results: Vec::new(),
+                stopped: None,
+                skipped: Some(format!(
+                    "the account has no balance left ({})",
+                    note.as_deref().unwrap_or_default()
+                )),
+                run_id: None,
+                state,
+                regression: false,
+                seconds: 0.0,
+                balance: note.clone(),
+            });
+            continue;
+        }
         if let Some(until) = state.cooldown_until.filter(|&u| u > started_at)
             && !opts.ignore_cooldown
         {
@@ -170,6 +278,7 @@ pub async fn run_target(
                 state,
                 regression: false,
                 seconds: 0.0,
+                balance: note.clone(),
             });
             continue;
         }
@@ -205,21 +314,25 @@ pub async fn run_target(
         let stopped = stopped.map(|s| s.0);
         let finished_at = crate::store::now_ms();
         let seconds = clock.elapsed().as_secs_f64();
-        let (t, m, r, st) = (
+        let (t, m, r, st, b) = (
             target.clone(),
             model.clone(),
             results.clone(),
             stopped.clone(),
+            note.clone(),
         );
         let recorded = with_store(store, move |s| {
-            s.record_cache_run(
+            s.record_cache_run_with(
                 &t,
                 &m,
-                started_at,
-                finished_at,
+                crate::store::caching::RunTimes {
+                    started_at,
+                    finished_at,
+                    cooldown_ms: COOLDOWN.as_millis() as i64,
+                },
                 &r,
                 st.as_deref(),
-                COOLDOWN.as_millis() as i64,
+                b.as_deref(),
             )
         })
         .await;
@@ -239,6 +352,7 @@ pub async fn run_target(
             state,
             regression,
             seconds,
+            balance: note.clone(),
         });
     }
     out
@@ -347,5 +461,27 @@ pub async fn schedule(
         let before = crate::store::now_ms() - RETENTION.as_millis() as i64;
         let _ = with_store(&store, move |s| s.prune_cache_requests(before, 5_000)).await;
         tokio::time::sleep(tick).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn balances_of_deepseek_and_openrouter() {
+        let ds = json!({"is_available": true, "balance_infos": [
+            {"currency": "CNY", "total_balance": "110.00", "granted_balance": "10.00"}]});
+        let b = parse_balance(profile::Balance::DeepSeek, &ds).expect("balance");
+        assert_eq!((b.available, b.text.as_str()), (true, "110.00 CNY"));
+        let or = json!({"data": {"total_credits": 10.5, "total_usage": 10.5}});
+        let b = parse_balance(profile::Balance::OpenRouter, &or).expect("balance");
+        assert!(!b.available);
+        assert_eq!(b.text, "0.00 USD left");
+        assert_eq!(
+            parse_balance(profile::Balance::OpenRouter, &json!({})),
+            None
+        );
     }
 }

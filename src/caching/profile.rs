@@ -49,6 +49,16 @@ pub enum Auth {
     XApiKey,
 }
 
+/// Where a provider tells the account's balance, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Balance {
+    /// `GET {origin}/user/balance`: `is_available` and `balance_infos`.
+    DeepSeek,
+    /// `GET {base}/credits`: `data.total_credits` and `data.total_usage`.
+    OpenRouter,
+}
+
 /// A provider's API and caching promises.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
@@ -68,6 +78,8 @@ pub struct Profile {
     /// Whether the server keeps one prompt at a time (a new prompt evicts
     /// the previous one), so tests must not interleave prompts.
     pub single_slot: bool,
+    /// How to read the account's balance, where the provider offers it.
+    pub balance: Option<Balance>,
 }
 
 impl Profile {
@@ -83,6 +95,7 @@ impl Profile {
             price_input: 0.0,
             price_cached: 0.0,
             single_slot: false,
+            balance: None,
         }
     }
 
@@ -103,11 +116,14 @@ impl Profile {
                     Some("https://api.venice.ai/api/v1"),
                 )
             },
-            "openrouter" => Profile::new(
-                name,
-                CachedField::OpenAi,
-                Some("https://openrouter.ai/api/v1"),
-            ),
+            "openrouter" => Profile {
+                balance: Some(Balance::OpenRouter),
+                ..Profile::new(
+                    name,
+                    CachedField::OpenAi,
+                    Some("https://openrouter.ai/api/v1"),
+                )
+            },
             "together" => Profile::new(
                 name,
                 CachedField::OpenAi,
@@ -129,6 +145,7 @@ impl Profile {
                 ttl_secs: None,
                 price_input: 0.27,
                 price_cached: 0.07,
+                balance: Some(Balance::DeepSeek),
                 ..Profile::new(
                     name,
                     CachedField::DeepSeek,

@@ -93,6 +93,7 @@ fn unreachable_profile(name: &str) -> Profile {
         price_input: 0.0,
         price_cached: 0.0,
         single_slot: false,
+        balance: None,
     }
 }
 
@@ -109,6 +110,8 @@ pub struct CacheRun {
     pub saved_usd: f64,
     pub stopped: Option<String>,
     pub simulated: bool,
+    /// The account's balance before the run, where the provider tells.
+    pub balance: Option<String>,
     pub results: Vec<CacheResultRow>,
 }
 
@@ -157,6 +160,15 @@ impl ModelState {
     pub fn warning(&self) -> bool {
         self.consecutive_failures >= WARN_AFTER
     }
+}
+
+/// When a run started and finished, and how long a model rests once it
+/// has failed too often (ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunTimes {
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub cooldown_ms: i64,
 }
 
 /// What recording a run changed.
@@ -332,6 +344,30 @@ impl Store {
         stopped: Option<&str>,
         cooldown_ms: i64,
     ) -> Result<Recorded> {
+        let times = RunTimes {
+            started_at,
+            finished_at,
+            cooldown_ms,
+        };
+        self.record_cache_run_with(target, model, times, results, stopped, None)
+    }
+
+    /// [`Store::record_cache_run`], with the account's balance seen before
+    /// the run.
+    pub fn record_cache_run_with(
+        &mut self,
+        target: &CacheTarget,
+        model: &str,
+        times: RunTimes,
+        results: &[TestResult],
+        stopped: Option<&str>,
+        balance: Option<&str>,
+    ) -> Result<Recorded> {
+        let RunTimes {
+            started_at,
+            finished_at,
+            cooldown_ms,
+        } = times;
         // The run's hit rate: the mean of its tests' hit rates.
         let rates: Vec<f64> = results.iter().filter_map(|r| r.hit_rate).collect();
         let hit_rate = (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64);
@@ -352,8 +388,8 @@ impl Store {
         self.in_write(|s| {
             s.conn.execute(
                 "INSERT INTO cache_runs (target_id, model, started_at, finished_at, hit_rate,
-                     tokens, saved_usd, stopped, simulated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     tokens, saved_usd, stopped, simulated, balance)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     target.id,
                     model,
@@ -363,7 +399,8 @@ impl Store {
                     tokens,
                     saved,
                     stopped,
-                    target.settings.simulated
+                    target.settings.simulated,
+                    balance
                 ],
             )?;
             let run_id = s.conn.last_insert_rowid();
@@ -494,7 +531,7 @@ impl Store {
     ) -> Result<Vec<CacheRun>> {
         let mut stmt = self.conn.prepare(
             "SELECT u.id, t.name, u.model, u.started_at, u.finished_at, u.hit_rate, u.tokens,
-                    u.saved_usd, u.stopped, u.simulated
+                    u.saved_usd, u.stopped, u.simulated, u.balance
              FROM cache_runs u JOIN cache_targets t ON t.id = u.target_id
              WHERE t.name = ?1 AND (?2 IS NULL OR u.model = ?2)
              ORDER BY u.started_at DESC, u.id DESC LIMIT ?3",
@@ -512,6 +549,7 @@ impl Store {
                     saved_usd: r.get(7)?,
                     stopped: r.get(8)?,
                     simulated: r.get(9)?,
+                    balance: r.get(10)?,
                     results: Vec::new(),
                 })
             })?

@@ -277,7 +277,9 @@ const MIGRATIONS: &[&str] = &[
         saved_usd    REAL NOT NULL DEFAULT 0,
         -- why the suite stopped early (budget), if it did
         stopped      TEXT,
-        simulated    INTEGER NOT NULL DEFAULT 0
+        simulated    INTEGER NOT NULL DEFAULT 0,
+        -- the account's balance before the run, where the provider tells
+        balance      TEXT
     );
     CREATE INDEX cache_runs_by_model ON cache_runs(target_id, model, started_at);
     CREATE TABLE cache_results (
