@@ -275,8 +275,9 @@ impl Client {
                         exchange.usage = usage::parse(&v, field);
                         exchange.reply = reply_text(&v);
                     }
-                    Err(e) => {
-                        exchange.error = Some(format!("the answer is not JSON: {e}"));
+                    Err(_) => {
+                        exchange.error =
+                            Some(format!("the answer is not JSON: {}", error_message(&bytes)));
                         return exchange;
                     }
                 }
