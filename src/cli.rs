@@ -468,6 +468,9 @@ pub struct CacheAddArgs {
     /// Ask for streamed answers and read usage from the final chunk
     #[arg(long)]
     pub stream: bool,
+    /// Also add a json watch of the provider's model list ({base}/models), named NAME-models
+    #[arg(long)]
+    pub watch_catalog: bool,
 }
 
 #[derive(Debug, Args)]

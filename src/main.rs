@@ -1606,6 +1606,34 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                 t.base_url,
                 t.models.join(", ")
             )?;
+            if a.watch_catalog {
+                let mut spec = WatchSpec::new(
+                    &format!("{}-models", t.name),
+                    Kind::Json,
+                    &format!("{}/models", t.base_url.trim_end_matches('/')),
+                );
+                spec.item_key = Some("id".into());
+                if let Some(var) = &t.api_key_env {
+                    let header = match profile.auth {
+                        apiradar::caching::profile::Auth::Bearer => {
+                            ("Authorization".to_string(), format!("Bearer ${{{var}}}"))
+                        }
+                        apiradar::caching::profile::Auth::XApiKey => {
+                            ("x-api-key".to_string(), format!("${{{var}}}"))
+                        }
+                    };
+                    spec.headers.push(header);
+                }
+                spec.validate()?;
+                store.add_watch(&spec, false)?;
+                writeln!(
+                    out,
+                    "added json watch {} of {} (polled every {})",
+                    spec.name,
+                    spec.location,
+                    humantime::format_duration(spec.interval)
+                )?;
+            }
             if let Some(var) = &t.api_key_env
                 && std::env::var(var).is_err()
             {

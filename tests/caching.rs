@@ -133,7 +133,11 @@ fn the_whole_suite_passes_against_llama_cpp() {
         "5",
         "--max-prompt-tokens",
         "1200",
+        "--watch-catalog",
     ]);
+    // The model catalog is watched too.
+    let refreshed = sb.ok(["refresh", "llama-models"]);
+    assert!(refreshed.contains("new"), "{refreshed}");
     let started = Instant::now();
     // Cold prefill runs at about 250 tokens/s on two cores: allow minutes.
     let doc = sb
