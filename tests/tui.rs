@@ -289,11 +289,11 @@ fn opening_shows_the_watches_the_newest_pair_and_its_findings() {
     assert!(!view.findings.is_empty());
     // The failed poll is on the timeline.
     assert!(screen.contains("timed out after 30s"), "{screen}");
-    // Health shows the endpoints' figures; caching says honestly that
-    // nothing is measured.
+    // Health shows the endpoints' figures; caching, without a target yet,
+    // says how to add one.
     assert!(screen.contains("GET /api/"), "{screen}");
     assert!(screen.contains("75.0%"), "{screen}");
-    assert!(screen.contains("No caching tests recorded"), "{screen}");
+    assert!(screen.contains("No caching targets yet"), "{screen}");
 }
 
 #[test]
@@ -1017,4 +1017,458 @@ fn snapshot_alert_history_empty() {
     h.key(KeyCode::Char('A'));
     assert!(h.shows("--webhook URL"), "{}", h.screen());
     insta::assert_snapshot!("alerts_empty", snapshot_of(&h));
+}
+
+// ---- the caching pane ----
+
+/// One test of a caching run: two requests (cold, then warm) whose warm
+/// one read `hit` of its prompt from the cache, or two failed requests
+/// when `broken`.
+fn cache_result(
+    test: apiradar::caching::suite::TestKind,
+    verdict: apiradar::caching::suite::Verdict,
+    hit: Option<f64>,
+    model: &str,
+    at: i64,
+    broken: bool,
+) -> apiradar::caching::suite::TestResult {
+    use apiradar::caching::client::Exchange;
+    use apiradar::caching::suite::TestResult;
+    use apiradar::caching::usage::Usage;
+    const PROMPT: i64 = 1030;
+    let request = serde_json::json!({
+        "model": model,
+        "messages": [
+            {"role": "system", "content": format!("run {at}: {} prompt", test.as_str())},
+            {"role": "user", "content": "Reply with one word."},
+        ],
+        "max_tokens": 1,
+        "temperature": 0,
+    });
+    let exchange = |label: &str, offset: i64, cached: i64| Exchange {
+        label: label.into(),
+        at: at + offset,
+        status: Some(if broken { 503 } else { 200 }),
+        latency_ms: if cached > 0 { 140 } else { 820 },
+        usage: (!broken).then_some(Usage {
+            prompt_tokens: Some(PROMPT),
+            cached_tokens: Some(cached),
+            cache_creation_tokens: None,
+            completion_tokens: Some(1),
+        }),
+        error: broken.then(|| "HTTP 503: upstream overloaded,\nretry later".to_string()),
+        reply: None,
+        request: request.clone(),
+        retries: 0,
+    };
+    let cached = (hit.unwrap_or(0.0) * PROMPT as f64) as i64;
+    TestResult {
+        test,
+        verdict,
+        summary: if broken {
+            "a request failed: HTTP 503".into()
+        } else {
+            format!("the repeat read {cached} of {PROMPT} prompt tokens from the cache")
+        },
+        hit_rate: hit,
+        cold_ms: (!broken).then_some(820),
+        warm_ms: (!broken).then_some(140),
+        saved_usd: cached as f64 * 0.075 / 1e6,
+        exchanges: vec![exchange("cold", 0, 0), exchange("warm", 900, cached)],
+    }
+}
+
+/// Caching targets with history, recorded up to `now`:
+/// - `openai` (key in `$OPENAI_API_KEY`): `gpt-4o-mini` with 12 runs whose
+///   hit rates vary, two with a failed test, one where nothing could be
+///   measured, and the newest stopped by the daily budget before its last
+///   two tests; `gpt-4.1-nano`, whose last 3 runs failed (a warning);
+/// - `local-sim`, a simulated llama.cpp provider with 8 good runs.
+fn add_caching(store: &mut Store, now: i64) {
+    use apiradar::caching::suite::{TestKind, Verdict};
+    use apiradar::store::caching::CacheSettings;
+    let openai = store
+        .add_cache_target(
+            "openai",
+            "openai",
+            "https://api.openai.com/v1",
+            Some("OPENAI_API_KEY"),
+            &["gpt-4o-mini".to_string(), "gpt-4.1-nano".to_string()],
+            &CacheSettings::default(),
+        )
+        .expect("add openai");
+    let sim = store
+        .add_cache_target(
+            "local-sim",
+            "llamacpp",
+            "http://127.0.0.1:9/v1",
+            None,
+            &["qwen2.5-0.5b".to_string()],
+            &CacheSettings {
+                simulated: true,
+                ..CacheSettings::default()
+            },
+        )
+        .expect("add local-sim");
+    let record = |store: &mut Store,
+                  target: &apiradar::store::caching::CacheTarget,
+                  model: &str,
+                  at: i64,
+                  hit: Option<f64>,
+                  failing: bool,
+                  broken: bool,
+                  stopped: Option<&str>| {
+        let tests: &[TestKind] = if stopped.is_some() {
+            &TestKind::ALL[..5]
+        } else {
+            &TestKind::ALL
+        };
+        let results: Vec<_> = tests
+            .iter()
+            .map(|&t| {
+                let (verdict, rate) = match (t, hit) {
+                    _ if broken => (Verdict::Inconclusive, None),
+                    (_, None) => (Verdict::Inconclusive, None),
+                    (TestKind::Identical | TestKind::SharedPrefix, Some(h)) if failing => {
+                        (Verdict::Fail, Some(h / 4.0))
+                    }
+                    // The TTL test's long probes sometimes say nothing.
+                    (TestKind::Ttl, Some(_)) if at / (6 * HOUR) % 4 == 0 => {
+                        (Verdict::Inconclusive, None)
+                    }
+                    (_, Some(h)) => (Verdict::Pass, Some(h)),
+                };
+                cache_result(t, verdict, rate, model, at, broken)
+            })
+            .collect();
+        store
+            .record_cache_run(target, model, at, at + 95_000, &results, stopped, 6 * HOUR)
+            .expect("record a caching run");
+    };
+    let rates = [
+        0.92, 0.95, 0.88, -1.0, 0.97, 0.40, 0.93, 0.96, 0.15, 0.94, 0.98, 0.91,
+    ];
+    for (i, &rate) in rates.iter().enumerate() {
+        let at = now - (12 - i as i64) * 6 * HOUR + 3 * HOUR;
+        let hit = (rate >= 0.0).then_some(rate);
+        let stopped = (i == 11).then_some("daily budget of 200000 tokens reached");
+        record(
+            store,
+            &openai,
+            "gpt-4o-mini",
+            at,
+            hit,
+            rate < 0.5,
+            false,
+            stopped,
+        );
+    }
+    for i in 0..6i64 {
+        let at = now - (6 - i) * 6 * HOUR + HOUR;
+        record(
+            store,
+            &openai,
+            "gpt-4.1-nano",
+            at,
+            Some(0.6),
+            false,
+            i >= 3,
+            None,
+        );
+    }
+    for i in 0..8i64 {
+        let at = now - (8 - i) * 6 * HOUR + 2 * HOUR;
+        let hit = 0.8 + 0.025 * i as f64;
+        record(
+            store,
+            &sim,
+            "qwen2.5-0.5b",
+            at,
+            Some(hit),
+            false,
+            false,
+            None,
+        );
+    }
+}
+
+/// A harness on the usual database plus the caching targets, with the
+/// caching pane focused.
+fn caching_harness(width: u16, height: u16) -> Harness {
+    let mut h = Harness::new(width, height);
+    add_caching(&mut h.store(), NOW);
+    h.key(KeyCode::Char('5'));
+    h
+}
+
+#[test]
+fn the_caching_pane_lists_models_with_sparklines_and_details() {
+    let mut h = caching_harness(120, 40);
+    h.key(KeyCode::Char('f'));
+    assert_eq!(h.app.focus(), PaneId::Caching);
+    let models: Vec<(String, String)> = h
+        .app
+        .caching
+        .rows()
+        .iter()
+        .map(|r| (r.target.name.clone(), r.model.clone()))
+        .collect();
+    assert_eq!(
+        models,
+        [
+            ("local-sim", "qwen2.5-0.5b"),
+            ("openai", "gpt-4o-mini"),
+            ("openai", "gpt-4.1-nano"),
+        ]
+        .map(|(t, m)| (t.to_string(), m.to_string()))
+    );
+    let screen = h.screen();
+    for needle in [
+        // The list: the simulated label, hit rates, reliability, state.
+        "simulated",
+        "qwen2.5-0.5b",
+        "gpt-4o-mini",
+        "3 failed runs",
+        "91%",
+        // The selected row's latest run.
+        "simulated provider",
+        "latest run 4h ago",
+        "shared-prefix",
+        "multi-turn",
+        "820→140 ms",
+    ] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    let openai = &h.app.caching.rows()[1];
+    assert_eq!(openai.runs.len(), 12);
+    // 12 runs: 10 good ones; the two failing ones and the unmeasured one
+    // stand out in the sparkline.
+    assert!(screen.contains('·'), "a run without a hit rate:\n{screen}");
+    // Reliability over the last 10 runs: 2 failed runs with 2 failed tests
+    // each, inconclusive tests left out.
+    assert_eq!(openai.reliability, Some(93));
+    assert!(h.app.caching.rows()[2].state.warning());
+
+    // Moving selects; the details follow.
+    h.key(KeyCode::Char('j'));
+    assert_eq!(
+        h.app.caching.selected().map(|r| r.model.as_str()),
+        Some("gpt-4o-mini")
+    );
+    let screen = h.screen();
+    for needle in [
+        "stopped: daily budget of 200000 tokens reached",
+        "5 pass, 0 fail",
+        "the repeat read 937 of 1030 prompt tokens from the cache",
+    ] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    // The budget stopped the newest run before its last two tests.
+    let latest = h.app.caching.selected().expect("a row").runs[0].clone();
+    assert_eq!(latest.results.len(), 5);
+    h.key(KeyCode::Char('j'));
+    assert!(h.shows("a request failed: HTTP 503"), "{}", h.screen());
+}
+
+#[test]
+fn a_test_shows_its_requests_and_a_curl_with_the_variable() {
+    let mut h = caching_harness(120, 40);
+    h.key(KeyCode::Char('f')).key(KeyCode::Char('j'));
+    // Enter goes into the tests, Enter again opens one's requests.
+    h.key(KeyCode::Enter);
+    assert_eq!(
+        h.app.caching.focus(),
+        apiradar::tui::panes::caching::Focus::Tests
+    );
+    h.key(KeyCode::Char('j')).key(KeyCode::Enter);
+    assert_eq!(
+        h.app.caching.focus(),
+        apiradar::tui::panes::caching::Focus::Requests
+    );
+    let view = h.app.caching.requests().expect("the requests");
+    assert_eq!(view.rows.len(), 2);
+    assert!(
+        view.curls[0].contains("$OPENAI_API_KEY"),
+        "{}",
+        view.curls[0]
+    );
+    let screen = h.screen();
+    for needle in [
+        "sizes · openai · gpt-4o-mini",
+        "cold",
+        "warm",
+        "1,030",
+        "937",
+        "curl -sS 'https://api.openai.com/v1/chat/completions'",
+        "Authorization: Bearer",
+        "$OPENAI_API_KEY\"",
+    ] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    // Esc goes back to the tests, then to the list; `c` opens a test's
+    // requests straight from the list.
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.app.caching.focus(),
+        apiradar::tui::panes::caching::Focus::Tests
+    );
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.app.caching.focus(),
+        apiradar::tui::panes::caching::Focus::List
+    );
+    assert_eq!(h.app.focus(), PaneId::Caching);
+    h.key(KeyCode::Char('j')).key(KeyCode::Char('c'));
+    assert!(
+        h.shows("identical · openai · gpt-4.1-nano"),
+        "{}",
+        h.screen()
+    );
+    assert!(
+        h.shows("HTTP 503: upstream overloaded, retry later"),
+        "{}",
+        h.screen()
+    );
+    // A model without a key variable gets a curl without a key.
+    h.key(KeyCode::Esc)
+        .key(KeyCode::Esc)
+        .key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('c'));
+    let view = h.app.caching.requests().expect("the requests");
+    assert!(
+        !view.curls[0].contains("Authorization"),
+        "{}",
+        view.curls[0]
+    );
+    assert!(h.shows("simulated provider"), "{}", h.screen());
+    // The help names the pane's keys first, from the keymap.
+    h.key(KeyCode::Char('?'));
+    for needle in [
+        "Caching tests (focused)",
+        "Requests & curl",
+        "Reload results",
+    ] {
+        assert!(h.shows(needle), "`{needle}` missing:\n{}", h.screen());
+    }
+}
+
+#[test]
+fn the_caching_pane_reloads_on_focus_and_finished_suites() {
+    let mut h = Harness::new(120, 40);
+    // Nothing yet: the empty state tells how to add a target.
+    h.key(KeyCode::Char('5')).key(KeyCode::Char('f'));
+    assert!(
+        h.shows("apiradar cache add NAME --profile openai --api-key-env OPENAI_API_KEY --model gpt-4o-mini"),
+        "{}",
+        h.screen()
+    );
+    // A suite finishes in the background: the pane reads the store again.
+    add_caching(&mut h.store(), NOW);
+    h.app.on_event(AppEvent::Worker(
+        apiradar::worker::WorkerEvent::CacheTested {
+            name: "openai".into(),
+            models: 2,
+            failed: 1,
+        },
+    ));
+    let (ticket, request) = h
+        .app
+        .take_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Load(t, r @ Request::Caching) => Some((t, r)),
+            _ => None,
+        })
+        .expect("a caching load");
+    assert_eq!(
+        h.app.message(),
+        Some("openai: prompt caching failed for 1 of 2 models")
+    );
+    // Another event while that load is on its way waits for its answer.
+    h.app.on_event(AppEvent::Worker(
+        apiradar::worker::WorkerEvent::CacheTested {
+            name: "local-sim".into(),
+            models: 1,
+            failed: 0,
+        },
+    ));
+    assert!(
+        !h.app
+            .take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Load(_, Request::Caching))),
+        "one load at a time"
+    );
+    let answer = h.loader.handle(request.clone());
+    h.app.on_event(AppEvent::Loaded(ticket, answer));
+    assert_eq!(h.app.caching.rows().len(), 3);
+    h.settle();
+    // A late answer to an old ticket is dropped.
+    let stale = h.loader.handle(request);
+    h.app.on_event(AppEvent::Loaded(ticket, stale));
+    assert_eq!(h.app.caching.rows().len(), 3);
+    // Going back to the pane reads it again.
+    h.key(KeyCode::Char('1'));
+    h.app
+        .on_event(AppEvent::Input(Event::Key(KeyEvent::from(KeyCode::Char(
+            '5',
+        )))));
+    assert!(
+        h.app
+            .take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Load(_, Request::Caching)))
+    );
+}
+
+#[test]
+fn the_caching_pane_fits_large_and_small_terminals() {
+    let mut h = caching_harness(200, 60);
+    let screen = h.screen();
+    // In the wide layout the pane is small: models, sparklines and the
+    // simulated label still show.
+    for needle in ["qwen2.5-0.5b", "sim"] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    h.key(KeyCode::Char('f'));
+    let screen = h.screen();
+    for needle in ["target", "model", "rel", "tests", "state", "ran", "recent"] {
+        assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+    }
+    for (w, hgt) in [(60, 15), (80, 24), (100, 30), (110, 20)] {
+        let mut h = caching_harness(w, hgt);
+        if w >= 110 {
+            // Side by side, the pane is a glance: zoomed, it has room.
+            assert!(h.shows("gpt-4o-min"), "{w}×{hgt}:\n{}", h.screen());
+            h.key(KeyCode::Char('f'));
+        }
+        assert!(h.shows("gpt-4o-mini"), "{w}×{hgt}:\n{}", h.screen());
+        h.key(KeyCode::Enter).key(KeyCode::Enter);
+        h.key_with(KeyCode::Char('d'), KeyModifiers::CONTROL);
+    }
+    let mut h = caching_harness(30, 8);
+    h.key(KeyCode::Enter).key(KeyCode::Char('c'));
+    assert!(h.shows("needs at least"), "{}", h.screen());
+}
+
+#[test]
+fn snapshot_caching_pane() {
+    let h = caching_harness(80, 24);
+    insta::assert_snapshot!("caching_80x24", snapshot_of(&h));
+    let mut h = caching_harness(120, 40);
+    // Zoomed, on the budget-stopped model, in its tests.
+    h.key(KeyCode::Char('f'))
+        .key(KeyCode::Char('j'))
+        .key(KeyCode::Enter)
+        .key(KeyCode::Char('j'));
+    insta::assert_snapshot!("caching_120x40", snapshot_of(&h));
+    h.key(KeyCode::Enter);
+    insta::assert_snapshot!("caching_requests_120x40", snapshot_of(&h));
+}
+
+#[test]
+fn snapshot_caching_empty() {
+    let mut h = Harness::new(80, 24);
+    h.key(KeyCode::Char('5'));
+    insta::assert_snapshot!("caching_empty", snapshot_of(&h));
 }

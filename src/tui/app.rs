@@ -21,11 +21,12 @@ use super::data::{Loaded, PairRequest, Request};
 use super::form::{AddForm, FormOutcome};
 use super::keymap::{Action, Context, Keymap};
 use super::panes::alerts::{AlertsPane, StatusFilter};
+use super::panes::caching::CachingPane;
 use super::panes::diff::DiffPane;
 use super::panes::health::HealthPane;
 use super::panes::timeline::TimelinePane;
 use super::panes::watches::WatchesPane;
-use super::panes::{DrawCx, Msg, PaneId, empty};
+use super::panes::{DrawCx, Msg, PaneId};
 use super::theme::Theme;
 use super::util::{centered, fit, until};
 use crate::poll::PollStatus;
@@ -38,6 +39,9 @@ pub const MIN_HEIGHT: u16 = 15;
 pub const WIDE: u16 = 110;
 /// How often an open alert history reloads when nothing else asks it to.
 const ALERTS_EVERY_MS: i64 = 2_000;
+/// How often the caching pane reloads while it is on screen (runs finish
+/// in the background; the worker's event covers scheduled suites only).
+const CACHING_EVERY_MS: i64 = 5_000;
 
 /// What the app reacts to.
 pub enum AppEvent {
@@ -110,6 +114,8 @@ struct Tickets {
     locate: u64,
     health: u64,
     alerts: u64,
+    caching: u64,
+    cache_requests: u64,
 }
 
 #[derive(Default)]
@@ -130,6 +136,7 @@ pub struct App {
     pub timeline: TimelinePane,
     pub diff: DiffPane,
     pub health: HealthPane,
+    pub caching: CachingPane,
     /// The alert history, over the panes while open.
     pub alerts: AlertsPane,
     tickets: Tickets,
@@ -158,6 +165,7 @@ impl App {
             timeline: TimelinePane::default(),
             diff: DiffPane::new(),
             health: HealthPane::default(),
+            caching: CachingPane::default(),
             alerts: AlertsPane::default(),
             tickets: Tickets::default(),
             next_ticket: 0,
@@ -170,6 +178,7 @@ impl App {
             dirty: true,
         };
         app.load_watches();
+        app.load_caching();
         app
     }
 
@@ -258,6 +267,38 @@ impl App {
         }
     }
 
+    fn load_caching(&mut self) {
+        let t = self.ticket();
+        self.tickets.caching = t;
+        self.caching.loading = true;
+        self.caching.stale = false;
+        self.caching.asked_at = self.clock.now();
+        self.effects.push(Effect::Load(t, Request::Caching));
+    }
+
+    /// The caching results may have changed: reload them, once the load on
+    /// its way (if any) is answered.
+    fn refresh_caching(&mut self) {
+        if self.caching.loading {
+            self.caching.stale = true;
+        } else {
+            self.load_caching();
+        }
+    }
+
+    /// Whether the caching pane was on screen in the last frame.
+    fn caching_visible(&self) -> bool {
+        self.rects.iter().any(|(p, _)| *p == PaneId::Caching)
+    }
+
+    /// Follows a change of focus: the caching pane reads fresh results when
+    /// it gets the focus.
+    fn focus_moved(&mut self, before: PaneId) {
+        if self.focus != before && self.focus == PaneId::Caching {
+            self.refresh_caching();
+        }
+    }
+
     fn open_alerts(&mut self) {
         self.alerts.open = true;
         self.alerts.expanded = false;
@@ -294,6 +335,12 @@ impl App {
                 {
                     self.load_alerts();
                 }
+                if self.caching_visible()
+                    && !self.caching.loading
+                    && self.clock.now() - self.caching.asked_at >= CACHING_EVERY_MS
+                {
+                    self.load_caching();
+                }
                 self.dirty = true;
             }
         }
@@ -317,7 +364,20 @@ impl App {
                     }
                 }
                 Msg::OpenPair(p) => self.open_pair(p),
-                Msg::Focus(p) => self.focus = p,
+                Msg::Focus(p) => {
+                    let before = self.focus;
+                    self.focus = p;
+                    self.focus_moved(before);
+                }
+                Msg::LoadCaching => self.refresh_caching(),
+                Msg::LoadCacheRequests { target, result_id } => {
+                    let t = self.ticket();
+                    self.tickets.cache_requests = t;
+                    self.effects.push(Effect::Load(
+                        t,
+                        Request::CacheRequests { target, result_id },
+                    ));
+                }
                 Msg::Status(m, e) => self.say(m, e),
                 Msg::Locate {
                     index,
@@ -431,6 +491,25 @@ impl App {
                     self.load_alerts();
                 }
             }
+            Loaded::Caching(result) => {
+                if ticket != self.tickets.caching {
+                    return;
+                }
+                self.caching.loading = false;
+                match result {
+                    Ok(view) => self.caching.set_view(view),
+                    Err(e) => self.caching.error = Some(e),
+                }
+                if self.caching.stale {
+                    self.load_caching();
+                }
+            }
+            Loaded::CacheRequests(result) => {
+                if ticket != self.tickets.cache_requests {
+                    return;
+                }
+                self.caching.set_requests(result);
+            }
             Loaded::Done(result) => {
                 match result {
                     Ok(m) => self.say(m, false),
@@ -500,13 +579,19 @@ impl App {
             }
             WorkerEvent::Idle { next_due_at } => self.status.next_due = next_due_at,
             WorkerEvent::StoreFailed { error } => self.say(format!("store: {error}"), true),
-            WorkerEvent::CacheTested { name, failed, .. } => {
+            WorkerEvent::CacheTested {
+                name,
+                models,
+                failed,
+            } => {
                 if failed > 0 {
                     self.say(
-                        format!("{name}: prompt caching failed for {failed} models"),
+                        format!("{name}: prompt caching failed for {failed} of {models} models"),
                         true,
                     );
                 }
+                self.refresh_caching();
+                self.refresh_alerts();
             }
             WorkerEvent::HealthChecked { name, down, .. } => {
                 if down > 0 {
@@ -676,6 +761,12 @@ impl App {
     }
 
     pub fn on_action(&mut self, action: Action) {
+        let before = self.focus;
+        self.act(action);
+        self.focus_moved(before);
+    }
+
+    fn act(&mut self, action: Action) {
         self.dirty = true;
         let page = self.page();
         if self.alerts.open {
@@ -689,7 +780,7 @@ impl App {
                 PaneId::Timeline => self.timeline.handle(action, page, self.diff.published()),
                 PaneId::Diff => self.diff.handle(action),
                 PaneId::Health => self.health.handle(action, page),
-                PaneId::Caching => None,
+                PaneId::Caching => self.caching.handle(action, page),
             };
             if let Some(msgs) = handled {
                 self.apply(msgs);
@@ -927,7 +1018,11 @@ impl App {
         };
         self.dirty = true;
         match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => self.focus = pane,
+            MouseEventKind::Down(MouseButton::Left) => {
+                let before = self.focus;
+                self.focus = pane;
+                self.focus_moved(before);
+            }
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 let action = if m.kind == MouseEventKind::ScrollDown {
                     Action::Down
@@ -1002,7 +1097,7 @@ impl App {
                 PaneId::Timeline => self.timeline.draw(f, rect, &cx),
                 PaneId::Diff => self.diff.draw(f, rect, &cx),
                 PaneId::Health => self.health.draw(f, rect, &cx),
-                PaneId::Caching => empty::draw_caching(f, rect, &cx),
+                PaneId::Caching => self.caching.draw(f, rect, &cx),
             }
         }
         if let Some(tabs) = self.tabs_area(body).filter(|_| !self.alerts.open) {
@@ -1188,7 +1283,13 @@ impl App {
                 (Action::Alerts, "alerts"),
             ]
         };
-        hints.extend(common.iter().filter_map(|&(a, l)| global(a, l)));
+        // A pane that binds a common action itself already names it.
+        let common: Vec<(String, String)> = common
+            .iter()
+            .filter_map(|&(a, l)| global(a, l))
+            .filter(|(keys, _)| !hints.iter().any(|(k, _)| k == keys))
+            .collect();
+        hints.extend(common);
         let fixed: Vec<(String, String)> = [(Action::Help, "help"), (Action::Quit, "quit")]
             .into_iter()
             .filter_map(|(a, l)| global(a, l))
@@ -1262,6 +1363,7 @@ impl App {
             ("Timeline", Context::Timeline),
             ("Diff", Context::Diff),
             ("Findings list", Context::Findings),
+            ("Caching tests", Context::Caching),
             ("Alert history", Context::Alerts),
         ] {
             if c != ctx {

@@ -7,12 +7,15 @@
 //! is dropped, so a slow load never overwrites a newer one. Tests drive a
 //! `Loader` directly, without a thread.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::caching::suite::{RELIABILITY_RUNS, reliability};
 use crate::diff::{self, Finding};
 use crate::spec::{self, NormalizeOptions};
+use crate::store::caching::{CacheRequestRow, CacheRun, CacheTarget, ModelState};
 use crate::store::health::{Endpoint, EndpointStats};
 use crate::store::{ChangeCounts, Run, Store, Version};
 use crate::tui::diffview::{DiffModel, Highlighter, Lang, Side, line_of_pointer};
@@ -48,6 +51,14 @@ pub enum Request {
     },
     /// The latest alerts of every channel, for the alert history.
     Alerts,
+    /// Every caching target × model with its recent runs.
+    Caching,
+    /// The requests of one stored caching test, with `curl` commands that
+    /// repeat them.
+    CacheRequests {
+        target: String,
+        result_id: i64,
+    },
     /// The lines finding `index` of the pair last loaded points at.
     Locate {
         index: usize,
@@ -135,6 +146,8 @@ pub enum Loaded {
     },
     Health(Result<HealthView, String>),
     Alerts(Result<AlertHistory, String>),
+    Caching(Result<CachingView, String>),
+    CacheRequests(Result<CacheRequestsView, String>),
 }
 
 /// How many of the latest alerts the history loads: enough to scroll back
@@ -163,6 +176,45 @@ pub struct HealthView {
     pub alerts: Vec<crate::store::alerts::Outbox>,
 }
 
+/// How many recent runs of a model the caching pane loads (its hit-rate
+/// sparklines show up to this many).
+pub const CACHE_RUNS: usize = 30;
+
+/// One model of one caching target, with its recent runs.
+#[derive(Debug, Clone)]
+pub struct CacheRowView {
+    pub target: CacheTarget,
+    pub model: String,
+    /// Newest first, at most [`CACHE_RUNS`], each with its test results.
+    pub runs: Vec<CacheRun>,
+    pub state: ModelState,
+    /// Share of decided tests that passed over the last
+    /// [`RELIABILITY_RUNS`] runs, 0–100.
+    pub reliability: Option<u8>,
+    /// The runs (by id) in which a request failed: the store counts them
+    /// as failed runs even though their tests could only be inconclusive.
+    pub errored: Vec<i64>,
+}
+
+/// Everything the caching pane lists.
+#[derive(Debug, Clone, Default)]
+pub struct CachingView {
+    /// By target name, then in the target's model order.
+    pub rows: Vec<CacheRowView>,
+    /// How many targets exist (some may have no model to list).
+    pub targets: usize,
+}
+
+/// The requests one caching test sent.
+#[derive(Debug, Clone)]
+pub struct CacheRequestsView {
+    pub result_id: i64,
+    pub rows: Vec<CacheRequestRow>,
+    /// For each request, a `curl` command that sends it again; the key is
+    /// named as `$VAR`, never written out.
+    pub curls: Vec<String>,
+}
+
 /// Reads (and for the few commands that change things, writes) the store.
 pub struct Loader {
     store: Store,
@@ -172,6 +224,9 @@ pub struct Loader {
     cancel: Arc<AtomicBool>,
     /// The pair last loaded, for locating its findings.
     current: Option<Arc<DiffModel>>,
+    /// Whether a caching run had a failed request, by run id. A recorded
+    /// run never changes, so each is looked up once, not on every reload.
+    run_errors: HashMap<i64, bool>,
 }
 
 impl Loader {
@@ -187,6 +242,7 @@ impl Loader {
             color,
             cancel: Arc::new(AtomicBool::new(false)),
             current: None,
+            run_errors: HashMap::new(),
         })
     }
 
@@ -227,6 +283,10 @@ impl Loader {
             Request::Export { pair, path } => Loaded::Done(self.export(&pair, &path)),
             Request::Health { watch_id } => Loaded::Health(self.health(watch_id)),
             Request::Alerts => Loaded::Alerts(self.alerts()),
+            Request::Caching => Loaded::Caching(self.caching()),
+            Request::CacheRequests { target, result_id } => {
+                Loaded::CacheRequests(self.cache_requests(&target, result_id))
+            }
             Request::Locate {
                 index,
                 base_pointer,
@@ -282,6 +342,97 @@ impl Loader {
             rows,
             channels,
             truncated,
+        })
+    }
+
+    fn caching(&mut self) -> Result<CachingView, String> {
+        let err = |e: crate::store::StoreError| e.to_string();
+        let targets = self.store.cache_targets().map_err(err)?;
+        let mut view = CachingView {
+            rows: Vec::new(),
+            targets: targets.len(),
+        };
+        for target in targets {
+            let mut models = target.models.clone();
+            if models.is_empty() {
+                // A target whose model list was emptied keeps its history.
+                for run in self
+                    .store
+                    .cache_runs(&target.name, None, CACHE_RUNS)
+                    .map_err(err)?
+                {
+                    if !models.contains(&run.model) {
+                        models.push(run.model);
+                    }
+                }
+            }
+            for model in models {
+                let runs = self
+                    .store
+                    .cache_runs(&target.name, Some(&model), CACHE_RUNS)
+                    .map_err(err)?;
+                let reliability = reliability(
+                    runs.iter()
+                        .take(RELIABILITY_RUNS)
+                        .flat_map(|r| r.results.iter().map(|x| x.verdict.as_str())),
+                );
+                let state = self.store.model_state(target.id, &model).map_err(err)?;
+                let mut errored = Vec::new();
+                for run in &runs {
+                    if self.run_errored(run).map_err(err)? {
+                        errored.push(run.id);
+                    }
+                }
+                view.rows.push(CacheRowView {
+                    target: target.clone(),
+                    model,
+                    runs,
+                    state,
+                    reliability,
+                    errored,
+                });
+            }
+        }
+        Ok(view)
+    }
+
+    /// Whether a request of `run` failed. Only its inconclusive tests can
+    /// hold one (a failed request leaves a test nothing to decide).
+    fn run_errored(&mut self, run: &CacheRun) -> Result<bool, crate::store::StoreError> {
+        if let Some(&known) = self.run_errors.get(&run.id) {
+            return Ok(known);
+        }
+        let mut errored = false;
+        for result in run.results.iter().filter(|r| r.verdict == "inconclusive") {
+            if self
+                .store
+                .cache_requests(result.id)?
+                .iter()
+                .any(|q| q.error.is_some())
+            {
+                errored = true;
+                break;
+            }
+        }
+        self.run_errors.insert(run.id, errored);
+        Ok(errored)
+    }
+
+    fn cache_requests(&self, target: &str, result_id: i64) -> Result<CacheRequestsView, String> {
+        let target = self.store.cache_target(target).map_err(|e| e.to_string())?;
+        let endpoint = crate::caching::endpoint_of(&target);
+        let rows = self
+            .store
+            .cache_requests(result_id)
+            .map_err(|e| e.to_string())?;
+        let curls = rows
+            .iter()
+            .map(|r| crate::caching::client::curl(&endpoint, &r.request))
+            .collect();
+        Ok(CacheRequestsView {
+            result_id,
+            rows,
+            curls,
         })
     }
 

@@ -100,6 +100,8 @@ pub enum Action {
     Alerts,
     /// s in the alert history: all, pending, failed or sent alerts.
     StatusFilter,
+    /// c in the caching pane: the requests of a test, with `curl`.
+    Requests,
 }
 
 /// The actions without a parameter, by file name. `focus_pane_N` is
@@ -139,6 +141,7 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("pause", Action::Pause),
     ("alerts", Action::Alerts),
     ("status_filter", Action::StatusFilter),
+    ("requests", Action::Requests),
 ];
 
 /// The number of panes `focus_pane_N` can address.
@@ -999,6 +1002,15 @@ mod tests {
             map.action(Context::Alerts, &ch('s')),
             Some(Action::StatusFilter)
         );
+        assert_eq!(
+            map.action(Context::Caching, &ch('c')),
+            Some(Action::Requests)
+        );
+        assert_eq!(
+            map.action(Context::Caching, &ch('r')),
+            Some(Action::Refresh)
+        );
+        assert_eq!(map.action(Context::Caching, &ch('l')), Some(Action::Open));
         // `s` sorts the watch list and filters the alert history by status.
         assert_eq!(map.action(Context::Watches, &ch('s')), Some(Action::Sort));
         // Pane keys stay in their pane.

@@ -3,8 +3,8 @@
 //! another pane or the loader must follow), and draws itself.
 
 pub mod alerts;
+pub mod caching;
 pub mod diff;
-pub mod empty;
 pub mod health;
 pub mod timeline;
 pub mod watches;
@@ -88,6 +88,13 @@ pub enum Msg {
     Focus(PaneId),
     /// A line for the status bar; `true` for an error.
     Status(String, bool),
+    /// Reload the caching pane's targets and runs.
+    LoadCaching,
+    /// Load the requests of one stored caching test.
+    LoadCacheRequests {
+        target: String,
+        result_id: i64,
+    },
     /// Find where finding `index` of the pair shown is, then jump there.
     Locate {
         index: usize,
