@@ -468,6 +468,12 @@ pub struct CacheAddArgs {
     /// Ask for streamed answers and read usage from the final chunk
     #[arg(long)]
     pub stream: bool,
+    /// For a provider of your own: a JSON pointer to the cached-token count in its answers (e.g. /usage/cached_tokens)
+    #[arg(long, value_name = "POINTER")]
+    pub cached_field: Option<String>,
+    /// Override the profile's API shape: chat (/chat/completions, Bearer key) or messages (/messages, x-api-key)
+    #[arg(long, value_parser = ["chat", "messages"])]
+    pub api: Option<String>,
     /// Also add a json watch of the provider's model list ({base}/models), named NAME-models
     #[arg(long)]
     pub watch_catalog: bool,

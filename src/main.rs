@@ -1583,7 +1583,16 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                 max_prompt_tokens: a.max_prompt_tokens,
                 stream: a.stream,
                 simulated: false,
+                cached_field: a.cached_field.clone(),
+                api: a.api.clone(),
             };
+            if let Some(p) = &settings.cached_field
+                && !p.starts_with('/')
+            {
+                bail!(usage(format!(
+                    "--cached-field takes a JSON pointer such as /usage/cached_tokens, not `{p}`"
+                )));
+            }
             let models: Vec<String> = a
                 .models
                 .iter()

@@ -382,4 +382,51 @@ fn rate_limits_budgets_failures_and_regressions() {
         sent > 0 && used <= 3000,
         "sent {sent} requests, {used} tokens"
     );
+
+    // A provider of one's own: the cached count where a pointer says; a
+    // field the answers lack is "not reported", not a failed cache.
+    for (name, pointer, verdict) in [
+        ("own", "/usage/prompt_tokens_details/cached_tokens", "pass"),
+        ("silent", "/usage/nope", "inconclusive"),
+    ] {
+        sb.ok([
+            "cache",
+            "add",
+            name,
+            "--profile",
+            "vllm",
+            "--base-url",
+            &p.url,
+            "--model",
+            "m1",
+            "--cached-field",
+            pointer,
+        ]);
+        let doc = sb.json(["cache-test", name, "--tests", "identical", "--json"]);
+        let r = &doc["runs"][0]["results"][0];
+        assert_eq!(r["verdict"], verdict, "{doc:#}");
+        if verdict == "inconclusive" {
+            assert_eq!(r["summary"], "the provider does not report cached tokens");
+        }
+    }
+    let bad = sb
+        .run([
+            "cache",
+            "add",
+            "x",
+            "--profile",
+            "vllm",
+            "--base-url",
+            &p.url,
+            "--model",
+            "m",
+            "--cached-field",
+            "usage.cached",
+        ])
+        .expect_code(2);
+    assert!(
+        bad.all_output().contains("JSON pointer"),
+        "{}",
+        bad.all_output()
+    );
 }

@@ -42,6 +42,12 @@ pub struct CacheSettings {
     pub stream: bool,
     /// Label runs as simulated (the demo's provider).
     pub simulated: bool,
+    /// A JSON pointer to the cached-token count, for a provider of one's
+    /// own (`/usage/cached_tokens`).
+    pub cached_field: Option<String>,
+    /// `chat` or `messages`, overriding the profile's API shape (and with
+    /// it how the key is sent).
+    pub api: Option<String>,
 }
 
 /// A provider endpoint whose models are tested.
@@ -75,6 +81,24 @@ impl CacheTarget {
         }
         if let Some(v) = s.price_cached {
             p.price_cached = v;
+        }
+        match s.api.as_deref() {
+            Some("messages") => {
+                p.api = crate::caching::profile::Api::Messages;
+                p.auth = crate::caching::profile::Auth::XApiKey;
+                p.cached_field = crate::caching::profile::CachedField::Anthropic;
+            }
+            Some("chat") => {
+                p.api = crate::caching::profile::Api::Chat;
+                p.auth = crate::caching::profile::Auth::Bearer;
+                if p.cached_field == crate::caching::profile::CachedField::Anthropic {
+                    p.cached_field = crate::caching::profile::CachedField::OpenAi;
+                }
+            }
+            _ => {}
+        }
+        if let Some(pointer) = &s.cached_field {
+            p.cached_field = crate::caching::profile::CachedField::Pointer(pointer.clone());
         }
         p
     }
