@@ -197,6 +197,37 @@ fn the_whole_suite_passes_against_llama_cpp() {
     // The provider's model list.
     let models = sb.ok(["cache", "models", "llama"]);
     assert!(models.contains("SmolLM2"), "{models}");
+
+    // The same server through a streamed answer's final chunk, and through
+    // its Anthropic-style /v1/messages with cache_control markers.
+    for (name, extra) in [("streamed", "--stream"), ("messages", "--api=messages")] {
+        sb.ok([
+            "cache",
+            "add",
+            name,
+            "--profile",
+            "llamacpp",
+            "--base-url",
+            &base,
+            "--model",
+            "smollm2",
+            "--max-prompt-tokens",
+            "600",
+            extra,
+        ]);
+        let doc = sb
+            .run_with(
+                ["cache-test", name, "--tests", "identical", "--json"],
+                |c| {
+                    c.timeout(Duration::from_secs(300));
+                },
+            )
+            .expect_code(0)
+            .json();
+        let r = &doc["runs"][0]["results"][0];
+        eprintln!("  {name}: {} {}", r["verdict"], r["summary"]);
+        assert_eq!(r["verdict"], "pass", "{doc:#}");
+    }
 }
 
 /// A provider on 127.0.0.1: caches whole prompts it has seen (when
