@@ -81,6 +81,8 @@ pub enum Command {
     CacheTest(CacheTestArgs),
     /// The alerts sent, pending and failed, newest first
     Alerts {
+        /// Show this alert with every delivery attempt
+        id: Option<i64>,
         #[arg(long)]
         json: bool,
         #[arg(long, default_value_t = 50)]

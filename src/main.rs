@@ -230,10 +230,60 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
         Command::Alert(a) => return run_alert(a, store, out),
         Command::Cache(a) => return run_cache(a, store, out),
         Command::CacheTest(a) => return run_cache_test(a, store, out),
-        Command::Alerts { json, limit } => {
+        Command::Alerts {
+            id: Some(id), json, ..
+        } => {
+            let Some(o) = store.alert(id)? else {
+                bail!(usage(format!("no alert #{id} (see `apiradar alerts`)")));
+            };
+            let attempts = store.alert_attempts(id)?;
+            if json {
+                let mut v = serde_json::to_value(&o)?;
+                v["attempt_log"] = serde_json::to_value(&attempts)?;
+                writeln!(out, "{v:#}")?;
+            } else {
+                writeln!(out, "#{} {} · {} · {}", o.id, o.event, o.channel, o.title)?;
+                writeln!(out, "raised  {}", apiradar::store::format_ms(o.created_at))?;
+                let plural = if o.attempts == 1 { "" } else { "s" };
+                writeln!(
+                    out,
+                    "status  {} after {} attempt{plural}",
+                    o.status, o.attempts
+                )?;
+                for a in &attempts {
+                    let what = if a.ok {
+                        "delivered".to_string()
+                    } else {
+                        format!("failed: {}", a.error.as_deref().unwrap_or(""))
+                    };
+                    writeln!(out, "  {}  {what}", apiradar::store::format_ms(a.at))?;
+                }
+                if o.status == "pending" {
+                    writeln!(
+                        out,
+                        "next try {}",
+                        apiradar::store::format_ms(o.next_attempt_at)
+                    )?;
+                }
+                if let Some(text) = o.payload.get("text").and_then(|t| t.as_str()) {
+                    writeln!(out, "\n{text}")?;
+                }
+            }
+        }
+        Command::Alerts {
+            id: None,
+            json,
+            limit,
+        } => {
             let history = store.alert_history(limit)?;
             if json {
-                writeln!(out, "{:#}", serde_json::json!({ "alerts": history }))?;
+                let mut list = Vec::with_capacity(history.len());
+                for o in &history {
+                    let mut v = serde_json::to_value(o)?;
+                    v["attempt_log"] = serde_json::to_value(store.alert_attempts(o.id)?)?;
+                    list.push(v);
+                }
+                writeln!(out, "{:#}", serde_json::json!({ "alerts": list }))?;
             } else if history.is_empty() {
                 writeln!(out, "no alerts yet")?;
             } else {

@@ -237,6 +237,15 @@ fn delivery_retries_until_the_receiver_accepts_and_survives_a_restart() {
     assert_eq!((row.status.as_str(), row.attempts), ("sent", 2));
     let seen = server.last_request("/hook");
     assert_eq!(seen.method, "POST");
+    // Every attempt is on record, the failure with its error.
+    let attempts = shared
+        .lock()
+        .expect("lock")
+        .alert_attempts(row.id)
+        .expect("attempts");
+    assert_eq!(attempts.len(), 2);
+    assert!(!attempts[0].ok && attempts[0].error.as_deref().unwrap_or("").contains("500"));
+    assert!(attempts[1].ok && attempts[1].error.is_none());
 }
 
 #[test]
@@ -363,6 +372,13 @@ fn a_breaking_version_queues_an_alert_with_the_diff_command() {
     let alerts = history["alerts"].as_array().cloned().unwrap_or_default();
     let events: Vec<&str> = alerts.iter().filter_map(|a| a["event"].as_str()).collect();
     assert_eq!(events, ["breaking", "change"], "{history:#}");
+    assert_eq!(alerts[0]["attempt_log"][0]["ok"], true, "{history:#}");
+    // One alert with its attempts.
+    let id = alerts[0]["id"].as_i64().unwrap_or(0).to_string();
+    let one = sb.ok(["alerts", &id]);
+    assert!(one.contains("status  sent after 1 attempt\n"), "{one}");
+    assert!(one.contains("delivered"), "{one}");
+    sb.run(["alerts", "999"]).expect_code(2);
     assert_eq!(
         alerts[0]["payload"]["command"], "apiradar diff api@1 api@2",
         "{history:#}"

@@ -128,6 +128,14 @@ pub struct Channel {
     pub thresholds: Thresholds,
 }
 
+/// One delivery attempt of an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    pub at: i64,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outbox {
@@ -427,7 +435,11 @@ impl Store {
         now: i64,
         result: std::result::Result<(), (String, Option<i64>)>,
     ) -> Result<()> {
-        match result {
+        let (ok, error) = match &result {
+            Ok(()) => (true, None),
+            Err((e, _)) => (false, Some(e.clone())),
+        };
+        let changed = match result {
             Ok(()) => self.conn.execute(
                 "UPDATE alert_events SET status = 'sent', attempts = attempts + 1, sent_at = ?2,
                      last_error = NULL WHERE id = ?1 AND status = 'pending'",
@@ -444,7 +456,40 @@ impl Store {
                 params![id, error],
             )?,
         };
+        if changed > 0 {
+            self.conn.execute(
+                "INSERT INTO alert_attempts (event_id, at, ok, error) VALUES (?1, ?2, ?3, ?4)",
+                params![id, now, ok, error],
+            )?;
+        }
         Ok(())
+    }
+
+    /// The delivery attempts of one alert, oldest first.
+    pub fn alert_attempts(&self, id: i64) -> Result<Vec<Attempt>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at, ok, error FROM alert_attempts WHERE event_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(Attempt {
+                at: r.get(0)?,
+                ok: r.get(1)?,
+                error: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One outbox row by id.
+    pub fn alert(&self, id: i64) -> Result<Option<Outbox>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
+             WHERE e.id = ?1"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, [id], outbox_from_row)
+            .optional()?)
     }
 
     /// How many rows wait for delivery (retries included).

@@ -323,6 +323,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (target_id, model)
     ) WITHOUT ROWID;
     "#,
+    // 7: every delivery attempt of an alert, not only the last error.
+    r#"
+    CREATE TABLE alert_attempts (
+        id        INTEGER PRIMARY KEY,
+        event_id  INTEGER NOT NULL REFERENCES alert_events(id) ON DELETE CASCADE,
+        at        INTEGER NOT NULL,
+        ok        INTEGER NOT NULL,
+        error     TEXT
+    );
+    CREATE INDEX alert_attempts_event ON alert_attempts(event_id);
+    "#,
 ];
 
 /// The schema version this build writes.
