@@ -300,6 +300,14 @@ pub struct HealthArgs {
     /// Slower than this counts as degraded [default: 2s]
     #[arg(long, value_name = "DURATION")]
     pub degraded_after: Option<String>,
+    /// A header the added endpoint is probed with; secrets as references: 'Authorization: Bearer ${TOKEN}' (repeatable)
+    #[arg(
+        long = "header",
+        short = 'H',
+        value_name = "'NAME: VALUE'",
+        requires = "add"
+    )]
+    pub headers: Vec<String>,
     /// Also trust this CA certificate (PEM), for private or self-signed servers
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,

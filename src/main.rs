@@ -1269,13 +1269,23 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
             .map(parse)
             .transpose()?
             .map(|d| d.as_millis() as i64);
-        store.add_manual_endpoint(
+        let headers = a
+            .headers
+            .iter()
+            .map(|h| {
+                let (name, value) = watch::parse_header(h)?;
+                watch::check_header_secret(&name, &value)?;
+                Ok((name, value))
+            })
+            .collect::<Result<Vec<_>, watch::WatchError>>()?;
+        let endpoint = store.add_manual_endpoint(
             watch.id,
             &a.method.to_ascii_uppercase(),
             url,
             &a.conditions,
             degraded,
         )?;
+        store.set_endpoint_headers(endpoint.id, &headers)?;
     }
     let toggles = [
         (&a.enable, Some(true)),

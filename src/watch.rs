@@ -245,7 +245,7 @@ fn is_sensitive_header(name: &str) -> bool {
 
 /// A credential header must reference an environment variable rather than
 /// hold the value, so the database never contains it.
-fn check_header_secret(name: &str, template: &str) -> Result<(), WatchError> {
+pub fn check_header_secret(name: &str, template: &str) -> Result<(), WatchError> {
     if is_sensitive_header(name) && !template.contains("${") {
         return Err(WatchError::LiteralSecret {
             name: name.to_string(),

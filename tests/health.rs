@@ -167,6 +167,43 @@ fn operations_are_turned_on_and_off_one_by_one() {
         eps.keys().collect::<Vec<_>>(),
         ["/v1/export", "/v1/new", "/v1/ok"]
     );
+    // An added endpoint probed with a header from the environment: the
+    // reference is stored, never the value.
+    server.set("/elsewhere/me", Reply::ok("you"));
+    let out = sb.run_with(
+        [
+            "health",
+            "api",
+            "--add",
+            &server.url("/elsewhere/me"),
+            "-H",
+            "Authorization: Bearer ${PROBE_TOKEN}",
+        ],
+        |c| {
+            c.env("PROBE_TOKEN", "t0ken-Secret-42");
+        },
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all_output());
+    assert_eq!(
+        server.last_request("/elsewhere/me").header("authorization"),
+        Some("Bearer t0ken-Secret-42")
+    );
+    assert!(sb.files_containing(b"t0ken-Secret-42").is_empty());
+    let out = sb
+        .run([
+            "health",
+            "api",
+            "--add",
+            &server.url("/x"),
+            "-H",
+            "Authorization: Bearer abc",
+        ])
+        .expect_code(2);
+    assert!(
+        out.all_output().contains("Authorization"),
+        "{}",
+        out.all_output()
+    );
     // A malformed operation is a usage error.
     let out = sb
         .run(["health", "api", "--enable", "orders"])

@@ -105,7 +105,21 @@ pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<
 /// environment, but only to the watch's own origin so credentials never
 /// reach another host.
 fn headers_for(watch: &Watch, endpoint: &Endpoint) -> Vec<(String, String)> {
-    let mut headers = endpoint.headers.clone();
+    // An endpoint's own headers may hold `${VAR}` references (added with
+    // `health --add URL -H`); only the references are stored.
+    let mut headers: Vec<(String, String)> = endpoint
+        .headers
+        .iter()
+        .filter_map(
+            |h| match crate::watch::resolve_headers(std::slice::from_ref(h)) {
+                Ok(mut v) => v.pop(),
+                Err(e) => {
+                    tracing::warn!(url = %endpoint.url, "header not sent: {e}");
+                    None
+                }
+            },
+        )
+        .collect();
     let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
     if !watch.spec.headers.is_empty() && origin(&watch.spec.location) == origin(&endpoint.url) {
         headers.extend(crate::watch::resolve_headers(&watch.spec.headers).unwrap_or_default());

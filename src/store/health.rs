@@ -338,6 +338,21 @@ impl Store {
         })
     }
 
+    /// Replaces the headers an endpoint is probed with (values may hold
+    /// `${VAR}` references, resolved when probing).
+    pub fn set_endpoint_headers(
+        &mut self,
+        endpoint_id: i64,
+        headers: &[(String, String)],
+    ) -> Result<()> {
+        let json = serde_json::to_string(headers).unwrap_or_else(|_| "[]".into());
+        self.conn.execute(
+            "UPDATE endpoints SET headers = ?2 WHERE id = ?1",
+            params![endpoint_id, json],
+        )?;
+        Ok(())
+    }
+
     /// The endpoints of a watch, manual ones first, then by path.
     pub fn endpoints(&self, watch_id: i64) -> Result<Vec<Endpoint>> {
         let sql = format!(
