@@ -937,12 +937,6 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
             server.url()
         );
         println!("  database   {}", db.display());
-        println!(
-            "  the API changes every {}; watches are polled every {}",
-            humantime::format_duration(step),
-            humantime::format_duration(every)
-        );
-        println!("  Ctrl-C to stop\n");
         let shared: SharedStore = Arc::new(Mutex::new(store));
         let llama = demo::start_llama();
         match &llama {
@@ -952,6 +946,12 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
             }
             None => println!("  caching    a simulated provider at {}/llm/v1 (build the llama.cpp fixture to test a real server)", server.url()),
         }
+        println!(
+            "  the API changes every {}; watches are polled every {}",
+            humantime::format_duration(step),
+            humantime::format_duration(every)
+        );
+        println!("  Ctrl-C to stop\n");
         let background = Background {
             fetch: FetchConfig::default(),
             worker: WorkerConfig::default(),
