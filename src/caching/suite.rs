@@ -625,6 +625,80 @@ mod tests {
         assert_eq!(reliability([]), None);
     }
 
+    fn exchange(label: &str, latency_ms: i64, prompt: i64, cached: Option<i64>) -> Exchange {
+        Exchange {
+            label: label.into(),
+            at: 0,
+            status: Some(200),
+            latency_ms,
+            usage: Some(super::super::usage::Usage {
+                prompt_tokens: Some(prompt),
+                cached_tokens: cached,
+                cache_creation_tokens: None,
+                completion_tokens: Some(1),
+            }),
+            error: None,
+            reply: None,
+            request: serde_json::Value::Null,
+            retries: 0,
+        }
+    }
+
+    /// Scoring on the usage llama.cpp's server reported for an identical
+    /// pair (581 prompt tokens, 580 cached on the repeat).
+    #[test]
+    fn results_score_recorded_exchanges() {
+        let client = Client::new(Duration::from_secs(1)).expect("client");
+        let endpoint = Endpoint {
+            base_url: "http://127.0.0.1:9/v1".into(),
+            api_key_env: None,
+            profile: super::super::profile::Profile::builtin("openai").expect("profile"),
+            stream: false,
+        };
+        let config = SuiteConfig::default();
+        let mut budget = |_: i64| Ok(());
+        let runner = Runner {
+            client: &client,
+            endpoint: &endpoint,
+            model: "m",
+            config: &config,
+            nonce: "n".into(),
+            budget: &mut budget,
+        };
+        let pair = vec![
+            exchange("cold", 2712, 581, Some(0)),
+            exchange("warm", 40, 581, Some(580)),
+        ];
+        assert_eq!(hits(&pair[1]), Some(true));
+        assert_eq!(hits(&pair[0]), Some(false));
+        let r = runner.result(TestKind::Identical, pair, &[1], Ok((true, "ok".into())));
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert!((r.hit_rate.expect("rate") - 580.0 / 581.0).abs() < 1e-9);
+        assert_eq!((r.cold_ms, r.warm_ms), (Some(2712), Some(40)));
+        // 580 tokens at $0.15 − $0.075 per million.
+        assert!((r.saved_usd - 580.0 * 0.075 / 1e6).abs() < 1e-12);
+
+        // Not reported is inconclusive, whatever the judgement said.
+        let silent = vec![
+            exchange("cold", 5, 581, None),
+            exchange("warm", 5, 581, None),
+        ];
+        let r = runner.result(TestKind::Identical, silent, &[1], Ok((false, "x".into())));
+        assert_eq!(r.verdict, Verdict::Inconclusive);
+        assert_eq!(r.summary, "the provider does not report cached tokens");
+        assert_eq!(r.hit_rate, None);
+        // A failed request says which one and why.
+        let mut broken = vec![exchange("cold", 5, 581, Some(0))];
+        broken.push(Exchange {
+            error: Some("HTTP 500: overloaded".into()),
+            usage: None,
+            ..exchange("warm", 5, 0, None)
+        });
+        let r = runner.result(TestKind::Identical, broken, &[1], Ok((false, "x".into())));
+        assert_eq!(r.verdict, Verdict::Inconclusive);
+        assert_eq!(r.summary, "warm: HTTP 500: overloaded");
+    }
+
     #[test]
     fn test_names_round_trip() {
         for t in TestKind::ALL {
