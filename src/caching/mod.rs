@@ -139,6 +139,20 @@ pub struct AccountBalance {
     pub text: String,
 }
 
+/// Sends a GET and reads its JSON answer; the error names the URL.
+async fn get_json(req: reqwest::RequestBuilder, url: &str) -> Result<serde_json::Value, String> {
+    let resp = req.send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(format!("{url}: HTTP {status}"));
+    }
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| format!("{url}: the answer broke off: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{url}: not JSON: {e}"))
+}
+
 /// Reads a balance answer of `kind`.
 pub fn parse_balance(kind: profile::Balance, v: &serde_json::Value) -> Option<AccountBalance> {
     let num = |v: &serde_json::Value| {
@@ -196,17 +210,7 @@ pub async fn balance(
         }
     }
     let answer = async {
-        let resp = req.send().await.map_err(|e| format!("{url}: {e}"))?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(format!("{url}: HTTP {status}"));
-        }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| format!("{url}: the answer broke off: {e}"))?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| format!("{url}: not JSON: {e}"))?;
+        let v = get_json(req, &url).await?;
         parse_balance(kind, &v).ok_or_else(|| format!("{url}: no balance in the answer"))
     };
     Some(answer.await)
@@ -375,17 +379,7 @@ pub async fn list_models(
                 .header("anthropic-version", "2023-06-01"),
         };
     }
-    let resp = req.send().await.map_err(|e| format!("{url}: {e}"))?;
-    let status = resp.status();
-    if !status.is_success() {
-        return Err(format!("{url}: HTTP {status}"));
-    }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| format!("{url}: the answer broke off: {e}"))?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{url}: not a model list: {e}"))?;
+    let v = get_json(req, &url).await?;
     let ids: Vec<String> = v
         .get("data")
         .and_then(|d| d.as_array())
