@@ -21,10 +21,16 @@
 //! key = "id"
 //! ```
 //!
+//! `[[alert]]` tables declare alert channels and `[[cache]]` tables
+//! prompt-caching targets, with the keys of `alert add` and `cache add`
+//! (checked by the same code, [`crate::alert::declare`] and
+//! [`crate::caching::declare`]).
+//!
 //! `apiradar --config watches.toml …` syncs the file into the database
-//! before running the command: declared watches are added or updated, and
-//! a watch that came from the file but is no longer in it is paused (not
-//! deleted: its history stays until `apiradar remove`).
+//! before running the command: what is declared is added or updated, and
+//! what came from the file but is no longer in it is switched off, not
+//! deleted — a watch or caching target is paused, a channel loses its
+//! rules — so its history stays until it is removed by hand.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -92,6 +98,14 @@ pub enum ConfigError {
         name: String,
         #[source]
         source: WatchError,
+    },
+    #[error("{path}: {what} `{name}`: {reason}")]
+    Declared {
+        path: String,
+        /// `alert` or `cache`.
+        what: &'static str,
+        name: String,
+        reason: String,
     },
     #[error("{path}: watch `{0}` is declared twice", path = .1)]
     Duplicate(String, String),
@@ -195,6 +209,10 @@ struct RawFile {
     settings: Settings,
     #[serde(default, rename = "watch")]
     watches: Vec<RawWatch>,
+    #[serde(default, rename = "alert")]
+    alerts: Vec<crate::alert::declare::ChannelDecl>,
+    #[serde(default, rename = "cache")]
+    caches: Vec<crate::caching::declare::TargetDecl>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,6 +240,10 @@ pub struct WatchFile {
     pub settings: Settings,
     /// Declared watches with whether each is declared paused.
     pub watches: Vec<(WatchSpec, bool)>,
+    /// Declared alert channels (`[[alert]]`).
+    pub channels: Vec<crate::alert::declare::ChannelDef>,
+    /// Declared prompt-caching targets (`[[cache]]`).
+    pub targets: Vec<crate::caching::declare::TargetDef>,
 }
 
 /// Reads and validates a watch file. Errors name the file, the line and
@@ -284,10 +306,45 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
         spec.validate().map_err(err)?;
         watches.push((spec, w.paused));
     }
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let declared = |what: &'static str, name: &str, reason: String| ConfigError::Declared {
+        path: shown.clone(),
+        what,
+        name: name.to_owned(),
+        reason,
+    };
+    let mut channels: Vec<crate::alert::declare::ChannelDef> = Vec::new();
+    for decl in &raw.alerts {
+        let def = decl
+            .resolve(folder)
+            .map_err(|reason| declared("alert", &decl.name, reason))?;
+        if channels.iter().any(|c| c.name == def.name) {
+            return Err(declared("alert", &decl.name, "declared twice".into()));
+        }
+        if let Some(w) = &def.watch
+            && !watches.iter().any(|(spec, _)| &spec.name == w)
+        {
+            // It may be a watch added by hand; sync finds out.
+            tracing::debug!(channel = %def.name, watch = %w, "alert for a watch not in the file");
+        }
+        channels.push(def);
+    }
+    let mut targets: Vec<crate::caching::declare::TargetDef> = Vec::new();
+    for decl in &raw.caches {
+        let def = decl
+            .resolve()
+            .map_err(|reason| declared("cache", &decl.name, reason))?;
+        if targets.iter().any(|t| t.name == def.name) {
+            return Err(declared("cache", &decl.name, "declared twice".into()));
+        }
+        targets.push(def);
+    }
     Ok(WatchFile {
         path: path.to_path_buf(),
         settings: raw.settings,
         watches,
+        channels,
+        targets,
     })
 }
 
@@ -313,10 +370,95 @@ pub struct SyncReport {
     pub updated: Vec<String>,
     /// From the file before, gone from it now: paused, history kept.
     pub orphaned: Vec<String>,
+    /// Alert channels added or changed to match the file.
+    pub channels: Vec<String>,
+    /// Alert channels gone from the file: disabled, history kept.
+    pub orphaned_channels: Vec<String>,
+    /// Caching targets added or changed to match the file.
+    pub targets: Vec<String>,
+    /// Caching targets gone from the file: paused, runs kept.
+    pub orphaned_targets: Vec<String>,
 }
 
-/// Makes the database's watches match the file.
-pub fn sync_watch_file(store: &Store, file: &WatchFile) -> Result<SyncReport, ConfigError> {
+/// Makes the database's watches, alert channels and caching targets match
+/// the file.
+pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport, ConfigError> {
+    let mut report = sync_watches(store, file)?;
+    let gone = |command: &str| {
+        format!(
+            "{ORPHANED} {}; `apiradar {command} remove NAME` deletes it",
+            file.path.display()
+        )
+    };
+    let existing = store.channels()?;
+    for def in &file.channels {
+        let current = existing.iter().find(|c| c.name == def.name);
+        let same = current.is_some_and(|c| {
+            c.from_config
+                && c.disabled.is_none()
+                && c.kind == def.kind
+                && c.url == def.url
+                && c.secret_env == def.secret_env
+                && c.options == def.options.clone().unwrap_or(serde_json::Value::Null)
+                && c.watch == def.watch
+                && c.thresholds == def.thresholds
+                && sorted(c.events.iter().map(String::as_str))
+                    == sorted(def.events.iter().map(|e| e.as_str()))
+        });
+        if !same {
+            store.declare_channel(&def.as_new())?;
+            report.channels.push(def.name.clone());
+        }
+    }
+    for c in existing
+        .iter()
+        .filter(|c| c.from_config && c.disabled.is_none())
+    {
+        if !file.channels.iter().any(|d| d.name == c.name) {
+            store.disable_channel(&c.name, &gone("alert"))?;
+            report.orphaned_channels.push(c.name.clone());
+        }
+    }
+    let existing = store.cache_targets()?;
+    for def in &file.targets {
+        let current = existing.iter().find(|t| t.name == def.name);
+        let same = current.is_some_and(|t| {
+            t.from_config
+                && !t.paused
+                && t.profile == def.profile.name
+                && t.base_url == def.base_url
+                && t.api_key_env == def.api_key_env
+                && t.models == def.models
+                && t.settings == def.settings
+        });
+        if !same {
+            store.declare_cache_target(
+                &def.name,
+                &def.profile.name,
+                &def.base_url,
+                def.api_key_env.as_deref(),
+                &def.models,
+                &def.settings,
+            )?;
+            report.targets.push(def.name.clone());
+        }
+    }
+    for t in existing.iter().filter(|t| t.from_config && !t.paused) {
+        if !file.targets.iter().any(|d| d.name == t.name) {
+            store.pause_cache_target(&t.name, &gone("cache"))?;
+            report.orphaned_targets.push(t.name.clone());
+        }
+    }
+    Ok(report)
+}
+
+fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = items.collect();
+    v.sort_unstable();
+    v
+}
+
+fn sync_watches(store: &Store, file: &WatchFile) -> Result<SyncReport, ConfigError> {
     let mut report = SyncReport::default();
     let existing = store.list_watches()?;
     for (spec, paused) in &file.watches {
@@ -414,16 +556,16 @@ kind = "json"
 key = "id"
 "#,
         );
-        let store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory().unwrap();
         let file = load_watch_file(&path).unwrap();
-        let r = sync_watch_file(&store, &file).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
         assert_eq!(r.added, vec!["venice", "models"]);
         let v = store.watch("venice").unwrap();
         assert_eq!(v.spec.interval.as_secs(), 7200);
         assert!(v.from_config);
         // Syncing again changes nothing.
         assert_eq!(
-            sync_watch_file(&store, &file).unwrap(),
+            sync_watch_file(&mut store, &file).unwrap(),
             SyncReport::default()
         );
 
@@ -432,12 +574,127 @@ key = "id"
             "[[watch]]\nname = \"venice\"\nlocation = \"https://example.test/v2.yaml\"\n",
         );
         let file = load_watch_file(&path).unwrap();
-        let r = sync_watch_file(&store, &file).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
         assert_eq!(r.updated, vec!["venice"]);
         assert_eq!(r.orphaned, vec!["models"]);
         let m = store.watch("models").unwrap();
         assert!(m.paused);
         assert!(m.paused_reason.unwrap().contains("no longer declared"));
+    }
+
+    #[test]
+    fn alert_channels_and_caching_targets_sync_and_are_switched_off_not_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = r#"
+[[watch]]
+name = "api"
+location = "https://example.test/openapi.json"
+
+[[alert]]
+name = "ops"
+webhook = "https://hooks.example.test/apiradar"
+secret_env = "HOOK_SECRET"
+on = ["breaking", "down", "recovered"]
+watch = "api"
+down_after = 4
+remind_every = "1h"
+
+[[alert]]
+name = "team"
+slack = "${SLACK_WEBHOOK}"
+
+[[cache]]
+name = "local"
+profile = "llamacpp"
+base_url = "http://127.0.0.1:8080/v1"
+models = ["smollm"]
+tests = ["identical", "persistence"]
+every = "6h"
+"#;
+        let path = write(dir.path(), full);
+        let mut store = Store::open_in_memory().unwrap();
+        let file = load_watch_file(&path).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
+        assert_eq!(r.channels, vec!["ops", "team"]);
+        assert_eq!(r.targets, vec!["local"]);
+        let ops = store.channel("ops").unwrap();
+        assert!(ops.from_config);
+        assert_eq!(ops.watch.as_deref(), Some("api"));
+        assert_eq!(ops.thresholds.down_after, 4);
+        assert_eq!(ops.thresholds.remind_every_ms, Some(3_600_000));
+        let local = store.cache_target("local").unwrap();
+        assert!(local.from_config);
+        assert_eq!(local.settings.every_secs, Some(21_600));
+        // Syncing the same file again changes nothing.
+        assert_eq!(
+            sync_watch_file(&mut store, &file).unwrap(),
+            SyncReport::default()
+        );
+
+        // A changed channel keeps its id (and so its history); dropped
+        // ones are switched off.
+        let changed = full
+            .replace("down_after = 4", "down_after = 6")
+            .replace(
+                "[[alert]]\nname = \"team\"\nslack = \"${SLACK_WEBHOOK}\"\n",
+                "",
+            )
+            .replace("[[cache]]", "[[ignored]]");
+        let trimmed: String = changed.split("[[ignored]]").next().unwrap().to_string();
+        let path = write(dir.path(), &trimmed);
+        let file = load_watch_file(&path).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
+        assert_eq!(r.channels, vec!["ops"]);
+        assert_eq!(r.orphaned_channels, vec!["team"]);
+        assert_eq!(r.orphaned_targets, vec!["local"]);
+        assert_eq!(store.channel("ops").unwrap().id, ops.id);
+        assert_eq!(store.channel("ops").unwrap().thresholds.down_after, 6);
+        let team = store.channel("team").unwrap();
+        assert!(team.disabled.unwrap().contains("no longer declared"));
+        assert!(
+            team.events.is_empty(),
+            "a disabled channel matches no event"
+        );
+        let local = store.cache_target("local").unwrap();
+        assert!(local.paused);
+        assert!(local.paused_reason.unwrap().contains("no longer declared"));
+
+        // Declared again, both come back.
+        let path = write(dir.path(), full);
+        let file = load_watch_file(&path).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
+        assert_eq!(r.channels, vec!["ops", "team"]);
+        assert_eq!(r.targets, vec!["local"]);
+        assert!(store.channel("team").unwrap().disabled.is_none());
+        assert!(!store.cache_target("local").unwrap().paused);
+    }
+
+    #[test]
+    fn bad_alert_and_cache_tables_are_refused_with_their_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                "[[alert]]\nname = \"x\"\nslack = \"https://hooks.slack.test/T0/B0/abc\"\n",
+                "alert `x`",
+            ),
+            (
+                "[[alert]]\nname = \"x\"\nwebhook = \"http://h\"\nchannel = 1\n",
+                ":4:",
+            ),
+            (
+                "[[cache]]\nname = \"c\"\nmodels = [\"m\"]\nprofile = \"nope\"\n",
+                "cache `c`: unknown profile",
+            ),
+            (
+                "[[cache]]\nname = \"c\"\nmodels = [\"m\"]\n[[cache]]\nname = \"c\"\nmodels = [\"n\"]\n",
+                "declared twice",
+            ),
+        ];
+        for (text, expected) in cases {
+            let path = write(dir.path(), text);
+            let e = load_watch_file(&path).unwrap_err().to_string();
+            assert!(e.contains(expected), "{e} should contain {expected}");
+        }
     }
 
     #[test]

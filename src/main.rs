@@ -103,7 +103,7 @@ fn run(cli: Cli, paths: &Paths) -> Result<()> {
         Command::Demo(args) => run_demo(args, cli.db.is_some().then_some(paths)),
         command => {
             let mut store = open_store(paths)?;
-            let settings = sync_config(&store, config_file.as_deref())?;
+            let settings = sync_config(&mut store, config_file.as_deref())?;
             dispatch(command, &mut store, &settings)
         }
     }
@@ -115,7 +115,7 @@ fn open_store(paths: &Paths) -> Result<Store> {
 }
 
 /// Syncs the watch file into the store, returning its settings.
-fn sync_config(store: &Store, file: Option<&Path>) -> Result<config::Settings> {
+fn sync_config(store: &mut Store, file: Option<&Path>) -> Result<config::Settings> {
     let Some(path) = file else {
         return Ok(config::Settings::default());
     };
@@ -127,6 +127,18 @@ fn sync_config(store: &Store, file: Option<&Path>) -> Result<config::Settings> {
     for name in &r.orphaned {
         eprintln!(
             "apiradar: watch `{name}` is no longer in {}: paused, history kept",
+            path.display()
+        );
+    }
+    for name in &r.orphaned_channels {
+        eprintln!(
+            "apiradar: alert channel `{name}` is no longer in {}: it gets no new alerts, history kept",
+            path.display()
+        );
+    }
+    for name in &r.orphaned_targets {
+        eprintln!(
+            "apiradar: caching target `{name}` is no longer in {}: paused, runs kept",
             path.display()
         );
     }
@@ -1160,8 +1172,8 @@ fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
             "the dashboard needs a terminal; in scripts and CI use `apiradar refresh`, `list`, `history` or `diff` (see --help)"
         ));
     }
-    let store = open_store(paths)?;
-    let settings = sync_config(&store, config_file)?;
+    let mut store = open_store(paths)?;
+    let settings = sync_config(&mut store, config_file)?;
     drop(store);
     let mut fetch = FetchConfig::default();
     let mut worker = WorkerConfig::default();
@@ -1436,78 +1448,29 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
 }
 
 fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> Result<()> {
-    use apiradar::store::alerts::AlertEvent;
     match a {
         cli::AlertCommand::Add(a) => {
-            let (kind, url) = match (&a.webhook, &a.slack, &a.discord, &a.email) {
-                (Some(u), ..) => ("webhook", u),
-                (_, Some(u), ..) => ("slack", u),
-                (_, _, Some(u), _) => ("discord", u),
-                (.., Some(u)) => ("email", u),
-                _ => bail!(usage("give --webhook, --slack, --discord or --email")),
+            let decl = apiradar::alert::declare::ChannelDecl {
+                name: a.name,
+                webhook: a.webhook,
+                slack: a.slack,
+                discord: a.discord,
+                email: a.email,
+                from: a.from,
+                to: a.to,
+                smtp_user_env: a.smtp_user_env,
+                smtp_password_env: a.smtp_password_env,
+                ca_cert: a.ca_cert,
+                secret_env: a.secret_env,
+                on: a.on,
+                watch: a.watch,
+                down_after: Some(a.down_after),
+                recovered_after: Some(a.recovered_after),
+                remind_every: a.remind_every,
             };
-            let mut options = None;
-            if kind == "email" {
-                let cfg = apiradar::alert::email::EmailConfig {
-                    server: url.clone(),
-                    from: a.from.clone().unwrap_or_default(),
-                    to: a.to.iter().map(|t| t.trim().to_string()).collect(),
-                    user_env: a.smtp_user_env.clone(),
-                    password_env: a.smtp_password_env.clone(),
-                    ca_cert: a
-                        .ca_cert
-                        .as_ref()
-                        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
-                };
-                cfg.validate().map_err(|e| usage(format!("--email: {e}")))?;
-                options = Some(serde_json::to_value(&cfg)?);
-            } else if kind != "webhook" && !url.contains("${") {
-                bail!(usage(format!(
-                    "a {kind} webhook URL carries its token: give it as an environment variable reference, e.g. --{kind} '${{{}_WEBHOOK}}'",
-                    kind.to_ascii_uppercase()
-                )));
-            }
-            if a.secret_env.is_some() && kind != "webhook" {
-                bail!(usage("--secret-env is for --webhook channels"));
-            }
-            let events = a
-                .on
-                .iter()
-                .map(|e| {
-                    AlertEvent::parse(e.trim())
-                        .filter(|e| *e != AlertEvent::Test)
-                        .ok_or_else(|| {
-                            usage(format!(
-                                "unknown event `{e}`: use breaking, change, down, recovered or paused"
-                            ))
-                        })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let remind_every_ms = match &a.remind_every {
-                Some(d) => {
-                    let d = humantime::parse_duration(d)
-                        .map_err(|_| usage(format!("`{d}` is not a duration")))?;
-                    if d < std::time::Duration::from_secs(60) {
-                        bail!(usage("--remind-every must be at least 1m"));
-                    }
-                    Some(d.as_millis() as i64)
-                }
-                None => None,
-            };
-            let c = store.add_channel_with(&apiradar::store::alerts::NewChannel {
-                name: &a.name,
-                kind,
-                url,
-                secret_env: a.secret_env.as_deref(),
-                options,
-                events: &events,
-                watch: a.watch.as_deref(),
-                thresholds: apiradar::store::alerts::Thresholds {
-                    down_after: a.down_after,
-                    recovered_after: a.recovered_after,
-                    remind_every_ms,
-                },
-            })?;
+            let def = decl.resolve(&current_dir()?).map_err(usage)?;
+            let kind = def.kind;
+            let c = store.add_channel_with(&def.as_new())?;
             writeln!(
                 out,
                 "added {kind} channel {} for {} on {}",
@@ -1534,7 +1497,11 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                             c.name.clone(),
                             c.kind.clone(),
                             c.url.clone(),
-                            c.events.join(","),
+                            if c.disabled.is_some() {
+                                "(off: not in the config file)".to_string()
+                            } else {
+                                c.events.join(",")
+                            },
                             c.watch.clone().unwrap_or_else(|| "(all)".into()),
                             when,
                         ]
@@ -1581,91 +1548,37 @@ fn parse_duration_arg(s: &str) -> Result<std::time::Duration> {
 }
 
 fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> Result<()> {
-    use apiradar::caching::profile::Profile;
-    use apiradar::store::caching::CacheSettings;
     match a {
         cli::CacheCommand::Add(a) => {
-            watch::validate_name(&a.name).map_err(|e| usage(e.to_string()))?;
-            let profile = Profile::builtin(&a.profile).ok_or_else(|| {
-                usage(format!(
-                    "unknown profile `{}`: use one of {}",
-                    a.profile,
-                    Profile::BUILTIN.join(", ")
-                ))
-            })?;
-            let base_url = match a.base_url.as_deref().or(profile.base_url.as_deref()) {
-                Some(u) => u.to_string(),
-                None => bail!(usage(format!(
-                    "the {} profile has no default address: give --base-url",
-                    profile.name
-                ))),
-            };
-            let parsed =
-                url::Url::parse(&base_url).map_err(|e| usage(format!("--base-url: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                bail!(usage("--base-url must be http or https"));
-            }
-            if let Some(var) = &a.api_key_env
-                && (var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-            {
-                bail!(usage(format!(
-                    "--api-key-env takes a variable name such as OPENAI_API_KEY, not `{var}`"
-                )));
-            }
-            for t in &a.tests {
-                apiradar::caching::suite::TestKind::parse(t)
-                    .ok_or_else(|| usage(format!("unknown test `{t}`")))?;
-            }
-            let ladder = a
-                .ttl_ladder
-                .iter()
-                .map(|d| parse_duration_arg(d).map(|d| d.as_secs()))
-                .collect::<Result<Vec<_>>>()?;
-            let every = a.every.as_deref().map(parse_duration_arg).transpose()?;
-            if every.is_some_and(|e| e < std::time::Duration::from_secs(60)) {
-                bail!(usage("--every must be at least 1m"));
-            }
-            let settings = CacheSettings {
+            let decl = apiradar::caching::declare::TargetDecl {
+                name: a.name.clone(),
+                profile: Some(a.profile.clone()),
+                base_url: a.base_url.clone(),
+                api_key_env: a.api_key_env.clone(),
+                models: a.models.clone(),
                 min_tokens: a.min_tokens,
-                ttl_secs: a
-                    .ttl
-                    .as_deref()
-                    .map(parse_duration_arg)
-                    .transpose()?
-                    .map(|d| d.as_secs()),
-                price_input: a.price,
-                price_cached: a.cached_price,
+                ttl: a.ttl.clone(),
+                price: a.price,
+                cached_price: a.cached_price,
                 tests: a.tests.clone(),
-                every_secs: every.map(|d| d.as_secs()),
+                every: a.every.clone(),
                 daily_budget: a.daily_budget,
-                ttl_ladder: ladder,
+                ttl_ladder: a.ttl_ladder.clone(),
                 persistence: a.persistence,
                 max_prompt_tokens: a.max_prompt_tokens,
                 stream: a.stream,
-                simulated: false,
                 cached_field: a.cached_field.clone(),
                 api: a.api.clone(),
             };
-            if let Some(p) = &settings.cached_field
-                && !p.starts_with('/')
-            {
-                bail!(usage(format!(
-                    "--cached-field takes a JSON pointer such as /usage/cached_tokens, not `{p}`"
-                )));
-            }
-            let models: Vec<String> = a
-                .models
-                .iter()
-                .map(|m| m.trim().to_string())
-                .filter(|m| !m.is_empty())
-                .collect();
+            let def = decl.resolve().map_err(usage)?;
+            let profile = def.profile;
             let t = store.add_cache_target(
-                &a.name,
+                &def.name,
                 &profile.name,
-                &base_url,
-                a.api_key_env.as_deref(),
-                &models,
-                &settings,
+                &def.base_url,
+                def.api_key_env.as_deref(),
+                &def.models,
+                &def.settings,
             )?;
             writeln!(
                 out,
@@ -1735,7 +1648,9 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                         last.and_then(|r| r.hit_rate)
                             .map_or("-".into(), |h| format!("{:.0}%", h * 100.0)),
                         score.map_or("-".into(), |s| s.to_string()),
-                        if state.warning() {
+                        if t.paused {
+                            "paused".into()
+                        } else if state.warning() {
                             format!("{} failed runs", state.consecutive_failures)
                         } else {
                             "ok".into()
@@ -1744,7 +1659,8 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                     list.push(serde_json::json!({
                         "target": t.name, "model": m, "profile": t.profile, "base_url": t.base_url,
                         "api_key_env": t.api_key_env, "last_run": last, "reliability": score,
-                        "state": state,
+                        "state": state, "paused": t.paused, "paused_reason": t.paused_reason,
+                        "from_config": t.from_config,
                     }));
                 }
             }

@@ -480,3 +480,66 @@ fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
     assert_eq!(server.hits("/hook"), 2, "a sent alert was sent again");
     assert_eq!(row().attempts, 1);
 }
+
+#[test]
+fn channels_and_caching_targets_declared_in_a_config_file() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    server.set("/hook", Reply::ok("ok"));
+    let full = format!(
+        "[[alert]]\nname = \"ops\"\nwebhook = \"{}\"\non = [\"down\", \"recovered\"]\ndown_after = 5\n\n\
+         [[cache]]\nname = \"local\"\nprofile = \"llamacpp\"\nbase_url = \"{}\"\nmodels = [\"m\"]\n",
+        server.url("/hook"),
+        server.url("/v1")
+    );
+    let cfg = sb.write("apiradar.toml", &full);
+    let cfg = cfg.to_str().expect("utf-8 path");
+
+    // Any command syncs the file; the declared channel works at once.
+    sb.ok(["--config", cfg, "alert", "test", "ops"]);
+    assert_eq!(server.hits("/hook"), 1);
+    let list = sb.json(["--config", cfg, "alert", "list", "--json"]);
+    let ops = &list["channels"][0];
+    assert_eq!(ops["name"], "ops");
+    assert_eq!(ops["from_config"], true);
+    assert_eq!(ops["thresholds"]["down_after"], 5);
+    let targets = sb.json(["--config", cfg, "cache", "list", "--json"]);
+    assert_eq!(targets["targets"][0]["from_config"], true);
+
+    // Dropped from the file: switched off, with their history kept.
+    sb.write("apiradar.toml", "# nothing declared\n");
+    let out = sb.run(["--config", cfg, "alert", "list"]).expect_code(0);
+    assert!(
+        out.stderr.contains("alert channel `ops` is no longer in"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("caching target `local` is no longer in"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.text().contains("(off: not in the config file)"),
+        "{}",
+        out.text()
+    );
+    let history = sb.json(["alerts", "--json"]);
+    assert_eq!(history["alerts"].as_array().map(Vec::len), Some(1));
+    let targets = sb.json(["cache", "list", "--json"]);
+    assert_eq!(targets["targets"][0]["paused"], true);
+
+    // A literal Slack URL in the file is refused, naming the file and table.
+    sb.write(
+        "apiradar.toml",
+        "[[alert]]\nname = \"team\"\nslack = \"https://hooks.slack.test/T0/B0/token\"\n",
+    );
+    let out = sb.run(["--config", cfg, "alert", "list"]).expect_code(2);
+    assert!(
+        out.stderr.contains("apiradar.toml: alert `team`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("token\""), "{}", out.stderr);
+}

@@ -13,6 +13,7 @@
 //! every target when it is due.
 
 pub mod client;
+pub mod declare;
 pub mod profile;
 pub mod suite;
 pub mod usage;

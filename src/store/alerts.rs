@@ -76,6 +76,8 @@ pub struct NewChannel<'a> {
     pub events: &'a [AlertEvent],
     pub watch: Option<&'a str>,
     pub thresholds: Thresholds,
+    /// Declared in a config file.
+    pub from_config: bool,
 }
 
 impl AlertEvent {
@@ -126,6 +128,10 @@ pub struct Channel {
     pub events: Vec<String>,
     pub watch: Option<String>,
     pub thresholds: Thresholds,
+    /// Declared in a config file.
+    pub from_config: bool,
+    /// Why it gets no new alerts (dropped from its config file), if so.
+    pub disabled: Option<String>,
 }
 
 /// One delivery attempt of an alert.
@@ -208,6 +214,7 @@ impl Store {
             events,
             watch,
             thresholds,
+            from_config,
             ..
         } = *c;
         let options = c.options.as_ref().map(Value::to_string);
@@ -229,29 +236,88 @@ impl Store {
                 return Err(StoreError::ChannelExists(name.to_string()));
             }
             s.conn.execute(
-                "INSERT INTO alert_channels (name, kind, url, secret_env, options, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![name, kind, url, secret_env, options, now],
+                "INSERT INTO alert_channels (name, kind, url, secret_env, options, created_at,
+                     from_config)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![name, kind, url, secret_env, options, now, from_config],
             )?;
             let id = s.conn.last_insert_rowid();
-            for e in events {
-                s.conn.execute(
-                    "INSERT INTO alert_rules (channel_id, watch_id, event, down_after,
-                         recovered_after, remind_every)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        id,
-                        watch_id,
-                        e.as_str(),
-                        thresholds.down_after,
-                        thresholds.recovered_after,
-                        thresholds.remind_every_ms
-                    ],
-                )?;
-            }
-            Ok(())
+            s.insert_rules(id, watch_id, events, thresholds)
         })?;
         self.channel(name)
+    }
+
+    fn insert_rules(
+        &self,
+        channel_id: i64,
+        watch_id: Option<i64>,
+        events: &[AlertEvent],
+        thresholds: Thresholds,
+    ) -> Result<()> {
+        for e in events {
+            self.conn.execute(
+                "INSERT INTO alert_rules (channel_id, watch_id, event, down_after,
+                     recovered_after, remind_every)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    channel_id,
+                    watch_id,
+                    e.as_str(),
+                    thresholds.down_after,
+                    thresholds.recovered_after,
+                    thresholds.remind_every_ms
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Adds a channel declared in a config file, or makes an existing one
+    /// match the declaration (its id, and with it its alert history, stays;
+    /// a disabled one is enabled again).
+    pub fn declare_channel(&mut self, c: &NewChannel<'_>) -> Result<Channel> {
+        let Some(current) = self.channels()?.into_iter().find(|ch| ch.name == c.name) else {
+            return self.add_channel_with(&NewChannel {
+                from_config: true,
+                ..c.clone()
+            });
+        };
+        let watch_id = match c.watch {
+            Some(w) => Some(self.watch(w)?.id),
+            None => None,
+        };
+        let options = c.options.as_ref().map(Value::to_string);
+        self.in_write(|s| {
+            s.conn.execute(
+                "UPDATE alert_channels SET kind = ?2, url = ?3, secret_env = ?4, options = ?5,
+                     from_config = 1, disabled = NULL
+                 WHERE id = ?1",
+                params![current.id, c.kind, c.url, c.secret_env, options],
+            )?;
+            s.conn.execute(
+                "DELETE FROM alert_rules WHERE channel_id = ?1",
+                [current.id],
+            )?;
+            s.insert_rules(current.id, watch_id, c.events, c.thresholds)
+        })?;
+        self.channel(c.name)
+    }
+
+    /// Stops a channel's new alerts (its rules go; it and its history
+    /// stay), with the reason shown in `alert list`.
+    pub fn disable_channel(&mut self, name: &str, reason: &str) -> Result<()> {
+        let channel = self.channel(name)?;
+        self.in_write(|s| {
+            s.conn.execute(
+                "UPDATE alert_channels SET disabled = ?2 WHERE id = ?1",
+                params![channel.id, reason],
+            )?;
+            s.conn.execute(
+                "DELETE FROM alert_rules WHERE channel_id = ?1",
+                [channel.id],
+            )?;
+            Ok(())
+        })
     }
 
     pub fn remove_channel(&mut self, name: &str) -> Result<()> {
@@ -276,7 +342,8 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.name, c.kind, c.url, c.secret_env,
                     group_concat(r.event, ','), max(w.name), c.options,
-                    max(r.down_after), max(r.recovered_after), max(r.remind_every)
+                    max(r.down_after), max(r.recovered_after), max(r.remind_every),
+                    c.from_config, c.disabled
              FROM alert_channels c
              LEFT JOIN alert_rules r ON r.channel_id = c.id
              LEFT JOIN watches w ON w.id = r.watch_id
@@ -305,6 +372,8 @@ impl Store {
                     recovered_after: recovered_after.unwrap_or(RECOVERED_AFTER),
                     remind_every_ms: r.get(10)?,
                 },
+                from_config: r.get(11)?,
+                disabled: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -61,6 +61,10 @@ pub struct CacheTarget {
     pub models: Vec<String>,
     pub settings: CacheSettings,
     pub paused: bool,
+    /// Why it is paused (dropped from its config file), if it is.
+    pub paused_reason: Option<String>,
+    /// Declared in a config file.
+    pub from_config: bool,
 }
 
 impl CacheTarget {
@@ -204,7 +208,7 @@ pub struct Recorded {
     pub regression: bool,
 }
 
-const TARGET_COLUMNS: &str = "id, name, profile, base_url, api_key_env, models, settings, paused";
+const TARGET_COLUMNS: &str = "id, name, profile, base_url, api_key_env, models, settings, paused, paused_reason, from_config";
 
 fn target_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CacheTarget> {
     let models: String = r.get(5)?;
@@ -218,6 +222,8 @@ fn target_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CacheTarget> {
         models: serde_json::from_str(&models).unwrap_or_default(),
         settings: serde_json::from_str(&settings).unwrap_or_default(),
         paused: r.get(7)?,
+        paused_reason: r.get(8)?,
+        from_config: r.get(9)?,
     })
 }
 
@@ -266,6 +272,49 @@ impl Store {
                 serde_json::to_string(models).unwrap_or_else(|_| "[]".into()),
                 serde_json::to_string(settings).unwrap_or_else(|_| "{}".into()),
             ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSuchCacheTarget(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Adds a target declared in a config file, or makes the existing one
+    /// match it (its runs stay; a target paused because it had left the
+    /// file runs again).
+    pub fn declare_cache_target(
+        &mut self,
+        name: &str,
+        profile: &str,
+        base_url: &str,
+        api_key_env: Option<&str>,
+        models: &[String],
+        settings: &CacheSettings,
+    ) -> Result<CacheTarget> {
+        if self.find_cache_target(name)?.is_none() {
+            self.add_cache_target(name, profile, base_url, api_key_env, models, settings)?;
+        }
+        self.conn.execute(
+            "UPDATE cache_targets SET profile = ?2, base_url = ?3, api_key_env = ?4, models = ?5,
+                 settings = ?6, from_config = 1, paused = 0, paused_reason = NULL
+             WHERE name = ?1",
+            params![
+                name,
+                profile,
+                base_url,
+                api_key_env,
+                serde_json::to_string(models).unwrap_or_else(|_| "[]".into()),
+                serde_json::to_string(settings).unwrap_or_else(|_| "{}".into()),
+            ],
+        )?;
+        self.cache_target(name)
+    }
+
+    /// Stops a target's scheduled runs, keeping it and its history.
+    pub fn pause_cache_target(&mut self, name: &str, reason: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE cache_targets SET paused = 1, paused_reason = ?2 WHERE name = ?1",
+            params![name, reason],
         )?;
         if n == 0 {
             return Err(StoreError::NoSuchCacheTarget(name.to_owned()));

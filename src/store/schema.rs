@@ -334,6 +334,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alert_attempts_event ON alert_attempts(event_id);
     "#,
+    // 8: alert channels and caching targets declared in a config file,
+    // like watches. One dropped from the file is switched off, not
+    // deleted, so its history stays.
+    r#"
+    ALTER TABLE alert_channels ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alert_channels ADD COLUMN disabled TEXT;
+    ALTER TABLE cache_targets ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cache_targets ADD COLUMN paused_reason TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

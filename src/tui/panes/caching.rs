@@ -1404,6 +1404,8 @@ mod tests {
                     ..CacheSettings::default()
                 },
                 paused: false,
+                paused_reason: None,
+                from_config: false,
             },
             model: model.into(),
             runs,
