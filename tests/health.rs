@@ -395,6 +395,26 @@ fn tls_certificates_close_to_expiry_are_seen() {
     let e = &by_path(&doc)["/"];
     assert_eq!(e["state"], "up", "{e:#}");
     assert_eq!(e["cert_days"], 5, "{e:#}");
+    // A new connection was opened: its set-up (TCP and the TLS handshake)
+    // is timed, and comes before the first byte.
+    let connect = e["connect_ms"].as_i64().expect("connect_ms measured");
+    let ttfb = e["ttfb_ms"].as_i64().expect("ttfb_ms measured");
+    assert!(connect <= ttfb, "{e:#}");
+    let doc = health(
+        &sb,
+        &[
+            "api",
+            "--add",
+            &url,
+            "--condition",
+            "connect < 30s",
+            "--ca-cert",
+            &ca_arg,
+        ],
+        0,
+    );
+    let e = &by_path(&doc)["/"];
+    assert_eq!(e["notes"], serde_json::json!([]), "judged, and held: {e:#}");
     let doc = health(
         &sb,
         &[

@@ -8,6 +8,10 @@
 //! degraded. With conditions, any condition that fails makes the check
 //! down; one that cannot be judged (no TLS on plain http) is ignored.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::conditions::{Condition, Observation, Outcome};
@@ -37,6 +41,71 @@ impl Default for ProbeConfig {
             degraded_after: Duration::from_secs(2),
             extra_roots: Vec::new(),
         }
+    }
+}
+
+/// Where the connector leaves the time it took to open a connection for
+/// the probe being sent.
+type ConnectSlot = Arc<Mutex<Option<Duration>>>;
+
+tokio::task_local! {
+    /// The slot of the probe whose request is being sent on this task.
+    static CONNECT: ConnectSlot;
+}
+
+/// A layer around reqwest's connector that times each new connection
+/// (DNS, TCP and TLS together: the connector does all three) and reports
+/// it to the probe that asked for it.
+///
+/// The connector is called from inside the request's future, so the probe's
+/// task-local slot is visible there. A request that reuses a pooled
+/// connection never calls it and its connect time stays unknown. When a
+/// connection started for one request is finally used by another, the
+/// time goes to the first, which is then done with it; no probe gets a
+/// time that is not its own.
+#[derive(Clone, Copy)]
+struct TimeConnect;
+
+impl<S> tower_layer::Layer<S> for TimeConnect {
+    type Service = TimedConnector<S>;
+
+    fn layer(&self, inner: S) -> TimedConnector<S> {
+        TimedConnector { inner }
+    }
+}
+
+#[derive(Clone)]
+struct TimedConnector<S> {
+    inner: S,
+}
+
+impl<S, R> tower_service::Service<R> for TimedConnector<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let slot = CONNECT.try_with(Arc::clone).ok();
+        let started = Instant::now();
+        let connecting = self.inner.call(request);
+        Box::pin(async move {
+            let result = connecting.await;
+            if result.is_ok()
+                && let Some(slot) = slot
+                && let Ok(mut time) = slot.lock()
+            {
+                *time = Some(started.elapsed());
+            }
+            result
+        })
     }
 }
 
@@ -73,6 +142,7 @@ impl Prober {
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .tls_info(true)
+            .connector_layer(TimeConnect)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Prober { client, config })
@@ -89,11 +159,14 @@ impl Prober {
             request = request.header(name, value);
         }
         let started = Instant::now();
-        let response = request.send().await;
+        let slot = ConnectSlot::default();
+        let response = CONNECT.scope(Arc::clone(&slot), request.send()).await;
         let ttfb = started.elapsed();
+        let connect = slot.lock().ok().and_then(|t| *t);
         let mut record = CheckRecord {
             at,
             ttfb_ms: Some(ms(ttfb)),
+            connect_ms: connect.map(ms),
             ..CheckRecord::default()
         };
         let response = match response {
@@ -154,7 +227,7 @@ impl Prober {
         let observation = Observation {
             status: Some(status),
             latency: Some(latency),
-            connect: None,
+            connect,
             ttfb: Some(ttfb),
             cert_days: record.cert_days,
             body: Some(&body),
@@ -285,5 +358,73 @@ mod tests {
         // Conditions decide when there are some.
         assert_eq!(classify(503, fast, SLOW, true, false), CheckOutcome::Up);
         assert_eq!(classify(200, fast, SLOW, true, true), CheckOutcome::Down);
+    }
+
+    /// A keep-alive server on 127.0.0.1 answering `200 ok` to every request
+    /// on every connection; returns its URL.
+    async fn keep_alive_server() -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if socket.write_all(reply).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        format!("http://{addr}/health")
+    }
+
+    #[tokio::test]
+    async fn a_new_connection_is_timed_and_a_reused_one_is_not() {
+        let url = keep_alive_server().await;
+        let endpoint = Endpoint {
+            id: 1,
+            watch_id: 1,
+            method: "GET".into(),
+            url,
+            path: Some("/health".into()),
+            source: "manual".into(),
+            enabled: true,
+            conditions: vec!["connect < 10s".into()],
+            degraded_ms: None,
+            state: "unknown".into(),
+            consecutive_failures: 0,
+            consecutive_successes: 0,
+            last_checked_at: None,
+            headers: Vec::new(),
+        };
+        let prober = Prober::new(ProbeConfig::default()).unwrap();
+        let first = prober.probe(&endpoint, &[]).await;
+        assert_eq!(first.record.outcome, Some(CheckOutcome::Up), "{first:?}");
+        let connect = first.record.connect_ms.expect("a new connection is timed");
+        assert!(connect <= first.record.ttfb_ms.unwrap_or(0), "{first:?}");
+        assert!(first.notes.is_empty(), "{:?}", first.notes);
+
+        // The pooled connection is reused: no connect time, and a condition
+        // on it is not judged rather than failed.
+        let second = prober.probe(&endpoint, &[]).await;
+        assert_eq!(second.record.outcome, Some(CheckOutcome::Up), "{second:?}");
+        assert_eq!(second.record.connect_ms, None, "{second:?}");
+        assert!(
+            second.notes.iter().any(|n| n.contains("not judged")),
+            "{:?}",
+            second.notes
+        );
     }
 }

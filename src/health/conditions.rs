@@ -15,7 +15,7 @@
 //! |---|---|---|---|
 //! | `status` | HTTP status code | `==` `!=` `<` `<=` `>` `>=` `in` | `status in [200, 401]` |
 //! | `latency` | time for the whole request | `==` `!=` `<` `<=` `>` `>=` | `latency < 800ms` |
-//! | `connect` | time to open the connection | `==` `!=` `<` `<=` `>` `>=` | `connect < 100ms` |
+//! | `connect` | time to open the connection: DNS, TCP and TLS (unknown on a reused connection) | `==` `!=` `<` `<=` `>` `>=` | `connect < 100ms` |
 //! | `ttfb` | time to the first byte of the response | `==` `!=` `<` `<=` `>` `>=` | `ttfb < 300ms` |
 //! | `cert_days` | whole days until the TLS certificate expires (negative once expired) | `==` `!=` `<` `<=` `>` `>=` | `cert_days > 14` |
 //! | `size` | size of the response body | `==` `!=` `<` `<=` `>` `>=` | `size < 1MiB` |
@@ -1435,7 +1435,10 @@ impl Comparison {
             Test::Timing(timing, op, limit) => {
                 let (actual, missing) = match timing {
                     Timing::Latency => (obs.latency, "latency was not measured"),
-                    Timing::Connect => (obs.connect, "connect time was not measured"),
+                    Timing::Connect => (
+                        obs.connect,
+                        "connect time was not measured (no connection was opened, or a pooled one was reused)",
+                    ),
                     Timing::Ttfb => (obs.ttfb, "time to first byte was not measured"),
                 };
                 match actual {

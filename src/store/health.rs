@@ -130,6 +130,8 @@ pub struct CheckRecord {
     pub http_status: Option<u16>,
     pub latency_ms: Option<i64>,
     pub ttfb_ms: Option<i64>,
+    /// Opening the connection (DNS, TCP, TLS); `None` when one was reused.
+    pub connect_ms: Option<i64>,
     pub cert_days: Option<i64>,
     pub body_size: Option<i64>,
     pub error_class: Option<String>,
@@ -371,8 +373,8 @@ impl Store {
         self.in_write(|s| {
             s.conn.execute(
                 "INSERT INTO checks (endpoint_id, at, outcome, http_status, latency_ms, ttfb_ms,
-                     cert_days, body_size, error_class, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     cert_days, body_size, error_class, error, connect_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     endpoint_id,
                     rec.at,
@@ -383,7 +385,8 @@ impl Store {
                     rec.cert_days,
                     rec.body_size,
                     rec.error_class,
-                    rec.error
+                    rec.error,
+                    rec.connect_ms
                 ],
             )?;
             let hour = rec.at - rec.at.rem_euclid(HOUR_MS);

@@ -336,12 +336,15 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 8: alert channels and caching targets declared in a config file,
     // like watches. One dropped from the file is switched off, not
-    // deleted, so its history stays.
+    // deleted, so its history stays. And a check's connection time.
     r#"
     ALTER TABLE alert_channels ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE alert_channels ADD COLUMN disabled TEXT;
     ALTER TABLE cache_targets ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE cache_targets ADD COLUMN paused_reason TEXT;
+    -- the time a check spent opening its connection (DNS, TCP and TLS);
+    -- NULL when it reused one
+    ALTER TABLE checks ADD COLUMN connect_ms INTEGER;
     "#,
 ];
 
