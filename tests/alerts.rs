@@ -246,6 +246,14 @@ fn delivery_retries_until_the_receiver_accepts_and_survives_a_restart() {
     assert_eq!(attempts.len(), 2);
     assert!(!attempts[0].ok && attempts[0].error.as_deref().unwrap_or("").contains("500"));
     assert!(attempts[1].ok && attempts[1].error.is_none());
+    // The history view reads them for many alerts at once, the same.
+    let many = shared
+        .lock()
+        .expect("lock")
+        .attempts_of(&[row.id, row.id + 1000])
+        .expect("attempts");
+    assert_eq!(many.get(&row.id), Some(&attempts));
+    assert!(!many.contains_key(&(row.id + 1000)));
 }
 
 #[test]

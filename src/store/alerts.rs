@@ -535,6 +535,36 @@ impl Store {
     }
 
     /// The delivery attempts of one alert, oldest first.
+    /// The attempts of the alerts `ids`, oldest first, by alert (one
+    /// query, for a history view).
+    pub fn attempts_of(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<Attempt>>> {
+        let mut by_alert: std::collections::HashMap<i64, Vec<Attempt>> = Default::default();
+        let Some(&oldest) = ids.iter().min() else {
+            return Ok(by_alert);
+        };
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let mut stmt = self.conn.prepare(
+            "SELECT event_id, at, ok, error FROM alert_attempts WHERE event_id >= ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([oldest], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                Attempt {
+                    at: r.get(1)?,
+                    ok: r.get(2)?,
+                    error: r.get(3)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (id, attempt) = row?;
+            if wanted.contains(&id) {
+                by_alert.entry(id).or_default().push(attempt);
+            }
+        }
+        Ok(by_alert)
+    }
+
     pub fn alert_attempts(&self, id: i64) -> Result<Vec<Attempt>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT at, ok, error FROM alert_attempts WHERE event_id = ?1 ORDER BY id",

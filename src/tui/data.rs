@@ -162,6 +162,9 @@ pub struct AlertHistory {
     pub channels: Vec<String>,
     /// Whether older alerts exist beyond [`ALERT_HISTORY`].
     pub truncated: bool,
+    /// Each alert's delivery attempts, oldest first (alerts not tried yet
+    /// have none).
+    pub attempts: std::collections::HashMap<i64, Vec<crate::store::alerts::Attempt>>,
 }
 
 /// How many recent checks the health pane's sparklines show.
@@ -338,10 +341,13 @@ impl Loader {
             .into_iter()
             .map(|c| c.name)
             .collect();
+        let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
+        let attempts = self.store.attempts_of(&ids).map_err(|e| e.to_string())?;
         Ok(AlertHistory {
             rows,
             channels,
             truncated,
+            attempts,
         })
     }
 

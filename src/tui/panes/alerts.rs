@@ -511,6 +511,32 @@ impl AlertsPane {
                     .map(|l| Line::from(Span::styled(one_line(l), theme.base()))),
             );
         }
+        let attempts = self
+            .history
+            .as_ref()
+            .and_then(|h| h.attempts.get(&o.id))
+            .map_or(&[][..], Vec::as_slice);
+        if self.expanded && !attempts.is_empty() {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled("delivery attempts", theme.dim())));
+            for (n, a) in attempts.iter().enumerate() {
+                let (what, style) = if a.ok {
+                    ("sent".to_string(), status_style("sent", theme))
+                } else {
+                    (
+                        format!("failed: {}", one_line(a.error.as_deref().unwrap_or("?"))),
+                        theme.input_error(),
+                    )
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{:>3}. {} UTC  ", n + 1, date_time(a.at)),
+                        theme.dim(),
+                    ),
+                    Span::styled(what, style),
+                ]));
+            }
+        }
         if self.expanded {
             lines.push(Line::default());
             lines.push(Line::from(Span::styled("payload", theme.dim())));
@@ -759,6 +785,23 @@ mod tests {
             ],
             channels: vec!["team".into()],
             truncated: false,
+            attempts: [(
+                1,
+                vec![
+                    crate::store::alerts::Attempt {
+                        at: NOW - 50_000,
+                        ok: false,
+                        error: Some("connection refused".into()),
+                    },
+                    crate::store::alerts::Attempt {
+                        at: NOW - 40_000,
+                        ok: false,
+                        error: Some("HTTP 500\r\nfrom the hook".into()),
+                    },
+                ],
+            )]
+            .into_iter()
+            .collect(),
         });
         p
     }
@@ -861,6 +904,7 @@ mod tests {
                 rows,
                 channels: vec!["team".into()],
                 truncated: false,
+                attempts: Default::default(),
             });
         };
         // On the newest: a newer one takes the selection.
@@ -904,8 +948,18 @@ mod tests {
         ] {
             assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
         }
+        assert!(!screen.contains("delivery attempts"), "{screen}");
         p.handle(Action::Open);
         let screen = draw(&mut p, 100, 24);
+        assert!(screen.contains("delivery attempts"), "{screen}");
+        assert!(
+            screen.contains("1. ") && screen.contains("failed: connection refused"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("2. ") && screen.contains("failed: HTTP 500  from the hook"),
+            "{screen}"
+        );
         assert!(screen.contains("payload"), "{screen}");
         assert!(screen.contains("\"command\""), "{screen}");
     }
