@@ -321,12 +321,6 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
         if channels.iter().any(|c| c.name == def.name) {
             return Err(declared("alert", &decl.name, "declared twice".into()));
         }
-        if let Some(w) = &def.watch
-            && !watches.iter().any(|(spec, _)| &spec.name == w)
-        {
-            // It may be a watch added by hand; sync finds out.
-            tracing::debug!(channel = %def.name, watch = %w, "alert for a watch not in the file");
-        }
         channels.push(def);
     }
     let mut targets: Vec<crate::caching::declare::TargetDef> = Vec::new();
@@ -390,6 +384,20 @@ pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport
             file.path.display()
         )
     };
+    // A channel for one watch needs that watch, from the file or added by
+    // hand; say so before changing any channel.
+    for def in &file.channels {
+        if let Some(w) = &def.watch
+            && store.find_watch(w)?.is_none()
+        {
+            return Err(ConfigError::Declared {
+                path: file.path.display().to_string(),
+                what: "alert",
+                name: def.name.clone(),
+                reason: format!("no watch named `{w}` (declare it or add it first)"),
+            });
+        }
+    }
     let existing = store.channels()?;
     for def in &file.channels {
         let current = existing.iter().find(|c| c.name == def.name);
@@ -667,6 +675,20 @@ every = "6h"
         assert_eq!(r.targets, vec!["local"]);
         assert!(store.channel("team").unwrap().disabled.is_none());
         assert!(!store.cache_target("local").unwrap().paused);
+
+        // A channel for a watch that exists nowhere is refused by name,
+        // before any channel changes.
+        let path = write(
+            dir.path(),
+            "[[alert]]\nname = \"ghost\"\nwebhook = \"http://h\"\nwatch = \"nowhere\"\n",
+        );
+        let file = load_watch_file(&path).unwrap();
+        let e = sync_watch_file(&mut store, &file).unwrap_err().to_string();
+        assert!(
+            e.contains("watches.toml: alert `ghost`: no watch named `nowhere`"),
+            "{e}"
+        );
+        assert!(store.channel("team").unwrap().disabled.is_none());
     }
 
     #[test]

@@ -820,6 +820,15 @@ fn show_config(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
             .display()
             .to_string())
     );
+    if let Some(path) = config_file {
+        let file = config::load_watch_file(path)?;
+        println!(
+            "declares     {} watches, {} alert channels, {} caching targets",
+            file.watches.len(),
+            file.channels.len(),
+            file.targets.len()
+        );
+    }
     println!("max body     {}", report::human_size(fetch.max_body as i64));
     println!("timeout      {}", humantime::format_duration(fetch.timeout));
     println!(
