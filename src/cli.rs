@@ -308,6 +308,17 @@ pub struct HealthArgs {
         requires = "add"
     )]
     pub headers: Vec<String>,
+    /// The body the added endpoint is sent, or @FILE to read it (may hold ${VAR} references, resolved when probing)
+    #[arg(long, value_name = "TEXT|@FILE", requires = "add")]
+    pub body: Option<String>,
+    /// The media type of --body
+    #[arg(
+        long,
+        value_name = "TYPE",
+        default_value = "application/json",
+        requires = "body"
+    )]
+    pub body_type: String,
     /// Also trust this CA certificate (PEM), for private or self-signed servers
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,

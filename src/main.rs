@@ -1299,12 +1299,40 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
                 Ok((name, value))
             })
             .collect::<Result<Vec<_>, watch::WatchError>>()?;
-        let endpoint = store.add_manual_endpoint(
+        let body = match &a.body {
+            None => None,
+            Some(text) => {
+                let text = match text.strip_prefix('@') {
+                    Some(file) => std::fs::read_to_string(file)
+                        .map_err(|e| usage(format!("--body @{file}: {e}")))?,
+                    None => text.clone(),
+                };
+                if text.len() > health::discover::MAX_EXAMPLE_BODY {
+                    bail!(usage(format!(
+                        "--body is {} bytes; a probe sends at most {}",
+                        text.len(),
+                        health::discover::MAX_EXAMPLE_BODY
+                    )));
+                }
+                if a.body_type.to_ascii_lowercase().contains("json")
+                    && !text.contains("${")
+                    && let Err(e) = serde_json::from_str::<serde_json::Value>(&text)
+                {
+                    bail!(usage(format!("--body is not JSON ({e}); set --body-type")));
+                }
+                Some(apiradar::store::health::RequestBody {
+                    media_type: a.body_type.clone(),
+                    text,
+                })
+            }
+        };
+        let endpoint = store.add_manual_endpoint_with(
             watch.id,
             &a.method.to_ascii_uppercase(),
             url,
             &a.conditions,
             degraded,
+            body.as_ref(),
         )?;
         store.set_endpoint_headers(endpoint.id, &headers)?;
     }

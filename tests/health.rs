@@ -497,3 +497,85 @@ fn the_scheduler_probes_in_rounds_and_reports_each() {
     assert!(store.checks(up.id, 10).expect("checks").len() >= 3);
     assert_eq!(server.hits("/down"), server.hits("/up"));
 }
+
+#[test]
+fn required_bodies_come_from_examples_and_bodies_can_be_given_by_hand() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    let base = server.url("/v1");
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: bodies, version: '1'}}\nservers:\n  - url: {base}\npaths:\n  \
+         /search:\n    post:\n      requestBody:\n        required: true\n        content:\n          \
+         application/json:\n            example: {{q: rex, limit: 2}}\n      responses:\n        '200': {{description: ok}}\n  \
+         /bare:\n    post:\n      requestBody:\n        required: true\n        content:\n          \
+         application/json:\n            schema: {{type: object}}\n      responses:\n        '200': {{description: ok}}\n"
+    );
+    server.set("/openapi.yaml", Reply::ok(spec));
+    server.set("/v1/search", Reply::ok(r#"{"hits": 1}"#));
+    server.set("/v1/bare", Reply::ok("{}"));
+    server.set("/v1/chat", Reply::ok(r#"{"ok": true}"#));
+    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["refresh", "api"]);
+
+    // Turned on, the search is sent its example; the other has none and
+    // stays skipped, saying so.
+    let doc = health(
+        &sb,
+        &["api", "--enable", "POST /search", "--enable", "POST /bare"],
+        0,
+    );
+    assert_eq!(by_path(&doc)["/v1/search"]["state"], "up", "{doc:#}");
+    let seen = server.last_request("/v1/search");
+    assert_eq!(seen.method, "POST");
+    assert_eq!(seen.header("content-type"), Some("application/json"));
+    let sent: Value = serde_json::from_slice(&seen.body).expect("a JSON body");
+    assert_eq!(sent, serde_json::json!({"q": "rex", "limit": 2}));
+    assert_eq!(server.hits("/v1/bare"), 0);
+    let skipped = sb.ok(["health", "api", "--skipped"]);
+    assert!(
+        skipped.contains(
+            "POST /bare: it requires a request body and the description gives no example"
+        ),
+        "{skipped}"
+    );
+
+    // By hand, with a reference resolved when probing; the value is never
+    // stored.
+    let body = r#"{"model": "m", "max_tokens": 1, "user": "${PROBE_USER}"}"#;
+    let chat = server.url("/v1/chat");
+    let out = sb
+        .run_with(
+            [
+                "health", "api", "--add", &chat, "--method", "POST", "--body", body, "--json",
+            ],
+            |c| {
+                c.env("PROBE_USER", "probe-7f3a");
+            },
+        )
+        .expect_code(0);
+    assert_eq!(by_path(&out.json())["/v1/chat"]["state"], "up");
+    let sent: Value =
+        serde_json::from_slice(&server.last_request("/v1/chat").body).expect("a JSON body");
+    assert_eq!(sent["user"], "probe-7f3a");
+    assert!(sb.files_containing(b"probe-7f3a").is_empty());
+
+    // Without the variable the probe cannot be made: down, saying why.
+    let doc = health(&sb, &["api"], 1);
+    let e = &by_path(&doc)["/v1/chat"];
+    assert_eq!(e["error_class"], "config", "{e:#}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("PROBE_USER is not set"),
+        "{e:#}"
+    );
+
+    // A body that claims to be JSON and is not is refused before storing.
+    let out = sb
+        .run([
+            "health", "api", "--add", &chat, "--method", "POST", "--body", "{oops",
+        ])
+        .expect_code(2);
+    assert!(out.stderr.contains("--body is not JSON"), "{}", out.stderr);
+}

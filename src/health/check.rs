@@ -158,6 +158,32 @@ impl Prober {
         for (name, value) in headers {
             request = request.header(name, value);
         }
+        if let Some(body) = &endpoint.body {
+            // A body given by hand may reference the environment; one from
+            // the description's example is sent as written.
+            let text = if endpoint.source == "manual" {
+                match crate::watch::expand_env(&body.text, |var| std::env::var(var).ok()) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        return Probe {
+                            record: CheckRecord {
+                                at,
+                                outcome: Some(CheckOutcome::Down),
+                                error_class: Some("config".into()),
+                                error: Some(format!("the request body cannot be sent: {e}")),
+                                ..CheckRecord::default()
+                            },
+                            notes: Vec::new(),
+                        };
+                    }
+                }
+            } else {
+                body.text.clone()
+            };
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, &body.media_type)
+                .body(text);
+        }
         let started = Instant::now();
         let slot = ConnectSlot::default();
         let response = CONNECT.scope(Arc::clone(&slot), request.send()).await;
@@ -408,6 +434,7 @@ mod tests {
             consecutive_successes: 0,
             last_checked_at: None,
             headers: Vec::new(),
+            body: None,
         };
         let prober = Prober::new(ProbeConfig::default()).unwrap();
         let first = prober.probe(&endpoint, &[]).await;

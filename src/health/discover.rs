@@ -30,9 +30,13 @@
 //! schema's `example`, first `examples` item, `default`, `const`, first
 //! `enum` value, then the parameter's own `default` and `enum` (Swagger 2.0),
 //! and for OpenAPI 3 `content` parameters the same from the first media
-//! type. Optional parameters are left out. An operation that lacks a value
-//! for any required parameter, or that requires a request body, is skipped
-//! with a reason naming what is missing.
+//! type. Optional parameters are left out. A required request body is sent
+//! from the example found the same way (of the JSON media type when there
+//! is one; Swagger 2.0's `in: body` parameter as its `consumes` says), as
+//! JSON or, for other media types, a string example as written; a form
+//! body is never filled in. An operation that lacks a value for any
+//! required parameter or body is skipped with a reason naming what is
+//! missing.
 //!
 //! Parameters and path items may be local `$ref`s (`#/components/…`,
 //! `#/parameters/…`, `#/paths/…`); a chain longer than [`MAX_REF_HOPS`]
@@ -82,7 +86,13 @@ pub struct Target {
     /// Required header (and cookie, as one `cookie` header) parameters, with
     /// their example values. Names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// A required request body, from the description's example: its media
+    /// type and text.
+    pub body: Option<(String, String)>,
 }
+
+/// The largest example body sent; a bigger one is not probed.
+pub const MAX_EXAMPLE_BODY: usize = 64 * 1024;
 
 /// An operation that is not probed, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -114,7 +124,8 @@ pub fn discover(doc: &Value, fetched_from: Option<&str>) -> Discovery {
 
 /// [`discover`], also probing the operations of other methods for which
 /// `enabled(METHOD, path)` is true (the user turned them on one by one).
-/// They still need every required parameter, and no required body.
+/// They still need every required parameter, and an example of a
+/// required body.
 pub fn discover_with(
     doc: &Value,
     fetched_from: Option<&str>,
@@ -469,10 +480,11 @@ impl<'d> Ctx<'d> {
         }
         .map_err(|why| format!("no usable base URL: {why}"))?;
 
-        if let Some(body) = op.get("requestBody") {
-            let body = self.resolve(body).unwrap_or(body);
-            if body.get("required").and_then(Value::as_bool) == Some(true) {
-                return Err("it requires a request body".to_owned());
+        let mut body = None;
+        if let Some(request_body) = op.get("requestBody") {
+            let request_body = self.resolve(request_body).unwrap_or(request_body);
+            if request_body.get("required").and_then(Value::as_bool) == Some(true) {
+                body = Some(self.body_example(request_body.get("content"))?);
             }
         }
 
@@ -486,10 +498,21 @@ impl<'d> Ctx<'d> {
             let needed = match param.location {
                 "path" => true,
                 "query" | "header" | "cookie" => param.required,
-                "body" | "formData" if param.required => {
+                "body" if param.required => {
+                    let example = self.example_of(param.object).ok_or_else(|| {
+                        format!(
+                            "it requires a request body (parameter `{}`) and the description gives no example of it",
+                            param.name
+                        )
+                    })?;
+                    let media = self.swagger_json_type(op);
+                    body = Some((media.clone(), body_text(&media, example)?));
+                    continue;
+                }
+                "formData" if param.required => {
                     return Err(format!(
-                        "it requires a request body (parameter `{}` in {})",
-                        param.name, param.location
+                        "it requires a form body (parameter `{}` in formData), which is not filled in",
+                        param.name
                     ));
                 }
                 _ => false,
@@ -590,7 +613,40 @@ impl<'d> Ctx<'d> {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             headers,
+            body,
         })
+    }
+
+    /// The example of a required OpenAPI 3 request body: of its JSON media
+    /// type when it has one, else of its first.
+    fn body_example(&self, content: Option<&'d Value>) -> Result<(String, String), String> {
+        let no_example =
+            || "it requires a request body and the description gives no example of it".to_owned();
+        let content = content.and_then(Value::as_object).ok_or_else(no_example)?;
+        let (media, object) = content
+            .iter()
+            .find(|(m, _)| is_json(m))
+            .or_else(|| content.iter().next())
+            .ok_or_else(no_example)?;
+        let object = self.resolve(object).unwrap_or(object);
+        let wrapper = serde_json::json!({ "content": { media.as_str(): object } });
+        let example = wrapper
+            .as_object()
+            .and_then(|w| self.example_of(w))
+            .ok_or_else(no_example)?
+            .clone();
+        Ok((media.clone(), body_text(media, &example)?))
+    }
+
+    /// The JSON media type a Swagger 2.0 operation consumes (its own
+    /// `consumes`, else the document's), `application/json` by default.
+    fn swagger_json_type(&self, op: &Map<String, Value>) -> String {
+        op.get("consumes")
+            .or_else(|| self.doc.get("consumes"))
+            .and_then(Value::as_array)
+            .and_then(|list| list.iter().filter_map(Value::as_str).find(|m| is_json(m)))
+            .unwrap_or("application/json")
+            .to_owned()
     }
 
     /// Path-level then operation-level parameters; an operation's parameter
@@ -671,6 +727,32 @@ impl<'d> Ctx<'d> {
             .or_else(|| first_enum(param.get("enum")))
             .or_else(from_content)
     }
+}
+
+fn is_json(media: &str) -> bool {
+    let media = media.to_ascii_lowercase();
+    media.starts_with("application/json") || media.contains("+json")
+}
+
+/// The text of an example body: JSON for a JSON media type, a string
+/// example as it is for the others.
+fn body_text(media: &str, example: &Value) -> Result<String, String> {
+    let text = match example {
+        Value::String(s) if !is_json(media) => s.clone(),
+        other if is_json(media) => other.to_string(),
+        _ => {
+            return Err(format!(
+                "it requires a {media} request body and the description's example is not text"
+            ));
+        }
+    };
+    if text.len() > MAX_EXAMPLE_BODY {
+        return Err(format!(
+            "the example request body is {} bytes, over the {MAX_EXAMPLE_BODY} sent",
+            text.len()
+        ));
+    }
+    Ok(text)
 }
 
 fn present(value: Option<&Value>) -> Option<&Value> {
@@ -1026,7 +1108,7 @@ mod tests {
                 "GET http://petstore.example.com/api/v2/plain",
             ]
         );
-        assert!(reason(&d, "GET", "/upload").contains("requires a request body"));
+        assert!(reason(&d, "GET", "/upload").contains("requires a form body"));
 
         // Missing host → the host the document came from; missing schemes →
         // its scheme; missing basePath → `/`.
@@ -1053,6 +1135,79 @@ mod tests {
             urls(&discover(&doc, None)),
             ["GET https://h.example.com/v1/a"]
         );
+    }
+
+    #[test]
+    fn required_bodies_are_sent_from_their_examples() {
+        let doc = json!({
+            "openapi": "3.1.0",
+            "servers": [{"url": "https://api.example.com"}],
+            "components": {
+                "examples": {"Search": {"value": {"q": "rex", "limit": 1}}},
+                "schemas": {"Login": {"type": "object", "example": {"user": "demo"}}}
+            },
+            "paths": {
+                "/search": {"post": {"requestBody": {"required": true, "content": {
+                    "text/plain": {"example": "not this one"},
+                    "application/json": {"examples": {"s": {"$ref": "#/components/examples/Search"}}}
+                }}}},
+                "/login": {"post": {"requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Login"}}
+                }}}},
+                "/note": {"put": {"requestBody": {"required": true, "content": {
+                    "text/plain": {"example": "hello"}
+                }}}},
+                "/blob": {"put": {"requestBody": {"required": true, "content": {
+                    "application/octet-stream": {"example": {"not": "text"}}
+                }}}},
+                "/bare": {"post": {"requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"type": "object"}}
+                }}}}
+            }
+        });
+        let d = discover_with(&doc, None, &|_, _| true);
+        let body = |path: &str| {
+            d.targets
+                .iter()
+                .find(|t| t.path == path)
+                .and_then(|t| t.body.clone())
+                .unwrap_or_else(|| panic!("{path} has no body: {d:#?}"))
+        };
+        let (media, text) = body("/search");
+        assert_eq!(media, "application/json");
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({"q": "rex", "limit": 1})
+        );
+        assert_eq!(body("/login").1, r#"{"user":"demo"}"#);
+        assert_eq!(body("/note"), ("text/plain".into(), "hello".into()));
+        assert!(reason(&d, "PUT", "/blob").contains("not text"));
+        assert!(reason(&d, "POST", "/bare").contains("no example"));
+
+        let swagger = json!({
+            "swagger": "2.0",
+            "host": "api.example.com",
+            "consumes": ["application/vnd.api+json"],
+            "paths": {
+                "/pets": {"post": {"parameters": [{"name": "pet", "in": "body", "required": true,
+                    "schema": {"type": "object", "example": {"name": "rex"}}}]}},
+                "/bare": {"post": {"parameters": [{"name": "pet", "in": "body", "required": true,
+                    "schema": {"type": "object"}}]}},
+                "/form": {"post": {"parameters": [{"name": "f", "in": "formData", "required": true,
+                    "type": "string", "example": "x"}]}}
+            }
+        });
+        let d = discover_with(&swagger, None, &|_, _| true);
+        let pets = d.targets.iter().find(|t| t.path == "/pets").unwrap();
+        assert_eq!(
+            pets.body,
+            Some((
+                "application/vnd.api+json".into(),
+                r#"{"name":"rex"}"#.into()
+            ))
+        );
+        assert!(reason(&d, "POST", "/bare").contains("no example"));
+        assert!(reason(&d, "POST", "/form").contains("form body"));
     }
 
     #[test]
@@ -1119,7 +1274,10 @@ mod tests {
         );
         assert!(reason(&d, "GET", "/object/{o}").contains("is an object"));
         assert!(reason(&d, "GET", "/dots/{d}").contains("would change the path"));
-        assert_eq!(reason(&d, "GET", "/body"), "it requires a request body");
+        assert_eq!(
+            reason(&d, "GET", "/body"),
+            "it requires a request body and the description gives no example of it"
+        );
         assert!(reason(&d, "GET", "/crlf").contains("control characters"));
     }
 

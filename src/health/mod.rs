@@ -15,7 +15,7 @@ pub mod discover;
 use std::sync::Arc;
 
 use crate::poll::{SharedStore, with_store};
-use crate::store::health::{Endpoint, NewEndpoint};
+use crate::store::health::{Endpoint, NewEndpoint, RequestBody};
 use crate::watch::{Kind, Watch};
 use check::{Probe, Prober};
 
@@ -85,6 +85,10 @@ pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<
             url: t.url.clone(),
             path: Some(t.path.clone()),
             headers: t.headers.clone(),
+            body: t
+                .body
+                .clone()
+                .map(|(media_type, text)| RequestBody { media_type, text }),
         })
         .collect();
     let (added, removed) = store

@@ -111,6 +111,17 @@ pub struct Endpoint {
     pub last_checked_at: Option<i64>,
     /// Headers the request needs (required header parameters).
     pub headers: Vec<(String, String)>,
+    /// The body sent, with its media type: a required body's example, or
+    /// one given by hand.
+    pub body: Option<RequestBody>,
+}
+
+/// A body a probe sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RequestBody {
+    pub media_type: String,
+    /// May hold `${VAR}` references, resolved when probing.
+    pub text: String,
 }
 
 /// An endpoint found in a description.
@@ -120,6 +131,7 @@ pub struct NewEndpoint {
     pub url: String,
     pub path: Option<String>,
     pub headers: Vec<(String, String)>,
+    pub body: Option<RequestBody>,
 }
 
 /// One check, as measured.
@@ -169,7 +181,8 @@ pub struct EndpointStats {
 }
 
 const ENDPOINT_COLUMNS: &str = "id, watch_id, method, url, path, source, enabled, conditions,
-    degraded_ms, state, consecutive_failures, consecutive_successes, last_checked_at, headers";
+    degraded_ms, state, consecutive_failures, consecutive_successes, last_checked_at, headers,
+    body, body_type";
 
 fn endpoint_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
     let conditions: Option<String> = r.get(7)?;
@@ -190,6 +203,16 @@ fn endpoint_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
         consecutive_successes: r.get(11)?,
         last_checked_at: r.get(12)?,
         headers: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
+        body: match (
+            r.get::<_, Option<String>>(14)?,
+            r.get::<_, Option<String>>(15)?,
+        ) {
+            (Some(text), media_type) => Some(RequestBody {
+                media_type: media_type.unwrap_or_else(|| "application/json".into()),
+                text,
+            }),
+            (None, _) => None,
+        },
     })
 }
 
@@ -253,12 +276,30 @@ impl Store {
             let mut added = 0;
             for f in found {
                 let headers = serde_json::to_string(&f.headers).unwrap_or_else(|_| "[]".into());
-                added += s.conn.execute(
-                    "INSERT INTO endpoints (watch_id, method, url, path, headers, source, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'spec', ?6)
-                     ON CONFLICT (watch_id, method, url) DO NOTHING",
-                    params![watch_id, f.method, f.url, f.path, headers, now],
-                )?;
+                let (body, body_type) = match &f.body {
+                    Some(b) => (Some(&b.text), Some(&b.media_type)),
+                    None => (None, None),
+                };
+                let known = existing
+                    .iter()
+                    .any(|(_, m, u)| m == &f.method && u == &f.url);
+                if known {
+                    // What the description says the request needs may have
+                    // changed with it; the history stays.
+                    s.conn.execute(
+                        "UPDATE endpoints SET path = ?4, headers = ?5, body = ?6, body_type = ?7
+                         WHERE watch_id = ?1 AND method = ?2 AND url = ?3 AND source = 'spec'",
+                        params![watch_id, f.method, f.url, f.path, headers, body, body_type],
+                    )?;
+                } else {
+                    added += s.conn.execute(
+                        "INSERT INTO endpoints (watch_id, method, url, path, headers, body, body_type,
+                             source, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'spec', ?8)
+                         ON CONFLICT (watch_id, method, url) DO NOTHING",
+                        params![watch_id, f.method, f.url, f.path, headers, body, body_type, now],
+                    )?;
+                }
             }
             s.conn.execute(
                 "UPDATE endpoints SET enabled = coalesce(
@@ -321,16 +362,35 @@ impl Store {
         conditions: &[String],
         degraded_ms: Option<i64>,
     ) -> Result<Endpoint> {
+        self.add_manual_endpoint_with(watch_id, method, url, conditions, degraded_ms, None)
+    }
+
+    /// [`Store::add_manual_endpoint`] with the body the probe sends.
+    pub fn add_manual_endpoint_with(
+        &mut self,
+        watch_id: i64,
+        method: &str,
+        url: &str,
+        conditions: &[String],
+        degraded_ms: Option<i64>,
+        body: Option<&RequestBody>,
+    ) -> Result<Endpoint> {
         let now = super::now_ms();
         let conditions = (!conditions.is_empty()).then(|| conditions.join("\n"));
+        let (body, body_type) = match body {
+            Some(b) => (Some(&b.text), Some(&b.media_type)),
+            None => (None, None),
+        };
         self.in_write(|s| {
             s.conn.execute(
-                "INSERT INTO endpoints (watch_id, method, url, source, conditions, degraded_ms, created_at)
-                 VALUES (?1, ?2, ?3, 'manual', ?4, ?5, ?6)
+                "INSERT INTO endpoints (watch_id, method, url, source, conditions, degraded_ms,
+                     body, body_type, created_at)
+                 VALUES (?1, ?2, ?3, 'manual', ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (watch_id, method, url) DO UPDATE SET
                     source = 'manual', conditions = excluded.conditions,
-                    degraded_ms = excluded.degraded_ms, enabled = 1",
-                params![watch_id, method, url, conditions, degraded_ms, now],
+                    degraded_ms = excluded.degraded_ms, enabled = 1,
+                    body = excluded.body, body_type = excluded.body_type",
+                params![watch_id, method, url, conditions, degraded_ms, body, body_type, now],
             )?;
             let sql = format!(
                 "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE watch_id = ?1 AND method = ?2 AND url = ?3"
@@ -714,6 +774,7 @@ mod tests {
             url: "http://x/pets".into(),
             path: Some("/pets".into()),
             headers: Vec::new(),
+            body: None,
         }];
         store.sync_spec_endpoints(w.id, &found).unwrap();
         let id = store.endpoints(w.id).unwrap()[0].id;
@@ -816,12 +877,14 @@ mod tests {
                 url: "http://x/pets".into(),
                 path: Some("/pets".into()),
                 headers: Vec::new(),
+                body: None,
             },
             NewEndpoint {
                 method: "GET".into(),
                 url: "http://x/owners".into(),
                 path: Some("/owners".into()),
                 headers: Vec::new(),
+                body: None,
             },
         ];
         assert_eq!(store.sync_spec_endpoints(watch_id, &found).unwrap(), (1, 0));

@@ -336,7 +336,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 8: alert channels and caching targets declared in a config file,
     // like watches. One dropped from the file is switched off, not
-    // deleted, so its history stays. And a check's connection time.
+    // deleted, so its history stays. A check's connection time, and the
+    // body an endpoint is probed with.
     r#"
     ALTER TABLE alert_channels ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE alert_channels ADD COLUMN disabled TEXT;
@@ -345,6 +346,10 @@ const MIGRATIONS: &[&str] = &[
     -- the time a check spent opening its connection (DNS, TCP and TLS);
     -- NULL when it reused one
     ALTER TABLE checks ADD COLUMN connect_ms INTEGER;
+    -- the body a probe sends: from the description's example, or given by
+    -- hand (may hold ${VAR} references, resolved when probing)
+    ALTER TABLE endpoints ADD COLUMN body TEXT;
+    ALTER TABLE endpoints ADD COLUMN body_type TEXT;
     "#,
 ];
 

@@ -326,6 +326,8 @@ pub struct Seen {
     pub status: u16,
     /// Whether a body was sent (false for a 304).
     pub body_sent: bool,
+    /// The request's body (up to 1 MiB).
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -474,6 +476,11 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let method = request.method().to_string();
+    let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
     let (reply, status, not_modified) = {
         let mut state = lock(&state);
         let reply = state
@@ -484,12 +491,13 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
         let not_modified = reply.etag.is_some() && reply.etag == if_none_match;
         let status = if not_modified { 304 } else { reply.status };
         state.requests.push(Seen {
-            method: request.method().to_string(),
+            method,
             path,
             query,
             headers,
             status,
             body_sent: !not_modified && !reply.body.is_empty(),
+            body,
         });
         (reply, status, not_modified)
     };
