@@ -213,6 +213,8 @@ struct RawFile {
     alerts: Vec<crate::alert::declare::ChannelDecl>,
     #[serde(default, rename = "cache")]
     caches: Vec<crate::caching::declare::TargetDecl>,
+    #[serde(default, rename = "endpoint")]
+    endpoints: Vec<crate::health::declare::EndpointDecl>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,6 +233,12 @@ struct RawWatch {
     key: Option<String>,
     #[serde(default)]
     paused: bool,
+    /// Described operations of other methods to probe (`POST /search`).
+    #[serde(default)]
+    enable: Option<Vec<String>>,
+    /// Described operations not to probe (`GET /export`).
+    #[serde(default)]
+    disable: Option<Vec<String>>,
 }
 
 /// A parsed watch file.
@@ -244,7 +252,15 @@ pub struct WatchFile {
     pub channels: Vec<crate::alert::declare::ChannelDef>,
     /// Declared prompt-caching targets (`[[cache]]`).
     pub targets: Vec<crate::caching::declare::TargetDef>,
+    /// Endpoints probed besides the described ones (`[[endpoint]]`).
+    pub endpoints: Vec<crate::health::declare::EndpointDef>,
+    /// Per watch that lists `enable` or `disable`: its operation switches
+    /// (method, path, on), which replace the ones made by hand.
+    pub overrides: Vec<(String, Vec<Switch>)>,
 }
+
+/// A described operation turned on or off: (method, path, on).
+pub type Switch = (String, String, bool);
 
 /// Reads and validates a watch file. Errors name the file, the line and
 /// the reason.
@@ -273,6 +289,7 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             reason,
         })?;
     let mut watches = Vec::new();
+    let mut overrides = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for w in raw.watches {
         let name = w.name.clone();
@@ -304,6 +321,29 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             item_key: w.key,
         };
         spec.validate().map_err(err)?;
+        if w.enable.is_some() || w.disable.is_some() {
+            let mut switches = Vec::new();
+            let lists = [
+                (w.enable.unwrap_or_default(), true),
+                (w.disable.unwrap_or_default(), false),
+            ];
+            for (list, on) in lists {
+                for op in list {
+                    let (method, path) =
+                        crate::health::declare::parse_operation(&op).map_err(|reason| {
+                            ConfigError::Declared {
+                                path: shown.clone(),
+                                what: "watch",
+                                name: spec.name.clone(),
+                                reason,
+                            }
+                        })?;
+                    switches.push((method, path, on));
+                }
+            }
+            switches.sort();
+            overrides.push((spec.name.clone(), switches));
+        }
         watches.push((spec, w.paused));
     }
     let folder = path.parent().unwrap_or(Path::new("."));
@@ -333,12 +373,28 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
         }
         targets.push(def);
     }
+    let mut endpoints: Vec<crate::health::declare::EndpointDef> = Vec::new();
+    for decl in &raw.endpoints {
+        let label = format!("{} {}", decl.method.as_deref().unwrap_or("GET"), decl.url);
+        let def = decl
+            .resolve(folder)
+            .map_err(|reason| declared("endpoint", &label, reason))?;
+        if endpoints
+            .iter()
+            .any(|e| e.watch == def.watch && e.method == def.method && e.url == def.url)
+        {
+            return Err(declared("endpoint", &label, "declared twice".into()));
+        }
+        endpoints.push(def);
+    }
     Ok(WatchFile {
         path: path.to_path_buf(),
         settings: raw.settings,
         watches,
         channels,
         targets,
+        endpoints,
+        overrides,
     })
 }
 
@@ -372,6 +428,12 @@ pub struct SyncReport {
     pub targets: Vec<String>,
     /// Caching targets gone from the file: paused, runs kept.
     pub orphaned_targets: Vec<String>,
+    /// Endpoints added or changed to match the file (`METHOD URL`).
+    pub endpoints: Vec<String>,
+    /// Endpoints gone from the file: no longer probed, checks kept.
+    pub orphaned_endpoints: Vec<String>,
+    /// Watches whose operation switches were replaced by the file's.
+    pub switches: Vec<String>,
 }
 
 /// Makes the database's watches, alert channels and caching targets match
@@ -427,6 +489,7 @@ pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport
             report.orphaned_channels.push(c.name.clone());
         }
     }
+    sync_endpoints(store, file, &mut report)?;
     let existing = store.cache_targets()?;
     for def in &file.targets {
         let current = existing.iter().find(|t| t.name == def.name);
@@ -458,6 +521,69 @@ pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport
         }
     }
     Ok(report)
+}
+
+/// The `[[endpoint]]` tables and the watches' `enable`/`disable` lists.
+fn sync_endpoints(
+    store: &mut Store,
+    file: &WatchFile,
+    report: &mut SyncReport,
+) -> Result<(), ConfigError> {
+    let shown = file.path.display().to_string();
+    for (name, switches) in &file.overrides {
+        let watch = store.watch(name)?;
+        let mut current = store.endpoint_overrides(watch.id)?;
+        current.sort();
+        if &current != switches {
+            store.replace_endpoint_overrides(watch.id, switches)?;
+            report.switches.push(name.clone());
+        }
+    }
+    let mut declared_ids = Vec::new();
+    for def in &file.endpoints {
+        let label = format!("{} {}", def.method, def.url);
+        let Some(watch) = store.find_watch(&def.watch)? else {
+            return Err(ConfigError::Declared {
+                path: shown,
+                what: "endpoint",
+                name: label,
+                reason: format!(
+                    "no watch named `{}` (declare it or add it first)",
+                    def.watch
+                ),
+            });
+        };
+        let current = store
+            .endpoints(watch.id)?
+            .into_iter()
+            .find(|e| e.method == def.method && e.url == def.url);
+        let same = current.as_ref().is_some_and(|e| {
+            e.source == "manual"
+                && e.enabled
+                && e.conditions == def.conditions
+                && e.degraded_ms == def.degraded_ms
+                && e.headers == def.headers
+                && e.body == def.body
+        });
+        let from_config = store
+            .config_endpoints()?
+            .iter()
+            .any(|(id, ..)| current.as_ref().is_some_and(|e| e.id == *id));
+        if same && from_config {
+            declared_ids.extend(current.map(|e| e.id));
+            continue;
+        }
+        let e = store.declare_endpoint(watch.id, def, true)?;
+        declared_ids.push(e.id);
+        report.endpoints.push(label);
+    }
+    for (id, _, method, url) in store.config_endpoints()? {
+        if !declared_ids.contains(&id) {
+            store.disable_endpoint(id)?;
+            report.orphaned_endpoints.push(format!("{method} {url}"));
+        }
+    }
+    Ok(())
 }
 
 fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
@@ -692,6 +818,75 @@ every = "6h"
     }
 
     #[test]
+    fn endpoints_and_operation_switches_sync_and_are_switched_off_not_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = r#"
+[[watch]]
+name = "api"
+location = "https://example.test/openapi.json"
+enable = ["post /search"]
+disable = ["GET /export"]
+
+[[endpoint]]
+watch = "api"
+url = "https://example.test/v1/chat"
+method = "POST"
+conditions = ["status == 200"]
+degraded_after = "800ms"
+headers = { Authorization = "Bearer ${API_KEY}" }
+body = '{"max_tokens": 1}'
+"#;
+        let path = write(dir.path(), full);
+        let mut store = Store::open_in_memory().unwrap();
+        let file = load_watch_file(&path).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
+        assert_eq!(r.switches, vec!["api"]);
+        assert_eq!(r.endpoints, vec!["POST https://example.test/v1/chat"]);
+        let api = store.watch("api").unwrap();
+        let mut switches = store.endpoint_overrides(api.id).unwrap();
+        switches.sort();
+        assert_eq!(
+            switches,
+            vec![
+                ("GET".into(), "/export".into(), false),
+                ("POST".into(), "/search".into(), true)
+            ]
+        );
+        let chat = store.endpoints(api.id).unwrap().remove(0);
+        assert_eq!(chat.degraded_ms, Some(800));
+        assert_eq!(chat.headers[0].1, "Bearer ${API_KEY}");
+        assert_eq!(chat.body.as_ref().unwrap().text, r#"{"max_tokens": 1}"#);
+        // Nothing changes on a second sync.
+        assert_eq!(
+            sync_watch_file(&mut store, &file).unwrap(),
+            SyncReport::default()
+        );
+
+        // Gone from the file: not probed, kept; the switches stay as long
+        // as the watch does not list any.
+        let path = write(
+            dir.path(),
+            "[[watch]]\nname = \"api\"\nlocation = \"https://example.test/openapi.json\"\n",
+        );
+        let file = load_watch_file(&path).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
+        assert_eq!(
+            r.orphaned_endpoints,
+            vec!["POST https://example.test/v1/chat"]
+        );
+        let chat = store.endpoints(api.id).unwrap().remove(0);
+        assert!(!chat.enabled);
+        assert_eq!(store.endpoint_overrides(api.id).unwrap().len(), 2);
+
+        // Back in the file: probed again.
+        let path = write(dir.path(), full);
+        let file = load_watch_file(&path).unwrap();
+        let r = sync_watch_file(&mut store, &file).unwrap();
+        assert_eq!(r.endpoints, vec!["POST https://example.test/v1/chat"]);
+        assert!(store.endpoints(api.id).unwrap()[0].enabled);
+    }
+
+    #[test]
     fn bad_alert_and_cache_tables_are_refused_with_their_name() {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
@@ -710,6 +905,14 @@ every = "6h"
             (
                 "[[cache]]\nname = \"c\"\nmodels = [\"m\"]\n[[cache]]\nname = \"c\"\nmodels = [\"n\"]\n",
                 "declared twice",
+            ),
+            (
+                "[[endpoint]]\nwatch = \"w\"\nurl = \"https://h/x\"\nheaders = { Authorization = \"Bearer sk-1\" }\n",
+                "endpoint `GET https://h/x`",
+            ),
+            (
+                "[[watch]]\nname = \"w\"\nlocation = \"https://h/o.json\"\nenable = [\"search\"]\n",
+                "watch `w`: `search`",
             ),
         ];
         for (text, expected) in cases {

@@ -136,6 +136,12 @@ fn sync_config(store: &mut Store, file: Option<&Path>) -> Result<config::Setting
             path.display()
         );
     }
+    for name in &r.orphaned_endpoints {
+        eprintln!(
+            "apiradar: endpoint `{name}` is no longer in {}: not probed, checks kept",
+            path.display()
+        );
+    }
     for name in &r.orphaned_targets {
         eprintln!(
             "apiradar: caching target `{name}` is no longer in {}: paused, runs kept",
@@ -1279,62 +1285,37 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
         let [watch] = watches.as_slice() else {
             bail!(usage("--add needs exactly one watch name"));
         };
-        for c in &a.conditions {
-            c.parse::<health::conditions::Condition>()
-                .map_err(|e| usage(format!("--condition `{c}`: {e}")))?;
+        let mut headers = std::collections::BTreeMap::new();
+        for h in &a.headers {
+            let (name, value) = watch::parse_header(h)?;
+            headers.insert(name, value);
         }
-        url::Url::parse(url).map_err(|e| usage(format!("--add `{url}`: {e}")))?;
-        let degraded = a
-            .degraded_after
-            .as_deref()
-            .map(parse)
-            .transpose()?
-            .map(|d| d.as_millis() as i64);
-        let headers = a
-            .headers
-            .iter()
-            .map(|h| {
-                let (name, value) = watch::parse_header(h)?;
-                watch::check_header_secret(&name, &value)?;
-                Ok((name, value))
-            })
-            .collect::<Result<Vec<_>, watch::WatchError>>()?;
-        let body = match &a.body {
-            None => None,
-            Some(text) => {
-                let text = match text.strip_prefix('@') {
-                    Some(file) => std::fs::read_to_string(file)
-                        .map_err(|e| usage(format!("--body @{file}: {e}")))?,
-                    None => text.clone(),
-                };
-                if text.len() > health::discover::MAX_EXAMPLE_BODY {
-                    bail!(usage(format!(
-                        "--body is {} bytes; a probe sends at most {}",
-                        text.len(),
-                        health::discover::MAX_EXAMPLE_BODY
-                    )));
-                }
-                if a.body_type.to_ascii_lowercase().contains("json")
-                    && !text.contains("${")
-                    && let Err(e) = serde_json::from_str::<serde_json::Value>(&text)
-                {
-                    bail!(usage(format!("--body is not JSON ({e}); set --body-type")));
-                }
-                Some(apiradar::store::health::RequestBody {
-                    media_type: a.body_type.clone(),
-                    text,
-                })
-            }
+        let decl = health::declare::EndpointDecl {
+            watch: watch.spec.name.clone(),
+            url: url.clone(),
+            method: Some(a.method.clone()),
+            conditions: a.conditions.clone(),
+            degraded_after: a.degraded_after.clone(),
+            headers,
+            body: a.body.clone(),
+            body_type: a.body.as_ref().map(|_| a.body_type.clone()),
         };
-        let endpoint = store.add_manual_endpoint_with(
-            watch.id,
-            &a.method.to_ascii_uppercase(),
-            url,
-            &a.conditions,
-            degraded,
-            body.as_ref(),
-        )?;
-        store.set_endpoint_headers(endpoint.id, &headers)?;
+        // The messages name config keys; here they are flags.
+        let def = decl.resolve(&current_dir()?).map_err(|e| {
+            let e = match e.strip_prefix("url ") {
+                Some(rest) => format!("add {rest}"),
+                None => e,
+            };
+            usage(format!(
+                "--{}",
+                e.replacen("degraded_after", "degraded-after", 1).replacen(
+                    "body_type",
+                    "body-type",
+                    1
+                )
+            ))
+        })?;
+        store.declare_endpoint(watch.id, &def, false)?;
     }
     let toggles = [
         (&a.enable, Some(true)),
@@ -1348,18 +1329,7 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
                     "--enable, --disable and --reset need exactly one watch name"
                 ));
             };
-            let (method, path) = op
-                .trim()
-                .split_once(' ')
-                .map(|(m, p)| (m.to_ascii_uppercase(), p.trim().to_string()))
-                .filter(|(m, p)| {
-                    m.chars().all(|c| c.is_ascii_alphabetic()) && p.starts_with('/')
-                })
-                .ok_or_else(|| {
-                    usage(format!(
-                        "`{op}`: give an operation as 'METHOD /path', as the description writes the path"
-                    ))
-                })?;
+            let (method, path) = health::declare::parse_operation(op).map_err(usage)?;
             store.set_endpoint_override(watch.id, &method, &path, enabled)?;
         }
     }

@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod conditions;
+pub mod declare;
 pub mod discover;
 
 use std::sync::Arc;

@@ -400,6 +400,105 @@ impl Store {
         })
     }
 
+    /// Adds or updates an endpoint declared by hand (`health --add`) or in
+    /// a config file (`from_config`), with its headers, in one
+    /// transaction.
+    pub fn declare_endpoint(
+        &mut self,
+        watch_id: i64,
+        def: &crate::health::declare::EndpointDef,
+        from_config: bool,
+    ) -> Result<Endpoint> {
+        let now = super::now_ms();
+        let conditions = (!def.conditions.is_empty()).then(|| def.conditions.join("\n"));
+        let (body, body_type) = match &def.body {
+            Some(b) => (Some(&b.text), Some(&b.media_type)),
+            None => (None, None),
+        };
+        let headers = serde_json::to_string(&def.headers).unwrap_or_else(|_| "[]".into());
+        self.in_write(|s| {
+            s.conn.execute(
+                "INSERT INTO endpoints (watch_id, method, url, source, conditions, degraded_ms,
+                     body, body_type, headers, from_config, created_at)
+                 VALUES (?1, ?2, ?3, 'manual', ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (watch_id, method, url) DO UPDATE SET
+                    source = 'manual', conditions = excluded.conditions,
+                    degraded_ms = excluded.degraded_ms, enabled = 1,
+                    body = excluded.body, body_type = excluded.body_type,
+                    headers = excluded.headers, from_config = excluded.from_config",
+                params![
+                    watch_id,
+                    def.method,
+                    def.url,
+                    conditions,
+                    def.degraded_ms,
+                    body,
+                    body_type,
+                    headers,
+                    from_config,
+                    now
+                ],
+            )?;
+            let sql = format!(
+                "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE watch_id = ?1 AND method = ?2 AND url = ?3"
+            );
+            Ok(s.conn
+                .query_row(&sql, params![watch_id, def.method, def.url], endpoint_from_row)?)
+        })
+    }
+
+    /// Endpoints declared in a config file and still on: (id, watch id,
+    /// method, url).
+    pub fn config_endpoints(&self) -> Result<Vec<(i64, i64, String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, watch_id, method, url FROM endpoints
+             WHERE from_config = 1 AND source = 'manual' AND enabled = 1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Stops probing an endpoint, keeping it and its checks.
+    pub fn disable_endpoint(&mut self, id: i64) -> Result<()> {
+        self.conn
+            .execute("UPDATE endpoints SET enabled = 0 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Makes a watch's operation switches exactly `overrides` (method,
+    /// path, on), as a config file declares them.
+    pub fn replace_endpoint_overrides(
+        &mut self,
+        watch_id: i64,
+        overrides: &[(String, String, bool)],
+    ) -> Result<()> {
+        self.in_write(|s| {
+            s.conn.execute(
+                "DELETE FROM endpoint_overrides WHERE watch_id = ?1",
+                [watch_id],
+            )?;
+            for (method, path, on) in overrides {
+                s.conn.execute(
+                    "INSERT INTO endpoint_overrides (watch_id, method, path, enabled)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (watch_id, method, path) DO UPDATE SET enabled = excluded.enabled",
+                    params![watch_id, method, path, on],
+                )?;
+            }
+            // Described endpoints follow at once; operations newly turned
+            // on appear at the next discovery.
+            s.conn.execute(
+                "UPDATE endpoints SET enabled = coalesce(
+                     (SELECT o.enabled FROM endpoint_overrides o
+                      WHERE o.watch_id = endpoints.watch_id AND o.method = endpoints.method
+                        AND o.path = endpoints.path), 1)
+                 WHERE watch_id = ?1 AND source = 'spec'",
+                [watch_id],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Replaces the headers an endpoint is probed with (values may hold
     /// `${VAR}` references, resolved when probing).
     pub fn set_endpoint_headers(

@@ -350,6 +350,7 @@ const MIGRATIONS: &[&str] = &[
     -- hand (may hold ${VAR} references, resolved when probing)
     ALTER TABLE endpoints ADD COLUMN body TEXT;
     ALTER TABLE endpoints ADD COLUMN body_type TEXT;
+    ALTER TABLE endpoints ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
     "#,
 ];
 
