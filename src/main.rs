@@ -366,6 +366,46 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
     Ok(())
 }
 
+/// A declaration's error names a config key at its start (`secret_env
+/// is for webhook channels`); on the command line the key is a flag.
+fn as_flag(message: String) -> String {
+    let key_len = message
+        .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .unwrap_or(message.len());
+    let (key, rest) = message.split_at(key_len);
+    let is_key = !key.is_empty() && (rest.starts_with(' ') || rest.starts_with(':'));
+    const KEYS: &[&str] = &[
+        "email",
+        "from",
+        "to",
+        "smtp_user_env",
+        "smtp_password_env",
+        "ca_cert",
+        "secret_env",
+        "remind_every",
+        "down_after",
+        "recovered_after",
+        "body",
+        "body_type",
+        "degraded_after",
+        "condition",
+        "method",
+        "base_url",
+        "api_key_env",
+        "ttl",
+        "ttl_ladder",
+        "every",
+        "cached_field",
+        "daily_budget",
+        "api",
+    ];
+    if is_key && KEYS.contains(&key) {
+        format!("--{}{rest}", key.replace('_', "-"))
+    } else {
+        message
+    }
+}
+
 fn current_dir() -> Result<std::path::PathBuf> {
     std::env::current_dir().context("cannot read the current directory")
 }
@@ -1300,20 +1340,12 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
             body: a.body.clone(),
             body_type: a.body.as_ref().map(|_| a.body_type.clone()),
         };
-        // The messages name config keys; here they are flags.
         let def = decl.resolve(&current_dir()?).map_err(|e| {
             let e = match e.strip_prefix("url ") {
-                Some(rest) => format!("add {rest}"),
-                None => e,
+                Some(rest) => format!("--add {rest}"),
+                None => as_flag(e),
             };
-            usage(format!(
-                "--{}",
-                e.replacen("degraded_after", "degraded-after", 1).replacen(
-                    "body_type",
-                    "body-type",
-                    1
-                )
-            ))
+            usage(e)
         })?;
         store.declare_endpoint(watch.id, &def, false)?;
     }
@@ -1478,7 +1510,9 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                 recovered_after: Some(a.recovered_after),
                 remind_every: a.remind_every,
             };
-            let def = decl.resolve(&current_dir()?).map_err(usage)?;
+            let def = decl
+                .resolve(&current_dir()?)
+                .map_err(|e| usage(as_flag(e)))?;
             let kind = def.kind;
             let c = store.add_channel_with(&def.as_new())?;
             writeln!(
@@ -1580,7 +1614,7 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                 cached_field: a.cached_field.clone(),
                 api: a.api.clone(),
             };
-            let def = decl.resolve().map_err(usage)?;
+            let def = decl.resolve().map_err(|e| usage(as_flag(e)))?;
             let profile = def.profile;
             let t = store.add_cache_target(
                 &def.name,
