@@ -159,6 +159,8 @@ pub struct Check {
     pub latency_ms: Option<i64>,
     pub cert_days: Option<i64>,
     pub error: Option<String>,
+    pub connect_ms: Option<i64>,
+    pub ttfb_ms: Option<i64>,
 }
 
 /// Uptime and latency of an endpoint.
@@ -178,6 +180,8 @@ pub struct EndpointStats {
     /// The latest checks, oldest first, for a sparkline: the latency, or
     /// `None` where the check was down.
     pub recent: Vec<Option<i64>>,
+    /// The latest check.
+    pub last: Option<Check>,
 }
 
 const ENDPOINT_COLUMNS: &str = "id, watch_id, method, url, path, source, enabled, conditions,
@@ -741,8 +745,8 @@ impl Store {
     /// The most recent checks of an endpoint, newest first.
     pub fn checks(&self, endpoint_id: i64, limit: usize) -> Result<Vec<Check>> {
         let mut stmt = self.conn.prepare(
-            "SELECT at, outcome, http_status, latency_ms, cert_days, error FROM checks
-             WHERE endpoint_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+            "SELECT at, outcome, http_status, latency_ms, cert_days, error, connect_ms, ttfb_ms
+             FROM checks WHERE endpoint_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![endpoint_id, limit as i64], |r| {
             Ok(Check {
@@ -752,6 +756,8 @@ impl Store {
                 latency_ms: r.get(3)?,
                 cert_days: r.get(4)?,
                 error: r.get(5)?,
+                connect_ms: r.get(6)?,
+                ttfb_ms: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -791,9 +797,11 @@ impl Store {
             params![endpoint_id, now - 24 * HOUR_MS],
             |r| r.get(0),
         )?;
-        let mut recent: Vec<Option<i64>> = self
-            .checks(endpoint_id, recent)?
+        let latest = self.checks(endpoint_id, recent.max(1))?;
+        let last = latest.first().cloned();
+        let mut recent: Vec<Option<i64>> = latest
             .into_iter()
+            .take(recent)
             .map(|c| (c.outcome != "down").then_some(c.latency_ms).flatten())
             .collect();
         recent.reverse();
@@ -806,6 +814,7 @@ impl Store {
             p99_ms: percentile(&latencies, 99.0),
             checks_24h,
             recent,
+            last,
         })
     }
 

@@ -250,19 +250,84 @@ impl HealthPane {
             };
             f.render_widget(Paragraph::new(lines), area);
         }
-        // The selected endpoint's URL, in full, at the bottom when room.
-        if let Some((e, _)) = rows.get(self.selected)
+        // The selected endpoint's URL, in full, and its latest check, at
+        // the bottom when room.
+        if let Some((e, stats)) = rows.get(self.selected)
             && table_area.height as usize > rows.len() + 2
         {
             let line = Rect::new(inner.x, table_area.bottom() - 1, inner.width, 1);
-            let text = match e.consecutive_failures {
-                0 => e.url.clone(),
-                n => format!("{} · down {n} checks in a row", e.url),
-            };
+            let mut text = e.url.clone();
+            if let Some(last) = &stats.last {
+                text.push_str(" · last: ");
+                text.push_str(&last_check(last));
+            }
+            if e.consecutive_failures > 0 {
+                text.push_str(&format!(
+                    " · down {} checks in a row",
+                    e.consecutive_failures
+                ));
+            }
             f.render_widget(
                 Paragraph::new(fit(&text, inner.width as usize)).style(theme.dim()),
                 line,
             );
         }
+    }
+}
+
+/// The latest check in a few words: status and timings, or its error.
+fn last_check(c: &crate::store::health::Check) -> String {
+    if let Some(error) = c.error.as_deref().filter(|_| c.outcome == "down") {
+        return error.lines().next().unwrap_or("").to_string();
+    }
+    let mut text = c
+        .http_status
+        .map_or_else(|| c.outcome.clone(), |s| s.to_string());
+    if let Some(ms) = c.latency_ms {
+        text.push_str(&format!(" in {ms} ms"));
+    }
+    let parts: Vec<String> = [("connect", c.connect_ms), ("first byte", c.ttfb_ms)]
+        .into_iter()
+        .filter_map(|(what, ms)| ms.map(|ms| format!("{what} {ms} ms")))
+        .collect();
+    if !parts.is_empty() {
+        text.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::health::Check;
+
+    #[test]
+    fn the_latest_check_reads_as_status_and_timings_or_its_error() {
+        let up = Check {
+            at: 0,
+            outcome: "degraded".into(),
+            http_status: Some(200),
+            latency_ms: Some(1201),
+            cert_days: None,
+            error: None,
+            connect_ms: Some(3),
+            ttfb_ms: Some(1200),
+        };
+        assert_eq!(
+            last_check(&up),
+            "200 in 1201 ms (connect 3 ms, first byte 1200 ms)"
+        );
+        let reused = Check {
+            connect_ms: None,
+            ..up.clone()
+        };
+        assert_eq!(last_check(&reused), "200 in 1201 ms (first byte 1200 ms)");
+        let down = Check {
+            outcome: "down".into(),
+            http_status: None,
+            error: Some("connection refused\nmore".into()),
+            ..up
+        };
+        assert_eq!(last_check(&down), "connection refused");
     }
 }
