@@ -886,6 +886,35 @@ body = '{"max_tokens": 1}'
         assert!(store.endpoints(api.id).unwrap()[0].enabled);
     }
 
+    /// The README's examples of a config file are valid, together.
+    #[test]
+    fn the_readme_examples_load_and_sync() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let mut toml = String::new();
+        let mut inside = false;
+        for line in readme.lines() {
+            match (inside, line.trim_end()) {
+                (false, "```toml") => inside = true,
+                (true, "```") => inside = false,
+                (true, text) => {
+                    toml.push_str(text);
+                    toml.push('\n');
+                }
+                _ => {}
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), &toml);
+        let file = load_watch_file(&path).unwrap_or_else(|e| panic!("{e}\n{toml}"));
+        assert_eq!(file.watches.len(), 2);
+        assert_eq!(file.channels.len(), 2);
+        assert_eq!(file.targets.len(), 1);
+        assert_eq!(file.endpoints.len(), 1);
+        let mut store = Store::open_in_memory().unwrap();
+        sync_watch_file(&mut store, &file).unwrap();
+    }
+
     #[test]
     fn bad_alert_and_cache_tables_are_refused_with_their_name() {
         let dir = tempfile::tempdir().unwrap();
