@@ -20,7 +20,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "APIRADAR_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
-    /// Watch file (TOML) synced into the database before the command runs
+    /// Config file (TOML: watches, endpoints, alert channels, caching targets) synced into the database before the command runs
     #[arg(long, global = true, env = "APIRADAR_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
