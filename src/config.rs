@@ -436,6 +436,33 @@ pub struct SyncReport {
     pub switches: Vec<String>,
 }
 
+impl SyncReport {
+    /// What changed, in a few words (`nothing changed` when nothing did).
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = [
+            (self.added.len(), "watches added"),
+            (self.updated.len(), "watches updated"),
+            (self.orphaned.len(), "watches paused"),
+            (self.switches.len(), "watches' operation switches replaced"),
+            (self.endpoints.len(), "endpoints added or changed"),
+            (self.orphaned_endpoints.len(), "endpoints switched off"),
+            (self.channels.len(), "alert channels added or changed"),
+            (self.orphaned_channels.len(), "alert channels switched off"),
+            (self.targets.len(), "caching targets added or changed"),
+            (self.orphaned_targets.len(), "caching targets paused"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if parts.is_empty() {
+            "nothing changed".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
 /// Makes the database's watches, alert channels and caching targets match
 /// the file.
 pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport, ConfigError> {

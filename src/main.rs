@@ -4,7 +4,7 @@
 mod cli;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -104,6 +104,9 @@ fn run(cli: Cli, paths: &Paths) -> Result<()> {
         command => {
             let mut store = open_store(paths)?;
             let settings = sync_config(&mut store, config_file.as_deref())?;
+            if let Command::Run(a) = command {
+                return run_daemon(a, &mut store, &settings, config_file);
+            }
             dispatch(command, &mut store, &settings)
         }
     }
@@ -121,6 +124,12 @@ fn sync_config(store: &mut Store, file: Option<&Path>) -> Result<config::Setting
     };
     let file = config::load_watch_file(path)?;
     let r = config::sync_watch_file(store, &file)?;
+    print_sync(path, &r);
+    Ok(file.settings)
+}
+
+/// Says what a sync switched off (and logs what it added).
+fn print_sync(path: &Path, r: &config::SyncReport) {
     for name in &r.added {
         tracing::info!(watch = %name, "added from config");
     }
@@ -148,7 +157,6 @@ fn sync_config(store: &mut Store, file: Option<&Path>) -> Result<config::Setting
             path.display()
         );
     }
-    Ok(file.settings)
 }
 
 fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) -> Result<()> {
@@ -244,7 +252,7 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
         }
         Command::Refresh(a) => return refresh(a, store, settings, out),
         Command::Health(a) => return run_health(a, store, out),
-        Command::Run(a) => return run_daemon(a, store, settings),
+        Command::Run(a) => return run_daemon(a, store, settings, None),
         Command::Alert(a) => return run_alert(a, store, out),
         Command::Cache(a) => return run_cache(a, store, out),
         Command::CacheTest(a) => return run_cache_test(a, store, out),
@@ -1026,6 +1034,7 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
                 every,
                 ..apiradar::health::Schedule::default()
             },
+            config: None,
         };
         run_background(Arc::clone(&shared), background, run_for, false).await?;
         let watches = apiradar::poll::with_store(&shared, |s| s.list_watches()).await?;
@@ -1043,6 +1052,67 @@ struct Background {
     fetch: FetchConfig,
     worker: WorkerConfig,
     health: apiradar::health::Schedule,
+    /// The config file to follow, with the settings it started with.
+    config: Option<(PathBuf, config::Settings)>,
+}
+
+/// How often `apiradar run` looks whether its config file changed.
+const CONFIG_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Follows the config file while `apiradar run` runs: when it changes, it
+/// is read and synced again, and watches it added are polled at once. A
+/// file that no longer reads is reported and the store left as it was.
+/// Settings (timeouts, limits, schedules) take effect at the next start.
+async fn follow_config(
+    shared: SharedStore,
+    path: PathBuf,
+    started_with: config::Settings,
+    commands: tokio::sync::mpsc::UnboundedSender<apiradar::worker::Command>,
+) {
+    let stamp = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .map(|m| (m.modified().ok(), m.len()))
+    };
+    let mut seen = stamp(&path);
+    let mut tick = tokio::time::interval(CONFIG_CHECK);
+    loop {
+        tick.tick().await;
+        let now = stamp(&path);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let file = match config::load_watch_file(&path) {
+            Ok(file) => file,
+            Err(e) => {
+                eprintln!("apiradar: {e}; nothing changed");
+                continue;
+            }
+        };
+        let settings_changed = file.settings != started_with;
+        let synced = {
+            let file = file.clone();
+            apiradar::poll::with_store(&shared, move |s| Ok(config::sync_watch_file(s, &file)))
+                .await
+        };
+        match synced {
+            Ok(Ok(r)) => {
+                println!("apiradar: reloaded {}: {}", path.display(), r.summary());
+                print_sync(&path, &r);
+                if settings_changed {
+                    println!(
+                        "apiradar: [settings] changed; they take effect when apiradar run starts again"
+                    );
+                }
+                if !r.added.is_empty() {
+                    let _ = commands.send(apiradar::worker::Command::PollNow(r.added.clone()));
+                }
+            }
+            Ok(Err(e)) => eprintln!("apiradar: {e}; the rest of the file was not synced"),
+            Err(e) => eprintln!("apiradar: cannot sync {}: {e}", path.display()),
+        }
+    }
 }
 
 /// Runs the poll worker, the health rounds and the alert sender on
@@ -1084,6 +1154,14 @@ async fn run_background(
         bg.health,
         Some(events_tx),
     ));
+    let config_task = bg.config.map(|(path, settings)| {
+        tokio::spawn(follow_config(
+            Arc::clone(&shared),
+            path,
+            settings,
+            commands_tx.clone(),
+        ))
+    });
     let deadline = async {
         match run_for {
             Some(d) => tokio::time::sleep(d).await,
@@ -1127,6 +1205,9 @@ async fn run_background(
     let _ = commands_tx.send(apiradar::worker::Command::Stop);
     health_task.abort();
     caching_task.abort();
+    if let Some(task) = config_task {
+        task.abort();
+    }
     alert_task.abort();
     let _ = worker_task.await;
     Ok(())
@@ -1143,7 +1224,12 @@ fn event_is_problem(event: &WorkerEvent) -> bool {
 }
 
 /// `apiradar run`: the background work without the dashboard.
-fn run_daemon(a: cli::RunArgs, store: &mut Store, settings: &config::Settings) -> Result<()> {
+fn run_daemon(
+    a: cli::RunArgs,
+    store: &mut Store,
+    settings: &config::Settings,
+    config_file: Option<PathBuf>,
+) -> Result<()> {
     let run_for = a
         .run_for
         .as_deref()
@@ -1164,6 +1250,12 @@ fn run_daemon(a: cli::RunArgs, store: &mut Store, settings: &config::Settings) -
         watches.len() - active,
         humantime::format_duration(health.every)
     );
+    if let Some(file) = &config_file {
+        println!(
+            "apiradar: following {} (edits are synced as they are saved)",
+            file.display()
+        );
+    }
     let path = store.path().to_path_buf();
     runtime()?.block_on(async move {
         let shared: SharedStore = Arc::new(Mutex::new(Store::open(&path)?));
@@ -1171,6 +1263,7 @@ fn run_daemon(a: cli::RunArgs, store: &mut Store, settings: &config::Settings) -
             fetch,
             worker,
             health,
+            config: config_file.map(|path| (path, settings.clone())),
         };
         run_background(shared, bg, run_for, a.quiet).await
     })?;

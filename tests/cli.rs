@@ -1485,3 +1485,72 @@ fn the_dashboard_reports_a_broken_theme_and_needs_a_terminal() {
     let out = sb.run(Vec::<&str>::new()).expect_code(2);
     assert!(out.stderr.contains("keymap.toml:1"), "{}", out.stderr);
 }
+
+/// `apiradar run --config FILE` follows the file: a watch added to it
+/// while running is polled at once, and a broken edit changes nothing.
+#[test]
+fn run_follows_its_config_file() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let sb = Sandbox::new();
+    let server = Server::start();
+    server.set("/a.json", Reply::ok(r#"{"a": 1}"#));
+    server.set("/b.json", Reply::ok(r#"{"b": 1}"#));
+    let one = format!(
+        "[[watch]]\nname = \"a\"\nkind = \"json\"\nlocation = \"{}\"\n",
+        server.url("/a.json")
+    );
+    let cfg = sb.write("apiradar.toml", &one);
+    let child = Command::new(assert_cmd::cargo::cargo_bin("apiradar"))
+        .current_dir(sb.root())
+        .env("HOME", sb.root().join("home"))
+        .env("XDG_STATE_HOME", sb.root().join("state"))
+        .env("XDG_DATA_HOME", sb.root().join("data"))
+        .env("XDG_CONFIG_HOME", sb.root().join("config"))
+        .env_remove("APIRADAR_CONFIG")
+        .arg("--db")
+        .arg(sb.db())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["run", "--for", "12s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("apiradar run");
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !done() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("the first poll", &|| server.hits("/a.json") >= 1);
+
+    // A broken edit is reported and leaves everything as it was.
+    sb.write("apiradar.toml", format!("{one}\n[[watch]]\nname = \"b\"\n"));
+    std::thread::sleep(Duration::from_millis(2500));
+    // The fixed edit adds the watch, which is polled at once.
+    sb.write(
+        "apiradar.toml",
+        format!(
+            "{one}\n[[watch]]\nname = \"b\"\nkind = \"json\"\nlocation = \"{}\"\nevery = \"1h\"\n",
+            server.url("/b.json")
+        ),
+    );
+    wait_for("the added watch's poll", &|| server.hits("/b.json") >= 1);
+    let out = child.wait_with_output().expect("run ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("apiradar.toml") && stderr.contains("nothing changed"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("reloaded") && stdout.contains("1 watches added"),
+        "{stdout}"
+    );
+}
