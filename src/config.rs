@@ -463,6 +463,68 @@ impl SyncReport {
     }
 }
 
+/// How often a followed config file is looked at.
+pub const FOLLOW_EVERY: Duration = Duration::from_secs(2);
+
+/// Follows a config file while apiradar runs (`apiradar run`, the
+/// dashboard): when it changes it is read and synced again, watches it adds
+/// are polled at once, and each sync is reported as
+/// [`WorkerEvent::ConfigSynced`](crate::worker::WorkerEvent::ConfigSynced).
+/// A file that no longer reads changes nothing. `[settings]` take effect at
+/// the next start; the report says so when they changed.
+pub async fn follow(
+    store: crate::poll::SharedStore,
+    path: PathBuf,
+    started_with: Settings,
+    commands: tokio::sync::mpsc::UnboundedSender<crate::worker::Command>,
+    events: tokio::sync::mpsc::UnboundedSender<crate::worker::WorkerEvent>,
+) {
+    let stamp = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .map(|m| (m.modified().ok(), m.len()))
+    };
+    let mut seen = stamp(&path);
+    let mut tick = tokio::time::interval(FOLLOW_EVERY);
+    loop {
+        tick.tick().await;
+        let now = stamp(&path);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let outcome = match load_watch_file(&path) {
+            Err(e) => Err(format!("{e}; nothing changed")),
+            Ok(file) => {
+                let settings_changed = file.settings != started_with;
+                let synced =
+                    crate::poll::with_store(&store, move |s| Ok(sync_watch_file(s, &file))).await;
+                match synced {
+                    Ok(Ok(r)) => {
+                        if !r.added.is_empty() {
+                            let _ = commands.send(crate::worker::Command::PollNow(r.added.clone()));
+                        }
+                        let mut summary = r.summary();
+                        if settings_changed {
+                            summary.push_str("; [settings] take effect at the next start");
+                        }
+                        Ok(summary)
+                    }
+                    Ok(Err(e)) => Err(format!("{e}; the rest of the file was not synced")),
+                    Err(e) => Err(format!("{}: cannot sync: {e}", path.display())),
+                }
+            }
+        };
+        let event = crate::worker::WorkerEvent::ConfigSynced {
+            file: path.display().to_string(),
+            outcome,
+        };
+        if events.send(event).is_err() {
+            return;
+        }
+    }
+}
+
 /// Makes the database's watches, alert channels and caching targets match
 /// the file.
 pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport, ConfigError> {

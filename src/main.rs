@@ -1056,65 +1056,6 @@ struct Background {
     config: Option<(PathBuf, config::Settings)>,
 }
 
-/// How often `apiradar run` looks whether its config file changed.
-const CONFIG_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Follows the config file while `apiradar run` runs: when it changes, it
-/// is read and synced again, and watches it added are polled at once. A
-/// file that no longer reads is reported and the store left as it was.
-/// Settings (timeouts, limits, schedules) take effect at the next start.
-async fn follow_config(
-    shared: SharedStore,
-    path: PathBuf,
-    started_with: config::Settings,
-    commands: tokio::sync::mpsc::UnboundedSender<apiradar::worker::Command>,
-) {
-    let stamp = |p: &Path| {
-        std::fs::metadata(p)
-            .ok()
-            .map(|m| (m.modified().ok(), m.len()))
-    };
-    let mut seen = stamp(&path);
-    let mut tick = tokio::time::interval(CONFIG_CHECK);
-    loop {
-        tick.tick().await;
-        let now = stamp(&path);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        let file = match config::load_watch_file(&path) {
-            Ok(file) => file,
-            Err(e) => {
-                eprintln!("apiradar: {e}; nothing changed");
-                continue;
-            }
-        };
-        let settings_changed = file.settings != started_with;
-        let synced = {
-            let file = file.clone();
-            apiradar::poll::with_store(&shared, move |s| Ok(config::sync_watch_file(s, &file)))
-                .await
-        };
-        match synced {
-            Ok(Ok(r)) => {
-                println!("apiradar: reloaded {}: {}", path.display(), r.summary());
-                print_sync(&path, &r);
-                if settings_changed {
-                    println!(
-                        "apiradar: [settings] changed; they take effect when apiradar run starts again"
-                    );
-                }
-                if !r.added.is_empty() {
-                    let _ = commands.send(apiradar::worker::Command::PollNow(r.added.clone()));
-                }
-            }
-            Ok(Err(e)) => eprintln!("apiradar: {e}; the rest of the file was not synced"),
-            Err(e) => eprintln!("apiradar: cannot sync {}: {e}", path.display()),
-        }
-    }
-}
-
 /// Runs the poll worker, the health rounds and the alert sender on
 /// `shared` until Ctrl-C, SIGTERM or `run_for`, printing what happens
 /// (with `quiet`, only what went wrong).
@@ -1152,14 +1093,15 @@ async fn run_background(
         Arc::clone(&shared),
         prober,
         bg.health,
-        Some(events_tx),
+        Some(events_tx.clone()),
     ));
     let config_task = bg.config.map(|(path, settings)| {
-        tokio::spawn(follow_config(
+        tokio::spawn(config::follow(
             Arc::clone(&shared),
             path,
             settings,
             commands_tx.clone(),
+            events_tx.clone(),
         ))
     });
     let deadline = async {
@@ -1219,6 +1161,7 @@ fn event_is_problem(event: &WorkerEvent) -> bool {
         WorkerEvent::AutoPaused { .. } | WorkerEvent::StoreFailed { .. } => true,
         WorkerEvent::HealthChecked { down, .. } => *down > 0,
         WorkerEvent::CacheTested { failed, .. } => *failed > 0,
+        WorkerEvent::ConfigSynced { outcome, .. } => outcome.is_err(),
         WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => false,
     }
 }
@@ -1306,6 +1249,10 @@ fn print_event(event: &WorkerEvent) {
             models,
             failed,
         } => println!("{time}  {name:<10} caching: {models} models tested, {failed} failing"),
+        WorkerEvent::ConfigSynced { file, outcome } => match outcome {
+            Ok(summary) => println!("{time}  reloaded {file}: {summary}"),
+            Err(e) => eprintln!("{time}  apiradar: {e}"),
+        },
         WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => {}
     }
 }
@@ -1335,6 +1282,7 @@ fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
         worker,
         greeting: None,
         health,
+        follow: config_file.map(|p| (p.to_path_buf(), settings.clone())),
     };
     apiradar::tui::run(options, &runtime()?)
 }
@@ -1377,6 +1325,7 @@ fn run_demo_dashboard(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result
             every,
             ..apiradar::health::Schedule::default()
         },
+        follow: None,
     };
     let result = apiradar::tui::run(options, &rt);
     drop(llama);

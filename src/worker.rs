@@ -72,6 +72,12 @@ pub enum WorkerEvent {
         /// Models with a test that should have passed and failed.
         failed: usize,
     },
+    /// The followed config file changed and was synced (what changed), or
+    /// could not be (why; nothing changed then).
+    ConfigSynced {
+        file: String,
+        outcome: Result<String, String>,
+    },
 }
 
 /// What the worker can be asked to do.

@@ -1472,3 +1472,30 @@ fn snapshot_caching_empty() {
     h.key(KeyCode::Char('5'));
     insta::assert_snapshot!("caching_empty", snapshot_of(&h));
 }
+
+#[test]
+fn a_followed_config_file_reports_its_syncs_in_the_status_bar() {
+    let mut h = Harness::new(160, 30);
+    h.settle();
+    h.app.on_event(AppEvent::Worker(
+        apiradar::worker::WorkerEvent::ConfigSynced {
+            file: "apiradar.toml".into(),
+            outcome: Ok("1 watches added".into()),
+        },
+    ));
+    h.settle();
+    let screen = h.screen();
+    assert!(
+        screen.contains("reloaded apiradar.toml: 1 watches added"),
+        "{screen}"
+    );
+    h.app.on_event(AppEvent::Worker(
+        apiradar::worker::WorkerEvent::ConfigSynced {
+            file: "apiradar.toml".into(),
+            outcome: Err("apiradar.toml:3:1: missing field `location`; nothing changed".into()),
+        },
+    ));
+    h.settle();
+    let screen = h.screen();
+    assert!(screen.contains("missing field `location`"), "{screen}");
+}

@@ -593,6 +593,15 @@ impl App {
                 self.refresh_caching();
                 self.refresh_alerts();
             }
+            WorkerEvent::ConfigSynced { file, outcome } => {
+                match outcome {
+                    Ok(summary) => self.say(format!("reloaded {file}: {summary}"), false),
+                    Err(e) => self.say(e, true),
+                }
+                self.load_watches();
+                self.refresh_alerts();
+                self.refresh_caching();
+            }
             WorkerEvent::HealthChecked { name, down, .. } => {
                 if down > 0 {
                     self.say(format!("{name}: {down} endpoints down"), true);

@@ -135,6 +135,8 @@ pub struct TuiOptions {
     pub greeting: Option<String>,
     /// Endpoint health checks, run alongside the worker.
     pub health: crate::health::Schedule,
+    /// A config file to follow, with the settings it started with.
+    pub follow: Option<(PathBuf, crate::config::Settings)>,
 }
 
 /// Runs the dashboard until the user quits. `runtime` runs the worker.
@@ -207,8 +209,17 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
         Arc::clone(&shared),
         prober,
         options.health,
-        Some(events_tx_health),
+        Some(events_tx_health.clone()),
     ));
+    let follow_task = options.follow.clone().map(|(path, settings)| {
+        runtime.spawn(crate::config::follow(
+            Arc::clone(&shared),
+            path,
+            settings,
+            commands_tx.clone(),
+            events_tx_health,
+        ))
+    });
     {
         let tx = tx.clone();
         runtime.spawn(async move {
@@ -258,6 +269,9 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     let _ = commands_tx.send(Command::Stop);
     health_task.abort();
     caching_task.abort();
+    if let Some(task) = follow_task {
+        task.abort();
+    }
     alert_task.abort();
     term.restore();
     let _ = input.join();
