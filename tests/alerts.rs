@@ -413,7 +413,7 @@ fn a_breaking_version_queues_an_alert_with_the_diff_command() {
 #[cfg(unix)]
 #[test]
 fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
     let sb = Sandbox::new();
     let server = Server::start();
@@ -428,15 +428,7 @@ fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
         }
     }
     let run = |args: &[&str]| {
-        Command::new(assert_cmd::cargo::cargo_bin("apiradar"))
-            .current_dir(sb.root())
-            .env("HOME", sb.root().join("home"))
-            .env("XDG_STATE_HOME", sb.root().join("state"))
-            .env("XDG_DATA_HOME", sb.root().join("data"))
-            .env("XDG_CONFIG_HOME", sb.root().join("config"))
-            .env_remove("APIRADAR_CONFIG")
-            .arg("--db")
-            .arg(sb.db())
+        sb.process()
             .arg("run")
             .args(args)
             .stdout(Stdio::null())

@@ -1490,7 +1490,7 @@ fn the_dashboard_reports_a_broken_theme_and_needs_a_terminal() {
 /// while running is polled at once, and a broken edit changes nothing.
 #[test]
 fn run_follows_its_config_file() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
     let sb = Sandbox::new();
     let server = Server::start();
@@ -1501,15 +1501,8 @@ fn run_follows_its_config_file() {
         server.url("/a.json")
     );
     let cfg = sb.write("apiradar.toml", &one);
-    let child = Command::new(assert_cmd::cargo::cargo_bin("apiradar"))
-        .current_dir(sb.root())
-        .env("HOME", sb.root().join("home"))
-        .env("XDG_STATE_HOME", sb.root().join("state"))
-        .env("XDG_DATA_HOME", sb.root().join("data"))
-        .env("XDG_CONFIG_HOME", sb.root().join("config"))
-        .env_remove("APIRADAR_CONFIG")
-        .arg("--db")
-        .arg(sb.db())
+    let child = sb
+        .process()
         .arg("--config")
         .arg(&cfg)
         .args(["run", "--for", "12s"])

@@ -293,19 +293,14 @@ impl Store {
     ) -> Result<CacheTarget> {
         if self.find_cache_target(name)?.is_none() {
             self.add_cache_target(name, profile, base_url, api_key_env, models, settings)?;
+        } else {
+            self.update_cache_target(name, models, settings)?;
         }
         self.conn.execute(
-            "UPDATE cache_targets SET profile = ?2, base_url = ?3, api_key_env = ?4, models = ?5,
-                 settings = ?6, from_config = 1, paused = 0, paused_reason = NULL
+            "UPDATE cache_targets SET profile = ?2, base_url = ?3, api_key_env = ?4,
+                 from_config = 1, paused = 0, paused_reason = NULL
              WHERE name = ?1",
-            params![
-                name,
-                profile,
-                base_url,
-                api_key_env,
-                serde_json::to_string(models).unwrap_or_else(|_| "[]".into()),
-                serde_json::to_string(settings).unwrap_or_else(|_| "{}".into()),
-            ],
+            params![name, profile, base_url, api_key_env],
         )?;
         self.cache_target(name)
     }

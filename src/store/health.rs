@@ -366,42 +366,16 @@ impl Store {
         conditions: &[String],
         degraded_ms: Option<i64>,
     ) -> Result<Endpoint> {
-        self.add_manual_endpoint_with(watch_id, method, url, conditions, degraded_ms, None)
-    }
-
-    /// [`Store::add_manual_endpoint`] with the body the probe sends.
-    pub fn add_manual_endpoint_with(
-        &mut self,
-        watch_id: i64,
-        method: &str,
-        url: &str,
-        conditions: &[String],
-        degraded_ms: Option<i64>,
-        body: Option<&RequestBody>,
-    ) -> Result<Endpoint> {
-        let now = super::now_ms();
-        let conditions = (!conditions.is_empty()).then(|| conditions.join("\n"));
-        let (body, body_type) = match body {
-            Some(b) => (Some(&b.text), Some(&b.media_type)),
-            None => (None, None),
+        let def = crate::health::declare::EndpointDef {
+            watch: String::new(),
+            method: method.to_owned(),
+            url: url.to_owned(),
+            conditions: conditions.to_vec(),
+            degraded_ms,
+            headers: Vec::new(),
+            body: None,
         };
-        self.in_write(|s| {
-            s.conn.execute(
-                "INSERT INTO endpoints (watch_id, method, url, source, conditions, degraded_ms,
-                     body, body_type, created_at)
-                 VALUES (?1, ?2, ?3, 'manual', ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (watch_id, method, url) DO UPDATE SET
-                    source = 'manual', conditions = excluded.conditions,
-                    degraded_ms = excluded.degraded_ms, enabled = 1,
-                    body = excluded.body, body_type = excluded.body_type",
-                params![watch_id, method, url, conditions, degraded_ms, body, body_type, now],
-            )?;
-            let sql = format!(
-                "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE watch_id = ?1 AND method = ?2 AND url = ?3"
-            );
-            Ok(s.conn
-                .query_row(&sql, params![watch_id, method, url], endpoint_from_row)?)
-        })
+        self.declare_endpoint(watch_id, &def, false)
     }
 
     /// Adds or updates an endpoint declared by hand (`health --add`) or in

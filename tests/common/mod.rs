@@ -105,8 +105,16 @@ impl Sandbox {
     /// points every platform directory into the sandbox. The caller's own
     /// `APIRADAR_*` variables are removed so they cannot leak into a test.
     pub fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::from_std(self.process());
+        cmd.timeout(COMMAND_TIMEOUT);
+        cmd
+    }
+
+    /// A plain [`std::process::Command`] for the binary with the same
+    /// environment and `--db`, for tests that spawn it and act while it runs.
+    pub fn process(&self) -> std::process::Command {
         let root = self.root();
-        let mut cmd = assert_cmd::Command::cargo_bin("apiradar").expect("the apiradar binary");
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("apiradar"));
         cmd.current_dir(root)
             .env("HOME", root.join("home"))
             .env("XDG_STATE_HOME", root.join("state"))
@@ -117,7 +125,6 @@ impl Sandbox {
             .env_remove("APIRADAR_DB")
             .env_remove("APIRADAR_CONFIG")
             .env_remove("APIRADAR_LOG")
-            .timeout(COMMAND_TIMEOUT)
             .arg("--db")
             .arg(self.db());
         cmd
