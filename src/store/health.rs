@@ -305,16 +305,23 @@ impl Store {
                     )?;
                 }
             }
-            s.conn.execute(
-                "UPDATE endpoints SET enabled = coalesce(
-                     (SELECT o.enabled FROM endpoint_overrides o
-                      WHERE o.watch_id = endpoints.watch_id AND o.method = endpoints.method
-                        AND o.path = endpoints.path), 1)
-                 WHERE watch_id = ?1 AND source = 'spec'",
-                [watch_id],
-            )?;
+            s.apply_overrides(watch_id)?;
             Ok((added, removed))
         })
+    }
+
+    /// Switches a watch's described endpoints on or off as its overrides
+    /// say (on when none does).
+    fn apply_overrides(&self, watch_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE endpoints SET enabled = coalesce(
+                 (SELECT o.enabled FROM endpoint_overrides o
+                  WHERE o.watch_id = endpoints.watch_id AND o.method = endpoints.method
+                    AND o.path = endpoints.path), 1)
+             WHERE watch_id = ?1 AND source = 'spec'",
+            [watch_id],
+        )?;
+        Ok(())
     }
 
     /// Turns probing of a described operation on or off (`None`: back to
@@ -465,14 +472,7 @@ impl Store {
             }
             // Described endpoints follow at once; operations newly turned
             // on appear at the next discovery.
-            s.conn.execute(
-                "UPDATE endpoints SET enabled = coalesce(
-                     (SELECT o.enabled FROM endpoint_overrides o
-                      WHERE o.watch_id = endpoints.watch_id AND o.method = endpoints.method
-                        AND o.path = endpoints.path), 1)
-                 WHERE watch_id = ?1 AND source = 'spec'",
-                [watch_id],
-            )?;
+            s.apply_overrides(watch_id)?;
             Ok(())
         })
     }
