@@ -592,14 +592,7 @@ pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport
                 && t.settings == def.settings
         });
         if !same {
-            store.declare_cache_target(
-                &def.name,
-                &def.profile.name,
-                &def.base_url,
-                def.api_key_env.as_deref(),
-                &def.models,
-                &def.settings,
-            )?;
+            store.declare_cache_target(def)?;
             report.targets.push(def.name.clone());
         }
     }

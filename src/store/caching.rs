@@ -284,23 +284,26 @@ impl Store {
     /// file runs again).
     pub fn declare_cache_target(
         &mut self,
-        name: &str,
-        profile: &str,
-        base_url: &str,
-        api_key_env: Option<&str>,
-        models: &[String],
-        settings: &CacheSettings,
+        def: &crate::caching::declare::TargetDef,
     ) -> Result<CacheTarget> {
+        let name = def.name.as_str();
         if self.find_cache_target(name)?.is_none() {
-            self.add_cache_target(name, profile, base_url, api_key_env, models, settings)?;
+            self.add_cache_target(
+                name,
+                &def.profile.name,
+                &def.base_url,
+                def.api_key_env.as_deref(),
+                &def.models,
+                &def.settings,
+            )?;
         } else {
-            self.update_cache_target(name, models, settings)?;
+            self.update_cache_target(name, &def.models, &def.settings)?;
         }
         self.conn.execute(
             "UPDATE cache_targets SET profile = ?2, base_url = ?3, api_key_env = ?4,
                  from_config = 1, paused = 0, paused_reason = NULL
              WHERE name = ?1",
-            params![name, profile, base_url, api_key_env],
+            params![name, def.profile.name, def.base_url, def.api_key_env],
         )?;
         self.cache_target(name)
     }
