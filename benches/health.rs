@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use apiradar::health::check::{ProbeConfig, Prober};
 use apiradar::health::{Concurrency, run_checks};
-use apiradar::poll::SharedStore;
+use apiradar::store::SharedStore;
 use apiradar::store::Store;
 use apiradar::watch::{Kind, Watch, WatchSpec};
 use criterion::{Criterion, criterion_group, criterion_main};

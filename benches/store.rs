@@ -16,11 +16,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apiradar::fetch::{FetchConfig, Fetcher};
-use apiradar::poll::{PollStatus, SharedStore};
+use apiradar::pipeline::poll::PollStatus;
+use apiradar::pipeline::worker::{Worker, WorkerConfig};
 use apiradar::spec::{self, NormalizeOptions};
+use apiradar::store::SharedStore;
 use apiradar::store::{CompressionOptions, Store, SuccessRecord, now_ms, sha256};
 use apiradar::watch::{Kind, WatchSpec};
-use apiradar::worker::{Worker, WorkerConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 mod common;
@@ -41,7 +42,7 @@ fn prepare(files: &[PathBuf]) -> Vec<Doc> {
             Some(Doc {
                 canonical_hash: sha256(&n.canonical),
                 raw,
-                source_date: apiradar::import::date_from_name(p),
+                source_date: apiradar::pipeline::import::date_from_name(p),
             })
         })
         .collect()

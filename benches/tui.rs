@@ -33,7 +33,7 @@ fn build_database(dir: &Path) -> Option<std::path::PathBuf> {
         spec.item_key = key.map(str::to_string);
         let watch = store.add_watch(&spec, false).ok()?;
         let started = std::time::Instant::now();
-        let imported = apiradar::import::import_files(
+        let imported = apiradar::pipeline::import::import_files(
             &mut store,
             &watch,
             &files,
@@ -142,7 +142,7 @@ fn scrolling(c: &mut Criterion) {
             false,
         )
         .expect("watch");
-    apiradar::import::import_files(
+    apiradar::pipeline::import::import_files(
         &mut store,
         &watch,
         &pair,

@@ -39,9 +39,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::fetch::FetchConfig;
+use crate::pipeline::worker::WorkerConfig;
 use crate::store::{Store, StoreError};
 use crate::watch::{self, Kind, WatchError, WatchSpec};
-use crate::worker::WorkerConfig;
 
 /// The platform directories apiradar uses.
 #[derive(Debug, Clone, Serialize)]
@@ -469,15 +469,15 @@ pub const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 /// Follows a config file while apiradar runs (`apiradar run`, the
 /// dashboard): when it changes it is read and synced again, watches it adds
 /// are polled at once, and each sync is reported as
-/// [`WorkerEvent::ConfigSynced`](crate::worker::WorkerEvent::ConfigSynced).
+/// [`WorkerEvent::ConfigSynced`](crate::pipeline::worker::WorkerEvent::ConfigSynced).
 /// A file that no longer reads changes nothing. `[settings]` take effect at
 /// the next start; the report says so when they changed.
 pub async fn follow(
-    store: crate::poll::SharedStore,
+    store: crate::store::SharedStore,
     path: PathBuf,
     started_with: Settings,
-    commands: tokio::sync::mpsc::UnboundedSender<crate::worker::Command>,
-    events: tokio::sync::mpsc::UnboundedSender<crate::worker::WorkerEvent>,
+    commands: tokio::sync::mpsc::UnboundedSender<crate::pipeline::worker::Command>,
+    events: tokio::sync::mpsc::UnboundedSender<crate::pipeline::worker::WorkerEvent>,
 ) {
     let stamp = |p: &Path| {
         std::fs::metadata(p)
@@ -498,11 +498,12 @@ pub async fn follow(
             Ok(file) => {
                 let settings_changed = file.settings != started_with;
                 let synced =
-                    crate::poll::with_store(&store, move |s| Ok(sync_watch_file(s, &file))).await;
+                    crate::store::with_store(&store, move |s| Ok(sync_watch_file(s, &file))).await;
                 match synced {
                     Ok(Ok(r)) => {
                         if !r.added.is_empty() {
-                            let _ = commands.send(crate::worker::Command::PollNow(r.added.clone()));
+                            let _ = commands
+                                .send(crate::pipeline::worker::Command::PollNow(r.added.clone()));
                         }
                         let mut summary = r.summary();
                         if settings_changed {
@@ -515,7 +516,7 @@ pub async fn follow(
                 }
             }
         };
-        let event = crate::worker::WorkerEvent::ConfigSynced {
+        let event = crate::pipeline::worker::WorkerEvent::ConfigSynced {
             file: path.display().to_string(),
             outcome,
         };

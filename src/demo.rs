@@ -387,7 +387,7 @@ pub fn start_llama() -> Option<LlamaServer> {
 /// Adds the llama.cpp server as a caching target once it answers (its
 /// model takes a second or two to load), so its first run is not a
 /// failure to connect.
-pub async fn add_llama_when_ready(store: crate::poll::SharedStore, port: u16, every: Duration) {
+pub async fn add_llama_when_ready(store: crate::store::SharedStore, port: u16, every: Duration) {
     let client = reqwest::Client::new();
     let health = format!("http://127.0.0.1:{port}/health");
     for _ in 0..120 {
@@ -398,7 +398,7 @@ pub async fn add_llama_when_ready(store: crate::poll::SharedStore, port: u16, ev
             .is_ok_and(|r| r.status().is_success())
         {
             let settings = demo_cache_settings(every, false);
-            let added = crate::poll::with_store(&store, move |s| {
+            let added = crate::store::with_store(&store, move |s| {
                 s.add_cache_target(
                     "llama-cpp",
                     "llamacpp",

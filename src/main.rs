@@ -13,11 +13,13 @@ use clap::{CommandFactory, Parser};
 
 use apiradar::config::{self, Paths};
 use apiradar::fetch::{FetchConfig, Fetcher};
-use apiradar::poll::{PollReport, PollStatus, SharedStore};
+use apiradar::pipeline::import;
+use apiradar::pipeline::poll::{PollReport, PollStatus};
+use apiradar::pipeline::worker::{Worker, WorkerConfig, WorkerEvent};
+use apiradar::store::SharedStore;
 use apiradar::store::{Store, StoreError, now_ms};
 use apiradar::watch::{self, Kind, WatchSpec};
-use apiradar::worker::{Worker, WorkerConfig, WorkerEvent};
-use apiradar::{demo, import, logging, report, spec};
+use apiradar::{demo, logging, report, spec};
 use cli::{Cli, Command};
 
 /// An error that should end the process with a usage exit code (2).
@@ -559,7 +561,7 @@ async fn send_queued_alerts(shared: &SharedStore) {
         }
     };
     apiradar::alert::deliver_due(shared, &sender, now_ms()).await;
-    let pending = apiradar::poll::with_store(shared, |s| s.pending_alerts()).await;
+    let pending = apiradar::store::with_store(shared, |s| s.pending_alerts()).await;
     if let Ok(n @ 1..) = pending {
         eprintln!(
             "apiradar: {n} alerts not delivered yet; they are retried by the next run (see `apiradar alerts`)"
@@ -1037,7 +1039,7 @@ fn run_demo(args: cli::DemoArgs, persistent: Option<&Paths>) -> Result<()> {
             config: None,
         };
         run_background(Arc::clone(&shared), background, run_for, false).await?;
-        let watches = apiradar::poll::with_store(&shared, |s| s.list_watches()).await?;
+        let watches = apiradar::store::with_store(&shared, |s| s.list_watches()).await?;
         println!();
         print!("{}", report::watch_table(&watches, now_ms()));
         drop(server);
@@ -1144,7 +1146,7 @@ async fn run_background(
             },
         }
     }
-    let _ = commands_tx.send(apiradar::worker::Command::Stop);
+    let _ = commands_tx.send(apiradar::pipeline::worker::Command::Stop);
     health_task.abort();
     caching_task.abort();
     if let Some(task) = config_task {

@@ -439,9 +439,9 @@ fn tls_certificates_close_to_expiry_are_seen() {
 #[test]
 fn the_scheduler_probes_in_rounds_and_reports_each() {
     use apiradar::health::{Schedule, check::ProbeConfig, check::Prober, schedule};
+    use apiradar::pipeline::worker::WorkerEvent;
     use apiradar::store::Store;
     use apiradar::watch::{Kind, WatchSpec};
-    use apiradar::worker::WorkerEvent;
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start();
     server.set("/up", Reply::ok("ok"));

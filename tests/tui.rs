@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use apiradar::pipeline::worker::Command;
 use apiradar::spec::{self, NormalizeOptions};
 use apiradar::store::{FailureRecord, RunInfo, Store, SuccessRecord};
 use apiradar::tui::app::{App, AppEvent, Clock, Effect};
@@ -14,7 +15,6 @@ use apiradar::tui::keymap::Keymap;
 use apiradar::tui::panes::PaneId;
 use apiradar::tui::theme::{ColorDepth, Theme};
 use apiradar::watch::{Kind, WatchSpec};
-use apiradar::worker::Command;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -35,7 +35,8 @@ fn demo_file(n: u32) -> Vec<u8> {
 /// finding counts, as a poll would.
 fn record(store: &mut Store, id: i64, kind: Kind, raw: &[u8], at: i64) {
     let n = spec::normalize(kind, raw, &NormalizeOptions::default()).expect("a valid document");
-    let compare = apiradar::poll::comparator(kind, None, &n.canonical, spec::Limits::default());
+    let compare =
+        apiradar::pipeline::poll::comparator(kind, None, &n.canonical, spec::Limits::default());
     let rec = SuccessRecord {
         raw,
         canonical_hash: apiradar::store::sha256(&n.canonical),
@@ -911,7 +912,7 @@ fn the_alert_history_follows_the_worker_and_drops_stale_answers() {
     // history is asked again once the load on its way is answered.
     h.store().enqueue_test("ops").expect("a test alert");
     h.app.on_event(AppEvent::Worker(
-        apiradar::worker::WorkerEvent::HealthChecked {
+        apiradar::pipeline::worker::WorkerEvent::HealthChecked {
             name: "catalog".into(),
             checked: 1,
             down: 0,
@@ -941,20 +942,19 @@ fn the_alert_history_follows_the_worker_and_drops_stale_answers() {
             Ok(()),
         )
         .expect("attempt");
-    h.app
-        .on_event(AppEvent::Worker(apiradar::worker::WorkerEvent::Polled(
-            apiradar::poll::PollReport {
-                name: "petstore".into(),
-                status: apiradar::poll::PollStatus::Unchanged,
-                version: Some(4),
-                error: None,
-                error_class: None,
-                http_status: Some(200),
-                duration_ms: 12,
-                auto_paused: None,
-                counts: None,
-            },
-        )));
+    h.app.on_event(AppEvent::Worker(
+        apiradar::pipeline::worker::WorkerEvent::Polled(apiradar::pipeline::poll::PollReport {
+            name: "petstore".into(),
+            status: apiradar::pipeline::poll::PollStatus::Unchanged,
+            version: Some(4),
+            error: None,
+            error_class: None,
+            http_status: Some(200),
+            duration_ms: 12,
+            auto_paused: None,
+            counts: None,
+        }),
+    ));
     h.settle();
     assert_eq!(
         h.app.alerts.selected().map(|o| o.status.as_str()),
@@ -963,7 +963,7 @@ fn the_alert_history_follows_the_worker_and_drops_stale_answers() {
     // Closed, it is not reloaded.
     h.key(KeyCode::Esc);
     h.app.on_event(AppEvent::Worker(
-        apiradar::worker::WorkerEvent::HealthChecked {
+        apiradar::pipeline::worker::WorkerEvent::HealthChecked {
             name: "catalog".into(),
             checked: 1,
             down: 0,
@@ -1365,7 +1365,7 @@ fn the_caching_pane_reloads_on_focus_and_finished_suites() {
     // A suite finishes in the background: the pane reads the store again.
     add_caching(&mut h.store(), NOW);
     h.app.on_event(AppEvent::Worker(
-        apiradar::worker::WorkerEvent::CacheTested {
+        apiradar::pipeline::worker::WorkerEvent::CacheTested {
             name: "openai".into(),
             models: 2,
             failed: 1,
@@ -1386,7 +1386,7 @@ fn the_caching_pane_reloads_on_focus_and_finished_suites() {
     );
     // Another event while that load is on its way waits for its answer.
     h.app.on_event(AppEvent::Worker(
-        apiradar::worker::WorkerEvent::CacheTested {
+        apiradar::pipeline::worker::WorkerEvent::CacheTested {
             name: "local-sim".into(),
             models: 1,
             failed: 0,
@@ -1478,7 +1478,7 @@ fn a_followed_config_file_reports_its_syncs_in_the_status_bar() {
     let mut h = Harness::new(160, 30);
     h.settle();
     h.app.on_event(AppEvent::Worker(
-        apiradar::worker::WorkerEvent::ConfigSynced {
+        apiradar::pipeline::worker::WorkerEvent::ConfigSynced {
             file: "apiradar.toml".into(),
             outcome: Ok("1 watches added".into()),
         },
@@ -1490,7 +1490,7 @@ fn a_followed_config_file_reports_its_syncs_in_the_status_bar() {
         "{screen}"
     );
     h.app.on_event(AppEvent::Worker(
-        apiradar::worker::WorkerEvent::ConfigSynced {
+        apiradar::pipeline::worker::WorkerEvent::ConfigSynced {
             file: "apiradar.toml".into(),
             outcome: Err("apiradar.toml:3:1: missing field `location`; nothing changed".into()),
         },

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apiradar::fetch::{FetchConfig, Fetcher};
-use apiradar::poll::{PollStatus, SharedStore};
+use apiradar::pipeline::poll::PollStatus;
+use apiradar::pipeline::worker::{Command, Worker, WorkerConfig, WorkerEvent};
+use apiradar::store::SharedStore;
 use apiradar::store::Store;
 use apiradar::watch::{Kind, WatchSpec};
-use apiradar::worker::{Command, Worker, WorkerConfig, WorkerEvent};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -140,7 +141,7 @@ async fn one_failing_watch_does_not_stop_the_others() {
 
 async fn next_polled(
     events: &mut tokio::sync::mpsc::UnboundedReceiver<WorkerEvent>,
-) -> apiradar::poll::PollReport {
+) -> apiradar::pipeline::poll::PollReport {
     loop {
         let event = tokio::time::timeout(Duration::from_secs(20), events.recv())
             .await

@@ -31,7 +31,7 @@ pub fn unpack(name: &str) -> Option<(tempfile::TempDir, Vec<PathBuf>)> {
         eprintln!("could not unpack {}", archive.display());
         return None;
     }
-    let files = apiradar::import::collect_files(&[dir.path().join(name)]).ok()?;
+    let files = apiradar::pipeline::import::collect_files(&[dir.path().join(name)]).ok()?;
     Some((dir, files))
 }
 

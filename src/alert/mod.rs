@@ -24,8 +24,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::poll::{SharedStore, with_store};
 use crate::store::alerts::{Channel, Outbox};
+use crate::store::{SharedStore, with_store};
 
 /// Attempts before a row is marked failed.
 pub const MAX_ATTEMPTS: u32 = 8;

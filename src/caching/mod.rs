@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::poll::{SharedStore, with_store};
 use crate::store::caching::{CacheTarget, ModelState};
+use crate::store::{SharedStore, with_store};
 use client::{Client, Endpoint};
 use suite::{Runner, SuiteConfig, TestKind, TestResult};
 
@@ -412,7 +412,7 @@ pub async fn schedule(
     store: SharedStore,
     client: Client,
     tick: Duration,
-    events: Option<tokio::sync::mpsc::UnboundedSender<crate::worker::WorkerEvent>>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<crate::pipeline::worker::WorkerEvent>>,
 ) {
     loop {
         let targets = with_store(&store, |s| s.cache_targets())
@@ -446,7 +446,7 @@ pub async fn schedule(
             }
             let runs = run_target(&store, &client, &target, &RunOptions::default()).await;
             if let Some(tx) = &events {
-                let _ = tx.send(crate::worker::WorkerEvent::CacheTested {
+                let _ = tx.send(crate::pipeline::worker::WorkerEvent::CacheTested {
                     name: target.name.clone(),
                     models: runs.len(),
                     failed: runs.iter().filter(|r| r.failed()).count(),

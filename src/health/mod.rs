@@ -15,8 +15,8 @@ pub mod discover;
 
 use std::sync::Arc;
 
-use crate::poll::{SharedStore, with_store};
 use crate::store::health::{Endpoint, NewEndpoint, RequestBody};
+use crate::store::{SharedStore, with_store};
 use crate::watch::{Kind, Watch};
 use check::{Probe, Prober};
 
@@ -141,7 +141,7 @@ pub async fn run_checks(
     endpoints: Vec<(Watch, Endpoint)>,
     limits: Concurrency,
 ) -> Vec<(Endpoint, Probe)> {
-    let limiter = crate::worker::Limiter::new(limits.global, limits.per_host);
+    let limiter = crate::pipeline::worker::Limiter::new(limits.global, limits.per_host);
     let mut set = tokio::task::JoinSet::new();
     let total = endpoints.len();
     for (i, (watch, endpoint)) in endpoints.into_iter().enumerate() {
@@ -205,7 +205,7 @@ pub async fn schedule(
     store: SharedStore,
     prober: Prober,
     schedule: Schedule,
-    events: Option<tokio::sync::mpsc::UnboundedSender<crate::worker::WorkerEvent>>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<crate::pipeline::worker::WorkerEvent>>,
 ) {
     loop {
         let started = tokio::time::Instant::now();
@@ -243,7 +243,7 @@ pub async fn schedule(
                         entry.1 += usize::from(e.state == "down");
                     }
                     for (name, (checked, down)) in per_watch {
-                        let _ = tx.send(crate::worker::WorkerEvent::HealthChecked {
+                        let _ = tx.send(crate::pipeline::worker::WorkerEvent::HealthChecked {
                             name,
                             checked,
                             down,

@@ -11,7 +11,7 @@ pub use findings::{
 
 use serde_json::{Value, json};
 
-use crate::poll::PollReport;
+use crate::pipeline::poll::PollReport;
 use crate::store::{ChangeCounts, Version, format_ms, format_ms_rfc3339};
 use crate::watch::{Watch, format_interval};
 

@@ -110,6 +110,14 @@ impl AlertEvent {
     }
 }
 
+/// An alert composed above the store (see `crate::alert`), ready to queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    pub event: AlertEvent,
+    pub title: String,
+    pub payload: Value,
+}
+
 /// Where alerts go. The URL may hold `${VAR}` references (Slack and Discord
 /// webhook URLs carry their token, so for those it must), resolved only
 /// when sending.
@@ -382,6 +390,19 @@ impl Store {
     /// Writes one outbox row per channel whose rules match `event` for the
     /// watch, dated `at` (when what caused it happened) and due now. Runs
     /// inside the caller's transaction. Returns the rows added.
+    /// Queues `alert` for every channel whose rules take its event for
+    /// the watch; returns how many rows were queued.
+    pub fn enqueue(&self, watch_id: i64, at: i64, alert: &NewAlert) -> Result<usize> {
+        self.enqueue_for(
+            None,
+            watch_id,
+            at,
+            alert.event,
+            &alert.title,
+            &alert.payload,
+        )
+    }
+
     pub(crate) fn enqueue_alert(
         &self,
         watch_id: i64,

@@ -15,6 +15,7 @@ mod blobs;
 pub mod caching;
 pub mod health;
 mod schema;
+mod shared;
 mod versions;
 mod watches;
 
@@ -24,6 +25,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use blobs::{BlobStats, CompressionOptions, sha256, sha256_hex};
+pub use shared::{SharedStore, with_store};
 pub use versions::{
     ChangeCounts, Compare, Comparison, FailureRecord, PollOutcome, Recorded, Run, RunInfo,
     SuccessRecord, TOP_FINDINGS, TopFinding, Version,
@@ -78,6 +80,13 @@ pub enum StoreError {
     Compression { reason: String },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// Another process stored a version of the watch after the document
+    /// being recorded was compared; compare again with the new latest.
+    #[error("another process kept storing versions of this watch meanwhile")]
+    Raced,
+    /// A blocking task that held the store failed (a panic).
+    #[error("store task failed: {0}")]
+    Task(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

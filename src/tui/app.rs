@@ -29,8 +29,8 @@ use super::panes::watches::WatchesPane;
 use super::panes::{DrawCx, Msg, PaneId};
 use super::theme::Theme;
 use super::util::{centered, fit, until};
-use crate::poll::PollStatus;
-use crate::worker::{Command, WorkerEvent};
+use crate::pipeline::poll::PollStatus;
+use crate::pipeline::worker::{Command, WorkerEvent};
 
 /// The smallest terminal the dashboard draws in.
 pub const MIN_WIDTH: u16 = 60;

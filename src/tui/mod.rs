@@ -5,7 +5,7 @@
 //! input thread forwards key presses, mouse and resize events; a loader
 //! thread answers [`data::Request`]s from its own store connection, so no
 //! SQLite query or diff runs on the UI thread; the tokio runtime runs the
-//! [`Worker`](crate::worker::Worker), whose events are forwarded to the
+//! [`Worker`](crate::pipeline::worker::Worker), whose events are forwarded to the
 //! same channel. The loop redraws only after something changed.
 
 pub mod app;
@@ -27,8 +27,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::fetch::{FetchConfig, Fetcher};
+use crate::pipeline::worker::{Command, Worker, WorkerConfig};
 use crate::store::Store;
-use crate::worker::{Command, Worker, WorkerConfig};
 pub use app::{App, AppEvent, Clock, Effect};
 use keymap::Keymap;
 use theme::{ColorDepth, Theme};

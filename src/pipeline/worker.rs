@@ -19,8 +19,9 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use crate::fetch::{Fetcher, Location};
-use crate::poll::{self, Policy, PollReport, PollStatus, SharedStore, with_store};
+use crate::pipeline::poll::{self, Policy, PollReport, PollStatus};
 use crate::store::now_ms;
+use crate::store::{SharedStore, with_store};
 use crate::watch::Watch;
 
 #[derive(Debug, Clone)]

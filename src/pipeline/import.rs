@@ -171,7 +171,7 @@ fn record(
         Ok(p) => p,
         Err(e) => return failed(e),
     };
-    let compare = crate::poll::comparator(
+    let compare = crate::pipeline::poll::comparator(
         watch.spec.kind,
         watch.spec.item_key.as_deref(),
         &normalized.canonical,

@@ -5,7 +5,6 @@
 //! failed run in the store and a [`PollReport`] saying why, so one broken
 //! watch never stops the others.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -13,34 +12,10 @@ use serde::Serialize;
 use crate::fetch::{FetchOutcome, FetchRequest, Fetcher, HttpMeta, Location};
 use crate::spec::{self, NormalizeOptions};
 use crate::store::{
-    self, ChangeCounts, Comparison, FailureRecord, PollOutcome, Recorded, RunInfo, Store,
-    StoreError, SuccessRecord,
+    self, ChangeCounts, Comparison, FailureRecord, PollOutcome, Recorded, RunInfo, SharedStore,
+    SuccessRecord, with_store,
 };
 use crate::watch::{self, Watch};
-
-/// A store connection shared by the tasks of one process. SQLite work runs
-/// on blocking threads through [`with_store`].
-pub type SharedStore = Arc<Mutex<Store>>;
-
-/// Runs `f` with the store on a blocking thread.
-pub async fn with_store<T: Send + 'static>(
-    store: &SharedStore,
-    f: impl FnOnce(&mut Store) -> store::Result<T> + Send + 'static,
-) -> store::Result<T> {
-    let store = Arc::clone(store);
-    tokio::task::spawn_blocking(move || {
-        // A panic elsewhere while holding the lock poisons it; the
-        // connection itself is still fine (SQLite rolled back), so go on.
-        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
-            format!("store task failed: {e}").into(),
-        )))
-    })
-}
 
 /// How polling reacts to time and failure.
 #[derive(Debug, Clone)]
