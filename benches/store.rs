@@ -57,6 +57,7 @@ fn import(dir: &Path, label: &str, options: CompressionOptions, docs: &[Doc]) ->
         .add_watch(&WatchSpec::new("venice", Kind::OpenApi, "x"), false)
         .expect("add watch");
     let started = Instant::now();
+    let mut latest = None;
     for d in docs {
         let rec = SuccessRecord {
             raw: &d.raw,
@@ -66,7 +67,14 @@ fn import(dir: &Path, label: &str, options: CompressionOptions, docs: &[Doc]) ->
             fetched_at: now_ms(),
             ..SuccessRecord::default()
         };
-        store.record_success(watch.id, &rec).expect("record");
+        let prepared = apiradar::store::Prepared {
+            against: latest,
+            ..Default::default()
+        };
+        latest = store
+            .record_success(watch.id, &rec, &prepared)
+            .expect("record")
+            .seq;
     }
     (store, started.elapsed())
 }

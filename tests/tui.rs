@@ -35,8 +35,6 @@ fn demo_file(n: u32) -> Vec<u8> {
 /// finding counts, as a poll would.
 fn record(store: &mut Store, id: i64, kind: Kind, raw: &[u8], at: i64) {
     let n = spec::normalize(kind, raw, &NormalizeOptions::default()).expect("a valid document");
-    let compare =
-        apiradar::pipeline::poll::comparator(kind, None, &n.canonical, spec::Limits::default());
     let rec = SuccessRecord {
         raw,
         canonical_hash: apiradar::store::sha256(&n.canonical),
@@ -53,9 +51,11 @@ fn record(store: &mut Store, id: i64, kind: Kind, raw: &[u8], at: i64) {
         }),
         ..SuccessRecord::default()
     };
-    let compare_ref = compare.as_ref().map(|c| c as &dyn Fn(&[u8]) -> _);
-    store
-        .record_success_with(id, &rec, compare_ref)
+    let watch = store
+        .watch_by_id(id)
+        .expect("read the watch")
+        .expect("the watch");
+    apiradar::pipeline::ingest::ingest(store, &watch, &rec, &n.canonical, spec::Limits::default())
         .expect("record a version");
 }
 
@@ -105,8 +105,8 @@ fn database(dir: &Path) -> std::path::PathBuf {
                 error_class: "timeout".into(),
                 error: "timed out after 30s".into(),
             },
-            0,
             |_| 0,
+            |_| None,
         )
         .expect("record a failure");
     // Two endpoints with an hour of checks: one steady, one flapping.
@@ -665,8 +665,12 @@ fn add_alerts(store: &mut Store) {
                 error_class: "http".into(),
                 error: "HTTP 502 Bad Gateway".into(),
             },
-            1,
             |_| 0,
+            |n| {
+                let reason = apiradar::alert::change::pause_reason(n, "HTTP 502 Bad Gateway");
+                let alert = apiradar::alert::change::paused(&reason);
+                Some((reason, alert))
+            },
         )
         .expect("record a failure");
 

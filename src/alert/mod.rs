@@ -15,6 +15,7 @@
 //! when the channel names a secret variable, and `X-Apiradar-Delivery: <id>`
 //! on every request (the same on each attempt of one alert).
 
+pub mod change;
 pub mod declare;
 pub mod email;
 

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::spec::{self, NormalizeOptions};
+use crate::pipeline::ingest;
+use crate::spec;
 use crate::store::{self, PollOutcome, Store, SuccessRecord};
 use crate::watch::Watch;
 
@@ -148,8 +149,7 @@ fn parse_file(
     limits: spec::Limits,
 ) -> Result<Parsed, String> {
     let raw = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let opts = NormalizeOptions { item_key, limits };
-    let normalized = spec::normalize(kind, &raw, &opts).map_err(|e| e.to_string())?;
+    let normalized = ingest::normalize(kind, item_key, &raw, limits).map_err(|e| e.to_string())?;
     Ok(Parsed { raw, normalized })
 }
 
@@ -171,12 +171,6 @@ fn record(
         Ok(p) => p,
         Err(e) => return failed(e),
     };
-    let compare = crate::pipeline::poll::comparator(
-        watch.spec.kind,
-        watch.spec.item_key.as_deref(),
-        &normalized.canonical,
-        limits,
-    );
     let record = SuccessRecord {
         raw: &raw,
         canonical_hash: store::sha256(&normalized.canonical),
@@ -188,10 +182,7 @@ fn record(
         run: None,
         ..SuccessRecord::default()
     };
-    let recorded = match &compare {
-        Some(c) => store.record_success_with(watch.id, &record, Some(c)),
-        None => store.record_success(watch.id, &record),
-    };
+    let recorded = ingest::ingest(store, watch, &record, &normalized.canonical, limits);
     match recorded {
         Ok(r) => ImportedFile {
             path: shown,

@@ -3,5 +3,6 @@
 //! (normalize → compare → record), which [`import`] uses too for files.
 
 pub mod import;
+pub mod ingest;
 pub mod poll;
 pub mod worker;

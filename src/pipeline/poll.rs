@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::alert;
 use crate::fetch::{FetchOutcome, FetchRequest, Fetcher, HttpMeta, Location};
-use crate::spec::{self, NormalizeOptions};
+use crate::pipeline::ingest::{self, Incoming};
+use crate::spec;
 use crate::store::{
-    self, ChangeCounts, Comparison, FailureRecord, PollOutcome, Recorded, RunInfo, SharedStore,
-    SuccessRecord, with_store,
+    self, ChangeCounts, FailureRecord, PollOutcome, Recorded, RunInfo, SharedStore, SuccessRecord,
+    with_store,
 };
 use crate::watch::{self, Watch};
 
@@ -136,78 +138,6 @@ impl PollReport {
     }
 }
 
-/// A comparison of a new document (its canonical form) with the raw bytes
-/// of its predecessor: the OpenAPI diff, the structural JSON diff (items
-/// matched by `item_key`) or the page text diff, by kind.
-pub fn comparator(
-    kind: crate::watch::Kind,
-    item_key: Option<&str>,
-    canonical: &[u8],
-    limits: spec::Limits,
-) -> Option<impl Fn(&[u8]) -> Option<Comparison> + use<>> {
-    use crate::watch::Kind;
-    enum Current {
-        Doc(serde_json::Value),
-        Page(String),
-    }
-    let current = match kind {
-        Kind::OpenApi | Kind::Json => Current::Doc(serde_json::from_slice(canonical).ok()?),
-        Kind::Page => Current::Page(String::from_utf8(canonical.to_vec()).ok()?),
-    };
-    let item_key = item_key.map(str::to_owned);
-    Some(move |previous: &[u8]| {
-        let findings = match &current {
-            Current::Doc(current) => {
-                let (previous, _) = spec::parse_document(previous, &limits).ok()?;
-                if kind == Kind::OpenApi {
-                    crate::diff::diff_openapi(
-                        &previous,
-                        current,
-                        &crate::diff::DiffOptions::default(),
-                    )
-                } else {
-                    crate::diff::json::diff_json(&previous, current, item_key.as_deref())
-                }
-            }
-            Current::Page(current) => {
-                let opts = spec::NormalizeOptions {
-                    item_key: None,
-                    limits,
-                };
-                let previous = spec::normalize(Kind::Page, previous, &opts).ok()?;
-                crate::diff::text::diff_text(&String::from_utf8(previous.canonical).ok()?, current)
-            }
-        };
-        let [errors, warnings, infos] = crate::diff::level_counts(&findings);
-        Some(Comparison {
-            counts: ChangeCounts {
-                errors,
-                warnings,
-                infos,
-            },
-            top: top_findings(&findings),
-        })
-    })
-}
-
-/// The most severe findings, in the diff's order within each level.
-fn top_findings(findings: &[crate::diff::Finding]) -> Vec<crate::store::TopFinding> {
-    let mut ranked: Vec<&crate::diff::Finding> = findings.iter().collect();
-    // Stable: findings of one level keep the diff's order.
-    ranked.sort_by_key(|f| std::cmp::Reverse(f.level));
-    ranked
-        .into_iter()
-        .take(crate::store::TOP_FINDINGS)
-        .map(|f| crate::store::TopFinding {
-            id: f.id.to_string(),
-            level: f.level.as_str().to_string(),
-            operation: f.operation.clone(),
-            path: f.path.clone(),
-            message: f.message.clone(),
-        })
-        .collect()
-}
-
 /// Why a poll failed, before it is recorded.
 struct Failure {
     class: &'static str,
@@ -255,39 +185,32 @@ pub async fn poll_watch(
         next_due_at: Some(policy.next_due(started_at, interval)),
     };
     let failure_message = fetched.as_ref().err().map(|f| (f.class, f.message.clone()));
-    let policy_for_backoff = policy.clone();
-    let pause_after = policy.pause_after;
-    let limits = policy.limits;
-    let kind = watch.spec.kind;
-    let item_key = watch.spec.item_key.clone();
-    let recorded: store::Result<Recorded> = with_store(store, move |s| match fetched {
-        Ok(Fetched::NotModified(_)) => s.record_not_modified(id, &run),
+    let recorded: store::Result<Recorded> = match fetched {
+        Ok(Fetched::NotModified(_)) => {
+            with_store(store, move |s| s.record_not_modified(id, &run)).await
+        }
         Ok(Fetched::Document {
             raw,
             normalized,
             meta,
         }) => {
-            let compare = comparator(kind, item_key.as_deref(), &normalized.canonical, limits);
-            let rec = SuccessRecord {
-                raw: &raw,
-                canonical_hash: store::sha256(&normalized.canonical),
-                format: normalized.format,
-                spec_version: normalized.spec_version,
-                title: normalized.title,
-                source_date: meta.last_modified.as_deref().and_then(http_date_to_rfc3339),
-                etag: meta.etag,
-                last_modified: meta.last_modified,
-                content_type: meta.content_type,
-                final_url: meta.final_url,
-                // When we asked: orders this document against one another
-                // process may have stored meanwhile (`Store::record_success`).
-                fetched_at: started_at,
-                run: Some(run),
+            let incoming = Incoming {
+                raw,
+                normalized,
+                meta: SuccessRecord {
+                    source_date: meta.last_modified.as_deref().and_then(http_date_to_rfc3339),
+                    etag: meta.etag,
+                    last_modified: meta.last_modified,
+                    content_type: meta.content_type,
+                    final_url: meta.final_url,
+                    // When we asked: orders this document against one another
+                    // process may have stored meanwhile (`Store::record_success`).
+                    fetched_at: started_at,
+                    run: Some(run),
+                    ..SuccessRecord::default()
+                },
             };
-            match &compare {
-                Some(c) => s.record_success_with(id, &rec, Some(c)),
-                None => s.record_success(id, &rec),
-            }
+            ingest::ingest_shared(store, watch, incoming, policy.limits).await
         }
         Err(f) => {
             let rec = FailureRecord {
@@ -295,12 +218,25 @@ pub async fn poll_watch(
                 error_class: f.class.to_string(),
                 error: f.message,
             };
-            s.record_failure(id, &rec, pause_after, |n| {
-                policy_for_backoff.backoff_due(started_at, interval, n)
+            let backoff = policy.clone();
+            let pause_after = policy.pause_after;
+            with_store(store, move |s| {
+                s.record_failure(
+                    id,
+                    &rec,
+                    |n| backoff.backoff_due(started_at, interval, n),
+                    |n| {
+                        (pause_after > 0 && n >= pause_after).then(|| {
+                            let reason = alert::change::pause_reason(n, &rec.error);
+                            let alert = alert::change::paused(&reason);
+                            (reason, alert)
+                        })
+                    },
+                )
             })
+            .await
         }
-    })
-    .await;
+    };
 
     match recorded {
         Ok(r) => {
@@ -389,11 +325,7 @@ async fn fetch_and_normalize(
             // Parsing a multi-megabyte document is CPU work: keep it off the
             // async threads.
             let parsed = tokio::task::spawn_blocking(move || {
-                let opts = NormalizeOptions {
-                    item_key: item_key.as_deref(),
-                    limits,
-                };
-                let result = spec::normalize(kind, &bytes, &opts);
+                let result = ingest::normalize(kind, item_key.as_deref(), &bytes, limits);
                 (bytes, result)
             })
             .await;

@@ -403,18 +403,7 @@ impl Store {
         )
     }
 
-    pub(crate) fn enqueue_alert(
-        &self,
-        watch_id: i64,
-        at: i64,
-        event: AlertEvent,
-        title: &str,
-        payload: &Value,
-    ) -> Result<usize> {
-        self.enqueue_for(None, watch_id, at, event, title, payload)
-    }
-
-    /// [`Store::enqueue_alert`], for one channel only when `channel_id` is
+    /// [`Store::enqueue`], for one channel only when `channel_id` is
     /// given (its rules must still match).
     pub(crate) fn enqueue_for(
         &self,

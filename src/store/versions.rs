@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::alerts::NewAlert;
 use super::blobs::skip_base;
 use super::{Result, Store, StoreError};
 
@@ -60,9 +61,37 @@ pub struct TopFinding {
     pub message: String,
 }
 
-/// Compares a new version with the raw bytes of its predecessor, inside the
-/// transaction that stores it; `None` when they cannot be compared.
-pub type Compare<'a> = &'a dyn Fn(&[u8]) -> Option<Comparison>;
+/// What was decided about a document before its write transaction: the
+/// version it was compared against, the comparison, and the alerts to
+/// queue if it is stored as the next version (see `pipeline::ingest`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prepared {
+    /// The watch's latest version when the document was compared (`None`:
+    /// it had none). Recording fails with [`StoreError::Raced`] when a
+    /// different document has been stored after it since.
+    pub against: Option<i64>,
+    /// The findings against `against`, when the document differs from it
+    /// and both could be read.
+    pub comparison: Option<Comparison>,
+    /// Queued when the document becomes a changed version of a poll.
+    pub alerts: Vec<NewAlert>,
+}
+
+impl Prepared {
+    /// For the first version of a watch.
+    pub fn first() -> Prepared {
+        Prepared::default()
+    }
+
+    /// For a document compared with version `seq` and found the same, or
+    /// not compared at all.
+    pub fn against(seq: i64) -> Prepared {
+        Prepared {
+            against: Some(seq),
+            ..Prepared::default()
+        }
+    }
+}
 
 /// One stored version of a watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -200,24 +229,20 @@ fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
 impl Store {
     /// Records a fetched document: a new version when its canonical form
     /// differs from the latest one, and the poll run, in one transaction.
-    /// The comparison happens under the write lock, so two processes
-    /// polling the same watch cannot both add the same version.
-    pub fn record_success(&mut self, watch_id: i64, rec: &SuccessRecord<'_>) -> Result<Recorded> {
-        self.record_success_with(watch_id, rec, None)
-    }
-
-    /// [`record_success`](Self::record_success), also comparing a changed
-    /// version with its predecessor through `compare` and storing the
-    /// finding counts with it, in the same transaction.
-    pub fn record_success_with(
+    /// "Is this new?" is decided under the write lock, so two processes
+    /// polling the same watch cannot both add the same version; the
+    /// comparison and the alerts in `prepared` were made beforehand, against
+    /// `prepared.against`, and are used only if that is still the latest
+    /// version (otherwise nothing is written and the error is
+    /// [`StoreError::Raced`]: compare again).
+    pub fn record_success(
         &mut self,
         watch_id: i64,
         rec: &SuccessRecord<'_>,
-        compare: Option<Compare<'_>>,
+        prepared: &Prepared,
     ) -> Result<Recorded> {
         self.in_write(|s| {
             let mut counts = None;
-            let mut compared = None;
             let canonical = &rec.canonical_hash;
             let latest: Option<(i64, Vec<u8>, i64)> = s
                 .conn
@@ -240,6 +265,10 @@ impl Store {
             let (outcome, seq, version_id) = match &latest {
                 Some((seq, hash, _)) if hash == canonical || superseded => {
                     (PollOutcome::Unchanged, *seq, None)
+                }
+                // Compared with another version than the latest.
+                latest if latest.as_ref().map(|(seq, _, _)| *seq) != prepared.against => {
+                    return Err(StoreError::Raced);
                 }
                 _ => {
                     let seq = latest.as_ref().map_or(1, |(seq, _, _)| seq + 1);
@@ -281,25 +310,21 @@ impl Store {
                     } else {
                         PollOutcome::Changed
                     };
-                    if let (Some(compare), PollOutcome::Changed) = (compare, outcome) {
-                        let previous: i64 = s.conn.query_row(
-                            "SELECT blob_id FROM versions WHERE watch_id = ?1 AND seq = ?2",
-                            params![watch_id, seq - 1],
-                            |r| r.get(0),
+                    if outcome == PollOutcome::Changed
+                        && let Some(c) = &prepared.comparison
+                    {
+                        counts = Some(c.counts);
+                        s.conn.execute(
+                            "UPDATE versions SET errors = ?2, warnings = ?3, infos = ?4
+                             WHERE id = ?1",
+                            params![version_id, c.counts.errors, c.counts.warnings, c.counts.infos],
                         )?;
-                        compared = compare(&s.read_blob(previous)?);
-                        counts = compared.as_ref().map(|c| c.counts);
-                        if let Some(c) = counts {
-                            s.conn.execute(
-                                "UPDATE versions SET errors = ?2, warnings = ?3, infos = ?4
-                                 WHERE id = ?1",
-                                params![version_id, c.errors, c.warnings, c.infos],
-                            )?;
-                        }
                     }
                     // Alerts go out for polls, not for backfilled history.
                     if rec.run.is_some() && outcome == PollOutcome::Changed {
-                        s.alert_new_version(watch_id, seq, rec.fetched_at, compared.as_ref())?;
+                        for alert in &prepared.alerts {
+                            s.enqueue(watch_id, rec.fetched_at, alert)?;
+                        }
                     }
                     (outcome, seq, Some(version_id))
                 }
@@ -358,15 +383,15 @@ impl Store {
         })
     }
 
-    /// Records a failed poll. After `pause_after` failures in a row the
-    /// watch is paused, with the last error as the reason. `backoff` gives
-    /// the next due time from the new failure count.
+    /// Records a failed poll. `backoff` gives the next due time from the
+    /// new number of failures in a row, and `pause` whether that many
+    /// pause the watch: the reason and the alert to queue.
     pub fn record_failure(
         &mut self,
         watch_id: i64,
         rec: &FailureRecord,
-        pause_after: u32,
         backoff: impl Fn(u32) -> i64,
+        pause: impl Fn(u32) -> Option<(String, NewAlert)>,
     ) -> Result<Recorded> {
         self.in_write(|s| {
             s.insert_run(
@@ -383,12 +408,7 @@ impl Store {
                 [watch_id],
                 |r| r.get(0),
             )?;
-            let auto_paused = (pause_after > 0 && failures >= pause_after).then(|| {
-                format!(
-                    "auto-paused after {failures} failed polls in a row; last: {}",
-                    rec.error
-                )
-            });
+            let (auto_paused, alert) = pause(failures).unzip();
             s.conn.execute(
                 "UPDATE watches SET last_polled_at = ?2, next_due_at = ?3,
                     last_outcome = 'failed', last_error = ?4,
@@ -403,18 +423,8 @@ impl Store {
                     auto_paused
                 ],
             )?;
-            if let Some(reason) = &auto_paused {
-                let payload = serde_json::json!({
-                    "event": "paused",
-                    "text": reason,
-                });
-                s.enqueue_alert(
-                    watch_id,
-                    rec.run.started_at,
-                    super::alerts::AlertEvent::Paused,
-                    "watch paused after failed polls",
-                    &payload,
-                )?;
+            if let Some(alert) = &alert {
+                s.enqueue(watch_id, rec.run.started_at, alert)?;
             }
             Ok(Recorded {
                 outcome: PollOutcome::Failed,
@@ -537,75 +547,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Queues `change` (and, with findings at error level, `breaking`)
-    /// alerts for version `seq`, inside the caller's transaction.
-    fn alert_new_version(
-        &self,
-        watch_id: i64,
-        seq: i64,
-        at: i64,
-        compared: Option<&Comparison>,
-    ) -> Result<()> {
-        use super::alerts::AlertEvent;
-        let counts = compared.map(|c| &c.counts);
-        let top = compared.map_or(&[][..], |c| &c.top[..]);
-        let name: String =
-            self.conn
-                .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
-                    r.get(0)
-                })?;
-        let summary = counts.map_or("not compared".to_string(), |c| {
-            format!(
-                "{} errors, {} warnings, {} info",
-                c.errors, c.warnings, c.infos
-            )
-        });
-        let command = format!("apiradar diff {name}@{} {name}@{seq}", seq - 1);
-        let mut text = format!("{name} has a new version #{seq}: {summary}.");
-        for f in top {
-            let at = match (&f.operation, &f.path) {
-                (Some(op), Some(path)) => format!("{op} {path}: "),
-                (None, Some(path)) => format!("{path}: "),
-                _ => String::new(),
-            };
-            text += &format!("\n- {} {}: {at}{}", f.level, f.id, f.message);
-        }
-        let total = counts.map_or(0, |c| c.errors + c.warnings + c.infos);
-        if total > top.len() as i64 {
-            text += &format!("\n- … and {} more", total - top.len() as i64);
-        }
-        text += &format!("\nSee `{command}`.");
-        let payload = serde_json::json!({
-            "event": "change",
-            "version": seq,
-            "counts": counts,
-            "findings": top,
-            "text": text,
-            "command": command,
-        });
-        self.enqueue_alert(
-            watch_id,
-            at,
-            AlertEvent::Change,
-            &format!("{name}: new version #{seq}"),
-            &payload,
-        )?;
-        if counts.is_some_and(|c| c.errors > 0) {
-            let mut payload = payload;
-            payload["event"] = "breaking".into();
-            self.enqueue_alert(
-                watch_id,
-                at,
-                AlertEvent::Breaking,
-                &format!("{name}: breaking changes in version #{seq}"),
-                &payload,
-            )?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,23 +567,73 @@ mod tests {
         }
     }
 
+    /// Records as ingest would, compared against the latest version.
+    fn record(store: &mut Store, watch_id: i64, rec: &SuccessRecord<'_>) -> Recorded {
+        let against = store.latest_version(watch_id).unwrap().map(|v| v.seq);
+        let prepared = Prepared {
+            against,
+            ..Prepared::default()
+        };
+        store.record_success(watch_id, rec, &prepared).unwrap()
+    }
+
+    fn pause_at(n: u32) -> impl Fn(u32) -> Option<(String, NewAlert)> {
+        move |failures| {
+            (failures >= n).then(|| {
+                let reason = format!("auto-paused after {failures}: HTTP 500");
+                let alert = NewAlert {
+                    event: super::super::alerts::AlertEvent::Paused,
+                    title: "paused".into(),
+                    payload: serde_json::json!({ "text": reason }),
+                };
+                (reason, alert)
+            })
+        }
+    }
+
+    #[test]
+    fn a_document_compared_with_an_older_latest_is_refused() {
+        let mut store = Store::open_in_memory().unwrap();
+        let w = store
+            .add_watch(&WatchSpec::new("a", Kind::OpenApi, "x.yaml"), false)
+            .unwrap();
+        let compared_with_none = Prepared::first();
+        record(&mut store, w.id, &success(b"v: 1", "c1"));
+        // Another process stored version 1 after this document was compared
+        // with an empty history: nothing is written, compare again.
+        let late = success(b"v: 2", "c2");
+        let err = store.record_success(w.id, &late, &compared_with_none);
+        assert!(matches!(err, Err(StoreError::Raced)), "{err:?}");
+        assert_eq!(store.versions(w.id).unwrap().len(), 1);
+        assert_eq!(store.runs(w.id, 10).unwrap().len(), 1);
+        // The same content as the latest is unchanged whatever it was
+        // compared with.
+        let same = success(b"v:  1", "c1");
+        let r = store
+            .record_success(w.id, &same, &compared_with_none)
+            .unwrap();
+        assert_eq!((r.outcome, r.seq), (PollOutcome::Unchanged, Some(1)));
+        let r = store
+            .record_success(w.id, &late, &Prepared::against(1))
+            .unwrap();
+        assert_eq!((r.outcome, r.seq), (PollOutcome::Changed, Some(2)));
+    }
+
     #[test]
     fn versions_follow_canonical_changes_and_reverts_share_blobs() {
         let mut store = Store::open_in_memory().unwrap();
         let w = store
             .add_watch(&WatchSpec::new("a", Kind::OpenApi, "x.yaml"), false)
             .unwrap();
-        let r = store.record_success(w.id, &success(b"v: 1", "c1")).unwrap();
+        let r = record(&mut store, w.id, &success(b"v: 1", "c1"));
         assert_eq!((r.outcome, r.seq), (PollOutcome::New, Some(1)));
         // Same meaning, other bytes: not a version.
-        let r = store
-            .record_success(w.id, &success(b"v:   1", "c1"))
-            .unwrap();
+        let r = record(&mut store, w.id, &success(b"v:   1", "c1"));
         assert_eq!((r.outcome, r.seq), (PollOutcome::Unchanged, Some(1)));
-        let r = store.record_success(w.id, &success(b"v: 2", "c2")).unwrap();
+        let r = record(&mut store, w.id, &success(b"v: 2", "c2"));
         assert_eq!((r.outcome, r.seq), (PollOutcome::Changed, Some(2)));
         // A revert is a new version, but its bytes are stored once.
-        let r = store.record_success(w.id, &success(b"v: 1", "c1")).unwrap();
+        let r = record(&mut store, w.id, &success(b"v: 1", "c1"));
         assert_eq!((r.outcome, r.seq), (PollOutcome::Changed, Some(3)));
         assert_eq!(store.blob_stats().unwrap().blobs, 2);
         let versions = store.versions(w.id).unwrap();
@@ -665,8 +656,8 @@ mod tests {
         let mut older = success(b"v: 1", "c1");
         older.fetched_at = 1_000;
         older.etag = Some("\"1\"".into());
-        store.record_success(w.id, &newer).unwrap();
-        let r = store.record_success(w.id, &older).unwrap();
+        record(&mut store, w.id, &newer);
+        let r = record(&mut store, w.id, &older);
         assert_eq!((r.outcome, r.seq), (PollOutcome::Unchanged, Some(1)));
         assert_eq!(store.versions(w.id).unwrap().len(), 1);
         assert_eq!(store.watch("a").unwrap().etag.as_deref(), Some("\"2\""));
@@ -684,19 +675,25 @@ mod tests {
             error: "HTTP 500".into(),
         };
         for n in 1..=4 {
-            let r = store.record_failure(w.id, &fail, 5, |_| 0).unwrap();
+            let r = store
+                .record_failure(w.id, &fail, |_| 0, pause_at(5))
+                .unwrap();
             assert_eq!(r.consecutive_failures, n);
             assert!(r.auto_paused.is_none());
         }
-        let r = store.record_failure(w.id, &fail, 5, |_| 0).unwrap();
+        let r = store
+            .record_failure(w.id, &fail, |_| 0, pause_at(5))
+            .unwrap();
         assert!(r.auto_paused.as_deref().unwrap().contains("HTTP 500"));
         let w = store.watch("a").unwrap();
         assert!(w.paused);
         assert!(w.paused_reason.unwrap().contains("auto-paused"));
         let w = store.resume_watch("a").unwrap();
         assert_eq!(w.consecutive_failures, 0);
-        store.record_failure(w.id, &fail, 5, |_| 0).unwrap();
-        store.record_success(w.id, &success(b"{}", "c")).unwrap();
+        store
+            .record_failure(w.id, &fail, |_| 0, pause_at(5))
+            .unwrap();
+        record(&mut store, w.id, &success(b"{}", "c"));
         assert_eq!(store.watch("a").unwrap().consecutive_failures, 0);
     }
 
@@ -709,15 +706,9 @@ mod tests {
         let b = store
             .add_watch(&WatchSpec::new("b", Kind::Json, "b.json"), false)
             .unwrap();
-        store
-            .record_success(a.id, &success(b"shared", "s"))
-            .unwrap();
-        store
-            .record_success(a.id, &success(b"only a", "a"))
-            .unwrap();
-        store
-            .record_success(b.id, &success(b"shared", "s"))
-            .unwrap();
+        record(&mut store, a.id, &success(b"shared", "s"));
+        record(&mut store, a.id, &success(b"only a", "a"));
+        record(&mut store, b.id, &success(b"shared", "s"));
         assert_eq!(store.blob_stats().unwrap().blobs, 2);
         store.remove_watch("a").unwrap();
         assert_eq!(store.blob_stats().unwrap().blobs, 1);

@@ -1,0 +1,224 @@
+//! Normalize → compare → record: what becomes of a document once it is in
+//! hand, whether a poll fetched it or an import read it from a file.
+//!
+//! The comparison with the previous version is the expensive step (a large
+//! OpenAPI diff takes seconds), so it runs before the write transaction,
+//! never inside it: [`prepare`] reads the latest version, [`plan`] compares
+//! against it without holding anything, and [`Store::record_success`]
+//! stores the document only if the latest version is still the one
+//! compared, deciding "is this new?" and queueing the alerts in one
+//! transaction. When another process stored a version meanwhile, the store
+//! says so ([`StoreError::Raced`]) and the document is compared again.
+
+use std::sync::Arc;
+
+use crate::diff::{self, Finding};
+use crate::spec::{self, Limits, NormalizeOptions};
+use crate::store::{
+    self, ChangeCounts, Comparison, Prepared, Recorded, SharedStore, Store, StoreError,
+    SuccessRecord, TopFinding, Version, with_store,
+};
+use crate::watch::{Kind, Watch};
+
+/// How often a document is compared again when other processes keep
+/// storing versions of the same watch under it.
+const MAX_RACES: usize = 3;
+
+/// The latest version of a watch with its bytes as published.
+pub struct Latest {
+    pub version: Version,
+    pub raw: Vec<u8>,
+}
+
+/// Reads the version a new document will be compared against.
+pub fn prepare(store: &Store, watch_id: i64) -> store::Result<Option<Latest>> {
+    let Some(version) = store.latest_version(watch_id)? else {
+        return Ok(None);
+    };
+    let raw = store.read_blob(version.blob_id)?;
+    Ok(Some(Latest { version, raw }))
+}
+
+/// Compares `canonical` (the new document's canonical form) with `latest`
+/// and composes the alerts a poll raises if it is stored as the next
+/// version. Holds no lock: run it off the store.
+pub fn plan(
+    watch: &Watch,
+    latest: Option<&Latest>,
+    canonical: &[u8],
+    alert: bool,
+    limits: Limits,
+) -> Prepared {
+    let Some(latest) = latest else {
+        return Prepared::first();
+    };
+    let against = latest.version.seq;
+    if latest.version.canonical_hash == store::sha256_hex(canonical) {
+        return Prepared::against(against);
+    }
+    let comparison = compare(
+        watch.spec.kind,
+        watch.spec.item_key.as_deref(),
+        &latest.raw,
+        canonical,
+        limits,
+    );
+    let alerts = if alert {
+        crate::alert::change::new_version(&watch.spec.name, against + 1, comparison.as_ref())
+    } else {
+        Vec::new()
+    };
+    Prepared {
+        against: Some(against),
+        comparison,
+        alerts,
+    }
+}
+
+/// Records a document on a store this thread owns (imports, tests):
+/// prepare, plan and record, again if another process got in between.
+pub fn ingest(
+    store: &mut Store,
+    watch: &Watch,
+    rec: &SuccessRecord<'_>,
+    canonical: &[u8],
+    limits: Limits,
+) -> store::Result<Recorded> {
+    let alert = rec.run.is_some();
+    for _ in 0..MAX_RACES {
+        let latest = prepare(store, watch.id)?;
+        let prepared = plan(watch, latest.as_ref(), canonical, alert, limits);
+        match store.record_success(watch.id, rec, &prepared) {
+            Err(StoreError::Raced) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Raced)
+}
+
+/// A document to record through a [`SharedStore`], owned so that it can
+/// move between the store's thread and the comparing one.
+pub struct Incoming {
+    pub raw: Vec<u8>,
+    pub normalized: spec::Normalized,
+    /// Everything of the record but the bytes and the canonical hash.
+    pub meta: SuccessRecord<'static>,
+}
+
+/// [`ingest`] for tasks sharing a store: the store is locked to read the
+/// latest version and to record, not while comparing.
+pub async fn ingest_shared(
+    store: &SharedStore,
+    watch: &Watch,
+    incoming: Incoming,
+    limits: Limits,
+) -> store::Result<Recorded> {
+    let watch = Arc::new(watch.clone());
+    let incoming = Arc::new(incoming);
+    let alert = incoming.meta.run.is_some();
+    for _ in 0..MAX_RACES {
+        let id = watch.id;
+        let latest = with_store(store, move |s| prepare(s, id)).await?;
+        let (w, doc) = (Arc::clone(&watch), Arc::clone(&incoming));
+        let prepared = tokio::task::spawn_blocking(move || {
+            plan(
+                &w,
+                latest.as_ref(),
+                &doc.normalized.canonical,
+                alert,
+                limits,
+            )
+        })
+        .await
+        .map_err(|e| StoreError::Task(format!("comparing versions failed: {e}")))?;
+        let doc = Arc::clone(&incoming);
+        let recorded = with_store(store, move |s| {
+            let rec = SuccessRecord {
+                raw: &doc.raw,
+                canonical_hash: store::sha256(&doc.normalized.canonical),
+                format: doc.normalized.format.clone(),
+                spec_version: doc.normalized.spec_version.clone(),
+                title: doc.normalized.title.clone(),
+                ..doc.meta.clone()
+            };
+            s.record_success(id, &rec, &prepared)
+        })
+        .await;
+        match recorded {
+            Err(StoreError::Raced) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Raced)
+}
+
+/// Normalizes `raw` as a document of `kind` (its canonical form decides
+/// whether it is a new version).
+pub fn normalize(
+    kind: Kind,
+    item_key: Option<&str>,
+    raw: &[u8],
+    limits: Limits,
+) -> Result<spec::Normalized, spec::SpecError> {
+    spec::normalize(kind, raw, &NormalizeOptions { item_key, limits })
+}
+
+/// The findings of a new document (its canonical form) against the raw
+/// bytes of its predecessor: the OpenAPI diff, the structural JSON diff
+/// (items matched by `item_key`) or the page text diff, by kind. `None`
+/// when either side no longer reads.
+pub fn compare(
+    kind: Kind,
+    item_key: Option<&str>,
+    previous: &[u8],
+    canonical: &[u8],
+    limits: Limits,
+) -> Option<Comparison> {
+    let findings = match kind {
+        Kind::OpenApi | Kind::Json => {
+            let current: serde_json::Value = serde_json::from_slice(canonical).ok()?;
+            let (previous, _) = spec::parse_document(previous, &limits).ok()?;
+            if kind == Kind::OpenApi {
+                diff::diff_openapi(&previous, &current, &diff::DiffOptions::default())
+            } else {
+                diff::json::diff_json(&previous, &current, item_key)
+            }
+        }
+        Kind::Page => {
+            let current = std::str::from_utf8(canonical).ok()?;
+            let opts = NormalizeOptions {
+                item_key: None,
+                limits,
+            };
+            let previous = spec::normalize(Kind::Page, previous, &opts).ok()?;
+            diff::text::diff_text(std::str::from_utf8(&previous.canonical).ok()?, current)
+        }
+    };
+    let [errors, warnings, infos] = diff::level_counts(&findings);
+    Some(Comparison {
+        counts: ChangeCounts {
+            errors,
+            warnings,
+            infos,
+        },
+        top: top_findings(&findings),
+    })
+}
+
+/// The most severe findings, in the diff's order within each level.
+fn top_findings(findings: &[Finding]) -> Vec<TopFinding> {
+    let mut ranked: Vec<&Finding> = findings.iter().collect();
+    // Stable: findings of one level keep the diff's order.
+    ranked.sort_by_key(|f| std::cmp::Reverse(f.level));
+    ranked
+        .into_iter()
+        .take(store::TOP_FINDINGS)
+        .map(|f| TopFinding {
+            id: f.id.to_string(),
+            level: f.level.as_str().to_string(),
+            operation: f.operation.clone(),
+            path: f.path.clone(),
+            message: f.message.clone(),
+        })
+        .collect()
+}
