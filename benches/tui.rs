@@ -80,12 +80,8 @@ fn settle(app: &mut App, loader: &mut Loader) -> usize {
 /// Opens the app and carries out its loads until it has nothing left to
 /// ask, then draws: the first frame with real data in every pane.
 fn first_frame(db: &Path, theme: &Theme, size: (u16, u16)) -> usize {
-    let mut loader = Loader::open(
-        db,
-        &theme.syntax_theme,
-        apiradar::tui::view_depth(ColorDepth::TrueColor),
-    )
-    .expect("open the loader");
+    let mut loader =
+        Loader::open(db, &theme.syntax_theme, ColorDepth::TrueColor).expect("open the loader");
     let mut app = App::new(Keymap::default_keymap(), theme.clone(), Clock::System);
     let loads = settle(&mut app, &mut loader);
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("terminal");
@@ -151,12 +147,7 @@ fn scrolling(c: &mut Criterion) {
     );
     drop(store);
     let theme = Theme::load("dark", None, ColorDepth::TrueColor).expect("the dark theme");
-    let mut loader = Loader::open(
-        &db,
-        &theme.syntax_theme,
-        apiradar::tui::view_depth(ColorDepth::TrueColor),
-    )
-    .expect("loader");
+    let mut loader = Loader::open(&db, &theme.syntax_theme, ColorDepth::TrueColor).expect("loader");
     let mut app = App::new(Keymap::default_keymap(), theme, Clock::System);
     let started = std::time::Instant::now();
     settle(&mut app, &mut loader);

@@ -192,8 +192,7 @@ impl Harness {
         let dir = tempfile::tempdir().expect("a temp dir");
         let db = database(dir.path());
         let theme = Theme::load(theme, None, depth).expect("a builtin theme");
-        let loader = Loader::open(&db, &theme.syntax_theme, apiradar::tui::view_depth(depth))
-            .expect("open the loader");
+        let loader = Loader::open(&db, &theme.syntax_theme, depth).expect("open the loader");
         let app = App::new(Keymap::default_keymap(), theme, Clock::Fixed(NOW));
         let mut h = Harness {
             app,

@@ -9,6 +9,7 @@
 //! same channel. The loop redraws only after something changed.
 
 pub mod app;
+pub mod color;
 pub mod data;
 pub mod diffview;
 pub mod form;
@@ -116,15 +117,6 @@ pub fn resolve(config_dir: &Path) -> Result<Resolved, String> {
     })
 }
 
-/// The diff view's colour depth for the theme's.
-pub fn view_depth(depth: ColorDepth) -> diffview::ColorDepth {
-    match depth {
-        ColorDepth::TrueColor => diffview::ColorDepth::TrueColor,
-        ColorDepth::Ansi256 => diffview::ColorDepth::Ansi256,
-        ColorDepth::None => diffview::ColorDepth::None,
-    }
-}
-
 /// How to run the dashboard.
 pub struct TuiOptions {
     pub db: PathBuf,
@@ -144,12 +136,8 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     let resolved = resolve(&options.config_dir).map_err(anyhow::Error::msg)?;
     let store = Store::open(&options.db)?;
     let fetcher = Fetcher::new(options.fetch.clone()).map_err(|e| anyhow::anyhow!(e.message))?;
-    let mut loader = data::Loader::open(
-        &options.db,
-        &resolved.theme.syntax_theme,
-        view_depth(resolved.depth),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let mut loader = data::Loader::open(&options.db, &resolved.theme.syntax_theme, resolved.depth)
+        .map_err(anyhow::Error::msg)?;
 
     let (tx, rx) = mpsc::channel::<AppEvent>();
 

@@ -36,6 +36,8 @@
 //! for a frame. A small tokenizer (`yaml.rs`) assigns the same scopes, and the
 //! colours still come from the syntect theme; it needs no checkpoints.
 
+pub use crate::tui::color::ColorDepth;
+use crate::tui::color::nearest_256;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -111,37 +113,6 @@ const CACHE_GENERATION: usize = 4096;
 /// The names of syntect's bundled themes, for validating a theme file.
 pub fn syntax_themes() -> Vec<&'static str> {
     THEMES.themes.keys().map(String::as_str).collect()
-}
-
-/// How syntect's RGB colours reach the terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub enum ColorDepth {
-    /// 24-bit `Color::Rgb`.
-    #[default]
-    TrueColor,
-    /// The nearest of the xterm palette's colours 16..=255 (`Color::Indexed`).
-    Ansi256,
-    /// No colours, only bold/italic/underline.
-    None,
-}
-
-impl ColorDepth {
-    /// From the environment: `NO_COLOR` (non-empty) turns colours off,
-    /// `COLORTERM=truecolor|24bit` allows 24-bit colour, anything else gets
-    /// the 256-colour palette (SSH usually drops `COLORTERM`).
-    pub fn from_env() -> ColorDepth {
-        let var = |name: &str| std::env::var(name).unwrap_or_default();
-        if !var("NO_COLOR").is_empty() {
-            ColorDepth::None
-        } else if matches!(
-            var("COLORTERM").to_ascii_lowercase().as_str(),
-            "truecolor" | "24bit"
-        ) {
-            ColorDepth::TrueColor
-        } else {
-            ColorDepth::Ansi256
-        }
-    }
 }
 
 /// Highlighted pieces of one line: style and byte range, ascending.
@@ -765,7 +736,7 @@ impl Highlighter {
             let c = style.foreground;
             out = match self.depth {
                 ColorDepth::TrueColor => out.fg(Color::Rgb(c.r, c.g, c.b)),
-                ColorDepth::Ansi256 => out.fg(Color::Indexed(ansi256(c.r, c.g, c.b))),
+                ColorDepth::Ansi256 => out.fg(Color::Indexed(nearest_256([c.r, c.g, c.b]))),
                 ColorDepth::None => out,
             };
         }
@@ -936,33 +907,6 @@ fn plain(len: usize) -> Spans {
         Vec::new()
     } else {
         vec![(Style::default(), 0..len)]
-    }
-}
-
-/// The nearest colour of the xterm 256-colour palette, among the 6×6×6 cube
-/// (16..=231) and the grey ramp (232..=255); the first 16 are left out
-/// because terminals redefine them.
-pub(crate) fn ansi256(r: u8, g: u8, b: u8) -> u8 {
-    const LEVELS: [i32; 6] = [0, 95, 135, 175, 215, 255];
-    let nearest_level = |v: u8| {
-        let v = i32::from(v);
-        (0..6).min_by_key(|&i| (LEVELS[i] - v).abs()).unwrap_or(0)
-    };
-    let distance = |(x, y, z): (i32, i32, i32)| {
-        let (dr, dg, db) = (x - i32::from(r), y - i32::from(g), z - i32::from(b));
-        dr * dr + dg * dg + db * db
-    };
-    let (ri, gi, bi) = (nearest_level(r), nearest_level(g), nearest_level(b));
-    let cube = (LEVELS[ri], LEVELS[gi], LEVELS[bi]);
-    let cube_index = 16 + 36 * ri + 6 * gi + bi;
-    // Grey ramp: 8, 18, ..., 238.
-    let average = (i32::from(r) + i32::from(g) + i32::from(b)) / 3;
-    let grey_step = ((average - 8 + 5) / 10).clamp(0, 23);
-    let grey = 8 + 10 * grey_step;
-    if distance((grey, grey, grey)) < distance(cube) {
-        (232 + grey_step) as u8
-    } else {
-        cube_index as u8
     }
 }
 
@@ -1212,16 +1156,5 @@ mod tests {
         for (i, kind) in Kind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), i);
         }
-    }
-
-    #[test]
-    fn maps_to_the_256_palette() {
-        assert_eq!(ansi256(0, 0, 0), 16);
-        assert_eq!(ansi256(255, 255, 255), 231);
-        assert_eq!(ansi256(255, 0, 0), 196);
-        assert_eq!(ansi256(0, 135, 255), 33);
-        assert_eq!(ansi256(128, 128, 128), 244);
-        assert_eq!(ansi256(238, 238, 238), 255);
-        assert_eq!(ansi256(8, 8, 8), 232);
     }
 }
