@@ -5,14 +5,14 @@
 
 use serde_json::json;
 
-use crate::store::Comparison;
+use crate::store::ChangeSummary;
 use crate::store::alerts::{AlertEvent, NewAlert};
 
 /// `change`, and `breaking` when errors were found, for version `seq` of
-/// the watch `name`; `comparison` is `None` when it could not be compared.
-pub fn new_version(name: &str, seq: i64, comparison: Option<&Comparison>) -> Vec<NewAlert> {
-    let counts = comparison.map(|c| &c.counts);
-    let top = comparison.map_or(&[][..], |c| &c.top[..]);
+/// the watch `name`; `summary` is `None` when it could not be compared.
+pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec<NewAlert> {
+    let counts = summary.map(|c| &c.counts);
+    let top = summary.map_or(&[][..], |c| &c.top[..]);
     let summary = counts.map_or("not compared".to_string(), |c| {
         format!(
             "{} errors, {} warnings, {} info",
@@ -83,8 +83,8 @@ mod tests {
     use super::*;
     use crate::store::{ChangeCounts, TopFinding};
 
-    fn comparison(errors: i64, listed: usize) -> Comparison {
-        Comparison {
+    fn comparison(errors: i64, listed: usize) -> ChangeSummary {
+        ChangeSummary {
             counts: ChangeCounts {
                 errors,
                 warnings: 1,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::diff::{self, Finding};
 use crate::spec::{self, Limits, NormalizeOptions};
 use crate::store::{
-    self, ChangeCounts, Comparison, Prepared, Recorded, SharedStore, Store, StoreError,
+    self, ChangeCounts, ChangeSummary, Prepared, Recorded, SharedStore, Store, StoreError,
     SuccessRecord, TopFinding, Version, with_store,
 };
 use crate::watch::{Kind, Watch};
@@ -56,7 +56,7 @@ pub fn plan(
     if latest.version.canonical_hash == store::sha256_hex(canonical) {
         return Prepared::against(against);
     }
-    let comparison = compare(
+    let summary = compare(
         watch.spec.kind,
         watch.spec.item_key.as_deref(),
         &latest.raw,
@@ -64,13 +64,13 @@ pub fn plan(
         limits,
     );
     let alerts = if alert {
-        crate::alert::change::new_version(&watch.spec.name, against + 1, comparison.as_ref())
+        crate::alert::change::new_version(&watch.spec.name, against + 1, summary.as_ref())
     } else {
         Vec::new()
     };
     Prepared {
         against: Some(against),
-        comparison,
+        summary,
         alerts,
     }
 }
@@ -173,7 +173,7 @@ pub fn compare(
     previous: &[u8],
     canonical: &[u8],
     limits: Limits,
-) -> Option<Comparison> {
+) -> Option<ChangeSummary> {
     let findings = match kind {
         Kind::OpenApi | Kind::Json => {
             let current: serde_json::Value = serde_json::from_slice(canonical).ok()?;
@@ -195,7 +195,7 @@ pub fn compare(
         }
     };
     let [errors, warnings, infos] = diff::level_counts(&findings);
-    Some(Comparison {
+    Some(ChangeSummary {
         counts: ChangeCounts {
             errors,
             warnings,

@@ -27,7 +27,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use blobs::{BlobStats, CompressionOptions, sha256, sha256_hex};
 pub use shared::{SharedStore, with_store};
 pub use versions::{
-    ChangeCounts, Comparison, FailureRecord, PollOutcome, Prepared, Recorded, Run, RunInfo,
+    ChangeCounts, ChangeSummary, FailureRecord, PollOutcome, Prepared, Recorded, Run, RunInfo,
     SuccessRecord, TOP_FINDINGS, TopFinding, Version,
 };
 

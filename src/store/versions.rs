@@ -39,9 +39,10 @@ pub struct ChangeCounts {
     pub infos: i64,
 }
 
-/// What comparing a version with its predecessor found.
+/// What comparing a version with its predecessor found, in short: counts
+/// by level and the first findings (for the version row and alerts).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Comparison {
+pub struct ChangeSummary {
     pub counts: ChangeCounts,
     /// The most severe findings, first in the diff's order within a level
     /// (at most [`TOP_FINDINGS`]), for alert messages.
@@ -72,7 +73,7 @@ pub struct Prepared {
     pub against: Option<i64>,
     /// The findings against `against`, when the document differs from it
     /// and both could be read.
-    pub comparison: Option<Comparison>,
+    pub summary: Option<ChangeSummary>,
     /// Queued when the document becomes a changed version of a poll.
     pub alerts: Vec<NewAlert>,
 }
@@ -311,7 +312,7 @@ impl Store {
                         PollOutcome::Changed
                     };
                     if outcome == PollOutcome::Changed
-                        && let Some(c) = &prepared.comparison
+                        && let Some(c) = &prepared.summary
                     {
                         counts = Some(c.counts);
                         s.conn.execute(
