@@ -256,7 +256,7 @@ fn diffview(c: &mut Criterion) {
     // Highlighter::new loads syntect's syntaxes and themes once per process:
     // count that apart.
     let warm = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
-    let _ = warm.line(&model, apiradar::tui::diffview::Side::Left, 0);
+    let _ = warm.line(&model, apiradar::tui::diffview::Column::Left, 0);
     drop(warm);
     let after_syntect = live_mib();
     let highlighter = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);

@@ -313,9 +313,9 @@ fn a_finding_chosen_in_the_list_moves_the_diff_to_it() {
     let lines = view.findings[last].lines.expect("located on the way");
     let line = lines.rev.or(lines.base).expect("the finding has a place");
     let side = if lines.rev.is_some() {
-        apiradar::tui::diffview::Side::Right
+        apiradar::tui::diffview::Column::Right
     } else {
-        apiradar::tui::diffview::Side::Left
+        apiradar::tui::diffview::Column::Left
     };
     let row = view.model.row_of_line(side, line).expect("a row");
     assert_eq!(h.app.diff.state.cursor, row);

@@ -18,7 +18,7 @@ use crate::spec::{self, NormalizeOptions};
 use crate::store::caching::{CacheRequestRow, CacheRun, CacheTarget, ModelState};
 use crate::store::health::{Endpoint, EndpointStats};
 use crate::store::{ChangeCounts, Run, Store, Version};
-use crate::tui::diffview::{DiffModel, Highlighter, Lang, Side, line_of_pointer};
+use crate::tui::diffview::{Column, DiffModel, Highlighter, Lang, line_of_pointer};
 use crate::watch::{Kind, Watch, WatchSpec};
 
 /// How many recent polls the timeline looks at for failures.
@@ -301,8 +301,8 @@ impl Loader {
                             ptr.and_then(|p| line_of_pointer(model.text(side), model.lang(), &p))
                         };
                         Lines {
-                            base: locate(Side::Left, base_pointer),
-                            rev: locate(Side::Right, rev_pointer),
+                            base: locate(Column::Left, base_pointer),
+                            rev: locate(Column::Right, rev_pointer),
                         }
                     }
                     None => Lines::default(),

@@ -51,7 +51,7 @@ use syntect::highlighting::{
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
 use super::yaml::{self, Kind, Tokens};
-use super::{DiffModel, Lang, Side};
+use super::{Column, DiffModel, Lang};
 
 /// The syntaxes bundled with syntect (the "newlines" flavour: lines are
 /// parsed with their `\n`), loaded once per process on first use.
@@ -248,7 +248,7 @@ impl Highlighter {
         };
         let theme = sh::Highlighter::new(theme_named(syntax_theme));
         let default_fg = theme.get_default().foreground;
-        let side = |side: Side| {
+        let side = |side: Column| {
             let blocks = model.line_count(side).div_ceil(CHECKPOINT_EVERY);
             let mut checkpoints = vec![None; blocks];
             if let (Some(first), Some(syntax)) = (checkpoints.first_mut(), syntax) {
@@ -273,7 +273,7 @@ impl Highlighter {
             theme,
             default_fg,
             depth: color,
-            sides: [side(Side::Left), side(Side::Right)],
+            sides: [side(Column::Left), side(Column::Right)],
         };
         if model.lang() == Lang::Yaml {
             // One style per token kind, from the scopes syntect's YAML
@@ -316,7 +316,7 @@ impl Highlighter {
     /// before the line, plus a few lines ahead for the next call. Past
     /// [`MAX_HIGHLIGHT_BYTES`] the line is plain. Out-of-range lines and
     /// lines of another model give plain text (or nothing).
-    pub fn line(&self, model: &DiffModel, side: Side, idx: usize) -> Vec<(Style, Range<usize>)> {
+    pub fn line(&self, model: &DiffModel, side: Column, idx: usize) -> Vec<(Style, Range<usize>)> {
         self.line_upto(model, side, idx, MAX_HIGHLIGHT_BYTES)
     }
 
@@ -325,7 +325,7 @@ impl Highlighter {
     pub fn line_upto(
         &self,
         model: &DiffModel,
-        side: Side,
+        side: Column,
         idx: usize,
         upto: usize,
     ) -> Vec<(Style, Range<usize>)> {
@@ -347,13 +347,13 @@ impl Highlighter {
     /// Makes sure lines `lines` of `side` are highlighted and cached, in one
     /// pass (the widget calls this with the visible window before asking for
     /// single lines).
-    pub fn prepare(&self, model: &DiffModel, side: Side, lines: Range<usize>) {
+    pub fn prepare(&self, model: &DiffModel, side: Column, lines: Range<usize>) {
         self.prepare_upto(model, side, lines, MAX_HIGHLIGHT_BYTES);
     }
 
     /// Like [`Highlighter::prepare`], colouring long lines only up to byte
     /// `upto` (rounded up), as [`Highlighter::line_upto`].
-    pub fn prepare_upto(&self, model: &DiffModel, side: Side, lines: Range<usize>, upto: usize) {
+    pub fn prepare_upto(&self, model: &DiffModel, side: Column, lines: Range<usize>, upto: usize) {
         if let Some(table) = &self.yaml {
             self.prepare_yaml(table, model, side, lines);
             return;
@@ -512,7 +512,7 @@ impl Highlighter {
         &self,
         table: &[Style; Kind::ALL.len()],
         model: &DiffModel,
-        side: Side,
+        side: Column,
         lines: Range<usize>,
     ) {
         if model.id() != self.model_id {
@@ -582,21 +582,21 @@ impl Highlighter {
         std::thread::scope(|scope| {
             let left = std::thread::Builder::new()
                 .name("diffview-fill".into())
-                .spawn_scoped(scope, || self.fill_side(model, Side::Left, cancel));
-            self.fill_side(model, Side::Right, cancel);
+                .spawn_scoped(scope, || self.fill_side(model, Column::Left, cancel));
+            self.fill_side(model, Column::Right, cancel);
             match left {
                 Ok(handle) => {
                     // A panic there leaves its side unfilled, nothing worse.
                     let _ = handle.join();
                 }
                 // No thread available: do the left side here.
-                Err(_) => self.fill_side(model, Side::Left, cancel),
+                Err(_) => self.fill_side(model, Column::Left, cancel),
             }
         });
     }
 
     /// `fill_checkpoints` for one side.
-    fn fill_side(&self, model: &DiffModel, side: Side, cancel: &AtomicBool) {
+    fn fill_side(&self, model: &DiffModel, side: Column, cancel: &AtomicBool) {
         let Some(syntax) = self.syntax else { return };
         let state = &self.sides[side.index()];
         if state.filled.load(Ordering::Acquire) {
@@ -640,7 +640,7 @@ impl Highlighter {
 
     /// The cached spans of a line; with `any`, approximate ones too, else
     /// only those that are as good as they will get.
-    fn cached(&self, side: Side, idx: usize, want: usize, any: bool) -> Option<Spans> {
+    fn cached(&self, side: Column, idx: usize, want: usize, any: bool) -> Option<Spans> {
         let state = &self.sides[side.index()];
         let checkpoints = lock(&state.checkpoints);
         let mut cache = lock(&state.cache);
@@ -840,7 +840,7 @@ fn advance(
     parse: &mut ParseState,
     scopes: &mut ScopeStack,
     model: &DiffModel,
-    side: Side,
+    side: Column,
     line: usize,
 ) {
     let raw = model.raw_line(side, line).unwrap_or("");
@@ -953,8 +953,8 @@ mod tests {
         let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
         h.fill_checkpoints(&model, &AtomicBool::new(false));
         assert!(h.checkpoints_ready());
-        let line = model.line(Side::Left, 1).unwrap();
-        let spans = h.line(&model, Side::Left, 1);
+        let line = model.line(Column::Left, 1).unwrap();
+        let spans = h.line(&model, Column::Left, 1);
         assert!(covers(&spans, line.len()), "{spans:?}");
         assert!(distinct(&spans) > 1, "{spans:?}");
         assert!(spans.iter().any(|s| matches!(s.0.fg, Some(Color::Rgb(..)))));
@@ -970,7 +970,7 @@ mod tests {
     fn ansi256_and_no_colour() {
         let model = json_model(SAMPLE, SAMPLE);
         let h = Highlighter::new(&model, "Solarized (dark)", ColorDepth::Ansi256);
-        let spans = h.line(&model, Side::Right, 2);
+        let spans = h.line(&model, Column::Right, 2);
         assert!(
             spans
                 .iter()
@@ -978,8 +978,8 @@ mod tests {
         );
         assert!(spans.iter().any(|s| s.0.fg.is_some()));
         let h = Highlighter::new(&model, "InspiredGitHub", ColorDepth::None);
-        for idx in 0..model.line_count(Side::Left) {
-            for (style, _) in h.line(&model, Side::Left, idx) {
+        for idx in 0..model.line_count(Column::Left) {
+            for (style, _) in h.line(&model, Column::Left, idx) {
                 assert_eq!(style.fg, None);
                 assert_eq!(style.bg, None);
             }
@@ -991,7 +991,10 @@ mod tests {
         let model = json_model(SAMPLE, SAMPLE);
         let a = Highlighter::new(&model, "no such theme", ColorDepth::TrueColor);
         let b = Highlighter::new(&model, FALLBACK_THEME, ColorDepth::TrueColor);
-        assert_eq!(a.line(&model, Side::Left, 1), b.line(&model, Side::Left, 1));
+        assert_eq!(
+            a.line(&model, Column::Left, 1),
+            b.line(&model, Column::Left, 1)
+        );
         assert!(syntax_themes().contains(&"base16-ocean.dark"));
     }
 
@@ -1003,8 +1006,8 @@ mod tests {
         );
         let model = json_model(&long, &long);
         let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
-        let line = model.line(Side::Left, 1).unwrap();
-        let spans = h.line(&model, Side::Left, 1);
+        let line = model.line(Column::Left, 1).unwrap();
+        let spans = h.line(&model, Column::Left, 1);
         assert!(covers(&spans, line.len()));
         let last = spans.last().unwrap();
         assert_eq!(last.0, Style::default());
@@ -1014,8 +1017,8 @@ mod tests {
         let model2 = json_model(short, short);
         let h2 = Highlighter::new(&model2, "base16-ocean.dark", ColorDepth::TrueColor);
         assert_eq!(
-            h.line(&model, Side::Left, 2),
-            h2.line(&model2, Side::Left, 2)
+            h.line(&model, Column::Left, 2),
+            h2.line(&model2, Column::Left, 2)
         );
     }
 
@@ -1027,21 +1030,21 @@ mod tests {
         );
         let model = json_model(&long, &long);
         let h = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
-        let len = model.line(Side::Left, 1).unwrap().len();
+        let len = model.line(Column::Left, 1).unwrap().len();
         assert!(len > NEUTRAL_LINE_BYTES && len < MAX_HIGHLIGHT_BYTES);
         // Asked for 100 bytes: coloured up to the next step, plain after.
-        let short = h.line_upto(&model, Side::Left, 1, 100);
+        let short = h.line_upto(&model, Column::Left, 1, 100);
         assert!(covers(&short, len));
         assert_eq!(short.last().unwrap(), &(Style::default(), PREFIX_STEP..len));
         // Asked for everything: the string's colour runs to its end.
-        let full = h.line(&model, Side::Left, 1);
+        let full = h.line(&model, Column::Left, 1);
         assert!(covers(&full, len));
         assert!(
             full.iter()
                 .any(|s| s.1.end >= len - 2 && s.0 != Style::default())
         );
         // And the short request is now served by the full entry.
-        assert_eq!(h.line_upto(&model, Side::Left, 1, 100), full);
+        assert_eq!(h.line_upto(&model, Column::Left, 1, 100), full);
     }
 
     #[test]
@@ -1059,15 +1062,19 @@ mod tests {
         filled.fill_checkpoints(&model, &AtomicBool::new(false));
         // Reference: highlight every line in order from the top.
         let reference = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
-        let all: Vec<_> = (0..model.line_count(Side::Left))
-            .map(|i| reference.line(&model, Side::Left, i))
+        let all: Vec<_> = (0..model.line_count(Column::Left))
+            .map(|i| reference.line(&model, Column::Left, i))
             .collect();
         for idx in [3999, 2500, 130, 128, 127, 0, 4001] {
-            assert_eq!(filled.line(&model, Side::Left, idx), all[idx], "line {idx}");
+            assert_eq!(
+                filled.line(&model, Column::Left, idx),
+                all[idx],
+                "line {idx}"
+            );
         }
         filled.clear_cache();
-        filled.prepare(&model, Side::Right, 3000..3060);
-        assert_eq!(filled.line(&model, Side::Right, 3030), all[3030]);
+        filled.prepare(&model, Column::Right, 3000..3060);
+        assert_eq!(filled.line(&model, Column::Right, 3030), all[3030]);
     }
 
     #[test]
@@ -1083,17 +1090,20 @@ mod tests {
         h.fill_checkpoints(&model, &AtomicBool::new(true));
         assert!(!h.checkpoints_ready());
         // A line far down is approximate for now but never panics.
-        let before = h.line(&model, Side::Left, 3000);
-        assert!(covers(&before, model.line(Side::Left, 3000).unwrap().len()));
+        let before = h.line(&model, Column::Left, 3000);
+        assert!(covers(
+            &before,
+            model.line(Column::Left, 3000).unwrap().len()
+        ));
         h.fill_checkpoints(&model, &AtomicBool::new(false));
         assert!(h.checkpoints_ready());
         let reference = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::TrueColor);
         for i in 0..=3000 {
-            let _ = reference.line(&model, Side::Left, i);
+            let _ = reference.line(&model, Column::Left, i);
         }
         assert_eq!(
-            h.line(&model, Side::Left, 3000),
-            reference.line(&model, Side::Left, 3000)
+            h.line(&model, Column::Left, 3000),
+            reference.line(&model, Column::Left, 3000)
         );
     }
 
@@ -1102,15 +1112,18 @@ mod tests {
         let text = DiffModel::build("a\tb\n\nc".into(), "x".into(), Lang::Text);
         let h = Highlighter::new(&text, "base16-ocean.dark", ColorDepth::TrueColor);
         assert!(h.checkpoints_ready());
-        assert_eq!(h.line(&text, Side::Left, 0), vec![(Style::default(), 0..3)]);
-        assert_eq!(h.line(&text, Side::Left, 1), vec![]);
-        assert_eq!(h.line(&text, Side::Left, 9), vec![]);
+        assert_eq!(
+            h.line(&text, Column::Left, 0),
+            vec![(Style::default(), 0..3)]
+        );
+        assert_eq!(h.line(&text, Column::Left, 1), vec![]);
+        assert_eq!(h.line(&text, Column::Left, 9), vec![]);
         let other = json_model(SAMPLE, SAMPLE);
-        assert_eq!(h.line(&other, Side::Left, 1).len(), 1);
+        assert_eq!(h.line(&other, Column::Left, 1).len(), 1);
         let yaml = DiffModel::build("a: 1\nb:\n  - c\n".into(), String::new(), Lang::Yaml);
         let h = Highlighter::new(&yaml, "base16-ocean.dark", ColorDepth::TrueColor);
-        assert!(distinct(&h.line(&yaml, Side::Left, 0)) > 1);
-        assert_eq!(h.line(&yaml, Side::Right, 0), vec![]);
+        assert!(distinct(&h.line(&yaml, Column::Left, 0)) > 1);
+        assert_eq!(h.line(&yaml, Column::Right, 0), vec![]);
     }
 
     #[test]
@@ -1126,13 +1139,13 @@ mod tests {
         assert!(h.checkpoints_ready(), "YAML needs no checkpoints");
         // Jump straight to the middle: line 2 + 6 * 150 + 3 is a block line.
         let idx = 2 + 6 * 150 + 3;
-        let line = model.line(Side::Left, idx).unwrap();
+        let line = model.line(Column::Left, idx).unwrap();
         assert_eq!(line.trim(), "text: 150");
-        let block = h.line(&model, Side::Left, idx);
-        let key_line = h.line(&model, Side::Left, idx + 2);
+        let block = h.line(&model, Column::Left, idx);
+        let key_line = h.line(&model, Column::Left, idx + 2);
         assert!(
             covers(&block, line.len())
-                && covers(&key_line, model.line(Side::Left, idx + 2).unwrap().len())
+                && covers(&key_line, model.line(Column::Left, idx + 2).unwrap().len())
         );
         // The block line is one string span; `operationId` is a key, coloured
         // differently from its value.
@@ -1149,7 +1162,7 @@ mod tests {
         assert_ne!(style_at(&key_line, 7), style_at(&key_line, 20));
         let none = Highlighter::new(&model, "base16-ocean.dark", ColorDepth::None);
         assert!(
-            none.line(&model, Side::Right, idx + 2)
+            none.line(&model, Column::Right, idx + 2)
                 .iter()
                 .all(|s| s.0.fg.is_none())
         );

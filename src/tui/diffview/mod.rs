@@ -73,25 +73,25 @@ impl Lang {
 
 /// One of the two panes: the older version is on the left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
+pub enum Column {
     Left,
     Right,
 }
 
-impl Side {
+impl Column {
     /// 0 for the left side, 1 for the right one: the index into per-side arrays.
     pub(crate) fn index(self) -> usize {
         match self {
-            Side::Left => 0,
-            Side::Right => 1,
+            Column::Left => 0,
+            Column::Right => 1,
         }
     }
 
     /// The opposite pane.
-    pub fn other(self) -> Side {
+    pub fn other(self) -> Column {
         match self {
-            Side::Left => Side::Right,
-            Side::Right => Side::Left,
+            Column::Left => Column::Right,
+            Column::Right => Column::Left,
         }
     }
 }
@@ -111,6 +111,6 @@ mod tests {
         assert_eq!(Lang::guess("---\n- a\n"), Lang::Yaml);
         assert_eq!(Lang::guess("Hello world.\nThis is a page."), Lang::Text);
         assert_eq!(Lang::guess(""), Lang::Text);
-        assert_eq!(Side::Left.other(), Side::Right);
+        assert_eq!(Column::Left.other(), Column::Right);
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
 
-use super::{Lang, Side};
+use super::{Column, Lang};
 
 /// How long the line diff may search for a minimal alignment before it
 /// settles for a coarser one (a patience diff of the GitHub pair takes about
@@ -227,22 +227,22 @@ impl DiffModel {
     }
 
     /// Line `idx` (0-based) of one side, without its line break.
-    pub fn line(&self, side: Side, idx: usize) -> Option<&str> {
+    pub fn line(&self, side: Column, idx: usize) -> Option<&str> {
         self.sides[side.index()].line(idx)
     }
 
     /// Line `idx` with its line break, for the parser.
-    pub(crate) fn raw_line(&self, side: Side, idx: usize) -> Option<&str> {
+    pub(crate) fn raw_line(&self, side: Column, idx: usize) -> Option<&str> {
         self.sides[side.index()].raw_line(idx)
     }
 
     /// Number of lines of one side.
-    pub fn line_count(&self, side: Side) -> usize {
+    pub fn line_count(&self, side: Column) -> usize {
         self.sides[side.index()].lines()
     }
 
     /// The whole text of one side (for [`super::line_of_pointer`]).
-    pub fn text(&self, side: Side) -> &str {
+    pub fn text(&self, side: Column) -> &str {
         &self.sides[side.index()].text
     }
 
@@ -265,14 +265,14 @@ impl DiffModel {
     }
 
     /// The row showing line `line` of `side`.
-    pub fn row_of_line(&self, side: Side, line: usize) -> Option<usize> {
+    pub fn row_of_line(&self, side: Column, line: usize) -> Option<usize> {
         let row = *self.sides[side.index()].row_of.get(line)?;
         (row != NONE).then_some(row as usize)
     }
 
     /// The row of the place a JSON pointer names in one side's text (see
     /// [`super::line_of_pointer`]).
-    pub fn row_of_pointer(&self, side: Side, pointer: &str) -> Option<usize> {
+    pub fn row_of_pointer(&self, side: Column, pointer: &str) -> Option<usize> {
         let line = super::line_of_pointer(self.text(side), self.lang, pointer)?;
         self.row_of_line(side, line)
     }
@@ -427,21 +427,21 @@ mod tests {
     #[test]
     fn splits_lines() {
         let m = model("a\r\nb\n\nc", "x\n");
-        assert_eq!(m.line_count(Side::Left), 4);
-        assert_eq!(m.line(Side::Left, 0), Some("a"));
-        assert_eq!(m.raw_line(Side::Left, 0), Some("a\r\n"));
-        assert_eq!(m.line(Side::Left, 2), Some(""));
-        assert_eq!(m.line(Side::Left, 3), Some("c"));
-        assert_eq!(m.line(Side::Left, 4), None);
-        assert_eq!(m.line_count(Side::Right), 1);
-        assert_eq!(m.line(Side::Right, 0), Some("x"));
+        assert_eq!(m.line_count(Column::Left), 4);
+        assert_eq!(m.line(Column::Left, 0), Some("a"));
+        assert_eq!(m.raw_line(Column::Left, 0), Some("a\r\n"));
+        assert_eq!(m.line(Column::Left, 2), Some(""));
+        assert_eq!(m.line(Column::Left, 3), Some("c"));
+        assert_eq!(m.line(Column::Left, 4), None);
+        assert_eq!(m.line_count(Column::Right), 1);
+        assert_eq!(m.line(Column::Right, 0), Some("x"));
         let empty = model("", "");
         assert_eq!(empty.rows(), 0);
-        assert_eq!(empty.line_count(Side::Left), 0);
+        assert_eq!(empty.line_count(Column::Left), 0);
         assert_eq!(empty.row(0), None);
         assert_eq!(empty.next_hunk(0), None);
         assert_eq!(empty.prev_hunk(5), None);
-        assert_eq!(empty.row_of_line(Side::Left, 0), None);
+        assert_eq!(empty.row_of_line(Column::Left, 0), None);
     }
 
     #[test]
@@ -530,15 +530,19 @@ mod tests {
     #[test]
     fn row_of_line_maps_both_sides() {
         let m = model("a\nb\nc\n", "z\na\nc\nd\n");
-        for side in [Side::Left, Side::Right] {
+        for side in [Column::Left, Column::Right] {
             for line in 0..m.line_count(side) {
                 let row = m.row_of_line(side, line).unwrap();
                 let r = m.row(row).unwrap();
-                let on_side = if side == Side::Left { r.left } else { r.right };
+                let on_side = if side == Column::Left {
+                    r.left
+                } else {
+                    r.right
+                };
                 assert_eq!(on_side, Some(line));
             }
         }
-        assert_eq!(m.row_of_line(Side::Left, 3), None);
+        assert_eq!(m.row_of_line(Column::Left, 3), None);
         // Every line appears exactly once, in order.
         let lefts: Vec<usize> = (0..m.rows())
             .filter_map(|i| m.row(i).unwrap().left)
@@ -555,8 +559,8 @@ mod tests {
         let left = "{\n  \"a\": 1,\n  \"b\": 2\n}\n";
         let right = "{\n  \"a\": 1,\n  \"c\": 3,\n  \"b\": 2\n}\n";
         let m = DiffModel::build(left.into(), right.into(), Lang::Json);
-        assert_eq!(m.row_of_pointer(Side::Right, "/c"), Some(2));
-        assert_eq!(m.row_of_pointer(Side::Left, "/b"), Some(3));
+        assert_eq!(m.row_of_pointer(Column::Right, "/c"), Some(2));
+        assert_eq!(m.row_of_pointer(Column::Left, "/b"), Some(3));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::StatefulWidget;
 
-use super::{DiffModel, Highlighter, RowKind, Side, changed_ranges};
+use super::{Column, DiffModel, Highlighter, RowKind, changed_ranges};
 
 /// Columns per tab stop.
 const TAB_WIDTH: usize = 4;
@@ -177,7 +177,7 @@ pub struct DiffView<'a> {
 /// Where one pane's columns are.
 #[derive(Debug, Clone, Copy)]
 struct Pane {
-    side: Side,
+    side: Column,
     x: u16,
     width: u16,
     number_width: u16,
@@ -188,7 +188,7 @@ struct Pane {
 }
 
 impl Pane {
-    fn new(side: Side, x: u16, width: u16, lines: usize) -> Pane {
+    fn new(side: Column, x: u16, width: u16, lines: usize) -> Pane {
         let digits = digits(lines.max(1)).min(usize::from(u16::MAX)) as u16;
         // Full layout when it leaves at least a few text columns, else the
         // bare minimum; either way clipped to the width.
@@ -257,12 +257,17 @@ impl StatefulWidget for DiffView<'_> {
         };
         let right_width = area.width - left_width - u16::from(separator);
         let panes = [
-            Pane::new(Side::Left, area.x, left_width, model.line_count(Side::Left)),
             Pane::new(
-                Side::Right,
+                Column::Left,
+                area.x,
+                left_width,
+                model.line_count(Column::Left),
+            ),
+            Pane::new(
+                Column::Right,
                 area.x + left_width + u16::from(separator),
                 right_width,
-                model.line_count(Side::Right),
+                model.line_count(Column::Right),
             ),
         ];
 
@@ -274,7 +279,7 @@ impl StatefulWidget for DiffView<'_> {
         let window = panes.map(|pane| {
             let mut lines = visible.clone().filter_map(|r| {
                 let row = model.row(r)?;
-                if pane.side == Side::Left {
+                if pane.side == Column::Left {
                     row.left
                 } else {
                     row.right
@@ -319,15 +324,15 @@ impl StatefulWidget for DiffView<'_> {
             // Emphasis of the changed words, for changed pairs only.
             let emphasis = match (row.kind, row.left, row.right) {
                 (RowKind::Changed, Some(l), Some(rr)) => {
-                    let (old, new) = (model.line(Side::Left, l), model.line(Side::Right, rr));
+                    let (old, new) = (model.line(Column::Left, l), model.line(Column::Right, rr));
                     changed_ranges(old.unwrap_or(""), new.unwrap_or(""))
                 }
                 _ => (Vec::new(), Vec::new()),
             };
             for pane in &panes {
                 let (line, emph) = match pane.side {
-                    Side::Left => (row.left, &emphasis.0),
-                    Side::Right => (row.right, &emphasis.1),
+                    Column::Left => (row.left, &emphasis.0),
+                    Column::Right => (row.right, &emphasis.1),
                 };
                 let upto = upto[pane.side.index()];
                 self.draw_pane(buf, pane, y, row.kind, line, emph, (state.left_col, upto));
@@ -366,8 +371,8 @@ impl DiffView<'_> {
         };
         let (row_style, emph_style, mark) = match (kind, pane.side) {
             (RowKind::Same, _) => (Style::default(), Style::default(), ' '),
-            (RowKind::Changed, Side::Left) => (styles.removed, styles.removed_emph, '~'),
-            (RowKind::Changed, Side::Right) => (styles.added, styles.added_emph, '~'),
+            (RowKind::Changed, Column::Left) => (styles.removed, styles.removed_emph, '~'),
+            (RowKind::Changed, Column::Right) => (styles.added, styles.added_emph, '~'),
             (RowKind::Removed, _) => (styles.removed, styles.removed_emph, '-'),
             (RowKind::Added, _) => (styles.added, styles.added_emph, '+'),
         };

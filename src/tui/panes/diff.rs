@@ -9,7 +9,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 use super::{DrawCx, Msg, PaneId, block};
 use crate::diff::Level;
 use crate::tui::data::{Lines, PairRequest, PairView};
-use crate::tui::diffview::{DiffStyles, DiffView, DiffViewState, Side};
+use crate::tui::diffview::{Column, DiffStyles, DiffView, DiffViewState};
 use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
 use crate::tui::util::{fit, moved};
@@ -87,11 +87,11 @@ impl DiffPane {
         };
         let row = lines
             .rev
-            .and_then(|l| view.model.row_of_line(Side::Right, l))
+            .and_then(|l| view.model.row_of_line(Column::Right, l))
             .or_else(|| {
                 lines
                     .base
-                    .and_then(|l| view.model.row_of_line(Side::Left, l))
+                    .and_then(|l| view.model.row_of_line(Column::Left, l))
             });
         match row {
             Some(row) => {
@@ -134,7 +134,7 @@ impl DiffPane {
         let needle = self.search.to_lowercase();
         let hit = |row: usize| {
             model.row(row).is_some_and(|r| {
-                [(Side::Left, r.left), (Side::Right, r.right)]
+                [(Column::Left, r.left), (Column::Right, r.right)]
                     .into_iter()
                     .any(|(side, line)| {
                         line.and_then(|l| model.line(side, l))
