@@ -28,7 +28,6 @@ use url::Url;
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
-const GIB: u64 = 1024 * MIB;
 
 /// What a response body may be at most before we start reserving memory for it
 /// up front; beyond this the buffer grows as bytes actually arrive.
@@ -1052,14 +1051,14 @@ fn classify_body(
 /// when that is what gave it away.
 fn too_large(url: &Url, limit: u64, declared: Option<u64>) -> Failure {
     let declared = declared
-        .map(|len| format!("Content-Length is {}; ", human_bytes(len)))
+        .map(|len| format!("Content-Length is {}; ", crate::text::size(len)))
         .unwrap_or_default();
     Failure::fatal(
         ErrorClass::TooLarge,
         format!(
             "body of {} is larger than the {} limit ({declared}raise it with --max-body)",
             redact(url),
-            human_bytes(limit)
+            crate::text::size(limit)
         ),
     )
 }
@@ -1070,8 +1069,8 @@ fn too_large_file(path: &Path, limit: u64, len: u64) -> FetchError {
         format!(
             "file {} is larger than the {} limit (it has {}; raise it with --max-body)",
             path.display(),
-            human_bytes(limit),
-            human_bytes(len)
+            crate::text::size(limit),
+            crate::text::size(len)
         ),
     )
 }
@@ -1085,7 +1084,7 @@ fn file_error(path: &Path, err: &io::Error) -> FetchError {
         _ => format!(
             "cannot read {}: {}",
             path.display(),
-            one_line(&err.to_string())
+            crate::text::one_line(&err.to_string())
         ),
     };
     FetchError::new(ErrorClass::File, message)
@@ -1105,12 +1104,12 @@ fn error_reason(err: &reqwest::Error) -> String {
         .filter(|e| e.downcast_ref::<reqwest::Error>().is_none())
         .last();
     match innermost {
-        Some(cause) => one_line(&cause.to_string()),
+        Some(cause) => crate::text::one_line(&cause.to_string()),
         // reqwest's own text ends with " for url (...)"; keep what precedes.
         None => {
             let text = err.to_string();
             let text = text.split(" for url (").next().unwrap_or_default();
-            one_line(text)
+            crate::text::one_line(text)
         }
     }
 }
@@ -1181,28 +1180,6 @@ fn scrub(message: &str, secrets: &[&str]) -> String {
     })
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `64 MiB`, `1.5 KiB`, `100 bytes`.
-fn human_bytes(n: u64) -> String {
-    for (unit, name) in [(GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")] {
-        if n >= unit {
-            return if n.is_multiple_of(unit) {
-                format!("{} {name}", n / unit)
-            } else {
-                format!("{:.1} {name}", n as f64 / unit as f64)
-            };
-        }
-    }
-    if n == 1 {
-        "1 byte".to_string()
-    } else {
-        format!("{n} bytes")
-    }
-}
-
 /// `60s`, `250ms`, `1.5s`, `2h` / `90m` for long waits.
 fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
@@ -1267,9 +1244,9 @@ mod tests {
 
     #[test]
     fn sizes_and_durations_read_well() {
-        assert_eq!(human_bytes(64 * MIB), "64 MiB");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(100), "100 bytes");
+        assert_eq!(crate::text::size(64 * MIB), "64 MiB");
+        assert_eq!(crate::text::size(1536), "1.5 KiB");
+        assert_eq!(crate::text::size(100), "100 bytes");
         assert_eq!(human_duration(Duration::from_secs(60)), "60s");
         assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
         assert_eq!(human_duration(Duration::from_secs(3600)), "1h");

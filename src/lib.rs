@@ -24,5 +24,6 @@ pub mod pipeline;
 pub mod report;
 pub mod spec;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod watch;

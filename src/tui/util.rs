@@ -24,12 +24,7 @@ pub fn until(now_ms: i64, then_ms: i64) -> String {
 
 /// A duration in seconds in its largest sensible unit.
 pub fn span(secs: i64) -> String {
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
+    crate::text::span(secs.max(0).unsigned_abs())
 }
 
 /// A local-free, fixed date and time (UTC) for lists: `2026-11-21 14:03`.

@@ -173,16 +173,8 @@ fn status_text(o: &Outbox, now: i64, full: bool) -> String {
         },
         "failed" if full => format!("failed after {}", tries(o.attempts)),
         "failed" => format!("failed {}×", o.attempts),
-        other => one_line(other),
+        other => crate::text::one_line(other),
     }
-}
-
-/// Text from the outbox on one line: control characters (newlines in an
-/// error from a webhook, say) become spaces.
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 fn payload_str<'a>(o: &'a Outbox, key: &str) -> Option<&'a str> {
@@ -461,17 +453,17 @@ impl AlertsPane {
                 event_style(&o.event, theme),
             ),
             Span::styled("  ", theme.base()),
-            Span::styled(one_line(&o.title), theme.base()),
+            Span::styled(crate::text::one_line(&o.title), theme.base()),
         ])];
         let watch = if o.watch.is_empty() {
             "no watch".to_string()
         } else {
-            one_line(&o.watch)
+            crate::text::one_line(&o.watch)
         };
         lines.push(Line::from(Span::styled(
             format!(
                 "{watch} → {} · raised {} UTC ({}) · #{}",
-                one_line(&o.channel),
+                crate::text::one_line(&o.channel),
                 date_time(o.created_at),
                 ago(now, o.created_at),
                 o.id
@@ -493,7 +485,7 @@ impl AlertsPane {
         )));
         if let Some(e) = &o.last_error {
             lines.push(Line::from(Span::styled(
-                format!("last error: {}", one_line(e)),
+                format!("last error: {}", crate::text::one_line(e)),
                 theme.input_error(),
             )));
         }
@@ -502,13 +494,13 @@ impl AlertsPane {
         if let Some(cmd) = payload_str(o, "command") {
             lines.push(Line::from(vec![
                 Span::styled("command: ", theme.dim()),
-                Span::styled(one_line(cmd), theme.key_hint_key()),
+                Span::styled(crate::text::one_line(cmd), theme.key_hint_key()),
             ]));
         }
         if let Some(text) = payload_str(o, "text") {
             lines.extend(
                 text.lines()
-                    .map(|l| Line::from(Span::styled(one_line(l), theme.base()))),
+                    .map(|l| Line::from(Span::styled(crate::text::one_line(l), theme.base()))),
             );
         }
         let attempts = self
@@ -524,7 +516,10 @@ impl AlertsPane {
                     ("sent".to_string(), status_style("sent", theme))
                 } else {
                     (
-                        format!("failed: {}", one_line(a.error.as_deref().unwrap_or("?"))),
+                        format!(
+                            "failed: {}",
+                            crate::text::one_line(a.error.as_deref().unwrap_or("?"))
+                        ),
                         theme.input_error(),
                     )
                 };
@@ -544,7 +539,7 @@ impl AlertsPane {
             lines.extend(
                 pretty
                     .lines()
-                    .map(|l| Line::from(Span::styled(one_line(l), theme.dim()))),
+                    .map(|l| Line::from(Span::styled(crate::text::one_line(l), theme.dim()))),
             );
         }
         lines
@@ -710,17 +705,19 @@ impl AlertsPane {
                         .style(event_style(&o.event, theme)),
                 );
                 if show_watch {
-                    cells.push(Cell::from(fit(&one_line(&o.watch), watch_w)));
+                    cells.push(Cell::from(fit(&crate::text::one_line(&o.watch), watch_w)));
                 }
                 if show_channel {
-                    cells
-                        .push(Cell::from(fit(&one_line(&o.channel), channel_w)).style(theme.dim()));
+                    cells.push(
+                        Cell::from(fit(&crate::text::one_line(&o.channel), channel_w))
+                            .style(theme.dim()),
+                    );
                 }
                 cells.push(Cell::from(fit(status, status_w)).style(status_style(&o.status, theme)));
                 let title = if show_watch || o.watch.is_empty() || o.title.starts_with(&o.watch) {
-                    one_line(&o.title)
+                    crate::text::one_line(&o.title)
                 } else {
-                    one_line(&format!("{}: {}", o.watch, o.title))
+                    crate::text::one_line(&format!("{}: {}", o.watch, o.title))
                 };
                 cells.push(Cell::from(fit(&title, title_w)));
                 Row::new(cells)
@@ -942,7 +939,7 @@ mod tests {
             "1 failed",
             "line one of 1",
             "line two",
-            "last error: HTTP 500  from the hook",
+            "last error: HTTP 500 from the hook",
             "command: apiradar diff petstore@3 petstore@4",
             "pending · 2 tries · next try in 40s",
         ] {

@@ -241,14 +241,6 @@ fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// Text from a provider or the store on one line: control characters
-/// (newlines in an error body, say) become spaces.
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
 /// A time of day (UTC), with the date when it is not today.
 fn clock(now: i64, at: i64) -> String {
     let day = |t: i64| t.div_euclid(86_400_000);
@@ -548,7 +540,7 @@ impl CachingPane {
             model: row.model.clone(),
             test: result.test.clone(),
             verdict: result.verdict.clone(),
-            summary: one_line(&result.summary),
+            summary: crate::text::one_line(&result.summary),
             simulated: row.target.settings.simulated || run.simulated,
             result_id: result.id,
             view: None,
@@ -679,7 +671,10 @@ impl CachingPane {
         let Some(view) = &self.view else {
             let text = match &self.error {
                 Some(e) => Span::styled(
-                    format!("cannot read the caching results: {}", one_line(e)),
+                    format!(
+                        "cannot read the caching results: {}",
+                        crate::text::one_line(e)
+                    ),
                     theme.level(Level::Error),
                 ),
                 None => Span::styled("Loading the caching results…", theme.dim()),
@@ -700,7 +695,7 @@ impl CachingPane {
             let line = Rect::new(inner.x, body.bottom(), inner.width, 1);
             f.render_widget(
                 Paragraph::new(fit(
-                    &format!("cannot reload: {}", one_line(e)),
+                    &format!("cannot reload: {}", crate::text::one_line(e)),
                     inner.width as usize,
                 ))
                 .style(theme.level(Level::Error)),
@@ -991,7 +986,7 @@ impl CachingPane {
         };
         if let Some(why) = &run.stopped {
             top.push(Line::from(Span::styled(
-                format!("stopped: {}", one_line(why)),
+                format!("stopped: {}", crate::text::one_line(why)),
                 theme.level(Level::Warning),
             )));
         }
@@ -1039,7 +1034,7 @@ impl CachingPane {
                         theme,
                     )));
                 }
-                cells.push(Cell::from(one_line(&r.summary)));
+                cells.push(Cell::from(crate::text::one_line(&r.summary)));
                 Row::new(cells)
             })
             .collect();
@@ -1117,7 +1112,7 @@ impl CachingPane {
         let Some(view) = &state.view else {
             let text = match &state.error {
                 Some(e) => Span::styled(
-                    format!("cannot read the requests: {}", one_line(e)),
+                    format!("cannot read the requests: {}", crate::text::one_line(e)),
                     theme.level(Level::Error),
                 ),
                 None => Span::styled("Loading the requests…", theme.dim()),
@@ -1162,7 +1157,7 @@ impl CachingPane {
                 };
                 let mut cells = vec![
                     Cell::from(format!("{}", i + 1)).style(theme.dim()),
-                    Cell::from(one_line(&r.label)),
+                    Cell::from(crate::text::one_line(&r.label)),
                     Cell::from(r.http_status.map_or("–".into(), |s| s.to_string()))
                         .style(status_style),
                     Cell::from(num(r.prompt_tokens)),
@@ -1174,7 +1169,9 @@ impl CachingPane {
                 cells.push(Cell::from(format!("{} ms", r.latency_ms)).style(theme.dim()));
                 if wide {
                     let note = match (&r.error, r.retries) {
-                        (Some(e), _) => Span::styled(one_line(e), theme.level(Level::Error)),
+                        (Some(e), _) => {
+                            Span::styled(crate::text::one_line(e), theme.level(Level::Error))
+                        }
                         (None, 0) => Span::raw(""),
                         (None, n) => Span::styled(format!("after {n} × 429"), theme.dim()),
                     };
@@ -1231,7 +1228,11 @@ impl CachingPane {
         let wrapped = wrap(&curl, width);
         let mut lines = vec![Line::from(vec![
             Span::styled(
-                format!("request {} ({})", state.selected + 1, one_line(&req.label)),
+                format!(
+                    "request {} ({})",
+                    state.selected + 1,
+                    crate::text::one_line(&req.label)
+                ),
                 theme.title(false),
             ),
             Span::styled(" as curl; the key stays in its variable", theme.dim()),
@@ -1240,7 +1241,7 @@ impl CachingPane {
             lines.insert(
                 0,
                 Line::from(Span::styled(
-                    format!("error: {}", one_line(e)),
+                    format!("error: {}", crate::text::one_line(e)),
                     theme.level(Level::Error),
                 )),
             );
@@ -1518,7 +1519,7 @@ mod tests {
         assert_eq!(percent(Some(0.456)), "46%");
         assert_eq!(percent(None), "–");
         assert_eq!(clock(NOW, NOW + 60_000).len(), 5);
-        assert_eq!(one_line("a\nb"), "a b");
+        assert_eq!(crate::text::one_line("a\nb"), "a b");
         let text: Vec<char> = "curl -H \"Bearer $KEY\" -d 'x'".chars().collect();
         let rows: Vec<String> = wrap(&text, 16)
             .into_iter()
