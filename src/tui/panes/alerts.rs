@@ -954,7 +954,7 @@ mod tests {
             "{screen}"
         );
         assert!(
-            screen.contains("2. ") && screen.contains("failed: HTTP 500  from the hook"),
+            screen.contains("2. ") && screen.contains("failed: HTTP 500 from the hook"),
             "{screen}"
         );
         assert!(screen.contains("payload"), "{screen}");
