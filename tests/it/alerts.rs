@@ -3,16 +3,14 @@
 //! 127.0.0.1 that fails at first; signatures; survival across a restart;
 //! the `alert` and `alerts` commands.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Reply, Sandbox, Server};
 use apiradar::alert::{Sender, deliver_due};
 use apiradar::store::Store;
 use apiradar::store::alerts::AlertEvent;
 use apiradar::store::health::{CheckOutcome, CheckRecord};
 use apiradar::watch::{Kind, WatchSpec};
-use common::{Reply, Sandbox, Server};
 
 fn check(at: i64, up: bool) -> CheckRecord {
     CheckRecord {

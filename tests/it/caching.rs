@@ -8,8 +8,6 @@
 //!   demand and fails: `Retry-After`, the daily budget, failure streaks and
 //!   the caching regression alert.
 
-mod common;
-
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -17,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use crate::common::{self, Sandbox};
 use serde_json::{Value, json};
 
 /// `../shared/tools/llama-fixture.sh`, when it is there.

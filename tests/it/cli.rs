@@ -2,14 +2,13 @@
 //! binary against its own SQLite file in a temporary folder and, for HTTP,
 //! a server on 127.0.0.1 started inside the test (see `common`).
 
-mod common;
-
 use std::path::Path;
 
 use serde_json::Value;
 
-use common::{
-    RawServer, Reply, Sandbox, Server, gzip, http_response, openapi_yaml, sha256_hex, unique_token,
+use crate::common::{
+    self, RawServer, Reply, Sandbox, Server, gzip, http_response, openapi_yaml, sha256_hex,
+    unique_token,
 };
 
 /// The report for watch `name` in `refresh --json` output.

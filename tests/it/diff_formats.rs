@@ -2,9 +2,7 @@
 //! with ignore and severity-override files, end to end through the binary,
 //! on the demo petstore pair.
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 use serde_json::Value;
 
 fn pair() -> (String, String) {

@@ -16,7 +16,7 @@
 //! means "no finding at all". The test runs with today = 2026-06-01, so
 //! sunset dates in the specs keep their meaning.
 //!
-//! Blessing: `APIRADAR_BLESS=1 cargo test --test diff_golden` rewrites each
+//! Blessing: `APIRADAR_BLESS=1 cargo test --test it diff_golden::` rewrites each
 //! `expected.txt` from what the engine reports. That records what the engine
 //! does, not what it should do: review every changed line before keeping it.
 //! Cases marked as known engine defects (the `#[ignore]`d ones) are never

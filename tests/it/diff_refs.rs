@@ -2,9 +2,7 @@
 //! files beside the document are followed, references to URLs only with
 //! `--allow-remote-refs`, and cycles between files end.
 
-mod common;
-
-use common::{Reply, Sandbox, Server};
+use crate::common::{Reply, Sandbox, Server};
 use serde_json::Value;
 
 const ROOT: &str = r#"openapi: 3.0.0

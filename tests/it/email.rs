@@ -4,14 +4,12 @@
 //! refusals, a missing password variable, a server that never greets, and
 //! what arrives (dot lines, non-ASCII body and subject, headers).
 
-mod common;
-
 use std::path::PathBuf;
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
+use crate::common;
+use crate::common::smtp::{FailAt, Mode, Received, SmtpOptions, SmtpServer, base64_decode};
 use apiradar::alert::email::{EmailConfig, Stage, deliver, send};
-use common::smtp::{FailAt, Mode, Received, SmtpOptions, SmtpServer, base64_decode};
 
 const USER_VAR: &str = "APIRADAR_EMAIL_TEST_USER";
 const PASSWORD_VAR: &str = "APIRADAR_EMAIL_TEST_PASSWORD";
@@ -23,21 +21,51 @@ const WRONG_PASSWORD: &str = "not-the-Pa55word";
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Sets the credential variables, once for the whole binary, before any
-/// test starts a server or a send.
-fn env() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: every test calls this first, and `Once` holds the others
-        // back until it is done, so no thread of this binary reads the
-        // environment while it changes.
+/// Sets the credential variables (and clears `UNSET_VAR`) before `main`,
+/// while the process still has one thread. Every test module shares this
+/// process, and the others start `apiradar`, resolve names and open
+/// databases on their own threads at any moment, so a `set_var` once the
+/// tests run could race with a read of the environment. The loader runs
+/// the functions listed in this section before `main`: `.init_array` (ELF),
+/// `__mod_init_func` (Mach-O), `.CRT$XCU` (Windows).
+#[used]
+#[cfg_attr(
+    target_vendor = "apple",
+    unsafe(link_section = "__DATA,__mod_init_func")
+)]
+#[cfg_attr(windows, unsafe(link_section = ".CRT$XCU"))]
+#[cfg_attr(
+    not(any(target_vendor = "apple", windows)),
+    unsafe(link_section = ".init_array")
+)]
+static SET_CREDENTIALS_BEFORE_MAIN: extern "C" fn() = {
+    extern "C" fn set_credentials() {
+        // SAFETY: the loader runs this before `main`, on the only thread.
         unsafe {
             std::env::set_var(USER_VAR, USER);
             std::env::set_var(PASSWORD_VAR, PASSWORD);
             std::env::set_var(WRONG_PASSWORD_VAR, WRONG_PASSWORD);
             std::env::remove_var(UNSET_VAR);
         }
-    });
+    }
+    set_credentials
+};
+
+/// Checks that the credential variables are as
+/// [`SET_CREDENTIALS_BEFORE_MAIN`] left them; every test calls it first.
+fn env() {
+    assert_eq!(std::env::var(USER_VAR).as_deref(), Ok(USER), "{USER_VAR}");
+    assert_eq!(
+        std::env::var(PASSWORD_VAR).as_deref(),
+        Ok(PASSWORD),
+        "{PASSWORD_VAR}"
+    );
+    assert_eq!(
+        std::env::var(WRONG_PASSWORD_VAR).as_deref(),
+        Ok(WRONG_PASSWORD),
+        "{WRONG_PASSWORD_VAR}"
+    );
+    assert!(std::env::var_os(UNSET_VAR).is_none(), "{UNSET_VAR} is set");
 }
 
 /// Settings for `server`, trusting its CA (written into `dir`).

@@ -2,6 +2,7 @@
 //! HTTP, raw TCP listeners for servers that misbehave on purpose.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,25 +20,44 @@ use tokio::net::TcpListener;
 // --- Memory accounting ------------------------------------------------------
 //
 // The decompression-bomb tests must show the fetcher never holds the expanded
-// body. A counting allocator tracks live heap bytes and their peak for the
-// whole test process; the other tests keep their bodies small so the peak is
-// dominated by whatever a bomb test makes the fetcher allocate.
+// body. A counting allocator tracks, per thread, the heap bytes allocated
+// minus those freed, and their peak. Every integration test runs in this one
+// process, so a process-wide count would add whatever the tests of other
+// modules allocate meanwhile; a thread's own count holds only its test.
+// `#[tokio::test]` runs a test and every task it spawns on the test's
+// thread (a current-thread runtime; `peak_growth` checks it), so the
+// fetcher's allocations are all counted there.
 
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Bytes allocated minus bytes freed on this thread (a block freed on
+    /// another thread than the one that allocated it moves both counts).
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// The highest `LIVE` since `peak_growth` last reset it.
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
 
-fn grew(by: usize) {
-    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
-    PEAK.fetch_max(now, Ordering::Relaxed);
+/// Adds `by` (negative when freed) to this thread's count. `try_with`, not
+/// `with`: it must not panic while the thread's locals are torn down. The
+/// locals are constant-initialised cells, so reaching them never allocates.
+fn count(by: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get().wrapping_add(by);
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+fn size(n: usize) -> isize {
+    isize::try_from(n).unwrap_or(isize::MAX)
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
-            grew(layout.size());
+            count(size(layout.size()));
         }
         ptr
     }
@@ -45,24 +65,20 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let ptr = unsafe { System.alloc_zeroed(layout) };
         if !ptr.is_null() {
-            grew(layout.size());
+            count(size(layout.size()));
         }
         ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        count(-size(layout.size()));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
+            count(size(new_size) - size(layout.size()));
         }
         new
     }
@@ -71,12 +87,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Runs `f` and returns how far the live heap rose above where it started.
+/// Runs `f` and returns how far this thread's live heap rose above where it
+/// started.
 async fn peak_growth<F: std::future::Future>(f: F) -> (F::Output, usize) {
-    let start = LIVE.load(Ordering::Relaxed);
-    PEAK.store(start, Ordering::Relaxed);
+    assert_eq!(
+        tokio::runtime::Handle::current().runtime_flavor(),
+        tokio::runtime::RuntimeFlavor::CurrentThread,
+        "on a multi-thread runtime the fetcher's allocations are spread over threads this does not count"
+    );
+    let start = LIVE.with(Cell::get);
+    PEAK.with(|peak| peak.set(start));
     let out = f.await;
-    (out, PEAK.load(Ordering::Relaxed).saturating_sub(start))
+    let peak = PEAK.with(Cell::get);
+    (
+        out,
+        usize::try_from(peak.saturating_sub(start)).unwrap_or(0),
+    )
 }
 
 // --- Helpers ----------------------------------------------------------------

@@ -3,15 +3,13 @@
 //! connection, asking for credentials, or serving TLS with a certificate
 //! close to expiry (generated here).
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{RawServer, Reply, Sandbox, Server};
+use crate::common::{RawServer, Reply, Sandbox, Server};
 use serde_json::Value;
 
 /// An OpenAPI description whose server is `base` and whose GET operations

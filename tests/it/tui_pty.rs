@@ -3,7 +3,7 @@
 //! terminal ends up as it was before: alternate screen left, cursor shown,
 //! mouse capture off and the line discipline cooked again (ICANON, ECHO).
 //!
-//! The in-process TUI tests (`tests/tui.rs`) draw into a test backend and
+//! The in-process TUI tests (`tests/it/tui.rs`) draw into a test backend and
 //! never touch a real terminal, so they cannot see a forgotten
 //! `disable_raw_mode` or a panic hook that prints into the alternate screen.
 //! Only a real pty can: the escape sequences the binary writes are read off
@@ -14,8 +14,6 @@
 //! is killed whenever a test fails with it still running (see
 //! [`Session`]'s `Drop`), and the reader thread stops on a flag instead of
 //! relying on end-of-file alone.
-
-#![cfg(unix)]
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -53,10 +51,12 @@ const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
 const MOUSE_MODES: &[u32] = &[1000, 1002, 1003, 1006];
 
 /// Serialises "open a pty and mark it close-on-exec" against "spawn a
-/// child". `openpty` hands out descriptors without `FD_CLOEXEC`; if another
-/// test in this binary forked in between, its child would inherit our slave
-/// and keep it open, so our master would never see the hang-up. Holding one
-/// lock across both steps closes that window.
+/// child" for the tests in this file. `openpty` hands out descriptors
+/// without `FD_CLOEXEC`; if a child were forked in between, it would inherit
+/// our slave and keep it open, so our master would not see the hang-up.
+/// Holding one lock across both steps closes that window here; a test in
+/// another module of this binary may still fork inside it, which is why the
+/// reader thread also stops on a flag (see [`read_master`]).
 static SPAWN_LOCK: Mutex<()> = Mutex::new(());
 
 // ---------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 //! binary: an isolated sandbox per test, a scriptable HTTP server and a raw
 //! TCP server for peers that misbehave below HTTP.
 //!
-//! Use it from a test file with `mod common;`. Everything here only touches
-//! the test's own temporary directory and 127.0.0.1.
+//! Use it from a test module with `use crate::common::...`. Everything here
+//! only touches the test's own temporary directory and 127.0.0.1.
 //!
 //! - [`Sandbox`]: a temporary directory holding the database, the home and
 //!   XDG directories (so logs land where a test can scan them), and any files
@@ -14,10 +14,6 @@
 //!   request is recorded ([`Server::requests`], [`Server::hits`]).
 //! - [`RawServer`]: writes fixed bytes to every connection and hangs up, for
 //!   responses no well-behaved HTTP server would send (a body cut short).
-
-// Each test binary compiles its own copy of this module and uses only part
-// of it.
-#![allow(dead_code)]
 
 pub mod smtp;
 
@@ -405,10 +401,6 @@ impl Server {
             shutdown: Some(tx),
             thread: Some(thread),
         }
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// `http://127.0.0.1:PORT` + `path` (which starts with `/`).

@@ -226,10 +226,6 @@ impl SmtpServer {
         }
     }
 
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     pub fn port(&self) -> u16 {
         self.addr.port()
     }
