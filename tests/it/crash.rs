@@ -30,8 +30,13 @@ const WATCHES: usize = 30;
 const ITERATIONS: usize = 48;
 /// A full check of the database every this many kills.
 const CHECK_EVERY: usize = 10;
-/// The longest a refresh runs before it is killed.
+/// The longest a refresh runs before it is killed, on a machine that starts
+/// `apiradar add` within [`MAX_KILL_DELAY_MS`] / [`ADDS_PER_KILL_DELAY`].
 const MAX_KILL_DELAY_MS: u64 = 150;
+/// On a slower (or busier) machine the longest delay is this many times a
+/// typical `apiradar add`, so that kills still land after some commits
+/// rather than all during start-up.
+const ADDS_PER_KILL_DELAY: u64 = 6;
 /// The seed of the kill delays, so a failing run can be repeated.
 const SEED: u64 = 0x00C0_FFEE;
 
@@ -201,18 +206,24 @@ fn apiradar(home: &Path, db: &Path) -> Command {
     cmd
 }
 
-fn add_watches(home: &Path, db: &Path, base: &str) {
+/// Adds the watches; returns how long the median `apiradar add` took.
+fn add_watches(home: &Path, db: &Path, base: &str) -> Duration {
+    let mut took = Vec::with_capacity(WATCHES);
     for w in 0..WATCHES {
+        let started = Instant::now();
         let out = apiradar(home, db)
             .args(["add", &watch_name(w), &format!("{base}/spec/{w}")])
             .output()
             .unwrap();
+        took.push(started.elapsed());
         assert!(
             out.status.success(),
             "add {w} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    took.sort_unstable();
+    took[took.len() / 2]
 }
 
 // --- Checking the database ----------------------------------------------------
@@ -316,7 +327,9 @@ fn refresh_killed_at_random_moments_leaves_a_whole_database() {
     let server = start_server();
     let home = tempfile::tempdir().unwrap();
     let db: PathBuf = home.path().join("data").join("radar.db");
-    add_watches(home.path(), &db, &server.base);
+    let add = add_watches(home.path(), &db, &server.base);
+    let max_kill_delay_ms = MAX_KILL_DELAY_MS
+        .max(ADDS_PER_KILL_DELAY * u64::try_from(add.as_millis()).unwrap_or(u64::MAX / 8));
 
     let mut rng = Rng(SEED);
     let mut killed_running = 0;
@@ -325,7 +338,7 @@ fn refresh_killed_at_random_moments_leaves_a_whole_database() {
     let mut committed = 0;
     let mut last_total = total_versions(&db);
     for i in 1..=ITERATIONS {
-        let delay = Duration::from_millis(rng.up_to(MAX_KILL_DELAY_MS));
+        let delay = Duration::from_millis(rng.up_to(max_kill_delay_ms));
         let mut child = apiradar(home.path(), &db)
             .args(["refresh", "--all"])
             .stdout(Stdio::null())
@@ -359,7 +372,7 @@ fn refresh_killed_at_random_moments_leaves_a_whole_database() {
     eprintln!(
         "{ITERATIONS} kills: {killed_running} while running ({kills_after_commits} of them after \
          some commits), {finished_before_kill} after the process ended; {committed} versions \
-         committed; {:.1}s",
+         committed; kills within {max_kill_delay_ms} ms (a median add took {add:?}); {:.1}s",
         started.elapsed().as_secs_f64()
     );
     assert!(
