@@ -1500,7 +1500,7 @@ fn run_follows_its_config_file() {
         server.url("/a.json")
     );
     let cfg = sb.write("apiradar.toml", &one);
-    let child = sb
+    let mut child = sb
         .process()
         .arg("--config")
         .arg(&cfg)
@@ -1519,11 +1519,34 @@ fn run_follows_its_config_file() {
             std::thread::sleep(Duration::from_millis(50));
         }
     };
+    // Collects stderr as it comes, to wait for a report without a sleep.
+    let stderr_so_far = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let stderr_reader = {
+        use std::io::BufRead;
+        let pipe = child.stderr.take().expect("stderr is piped");
+        let sink = std::sync::Arc::clone(&stderr_so_far);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                let mut text = sink.lock().unwrap_or_else(|e| e.into_inner());
+                text.push_str(&line);
+                text.push('\n');
+            }
+        })
+    };
+    let stderr_shows = |text: &str| {
+        stderr_so_far
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(text)
+    };
     wait_for("the first poll", &|| server.hits("/a.json") >= 1);
 
     // A broken edit is reported and leaves everything as it was.
     sb.write("apiradar.toml", format!("{one}\n[[watch]]\nname = \"b\"\n"));
-    std::thread::sleep(Duration::from_millis(2500));
+    wait_for("the report of the broken edit", &|| {
+        stderr_shows("nothing changed")
+    });
     // The fixed edit adds the watch, which is polled at once.
     sb.write(
         "apiradar.toml",
@@ -1534,8 +1557,12 @@ fn run_follows_its_config_file() {
     );
     wait_for("the added watch's poll", &|| server.hits("/b.json") >= 1);
     let out = child.wait_with_output().expect("run ends");
+    stderr_reader.join().expect("the stderr reader");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr_so_far
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("apiradar.toml") && stderr.contains("nothing changed"),
