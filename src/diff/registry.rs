@@ -63,7 +63,10 @@ pub enum Direction {
 macro_rules! checks {
     ($(pub const $name:ident = ($id:literal, $level:ident, $family:ident, $direction:ident);)*) => {
         $(
-            #[doc = concat!("`", $id, "`")]
+            #[doc = concat!(
+                "`", $id, "`: ", stringify!($level), ", ", stringify!($family), ", ",
+                stringify!($direction), "."
+            )]
             pub const $name: Check = Check {
                 id: $id,
                 level: Level::$level,

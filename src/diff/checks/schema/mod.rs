@@ -2,8 +2,8 @@
 //! bodies.
 //!
 //! The walker names each change it finds ([`Change`]); which check that is
-//! depends on where the schema sits ([`Subject`]), and [`ids::check`] says,
-//! for every pair that has a check. Whether a change breaks a client
+//! depends on where the schema sits ([`Subject`]), as the table in `ids.rs`
+//! spells out for every pair that has one. Whether a change breaks a client
 //! depends on the direction (an enum value added is harmless in a request
 //! and breaking in a response): that is the registry's level for the check.
 //!
@@ -1217,7 +1217,7 @@ mod tests {
         );
         // A property removed from it has no check either.
         assert!(diff(&optional, &base).is_empty());
-        // But its own constraints have: the parameter's, then its properties'.
+        // A change inside a property of it has checks of its own.
         let typed = param(object(json!({"a": {"type": "integer"}}), &[]));
         assert_eq!(
             ids(&diff(&base, &typed)),
