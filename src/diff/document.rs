@@ -7,16 +7,11 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::Value;
 
-use super::upgrade;
+use super::{METHODS, upgrade};
 
 /// How many `$ref` hops are followed before giving up (a chain that long is
 /// a loop or a mistake).
 const MAX_REF_HOPS: usize = 32;
-
-/// HTTP methods an OpenAPI path item can hold.
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 pub struct Doc<'v> {
     /// The document as given, or its OpenAPI 3 upgrade (Swagger 2.0).

@@ -261,21 +261,23 @@ impl Emitter {
         self.operation = None;
     }
 
-    /// Records a finding of check `id`. `subject` tells findings of the
-    /// same id on the same operation apart (a parameter name, a property
-    /// path) and goes into the fingerprint.
+    /// Records a finding of `check`, at its default level. `subject` tells
+    /// findings of the same check on the same operation apart (a parameter
+    /// name, a property path) and goes into the fingerprint.
     pub fn emit(
         &mut self,
-        id: &'static str,
+        check: registry::Check,
         subject: &str,
         message: String,
         base_pointer: Option<String>,
         revision_pointer: Option<String>,
     ) {
-        let Some(level) = registry::level(id) else {
-            debug_assert!(false, "check id `{id}` is not in the registry");
-            return;
-        };
+        debug_assert_eq!(
+            registry::find(check.id),
+            Some(check),
+            "a check not in the registry"
+        );
+        let registry::Check { id, level, .. } = check;
         let (operation, path) = match &self.operation {
             Some((m, p)) => (Some(m.clone()), Some(p.clone())),
             None => (None, None),
@@ -303,6 +305,11 @@ impl Emitter {
         });
     }
 }
+
+/// HTTP methods an OpenAPI path item can hold.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Escapes one JSON pointer segment (`~` and `/`).
 pub fn pointer_segment(s: &str) -> String {

@@ -121,7 +121,7 @@ pub fn swagger2_to_openapi3(doc: &Value) -> Value {
         };
         let mut new_item = Map::new();
         for (key, value) in item_map {
-            if super::document::METHODS.contains(&key.as_str()) {
+            if super::METHODS.contains(&key.as_str()) {
                 new_item.insert(key.clone(), operation(value, &consumes, &produces));
             } else if key == "parameters" {
                 let (params, _) = split_parameters(value);

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::Pair;
 use super::lifecycle::{Deprecation, judge, sunset, sunset_moved_too_soon};
 use crate::diff::document::Operation;
+use crate::diff::registry;
 
 type Ops<'a> = BTreeMap<(String, String), Operation<'a>>;
 
@@ -37,7 +38,7 @@ pub fn added_and_removed(pair: &mut Pair<'_>, base: &Ops<'_>, rev: &Ops<'_>) {
         let (id, message) = if !deprecated(op.value) {
             if path_gone {
                 (
-                    "api-path-removed-without-deprecation",
+                    registry::API_PATH_REMOVED_WITHOUT_DEPRECATION,
                     format!(
                         "path {} was removed without being deprecated first",
                         op.path
@@ -45,21 +46,21 @@ pub fn added_and_removed(pair: &mut Pair<'_>, base: &Ops<'_>, rev: &Ops<'_>) {
                 )
             } else {
                 (
-                    "api-removed-without-deprecation",
+                    registry::API_REMOVED_WITHOUT_DEPRECATION,
                     format!("{what} was removed without being deprecated first"),
                 )
             }
         } else {
             match sunset(op.value) {
                 Some(Err(text)) => (
-                    "api-path-sunset-parse",
+                    registry::API_PATH_SUNSET_PARSE,
                     format!("{what} was removed; its sunset date `{text}` cannot be read"),
                 ),
                 Some(Ok(date)) if date > pair.options.today => {
                     let id = if path_gone {
-                        "api-path-removed-before-sunset"
+                        registry::API_PATH_REMOVED_BEFORE_SUNSET
                     } else {
-                        "api-removed-before-sunset"
+                        registry::API_REMOVED_BEFORE_SUNSET
                     };
                     (
                         id,
@@ -68,9 +69,9 @@ pub fn added_and_removed(pair: &mut Pair<'_>, base: &Ops<'_>, rev: &Ops<'_>) {
                 }
                 _ => {
                     let id = if path_gone {
-                        "api-path-removed-with-deprecation"
+                        registry::API_PATH_REMOVED_WITH_DEPRECATION
                     } else {
-                        "api-removed-with-deprecation"
+                        registry::API_REMOVED_WITH_DEPRECATION
                     };
                     (id, format!("deprecated {what} was removed"))
                 }
@@ -90,7 +91,7 @@ pub fn added_and_removed(pair: &mut Pair<'_>, base: &Ops<'_>, rev: &Ops<'_>) {
             .map_or(op.path.as_str(), |(p, _)| p.as_str());
         pair.out.set_operation(&op.method, path);
         pair.out.emit(
-            "endpoint-added",
+            registry::ENDPOINT_ADDED,
             "",
             format!("{} {} was added", op.method, op.path),
             None,
@@ -117,24 +118,27 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         _ if !known_level => {}
         (false, true) => {
             let (id, message) = match judge(pair.options, pair.notice_days, r.value) {
-                Deprecation::Plain => ("endpoint-deprecated", format!("{what} is deprecated")),
+                Deprecation::Plain => (
+                    registry::ENDPOINT_DEPRECATED,
+                    format!("{what} is deprecated"),
+                ),
                 Deprecation::WithSunset(date) => (
-                    "endpoint-deprecated-with-sunset",
+                    registry::ENDPOINT_DEPRECATED_WITH_SUNSET,
                     format!("{what} is deprecated, with sunset on {date}"),
                 ),
                 Deprecation::SunsetMissing => (
-                    "api-deprecated-sunset-missing",
+                    registry::API_DEPRECATED_SUNSET_MISSING,
                     format!(
                         "{what} is deprecated without a sunset date; the policy asks for {} days' notice",
                         pair.notice_days
                     ),
                 ),
                 Deprecation::SunsetInvalid(text) => (
-                    "api-deprecated-sunset-parse",
+                    registry::API_DEPRECATED_SUNSET_PARSE,
                     format!("{what} is deprecated; its sunset date `{text}` cannot be read"),
                 ),
                 Deprecation::SunsetTooSoon(date, days) => (
-                    "api-sunset-date-too-small",
+                    registry::API_SUNSET_DATE_TOO_SMALL,
                     format!(
                         "{what} is deprecated with sunset on {date}, less than the {days} days' notice the policy asks"
                     ),
@@ -144,7 +148,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         }
         (true, false) => {
             pair.out.emit(
-                "endpoint-reactivated",
+                registry::ENDPOINT_REACTIVATED,
                 "",
                 format!("{what} is no longer deprecated"),
                 bp.clone(),
@@ -154,7 +158,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         (true, true) => {
             if b.value.get("x-sunset").is_some() && r.value.get("x-sunset").is_none() {
                 pair.out.emit(
-                    "sunset-deleted",
+                    registry::SUNSET_DELETED,
                     "",
                     format!("{what} lost its sunset date"),
                     bp.clone(),
@@ -165,7 +169,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
                 sunset_moved_too_soon(pair.options, pair.notice_days, b.value, r.value)
             {
                 pair.out.emit(
-                    "api-sunset-date-changed-too-small",
+                    registry::API_SUNSET_DATE_CHANGED_TOO_SMALL,
                     "",
                     format!(
                         "{what}'s sunset date moved from {x} to {y}, less than the {} days' notice the policy asks",
@@ -183,7 +187,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
     match (bid, rid) {
         (Some(x), Some(y)) if x != y => {
             pair.out.emit(
-                "api-operation-id-removed",
+                registry::API_OPERATION_ID_REMOVED,
                 x,
                 format!("{what} operation id changed from `{x}` to `{y}`"),
                 bp.clone(),
@@ -192,7 +196,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         }
         (Some(x), None) => {
             pair.out.emit(
-                "api-operation-id-removed",
+                registry::API_OPERATION_ID_REMOVED,
                 x,
                 format!("{what} lost its operation id `{x}`"),
                 bp.clone(),
@@ -201,7 +205,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         }
         (None, Some(y)) => {
             pair.out.emit(
-                "api-operation-id-added",
+                registry::API_OPERATION_ID_ADDED,
                 y,
                 format!("{what} has the new operation id `{y}`"),
                 bp.clone(),
@@ -224,7 +228,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
     let (bt, rt) = (tags(b.value), tags(r.value));
     for t in bt.iter().filter(|t| !rt.contains(t)) {
         pair.out.emit(
-            "api-tag-removed",
+            registry::API_TAG_REMOVED,
             t,
             format!("{what} is no longer tagged `{t}`"),
             bp.clone(),
@@ -233,7 +237,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
     }
     for t in rt.iter().filter(|t| !bt.contains(t)) {
         pair.out.emit(
-            "api-tag-added",
+            registry::API_TAG_ADDED,
             t,
             format!("{what} is now tagged `{t}`"),
             bp.clone(),
@@ -252,7 +256,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         .or_else(|| bs.as_deref().filter(|s| !STABILITY.contains(s)));
     if let Some(s) = invalid {
         pair.out.emit(
-            "api-invalid-stability-level",
+            registry::API_INVALID_STABILITY_LEVEL,
             s,
             format!("{what} has an unknown stability level `{s}`"),
             bp.clone(),
@@ -265,7 +269,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         if let (Some(i), Some(j)) = (rank(x), rank(y)) {
             if j < i {
                 pair.out.emit(
-                    "api-stability-decreased",
+                    registry::API_STABILITY_DECREASED,
                     "",
                     format!("{what} stability decreased from {x} to {y}"),
                     bp,
@@ -273,7 +277,7 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
                 );
             } else if j > i {
                 pair.out.emit(
-                    "api-stability-increased",
+                    registry::API_STABILITY_INCREASED,
                     "",
                     format!("{what} stability increased from {x} to {y}"),
                     bp,
@@ -281,5 +285,85 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{diff, doc, get_pets, ids, only};
+    use crate::diff::Level;
+
+    #[test]
+    fn an_operation_id_that_changes_is_reported_as_the_old_one_removed() {
+        let base = get_pets(json!({"operationId": "listPets", "responses": {}}));
+        let rev = get_pets(json!({"operationId": "findPets", "responses": {}}));
+        let f = only(&diff(&base, &rev)).clone();
+        assert_eq!((f.level, f.id), (Level::Info, "api-operation-id-removed"));
+        assert_eq!(
+            f.message,
+            "GET /pets operation id changed from `listPets` to `findPets`"
+        );
+        assert_eq!(
+            (f.operation.as_deref(), f.path.as_deref()),
+            (Some("GET"), Some("/pets"))
+        );
+        let bare = get_pets(json!({"responses": {}}));
+        let f = only(&diff(&bare, &rev)).clone();
+        assert_eq!((f.level, f.id), (Level::Info, "api-operation-id-added"));
+        assert_eq!(f.message, "GET /pets has the new operation id `findPets`");
+    }
+
+    #[test]
+    fn a_deprecated_operation_that_loses_its_sunset_date_is_an_error() {
+        let base = get_pets(json!({"deprecated": true, "x-sunset": "2027-01-01", "responses": {}}));
+        let rev = get_pets(json!({"deprecated": true, "responses": {}}));
+        let f = only(&diff(&base, &rev)).clone();
+        assert_eq!((f.level, f.id), (Level::Error, "sunset-deleted"));
+        assert_eq!(f.message, "GET /pets lost its sunset date");
+        // Moving it is not news without a policy.
+        let later =
+            get_pets(json!({"deprecated": true, "x-sunset": "2028-01-01", "responses": {}}));
+        assert!(diff(&base, &later).is_empty());
+    }
+
+    #[test]
+    fn draft_and_alpha_operations_promise_nothing() {
+        let draft = doc(json!({
+            "/pets": {"get": {"x-stability-level": "draft", "responses": {}}},
+            "/toys": {"get": {"x-stability-level": "alpha", "responses": {}}}
+        }));
+        assert!(diff(&draft, &doc(json!({}))).is_empty());
+        // A change inside one is not compared, but its lifecycle is.
+        let base = get_pets(
+            json!({"x-stability-level": "alpha", "responses": {"200": {"description": "ok"}}}),
+        );
+        let rev =
+            get_pets(json!({"x-stability-level": "alpha", "deprecated": true, "responses": {}}));
+        assert_eq!(
+            ids(&diff(&base, &rev)),
+            [(Level::Info, "endpoint-deprecated")]
+        );
+    }
+
+    #[test]
+    fn an_unknown_stability_level_stops_the_lifecycle_checks() {
+        let base = get_pets(json!({"x-stability-level": "beta", "responses": {}}));
+        let rev = get_pets(
+            json!({"x-stability-level": "gamma", "deprecated": true, "tags": ["x"], "responses": {}}),
+        );
+        let f = diff(&base, &rev);
+        assert_eq!(
+            ids(&f),
+            [
+                (Level::Error, "api-invalid-stability-level"),
+                (Level::Info, "api-tag-added"),
+            ]
+        );
+        assert_eq!(
+            f[0].message,
+            "GET /pets has an unknown stability level `gamma`"
+        );
     }
 }

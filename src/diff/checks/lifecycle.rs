@@ -83,7 +83,9 @@ pub fn sunset_moved_too_soon(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{diff, get_pets, ids, only, policy};
     use super::*;
+    use crate::diff::{Level, diff_openapi};
     use serde_json::json;
 
     fn options() -> DiffOptions {
@@ -116,5 +118,96 @@ mod tests {
         assert!(sunset_moved_too_soon(&o, 180, &later, &soon).is_some());
         assert!(sunset_moved_too_soon(&o, 0, &later, &soon).is_none());
         assert!(sunset_moved_too_soon(&o, 180, &soon, &later).is_none());
+    }
+
+    #[test]
+    fn sunset_dates_are_dates_or_rfc3339_times() {
+        let date = |v: serde_json::Value| sunset(&json!({ "x-sunset": v }));
+        let june = chrono::NaiveDate::from_ymd_opt(2026, 6, 30);
+        assert_eq!(date(json!("2026-06-30")), june.map(Ok));
+        assert_eq!(date(json!("2026-06-30T23:00:00-05:00")), june.map(Ok));
+        assert_eq!(date(json!("30/06/2026")), Some(Err("30/06/2026".into())));
+        // Not a string at all: its JSON text is what cannot be read.
+        assert_eq!(date(json!(20260630)), Some(Err("20260630".into())));
+        assert_eq!(sunset(&json!({"deprecated": true})), None);
+    }
+
+    #[test]
+    fn a_policy_judges_each_deprecation_by_its_stability() {
+        let base = get_pets(json!({"x-stability-level": "beta", "responses": {}}));
+        let rev = |sunset: &str| {
+            get_pets(json!({
+                "x-stability-level": "beta",
+                "deprecated": true,
+                "x-sunset": sunset,
+                "responses": {}
+            }))
+        };
+        // 40 days' notice: enough for beta's 30, too little for stable's 180.
+        let findings = diff_openapi(&base, &rev("2026-07-11"), &policy(30, 180));
+        assert_eq!(
+            ids(&findings),
+            [(Level::Info, "endpoint-deprecated-with-sunset")]
+        );
+        let findings = diff_openapi(&base, &rev("2026-06-20"), &policy(30, 180));
+        let f = only(&findings);
+        assert_eq!((f.level, f.id), (Level::Error, "api-sunset-date-too-small"));
+        assert_eq!(
+            f.message,
+            "GET /pets is deprecated with sunset on 2026-06-20, less than the 30 days' notice the policy asks"
+        );
+        // Without a stability level, the stable policy applies.
+        let plain = get_pets(json!({"responses": {}}));
+        let rev = get_pets(json!({"deprecated": true, "x-sunset": "2026-07-11", "responses": {}}));
+        let findings = diff_openapi(&plain, &rev, &policy(30, 180));
+        assert_eq!(
+            ids(&findings),
+            [(Level::Error, "api-sunset-date-too-small")]
+        );
+        // And without a policy, any deprecation is news.
+        assert_eq!(
+            ids(&diff(&plain, &rev)),
+            [(Level::Info, "endpoint-deprecated-with-sunset")]
+        );
+    }
+
+    #[test]
+    fn a_policy_asks_for_a_readable_sunset_date_kept_far_enough_ahead() {
+        let op = |extra: serde_json::Value| {
+            let mut op = json!({"responses": {}});
+            for (k, v) in extra.as_object().into_iter().flatten() {
+                op[k] = v.clone();
+            }
+            get_pets(op)
+        };
+        let o = policy(0, 90);
+        let plain = op(json!({}));
+        let missing = diff_openapi(&plain, &op(json!({"deprecated": true})), &o);
+        let f = only(&missing);
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Error, "api-deprecated-sunset-missing")
+        );
+        assert_eq!(
+            f.message,
+            "GET /pets is deprecated without a sunset date; the policy asks for 90 days' notice"
+        );
+        let garbled = op(json!({"deprecated": true, "x-sunset": "next spring"}));
+        let f = diff_openapi(&plain, &garbled, &o);
+        assert_eq!(ids(&f), [(Level::Error, "api-deprecated-sunset-parse")]);
+        // Already deprecated: moving the date inside the notice is an error,
+        // moving it later is not.
+        let far = op(json!({"deprecated": true, "x-sunset": "2027-06-01"}));
+        let near = op(json!({"deprecated": true, "x-sunset": "2026-07-01"}));
+        let f = diff_openapi(&far, &near, &o);
+        assert_eq!(
+            ids(&f),
+            [(Level::Error, "api-sunset-date-changed-too-small")]
+        );
+        assert_eq!(
+            f[0].message,
+            "GET /pets's sunset date moved from 2027-06-01 to 2026-07-01, less than the 90 days' notice the policy asks"
+        );
+        assert!(diff_openapi(&near, &far, &o).is_empty());
     }
 }

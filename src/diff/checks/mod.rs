@@ -1,6 +1,6 @@
 //! The families of checks. Each file compares one aspect of a matched pair
-//! of documents or operations and emits findings by check id; levels come
-//! from the [registry](super::registry).
+//! of documents or operations and emits findings as checks declared in the
+//! [registry](super::registry), which holds their ids and levels.
 
 mod components;
 mod content;
@@ -14,7 +14,7 @@ mod security;
 
 use super::document::Operation;
 use super::same::Sameness;
-use super::{DiffOptions, Doc, Emitter};
+use super::{DiffOptions, Doc, Emitter, registry};
 
 /// An empty JSON object, for lookups that find nothing.
 static EMPTY: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
@@ -113,7 +113,7 @@ fn webhooks(pair: &mut Pair<'_>) {
     for name in bn.difference(&rn) {
         let pointer = format!("/webhooks/{}", super::pointer_segment(name));
         pair.out.emit(
-            "webhook-removed",
+            registry::WEBHOOK_REMOVED,
             name,
             format!("webhook `{name}` was removed"),
             Some(pointer),
@@ -123,7 +123,7 @@ fn webhooks(pair: &mut Pair<'_>) {
     for name in rn.difference(&bn) {
         let pointer = format!("/webhooks/{}", super::pointer_segment(name));
         pair.out.emit(
-            "webhook-added",
+            registry::WEBHOOK_ADDED,
             name,
             format!("webhook `{name}` was added"),
             None,
@@ -140,4 +140,53 @@ fn webhooks(pair: &mut Pair<'_>) {
         }
     }
     pair.out.clear_operation();
+}
+
+/// Small documents and a diff of them, for the tests beside each family.
+#[cfg(test)]
+pub(crate) mod testing {
+    use serde_json::{Value, json};
+
+    use crate::diff::{DiffOptions, Finding, Level, diff_openapi};
+
+    /// An OpenAPI 3.0 document with these `paths`.
+    pub fn doc(paths: Value) -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "test", "version": "1"},
+            "paths": paths
+        })
+    }
+
+    /// A document whose only operation is `GET /pets`.
+    pub fn get_pets(operation: Value) -> Value {
+        doc(json!({"/pets": {"get": operation}}))
+    }
+
+    /// A deprecation policy of `beta` and `stable` days, on 2026-06-01.
+    pub fn policy(beta: u32, stable: u32) -> DiffOptions {
+        DiffOptions {
+            today: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("a valid date"),
+            deprecation_days_beta: beta,
+            deprecation_days_stable: stable,
+        }
+    }
+
+    /// The findings of `base` against `revision`, with no deprecation policy.
+    pub fn diff(base: &Value, revision: &Value) -> Vec<Finding> {
+        diff_openapi(base, revision, &policy(0, 0))
+    }
+
+    /// Each finding as `(level, id)`.
+    pub fn ids(findings: &[Finding]) -> Vec<(Level, &'static str)> {
+        findings.iter().map(|f| (f.level, f.id)).collect()
+    }
+
+    /// The only finding, or a panic listing them all.
+    pub fn only(findings: &[Finding]) -> &Finding {
+        match findings {
+            [f] => f,
+            _ => panic!("one finding expected, got {findings:#?}"),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::Pair;
 use super::content::{self, Owner};
 use crate::diff::document::Operation;
-use crate::diff::join_pointer;
+use crate::diff::{join_pointer, registry};
 
 fn required(v: &Value) -> bool {
     v.get("required").and_then(Value::as_bool) == Some(true)
@@ -21,7 +21,7 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
         (None, None) => return,
         (Some(_), None) => {
             pair.out.emit(
-                "request-body-removed",
+                registry::REQUEST_BODY_REMOVED,
                 "",
                 "the request body was removed".into(),
                 Some(bptr),
@@ -32,12 +32,12 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
         (None, Some(rb)) => {
             let (id, msg) = if required(rb) {
                 (
-                    "request-body-added-required",
+                    registry::REQUEST_BODY_ADDED_REQUIRED,
                     "a required request body was added",
                 )
             } else {
                 (
-                    "request-body-added-optional",
+                    registry::REQUEST_BODY_ADDED_OPTIONAL,
                     "an optional request body was added",
                 )
             };
@@ -48,14 +48,14 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
     };
     match (required(bb), required(rb)) {
         (false, true) => pair.out.emit(
-            "request-body-became-required",
+            registry::REQUEST_BODY_BECAME_REQUIRED,
             "",
             "the request body became required".into(),
             Some(bptr.clone()),
             Some(rptr.clone()),
         ),
         (true, false) => pair.out.emit(
-            "request-body-became-optional",
+            registry::REQUEST_BODY_BECAME_OPTIONAL,
             "",
             "the request body became optional".into(),
             Some(bptr.clone()),
@@ -64,4 +64,56 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
         _ => {}
     }
     content::compare(pair, Owner::Request, bb, rb, &bptr, &rptr);
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::testing::{diff, get_pets, ids, only};
+    use crate::diff::Level;
+
+    fn with_body(body: Value) -> Value {
+        get_pets(json!({"requestBody": body, "responses": {}}))
+    }
+
+    #[test]
+    fn a_body_that_becomes_optional_is_harmless() {
+        let content = json!({"application/json": {"schema": {"type": "object"}}});
+        let required = with_body(json!({"required": true, "content": content}));
+        let optional = with_body(json!({"content": content}));
+        let f = only(&diff(&required, &optional)).clone();
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Info, "request-body-became-optional")
+        );
+        assert_eq!(f.message, "the request body became optional");
+        assert_eq!(
+            f.revision_pointer.as_deref(),
+            Some("/paths/~1pets/get/requestBody")
+        );
+        // `required: false` is the same as no `required`.
+        let explicit = with_body(json!({"required": false, "content": content}));
+        assert!(diff(&optional, &explicit).is_empty());
+    }
+
+    #[test]
+    fn a_body_behind_a_ref_is_compared_as_its_target() {
+        let mut base = with_body(json!({"$ref": "#/components/requestBodies/Pet"}));
+        base["components"] = json!({"requestBodies": {"Pet": {
+            "content": {"application/json": {"schema": {"type": "object"}}}
+        }}});
+        // The same body written inline: nothing changed.
+        let inline = with_body(json!({
+            "content": {"application/json": {"schema": {"type": "object"}}}
+        }));
+        assert!(diff(&base, &inline).is_empty());
+        // The target made required.
+        let mut rev = base.clone();
+        rev["components"]["requestBodies"]["Pet"]["required"] = json!(true);
+        assert_eq!(
+            ids(&diff(&base, &rev)),
+            [(Level::Error, "request-body-became-required")]
+        );
+    }
 }

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::Pair;
 use crate::diff::document::Operation;
 use crate::diff::join_pointer;
+use crate::diff::registry::{self, Check};
 
 /// One security requirement: its schemes joined with ` AND ` (the key it is
 /// matched by), and each scheme with its scopes.
@@ -44,13 +45,13 @@ fn requirements(v: Option<&Value>) -> Vec<Requirement> {
         .collect()
 }
 
-/// Compares two requirement lists; `ids` = (removed, added, scope-removed,
-/// scope-added).
+/// Compares two requirement lists; `checks` = (removed, added,
+/// scope-removed, scope-added).
 fn compare_requirements(
     pair: &mut Pair<'_>,
     b: Option<&Value>,
     r: Option<&Value>,
-    ids: [&'static str; 4],
+    checks: [Check; 4],
     where_: &str,
     bp: &str,
     rp: &str,
@@ -59,7 +60,7 @@ fn compare_requirements(
     for (key, bschemes) in &breqs {
         match rreqs.iter().find(|(k, _)| k == key) {
             None => pair.out.emit(
-                ids[0],
+                checks[0],
                 key,
                 format!("{where_} no longer accepts security `{key}`"),
                 Some(bp.into()),
@@ -72,7 +73,7 @@ fn compare_requirements(
                     };
                     for s in bscopes.iter().filter(|s| !rscopes.contains(s)) {
                         pair.out.emit(
-                            ids[2],
+                            checks[2],
                             &format!("{key}|{s}"),
                             format!("{where_} security `{name}` no longer takes scope `{s}`"),
                             Some(bp.into()),
@@ -81,7 +82,7 @@ fn compare_requirements(
                     }
                     for s in rscopes.iter().filter(|s| !bscopes.contains(s)) {
                         pair.out.emit(
-                            ids[3],
+                            checks[3],
                             &format!("{key}|{s}"),
                             format!("{where_} security `{name}` now takes scope `{s}`"),
                             Some(bp.into()),
@@ -95,7 +96,7 @@ fn compare_requirements(
     for (key, _) in &rreqs {
         if !breqs.iter().any(|(k, _)| k == key) {
             pair.out.emit(
-                ids[1],
+                checks[1],
                 key,
                 format!("{where_} accepts the new security `{key}`"),
                 Some(bp.into()),
@@ -114,10 +115,10 @@ pub fn operation(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
         b.value.get("security"),
         r.value.get("security"),
         [
-            "api-security-removed",
-            "api-security-added",
-            "api-security-scope-removed",
-            "api-security-scope-added",
+            registry::API_SECURITY_REMOVED,
+            registry::API_SECURITY_ADDED,
+            registry::API_SECURITY_SCOPE_REMOVED,
+            registry::API_SECURITY_SCOPE_ADDED,
         ],
         &what,
         &bp,
@@ -132,10 +133,10 @@ pub fn global(pair: &mut Pair<'_>) {
         b.get("security"),
         r.get("security"),
         [
-            "api-global-security-removed",
-            "api-global-security-added",
-            "api-global-security-scope-removed",
-            "api-global-security-scope-added",
+            registry::API_GLOBAL_SECURITY_REMOVED,
+            registry::API_GLOBAL_SECURITY_ADDED,
+            registry::API_GLOBAL_SECURITY_SCOPE_REMOVED,
+            registry::API_GLOBAL_SECURITY_SCOPE_ADDED,
         ],
         "the API",
         "/security",
@@ -152,7 +153,7 @@ pub fn global(pair: &mut Pair<'_>) {
     for (name, bv) in &bs {
         let Some(rv) = rs.get(name) else {
             pair.out.emit(
-                "api-security-component-removed",
+                registry::API_SECURITY_COMPONENT_REMOVED,
                 name,
                 format!("security scheme `{name}` was removed"),
                 Some(ptr(name)),
@@ -164,7 +165,7 @@ pub fn global(pair: &mut Pair<'_>) {
         let (rv, _) = pair.rev.resolve(rv);
         if bv.get("type") != rv.get("type") {
             pair.out.emit(
-                "api-security-component-type-changed",
+                registry::API_SECURITY_COMPONENT_TYPE_CHANGED,
                 name,
                 format!("security scheme `{name}` changed type"),
                 Some(ptr(name)),
@@ -183,9 +184,12 @@ pub fn global(pair: &mut Pair<'_>) {
             for (key, id) in [
                 (
                     "authorizationUrl",
-                    "api-security-component-oauth-url-changed",
+                    registry::API_SECURITY_COMPONENT_OAUTH_URL_CHANGED,
                 ),
-                ("tokenUrl", "api-security-component-oauth-token-url-changed"),
+                (
+                    "tokenUrl",
+                    registry::API_SECURITY_COMPONENT_OAUTH_TOKEN_URL_CHANGED,
+                ),
             ] {
                 if bflow.get(key) != rflow.get(key) {
                     pair.out.emit(
@@ -207,14 +211,14 @@ pub fn global(pair: &mut Pair<'_>) {
             for (scope, desc) in &bsc {
                 match rsc.get(scope) {
                     None => pair.out.emit(
-                        "api-security-component-oauth-scope-removed",
+                        registry::API_SECURITY_COMPONENT_OAUTH_SCOPE_REMOVED,
                         &format!("{name}|{scope}"),
                         format!("security scheme `{name}` lost scope `{scope}`"),
                         Some(ptr(name)),
                         Some(ptr(name)),
                     ),
                     Some(d) if d != desc => pair.out.emit(
-                        "api-security-component-oauth-scope-changed",
+                        registry::API_SECURITY_COMPONENT_OAUTH_SCOPE_CHANGED,
                         &format!("{name}|{scope}"),
                         format!("security scheme `{name}` scope `{scope}` changed"),
                         Some(ptr(name)),
@@ -225,7 +229,7 @@ pub fn global(pair: &mut Pair<'_>) {
             }
             for scope in rsc.keys().filter(|s| !bsc.contains_key(*s)) {
                 pair.out.emit(
-                    "api-security-component-oauth-scope-added",
+                    registry::API_SECURITY_COMPONENT_OAUTH_SCOPE_ADDED,
                     &format!("{name}|{scope}"),
                     format!("security scheme `{name}` gained scope `{scope}`"),
                     Some(ptr(name)),
@@ -236,11 +240,131 @@ pub fn global(pair: &mut Pair<'_>) {
     }
     for name in rs.keys().filter(|n| !bs.contains_key(*n)) {
         pair.out.emit(
-            "api-security-component-added",
+            registry::API_SECURITY_COMPONENT_ADDED,
             name,
             format!("security scheme `{name}` was added"),
             None,
             Some(ptr(name)),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::testing::{diff, doc, get_pets, ids, only};
+    use crate::diff::Level;
+
+    fn with_scheme(scheme: Value) -> Value {
+        let mut d = doc(json!({}));
+        d["components"] = json!({"securitySchemes": {"oauth": scheme}});
+        d
+    }
+
+    fn oauth(token_url: &str, scopes: Value) -> Value {
+        with_scheme(json!({
+            "type": "oauth2",
+            "flows": {"clientCredentials": {"tokenUrl": token_url, "scopes": scopes}}
+        }))
+    }
+
+    #[test]
+    fn an_oauth_flow_reports_its_urls_and_scopes() {
+        let base = oauth("https://a/token", json!({"read": "Read", "write": "Write"}));
+        let rev = oauth(
+            "https://b/token",
+            json!({"read": "Read all", "admin": "Admin"}),
+        );
+        let findings = diff(&base, &rev);
+        assert_eq!(
+            ids(&findings),
+            [
+                (Level::Info, "api-security-component-oauth-scope-added"),
+                (Level::Info, "api-security-component-oauth-scope-changed"),
+                (Level::Info, "api-security-component-oauth-scope-removed"),
+                (
+                    Level::Info,
+                    "api-security-component-oauth-token-url-changed"
+                ),
+            ]
+        );
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "security scheme `oauth` gained scope `admin`",
+                "security scheme `oauth` scope `read` changed",
+                "security scheme `oauth` lost scope `write`",
+                "security scheme `oauth` clientCredentials tokenUrl changed",
+            ]
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.base_pointer.as_deref() == Some("/components/securitySchemes/oauth"))
+        );
+    }
+
+    #[test]
+    fn a_scheme_that_changes_type_is_one_finding() {
+        let base = with_scheme(json!({"type": "http", "scheme": "bearer"}));
+        let rev = with_scheme(json!({"type": "apiKey", "in": "header", "name": "X-Key"}));
+        let f = only(&diff(&base, &rev)).clone();
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Info, "api-security-component-type-changed")
+        );
+        assert_eq!(f.message, "security scheme `oauth` changed type");
+    }
+
+    #[test]
+    fn requirements_match_by_their_schemes_in_any_order() {
+        let op = |security: Value| get_pets(json!({"security": security, "responses": {}}));
+        let base = op(json!([{"a": [], "b": ["read"]}]));
+        let same = op(json!([{"b": ["read"], "a": []}]));
+        assert!(diff(&base, &same).is_empty());
+        let findings = diff(
+            &base,
+            &op(json!([{"a": []}, {"b": ["read", "write"], "a": []}])),
+        );
+        assert_eq!(
+            ids(&findings),
+            [
+                (Level::Info, "api-security-added"),
+                (Level::Info, "api-security-scope-added"),
+            ]
+        );
+        assert_eq!(
+            findings[0].message,
+            "GET /pets accepts the new security `a`"
+        );
+        assert_eq!(
+            findings[1].message,
+            "GET /pets security `b` now takes scope `write`"
+        );
+    }
+
+    #[test]
+    fn global_scopes_are_compared_like_an_operations() {
+        let with = |security: Value| {
+            let mut d = doc(json!({}));
+            d["security"] = security;
+            d
+        };
+        let f = only(&diff(
+            &with(json!([{"oauth": ["read", "write"]}])),
+            &with(json!([{"oauth": ["read"]}])),
+        ))
+        .clone();
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Info, "api-global-security-scope-removed")
+        );
+        assert_eq!(
+            f.message,
+            "the API security `oauth` no longer takes scope `write`"
+        );
+        assert_eq!((f.operation, f.path), (None, None));
     }
 }

@@ -1,24 +1,25 @@
-//! Schema comparison, shared by request bodies, parameters, response bodies
-//! and headers.
+//! Schema comparison, shared by request bodies, parameters and response
+//! bodies.
 //!
-//! oasdiff's ids follow a pattern: `<subject>-<change>`, where the subject is
-//! the root being compared (`request-body`, `request-parameter`,
-//! `response-body`, `response-header`) or, below it, a property
-//! (`request-property`, `request-parameter-property`, `response-property`).
-//! The walker names the change; [`Site::id`] composes the id, and only ids
-//! the registry knows are reported. Whether a change breaks a client
+//! The walker names each change it finds ([`Change`]); which check that is
+//! depends on where the schema sits ([`Subject`]), as the table in `ids.rs`
+//! spells out for every pair that has one. Whether a change breaks a client
 //! depends on the direction (an enum value added is harmless in a request
-//! and breaking in a response): that is the registry's level for the id.
+//! and breaking in a response): that is the registry's level for the check.
 //!
 //! Cycles: each pair of schema nodes is compared once per walk, so a
 //! recursive schema ends; depth is bounded as well.
+
+mod ids;
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
 use super::Pair;
-use crate::diff::{Doc, join_pointer, registry};
+use crate::diff::registry::{self, Check};
+use crate::diff::{Doc, join_pointer};
+pub use ids::{Change, Subject};
 
 /// Deeper than this, schemas are not compared (no real API nests so far).
 const MAX_DEPTH: usize = 64;
@@ -33,10 +34,10 @@ pub enum Dir {
 #[derive(Debug, Clone)]
 pub struct Site {
     pub dir: Dir,
-    /// Id prefix at the root: `request-body`, `request-parameter`, …
-    pub root: &'static str,
-    /// Id prefix below the root: `request-property`, …
-    pub nested: &'static str,
+    /// The subject at the root: the request body, a parameter, …
+    pub root: Subject,
+    /// The subject below the root: a request property, …
+    pub nested: Subject,
     /// What the root is called in messages: "request body",
     /// "query parameter `limit`".
     pub label: String,
@@ -45,7 +46,7 @@ pub struct Site {
 }
 
 impl Site {
-    fn prefix(&self) -> &'static str {
+    fn subject(&self) -> Subject {
         if self.path.is_empty() {
             self.root
         } else {
@@ -53,18 +54,18 @@ impl Site {
         }
     }
 
-    /// The registered id for `change` here, if there is one.
+    /// The check for `change` here, if there is one.
     /// Below a read-only request (write-only response) property, a change
-    /// with an id of its own uses it; others count as for any property.
-    pub fn id(&self, change: &str) -> Option<&'static str> {
-        let prefix = self.prefix();
-        registry::known(&format!("{prefix}-{change}")).or_else(|| {
-            let plain = match prefix {
-                "request-read-only-property" => "request-property",
-                "response-write-only-property" => "response-property",
+    /// with a check of its own uses it; others count as for any property.
+    pub fn check(&self, change: Change) -> Option<Check> {
+        let subject = self.subject();
+        ids::check(subject, change).or_else(|| {
+            let plain = match subject {
+                Subject::RequestReadOnlyProperty => Subject::RequestProperty,
+                Subject::ResponseWriteOnlyProperty => Subject::ResponseProperty,
                 _ => return None,
             };
-            registry::known(&format!("{plain}-{change}"))
+            ids::check(plain, change)
         })
     }
 
@@ -105,11 +106,11 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         (self.pair.base, self.pair.rev)
     }
 
-    fn emit(&mut self, site: &Site, change: &str, message: String, bp: &str, rp: &str) {
-        if let Some(id) = site.id(change) {
-            let subject = format!("{}|{}|{change}", site.label, site.path);
+    fn emit(&mut self, site: &Site, change: Change, message: String, bp: &str, rp: &str) {
+        if let Some(check) = site.check(change) {
+            let subject = format!("{}|{}|{}", site.label, site.path, change.as_str());
             self.pair.out.emit(
-                id,
+                check,
                 &subject,
                 message,
                 Some(bp.to_string()),
@@ -164,7 +165,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.properties(site, b, r, bp, rp, depth);
         if let (Some(bi), Some(ri)) = (b.get("items"), r.get("items")) {
             // A parameter's array items are still "the parameter".
-            let child = if site.root == "request-parameter" && site.path.is_empty() {
+            let child = if site.root == Subject::RequestParameter && site.path.is_empty() {
                 site.clone()
             } else {
                 site.child("items")
@@ -194,15 +195,16 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
         // A `oneOf`/`anyOf` of bare types is a list of types, compared above.
         let type_list = type_list(b).is_some() || type_list(r).is_some();
-        for (keyword, change) in [
-            ("allOf", "all-of"),
-            ("oneOf", "one-of"),
-            ("anyOf", "any-of"),
+        for (keyword, removed, added) in [
+            ("allOf", Change::AllOfRemoved, Change::AllOfAdded),
+            ("oneOf", Change::OneOfRemoved, Change::OneOfAdded),
+            ("anyOf", Change::AnyOfRemoved, Change::AnyOfAdded),
         ] {
             if type_list && keyword != "allOf" {
                 continue;
             }
-            self.composition(site, b, r, bp, rp, keyword, change, depth);
+            let changes = (removed, added);
+            self.composition(site, b, r, bp, rp, keyword, changes, depth);
         }
         self.discriminator(site, b, r, bp, rp);
     }
@@ -219,27 +221,47 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         rp: &str,
         depth: usize,
     ) {
-        for (keyword, stem) in [
-            ("contains", "contains"),
-            ("if", "if"),
-            ("then", "then"),
-            ("else", "else"),
-            ("not", "not"),
-            ("propertyNames", "property-names"),
-            ("unevaluatedItems", "unevaluated-items"),
-            ("unevaluatedProperties", "unevaluated-properties"),
-            ("prefixItems", "prefix-items"),
-            ("contentSchema", "content-schema"),
+        for (keyword, added, removed) in [
+            ("contains", Change::ContainsAdded, Change::ContainsRemoved),
+            ("if", Change::IfAdded, Change::IfRemoved),
+            ("then", Change::ThenAdded, Change::ThenRemoved),
+            ("else", Change::ElseAdded, Change::ElseRemoved),
+            ("not", Change::NotAdded, Change::NotRemoved),
+            (
+                "propertyNames",
+                Change::PropertyNamesAdded,
+                Change::PropertyNamesRemoved,
+            ),
+            (
+                "unevaluatedItems",
+                Change::UnevaluatedItemsAdded,
+                Change::UnevaluatedItemsRemoved,
+            ),
+            (
+                "unevaluatedProperties",
+                Change::UnevaluatedPropertiesAdded,
+                Change::UnevaluatedPropertiesRemoved,
+            ),
+            (
+                "prefixItems",
+                Change::PrefixItemsAdded,
+                Change::PrefixItemsRemoved,
+            ),
+            (
+                "contentSchema",
+                Change::ContentSchemaAdded,
+                Change::ContentSchemaRemoved,
+            ),
         ] {
             let (bk, rk) = (join_pointer(bp, keyword), join_pointer(rp, keyword));
             match (b.get(keyword), r.get(keyword)) {
                 (None, Some(_)) => {
                     let msg = format!("{} gained `{keyword}`", site.what());
-                    self.emit(site, &format!("{stem}-added"), msg, bp, &rk);
+                    self.emit(site, added, msg, bp, &rk);
                 }
                 (Some(_), None) => {
                     let msg = format!("{} lost `{keyword}`", site.what());
-                    self.emit(site, &format!("{stem}-removed"), msg, &bk, rp);
+                    self.emit(site, removed, msg, &bk, rp);
                 }
                 (Some(Value::Array(xs)), Some(Value::Array(ys))) => {
                     for (i, (xi, yi)) in xs.iter().zip(ys).enumerate() {
@@ -252,32 +274,43 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                 (None, None) => {}
             }
         }
-        for (keyword, stem) in [
-            ("minContains", "min-contains"),
-            ("maxContains", "max-contains"),
+        for (keyword, increased, decreased) in [
+            (
+                "minContains",
+                Change::MinContainsIncreased,
+                Change::MinContainsDecreased,
+            ),
+            (
+                "maxContains",
+                Change::MaxContainsIncreased,
+                Change::MaxContainsDecreased,
+            ),
         ] {
             let bv = b.get(keyword).and_then(Value::as_f64);
             let rv = r.get(keyword).and_then(Value::as_f64);
             if let (Some(x), Some(y)) = (bv, rv) {
                 let change = if y > x {
-                    "increased"
+                    increased
                 } else if y < x {
-                    "decreased"
+                    decreased
                 } else {
                     continue;
                 };
                 let msg = format!("{} {keyword} changed from {x} to {y}", site.what());
-                self.emit(site, &format!("{stem}-{change}"), msg, bp, rp);
+                self.emit(site, change, msg, bp, rp);
             }
         }
         let constant = match (b.get("const"), r.get("const")) {
-            (None, Some(v)) => Some(("const-added", format!("{} must now equal {v}", site.what()))),
+            (None, Some(v)) => Some((
+                Change::ConstAdded,
+                format!("{} must now equal {v}", site.what()),
+            )),
             (Some(v), None) => Some((
-                "const-removed",
+                Change::ConstRemoved,
                 format!("{} no longer has to equal {v}", site.what()),
             )),
             (Some(x), Some(y)) if x != y => Some((
-                "const-changed",
+                Change::ConstChanged,
                 format!("{} const changed from {x} to {y}", site.what()),
             )),
             _ => None,
@@ -285,18 +318,26 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         if let Some((change, msg)) = constant {
             self.emit(site, change, msg, bp, rp);
         }
-        for (keyword, stem) in [
-            ("contentMediaType", "content-media-type"),
-            ("contentEncoding", "content-encoding"),
+        for (keyword, change) in [
+            ("contentMediaType", Change::ContentMediaTypeChanged),
+            ("contentEncoding", Change::ContentEncodingChanged),
         ] {
             if b.get(keyword) != r.get(keyword) {
                 let msg = format!("{} {keyword} changed", site.what());
-                self.emit(site, &format!("{stem}-changed"), msg, bp, rp);
+                self.emit(site, change, msg, bp, rp);
             }
         }
-        for (keyword, stem) in [
-            ("patternProperties", "pattern-property"),
-            ("dependentSchemas", "dependent-schema"),
+        for (keyword, removed, added) in [
+            (
+                "patternProperties",
+                Change::PatternPropertyRemoved,
+                Change::PatternPropertyAdded,
+            ),
+            (
+                "dependentSchemas",
+                Change::DependentSchemaRemoved,
+                Change::DependentSchemaAdded,
+            ),
         ] {
             let (bm, rm) = (super::members(b, keyword), super::members(r, keyword));
             let (bk, rk) = (join_pointer(bp, keyword), join_pointer(rp, keyword));
@@ -304,7 +345,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                 match rm.get(key) {
                     None => {
                         let msg = format!("{} {keyword} `{key}` was removed", site.what());
-                        self.emit_sub(site, &format!("{stem}-removed"), msg, &bk, &rk, key);
+                        self.emit_sub(site, removed, msg, &bk, &rk, key);
                     }
                     Some(rv) => {
                         let (xp, yp) = (join_pointer(&bk, key), join_pointer(&rk, key));
@@ -314,7 +355,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             }
             for key in rm.keys().filter(|k| !bm.contains_key(*k)) {
                 let msg = format!("{} {keyword} `{key}` was added", site.what());
-                self.emit_sub(site, &format!("{stem}-added"), msg, &bk, &rk, key);
+                self.emit_sub(site, added, msg, &bk, &rk, key);
             }
         }
         let (bm, rm) = (
@@ -324,11 +365,11 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         for (key, bv) in bm {
             let (change, msg) = match rm.get(key) {
                 None => (
-                    "dependent-required-removed",
+                    Change::DependentRequiredRemoved,
                     format!("{} dependentRequired `{key}` was removed", site.what()),
                 ),
                 Some(rv) if rv != bv => (
-                    "dependent-required-changed",
+                    Change::DependentRequiredChanged,
                     format!("{} dependentRequired `{key}` changed", site.what()),
                 ),
                 _ => continue,
@@ -337,7 +378,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
         for key in rm.keys().filter(|k| !bm.contains_key(*k)) {
             let msg = format!("{} dependentRequired `{key}` was added", site.what());
-            self.emit_sub(site, "dependent-required-added", msg, bp, rp, key);
+            self.emit_sub(site, Change::DependentRequiredAdded, msg, bp, rp, key);
         }
     }
 
@@ -352,11 +393,11 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             let widened = bt.iter().all(|t| rt.contains(t));
             let narrowed = rt.iter().all(|t| bt.contains(t));
             let change = if widened {
-                "list-of-types-widened"
+                Change::ListOfTypesWidened
             } else if narrowed {
-                "list-of-types-narrowed"
+                Change::ListOfTypesNarrowed
             } else {
-                "type-changed"
+                Change::TypeChanged
             };
             let msg = format!(
                 "{} types changed from {} to {}",
@@ -374,9 +415,9 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         let to = type_text(&rt, rf);
         let generalized = site.dir == Dir::Request && generalizes(&bt, bf, &rt, rf);
         let change = if generalized {
-            "type-generalized"
+            Change::TypeGeneralized
         } else {
-            "type-changed"
+            Change::TypeChanged
         };
         let msg = format!("{} type changed from {from} to {to}", site.what());
         self.emit(site, change, msg, bp, rp);
@@ -386,11 +427,11 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         match (b, r) {
             (false, true) => {
                 let msg = format!("{} became nullable", site.what());
-                self.emit(site, "became-nullable", msg, bp, rp);
+                self.emit(site, Change::BecameNullable, msg, bp, rp);
             }
             (true, false) => {
                 let msg = format!("{} is no longer nullable", site.what());
-                self.emit(site, "became-not-nullable", msg, bp, rp);
+                self.emit(site, Change::BecameNotNullable, msg, bp, rp);
             }
             _ => {}
         }
@@ -402,16 +443,16 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         match (be, re) {
             (None, Some(_)) => {
                 let msg = format!("{} is now restricted to an enum", site.what());
-                self.emit(site, "became-enum", msg, bp, rp);
+                self.emit(site, Change::BecameEnum, msg, bp, rp);
             }
             (Some(be), Some(re)) => {
                 for v in be.iter().filter(|v| !re.contains(v)) {
                     let msg = format!("{} no longer allows the value {v}", site.what());
-                    self.emit_value(site, "enum-value-removed", msg, bp, rp, v);
+                    self.emit_value(site, Change::EnumValueRemoved, msg, bp, rp, v);
                 }
                 for v in re.iter().filter(|v| !be.contains(v)) {
                     let msg = format!("{} allows the new value {v}", site.what());
-                    self.emit_value(site, "enum-value-added", msg, bp, rp, v);
+                    self.emit_value(site, Change::EnumValueAdded, msg, bp, rp, v);
                 }
             }
             _ => {}
@@ -421,7 +462,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         if let (Some(bx), Some(rx)) = (bx, rx) {
             for v in bx.iter().filter(|v| !rx.contains(v)) {
                 let msg = format!("{} no longer lists the extensible value {v}", site.what());
-                self.emit_value(site, "x-extensible-enum-value-removed", msg, bp, rp, v);
+                self.emit_value(site, Change::XExtensibleEnumValueRemoved, msg, bp, rp, v);
             }
         }
     }
@@ -430,7 +471,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     fn emit_value(
         &mut self,
         site: &Site,
-        change: &str,
+        change: Change,
         msg: String,
         bp: &str,
         rp: &str,
@@ -451,18 +492,18 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             .filter(|p| !p.is_empty());
         let (change, msg) = match (bpat, rpat) {
             (None, Some(p)) => (
-                "pattern-added",
+                Change::PatternAdded,
                 format!("{} must now match `{p}`", site.what()),
             ),
             (Some(p), None) => (
-                "pattern-removed",
+                Change::PatternRemoved,
                 format!("{} no longer has to match `{p}`", site.what()),
             ),
             (Some(a), Some(c)) if a != c => {
                 let change = if c == ".*" {
-                    "pattern-generalized"
+                    Change::PatternGeneralized
                 } else {
-                    "pattern-changed"
+                    Change::PatternChanged
                 };
                 (
                     change,
@@ -475,74 +516,110 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     }
 
     fn bounds(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
-        // (keyword, id stem, label)
-        for (keyword, stem, label) in [
-            ("maximum", "max", "maximum"),
-            ("minimum", "min", "minimum"),
-            ("maxLength", "max-length", "maximum length"),
-            ("minLength", "min-length", "minimum length"),
-            ("maxItems", "max-items", "maximum number of items"),
-            ("minItems", "min-items", "minimum number of items"),
+        use Change::*;
+        // (keyword, label, [set, increased, decreased])
+        for (keyword, label, [set, increased, decreased]) in [
+            ("maximum", "maximum", [MaxSet, MaxIncreased, MaxDecreased]),
+            ("minimum", "minimum", [MinSet, MinIncreased, MinDecreased]),
+            (
+                "maxLength",
+                "maximum length",
+                [MaxLengthSet, MaxLengthIncreased, MaxLengthDecreased],
+            ),
+            (
+                "minLength",
+                "minimum length",
+                [MinLengthSet, MinLengthIncreased, MinLengthDecreased],
+            ),
+            (
+                "maxItems",
+                "maximum number of items",
+                [MaxItemsSet, MaxItemsIncreased, MaxItemsDecreased],
+            ),
+            (
+                "minItems",
+                "minimum number of items",
+                [MinItemsSet, MinItemsIncreased, MinItemsDecreased],
+            ),
             (
                 "maxProperties",
-                "max-properties",
                 "maximum number of properties",
+                [
+                    MaxPropertiesSet,
+                    MaxPropertiesIncreased,
+                    MaxPropertiesDecreased,
+                ],
             ),
             (
                 "minProperties",
-                "min-properties",
                 "minimum number of properties",
+                [
+                    MinPropertiesSet,
+                    MinPropertiesIncreased,
+                    MinPropertiesDecreased,
+                ],
             ),
         ] {
             let bv = b.get(keyword).and_then(Value::as_f64);
             let rv = r.get(keyword).and_then(Value::as_f64);
             let (change, msg) = match (bv, rv) {
-                (None, Some(v)) => (
-                    format!("{stem}-set"),
-                    format!("{} now has a {label} of {v}", site.what()),
-                ),
+                (None, Some(v)) => (set, format!("{} now has a {label} of {v}", site.what())),
                 (Some(x), Some(y)) if y > x => (
-                    format!("{stem}-increased"),
+                    increased,
                     format!("{} {label} increased from {x} to {y}", site.what()),
                 ),
                 (Some(x), Some(y)) if y < x => (
-                    format!("{stem}-decreased"),
+                    decreased,
                     format!("{} {label} decreased from {x} to {y}", site.what()),
                 ),
                 _ => continue,
             };
-            self.emit(site, &change, msg, bp, rp);
+            self.emit(site, change, msg, bp, rp);
         }
         // OpenAPI 3.1 numeric exclusive bounds.
-        for (keyword, stem) in [
-            ("exclusiveMaximum", "exclusive-max"),
-            ("exclusiveMinimum", "exclusive-min"),
+        for (keyword, [set, increased, decreased]) in [
+            (
+                "exclusiveMaximum",
+                [
+                    ExclusiveMaxSet,
+                    ExclusiveMaxIncreased,
+                    ExclusiveMaxDecreased,
+                ],
+            ),
+            (
+                "exclusiveMinimum",
+                [
+                    ExclusiveMinSet,
+                    ExclusiveMinIncreased,
+                    ExclusiveMinDecreased,
+                ],
+            ),
         ] {
             let bv = b.get(keyword).and_then(Value::as_f64);
             let rv = r.get(keyword).and_then(Value::as_f64);
             let change = match (bv, rv) {
-                (None, Some(_)) => format!("{stem}-set"),
-                (Some(x), Some(y)) if y > x => format!("{stem}-increased"),
-                (Some(x), Some(y)) if y < x => format!("{stem}-decreased"),
+                (None, Some(_)) => set,
+                (Some(x), Some(y)) if y > x => increased,
+                (Some(x), Some(y)) if y < x => decreased,
                 _ => continue,
             };
             let msg = format!("{} {keyword} changed", site.what());
-            self.emit(site, &change, msg, bp, rp);
+            self.emit(site, change, msg, bp, rp);
         }
     }
 
     fn defaults(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
         let (change, msg) = match (b.get("default"), r.get("default")) {
             (None, Some(v)) => (
-                "default-value-added",
+                Change::DefaultValueAdded,
                 format!("{} has a new default {v}", site.what()),
             ),
             (Some(v), None) => (
-                "default-value-removed",
+                Change::DefaultValueRemoved,
                 format!("{} no longer defaults to {v}", site.what()),
             ),
             (Some(x), Some(y)) if x != y => (
-                "default-value-changed",
+                Change::DefaultValueChanged,
                 format!("{} default changed from {x} to {y}", site.what()),
             ),
             _ => return,
@@ -561,23 +638,23 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             let what = site.what();
             let days = self.pair.notice_days;
             let (change, msg) = match judge(self.pair.options, days, r) {
-                Deprecation::Plain => ("deprecated", format!("{what} is deprecated")),
+                Deprecation::Plain => (Change::Deprecated, format!("{what} is deprecated")),
                 Deprecation::WithSunset(date) => (
-                    "deprecated-with-sunset",
+                    Change::DeprecatedWithSunset,
                     format!("{what} is deprecated, with sunset on {date}"),
                 ),
                 Deprecation::SunsetMissing => (
-                    "deprecated-sunset-missing",
+                    Change::DeprecatedSunsetMissing,
                     format!(
                         "{what} is deprecated without a sunset date; the policy asks for {days} days' notice"
                     ),
                 ),
                 Deprecation::SunsetInvalid(text) => (
-                    "deprecated-sunset-invalid",
+                    Change::DeprecatedSunsetInvalid,
                     format!("{what} is deprecated; its sunset date `{text}` cannot be read"),
                 ),
                 Deprecation::SunsetTooSoon(date, days) => (
-                    "sunset-date-too-small",
+                    Change::SunsetDateTooSmall,
                     format!(
                         "{what} is deprecated with sunset on {date}, less than the {days} days' notice the policy asks"
                     ),
@@ -586,7 +663,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             self.emit(site, change, msg, bp, rp);
         } else if was && !is {
             let msg = format!("{} is no longer deprecated", site.what());
-            self.emit(site, "reactivated", msg, bp, rp);
+            self.emit(site, Change::Reactivated, msg, bp, rp);
         }
     }
 
@@ -625,31 +702,36 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                         // Clients never sent a read-only property; a
                         // write-only one in a response is only news.
                         if site.dir == Dir::Response {
-                            let id = if was_required {
-                                "response-required-write-only-property-removed"
+                            let check = if was_required {
+                                registry::RESPONSE_REQUIRED_WRITE_ONLY_PROPERTY_REMOVED
                             } else {
-                                "response-optional-write-only-property-removed"
+                                registry::RESPONSE_OPTIONAL_WRITE_ONLY_PROPERTY_REMOVED
                             };
                             let msg = format!("write-only {} was removed", child.what());
-                            self.emit_id(id, &child, msg, &cbp, rp);
+                            self.emit_property(check, &child, msg, &cbp, rp);
                         }
                         continue;
                     }
-                    let (id, msg) = match site.dir {
+                    let (check, msg) = match site.dir {
+                        // Only a plain request property has a check for
+                        // this; one of a parameter's schema, or below a
+                        // read-only property, has none.
                         Dir::Request => (
-                            format!("{}-removed", site.nested_prefix()),
+                            ids::check(site.nested, Change::Removed),
                             format!("{} was removed", child.what()),
                         ),
                         Dir::Response if was_required => (
-                            "response-required-property-removed".to_string(),
+                            Some(registry::RESPONSE_REQUIRED_PROPERTY_REMOVED),
                             format!("required {} was removed", child.what()),
                         ),
                         Dir::Response => (
-                            "response-optional-property-removed".to_string(),
+                            Some(registry::RESPONSE_OPTIONAL_PROPERTY_REMOVED),
                             format!("optional {} was removed", child.what()),
                         ),
                     };
-                    self.emit_id(&id, &child, msg, &cbp, rp);
+                    if let Some(check) = check {
+                        self.emit_property(check, &child, msg, &cbp, rp);
+                    }
                 }
                 Some(rv) => {
                     let crp = join_pointer(&rprops_ptr, name);
@@ -661,23 +743,27 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                     let mut child = child;
                     if hidden(rdoc, rv) || hidden(bdoc, bv) {
                         child.nested = match site.dir {
-                            Dir::Request => "request-read-only-property",
-                            Dir::Response => "response-write-only-property",
+                            Dir::Request => Subject::RequestReadOnlyProperty,
+                            Dir::Response => Subject::ResponseWriteOnlyProperty,
                         };
                     }
                     if was != is {
                         let change = if is {
-                            "became-required"
+                            Change::BecameRequired
                         } else {
-                            "became-optional"
+                            Change::BecameOptional
                         };
                         let msg = format!(
                             "{} became {}",
                             child.what(),
                             if is { "required" } else { "optional" }
                         );
-                        let id = format!("{}-{change}", child.nested);
-                        self.emit_id(&id, &child, msg, &cbp, &crp);
+                        // Without the fallback of `Site::check`: below a
+                        // read-only (write-only) property, only the checks
+                        // of its own.
+                        if let Some(check) = ids::check(child.nested, change) {
+                            self.emit_property(check, &child, msg, &cbp, &crp);
+                        }
                     }
                     self.walk(&child, bv, rv, &cbp, &crp, depth + 1);
                 }
@@ -692,50 +778,50 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             let is_required = rreq.contains(&name.as_str());
             if hidden(rdoc, rv) {
                 if site.dir == Dir::Response {
-                    let id = if is_required {
-                        "response-required-write-only-property-added"
+                    let check = if is_required {
+                        registry::RESPONSE_REQUIRED_WRITE_ONLY_PROPERTY_ADDED
                     } else {
-                        "response-optional-write-only-property-added"
+                        registry::RESPONSE_OPTIONAL_WRITE_ONLY_PROPERTY_ADDED
                     };
                     let msg = format!("write-only {} was added", child.what());
-                    self.emit_id(id, &child, msg, bp, &crp);
+                    self.emit_property(check, &child, msg, bp, &crp);
                 }
                 continue;
             }
             let (rv_resolved, _) = rdoc.resolve(rv);
             let has_default = rv_resolved.get("default").is_some();
-            let id = match (site.dir, is_required) {
-                (Dir::Request, true) if site.root == "request-parameter" => {
-                    "new-required-request-parameter-property".to_string()
-                }
+            let check = match (site.dir, is_required) {
+                // oasdiff has no check for a required property added to a
+                // parameter's schema.
+                (Dir::Request, true) if site.root == Subject::RequestParameter => continue,
                 (Dir::Request, true) if has_default => {
-                    "new-required-request-property-with-default".to_string()
+                    registry::NEW_REQUIRED_REQUEST_PROPERTY_WITH_DEFAULT
                 }
-                (Dir::Request, true) => "new-required-request-property".to_string(),
-                (Dir::Request, false) => "new-optional-request-property".to_string(),
-                (Dir::Response, true) => "response-required-property-added".to_string(),
-                (Dir::Response, false) => "response-optional-property-added".to_string(),
+                (Dir::Request, true) => registry::NEW_REQUIRED_REQUEST_PROPERTY,
+                (Dir::Request, false) => registry::NEW_OPTIONAL_REQUEST_PROPERTY,
+                (Dir::Response, true) => registry::RESPONSE_REQUIRED_PROPERTY_ADDED,
+                (Dir::Response, false) => registry::RESPONSE_OPTIONAL_PROPERTY_ADDED,
             };
             let msg = format!(
                 "{} {} was added",
                 if is_required { "required" } else { "optional" },
                 child.what()
             );
-            self.emit_id(&id, &child, msg, bp, &crp);
+            self.emit_property(check, &child, msg, bp, &crp);
         }
     }
 
-    fn emit_id(&mut self, id: &str, site: &Site, msg: String, bp: &str, rp: &str) {
-        if let Some(id) = registry::known(id) {
-            let subject = format!("{}|{}", site.label, site.path);
-            self.pair.out.emit(
-                id,
-                &subject,
-                msg,
-                Some(bp.to_string()),
-                Some(rp.to_string()),
-            );
-        }
+    /// Records a finding about a property as a whole (added, removed,
+    /// required or not), told apart by its path alone.
+    fn emit_property(&mut self, check: Check, site: &Site, msg: String, bp: &str, rp: &str) {
+        let subject = format!("{}|{}", site.label, site.path);
+        self.pair.out.emit(
+            check,
+            &subject,
+            msg,
+            Some(bp.to_string()),
+            Some(rp.to_string()),
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -747,7 +833,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         bp: &str,
         rp: &str,
         keyword: &str,
-        change: &str,
+        (removed, added): (Change, Change),
         depth: usize,
     ) {
         let bs: &'e [Value] = b
@@ -815,20 +901,30 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         for i in (0..bs.len()).filter(|&i| !b_used[i]) {
             let key = label(&bkeys[i], i);
             let msg = format!("{} {keyword} no longer includes {key}", site.what());
-            self.emit_sub(site, &format!("{change}-removed"), msg, &bk, &rk, &key);
+            self.emit_sub(site, removed, msg, &bk, &rk, &key);
         }
         for j in (0..rs.len()).filter(|&j| !r_used[j]) {
             let key = label(&rkeys[j], j);
             let msg = format!("{} {keyword} now includes {key}", site.what());
-            self.emit_sub(site, &format!("{change}-added"), msg, &bk, &rk, &key);
+            self.emit_sub(site, added, msg, &bk, &rk, &key);
         }
     }
 
-    fn emit_sub(&mut self, site: &Site, change: &str, msg: String, bp: &str, rp: &str, key: &str) {
-        if let Some(id) = site.id(change) {
-            let subject = format!("{}|{}|{change}|{key}", site.label, site.path);
+    /// Like `emit`, with `key` in the fingerprint (one finding per member
+    /// of a map or list).
+    fn emit_sub(
+        &mut self,
+        site: &Site,
+        change: Change,
+        msg: String,
+        bp: &str,
+        rp: &str,
+        key: &str,
+    ) {
+        if let Some(check) = site.check(change) {
+            let subject = format!("{}|{}|{}|{key}", site.label, site.path, change.as_str());
             self.pair.out.emit(
-                id,
+                check,
                 &subject,
                 msg,
                 Some(bp.to_string()),
@@ -843,18 +939,18 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         match (bd, rd) {
             (None, Some(_)) => {
                 let msg = format!("{} gained a discriminator", site.what());
-                self.emit(site, "discriminator-added", msg, bp, rp);
+                self.emit(site, Change::DiscriminatorAdded, msg, bp, rp);
             }
             (Some(_), None) => {
                 let msg = format!("{} lost its discriminator", site.what());
-                self.emit(site, "discriminator-removed", msg, bp, rp);
+                self.emit(site, Change::DiscriminatorRemoved, msg, bp, rp);
             }
             (Some(bd), Some(rd)) => {
                 let bn = bd.get("propertyName").and_then(Value::as_str);
                 let rn = rd.get("propertyName").and_then(Value::as_str);
                 if bn != rn {
                     let msg = format!("{} discriminator property changed", site.what());
-                    self.emit(site, "discriminator-property-name-changed", msg, bp, rp);
+                    self.emit(site, Change::DiscriminatorPropertyNameChanged, msg, bp, rp);
                 }
                 let bm = super::members(bd, "mapping");
                 let rm = super::members(rd, "mapping");
@@ -863,30 +959,37 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                         None => {
                             let msg =
                                 format!("{} discriminator mapping `{k}` was removed", site.what());
-                            self.emit_sub(site, "discriminator-mapping-deleted", msg, bp, rp, k);
+                            self.emit_sub(
+                                site,
+                                Change::DiscriminatorMappingDeleted,
+                                msg,
+                                bp,
+                                rp,
+                                k,
+                            );
                         }
                         Some(w) if w != v => {
                             let msg =
                                 format!("{} discriminator mapping `{k}` changed", site.what());
-                            self.emit_sub(site, "discriminator-mapping-changed", msg, bp, rp, k);
+                            self.emit_sub(
+                                site,
+                                Change::DiscriminatorMappingChanged,
+                                msg,
+                                bp,
+                                rp,
+                                k,
+                            );
                         }
                         _ => {}
                     }
                 }
                 for k in rm.keys().filter(|k| !bm.contains_key(*k)) {
                     let msg = format!("{} discriminator mapping `{k}` was added", site.what());
-                    self.emit_sub(site, "discriminator-mapping-added", msg, bp, rp, k);
+                    self.emit_sub(site, Change::DiscriminatorMappingAdded, msg, bp, rp, k);
                 }
             }
             (None, None) => {}
         }
-    }
-}
-
-impl Site {
-    /// The property-level prefix used by ids that exist only there.
-    fn nested_prefix(&self) -> &'static str {
-        self.nested
     }
 }
 
@@ -1014,4 +1117,274 @@ fn required(schema: &Value) -> Vec<&str> {
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use sha2::{Digest, Sha256};
+
+    use super::super::testing::{diff, get_pets, ids, only, policy};
+    use crate::diff::{Level, diff_openapi};
+
+    /// `GET /pets` taking a JSON body of `schema`.
+    fn accepting(schema: Value) -> Value {
+        get_pets(json!({
+            "requestBody": {"content": {"application/json": {"schema": schema}}},
+            "responses": {}
+        }))
+    }
+
+    /// `GET /pets` returning a JSON body of `schema`.
+    fn returning(schema: Value) -> Value {
+        get_pets(json!({"responses": {"200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": schema}}
+        }}}))
+    }
+
+    fn object(properties: Value, required: &[&str]) -> Value {
+        json!({"type": "object", "properties": properties, "required": required})
+    }
+
+    #[test]
+    fn below_a_read_only_property_only_some_changes_have_checks_of_their_own() {
+        let name = |extra: Value| {
+            let mut p = json!({"type": "object", "readOnly": true, "properties": {"first": {"type": "string"}}});
+            for (k, v) in extra.as_object().into_iter().flatten() {
+                p[k] = v.clone();
+            }
+            object(json!({ "name": p }), &[])
+        };
+        // Its own required list: `request-read-only-property-became-required`
+        // does not exist, and there is no falling back to the plain one.
+        let base = accepting(name(json!({})));
+        let rev = accepting(name(json!({"required": ["first"]})));
+        assert!(diff(&base, &rev).is_empty());
+        // A type change there has no check of its own: it counts as for
+        // any property.
+        let rev = accepting(name(json!({"properties": {"first": {"type": "integer"}}})));
+        let f = only(&diff(&base, &rev)).clone();
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Error, "request-property-type-changed")
+        );
+        assert_eq!(
+            f.message,
+            "request body (application/json) property `name/first` type changed from string to integer"
+        );
+        // The same change on a property clients do send.
+        let plain = |required: &[&str]| {
+            accepting(object(
+                json!({"name": {"type": "object", "properties": {"first": {"type": "string"}}, "required": required}}),
+                &[],
+            ))
+        };
+        assert_eq!(
+            ids(&diff(&plain(&[]), &plain(&["first"]))),
+            [(Level::Error, "request-property-became-required")]
+        );
+    }
+
+    #[test]
+    fn properties_added_to_a_parameters_schema() {
+        let param = |schema: Value| {
+            get_pets(json!({
+                "parameters": [{"name": "filter", "in": "query", "schema": schema}],
+                "responses": {}
+            }))
+        };
+        let base = param(object(json!({"a": {"type": "string"}}), &[]));
+        // oasdiff has no check for a required one; an optional one is as
+        // in a body.
+        let required = param(object(
+            json!({"a": {"type": "string"}, "b": {"type": "string"}}),
+            &["b"],
+        ));
+        assert!(diff(&base, &required).is_empty());
+        let optional = param(object(
+            json!({"a": {"type": "string"}, "b": {"type": "string"}}),
+            &[],
+        ));
+        let f = only(&diff(&base, &optional)).clone();
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Info, "new-optional-request-property")
+        );
+        assert_eq!(
+            f.message,
+            "optional query parameter `filter` property `b` was added"
+        );
+        // A property removed from it has no check either.
+        assert!(diff(&optional, &base).is_empty());
+        // A change inside a property of it has checks of its own.
+        let typed = param(object(json!({"a": {"type": "integer"}}), &[]));
+        assert_eq!(
+            ids(&diff(&base, &typed)),
+            [(Level::Warning, "request-parameter-property-type-changed")]
+        );
+    }
+
+    #[test]
+    fn bounds_break_in_the_direction_clients_feel() {
+        let text = |max: u32| json!({"type": "string", "maxLength": max});
+        // A request accepting less breaks; a response returning more does.
+        let req = diff(&accepting(text(10)), &accepting(text(5)));
+        let f = only(&req);
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Error, "request-body-max-length-decreased")
+        );
+        assert_eq!(
+            f.message,
+            "request body (application/json) maximum length decreased from 10 to 5"
+        );
+        assert!(diff(&accepting(text(5)), &accepting(text(10)))[0].level == Level::Info);
+        assert_eq!(
+            ids(&diff(&returning(text(5)), &returning(text(10)))),
+            [(Level::Error, "response-body-max-length-increased")]
+        );
+        // A response returning less is nothing oasdiff reports.
+        assert!(diff(&returning(text(10)), &returning(text(5))).is_empty());
+        let list = |min: Option<u32>| {
+            let mut s = json!({"type": "array", "items": {"type": "string"}});
+            if let Some(min) = min {
+                s["minItems"] = json!(min);
+            }
+            s
+        };
+        let f = diff(&accepting(list(None)), &accepting(list(Some(1))));
+        assert_eq!(ids(&f), [(Level::Warning, "request-body-min-items-set")]);
+        assert_eq!(
+            f[0].message,
+            "request body (application/json) now has a minimum number of items of 1"
+        );
+    }
+
+    #[test]
+    fn each_enum_value_is_its_own_finding_with_a_stable_fingerprint() {
+        let status = |values: Value| {
+            returning(object(
+                json!({"status": {"type": "string", "enum": values}}),
+                &[],
+            ))
+        };
+        let findings = diff(&status(json!(["a"])), &status(json!(["a", "b", "c"])));
+        assert_eq!(
+            ids(&findings),
+            [
+                (Level::Warning, "response-property-enum-value-added"),
+                (Level::Warning, "response-property-enum-value-added"),
+            ]
+        );
+        assert_eq!(
+            findings[0].message,
+            "response 200 (application/json) property `status` allows the new value \"b\""
+        );
+        // The fingerprint hashes the id, the operation and the subject: the
+        // site, the change and the value. Stored findings keep theirs.
+        let mut h = Sha256::new();
+        for part in [
+            "response-property-enum-value-added",
+            "GET",
+            "/pets",
+            "response 200 (application/json)|status|enum-value-added|\"b\"",
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        assert_eq!(findings[0].fingerprint, hex::encode(&h.finalize()[..8]));
+        assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
+        // An extensible enum warns clients that more values may come; one
+        // dropped from a request property still breaks those who send it.
+        let extensible = |values: Value| {
+            let kind = json!({"type": "string", "x-extensible-enum": values});
+            accepting(object(json!({ "kind": kind }), &[]))
+        };
+        let f = diff(&extensible(json!(["a", "b"])), &extensible(json!(["a"])));
+        assert_eq!(
+            ids(&f),
+            [(
+                Level::Error,
+                "request-property-x-extensible-enum-value-removed"
+            )]
+        );
+        assert!(diff(&extensible(json!(["a"])), &extensible(json!(["a", "b"]))).is_empty());
+    }
+
+    #[test]
+    fn discriminator_mappings_are_compared_entry_by_entry() {
+        let with = |mapping: Value| {
+            returning(json!({
+                "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                "discriminator": {"propertyName": "kind", "mapping": mapping}
+            }))
+        };
+        let add_components = |mut d: Value| {
+            d["components"] = json!({"schemas": {
+                "Cat": {"type": "object"}, "Dog": {"type": "object"}
+            }});
+            d
+        };
+        let base = add_components(with(
+            json!({"cat": "#/components/schemas/Cat", "dog": "#/components/schemas/Dog"}),
+        ));
+        let rev = add_components(with(
+            json!({"cat": "#/components/schemas/Dog", "puppy": "#/components/schemas/Dog"}),
+        ));
+        let findings = diff(&base, &rev);
+        assert_eq!(
+            ids(&findings),
+            [
+                (Level::Info, "response-body-discriminator-mapping-added"),
+                (Level::Info, "response-body-discriminator-mapping-changed"),
+                (Level::Info, "response-body-discriminator-mapping-deleted"),
+            ]
+        );
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "response 200 (application/json) discriminator mapping `puppy` was added",
+                "response 200 (application/json) discriminator mapping `cat` changed",
+                "response 200 (application/json) discriminator mapping `dog` was removed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_deprecated_property_answers_to_the_policy() {
+        let with = |extra: Value| {
+            let mut p = json!({"type": "string"});
+            for (k, v) in extra.as_object().into_iter().flatten() {
+                p[k] = v.clone();
+            }
+            returning(object(json!({ "nick": p }), &[]))
+        };
+        let base = with(json!({}));
+        let deprecated = with(json!({"deprecated": true}));
+        let f = diff_openapi(&base, &deprecated, &policy(0, 30));
+        let f = only(&f);
+        assert_eq!(
+            (f.level, f.id),
+            (Level::Error, "response-property-deprecated-sunset-missing")
+        );
+        assert_eq!(
+            f.message,
+            "response 200 (application/json) property `nick` is deprecated without a sunset date; the policy asks for 30 days' notice"
+        );
+        assert_eq!(
+            ids(&diff(&base, &deprecated)),
+            [(Level::Info, "response-property-deprecated")]
+        );
+        let garbled = with(json!({"deprecated": true, "x-sunset": "soon"}));
+        assert_eq!(
+            ids(&diff(&base, &garbled)),
+            [(Level::Error, "response-property-deprecated-sunset-invalid")]
+        );
+        assert_eq!(
+            ids(&diff(&deprecated, &base)),
+            [(Level::Info, "response-property-reactivated")]
+        );
+    }
 }
