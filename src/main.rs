@@ -1727,9 +1727,9 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                         Some(m),
                         apiradar::caching::suite::RELIABILITY_RUNS,
                     )?;
-                    let verdicts: Vec<&str> = runs
+                    let verdicts: Vec<Verdict> = runs
                         .iter()
-                        .flat_map(|r| r.results.iter().map(|x| x.verdict.as_str()))
+                        .flat_map(|r| r.results.iter().map(|x| x.verdict))
                         .collect();
                     let score = apiradar::caching::suite::reliability(verdicts);
                     let state = store.model_state(t.id, m)?;

@@ -564,16 +564,16 @@ impl Runner<'_> {
 /// The reliability of a model: of its decided tests (pass or fail) in
 /// the last [`RELIABILITY_RUNS`] runs, the share that passed, 0–100.
 /// Inconclusive tests do not count; `None` until some test is decided.
-pub fn reliability<'a>(verdicts: impl IntoIterator<Item = &'a str>) -> Option<u8> {
+pub fn reliability(verdicts: impl IntoIterator<Item = Verdict>) -> Option<u8> {
     let (mut pass, mut decided) = (0u32, 0u32);
     for v in verdicts {
         match v {
-            "pass" => {
+            Verdict::Pass => {
                 pass += 1;
                 decided += 1;
             }
-            "fail" => decided += 1,
-            _ => {}
+            Verdict::Fail => decided += 1,
+            Verdict::Inconclusive => {}
         }
     }
     (decided > 0).then(|| (pass * 100 / decided) as u8)
@@ -596,10 +596,15 @@ mod tests {
     #[test]
     fn reliability_ignores_inconclusive_tests() {
         assert_eq!(
-            reliability(["pass", "pass", "fail", "inconclusive"]),
+            reliability([
+                Verdict::Pass,
+                Verdict::Pass,
+                Verdict::Fail,
+                Verdict::Inconclusive
+            ]),
             Some(66)
         );
-        assert_eq!(reliability(["inconclusive"]), None);
+        assert_eq!(reliability([Verdict::Inconclusive]), None);
         assert_eq!(reliability([]), None);
     }
 

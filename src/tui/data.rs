@@ -380,7 +380,7 @@ impl Loader {
                 let reliability = reliability(
                     runs.iter()
                         .take(RELIABILITY_RUNS)
-                        .flat_map(|r| r.results.iter().map(|x| x.verdict.as_str())),
+                        .flat_map(|r| r.results.iter().map(|x| x.verdict)),
                 );
                 let state = self.store.model_state(target.id, &model).map_err(err)?;
                 let mut errored = Vec::new();

@@ -1495,7 +1495,7 @@ mod tests {
             ]
         );
         assert_eq!(run_points(&r, 2).len(), 2);
-        let t = test_points(&r, "ttl", 30);
+        let t = test_points(&r, TestKind::Ttl, 30);
         assert_eq!(t.len(), 4);
         assert_eq!(
             t[0],
@@ -1503,7 +1503,12 @@ mod tests {
             "inconclusive in a run whose request failed"
         );
         assert_eq!(t[1], (Some(1.0), false));
-        assert!(test_points(&r, "nonexistent", 30).is_empty());
+        let mut without_ttl = r.runs.clone();
+        for run in &mut without_ttl {
+            run.results.retain(|x| x.test != TestKind::Ttl);
+        }
+        let r = row("openai", "gpt-4o-mini", false, without_ttl);
+        assert!(test_points(&r, TestKind::Ttl, 30).is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
+use crate::store::alerts::OutboxStatus;
 use crate::store::health::{CheckOutcome, EndpointState, EndpointStats};
 use crate::tui::data::HealthView;
 use crate::tui::keymap::Action;
@@ -228,10 +229,10 @@ impl HealthPane {
         if shown > 0 {
             let mut lines = vec![Line::from(Span::styled("alerts", theme.dim()))];
             for a in &alerts[..shown] {
-                let style = match a.status.as_str() {
-                    "sent" => theme.dim(),
-                    "failed" => theme.input_error(),
-                    _ => theme.status(WatchStatus::Changed),
+                let style = match a.status {
+                    OutboxStatus::Sent => theme.dim(),
+                    OutboxStatus::Failed => theme.input_error(),
+                    OutboxStatus::Pending => theme.status(WatchStatus::Changed),
                 };
                 lines.push(Line::from(vec![
                     Span::styled(
@@ -305,7 +306,7 @@ mod tests {
     fn the_latest_check_reads_as_status_and_timings_or_its_error() {
         let up = Check {
             at: 0,
-            outcome: "degraded".into(),
+            outcome: CheckOutcome::Degraded,
             http_status: Some(200),
             latency_ms: Some(1201),
             cert_days: None,
@@ -323,7 +324,7 @@ mod tests {
         };
         assert_eq!(last_check(&reused), "200 in 1201 ms (first byte 1200 ms)");
         let down = Check {
-            outcome: "down".into(),
+            outcome: CheckOutcome::Down,
             http_status: None,
             error: Some("connection refused\nmore".into()),
             ..up
