@@ -97,7 +97,7 @@ fn health(c: &mut Criterion) {
             &[],
             None,
         )
-            .expect("channel");
+        .expect("channel");
         for _ in 0..100 {
             s.enqueue_test("hook").expect("queue");
         }

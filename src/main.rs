@@ -1623,7 +1623,9 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
             runtime()?.block_on(apiradar::alert::deliver_due(&shared, &sender, now_ms()));
             let row = store.alert_history(50)?.into_iter().find(|o| o.id == id);
             match row {
-                Some(o) if o.status == OutboxStatus::Sent => writeln!(out, "test alert sent to {name}")?,
+                Some(o) if o.status == OutboxStatus::Sent => {
+                    writeln!(out, "test alert sent to {name}")?
+                }
                 Some(o) => {
                     bail!(
                         "test alert to {name} not delivered: {} (it stays queued and is retried while apiradar runs)",
@@ -1823,8 +1825,16 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                 let rows: Vec<Vec<String>> = runs
                     .iter()
                     .map(|r| {
-                        let pass = r.results.iter().filter(|x| x.verdict == Verdict::Pass).count();
-                        let fail = r.results.iter().filter(|x| x.verdict == Verdict::Fail).count();
+                        let pass = r
+                            .results
+                            .iter()
+                            .filter(|x| x.verdict == Verdict::Pass)
+                            .count();
+                        let fail = r
+                            .results
+                            .iter()
+                            .filter(|x| x.verdict == Verdict::Fail)
+                            .count();
                         vec![
                             report::relative(r.started_at, now_ms()),
                             r.model.clone(),

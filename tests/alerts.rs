@@ -131,7 +131,13 @@ fn each_channel_has_its_own_thresholds_and_reminders() {
             .alert_history(100)
             .expect("history")
             .into_iter()
-            .map(|o| (o.channel, o.event.to_string(), o.payload["reminder"] == true))
+            .map(|o| {
+                (
+                    o.channel,
+                    o.event.to_string(),
+                    o.payload["reminder"] == true,
+                )
+            })
             .collect();
         h.reverse();
         h
@@ -139,18 +145,15 @@ fn each_channel_has_its_own_thresholds_and_reminders() {
     let minute = 60_000;
     // Failures a minute apart: `hook` hears at the third, `pager` at the fifth.
     for t in 0..4 {
-        record_check(&mut store, e, &check(t * minute, false))
-            .expect("check");
+        record_check(&mut store, e, &check(t * minute, false)).expect("check");
     }
     assert_eq!(sent(&store), [("hook".into(), "down".into(), false)]);
-    record_check(&mut store, e, &check(4 * minute, false))
-        .expect("check");
+    record_check(&mut store, e, &check(4 * minute, false)).expect("check");
     assert_eq!(sent(&store).len(), 2);
     assert_eq!(sent(&store)[1], ("pager".into(), "down".into(), false));
     // Still down: `pager` is reminded once every 10 minutes, `hook` never.
     for t in 5..=25 {
-        record_check(&mut store, e, &check(t * minute, false))
-            .expect("check");
+        record_check(&mut store, e, &check(t * minute, false)).expect("check");
     }
     let reminders: Vec<_> = sent(&store).into_iter().filter(|r| r.2).collect();
     assert_eq!(reminders.len(), 2, "{reminders:?}");
@@ -166,12 +169,10 @@ fn each_channel_has_its_own_thresholds_and_reminders() {
         latest.payload
     );
     // One success recovers `pager`; `hook` needs two.
-    record_check(&mut store, e, &check(26 * minute, true))
-        .expect("check");
+    record_check(&mut store, e, &check(26 * minute, true)).expect("check");
     let after: Vec<_> = sent(&store).into_iter().skip(4).collect();
     assert_eq!(after, [("pager".into(), "recovered".into(), false)]);
-    record_check(&mut store, e, &check(27 * minute, true))
-        .expect("check");
+    record_check(&mut store, e, &check(27 * minute, true)).expect("check");
     let after: Vec<_> = sent(&store).into_iter().skip(4).collect();
     assert_eq!(
         after,
@@ -459,7 +460,9 @@ fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
 
     server.set("/hook", Reply::ok("thanks"));
     let mut second = run(&["--for", "20s"]);
-    wait_for("the delivery after restart", &|| row().status == OutboxStatus::Sent);
+    wait_for("the delivery after restart", &|| {
+        row().status == OutboxStatus::Sent
+    });
     second.kill().expect("stop");
     second.wait().expect("reaped");
     assert_eq!(server.hits("/hook"), 2);

@@ -788,7 +788,12 @@ fn the_alert_history_lists_filters_details_and_closes() {
             .is_some_and(|o| o.title.ends_with("#3"))
     );
     h.key(KeyCode::Char('g'));
-    assert!(h.app.alerts.selected().is_some_and(|o| o.event == apiradar::store::alerts::AlertEvent::Paused));
+    assert!(
+        h.app
+            .alerts
+            .selected()
+            .is_some_and(|o| o.event == apiradar::store::alerts::AlertEvent::Paused)
+    );
     h.key(KeyCode::PageDown);
     assert!(
         h.app
@@ -797,7 +802,12 @@ fn the_alert_history_lists_filters_details_and_closes() {
             .is_some_and(|o| o.title.ends_with("#3"))
     );
     h.key(KeyCode::PageUp);
-    assert!(h.app.alerts.selected().is_some_and(|o| o.event == apiradar::store::alerts::AlertEvent::Paused));
+    assert!(
+        h.app
+            .alerts
+            .selected()
+            .is_some_and(|o| o.event == apiradar::store::alerts::AlertEvent::Paused)
+    );
 
     // Enter shows the payload too; the command to look into a version.
     h.key(KeyCode::Char('G'))

@@ -82,3 +82,86 @@ fn payload(
         "command": look,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::health::EndpointState;
+
+    fn endpoint(failures: u32, successes: u32) -> Endpoint {
+        Endpoint {
+            id: 1,
+            watch_id: 1,
+            method: "GET".into(),
+            url: "http://x/pets".into(),
+            path: Some("/pets".into()),
+            source: "spec".into(),
+            enabled: true,
+            conditions: Vec::new(),
+            degraded_ms: None,
+            state: EndpointState::Down,
+            consecutive_failures: failures,
+            consecutive_successes: successes,
+            last_checked_at: None,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    fn failed(at: i64) -> CheckRecord {
+        CheckRecord {
+            at,
+            http_status: Some(503),
+            error: Some("HTTP 503".into()),
+            ..CheckRecord::default()
+        }
+    }
+
+    #[test]
+    fn down_words_and_payload() {
+        let a = down("api", &endpoint(3, 0), &failed(0));
+        assert_eq!(a.event, AlertEvent::Down);
+        assert_eq!(a.title, "api: GET http://x/pets is down");
+        assert_eq!(
+            a.payload.to_string(),
+            r#"{"command":"apiradar health api","endpoint":{"method":"GET","path":"/pets","url":"http://x/pets"},"error":"HTTP 503","event":"down","http_status":503,"reminder":false,"text":"GET http://x/pets failed 3 checks in a row; last: HTTP 503. See `apiradar health api`."}"#
+        );
+    }
+
+    #[test]
+    fn still_down_tells_how_long() {
+        let a = still_down("api", &endpoint(25, 0), &failed(125 * 60_000), 2 * 60_000);
+        assert_eq!(a.event, AlertEvent::Down);
+        assert_eq!(a.title, "api: GET http://x/pets is still down");
+        assert_eq!(a.payload["reminder"], true);
+        assert_eq!(
+            a.payload["text"],
+            "GET http://x/pets has been down for 2h 03m (25 failed checks); last: HTTP 503. See `apiradar health api`."
+        );
+    }
+
+    #[test]
+    fn recovered_words_and_a_missing_error() {
+        let rec = CheckRecord {
+            at: 9,
+            http_status: Some(200),
+            ..CheckRecord::default()
+        };
+        let a = recovered("api", &endpoint(0, 2), &rec);
+        assert_eq!(a.event, AlertEvent::Recovered);
+        assert_eq!(a.title, "api: GET http://x/pets recovered");
+        assert_eq!(
+            a.payload.to_string(),
+            r#"{"command":"apiradar health api","endpoint":{"method":"GET","path":"/pets","url":"http://x/pets"},"error":null,"event":"recovered","http_status":200,"reminder":false,"text":"GET http://x/pets answers again (2 checks in a row). See `apiradar health api`."}"#
+        );
+        let silent = CheckRecord {
+            error: None,
+            ..failed(0)
+        };
+        assert!(
+            down("api", &endpoint(3, 0), &silent).payload["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("last: no answer"))
+        );
+    }
+}

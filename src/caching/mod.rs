@@ -23,8 +23,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::store::caching::{CacheTarget, ModelState, NewCacheRun, Recorded, RunTimes};
-use crate::store::{Store, StoreError};
 use crate::store::{SharedStore, with_store};
+use crate::store::{Store, StoreError};
 use client::{Client, Endpoint};
 use suite::{Runner, SuiteConfig, TestKind, TestResult};
 

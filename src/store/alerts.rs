@@ -194,9 +194,13 @@ impl OutboxStatus {
     }
 
     pub fn parse(s: &str) -> Option<OutboxStatus> {
-        [OutboxStatus::Pending, OutboxStatus::Sent, OutboxStatus::Failed]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Failed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -407,7 +411,15 @@ impl Store {
                 "INSERT INTO alert_channels (name, kind, url, secret_env, options, created_at,
                      from_config)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![name, kind.as_str(), url, secret_env, options, now, from_config],
+                params![
+                    name,
+                    kind.as_str(),
+                    url,
+                    secret_env,
+                    options,
+                    now,
+                    from_config
+                ],
             )?;
             let id = s.conn.last_insert_rowid();
             s.insert_rules(id, watch_id, events, thresholds)

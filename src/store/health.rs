@@ -864,7 +864,11 @@ mod tests {
         // count towards latency.
         for (i, ms) in (1..=20).map(|k| k * 10).enumerate() {
             store
-                .record_check(id, &check(now - 1000 * (i as i64 + 1), CheckOutcome::Up, ms), no_alerts)
+                .record_check(
+                    id,
+                    &check(now - 1000 * (i as i64 + 1), CheckOutcome::Up, ms),
+                    no_alerts,
+                )
                 .unwrap();
         }
         store
@@ -904,11 +908,7 @@ mod tests {
             .record_check(id, &check(3, CheckOutcome::Auth, 5), no_alerts)
             .unwrap();
         assert_eq!(
-            (
-                e3.state,
-                e3.consecutive_failures,
-                e3.consecutive_successes
-            ),
+            (e3.state, e3.consecutive_failures, e3.consecutive_successes),
             (EndpointState::Auth, 0, 1)
         );
     }
@@ -980,7 +980,97 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_check_its_down_states_and_alerts_commit_together() {
+        use crate::store::alerts::{AlertEvent, ChannelKind, DownChange, NewAlert, OutboxStatus};
+        let (mut store, id) = store_with_endpoint();
+        let channel = store
+            .add_channel(
+                "hook",
+                ChannelKind::Webhook,
+                "http://x/hook",
+                None,
+                &[AlertEvent::Down, AlertEvent::Recovered],
+                None,
+            )
+            .unwrap();
+        let alert = NewAlert {
+            event: AlertEvent::Down,
+            title: "api: down".into(),
+            payload: serde_json::json!({"text": "down"}),
+        };
+        let mut seen = None;
+        let e = store
+            .record_check(id, &check(7, CheckOutcome::Down, 5), |e, watch, rules| {
+                seen = Some((e.consecutive_failures, watch.to_owned(), rules.to_vec()));
+                vec![DownStep {
+                    channel_id: channel.id,
+                    change: DownChange::Opened { at: 7 },
+                    alert: Some(alert.clone()),
+                }]
+            })
+            .unwrap();
+        let (failures, watch, rules) = seen.unwrap();
+        assert_eq!((failures, watch.as_str()), (1, "api"));
+        assert_eq!(rules.len(), 1);
+        assert_eq!((rules[0].channel_id, rules[0].state), (channel.id, None));
+        assert_eq!(e.state, EndpointState::Down);
+        let queued = store.alert_history(10).unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            (queued[0].event, queued[0].status, queued[0].title.as_str()),
+            (AlertEvent::Down, OutboxStatus::Pending, "api: down")
+        );
+        assert_eq!(queued[0].created_at, 7);
+        let rules = store.down_rules(e.watch_id, id).unwrap();
+        assert_eq!(
+            rules[0].state.map(|s| (s.since, s.reminded_at)),
+            Some((7, 7))
+        );
+        assert!(store.alerted_down(id));
+
+        // A step that cannot be written (no such channel) takes the check
+        // with it.
+        let failed = store.record_check(id, &check(8, CheckOutcome::Down, 5), |_, _, _| {
+            vec![DownStep {
+                channel_id: channel.id + 100,
+                change: DownChange::Opened { at: 8 },
+                alert: None,
+            }]
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            store.checks(id, 10).unwrap().len(),
+            1,
+            "the check rolled back"
+        );
+        assert_eq!(store.alert_history(10).unwrap().len(), 1);
+
+        // Closing the state clears the endpoint's alerted flag.
+        store
+            .record_check(id, &check(9, CheckOutcome::Up, 5), |_, _, _| {
+                vec![DownStep {
+                    channel_id: channel.id,
+                    change: DownChange::Closed,
+                    alert: None,
+                }]
+            })
+            .unwrap();
+        assert_eq!(store.down_rules(e.watch_id, id).unwrap()[0].state, None);
+        assert!(!store.alerted_down(id));
+    }
+
     impl Store {
+        fn alerted_down(&self, endpoint_id: i64) -> bool {
+            self.conn
+                .query_row(
+                    "SELECT alerted_down FROM endpoints WHERE id = ?1",
+                    [endpoint_id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        }
+
         fn endpoints_watch(&self, endpoint_id: i64) -> i64 {
             self.conn
                 .query_row(

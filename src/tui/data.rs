@@ -409,7 +409,11 @@ impl Loader {
             return Ok(known);
         }
         let mut errored = false;
-        for result in run.results.iter().filter(|r| r.verdict == crate::store::caching::Verdict::Inconclusive) {
+        for result in run
+            .results
+            .iter()
+            .filter(|r| r.verdict == crate::store::caching::Verdict::Inconclusive)
+        {
             if self
                 .store
                 .cache_requests(result.id)?

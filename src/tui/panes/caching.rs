@@ -192,14 +192,10 @@ fn verdicts(run: Option<&CacheRun>, theme: &Theme) -> Line<'static> {
     Line::from(
         TestKind::ALL
             .iter()
-            .map(
-                |t| match run.results.iter().find(|r| r.test == *t) {
-                    Some(r) => {
-                        Span::styled(verdict_glyph(r.verdict), verdict_style(r.verdict, theme))
-                    }
-                    None => Span::styled("-", theme.dim()),
-                },
-            )
+            .map(|t| match run.results.iter().find(|r| r.test == *t) {
+                Some(r) => Span::styled(verdict_glyph(r.verdict), verdict_style(r.verdict, theme)),
+                None => Span::styled("-", theme.dim()),
+            })
             .collect::<Vec<_>>(),
     )
 }
@@ -960,8 +956,14 @@ impl CachingPane {
             return;
         };
         let (pass, fail) = (
-            run.results.iter().filter(|r| r.verdict == Verdict::Pass).count(),
-            run.results.iter().filter(|r| r.verdict == Verdict::Fail).count(),
+            run.results
+                .iter()
+                .filter(|r| r.verdict == Verdict::Pass)
+                .count(),
+            run.results
+                .iter()
+                .filter(|r| r.verdict == Verdict::Fail)
+                .count(),
         );
         let other = run.results.len() - pass - fail;
         let facts = Span::styled(

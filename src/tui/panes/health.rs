@@ -95,7 +95,10 @@ impl HealthPane {
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
         let theme = cx.theme;
         let down = self.view.as_ref().map_or(0, |v| {
-            v.rows.iter().filter(|(e, _)| e.state == EndpointState::Down).count()
+            v.rows
+                .iter()
+                .filter(|(e, _)| e.state == EndpointState::Down)
+                .count()
         });
         let extra = if down > 0 {
             Line::from(Span::styled(
@@ -278,7 +281,11 @@ impl HealthPane {
 
 /// The latest check in a few words: status and timings, or its error.
 fn last_check(c: &crate::store::health::Check) -> String {
-    if let Some(error) = c.error.as_deref().filter(|_| c.outcome == CheckOutcome::Down) {
+    if let Some(error) = c
+        .error
+        .as_deref()
+        .filter(|_| c.outcome == CheckOutcome::Down)
+    {
         return error.lines().next().unwrap_or("").to_string();
     }
     let mut text = c
