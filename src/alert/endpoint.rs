@@ -1,6 +1,6 @@
 //! The text of endpoint alerts: an endpoint went down, is still down (a
 //! reminder), or recovered. What happens when is decided in
-//! `crate::health::transitions`; this only words it.
+//! the health module's `transitions`; this only words it.
 
 use serde_json::{Value, json};
 

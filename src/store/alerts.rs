@@ -3,7 +3,7 @@
 //! An alert event is written to the outbox (`alert_events`) in the same
 //! transaction as the version, health transition or pause that caused it,
 //! one row per channel whose rules match. The sender
-//! ([`crate::alert`]) delivers pending rows and records each attempt; a row
+//! (the alert module) delivers pending rows and records each attempt; a row
 //! marked `sent` is never sent again, and a crash between delivery and
 //! marking can at worst deliver a row twice, never lose it.
 
@@ -70,7 +70,7 @@ pub struct NewChannel<'a> {
     /// The webhook URL, or the SMTP server of an email channel.
     pub url: &'a str,
     pub secret_env: Option<&'a str>,
-    /// Settings of the kind (email: [`crate::alert::email::EmailConfig`]).
+    /// Settings of the kind (email: the alert module's `EmailConfig`).
     pub options: Option<Value>,
     pub events: &'a [AlertEvent],
     pub watch: Option<&'a str>,
@@ -222,7 +222,8 @@ pub(crate) fn unknown(what: &str, value: &str) -> rusqlite::types::FromSqlError 
     rusqlite::types::FromSqlError::Other(format!("unknown {what} `{value}` in the database").into())
 }
 
-/// An alert composed above the store (see `crate::alert`), ready to queue.
+/// An alert composed above the store (in the alert module), ready to
+/// queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlert {
     pub event: AlertEvent,

@@ -603,7 +603,7 @@ impl Store {
     /// `transitions` gets the endpoint as it is after the check, its
     /// watch's name and the channels' `down`/`recovered` rules with the
     /// endpoint's down state on each (read inside the transaction), and
-    /// says what changes per channel (see `crate::health::transitions`).
+    /// says what changes per channel (the health module decides that).
     /// Returns the endpoint as it is afterwards.
     pub fn record_check(
         &mut self,
