@@ -89,8 +89,15 @@ fn health(c: &mut Criterion) {
         axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" })),
     ));
     if let Ok(mut s) = shared.lock() {
-        s.add_channel("hook", "webhook", &format!("{hook}/hook"), None, &[], None)
-            .expect("channel");
+        s.add_channel(
+            "hook",
+            apiradar::store::alerts::ChannelKind::Webhook,
+            &format!("{hook}/hook"),
+            None,
+            &[],
+            None,
+        )
+        .expect("channel");
         for _ in 0..100 {
             s.enqueue_test("hook").expect("queue");
         }

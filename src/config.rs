@@ -562,7 +562,7 @@ pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport
                 && c.options == def.options.clone().unwrap_or(serde_json::Value::Null)
                 && c.watch == def.watch
                 && c.thresholds == def.thresholds
-                && sorted(c.events.iter().map(String::as_str))
+                && sorted(c.events.iter().map(|e| e.as_str()))
                     == sorted(def.events.iter().map(|e| e.as_str()))
         });
         if !same {
@@ -593,7 +593,7 @@ pub fn sync_watch_file(store: &mut Store, file: &WatchFile) -> Result<SyncReport
                 && t.settings == def.settings
         });
         if !same {
-            store.declare_cache_target(def)?;
+            store.declare_cache_target(&def.as_new())?;
             report.targets.push(def.name.clone());
         }
     }
@@ -656,7 +656,7 @@ fn sync_endpoints(
             declared_ids.extend(current.map(|e| e.id));
             continue;
         }
-        let e = store.declare_endpoint(watch.id, def, true)?;
+        let e = store.declare_endpoint(watch.id, &def.as_new(), true)?;
         declared_ids.push(e.id);
         report.endpoints.push(label);
     }

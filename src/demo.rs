@@ -286,7 +286,7 @@ pub fn add_watches(store: &mut Store, base: &str, every: Duration) -> Result<(),
     )?;
     store.add_channel(
         "demo-hook",
-        "webhook",
+        crate::store::alerts::ChannelKind::Webhook,
         &format!("{base}/hooks/alerts"),
         None,
         &crate::store::alerts::AlertEvent::RULES,

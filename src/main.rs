@@ -17,6 +17,9 @@ use apiradar::pipeline::import;
 use apiradar::pipeline::poll::{PollReport, PollStatus};
 use apiradar::pipeline::worker::{Worker, WorkerConfig, WorkerEvent};
 use apiradar::store::SharedStore;
+use apiradar::store::alerts::OutboxStatus;
+use apiradar::store::caching::Verdict;
+use apiradar::store::health::EndpointState;
 use apiradar::store::{Store, StoreError, now_ms};
 use apiradar::watch::{self, Kind, WatchSpec};
 use apiradar::{demo, logging, report, spec};
@@ -286,7 +289,7 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
                     };
                     writeln!(out, "  {}  {what}", apiradar::store::format_ms(a.at))?;
                 }
-                if o.status == "pending" {
+                if o.status == OutboxStatus::Pending {
                     writeln!(
                         out,
                         "next try {}",
@@ -321,9 +324,9 @@ fn dispatch(command: Command, store: &mut Store, settings: &config::Settings) ->
                         vec![
                             apiradar::store::format_ms(o.created_at),
                             o.channel.clone(),
-                            o.event.clone(),
+                            o.event.to_string(),
                             o.title.clone(),
-                            o.status.clone(),
+                            o.status.to_string(),
                             o.attempts.to_string(),
                             o.last_error.clone().unwrap_or_default(),
                         ]
@@ -1391,7 +1394,7 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
             };
             usage(e)
         })?;
-        store.declare_endpoint(watch.id, &def, false)?;
+        store.declare_endpoint(watch.id, &def.as_new(), false)?;
     }
     let toggles = [
         (&a.enable, Some(true)),
@@ -1465,7 +1468,10 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
         let stats = store.endpoint_stats(endpoint.id, now, 0)?;
         rows.push((name_of(endpoint.watch_id), endpoint, probe, stats));
     }
-    let down = results.iter().filter(|(e, _)| e.state == "down").count();
+    let down = results
+        .iter()
+        .filter(|(e, _)| e.state == EndpointState::Down)
+        .count();
     if a.json {
         let list: Vec<serde_json::Value> = rows
             .iter()
@@ -1504,7 +1510,7 @@ fn run_health(a: cli::HealthArgs, store: &mut Store, out: &mut impl Write) -> Re
             table.push(vec![
                 watch.clone(),
                 format!("{} {}", e.method, e.url),
-                e.state.clone(),
+                e.state.to_string(),
                 p.record.http_status.map_or("-".into(), |s| s.to_string()),
                 ms(p.record.latency_ms),
                 stats
@@ -1564,7 +1570,7 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                 "added {kind} channel {} for {} on {}",
                 c.name,
                 c.watch.as_deref().unwrap_or("every watch"),
-                c.events.join(", ")
+                c.event_names().join(", ")
             )?;
         }
         cli::AlertCommand::List { json } => {
@@ -1583,12 +1589,12 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
                         }
                         vec![
                             c.name.clone(),
-                            c.kind.clone(),
+                            c.kind.to_string(),
                             c.url.clone(),
                             if c.disabled.is_some() {
                                 "(off: not in the config file)".to_string()
                             } else {
-                                c.events.join(",")
+                                c.event_names().join(",")
                             },
                             c.watch.clone().unwrap_or_else(|| "(all)".into()),
                             when,
@@ -1617,7 +1623,9 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
             runtime()?.block_on(apiradar::alert::deliver_due(&shared, &sender, now_ms()));
             let row = store.alert_history(50)?.into_iter().find(|o| o.id == id);
             match row {
-                Some(o) if o.status == "sent" => writeln!(out, "test alert sent to {name}")?,
+                Some(o) if o.status == OutboxStatus::Sent => {
+                    writeln!(out, "test alert sent to {name}")?
+                }
                 Some(o) => {
                     bail!(
                         "test alert to {name} not delivered: {} (it stays queued and is retried while apiradar runs)",
@@ -1721,9 +1729,9 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                         Some(m),
                         apiradar::caching::suite::RELIABILITY_RUNS,
                     )?;
-                    let verdicts: Vec<&str> = runs
+                    let verdicts: Vec<Verdict> = runs
                         .iter()
-                        .flat_map(|r| r.results.iter().map(|x| x.verdict.as_str()))
+                        .flat_map(|r| r.results.iter().map(|x| x.verdict))
                         .collect();
                     let score = apiradar::caching::suite::reliability(verdicts);
                     let state = store.model_state(t.id, m)?;
@@ -1817,8 +1825,16 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                 let rows: Vec<Vec<String>> = runs
                     .iter()
                     .map(|r| {
-                        let pass = r.results.iter().filter(|x| x.verdict == "pass").count();
-                        let fail = r.results.iter().filter(|x| x.verdict == "fail").count();
+                        let pass = r
+                            .results
+                            .iter()
+                            .filter(|x| x.verdict == Verdict::Pass)
+                            .count();
+                        let fail = r
+                            .results
+                            .iter()
+                            .filter(|x| x.verdict == Verdict::Fail)
+                            .count();
                         vec![
                             report::relative(r.started_at, now_ms()),
                             r.model.clone(),

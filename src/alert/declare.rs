@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::email::EmailConfig;
-use crate::store::alerts::{AlertEvent, NewChannel, Thresholds};
+use crate::store::alerts::{AlertEvent, ChannelKind, NewChannel, Thresholds};
 
 /// The events a channel gets when it names none.
 pub const DEFAULT_EVENTS: &str = "breaking,down,recovered,paused";
@@ -46,7 +46,7 @@ pub struct ChannelDecl {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelDef {
     pub name: String,
-    pub kind: &'static str,
+    pub kind: ChannelKind,
     pub url: String,
     pub secret_env: Option<String>,
     pub options: Option<Value>,
@@ -78,11 +78,11 @@ impl ChannelDecl {
     /// without the dashes, which is also the config key).
     pub fn resolve(&self, folder: &Path) -> Result<ChannelDef, String> {
         crate::watch::validate_name(&self.name).map_err(|e| e.to_string())?;
-        let given: Vec<(&'static str, &String)> = [
-            ("webhook", &self.webhook),
-            ("slack", &self.slack),
-            ("discord", &self.discord),
-            ("email", &self.email),
+        let given: Vec<(ChannelKind, &String)> = [
+            (ChannelKind::Webhook, &self.webhook),
+            (ChannelKind::Slack, &self.slack),
+            (ChannelKind::Discord, &self.discord),
+            (ChannelKind::Email, &self.email),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
@@ -91,7 +91,7 @@ impl ChannelDecl {
             [one] => *one,
             [] => return Err("give one of webhook, slack, discord or email".into()),
             _ => {
-                let kinds: Vec<&str> = given.iter().map(|(k, _)| *k).collect();
+                let kinds: Vec<&str> = given.iter().map(|(k, _)| k.as_str()).collect();
                 return Err(format!(
                     "give only one of webhook, slack, discord or email, not {}",
                     kinds.join(" and ")
@@ -99,7 +99,7 @@ impl ChannelDecl {
             }
         };
         let mut options = None;
-        if kind == "email" {
+        if kind == ChannelKind::Email {
             let from = self
                 .from
                 .clone()
@@ -137,14 +137,14 @@ impl ChannelDecl {
             if let Some((key, _)) = email_only.iter().find(|(_, set)| *set) {
                 return Err(format!("{key} is for email channels"));
             }
-            if kind != "webhook" && !url.contains("${") {
+            if kind != ChannelKind::Webhook && !url.contains("${") {
                 return Err(format!(
                     "a {kind} webhook URL carries its token: give it as an environment variable reference, e.g. '${{{}_WEBHOOK}}'",
-                    kind.to_ascii_uppercase()
+                    kind.as_str().to_ascii_uppercase()
                 ));
             }
         }
-        if self.secret_env.is_some() && kind != "webhook" {
+        if self.secret_env.is_some() && kind != ChannelKind::Webhook {
             return Err("secret_env is for webhook channels".into());
         }
         let on: Vec<&str> = if self.on.is_empty() {
@@ -220,7 +220,7 @@ mod tests {
             ..decl("ops")
         };
         let def = d.resolve(Path::new(".")).unwrap();
-        assert_eq!(def.kind, "webhook");
+        assert_eq!(def.kind, ChannelKind::Webhook);
         assert_eq!(
             def.events,
             vec![
@@ -322,7 +322,7 @@ mod tests {
             ..decl("mail")
         };
         let def = d.resolve(Path::new(".")).unwrap();
-        assert_eq!(def.kind, "email");
+        assert_eq!(def.kind, ChannelKind::Email);
         assert_eq!(def.thresholds.down_after, 5);
         assert_eq!(def.thresholds.remind_every_ms, Some(7_200_000));
         let cfg: EmailConfig = serde_json::from_value(def.options.unwrap()).unwrap();

@@ -15,9 +15,11 @@
 //! when the channel names a secret variable, and `X-Apiradar-Delivery: <id>`
 //! on every request (the same on each attempt of one alert).
 
+pub mod caching;
 pub mod change;
 pub mod declare;
 pub mod email;
+pub mod endpoint;
 
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::store::alerts::{Channel, Outbox};
+use crate::store::alerts::{Channel, ChannelKind, Outbox};
 use crate::store::{SharedStore, with_store};
 
 /// Attempts before a row is marked failed.
@@ -61,7 +63,7 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
 }
 
 /// The JSON a channel of `kind` is sent for `o`.
-pub fn body_for(kind: &str, o: &Outbox) -> Value {
+pub fn body_for(kind: ChannelKind, o: &Outbox) -> Value {
     let text = o
         .payload
         .get("text")
@@ -69,9 +71,9 @@ pub fn body_for(kind: &str, o: &Outbox) -> Value {
         .unwrap_or(&o.title)
         .to_string();
     match kind {
-        "slack" => json!({ "text": format!("*{}*\n{text}", o.title) }),
-        "discord" => json!({ "content": format!("**{}**\n{text}", o.title) }),
-        _ => {
+        ChannelKind::Slack => json!({ "text": format!("*{}*\n{text}", o.title) }),
+        ChannelKind::Discord => json!({ "content": format!("**{}**\n{text}", o.title) }),
+        ChannelKind::Webhook | ChannelKind::Email => {
             let mut body = json!({
                 "id": o.id,
                 "event": o.event,
@@ -137,7 +139,7 @@ impl Sender {
     /// Delivers one row to its channel. The error is one line, with any
     /// secret from the URL kept out.
     pub async fn deliver(&self, o: &Outbox, channel: &Channel) -> Result<(), String> {
-        if channel.kind == "email" {
+        if channel.kind == ChannelKind::Email {
             let mut cfg: email::EmailConfig = serde_json::from_value(channel.options.clone())
                 .map_err(|e| {
                     format!(
@@ -157,7 +159,7 @@ impl Sender {
                 .filter(|v| !v.is_empty())
                 .fold(s, |acc, v| acc.replace(v.as_str(), "***"))
         };
-        let body = body_for(&channel.kind, o).to_string();
+        let body = body_for(channel.kind, o).to_string();
         let mut request = self
             .client
             .post(&url)

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::profile::Profile;
 use super::suite::TestKind;
-use crate::store::caching::CacheSettings;
+use crate::store::caching::{CacheSettings, NewCacheTarget};
 
 /// A target as declared.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -47,6 +47,20 @@ pub struct TargetDef {
     pub api_key_env: Option<String>,
     pub models: Vec<String>,
     pub settings: CacheSettings,
+}
+
+impl TargetDef {
+    /// The store's view of it.
+    pub fn as_new(&self) -> NewCacheTarget<'_> {
+        NewCacheTarget {
+            name: &self.name,
+            profile: &self.profile.name,
+            base_url: &self.base_url,
+            api_key_env: self.api_key_env.as_deref(),
+            models: &self.models,
+            settings: &self.settings,
+        }
+    }
 }
 
 fn duration(key: &str, s: &str) -> Result<Duration, String> {

@@ -22,8 +22,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::store::caching::{CacheTarget, ModelState};
+use crate::store::caching::{CacheTarget, ModelState, NewCacheRun, Recorded, RunTimes};
 use crate::store::{SharedStore, with_store};
+use crate::store::{Store, StoreError};
 use client::{Client, Endpoint};
 use suite::{Runner, SuiteConfig, TestKind, TestResult};
 
@@ -86,12 +87,40 @@ impl ModelRun {
     }
 }
 
+/// Stores one run of `model` with its results and requests, updates the
+/// model's streaks, and queues a `caching` alert when the identical test
+/// has now failed [`crate::store::caching::REGRESSION_AFTER`] times in a
+/// row after having passed: one transaction.
+pub fn record_run(
+    store: &mut Store,
+    target: &CacheTarget,
+    model: &str,
+    times: RunTimes,
+    results: &[TestResult],
+    stopped: Option<&str>,
+    balance: Option<&str>,
+) -> Result<Recorded, StoreError> {
+    let rows: Vec<_> = results.iter().map(TestResult::to_row).collect();
+    let regression_alert = crate::alert::caching::regression(&target.name, model);
+    store.record_cache_run(
+        target,
+        &NewCacheRun {
+            model,
+            times,
+            results: &rows,
+            stopped,
+            balance,
+            regression_alert: &regression_alert,
+        },
+    )
+}
+
 /// The endpoint requests go to.
 pub fn endpoint_of(target: &CacheTarget) -> Endpoint {
     Endpoint {
         base_url: target.base_url.clone(),
         api_key_env: target.api_key_env.clone(),
-        profile: target.resolved_profile(),
+        profile: profile::resolved(target),
         stream: target.settings.stream,
     }
 }
@@ -327,18 +356,12 @@ pub async fn run_target(
             note.clone(),
         );
         let recorded = with_store(store, move |s| {
-            s.record_cache_run_with(
-                &t,
-                &m,
-                crate::store::caching::RunTimes {
-                    started_at,
-                    finished_at,
-                    cooldown_ms: COOLDOWN.as_millis() as i64,
-                },
-                &r,
-                st.as_deref(),
-                b.as_deref(),
-            )
+            let times = RunTimes {
+                started_at,
+                finished_at,
+                cooldown_ms: COOLDOWN.as_millis() as i64,
+            };
+            record_run(s, &t, &m, times, &r, st.as_deref(), b.as_deref())
         })
         .await;
         let (run_id, state, regression) = match recorded {

@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::store::caching::CacheTarget;
+
 /// The request and response shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -194,6 +196,63 @@ impl Profile {
     /// Dollars saved by `cached` tokens read from the cache.
     pub fn saved(&self, cached: i64) -> f64 {
         cached.max(0) as f64 * (self.price_input - self.price_cached) / 1e6
+    }
+}
+
+/// A target's profile with its overrides applied (a stored profile name
+/// this build does not know falls back to `openai`).
+pub fn resolved(target: &CacheTarget) -> Profile {
+    let mut p = Profile::builtin(&target.profile)
+        .or_else(|| Profile::builtin("openai"))
+        .unwrap_or_else(|| unreachable_profile(&target.profile));
+    let s = &target.settings;
+    if let Some(v) = s.min_tokens {
+        p.min_tokens = v;
+    }
+    if let Some(v) = s.ttl_secs {
+        p.ttl_secs = Some(v);
+    }
+    if let Some(v) = s.price_input {
+        p.price_input = v;
+    }
+    if let Some(v) = s.price_cached {
+        p.price_cached = v;
+    }
+    match s.api.as_deref() {
+        Some("messages") => {
+            p.api = Api::Messages;
+            p.auth = Auth::XApiKey;
+            p.cached_field = CachedField::Anthropic;
+        }
+        Some("chat") => {
+            p.api = Api::Chat;
+            p.auth = Auth::Bearer;
+            if p.cached_field == CachedField::Anthropic {
+                p.cached_field = CachedField::OpenAi;
+            }
+        }
+        _ => {}
+    }
+    if let Some(pointer) = &s.cached_field {
+        p.cached_field = CachedField::Pointer(pointer.clone());
+    }
+    p
+}
+
+// `openai` is always built in; this only keeps the code free of panics.
+fn unreachable_profile(name: &str) -> Profile {
+    Profile {
+        name: name.to_owned(),
+        api: Api::Chat,
+        auth: Auth::Bearer,
+        cached_field: CachedField::OpenAi,
+        base_url: None,
+        min_tokens: 1024,
+        ttl_secs: None,
+        price_input: 0.0,
+        price_cached: 0.0,
+        single_slot: false,
+        balance: None,
     }
 }
 

@@ -25,69 +25,12 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::client::{Client, Endpoint, Exchange, Message, body};
+use crate::store::caching::{CacheRequestRow, NewCacheResult};
 
 /// Cached tokens a fresh prompt may still report.
 pub const NOISE: i64 = 32;
 
-/// The tests, in the order a suite runs them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TestKind {
-    Identical,
-    Sizes,
-    SharedPrefix,
-    ChangedAtK,
-    Persistence,
-    Ttl,
-    MultiTurn,
-}
-
-impl TestKind {
-    pub const ALL: [TestKind; 7] = [
-        TestKind::Identical,
-        TestKind::Sizes,
-        TestKind::SharedPrefix,
-        TestKind::ChangedAtK,
-        TestKind::Persistence,
-        TestKind::Ttl,
-        TestKind::MultiTurn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TestKind::Identical => "identical",
-            TestKind::Sizes => "sizes",
-            TestKind::SharedPrefix => "shared-prefix",
-            TestKind::ChangedAtK => "changed-at-k",
-            TestKind::Persistence => "persistence",
-            TestKind::Ttl => "ttl",
-            TestKind::MultiTurn => "multi-turn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TestKind> {
-        TestKind::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-}
-
-/// How a test came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Fail,
-    Inconclusive,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Inconclusive => "inconclusive",
-        }
-    }
-}
+pub use crate::store::caching::{TestKind, Verdict};
 
 /// One test's result and evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -105,6 +48,41 @@ pub struct TestResult {
     /// Dollars the cached tokens saved, at the profile's prices.
     pub saved_usd: f64,
     pub exchanges: Vec<Exchange>,
+}
+
+impl TestResult {
+    /// The result as the store keeps it, with its requests.
+    pub fn to_row(&self) -> NewCacheResult {
+        NewCacheResult {
+            test: self.test,
+            verdict: self.verdict,
+            summary: self.summary.clone(),
+            hit_rate: self.hit_rate,
+            cold_ms: self.cold_ms,
+            warm_ms: self.warm_ms,
+            saved_usd: self.saved_usd,
+            requests: self
+                .exchanges
+                .iter()
+                .map(|e| {
+                    let u = e.usage.unwrap_or_default();
+                    CacheRequestRow {
+                        at: e.at,
+                        label: e.label.clone(),
+                        http_status: e.status,
+                        latency_ms: e.latency_ms,
+                        prompt_tokens: u.prompt_tokens,
+                        cached_tokens: u.cached_tokens,
+                        cache_creation_tokens: u.cache_creation_tokens,
+                        completion_tokens: u.completion_tokens,
+                        error: e.error.clone(),
+                        retries: e.retries,
+                        request: e.request.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Settings of a suite.
@@ -586,16 +564,16 @@ impl Runner<'_> {
 /// The reliability of a model: of its decided tests (pass or fail) in
 /// the last [`RELIABILITY_RUNS`] runs, the share that passed, 0–100.
 /// Inconclusive tests do not count; `None` until some test is decided.
-pub fn reliability<'a>(verdicts: impl IntoIterator<Item = &'a str>) -> Option<u8> {
+pub fn reliability(verdicts: impl IntoIterator<Item = Verdict>) -> Option<u8> {
     let (mut pass, mut decided) = (0u32, 0u32);
     for v in verdicts {
         match v {
-            "pass" => {
+            Verdict::Pass => {
                 pass += 1;
                 decided += 1;
             }
-            "fail" => decided += 1,
-            _ => {}
+            Verdict::Fail => decided += 1,
+            Verdict::Inconclusive => {}
         }
     }
     (decided > 0).then(|| (pass * 100 / decided) as u8)
@@ -618,10 +596,15 @@ mod tests {
     #[test]
     fn reliability_ignores_inconclusive_tests() {
         assert_eq!(
-            reliability(["pass", "pass", "fail", "inconclusive"]),
+            reliability([
+                Verdict::Pass,
+                Verdict::Pass,
+                Verdict::Fail,
+                Verdict::Inconclusive
+            ]),
             Some(66)
         );
-        assert_eq!(reliability(["inconclusive"]), None);
+        assert_eq!(reliability([Verdict::Inconclusive]), None);
         assert_eq!(reliability([]), None);
     }
 

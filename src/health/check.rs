@@ -429,7 +429,7 @@ mod tests {
             enabled: true,
             conditions: vec!["connect < 10s".into()],
             degraded_ms: None,
-            state: "unknown".into(),
+            state: crate::store::health::EndpointState::Unknown,
             consecutive_failures: 0,
             consecutive_successes: 0,
             last_checked_at: None,

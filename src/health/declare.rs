@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::conditions::Condition;
 use super::discover::MAX_EXAMPLE_BODY;
-use crate::store::health::RequestBody;
+use crate::store::health::{NewManualEndpoint, RequestBody};
 
 /// An endpoint as declared.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -45,6 +45,20 @@ pub struct EndpointDef {
     pub degraded_ms: Option<i64>,
     pub headers: Vec<(String, String)>,
     pub body: Option<RequestBody>,
+}
+
+impl EndpointDef {
+    /// The store's view of it.
+    pub fn as_new(&self) -> NewManualEndpoint<'_> {
+        NewManualEndpoint {
+            method: &self.method,
+            url: &self.url,
+            conditions: &self.conditions,
+            degraded_ms: self.degraded_ms,
+            headers: &self.headers,
+            body: self.body.as_ref(),
+        }
+    }
 }
 
 impl EndpointDecl {

@@ -5,18 +5,22 @@
 //! - [`discover`]: safe probe targets from the latest stored description;
 //! - [`conditions`]: the small language of per-endpoint conditions;
 //! - [`check`]: one probe, timed and classified;
+//! - [`transitions`]: what a check means for each alert channel (down,
+//!   still down, recovered);
 //! - the store keeps every check, hourly rollups and each endpoint's state
-//!   (`store::health`).
+//!   (`store::health`); [`record_check`] writes a check with what it
+//!   changes.
 
 pub mod check;
 pub mod conditions;
 pub mod declare;
 pub mod discover;
+pub mod transitions;
 
 use std::sync::Arc;
 
-use crate::store::health::{Endpoint, NewEndpoint, RequestBody};
-use crate::store::{SharedStore, with_store};
+use crate::store::health::{CheckRecord, Endpoint, EndpointState, NewEndpoint, RequestBody};
+use crate::store::{SharedStore, Store, StoreError, with_store};
 use crate::watch::{Kind, Watch};
 use check::{Probe, Prober};
 
@@ -106,6 +110,20 @@ pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<
     })
 }
 
+/// Records a check of an endpoint with its rollup and the endpoint's new
+/// state, and queues the `down`, reminder and `recovered` alerts it causes
+/// on each channel, in one transaction. Returns the endpoint as it is
+/// afterwards.
+pub fn record_check(
+    store: &mut Store,
+    endpoint_id: i64,
+    rec: &CheckRecord,
+) -> Result<Endpoint, StoreError> {
+    store.record_check(endpoint_id, rec, |e, watch, rules| {
+        transitions::transitions(e, rec, watch, rules)
+    })
+}
+
 /// The headers a watch's probes send: the watch's own, resolved from the
 /// environment, but only to the watch's own origin so credentials never
 /// reach another host.
@@ -157,7 +175,7 @@ pub async fn run_checks(
             let probe = prober.probe(&endpoint, &headers).await;
             let id = endpoint.id;
             let record = probe.record.clone();
-            let stored = with_store(&store, move |s| s.record_check(id, &record)).await;
+            let stored = with_store(&store, move |s| record_check(s, id, &record)).await;
             let endpoint = match stored {
                 Ok(e) => e,
                 Err(e) => {
@@ -240,7 +258,7 @@ pub async fn schedule(
                             .unwrap_or_default();
                         let entry = per_watch.entry(name).or_default();
                         entry.0 += 1;
-                        entry.1 += usize::from(e.state == "down");
+                        entry.1 += usize::from(e.state == EndpointState::Down);
                     }
                     for (name, (checked, down)) in per_watch {
                         let _ = tx.send(crate::pipeline::worker::WorkerEvent::HealthChecked {

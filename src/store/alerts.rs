@@ -3,7 +3,7 @@
 //! An alert event is written to the outbox (`alert_events`) in the same
 //! transaction as the version, health transition or pause that caused it,
 //! one row per channel whose rules match. The sender
-//! ([`crate::alert`]) delivers pending rows and records each attempt; a row
+//! (the alert module) delivers pending rows and records each attempt; a row
 //! marked `sent` is never sent again, and a crash between delivery and
 //! marking can at worst deliver a row twice, never lose it.
 
@@ -66,12 +66,11 @@ impl Default for Thresholds {
 #[derive(Debug, Clone, Default)]
 pub struct NewChannel<'a> {
     pub name: &'a str,
-    /// `webhook`, `slack`, `discord` or `email`.
-    pub kind: &'a str,
+    pub kind: ChannelKind,
     /// The webhook URL, or the SMTP server of an email channel.
     pub url: &'a str,
     pub secret_env: Option<&'a str>,
-    /// Settings of the kind (email: [`crate::alert::email::EmailConfig`]).
+    /// Settings of the kind (email: the alert module's `EmailConfig`).
     pub options: Option<Value>,
     pub events: &'a [AlertEvent],
     pub watch: Option<&'a str>,
@@ -110,12 +109,173 @@ impl AlertEvent {
     }
 }
 
-/// An alert composed above the store (see `crate::alert`), ready to queue.
+impl std::fmt::Display for AlertEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for AlertEvent {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        AlertEvent::parse(s).ok_or_else(|| unknown("alert event", s))
+    }
+}
+
+/// Where a channel sends its alerts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// A generic webhook: the event as JSON, signed when a secret is set.
+    #[default]
+    Webhook,
+    /// A Slack incoming webhook.
+    Slack,
+    /// A Discord incoming webhook.
+    Discord,
+    /// Mail through an SMTP server.
+    Email,
+}
+
+impl ChannelKind {
+    pub const ALL: [ChannelKind; 4] = [
+        ChannelKind::Webhook,
+        ChannelKind::Slack,
+        ChannelKind::Discord,
+        ChannelKind::Email,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Discord => "discord",
+            ChannelKind::Email => "email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for ChannelKind {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        ChannelKind::parse(s).ok_or_else(|| unknown("channel kind", s))
+    }
+}
+
+/// Where an outbox row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStatus {
+    /// Waiting for its first delivery or a retry.
+    Pending,
+    /// Accepted by its channel; never sent again.
+    Sent,
+    /// Given up after too many failed attempts.
+    Failed,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OutboxStatus> {
+        [
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Failed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for OutboxStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for OutboxStatus {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        OutboxStatus::parse(s).ok_or_else(|| unknown("alert status", s))
+    }
+}
+
+/// The error for a stored word no enum of this build knows.
+pub(crate) fn unknown(what: &str, value: &str) -> rusqlite::types::FromSqlError {
+    rusqlite::types::FromSqlError::Other(format!("unknown {what} `{value}` in the database").into())
+}
+
+/// An alert composed above the store (in the alert module), ready to
+/// queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlert {
     pub event: AlertEvent,
     pub title: String,
     pub payload: Value,
+}
+
+/// One channel's rule about an endpoint going down and coming back (its
+/// `down` and `recovered` rules together), with the endpoint's down state
+/// on that channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownRule {
+    pub channel_id: i64,
+    /// The channel takes `down` alerts (and their reminders).
+    pub down: bool,
+    /// The channel takes `recovered` alerts.
+    pub recovered: bool,
+    pub down_after: u32,
+    pub recovered_after: u32,
+    /// Remind this often (ms) while the endpoint stays down.
+    pub remind_every_ms: Option<i64>,
+    /// Set while the endpoint counts as down for this channel.
+    pub state: Option<DownState>,
+}
+
+/// Since when an endpoint counts as down for a channel, and when the
+/// channel last heard of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownState {
+    pub since: i64,
+    pub reminded_at: i64,
+}
+
+/// A change to an endpoint's down state on one channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DownChange {
+    /// It went down at `at`.
+    Opened { at: i64 },
+    /// It is still down; the channel was reminded at `at`.
+    Reminded { at: i64 },
+    /// It recovered.
+    Closed,
+}
+
+/// What one check does on one channel: its down state changes, and maybe
+/// an alert goes out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownStep {
+    pub channel_id: i64,
+    pub change: DownChange,
+    /// `None` when the channel does not take the event.
+    pub alert: Option<NewAlert>,
 }
 
 /// Where alerts go. The URL may hold `${VAR}` references (Slack and Discord
@@ -125,21 +285,27 @@ pub struct NewAlert {
 pub struct Channel {
     pub id: i64,
     pub name: String,
-    /// `webhook`, `slack`, `discord` or `email`.
-    pub kind: String,
+    pub kind: ChannelKind,
     pub url: String,
     /// The environment variable holding the HMAC secret of a webhook.
     pub secret_env: Option<String>,
     /// Settings of the kind (`Null` for webhooks).
     pub options: Value,
     /// The events it gets, and for which watch (`None`: every watch).
-    pub events: Vec<String>,
+    pub events: Vec<AlertEvent>,
     pub watch: Option<String>,
     pub thresholds: Thresholds,
     /// Declared in a config file.
     pub from_config: bool,
     /// Why it gets no new alerts (dropped from its config file), if so.
     pub disabled: Option<String>,
+}
+
+impl Channel {
+    /// The events it gets, as words.
+    pub fn event_names(&self) -> Vec<&'static str> {
+        self.events.iter().map(|e| e.as_str()).collect()
+    }
 }
 
 /// One delivery attempt of an alert.
@@ -156,12 +322,11 @@ pub struct Outbox {
     pub id: i64,
     pub channel: String,
     pub created_at: i64,
-    pub event: String,
+    pub event: AlertEvent,
     pub watch: String,
     pub title: String,
     pub payload: Value,
-    /// `pending`, `sent` or `failed` (gave up).
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: u32,
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
@@ -195,7 +360,7 @@ impl Store {
     pub fn add_channel(
         &mut self,
         name: &str,
-        kind: &str,
+        kind: ChannelKind,
         url: &str,
         secret_env: Option<&str>,
         events: &[AlertEvent],
@@ -247,7 +412,15 @@ impl Store {
                 "INSERT INTO alert_channels (name, kind, url, secret_env, options, created_at,
                      from_config)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![name, kind, url, secret_env, options, now, from_config],
+                params![
+                    name,
+                    kind.as_str(),
+                    url,
+                    secret_env,
+                    options,
+                    now,
+                    from_config
+                ],
             )?;
             let id = s.conn.last_insert_rowid();
             s.insert_rules(id, watch_id, events, thresholds)
@@ -300,7 +473,7 @@ impl Store {
                 "UPDATE alert_channels SET kind = ?2, url = ?3, secret_env = ?4, options = ?5,
                      from_config = 1, disabled = NULL
                  WHERE id = ?1",
-                params![current.id, c.kind, c.url, c.secret_env, options],
+                params![current.id, c.kind.as_str(), c.url, c.secret_env, options],
             )?;
             s.conn.execute(
                 "DELETE FROM alert_rules WHERE channel_id = ?1",
@@ -369,7 +542,7 @@ impl Store {
                 url: r.get(3)?,
                 secret_env: r.get(4)?,
                 events: events
-                    .map(|e| e.split(',').map(str::to_string).collect())
+                    .map(|e| e.split(',').filter_map(AlertEvent::parse).collect())
                     .unwrap_or_default(),
                 watch: r.get(6)?,
                 options: options
@@ -387,13 +560,12 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Writes one outbox row per channel whose rules match `event` for the
-    /// watch, dated `at` (when what caused it happened) and due now. Runs
-    /// inside the caller's transaction. Returns the rows added.
-    /// Queues `alert` for every channel whose rules take its event for
-    /// the watch; returns how many rows were queued.
+    /// Queues `alert` for every channel whose rules take its event for the
+    /// watch: one outbox row each, dated `at` (when what caused it
+    /// happened) and due now. Runs inside the caller's transaction.
+    /// Returns how many rows were queued.
     pub fn enqueue(&self, watch_id: i64, at: i64, alert: &NewAlert) -> Result<usize> {
-        self.enqueue_for(
+        self.enqueue_rows(
             None,
             watch_id,
             at,
@@ -403,9 +575,26 @@ impl Store {
         )
     }
 
-    /// [`Store::enqueue`], for one channel only when `channel_id` is
-    /// given (its rules must still match).
-    pub(crate) fn enqueue_for(
+    /// [`Store::enqueue`], for one channel only (its rules must still take
+    /// the event for the watch).
+    pub fn enqueue_to(
+        &self,
+        channel_id: i64,
+        watch_id: i64,
+        at: i64,
+        alert: &NewAlert,
+    ) -> Result<usize> {
+        self.enqueue_rows(
+            Some(channel_id),
+            watch_id,
+            at,
+            alert.event,
+            &alert.title,
+            &alert.payload,
+        )
+    }
+
+    fn enqueue_rows(
         &self,
         channel_id: Option<i64>,
         watch_id: i64,
@@ -438,18 +627,11 @@ impl Store {
         )?)
     }
 
-    /// Writes one outbox row per channel with a rule for `event` that is
-    /// not tied to a watch (caching targets are not watches); `subject`
-    /// takes the watch's place in the row. Runs inside the caller's
-    /// transaction.
-    pub(crate) fn enqueue_global(
-        &self,
-        event: AlertEvent,
-        subject: &str,
-        at: i64,
-        title: &str,
-        payload: &Value,
-    ) -> Result<usize> {
+    /// Writes one outbox row per channel with a rule for the alert's event
+    /// that is not tied to a watch (caching targets are not watches);
+    /// `subject` takes the watch's place in the row. Runs inside the
+    /// caller's transaction.
+    pub(crate) fn enqueue_global(&self, subject: &str, at: i64, alert: &NewAlert) -> Result<usize> {
         Ok(self.conn.execute(
             "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
                  next_attempt_at)
@@ -457,13 +639,84 @@ impl Store {
              WHERE event = ?2 AND watch_id IS NULL",
             params![
                 at,
-                event.as_str(),
+                alert.event.as_str(),
                 subject,
-                title,
-                payload.to_string(),
+                alert.title,
+                alert.payload.to_string(),
                 super::now_ms()
             ],
         )?)
+    }
+
+    /// The rules about `down` and `recovered` that apply to an endpoint of
+    /// the watch, one per channel (by channel id), each with the
+    /// endpoint's down state on that channel.
+    pub(crate) fn down_rules(&self, watch_id: i64, endpoint_id: i64) -> Result<Vec<DownRule>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.channel_id, max(r.event = 'down'), max(r.event = 'recovered'),
+                    max(r.down_after), max(r.recovered_after),
+                    max(CASE WHEN r.event = 'down' THEN r.remind_every END),
+                    d.since, d.reminded_at
+             FROM alert_rules r
+             LEFT JOIN alert_downs d ON d.channel_id = r.channel_id AND d.endpoint_id = ?2
+             WHERE r.event IN ('down', 'recovered')
+               AND (r.watch_id IS NULL OR r.watch_id = ?1)
+             GROUP BY r.channel_id",
+        )?;
+        let rows = stmt.query_map(params![watch_id, endpoint_id], |r| {
+            let since: Option<i64> = r.get(6)?;
+            let reminded: Option<i64> = r.get(7)?;
+            Ok(DownRule {
+                channel_id: r.get(0)?,
+                down: r.get(1)?,
+                recovered: r.get(2)?,
+                down_after: r.get::<_, Option<u32>>(3)?.unwrap_or(DOWN_AFTER),
+                recovered_after: r.get::<_, Option<u32>>(4)?.unwrap_or(RECOVERED_AFTER),
+                remind_every_ms: r.get::<_, Option<i64>>(5)?.filter(|&ms| ms > 0),
+                state: since
+                    .zip(reminded)
+                    .map(|(since, reminded_at)| DownState { since, reminded_at }),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Applies one change to an endpoint's down state on a channel. Runs
+    /// inside the caller's transaction.
+    pub(crate) fn change_down_state(
+        &self,
+        channel_id: i64,
+        endpoint_id: i64,
+        change: DownChange,
+    ) -> Result<()> {
+        match change {
+            DownChange::Opened { at } => self.conn.execute(
+                "INSERT INTO alert_downs (channel_id, endpoint_id, since, reminded_at)
+                 VALUES (?1, ?2, ?3, ?3)",
+                params![channel_id, endpoint_id, at],
+            )?,
+            DownChange::Reminded { at } => self.conn.execute(
+                "UPDATE alert_downs SET reminded_at = ?3
+                 WHERE channel_id = ?1 AND endpoint_id = ?2",
+                params![channel_id, endpoint_id, at],
+            )?,
+            DownChange::Closed => self.conn.execute(
+                "DELETE FROM alert_downs WHERE channel_id = ?1 AND endpoint_id = ?2",
+                params![channel_id, endpoint_id],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Marks an endpoint as alerted down while any channel holds it down.
+    pub(crate) fn refresh_alerted_down(&self, endpoint_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE endpoints SET alerted_down =
+                 EXISTS (SELECT 1 FROM alert_downs WHERE endpoint_id = ?1)
+             WHERE id = ?1",
+            [endpoint_id],
+        )?;
+        Ok(())
     }
 
     /// Queues a test event for one channel.

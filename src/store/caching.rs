@@ -7,9 +7,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::alerts::NewAlert;
 use super::{Result, Store, StoreError};
-use crate::caching::profile::Profile;
-use crate::caching::suite::{TestResult, Verdict};
 
 /// Failed runs in a row before a model is flagged.
 pub const WARN_AFTER: u32 = 3;
@@ -67,62 +66,136 @@ pub struct CacheTarget {
     pub from_config: bool,
 }
 
-impl CacheTarget {
-    /// The profile with this target's overrides applied.
-    pub fn resolved_profile(&self) -> Profile {
-        let mut p = Profile::builtin(&self.profile)
-            .or_else(|| Profile::builtin("openai"))
-            .unwrap_or_else(|| unreachable_profile(&self.profile));
-        let s = &self.settings;
-        if let Some(v) = s.min_tokens {
-            p.min_tokens = v;
+/// The caching tests, in the order a suite runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestKind {
+    Identical,
+    Sizes,
+    SharedPrefix,
+    ChangedAtK,
+    Persistence,
+    Ttl,
+    MultiTurn,
+}
+
+impl TestKind {
+    pub const ALL: [TestKind; 7] = [
+        TestKind::Identical,
+        TestKind::Sizes,
+        TestKind::SharedPrefix,
+        TestKind::ChangedAtK,
+        TestKind::Persistence,
+        TestKind::Ttl,
+        TestKind::MultiTurn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Identical => "identical",
+            TestKind::Sizes => "sizes",
+            TestKind::SharedPrefix => "shared-prefix",
+            TestKind::ChangedAtK => "changed-at-k",
+            TestKind::Persistence => "persistence",
+            TestKind::Ttl => "ttl",
+            TestKind::MultiTurn => "multi-turn",
         }
-        if let Some(v) = s.ttl_secs {
-            p.ttl_secs = Some(v);
-        }
-        if let Some(v) = s.price_input {
-            p.price_input = v;
-        }
-        if let Some(v) = s.price_cached {
-            p.price_cached = v;
-        }
-        match s.api.as_deref() {
-            Some("messages") => {
-                p.api = crate::caching::profile::Api::Messages;
-                p.auth = crate::caching::profile::Auth::XApiKey;
-                p.cached_field = crate::caching::profile::CachedField::Anthropic;
-            }
-            Some("chat") => {
-                p.api = crate::caching::profile::Api::Chat;
-                p.auth = crate::caching::profile::Auth::Bearer;
-                if p.cached_field == crate::caching::profile::CachedField::Anthropic {
-                    p.cached_field = crate::caching::profile::CachedField::OpenAi;
-                }
-            }
-            _ => {}
-        }
-        if let Some(pointer) = &s.cached_field {
-            p.cached_field = crate::caching::profile::CachedField::Pointer(pointer.clone());
-        }
-        p
+    }
+
+    pub fn parse(s: &str) -> Option<TestKind> {
+        TestKind::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 
-// `openai` is always built in; this only keeps the code free of panics.
-fn unreachable_profile(name: &str) -> Profile {
-    Profile {
-        name: name.to_owned(),
-        api: crate::caching::profile::Api::Chat,
-        auth: crate::caching::profile::Auth::Bearer,
-        cached_field: crate::caching::profile::CachedField::OpenAi,
-        base_url: None,
-        min_tokens: 1024,
-        ttl_secs: None,
-        price_input: 0.0,
-        price_cached: 0.0,
-        single_slot: false,
-        balance: None,
+impl std::fmt::Display for TestKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
+}
+
+impl rusqlite::types::FromSql for TestKind {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        TestKind::parse(s).ok_or_else(|| super::alerts::unknown("caching test", s))
+    }
+}
+
+/// How a test came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        [Verdict::Pass, Verdict::Fail, Verdict::Inconclusive]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for Verdict {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        Verdict::parse(s).ok_or_else(|| super::alerts::unknown("verdict", s))
+    }
+}
+
+/// A target as declared in a config file, to add or update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewCacheTarget<'a> {
+    pub name: &'a str,
+    /// The name of its provider profile.
+    pub profile: &'a str,
+    pub base_url: &'a str,
+    pub api_key_env: Option<&'a str>,
+    pub models: &'a [String],
+    pub settings: &'a CacheSettings,
+}
+
+/// One test of a run, to store with its requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCacheResult {
+    pub test: TestKind,
+    pub verdict: Verdict,
+    pub summary: String,
+    pub hit_rate: Option<f64>,
+    pub cold_ms: Option<i64>,
+    pub warm_ms: Option<i64>,
+    pub saved_usd: f64,
+    pub requests: Vec<CacheRequestRow>,
+}
+
+/// One run of one model, to store.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewCacheRun<'a> {
+    pub model: &'a str,
+    pub times: RunTimes,
+    pub results: &'a [NewCacheResult],
+    /// Why the suite stopped before its end.
+    pub stopped: Option<&'a str>,
+    /// The account's balance before the run, where the provider tells.
+    pub balance: Option<&'a str>,
+    /// Queued (to every channel taking `caching` alerts for all watches)
+    /// if this run is the one that makes a caching regression.
+    pub regression_alert: &'a NewAlert,
 }
 
 /// One run of one model, with its results.
@@ -147,8 +220,8 @@ pub struct CacheRun {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CacheResultRow {
     pub id: i64,
-    pub test: String,
-    pub verdict: String,
+    pub test: TestKind,
+    pub verdict: Verdict,
     pub summary: String,
     pub hit_rate: Option<f64>,
     pub cold_ms: Option<i64>,
@@ -282,28 +355,25 @@ impl Store {
     /// Adds a target declared in a config file, or makes the existing one
     /// match it (its runs stay; a target paused because it had left the
     /// file runs again).
-    pub fn declare_cache_target(
-        &mut self,
-        def: &crate::caching::declare::TargetDef,
-    ) -> Result<CacheTarget> {
-        let name = def.name.as_str();
+    pub fn declare_cache_target(&mut self, def: &NewCacheTarget<'_>) -> Result<CacheTarget> {
+        let name = def.name;
         if self.find_cache_target(name)?.is_none() {
             self.add_cache_target(
                 name,
-                &def.profile.name,
-                &def.base_url,
-                def.api_key_env.as_deref(),
-                &def.models,
-                &def.settings,
+                def.profile,
+                def.base_url,
+                def.api_key_env,
+                def.models,
+                def.settings,
             )?;
         } else {
-            self.update_cache_target(name, &def.models, &def.settings)?;
+            self.update_cache_target(name, def.models, def.settings)?;
         }
         self.conn.execute(
             "UPDATE cache_targets SET profile = ?2, base_url = ?3, api_key_env = ?4,
                  from_config = 1, paused = 0, paused_reason = NULL
              WHERE name = ?1",
-            params![name, def.profile.name, def.base_url, def.api_key_env],
+            params![name, def.profile, def.base_url, def.api_key_env],
         )?;
         self.cache_target(name)
     }
@@ -399,41 +469,25 @@ impl Store {
             }))
     }
 
-    /// Records one run of `model`: its results and requests, the model's
-    /// streaks (a run with a failed request is a failure; `cooldown` ms
-    /// of rest after [`COOLDOWN_AFTER`] of them), and a `caching` alert
-    /// when the identical test fails [`REGRESSION_AFTER`] times in a row
-    /// after having passed.
-    #[allow(clippy::too_many_arguments)]
+    /// Records one run of a model: its results and requests, the model's
+    /// streaks (a run with a failed request is a failure; `cooldown_ms`
+    /// of rest after [`COOLDOWN_AFTER`] of them), and the run's
+    /// regression alert when the identical test fails
+    /// [`REGRESSION_AFTER`] times in a row after having passed, all in one
+    /// transaction.
     pub fn record_cache_run(
         &mut self,
         target: &CacheTarget,
-        model: &str,
-        started_at: i64,
-        finished_at: i64,
-        results: &[TestResult],
-        stopped: Option<&str>,
-        cooldown_ms: i64,
+        run: &NewCacheRun<'_>,
     ) -> Result<Recorded> {
-        let times = RunTimes {
-            started_at,
-            finished_at,
-            cooldown_ms,
-        };
-        self.record_cache_run_with(target, model, times, results, stopped, None)
-    }
-
-    /// [`Store::record_cache_run`], with the account's balance seen before
-    /// the run.
-    pub fn record_cache_run_with(
-        &mut self,
-        target: &CacheTarget,
-        model: &str,
-        times: RunTimes,
-        results: &[TestResult],
-        stopped: Option<&str>,
-        balance: Option<&str>,
-    ) -> Result<Recorded> {
+        let NewCacheRun {
+            model,
+            times,
+            results,
+            stopped,
+            balance,
+            regression_alert,
+        } = *run;
         let RunTimes {
             started_at,
             finished_at,
@@ -442,19 +496,20 @@ impl Store {
         // The run's hit rate: the mean of its tests' hit rates.
         let rates: Vec<f64> = results.iter().filter_map(|r| r.hit_rate).collect();
         let hit_rate = (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64);
+        // Tokens billed, for the daily budget.
         let tokens: i64 = results
             .iter()
-            .flat_map(|r| &r.exchanges)
-            .filter_map(|e| e.usage.map(|u| u.total()))
+            .flat_map(|r| &r.requests)
+            .map(|q| q.prompt_tokens.unwrap_or(0) + q.completion_tokens.unwrap_or(0))
             .sum();
         let saved: f64 = results.iter().map(|r| r.saved_usd).sum();
         let failed = results
             .iter()
-            .flat_map(|r| &r.exchanges)
-            .any(|e| e.error.is_some());
+            .flat_map(|r| &r.requests)
+            .any(|q| q.error.is_some());
         let identical = results
             .iter()
-            .find(|r| r.test == crate::caching::suite::TestKind::Identical)
+            .find(|r| r.test == TestKind::Identical)
             .map(|r| r.verdict);
         self.in_write(|s| {
             s.conn.execute(
@@ -498,21 +553,20 @@ impl Store {
                          error, retries, request)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )?;
-                for e in &r.exchanges {
-                    let u = e.usage.unwrap_or_default();
+                for q in &r.requests {
                     stmt.execute(params![
                         result_id,
-                        e.at,
-                        e.label,
-                        e.status,
-                        e.latency_ms,
-                        u.prompt_tokens,
-                        u.cached_tokens,
-                        u.cache_creation_tokens,
-                        u.completion_tokens,
-                        e.error,
-                        e.retries,
-                        e.request.to_string()
+                        q.at,
+                        q.label,
+                        q.http_status,
+                        q.latency_ms,
+                        q.prompt_tokens,
+                        q.cached_tokens,
+                        q.cache_creation_tokens,
+                        q.completion_tokens,
+                        q.error,
+                        q.retries,
+                        q.request.to_string()
                     ])?;
                 }
             }
@@ -565,24 +619,7 @@ impl Store {
                 ],
             )?;
             if regression {
-                let text = format!(
-                    "Prompt caching of {model} on {} stopped working: the identical-request test passed before and has now failed {REGRESSION_AFTER} runs in a row. See `apiradar cache-test {} --model {model}`.",
-                    target.name, target.name
-                );
-                let payload = serde_json::json!({
-                    "event": "caching",
-                    "target": target.name,
-                    "model": model,
-                    "text": text,
-                    "command": format!("apiradar cache-test {} --model {model}", target.name),
-                });
-                s.enqueue_global(
-                    super::alerts::AlertEvent::Caching,
-                    &target.name,
-                    finished_at,
-                    &format!("{}: prompt caching of {model} stopped working", target.name),
-                    &payload,
-                )?;
+                s.enqueue_global(&target.name, finished_at, regression_alert)?;
             }
             Ok(Recorded {
                 run_id,

@@ -10,6 +10,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::alerts::{DownRule, DownStep};
 use super::{Result, Store};
 
 /// Upper bounds (ms, inclusive) of the latency histogram's buckets; the
@@ -90,6 +91,89 @@ impl CheckOutcome {
     }
 }
 
+impl std::fmt::Display for CheckOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for CheckOutcome {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        CheckOutcome::parse(s).ok_or_else(|| super::alerts::unknown("check outcome", s))
+    }
+}
+
+/// Where an endpoint stands: its last check's outcome, or `unknown`
+/// before the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointState {
+    Unknown,
+    Up,
+    Auth,
+    Warn,
+    Degraded,
+    Down,
+}
+
+impl EndpointState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointState::Unknown => "unknown",
+            EndpointState::Up => "up",
+            EndpointState::Auth => "auth",
+            EndpointState::Warn => "warn",
+            EndpointState::Degraded => "degraded",
+            EndpointState::Down => "down",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EndpointState> {
+        match s {
+            "unknown" => Some(EndpointState::Unknown),
+            _ => CheckOutcome::parse(s).map(EndpointState::from),
+        }
+    }
+
+    /// The last check's outcome, `None` before the first.
+    pub fn outcome(self) -> Option<CheckOutcome> {
+        Some(match self {
+            EndpointState::Unknown => return None,
+            EndpointState::Up => CheckOutcome::Up,
+            EndpointState::Auth => CheckOutcome::Auth,
+            EndpointState::Warn => CheckOutcome::Warn,
+            EndpointState::Degraded => CheckOutcome::Degraded,
+            EndpointState::Down => CheckOutcome::Down,
+        })
+    }
+}
+
+impl From<CheckOutcome> for EndpointState {
+    fn from(o: CheckOutcome) -> EndpointState {
+        match o {
+            CheckOutcome::Up => EndpointState::Up,
+            CheckOutcome::Auth => EndpointState::Auth,
+            CheckOutcome::Warn => EndpointState::Warn,
+            CheckOutcome::Degraded => EndpointState::Degraded,
+            CheckOutcome::Down => EndpointState::Down,
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for EndpointState {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        EndpointState::parse(s).ok_or_else(|| super::alerts::unknown("endpoint state", s))
+    }
+}
+
 /// An endpoint of a watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Endpoint {
@@ -105,7 +189,7 @@ pub struct Endpoint {
     pub conditions: Vec<String>,
     pub degraded_ms: Option<i64>,
     /// The last outcome, or `unknown` before the first check.
-    pub state: String,
+    pub state: EndpointState,
     pub consecutive_failures: u32,
     pub consecutive_successes: u32,
     pub last_checked_at: Option<i64>,
@@ -134,6 +218,18 @@ pub struct NewEndpoint {
     pub body: Option<RequestBody>,
 }
 
+/// An endpoint added by hand or declared in a config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewManualEndpoint<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub conditions: &'a [String],
+    pub degraded_ms: Option<i64>,
+    /// Headers sent with each probe (values may hold `${VAR}` references).
+    pub headers: &'a [(String, String)],
+    pub body: Option<&'a RequestBody>,
+}
+
 /// One check, as measured.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckRecord {
@@ -154,7 +250,7 @@ pub struct CheckRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub at: i64,
-    pub outcome: String,
+    pub outcome: CheckOutcome,
     pub http_status: Option<u16>,
     pub latency_ms: Option<i64>,
     pub cert_days: Option<i64>,
@@ -373,13 +469,12 @@ impl Store {
         conditions: &[String],
         degraded_ms: Option<i64>,
     ) -> Result<Endpoint> {
-        let def = crate::health::declare::EndpointDef {
-            watch: String::new(),
-            method: method.to_owned(),
-            url: url.to_owned(),
-            conditions: conditions.to_vec(),
+        let def = NewManualEndpoint {
+            method,
+            url,
+            conditions,
             degraded_ms,
-            headers: Vec::new(),
+            headers: &[],
             body: None,
         };
         self.declare_endpoint(watch_id, &def, false)
@@ -391,16 +486,16 @@ impl Store {
     pub fn declare_endpoint(
         &mut self,
         watch_id: i64,
-        def: &crate::health::declare::EndpointDef,
+        def: &NewManualEndpoint<'_>,
         from_config: bool,
     ) -> Result<Endpoint> {
         let now = super::now_ms();
         let conditions = (!def.conditions.is_empty()).then(|| def.conditions.join("\n"));
-        let (body, body_type) = match &def.body {
+        let (body, body_type) = match def.body {
             Some(b) => (Some(&b.text), Some(&b.media_type)),
             None => (None, None),
         };
-        let headers = serde_json::to_string(&def.headers).unwrap_or_else(|_| "[]".into());
+        let headers = serde_json::to_string(def.headers).unwrap_or_else(|_| "[]".into());
         self.in_write(|s| {
             s.conn.execute(
                 "INSERT INTO endpoints (watch_id, method, url, source, conditions, degraded_ms,
@@ -503,9 +598,19 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Records a check, its hour's rollup and the endpoint's new state, in
-    /// one transaction. Returns the endpoint as it is afterwards.
-    pub fn record_check(&mut self, endpoint_id: i64, rec: &CheckRecord) -> Result<Endpoint> {
+    /// Records a check, its hour's rollup, the endpoint's new state and
+    /// what that changes on each alert channel, in one transaction.
+    /// `transitions` gets the endpoint as it is after the check, its
+    /// watch's name and the channels' `down`/`recovered` rules with the
+    /// endpoint's down state on each (read inside the transaction), and
+    /// says what changes per channel (the health module decides that).
+    /// Returns the endpoint as it is afterwards.
+    pub fn record_check(
+        &mut self,
+        endpoint_id: i64,
+        rec: &CheckRecord,
+        transitions: impl FnOnce(&Endpoint, &str, &[DownRule]) -> Vec<DownStep>,
+    ) -> Result<Endpoint> {
         let outcome = rec.outcome.unwrap_or(CheckOutcome::Down);
         self.in_write(|s| {
             s.conn.execute(
@@ -569,151 +674,21 @@ impl Store {
             )?;
             let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ?1");
             let endpoint = s.conn.query_row(&sql, [endpoint_id], endpoint_from_row)?;
-            s.alert_transition(&endpoint, rec)?;
+            let rules = s.down_rules(endpoint.watch_id, endpoint.id)?;
+            let watch: String = s.conn.query_row(
+                "SELECT name FROM watches WHERE id = ?1",
+                [endpoint.watch_id],
+                |r| r.get(0),
+            )?;
+            for step in transitions(&endpoint, &watch, &rules) {
+                s.change_down_state(step.channel_id, endpoint.id, step.change)?;
+                if let Some(alert) = &step.alert {
+                    s.enqueue_to(step.channel_id, endpoint.watch_id, rec.at, alert)?;
+                }
+            }
+            s.refresh_alerted_down(endpoint.id)?;
             Ok(endpoint)
         })
-    }
-
-    /// Queues `down` for each channel once an endpoint has failed its
-    /// rule's number of checks in a row, reminders while it stays down if
-    /// the rule asks for them, and `recovered` once it has passed the
-    /// rule's number of checks: each exactly once per crossing, per channel.
-    fn alert_transition(&self, e: &Endpoint, rec: &CheckRecord) -> Result<()> {
-        use super::alerts::{AlertEvent, DOWN_AFTER, RECOVERED_AFTER};
-        struct Rule {
-            channel: i64,
-            down: bool,
-            recovered: bool,
-            down_after: u32,
-            recovered_after: u32,
-            remind_every: Option<i64>,
-            state: Option<(i64, i64)>,
-        }
-        let rules: Vec<Rule> = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT r.channel_id, max(r.event = 'down'), max(r.event = 'recovered'),
-                        max(r.down_after), max(r.recovered_after),
-                        max(CASE WHEN r.event = 'down' THEN r.remind_every END),
-                        d.since, d.reminded_at
-                 FROM alert_rules r
-                 LEFT JOIN alert_downs d ON d.channel_id = r.channel_id AND d.endpoint_id = ?2
-                 WHERE r.event IN ('down', 'recovered')
-                   AND (r.watch_id IS NULL OR r.watch_id = ?1)
-                 GROUP BY r.channel_id",
-            )?;
-            let rows = stmt.query_map(params![e.watch_id, e.id], |r| {
-                let since: Option<i64> = r.get(6)?;
-                let reminded: Option<i64> = r.get(7)?;
-                Ok(Rule {
-                    channel: r.get(0)?,
-                    down: r.get(1)?,
-                    recovered: r.get(2)?,
-                    down_after: r.get::<_, Option<u32>>(3)?.unwrap_or(DOWN_AFTER),
-                    recovered_after: r.get::<_, Option<u32>>(4)?.unwrap_or(RECOVERED_AFTER),
-                    remind_every: r.get::<_, Option<i64>>(5)?.filter(|&ms| ms > 0),
-                    state: since.zip(reminded),
-                })
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        let watch: String = self.conn.query_row(
-            "SELECT name FROM watches WHERE id = ?1",
-            [e.watch_id],
-            |r| r.get(0),
-        )?;
-        let what = format!("{} {}", e.method, e.url);
-        let last = rec.error.as_deref().unwrap_or("no answer");
-        let look = format!("apiradar health {watch}");
-        for rule in rules {
-            let (event, title, text) = match rule.state {
-                None if e.consecutive_failures >= rule.down_after.max(1) => {
-                    self.conn.execute(
-                        "INSERT INTO alert_downs (channel_id, endpoint_id, since, reminded_at)
-                         VALUES (?1, ?2, ?3, ?3)",
-                        params![rule.channel, e.id, rec.at],
-                    )?;
-                    if !rule.down {
-                        continue;
-                    }
-                    (
-                        AlertEvent::Down,
-                        format!("{watch}: {what} is down"),
-                        format!(
-                            "{what} failed {} checks in a row; last: {last}. See `{look}`.",
-                            e.consecutive_failures
-                        ),
-                    )
-                }
-                Some((since, reminded))
-                    if e.consecutive_failures > 0
-                        && rule
-                            .remind_every
-                            .is_some_and(|every| rec.at - reminded >= every) =>
-                {
-                    self.conn.execute(
-                        "UPDATE alert_downs SET reminded_at = ?3
-                         WHERE channel_id = ?1 AND endpoint_id = ?2",
-                        params![rule.channel, e.id, rec.at],
-                    )?;
-                    if !rule.down {
-                        continue;
-                    }
-                    let minutes = (rec.at - since).max(0) / 60_000;
-                    (
-                        AlertEvent::Down,
-                        format!("{watch}: {what} is still down"),
-                        format!(
-                            "{what} has been down for {}h {:02}m ({} failed checks); last: {last}. See `{look}`.",
-                            minutes / 60,
-                            minutes % 60,
-                            e.consecutive_failures
-                        ),
-                    )
-                }
-                Some(_) if e.consecutive_successes >= rule.recovered_after.max(1) => {
-                    self.conn.execute(
-                        "DELETE FROM alert_downs WHERE channel_id = ?1 AND endpoint_id = ?2",
-                        params![rule.channel, e.id],
-                    )?;
-                    if !rule.recovered {
-                        continue;
-                    }
-                    (
-                        AlertEvent::Recovered,
-                        format!("{watch}: {what} recovered"),
-                        format!(
-                            "{what} answers again ({} checks in a row). See `{look}`.",
-                            e.consecutive_successes
-                        ),
-                    )
-                }
-                _ => continue,
-            };
-            let payload = serde_json::json!({
-                "event": event.as_str(),
-                "endpoint": {"method": e.method, "url": e.url, "path": e.path},
-                "http_status": rec.http_status,
-                "error": rec.error,
-                "reminder": title.ends_with("still down"),
-                "text": text,
-                "command": look,
-            });
-            self.enqueue_for(
-                Some(rule.channel),
-                e.watch_id,
-                rec.at,
-                event,
-                &title,
-                &payload,
-            )?;
-        }
-        self.conn.execute(
-            "UPDATE endpoints SET alerted_down =
-                 EXISTS (SELECT 1 FROM alert_downs WHERE endpoint_id = ?1)
-             WHERE id = ?1",
-            [e.id],
-        )?;
-        Ok(())
     }
 
     /// The most recent checks of an endpoint, newest first.
@@ -776,7 +751,7 @@ impl Store {
         let mut recent: Vec<Option<i64>> = latest
             .into_iter()
             .take(recent)
-            .map(|c| (c.outcome != "down").then_some(c.latency_ms).flatten())
+            .map(|c| c.outcome.is_up().then_some(c.latency_ms).flatten())
             .collect();
         recent.reverse();
         Ok(EndpointStats {
@@ -863,6 +838,10 @@ mod tests {
         (store, id)
     }
 
+    fn no_alerts(_: &Endpoint, _: &str, _: &[DownRule]) -> Vec<DownStep> {
+        Vec::new()
+    }
+
     fn check(at: i64, outcome: CheckOutcome, latency: i64) -> CheckRecord {
         CheckRecord {
             at,
@@ -888,11 +867,12 @@ mod tests {
                 .record_check(
                     id,
                     &check(now - 1000 * (i as i64 + 1), CheckOutcome::Up, ms),
+                    no_alerts,
                 )
                 .unwrap();
         }
         store
-            .record_check(id, &check(now - 500, CheckOutcome::Down, 5))
+            .record_check(id, &check(now - 500, CheckOutcome::Down, 5), no_alerts)
             .unwrap();
         let stats = store.endpoint_stats(id, now, 10).unwrap();
         // Nearest rank: p50 → rank 10 → 100; p95 → rank 19 → 190; p99 → rank 20 → 200.
@@ -918,22 +898,18 @@ mod tests {
     fn states_count_consecutive_failures_and_successes() {
         let (mut store, id) = store_with_endpoint();
         let e = store
-            .record_check(id, &check(1, CheckOutcome::Down, 5))
+            .record_check(id, &check(1, CheckOutcome::Down, 5), no_alerts)
             .unwrap();
         let e2 = store
-            .record_check(id, &check(2, CheckOutcome::Down, 5))
+            .record_check(id, &check(2, CheckOutcome::Down, 5), no_alerts)
             .unwrap();
         assert_eq!((e.consecutive_failures, e2.consecutive_failures), (1, 2));
         let e3 = store
-            .record_check(id, &check(3, CheckOutcome::Auth, 5))
+            .record_check(id, &check(3, CheckOutcome::Auth, 5), no_alerts)
             .unwrap();
         assert_eq!(
-            (
-                e3.state.as_str(),
-                e3.consecutive_failures,
-                e3.consecutive_successes
-            ),
-            ("auth", 0, 1)
+            (e3.state, e3.consecutive_failures, e3.consecutive_successes),
+            (EndpointState::Auth, 0, 1)
         );
     }
 
@@ -942,7 +918,7 @@ mod tests {
         let (mut store, id) = store_with_endpoint();
         let watch_id = store.endpoints_watch(id);
         store
-            .record_check(id, &check(1, CheckOutcome::Up, 5))
+            .record_check(id, &check(1, CheckOutcome::Up, 5), no_alerts)
             .unwrap();
         store
             .add_manual_endpoint(
@@ -992,7 +968,7 @@ mod tests {
         let (mut store, id) = store_with_endpoint();
         for i in 0..10 {
             store
-                .record_check(id, &check(i * 1000, CheckOutcome::Up, 20))
+                .record_check(id, &check(i * 1000, CheckOutcome::Up, 20), no_alerts)
                 .unwrap();
         }
         assert_eq!(store.prune_checks(5_000, 3).unwrap(), 3);
@@ -1004,7 +980,97 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_check_its_down_states_and_alerts_commit_together() {
+        use crate::store::alerts::{AlertEvent, ChannelKind, DownChange, NewAlert, OutboxStatus};
+        let (mut store, id) = store_with_endpoint();
+        let channel = store
+            .add_channel(
+                "hook",
+                ChannelKind::Webhook,
+                "http://x/hook",
+                None,
+                &[AlertEvent::Down, AlertEvent::Recovered],
+                None,
+            )
+            .unwrap();
+        let alert = NewAlert {
+            event: AlertEvent::Down,
+            title: "api: down".into(),
+            payload: serde_json::json!({"text": "down"}),
+        };
+        let mut seen = None;
+        let e = store
+            .record_check(id, &check(7, CheckOutcome::Down, 5), |e, watch, rules| {
+                seen = Some((e.consecutive_failures, watch.to_owned(), rules.to_vec()));
+                vec![DownStep {
+                    channel_id: channel.id,
+                    change: DownChange::Opened { at: 7 },
+                    alert: Some(alert.clone()),
+                }]
+            })
+            .unwrap();
+        let (failures, watch, rules) = seen.unwrap();
+        assert_eq!((failures, watch.as_str()), (1, "api"));
+        assert_eq!(rules.len(), 1);
+        assert_eq!((rules[0].channel_id, rules[0].state), (channel.id, None));
+        assert_eq!(e.state, EndpointState::Down);
+        let queued = store.alert_history(10).unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            (queued[0].event, queued[0].status, queued[0].title.as_str()),
+            (AlertEvent::Down, OutboxStatus::Pending, "api: down")
+        );
+        assert_eq!(queued[0].created_at, 7);
+        let rules = store.down_rules(e.watch_id, id).unwrap();
+        assert_eq!(
+            rules[0].state.map(|s| (s.since, s.reminded_at)),
+            Some((7, 7))
+        );
+        assert!(store.alerted_down(id));
+
+        // A step that cannot be written (no such channel) takes the check
+        // with it.
+        let failed = store.record_check(id, &check(8, CheckOutcome::Down, 5), |_, _, _| {
+            vec![DownStep {
+                channel_id: channel.id + 100,
+                change: DownChange::Opened { at: 8 },
+                alert: None,
+            }]
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            store.checks(id, 10).unwrap().len(),
+            1,
+            "the check rolled back"
+        );
+        assert_eq!(store.alert_history(10).unwrap().len(), 1);
+
+        // Closing the state clears the endpoint's alerted flag.
+        store
+            .record_check(id, &check(9, CheckOutcome::Up, 5), |_, _, _| {
+                vec![DownStep {
+                    channel_id: channel.id,
+                    change: DownChange::Closed,
+                    alert: None,
+                }]
+            })
+            .unwrap();
+        assert_eq!(store.down_rules(e.watch_id, id).unwrap()[0].state, None);
+        assert!(!store.alerted_down(id));
+    }
+
     impl Store {
+        fn alerted_down(&self, endpoint_id: i64) -> bool {
+            self.conn
+                .query_row(
+                    "SELECT alerted_down FROM endpoints WHERE id = ?1",
+                    [endpoint_id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        }
+
         fn endpoints_watch(&self, endpoint_id: i64) -> i64 {
             self.conn
                 .query_row(

@@ -380,7 +380,7 @@ impl Loader {
                 let reliability = reliability(
                     runs.iter()
                         .take(RELIABILITY_RUNS)
-                        .flat_map(|r| r.results.iter().map(|x| x.verdict.as_str())),
+                        .flat_map(|r| r.results.iter().map(|x| x.verdict)),
                 );
                 let state = self.store.model_state(target.id, &model).map_err(err)?;
                 let mut errored = Vec::new();
@@ -409,7 +409,11 @@ impl Loader {
             return Ok(known);
         }
         let mut errored = false;
-        for result in run.results.iter().filter(|r| r.verdict == "inconclusive") {
+        for result in run
+            .results
+            .iter()
+            .filter(|r| r.verdict == crate::store::caching::Verdict::Inconclusive)
+        {
             if self
                 .store
                 .cache_requests(result.id)?

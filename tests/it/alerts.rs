@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::common::{Reply, Sandbox, Server};
 use apiradar::alert::{Sender, deliver_due};
+use apiradar::health::record_check;
 use apiradar::store::Store;
-use apiradar::store::alerts::AlertEvent;
+use apiradar::store::alerts::{AlertEvent, ChannelKind, OutboxStatus};
 use apiradar::store::health::{CheckOutcome, CheckRecord};
 use apiradar::watch::{Kind, WatchSpec};
 
@@ -40,7 +41,7 @@ fn watched_endpoint(store: &mut Store, hook: &str, events: &[AlertEvent]) -> i64
         .add_manual_endpoint(w.id, "GET", "http://127.0.0.1:9/health", &[], None)
         .expect("endpoint");
     store
-        .add_channel("hook", "webhook", hook, None, events, None)
+        .add_channel("hook", ChannelKind::Webhook, hook, None, events, None)
         .expect("channel");
     e.id
 }
@@ -58,31 +59,31 @@ fn down_and_recovered_fire_once_per_crossing() {
             .alert_history(100)
             .expect("history")
             .into_iter()
-            .map(|o| o.event)
+            .map(|o| o.event.to_string())
             .collect();
         h.reverse();
         h
     };
     // Two failures: within the threshold, nothing.
     for t in 0..2 {
-        store.record_check(e, &check(t, false)).expect("check");
+        record_check(&mut store, e, &check(t, false)).expect("check");
     }
     assert!(events(&store).is_empty());
     // The third crosses it: one `down`; more failures add nothing.
     for t in 2..6 {
-        store.record_check(e, &check(t, false)).expect("check");
+        record_check(&mut store, e, &check(t, false)).expect("check");
     }
     assert_eq!(events(&store), ["down"]);
     // One success is not a recovery; the second is, once.
-    store.record_check(e, &check(6, true)).expect("check");
+    record_check(&mut store, e, &check(6, true)).expect("check");
     assert_eq!(events(&store), ["down"]);
     for t in 7..10 {
-        store.record_check(e, &check(t, true)).expect("check");
+        record_check(&mut store, e, &check(t, true)).expect("check");
     }
     assert_eq!(events(&store), ["down", "recovered"]);
     // A flap shorter than the threshold raises nothing.
     for (t, up) in [(10, false), (11, false), (12, true), (13, false)] {
-        store.record_check(e, &check(t, up)).expect("check");
+        record_check(&mut store, e, &check(t, up)).expect("check");
     }
     assert_eq!(events(&store), ["down", "recovered"]);
     let payload = &store.alert_history(10).expect("history")[1].payload;
@@ -109,7 +110,7 @@ fn each_channel_has_its_own_thresholds_and_reminders() {
     store
         .add_channel_with(&NewChannel {
             name: "pager",
-            kind: "webhook",
+            kind: ChannelKind::Webhook,
             url: "http://127.0.0.1:9/pager",
             events: &[AlertEvent::Down, AlertEvent::Recovered],
             thresholds: Thresholds {
@@ -128,7 +129,13 @@ fn each_channel_has_its_own_thresholds_and_reminders() {
             .alert_history(100)
             .expect("history")
             .into_iter()
-            .map(|o| (o.channel, o.event, o.payload["reminder"] == true))
+            .map(|o| {
+                (
+                    o.channel,
+                    o.event.to_string(),
+                    o.payload["reminder"] == true,
+                )
+            })
             .collect();
         h.reverse();
         h
@@ -136,21 +143,15 @@ fn each_channel_has_its_own_thresholds_and_reminders() {
     let minute = 60_000;
     // Failures a minute apart: `hook` hears at the third, `pager` at the fifth.
     for t in 0..4 {
-        store
-            .record_check(e, &check(t * minute, false))
-            .expect("check");
+        record_check(&mut store, e, &check(t * minute, false)).expect("check");
     }
     assert_eq!(sent(&store), [("hook".into(), "down".into(), false)]);
-    store
-        .record_check(e, &check(4 * minute, false))
-        .expect("check");
+    record_check(&mut store, e, &check(4 * minute, false)).expect("check");
     assert_eq!(sent(&store).len(), 2);
     assert_eq!(sent(&store)[1], ("pager".into(), "down".into(), false));
     // Still down: `pager` is reminded once every 10 minutes, `hook` never.
     for t in 5..=25 {
-        store
-            .record_check(e, &check(t * minute, false))
-            .expect("check");
+        record_check(&mut store, e, &check(t * minute, false)).expect("check");
     }
     let reminders: Vec<_> = sent(&store).into_iter().filter(|r| r.2).collect();
     assert_eq!(reminders.len(), 2, "{reminders:?}");
@@ -166,14 +167,10 @@ fn each_channel_has_its_own_thresholds_and_reminders() {
         latest.payload
     );
     // One success recovers `pager`; `hook` needs two.
-    store
-        .record_check(e, &check(26 * minute, true))
-        .expect("check");
+    record_check(&mut store, e, &check(26 * minute, true)).expect("check");
     let after: Vec<_> = sent(&store).into_iter().skip(4).collect();
     assert_eq!(after, [("pager".into(), "recovered".into(), false)]);
-    store
-        .record_check(e, &check(27 * minute, true))
-        .expect("check");
+    record_check(&mut store, e, &check(27 * minute, true)).expect("check");
     let after: Vec<_> = sent(&store).into_iter().skip(4).collect();
     assert_eq!(
         after,
@@ -194,7 +191,7 @@ fn delivery_retries_until_the_receiver_accepts_and_survives_a_restart() {
         let mut store = Store::open(&db).expect("store");
         let e = watched_endpoint(&mut store, &server.url("/hook"), &[AlertEvent::Down]);
         for t in 0..3 {
-            store.record_check(e, &check(t, false)).expect("check");
+            record_check(&mut store, e, &check(t, false)).expect("check");
         }
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -422,7 +419,7 @@ fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
         // Keep the background from polling or probing anything during the test.
         store.pause_watch("api", "test").expect("pause");
         for t in 0..3 {
-            store.record_check(e, &check(t, false)).expect("check");
+            record_check(&mut store, e, &check(t, false)).expect("check");
         }
     }
     let run = |args: &[&str]| {
@@ -461,7 +458,9 @@ fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
 
     server.set("/hook", Reply::ok("thanks"));
     let mut second = run(&["--for", "20s"]);
-    wait_for("the delivery after restart", &|| row().status == "sent");
+    wait_for("the delivery after restart", &|| {
+        row().status == OutboxStatus::Sent
+    });
     second.kill().expect("stop");
     second.wait().expect("reaped");
     assert_eq!(server.hits("/hook"), 2);

@@ -598,7 +598,7 @@ async fn an_email_channel_receives_test_and_down_alerts() {
                 error: Some("cannot connect".into()),
                 ..CheckRecord::default()
             };
-            store.record_check(e.id, &rec).expect("check");
+            apiradar::health::record_check(&mut store, e.id, &rec).expect("check");
         }
         let shared = std::sync::Arc::new(std::sync::Mutex::new(store));
         let sender = apiradar::alert::Sender::new(TIMEOUT).expect("sender");

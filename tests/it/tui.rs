@@ -73,7 +73,7 @@ fn database(dir: &Path) -> std::path::PathBuf {
     store
         .add_channel(
             "team",
-            "webhook",
+            apiradar::store::alerts::ChannelKind::Webhook,
             "http://127.0.0.1:9/hook",
             None,
             &[
@@ -132,7 +132,7 @@ fn database(dir: &Path) -> std::path::PathBuf {
             latency_ms: Some(20 + (i * 7) % 30),
             ..CheckRecord::default()
         };
-        store.record_check(pets_ep.id, &steady).expect("check");
+        apiradar::health::record_check(&mut store, pets_ep.id, &steady).expect("check");
         let down = i % 4 == 3;
         let flapping = CheckRecord {
             at,
@@ -145,7 +145,7 @@ fn database(dir: &Path) -> std::path::PathBuf {
             latency_ms: Some(if down { 3 } else { 90 + i * 10 }),
             ..CheckRecord::default()
         };
-        store.record_check(status_ep.id, &flapping).expect("check");
+        apiradar::health::record_check(&mut store, status_ep.id, &flapping).expect("check");
     }
     store
         .add_watch(
@@ -608,7 +608,7 @@ fn add_alerts(store: &mut Store) {
     store
         .add_channel(
             "ops",
-            "webhook",
+            apiradar::store::alerts::ChannelKind::Webhook,
             "http://127.0.0.1:9/ops",
             None,
             &AlertEvent::RULES,
@@ -634,7 +634,7 @@ fn add_alerts(store: &mut Store) {
             error: (!up).then(|| "HTTP 503 Service Unavailable".to_string()),
             ..CheckRecord::default()
         };
-        store.record_check(models.id, &check).expect("check");
+        apiradar::health::record_check(store, models.id, &check).expect("check");
     }
     // A second version of the catalog (change, for ops), then a failed
     // poll that pauses it (paused, for ops).
@@ -677,7 +677,7 @@ fn add_alerts(store: &mut Store) {
     let id = |event: &str, channel: &str| {
         history
             .iter()
-            .find(|o| o.event == event && o.channel == channel)
+            .find(|o| o.event.as_str() == event && o.channel == channel)
             .map(|o| o.id)
             .expect("an alert")
     };
@@ -791,7 +791,12 @@ fn the_alert_history_lists_filters_details_and_closes() {
             .is_some_and(|o| o.title.ends_with("#3"))
     );
     h.key(KeyCode::Char('g'));
-    assert!(h.app.alerts.selected().is_some_and(|o| o.event == "paused"));
+    assert!(
+        h.app
+            .alerts
+            .selected()
+            .is_some_and(|o| o.event == apiradar::store::alerts::AlertEvent::Paused)
+    );
     h.key(KeyCode::PageDown);
     assert!(
         h.app
@@ -800,7 +805,12 @@ fn the_alert_history_lists_filters_details_and_closes() {
             .is_some_and(|o| o.title.ends_with("#3"))
     );
     h.key(KeyCode::PageUp);
-    assert!(h.app.alerts.selected().is_some_and(|o| o.event == "paused"));
+    assert!(
+        h.app
+            .alerts
+            .selected()
+            .is_some_and(|o| o.event == apiradar::store::alerts::AlertEvent::Paused)
+    );
 
     // Enter shows the payload too; the command to look into a version.
     h.key(KeyCode::Char('G'))
@@ -1144,8 +1154,12 @@ fn add_caching(store: &mut Store, now: i64) {
                 cache_result(t, verdict, rate, model, at, broken)
             })
             .collect();
-        store
-            .record_cache_run(target, model, at, at + 95_000, &results, stopped, 6 * HOUR)
+        let times = apiradar::store::caching::RunTimes {
+            started_at: at,
+            finished_at: at + 95_000,
+            cooldown_ms: 6 * HOUR,
+        };
+        apiradar::caching::record_run(store, target, model, times, &results, stopped, None)
             .expect("record a caching run");
     };
     let rates = [

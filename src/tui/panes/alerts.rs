@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{DrawCx, Msg, matches};
 use crate::diff::Level;
-use crate::store::alerts::Outbox;
+use crate::store::alerts::{AlertEvent, Outbox, OutboxStatus};
 use crate::tui::data::{ALERT_HISTORY, AlertHistory};
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, WatchStatus};
@@ -64,8 +64,13 @@ impl StatusFilter {
         .find(|f| f.label() == s)
     }
 
-    fn admits(self, status: &str) -> bool {
-        self == StatusFilter::All || self.label() == status
+    fn admits(self, status: OutboxStatus) -> bool {
+        match self {
+            StatusFilter::All => true,
+            StatusFilter::Pending => status == OutboxStatus::Pending,
+            StatusFilter::Failed => status == OutboxStatus::Failed,
+            StatusFilter::Sent => status == OutboxStatus::Sent,
+        }
     }
 }
 
@@ -107,33 +112,33 @@ pub struct AlertsPane {
 }
 
 /// The event's icon, in the watch list's vocabulary.
-fn event_icon(event: &str) -> &'static str {
+fn event_icon(event: AlertEvent) -> &'static str {
     match event {
-        "breaking" => "▲",
-        "down" => "✗",
-        "recovered" => "●",
-        "change" => "◆",
-        "paused" => "‖",
-        "test" => "○",
-        _ => "·",
+        AlertEvent::Breaking => "▲",
+        AlertEvent::Down => "✗",
+        AlertEvent::Recovered => "●",
+        AlertEvent::Change => "◆",
+        AlertEvent::Paused => "‖",
+        AlertEvent::Test => "○",
+        AlertEvent::Caching => "·",
     }
 }
 
 /// Down and breaking read as errors, recovered as good news, the rest plain.
-pub fn event_style(event: &str, theme: &Theme) -> Style {
+pub fn event_style(event: AlertEvent, theme: &Theme) -> Style {
     match event {
-        "breaking" | "down" => theme.level(Level::Error),
-        "recovered" => theme.status(WatchStatus::Ok),
+        AlertEvent::Breaking | AlertEvent::Down => theme.level(Level::Error),
+        AlertEvent::Recovered => theme.status(WatchStatus::Ok),
         _ => theme.base(),
     }
 }
 
 /// The delivery state's style, as the health pane shows it.
-fn status_style(status: &str, theme: &Theme) -> Style {
+fn status_style(status: OutboxStatus, theme: &Theme) -> Style {
     match status {
-        "sent" => theme.dim(),
-        "failed" => theme.input_error(),
-        _ => theme.status(WatchStatus::Changed),
+        OutboxStatus::Sent => theme.dim(),
+        OutboxStatus::Failed => theme.input_error(),
+        OutboxStatus::Pending => theme.status(WatchStatus::Changed),
     }
 }
 
@@ -148,8 +153,8 @@ fn tries(n: u32) -> String {
 /// The delivery state for the list: `pending 2× in 40s`, `sent 3m ago`,
 /// `failed 8×`; `full` spells it out for wide terminals.
 fn status_text(o: &Outbox, now: i64, full: bool) -> String {
-    match o.status.as_str() {
-        "pending" => {
+    match o.status {
+        OutboxStatus::Pending => {
             let next = until(now, o.next_attempt_at);
             match (full, o.attempts) {
                 (true, _) => format!(
@@ -167,13 +172,12 @@ fn status_text(o: &Outbox, now: i64, full: bool) -> String {
                 (false, n) => format!("pending {n}× {next}"),
             }
         }
-        "sent" => match o.sent_at {
+        OutboxStatus::Sent => match o.sent_at {
             Some(t) => format!("sent {}", ago(now, t)),
             None => "sent".into(),
         },
-        "failed" if full => format!("failed after {}", tries(o.attempts)),
-        "failed" => format!("failed {}×", o.attempts),
-        other => crate::text::one_line(other),
+        OutboxStatus::Failed if full => format!("failed after {}", tries(o.attempts)),
+        OutboxStatus::Failed => format!("failed {}×", o.attempts),
     }
 }
 
@@ -238,15 +242,15 @@ impl AlertsPane {
         let visible: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 let o = &rows[i];
-                self.status.admits(&o.status)
+                self.status.admits(o.status)
                     && matches(
                         &self.filter,
                         &[
-                            &o.event,
+                            o.event.as_str(),
                             &o.watch,
                             &o.channel,
                             &o.title,
-                            &o.status,
+                            o.status.as_str(),
                             payload_str(o, "text").unwrap_or(""),
                             o.last_error.as_deref().unwrap_or(""),
                         ],
@@ -364,8 +368,11 @@ impl AlertsPane {
                 },
                 theme.dim(),
             ));
-            let count = |s: &str| h.rows.iter().filter(|o| o.status == s).count();
-            for (status, n) in [("pending", count("pending")), ("failed", count("failed"))] {
+            let count = |s: OutboxStatus| h.rows.iter().filter(|o| o.status == s).count();
+            for (status, n) in [
+                (OutboxStatus::Pending, count(OutboxStatus::Pending)),
+                (OutboxStatus::Failed, count(OutboxStatus::Failed)),
+            ] {
                 if n > 0 {
                     spans.push(Span::styled(
                         format!("{n} {status} "),
@@ -449,8 +456,8 @@ impl AlertsPane {
     fn detail_lines(&self, o: &Outbox, now: i64, theme: &Theme) -> Vec<Line<'static>> {
         let mut lines = vec![Line::from(vec![
             Span::styled(
-                format!("{} {}", event_icon(&o.event), o.event),
-                event_style(&o.event, theme),
+                format!("{} {}", event_icon(o.event), o.event),
+                event_style(o.event, theme),
             ),
             Span::styled("  ", theme.base()),
             Span::styled(crate::text::one_line(&o.title), theme.base()),
@@ -470,8 +477,8 @@ impl AlertsPane {
             ),
             theme.dim(),
         )));
-        let delivery = match (o.status.as_str(), o.sent_at) {
-            ("sent", Some(t)) => format!(
+        let delivery = match (o.status, o.sent_at) {
+            (OutboxStatus::Sent, Some(t)) => format!(
                 "sent {} UTC ({}) after {}",
                 date_time(t),
                 ago(now, t),
@@ -481,7 +488,7 @@ impl AlertsPane {
         };
         lines.push(Line::from(Span::styled(
             delivery,
-            status_style(&o.status, theme),
+            status_style(o.status, theme),
         )));
         if let Some(e) = &o.last_error {
             lines.push(Line::from(Span::styled(
@@ -513,7 +520,7 @@ impl AlertsPane {
             lines.push(Line::from(Span::styled("delivery attempts", theme.dim())));
             for (n, a) in attempts.iter().enumerate() {
                 let (what, style) = if a.ok {
-                    ("sent".to_string(), status_style("sent", theme))
+                    ("sent".to_string(), status_style(OutboxStatus::Sent, theme))
                 } else {
                     (
                         format!(
@@ -701,8 +708,8 @@ impl AlertsPane {
                 }
                 cells.push(Cell::from(ago(cx.now, o.created_at)).style(theme.dim()));
                 cells.push(
-                    Cell::from(format!("{} {}", event_icon(&o.event), o.event))
-                        .style(event_style(&o.event, theme)),
+                    Cell::from(format!("{} {}", event_icon(o.event), o.event))
+                        .style(event_style(o.event, theme)),
                 );
                 if show_watch {
                     cells.push(Cell::from(fit(&crate::text::one_line(&o.watch), watch_w)));
@@ -713,7 +720,7 @@ impl AlertsPane {
                             .style(theme.dim()),
                     );
                 }
-                cells.push(Cell::from(fit(status, status_w)).style(status_style(&o.status, theme)));
+                cells.push(Cell::from(fit(status, status_w)).style(status_style(o.status, theme)));
                 let title = if show_watch || o.watch.is_empty() || o.title.starts_with(&o.watch) {
                     crate::text::one_line(&o.title)
                 } else {
@@ -753,14 +760,14 @@ mod tests {
             id,
             channel: "team".into(),
             created_at: NOW - id * 60_000,
-            event: event.into(),
+            event: AlertEvent::parse(event).unwrap(),
             watch: "petstore".into(),
             title: format!("petstore: {event} number {id}"),
             payload: serde_json::json!({
                 "text": format!("line one of {id}\nline two"),
                 "command": "apiradar diff petstore@3 petstore@4",
             }),
-            status: status.into(),
+            status: OutboxStatus::parse(status).unwrap(),
             attempts,
             next_attempt_at: NOW + 40_000,
             last_error: (status != "sent").then(|| "HTTP 500\r\nfrom the hook".to_string()),

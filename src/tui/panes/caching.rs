@@ -21,7 +21,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
-use crate::caching::suite::TestKind;
+use crate::caching::suite::{TestKind, Verdict};
 use crate::diff::Level;
 use crate::store::caching::{CacheResultRow, CacheRun};
 use crate::tui::data::{CACHE_RUNS, CacheRequestsView, CacheRowView, CachingView};
@@ -45,8 +45,8 @@ pub enum Focus {
 struct RequestsState {
     target: String,
     model: String,
-    test: String,
-    verdict: String,
+    test: TestKind,
+    verdict: Verdict,
     summary: String,
     simulated: bool,
     result_id: i64,
@@ -97,7 +97,7 @@ fn bar(rate: f64) -> char {
 /// Whether the run failed: a test failed, or a request did (which leaves
 /// its tests inconclusive, but is a failed run all the same).
 fn run_failed(row: &CacheRowView, run: &CacheRun) -> bool {
-    row.errored.contains(&run.id) || run.results.iter().any(|r| r.verdict == "fail")
+    row.errored.contains(&run.id) || run.results.iter().any(|r| r.verdict == Verdict::Fail)
 }
 
 /// Points oldest → newest as bars: `·` where nothing was measured, and the
@@ -134,15 +134,15 @@ fn run_points(row: &CacheRowView, width: usize) -> Vec<(Option<f64>, bool)> {
 
 /// One test's hit rates over the runs that ran it, oldest first; failed
 /// where the test failed or a request of its run did.
-fn test_points(row: &CacheRowView, test: &str, width: usize) -> Vec<(Option<f64>, bool)> {
+fn test_points(row: &CacheRowView, test: TestKind, width: usize) -> Vec<(Option<f64>, bool)> {
     let mut points: Vec<(Option<f64>, bool)> = row
         .runs
         .iter()
         .filter_map(|r| Some((r, r.results.iter().find(|x| x.test == test)?)))
         .take(width)
         .map(|(r, x)| {
-            let failed =
-                x.verdict == "fail" || (x.verdict == "inconclusive" && row.errored.contains(&r.id));
+            let failed = x.verdict == Verdict::Fail
+                || (x.verdict == Verdict::Inconclusive && row.errored.contains(&r.id));
             (x.hit_rate, failed)
         })
         .collect();
@@ -150,21 +150,19 @@ fn test_points(row: &CacheRowView, test: &str, width: usize) -> Vec<(Option<f64>
     points
 }
 
-fn verdict_glyph(verdict: &str) -> &'static str {
+fn verdict_glyph(verdict: Verdict) -> &'static str {
     match verdict {
-        "pass" => "✓",
-        "fail" => "✗",
-        "inconclusive" => "?",
-        _ => "·",
+        Verdict::Pass => "✓",
+        Verdict::Fail => "✗",
+        Verdict::Inconclusive => "?",
     }
 }
 
-fn verdict_style(verdict: &str, theme: &Theme) -> Style {
+fn verdict_style(verdict: Verdict, theme: &Theme) -> Style {
     match verdict {
-        "pass" => theme.status(WatchStatus::Ok),
-        "fail" => theme.level(Level::Error),
-        "inconclusive" => theme.level(Level::Warning),
-        _ => theme.dim(),
+        Verdict::Pass => theme.status(WatchStatus::Ok),
+        Verdict::Fail => theme.level(Level::Error),
+        Verdict::Inconclusive => theme.level(Level::Warning),
     }
 }
 
@@ -173,12 +171,13 @@ fn sim_style(theme: &Theme) -> Style {
     theme.level(Level::Warning)
 }
 
-/// The results of a run in the suite's order (unknown tests last).
+/// The results of a run in the suite's order.
 fn ordered(run: &CacheRun) -> Vec<&CacheResultRow> {
     let mut results: Vec<&CacheResultRow> = run.results.iter().collect();
     results.sort_by_key(|r| {
-        TestKind::parse(&r.test)
-            .and_then(|t| TestKind::ALL.iter().position(|k| *k == t))
+        TestKind::ALL
+            .iter()
+            .position(|k| *k == r.test)
             .unwrap_or(TestKind::ALL.len())
     });
     results
@@ -193,14 +192,10 @@ fn verdicts(run: Option<&CacheRun>, theme: &Theme) -> Line<'static> {
     Line::from(
         TestKind::ALL
             .iter()
-            .map(
-                |t| match run.results.iter().find(|r| r.test == t.as_str()) {
-                    Some(r) => {
-                        Span::styled(verdict_glyph(&r.verdict), verdict_style(&r.verdict, theme))
-                    }
-                    None => Span::styled("-", theme.dim()),
-                },
-            )
+            .map(|t| match run.results.iter().find(|r| r.test == *t) {
+                Some(r) => Span::styled(verdict_glyph(r.verdict), verdict_style(r.verdict, theme)),
+                None => Span::styled("-", theme.dim()),
+            })
             .collect::<Vec<_>>(),
     )
 }
@@ -538,8 +533,8 @@ impl CachingPane {
         let state = RequestsState {
             target: row.target.name.clone(),
             model: row.model.clone(),
-            test: result.test.clone(),
-            verdict: result.verdict.clone(),
+            test: result.test,
+            verdict: result.verdict,
             summary: crate::text::one_line(&result.summary),
             simulated: row.target.settings.simulated || run.simulated,
             result_id: result.id,
@@ -956,8 +951,14 @@ impl CachingPane {
             return;
         };
         let (pass, fail) = (
-            run.results.iter().filter(|r| r.verdict == "pass").count(),
-            run.results.iter().filter(|r| r.verdict == "fail").count(),
+            run.results
+                .iter()
+                .filter(|r| r.verdict == Verdict::Pass)
+                .count(),
+            run.results
+                .iter()
+                .filter(|r| r.verdict == Verdict::Fail)
+                .count(),
         );
         let other = run.results.len() - pass - fail;
         let facts = Span::styled(
@@ -1020,8 +1021,8 @@ impl CachingPane {
             .iter()
             .map(|r| {
                 let mut cells = vec![
-                    Cell::from(verdict_glyph(&r.verdict)).style(verdict_style(&r.verdict, theme)),
-                    Cell::from(r.test.clone()),
+                    Cell::from(verdict_glyph(r.verdict)).style(verdict_style(r.verdict, theme)),
+                    Cell::from(r.test.as_str()),
                     Cell::from(percent(r.hit_rate)),
                 ];
                 if mid {
@@ -1030,7 +1031,7 @@ impl CachingPane {
                 }
                 if spark > 0 {
                     cells.push(Cell::from(sparkline(
-                        &test_points(row, &r.test, spark),
+                        &test_points(row, r.test, spark),
                         theme,
                     )));
                 }
@@ -1092,8 +1093,8 @@ impl CachingPane {
             head.push(Span::styled("simulated provider ", sim_style(theme)));
         }
         head.push(Span::styled(
-            format!("{} ", verdict_glyph(&state.verdict)),
-            verdict_style(&state.verdict, theme),
+            format!("{} ", verdict_glyph(state.verdict)),
+            verdict_style(state.verdict, theme),
         ));
         head.push(Span::styled(
             format!("{} · {} · {}", state.test, state.target, state.model),
@@ -1353,8 +1354,8 @@ mod tests {
     fn result(id: i64, test: TestKind, verdict: &str, hit: Option<f64>) -> CacheResultRow {
         CacheResultRow {
             id,
-            test: test.as_str().into(),
-            verdict: verdict.into(),
+            test,
+            verdict: Verdict::parse(verdict).unwrap(),
             summary: format!("{} said\nso", test.as_str()),
             hit_rate: hit,
             cold_ms: Some(800),
@@ -1497,7 +1498,7 @@ mod tests {
             ]
         );
         assert_eq!(run_points(&r, 2).len(), 2);
-        let t = test_points(&r, "ttl", 30);
+        let t = test_points(&r, TestKind::Ttl, 30);
         assert_eq!(t.len(), 4);
         assert_eq!(
             t[0],
@@ -1505,7 +1506,12 @@ mod tests {
             "inconclusive in a run whose request failed"
         );
         assert_eq!(t[1], (Some(1.0), false));
-        assert!(test_points(&r, "nonexistent", 30).is_empty());
+        let mut without_ttl = r.runs.clone();
+        for run in &mut without_ttl {
+            run.results.retain(|x| x.test != TestKind::Ttl);
+        }
+        let r = row("openai", "gpt-4o-mini", false, without_ttl);
+        assert!(test_points(&r, TestKind::Ttl, 30).is_empty());
     }
 
     #[test]

@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
-use crate::store::health::EndpointStats;
+use crate::store::alerts::OutboxStatus;
+use crate::store::health::{CheckOutcome, EndpointState, EndpointStats};
 use crate::tui::data::HealthView;
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, WatchStatus};
@@ -25,22 +26,22 @@ pub struct HealthPane {
 }
 
 /// The style family of an endpoint state.
-fn state_style(state: &str) -> WatchStatus {
+fn state_style(state: EndpointState) -> WatchStatus {
     match state {
-        "up" | "auth" => WatchStatus::Ok,
-        "warn" | "degraded" => WatchStatus::Changed,
-        "down" => WatchStatus::Failing,
-        _ => WatchStatus::Pending,
+        EndpointState::Up | EndpointState::Auth => WatchStatus::Ok,
+        EndpointState::Warn | EndpointState::Degraded => WatchStatus::Changed,
+        EndpointState::Down => WatchStatus::Failing,
+        EndpointState::Unknown => WatchStatus::Pending,
     }
 }
 
-fn state_icon(state: &str) -> &'static str {
+fn state_icon(state: EndpointState) -> &'static str {
     match state {
-        "up" => "●",
-        "auth" => "◐",
-        "warn" | "degraded" => "◆",
-        "down" => "✗",
-        _ => "○",
+        EndpointState::Up => "●",
+        EndpointState::Auth => "◐",
+        EndpointState::Warn | EndpointState::Degraded => "◆",
+        EndpointState::Down => "✗",
+        EndpointState::Unknown => "○",
     }
 }
 
@@ -94,7 +95,10 @@ impl HealthPane {
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
         let theme = cx.theme;
         let down = self.view.as_ref().map_or(0, |v| {
-            v.rows.iter().filter(|(e, _)| e.state == "down").count()
+            v.rows
+                .iter()
+                .filter(|(e, _)| e.state == EndpointState::Down)
+                .count()
         });
         let extra = if down > 0 {
             Line::from(Span::styled(
@@ -150,7 +154,7 @@ impl HealthPane {
         let table_rows: Vec<Row> = rows
             .iter()
             .map(|(e, stats): &(_, EndpointStats)| {
-                let style = theme.status(state_style(&e.state));
+                let style = theme.status(state_style(e.state));
                 // The path as described, else the URL's path and query (the
                 // whole URL shows below for the selected endpoint).
                 let what = e.path.clone().unwrap_or_else(|| {
@@ -163,9 +167,9 @@ impl HealthPane {
                 });
                 let recent = &stats.recent[stats.recent.len().saturating_sub(spark_width)..];
                 let state = if narrow {
-                    state_icon(&e.state).to_string()
+                    state_icon(e.state).to_string()
                 } else {
-                    format!("{} {}", state_icon(&e.state), e.state)
+                    format!("{} {}", state_icon(e.state), e.state)
                 };
                 let mut cells = vec![
                     Cell::from(state).style(style),
@@ -228,10 +232,10 @@ impl HealthPane {
         if shown > 0 {
             let mut lines = vec![Line::from(Span::styled("alerts", theme.dim()))];
             for a in &alerts[..shown] {
-                let style = match a.status.as_str() {
-                    "sent" => theme.dim(),
-                    "failed" => theme.input_error(),
-                    _ => theme.status(WatchStatus::Changed),
+                let style = match a.status {
+                    OutboxStatus::Sent => theme.dim(),
+                    OutboxStatus::Failed => theme.input_error(),
+                    OutboxStatus::Pending => theme.status(WatchStatus::Changed),
                 };
                 lines.push(Line::from(vec![
                     Span::styled(
@@ -277,12 +281,16 @@ impl HealthPane {
 
 /// The latest check in a few words: status and timings, or its error.
 fn last_check(c: &crate::store::health::Check) -> String {
-    if let Some(error) = c.error.as_deref().filter(|_| c.outcome == "down") {
+    if let Some(error) = c
+        .error
+        .as_deref()
+        .filter(|_| c.outcome == CheckOutcome::Down)
+    {
         return error.lines().next().unwrap_or("").to_string();
     }
     let mut text = c
         .http_status
-        .map_or_else(|| c.outcome.clone(), |s| s.to_string());
+        .map_or_else(|| c.outcome.to_string(), |s| s.to_string());
     if let Some(ms) = c.latency_ms {
         text.push_str(&format!(" in {ms} ms"));
     }
@@ -305,7 +313,7 @@ mod tests {
     fn the_latest_check_reads_as_status_and_timings_or_its_error() {
         let up = Check {
             at: 0,
-            outcome: "degraded".into(),
+            outcome: CheckOutcome::Degraded,
             http_status: Some(200),
             latency_ms: Some(1201),
             cert_days: None,
@@ -323,7 +331,7 @@ mod tests {
         };
         assert_eq!(last_check(&reused), "200 in 1201 ms (first byte 1200 ms)");
         let down = Check {
-            outcome: "down".into(),
+            outcome: CheckOutcome::Down,
             http_status: None,
             error: Some("connection refused\nmore".into()),
             ..up
