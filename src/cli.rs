@@ -737,3 +737,37 @@ fn as_flag(message: String) -> String {
         message
     }
 }
+
+/// Prints the completion script for `shell`.
+pub fn print_completions(shell: Shell) {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+        Shell::Elvish => S::Elvish,
+        Shell::Powershell => S::PowerShell,
+    };
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "apiradar",
+        &mut std::io::stdout(),
+    );
+}
+
+impl DiffFormat {
+    /// The findings of a diff in this format.
+    pub fn render(self, diff: &app::diff::DiffOutcome) -> String {
+        use apiradar::report;
+        let (base, rev, shown) = (&diff.base_label, &diff.revision_label, &diff.findings);
+        match self {
+            DiffFormat::Junit => report::findings_junit(base, rev, shown),
+            DiffFormat::Github => report::findings_github(shown),
+            DiffFormat::Html => report::findings_html(base, rev, shown),
+            DiffFormat::Json => format!("{:#}\n", report::diff_json(diff)),
+            DiffFormat::Text => report::findings_text(base, rev, shown),
+            DiffFormat::Markdown => report::findings_markdown(base, rev, shown),
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use apiradar::app::{self, AppError, ErrorClass, Services, ServicesConfig};
 use apiradar::config::Paths;
@@ -74,7 +74,7 @@ fn run(cli: Cli, paths: &Paths) -> Result<()> {
     };
     match command {
         Command::Completions { shell } => {
-            print_completions(shell);
+            cli::print_completions(shell);
             Ok(())
         }
         Command::Config { show: _ } => {
@@ -291,15 +291,7 @@ fn dispatch(
             for line in report::diff_notes(&diff) {
                 eprintln!("{line}");
             }
-            let (base, rev, shown) = (&diff.base_label, &diff.revision_label, &diff.findings);
-            let text = match a.format {
-                cli::DiffFormat::Junit => report::findings_junit(base, rev, shown),
-                cli::DiffFormat::Github => report::findings_github(shown),
-                cli::DiffFormat::Html => report::findings_html(base, rev, shown),
-                cli::DiffFormat::Json => format!("{:#}\n", report::diff_json(&diff)),
-                cli::DiffFormat::Text => report::findings_text(base, rev, shown),
-                cli::DiffFormat::Markdown => report::findings_markdown(base, rev, shown),
-            };
+            let text = a.format.render(&diff);
             write!(out, "{text}")?;
             diff.verdict(a.fail_on.as_deref())?;
         }
@@ -399,23 +391,6 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
     Ok(())
 }
 
-fn print_completions(shell: cli::Shell) {
-    use clap_complete::Shell as S;
-    let shell = match shell {
-        cli::Shell::Bash => S::Bash,
-        cli::Shell::Zsh => S::Zsh,
-        cli::Shell::Fish => S::Fish,
-        cli::Shell::Elvish => S::Elvish,
-        cli::Shell::Powershell => S::PowerShell,
-    };
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "apiradar",
-        &mut std::io::stdout(),
-    );
-}
-
 /// Prints what the background tasks report (with `quiet`, only what went
 /// wrong).
 fn print_event(event: &apiradar::pipeline::worker::WorkerEvent, quiet: bool) {
@@ -440,19 +415,9 @@ fn run_daemon(
     let run_for = a.run_for.as_deref().map(app::parse_duration).transpose()?;
     let config = ServicesConfig::from_settings(settings, config_file.clone())?;
     let watches = app::queries::watches(store)?;
-    let active = watches.iter().filter(|w| !w.paused).count();
-    println!(
-        "apiradar: running on {} ({active} active watches, {} paused; health every {}); Ctrl-C or SIGTERM stops",
-        store.path().display(),
-        watches.len() - active,
-        humantime::format_duration(config.health.every)
-    );
-    if let Some(file) = &config_file {
-        println!(
-            "apiradar: following {} (edits are synced as they are saved)",
-            file.display()
-        );
-    }
+    let (path, health) = (store.path(), config.health.every);
+    let banner = report::events::run_banner(path, &watches, health, config_file.as_deref());
+    print!("{banner}");
     let shared = std::sync::Arc::new(std::sync::Mutex::new(Store::open(store.path())?));
     let rt = app::runtime()?;
     let services = Services::start(shared, config, rt.handle())?;
@@ -468,25 +433,7 @@ fn run_daemon(
 fn run_demo(request: &app::demo::DemoRequest) -> Result<()> {
     let rt = app::runtime()?;
     let demo = app::demo::Demo::start(request, &rt)?;
-    let url = demo.server.url();
-    println!("apiradar demo");
-    println!("  demo API   {url}/openapi.yaml, /v1/models, /changelog");
-    println!("  database   {}", demo.db.display());
-    match &demo.llama {
-        Some(l) => println!(
-            "  caching    the simulated provider at {url}/llm/v1, and llama.cpp's server on port {}",
-            l.port
-        ),
-        None => println!(
-            "  caching    a simulated provider at {url}/llm/v1 (build the llama.cpp fixture to test a real server)"
-        ),
-    }
-    println!(
-        "  the API changes every {}; watches are polled every {}",
-        humantime::format_duration(demo.step),
-        humantime::format_duration(demo.every)
-    );
-    println!("  Ctrl-C to stop\n");
+    print!("{}", report::events::demo_banner(&demo));
     let services = Services::start(demo.store.clone(), demo.services_config(), rt.handle())?;
     rt.block_on(app::services::run_until_stopped(
         services,

@@ -269,7 +269,7 @@ mod tests {
 
     fn watch_with_latest(latest: Option<i64>) -> Watch {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("db")).unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
         let spec = crate::watch::WatchSpec::new("w", Kind::Json, "https://example.test/x");
         let mut w = store.add_watch(&spec, false).unwrap();
         w.latest_seq = latest;

@@ -373,7 +373,7 @@ mod tests {
     #[test]
     fn empty_store_lists_nothing_and_unknown_names_are_usage_errors() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("db")).unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
         assert!(watches(&store).unwrap().is_empty());
         assert!(alerts(&store, 10).unwrap().is_empty());
         assert!(cache_list(&store).unwrap().is_empty());

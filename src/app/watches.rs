@@ -114,26 +114,23 @@ impl WatchInput {
                 false
             }
         };
-        if let Some(d) = interval {
-            if let Err(e) = check_interval(d) {
-                fail(Field::Interval, e.into());
-            }
+        if let Some(d) = interval
+            && let Err(e) = check_interval(d)
+        {
+            fail(Field::Interval, e.into());
         }
-        if let Some(h) = &headers {
-            if let Err(e) = h
+        if let Some(h) = &headers
+            && let Err(e) = h
                 .iter()
                 .try_for_each(|(n, v)| watch::check_header_secret(n, v))
-            {
-                fail(Field::Headers, e.into());
-            }
+        {
+            fail(Field::Headers, e.into());
         }
         if self.key.is_some() && kind.is_some_and(|k| k != Kind::Json) {
             fail(Field::Key, WatchError::KeyWithoutJson.into());
         }
-        if location_ok {
-            if let Err(e) = check_location(&location) {
-                fail(Field::Location, e);
-            }
+        if location_ok && let Err(e) = check_location(&location) {
+            fail(Field::Location, e);
         }
         let (Some(kind), Some(interval), Some(headers), true) =
             (kind, interval, headers, errors.is_empty())

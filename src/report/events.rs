@@ -67,6 +67,49 @@ pub fn event_line(event: &WorkerEvent, time: &str) -> Option<(Stream, String)> {
     }
 }
 
+/// What `apiradar run` says as it starts.
+pub fn run_banner(
+    db: &Path,
+    watches: &[crate::watch::Watch],
+    health_every: std::time::Duration,
+    following: Option<&Path>,
+) -> String {
+    let active = watches.iter().filter(|w| !w.paused).count();
+    let mut out = format!(
+        "apiradar: running on {} ({active} active watches, {} paused; health every {}); Ctrl-C or SIGTERM stops\n",
+        db.display(),
+        watches.len() - active,
+        humantime::format_duration(health_every)
+    );
+    if let Some(file) = following {
+        out += &format!(
+            "apiradar: following {} (edits are synced as they are saved)\n",
+            file.display()
+        );
+    }
+    out
+}
+
+/// What the headless demo says as it starts.
+pub fn demo_banner(demo: &crate::app::demo::Demo) -> String {
+    let url = demo.server.url();
+    let caching = match &demo.llama {
+        Some(l) => format!(
+            "the simulated provider at {url}/llm/v1, and llama.cpp's server on port {}",
+            l.port
+        ),
+        None => format!(
+            "a simulated provider at {url}/llm/v1 (build the llama.cpp fixture to test a real server)"
+        ),
+    };
+    format!(
+        "apiradar demo\n  demo API   {url}/openapi.yaml, /v1/models, /changelog\n  database   {}\n  caching    {caching}\n  the API changes every {}; watches are polled every {}\n  Ctrl-C to stop\n\n",
+        demo.db.display(),
+        humantime::format_duration(demo.step),
+        humantime::format_duration(demo.every)
+    )
+}
+
 /// What a config sync switched off, one stderr line each.
 pub fn sync_notes(path: &Path, r: &SyncReport) -> Vec<String> {
     let path = path.display();

@@ -286,38 +286,6 @@ pub fn history_json(watch: &Watch, versions: &[Version]) -> Value {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_align_and_trim() {
-        let t = table(
-            &["A", "BB"],
-            &[
-                vec!["xxx".into(), "y".into()],
-                vec!["z".into(), String::new()],
-            ],
-        );
-        assert_eq!(t, "A    BB\nxxx  y\nz\n");
-    }
-
-    #[test]
-    fn relative_times_read_naturally() {
-        assert_eq!(relative(0, 0), "now");
-        assert_eq!(relative(0, 90_000), "1m ago");
-        assert_eq!(relative(7_200_000, 0), "in 2h");
-        assert_eq!(relative(0, 3 * 86_400_000), "3d ago");
-    }
-
-    #[test]
-    fn sizes_read_naturally() {
-        assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(2048), "2.0 KiB");
-        assert_eq!(human_size(3 << 20), "3.0 MiB");
-    }
-}
-
 /// What `import --json` prints.
 pub fn import_json(name: &str, i: &crate::app::import::Imported) -> Value {
     json!({
@@ -373,4 +341,36 @@ pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
         "revision": o.revision_notes,
     });
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_and_trim() {
+        let t = table(
+            &["A", "BB"],
+            &[
+                vec!["xxx".into(), "y".into()],
+                vec!["z".into(), String::new()],
+            ],
+        );
+        assert_eq!(t, "A    BB\nxxx  y\nz\n");
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        assert_eq!(relative(0, 0), "now");
+        assert_eq!(relative(0, 90_000), "1m ago");
+        assert_eq!(relative(7_200_000, 0), "in 2h");
+        assert_eq!(relative(0, 3 * 86_400_000), "3d ago");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(2048), "2.0 KiB");
+        assert_eq!(human_size(3 << 20), "3.0 MiB");
+    }
 }
