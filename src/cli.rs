@@ -521,3 +521,253 @@ pub struct CacheTestArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+// ---- from arguments to application requests ----------------------------
+
+use apiradar::alert::declare::ChannelDecl;
+use apiradar::app::{self, AppError};
+use apiradar::caching::declare::TargetDecl;
+
+impl From<&AddArgs> for app::watches::WatchInput {
+    fn from(a: &AddArgs) -> Self {
+        app::watches::WatchInput {
+            name: a.name.clone(),
+            location: a.location.clone(),
+            kind: a.kind.clone(),
+            every: Some(a.every.clone()),
+            headers: a.headers.clone(),
+            key: a.key.clone(),
+        }
+    }
+}
+
+impl From<EditArgs> for app::watches::WatchEdit {
+    fn from(e: EditArgs) -> Self {
+        app::watches::WatchEdit {
+            name: e.name,
+            location: e.location,
+            kind: e.kind,
+            every: e.every,
+            headers: e.headers,
+            clear_headers: e.clear_headers,
+            key: e.key,
+            clear_key: e.clear_key,
+            rename: e.rename,
+        }
+    }
+}
+
+impl From<&RefreshArgs> for app::refresh::RefreshRequest {
+    fn from(a: &RefreshArgs) -> Self {
+        app::refresh::RefreshRequest {
+            names: a.names.clone(),
+            all: a.all,
+            max_body: a.max_body.clone(),
+            timeout: a.timeout.clone(),
+        }
+    }
+}
+
+impl From<&DiffArgs> for app::diff::DiffRequest {
+    fn from(a: &DiffArgs) -> Self {
+        app::diff::DiffRequest {
+            base: a.base.clone(),
+            revision: a.revision.clone(),
+            kind: a.kind.clone(),
+            level: a.level.clone(),
+            key: a.key.clone(),
+            ignore: a.ignore.clone(),
+            severity_levels: a.severity_levels.clone(),
+            deprecation_days_beta: a.deprecation_days_beta,
+            deprecation_days_stable: a.deprecation_days_stable,
+            allow_remote_refs: a.allow_remote_refs,
+        }
+    }
+}
+
+impl From<ImportArgs> for app::import::ImportRequest {
+    fn from(a: ImportArgs) -> Self {
+        app::import::ImportRequest {
+            name: a.name,
+            paths: a.paths,
+            kind: a.kind,
+            key: a.key,
+            location: a.location,
+        }
+    }
+}
+
+impl From<&HealthArgs> for app::health::HealthRequest {
+    fn from(a: &HealthArgs) -> Self {
+        app::health::HealthRequest {
+            names: a.names.clone(),
+            timeout: a.timeout.clone(),
+            degraded_after: a.degraded_after.clone(),
+            ca_cert: a.ca_cert.clone(),
+            add: a.add.clone().map(|url| app::health::NewEndpoint {
+                url,
+                method: a.method.clone(),
+                conditions: a.conditions.clone(),
+                headers: a.headers.clone(),
+                body: a.body.clone(),
+                body_type: a.body_type.clone(),
+            }),
+            enable: a.enable.clone(),
+            disable: a.disable.clone(),
+            reset: a.reset.clone(),
+            skipped: a.skipped,
+        }
+    }
+}
+
+impl From<AlertAddArgs> for ChannelDecl {
+    fn from(a: AlertAddArgs) -> Self {
+        ChannelDecl {
+            name: a.name,
+            webhook: a.webhook,
+            slack: a.slack,
+            discord: a.discord,
+            email: a.email,
+            from: a.from,
+            to: a.to,
+            smtp_user_env: a.smtp_user_env,
+            smtp_password_env: a.smtp_password_env,
+            ca_cert: a.ca_cert,
+            secret_env: a.secret_env,
+            on: a.on,
+            watch: a.watch,
+            down_after: Some(a.down_after),
+            recovered_after: Some(a.recovered_after),
+            remind_every: a.remind_every,
+        }
+    }
+}
+
+impl From<&CacheAddArgs> for TargetDecl {
+    fn from(a: &CacheAddArgs) -> Self {
+        TargetDecl {
+            name: a.name.clone(),
+            profile: Some(a.profile.clone()),
+            base_url: a.base_url.clone(),
+            api_key_env: a.api_key_env.clone(),
+            models: a.models.clone(),
+            min_tokens: a.min_tokens,
+            ttl: a.ttl.clone(),
+            price: a.price,
+            cached_price: a.cached_price,
+            tests: a.tests.clone(),
+            every: a.every.clone(),
+            daily_budget: a.daily_budget,
+            ttl_ladder: a.ttl_ladder.clone(),
+            persistence: a.persistence,
+            max_prompt_tokens: a.max_prompt_tokens,
+            stream: a.stream,
+            cached_field: a.cached_field.clone(),
+            api: a.api.clone(),
+        }
+    }
+}
+
+impl From<CacheTestArgs> for app::caching::CacheTestRequest {
+    fn from(a: CacheTestArgs) -> Self {
+        app::caching::CacheTestRequest {
+            name: a.name,
+            tests: a.tests,
+            models: a.models,
+            isolation: a.isolation,
+            timeout: a.timeout,
+        }
+    }
+}
+
+/// A declaration's error names a config key at its start (`secret_env
+/// is for webhook channels`); on the command line the key is a flag.
+pub fn flag_names(e: AppError) -> AppError {
+    match e {
+        AppError::Declaration(m) => AppError::Usage(as_flag(m)),
+        e => e,
+    }
+}
+
+/// [`flag_names`] for `health --add`, whose `url` is the flag's value.
+pub fn health_flag_names(e: AppError) -> AppError {
+    match e {
+        AppError::Declaration(m) => AppError::Usage(match m.strip_prefix("url ") {
+            Some(rest) => format!("--add {rest}"),
+            None => as_flag(m),
+        }),
+        e => e,
+    }
+}
+
+fn as_flag(message: String) -> String {
+    let key_len = message
+        .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .unwrap_or(message.len());
+    let (key, rest) = message.split_at(key_len);
+    let is_key = !key.is_empty() && (rest.starts_with(' ') || rest.starts_with(':'));
+    const KEYS: &[&str] = &[
+        "email",
+        "from",
+        "to",
+        "smtp_user_env",
+        "smtp_password_env",
+        "ca_cert",
+        "secret_env",
+        "remind_every",
+        "down_after",
+        "recovered_after",
+        "body",
+        "body_type",
+        "degraded_after",
+        "condition",
+        "method",
+        "base_url",
+        "api_key_env",
+        "ttl",
+        "ttl_ladder",
+        "every",
+        "cached_field",
+        "daily_budget",
+        "api",
+    ];
+    if is_key && KEYS.contains(&key) {
+        format!("--{}{rest}", key.replace('_', "-"))
+    } else {
+        message
+    }
+}
+
+/// Prints the completion script for `shell`.
+pub fn print_completions(shell: Shell) {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+        Shell::Elvish => S::Elvish,
+        Shell::Powershell => S::PowerShell,
+    };
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "apiradar",
+        &mut std::io::stdout(),
+    );
+}
+
+impl DiffFormat {
+    /// The findings of a diff in this format.
+    pub fn render(self, diff: &app::diff::DiffOutcome) -> String {
+        use apiradar::report;
+        let (base, rev, shown) = (&diff.base_label, &diff.revision_label, &diff.findings);
+        match self {
+            DiffFormat::Junit => report::findings_junit(base, rev, shown),
+            DiffFormat::Github => report::findings_github(shown),
+            DiffFormat::Html => report::findings_html(base, rev, shown),
+            DiffFormat::Json => format!("{:#}\n", report::diff_json(diff)),
+            DiffFormat::Text => report::findings_text(base, rev, shown),
+            DiffFormat::Markdown => report::findings_markdown(base, rev, shown),
+        }
+    }
+}

@@ -12,6 +12,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod alert;
+pub mod app;
 pub mod caching;
 pub mod config;
 pub mod demo;

@@ -3,7 +3,12 @@
 //! Functions here turn data into strings; they never touch the store or the
 //! network, so the same rendering serves the CLI and tests.
 
+pub mod alerts;
+pub mod caching;
+pub mod config;
+pub mod events;
 mod findings;
+pub mod health;
 
 pub use findings::{
     findings_github, findings_html, findings_json, findings_junit, findings_markdown, findings_text,
@@ -279,6 +284,63 @@ pub fn history_json(watch: &Watch, versions: &[Version]) -> Value {
             })),
         })).collect::<Vec<_>>()
     })
+}
+
+/// What `import --json` prints.
+pub fn import_json(name: &str, i: &crate::app::import::Imported) -> Value {
+    json!({
+        "watch": name,
+        "files": i.files,
+        "added": i.added,
+        "unchanged": i.unchanged,
+        "failed": i.failed,
+    })
+}
+
+/// What `import` prints.
+pub fn import_text(name: &str, i: &crate::app::import::Imported) -> String {
+    format!(
+        "imported {} files into {name} in {:.1}s: {} new versions, {} unchanged, {} failed",
+        i.total, i.seconds, i.added, i.unchanged, i.failed
+    )
+}
+
+/// What a diff overlooked in its documents, one stderr line each.
+pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (label, notes) in [
+        (&o.base_label, &o.base_notes),
+        (&o.revision_label, &o.revision_notes),
+    ] {
+        for n in notes {
+            lines.push(format!(
+                "apiradar: note: {label}{}: {}",
+                if n.pointer.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", n.pointer)
+                },
+                n.message
+            ));
+        }
+    }
+    if o.ignored > 0 {
+        lines.push(format!(
+            "apiradar: {} finding(s) dropped by --ignore / --severity-levels",
+            o.ignored
+        ));
+    }
+    lines
+}
+
+/// `diff --format json`: the findings and the notes on both documents.
+pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
+    let mut doc = findings_json(&o.findings);
+    doc["notes"] = json!({
+        "base": o.base_notes,
+        "revision": o.revision_notes,
+    });
+    doc
 }
 
 #[cfg(test)]

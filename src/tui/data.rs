@@ -7,22 +7,21 @@
 //! is dropped, so a slow load never overwrites a newer one. Tests drive a
 //! `Loader` directly, without a thread.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::caching::suite::{RELIABILITY_RUNS, reliability};
+use crate::app::queries::{self, RunErrors};
+pub use crate::app::queries::{
+    ALERT_HISTORY, AlertHistory, CACHE_RUNS, CacheRequestsView, CacheRowView, CachingView,
+    HealthView, SPARK_CHECKS, Timeline, TimelineRow, WatchRow,
+};
+use crate::app::watches;
 use crate::diff::{self, Finding};
 use crate::spec::{self, NormalizeOptions};
-use crate::store::caching::{CacheRequestRow, CacheRun, CacheTarget, ModelState};
-use crate::store::health::{Endpoint, EndpointStats};
-use crate::store::{ChangeCounts, Run, Store, Version};
+use crate::store::{ChangeCounts, Store, Version};
 use crate::tui::diffview::{Column, DiffModel, Highlighter, Lang, line_of_pointer};
 use crate::watch::{Kind, Watch, WatchSpec};
-
-/// How many recent polls the timeline looks at for failures.
-const RECENT_RUNS: usize = 200;
 
 /// What the app asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,28 +76,6 @@ pub struct PairRequest {
     pub published: bool,
 }
 
-/// One row of the watch list.
-#[derive(Debug, Clone)]
-pub struct WatchRow {
-    pub watch: Watch,
-    pub latest: Option<Version>,
-}
-
-/// One row of a timeline, newest first.
-#[derive(Debug, Clone)]
-pub enum TimelineRow {
-    Version(Box<Version>),
-    /// A poll that failed.
-    Failure(Run),
-}
-
-/// A loaded timeline.
-#[derive(Debug, Clone)]
-pub struct Timeline {
-    pub watch_id: i64,
-    pub rows: Vec<TimelineRow>,
-}
-
 /// A loaded pair: the aligned texts, their highlighter and the findings.
 pub struct PairView {
     pub request: PairRequest,
@@ -150,74 +127,6 @@ pub enum Loaded {
     CacheRequests(Result<CacheRequestsView, String>),
 }
 
-/// How many of the latest alerts the history loads: enough to scroll back
-/// days of a busy setup, bounded so a years-old outbox costs the same.
-pub const ALERT_HISTORY: usize = 500;
-
-/// The alert history: the latest outbox rows, newest first.
-#[derive(Debug, Clone, Default)]
-pub struct AlertHistory {
-    pub rows: Vec<crate::store::alerts::Outbox>,
-    /// The channels' names, so an empty history can say whether any exist.
-    pub channels: Vec<String>,
-    /// Whether older alerts exist beyond [`ALERT_HISTORY`].
-    pub truncated: bool,
-    /// Each alert's delivery attempts, oldest first (alerts not tried yet
-    /// have none).
-    pub attempts: std::collections::HashMap<i64, Vec<crate::store::alerts::Attempt>>,
-}
-
-/// How many recent checks the health pane's sparklines show.
-pub const SPARK_CHECKS: usize = 30;
-
-/// The endpoints of a watch, each with its figures.
-#[derive(Debug, Clone)]
-pub struct HealthView {
-    pub watch_id: i64,
-    pub rows: Vec<(Endpoint, EndpointStats)>,
-    /// The watch's latest alerts, newest first.
-    pub alerts: Vec<crate::store::alerts::Outbox>,
-}
-
-/// How many recent runs of a model the caching pane loads (its hit-rate
-/// sparklines show up to this many).
-pub const CACHE_RUNS: usize = 30;
-
-/// One model of one caching target, with its recent runs.
-#[derive(Debug, Clone)]
-pub struct CacheRowView {
-    pub target: CacheTarget,
-    pub model: String,
-    /// Newest first, at most [`CACHE_RUNS`], each with its test results.
-    pub runs: Vec<CacheRun>,
-    pub state: ModelState,
-    /// Share of decided tests that passed over the last
-    /// [`RELIABILITY_RUNS`] runs, 0–100.
-    pub reliability: Option<u8>,
-    /// The runs (by id) in which a request failed: the store counts them
-    /// as failed runs even though their tests could only be inconclusive.
-    pub errored: Vec<i64>,
-}
-
-/// Everything the caching pane lists.
-#[derive(Debug, Clone, Default)]
-pub struct CachingView {
-    /// By target name, then in the target's model order.
-    pub rows: Vec<CacheRowView>,
-    /// How many targets exist (some may have no model to list).
-    pub targets: usize,
-}
-
-/// The requests one caching test sent.
-#[derive(Debug, Clone)]
-pub struct CacheRequestsView {
-    pub result_id: i64,
-    pub rows: Vec<CacheRequestRow>,
-    /// For each request, a `curl` command that sends it again; the key is
-    /// named as `$VAR`, never written out.
-    pub curls: Vec<String>,
-}
-
 /// Reads (and for the few commands that change things, writes) the store.
 pub struct Loader {
     store: Store,
@@ -227,9 +136,9 @@ pub struct Loader {
     cancel: Arc<AtomicBool>,
     /// The pair last loaded, for locating its findings.
     current: Option<Arc<DiffModel>>,
-    /// Whether a caching run had a failed request, by run id. A recorded
-    /// run never changes, so each is looked up once, not on every reload.
-    run_errors: HashMap<i64, bool>,
+    /// Whether a caching run had a failed request, by run id, kept
+    /// between reloads.
+    run_errors: RunErrors,
 }
 
 impl Loader {
@@ -245,51 +154,53 @@ impl Loader {
             color,
             cancel: Arc::new(AtomicBool::new(false)),
             current: None,
-            run_errors: HashMap::new(),
+            run_errors: RunErrors::default(),
         })
     }
 
     /// Answers one request.
     pub fn handle(&mut self, request: Request) -> Loaded {
         match request {
-            Request::Watches => Loaded::Watches(self.watches()),
-            Request::Timeline { watch_id } => Loaded::Timeline(self.timeline(watch_id)),
+            Request::Watches => {
+                Loaded::Watches(queries::watch_rows(&self.store).map_err(|e| e.to_string()))
+            }
+            Request::Timeline { watch_id } => Loaded::Timeline(
+                queries::timeline(&self.store, watch_id).map_err(|e| e.to_string()),
+            ),
             Request::Pair(p) => Loaded::Pair(Box::new(self.pair(p))),
             Request::AddWatch(spec) => Loaded::Done(
-                spec.validate()
-                    .map_err(|e| e.to_string())
-                    .and_then(|()| {
-                        self.store
-                            .add_watch(&spec, false)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map(|w| format!("added {}", w.spec.name)),
+                watches::add(&mut self.store, &spec, None)
+                    .map(|w| format!("added {}", w.spec.name))
+                    .map_err(|e| e.to_string()),
             ),
             Request::RemoveWatch(name) => Loaded::Done(
-                self.store
-                    .remove_watch(&name)
+                watches::remove(&mut self.store, &name)
                     .map(|n| format!("removed {name} and its {n} versions"))
                     .map_err(|e| e.to_string()),
             ),
             Request::Pause(name) => Loaded::Done(
-                self.store
-                    .pause_watch(&name, "paused from the dashboard")
-                    .map(|_| format!("paused {name}"))
+                watches::pause(&mut self.store, &name, "paused from the dashboard")
+                    .map(|()| format!("paused {name}"))
                     .map_err(|e| e.to_string()),
             ),
             Request::Resume(name) => Loaded::Done(
-                self.store
-                    .resume_watch(&name)
-                    .map(|_| format!("resumed {name}"))
+                watches::resume(&mut self.store, &name)
+                    .map(|()| format!("resumed {name}"))
                     .map_err(|e| e.to_string()),
             ),
             Request::Export { pair, path } => Loaded::Done(self.export(&pair, &path)),
-            Request::Health { watch_id } => Loaded::Health(self.health(watch_id)),
-            Request::Alerts => Loaded::Alerts(self.alerts()),
-            Request::Caching => Loaded::Caching(self.caching()),
-            Request::CacheRequests { target, result_id } => {
-                Loaded::CacheRequests(self.cache_requests(&target, result_id))
+            Request::Health { watch_id } => {
+                Loaded::Health(queries::health(&self.store, watch_id).map_err(|e| e.to_string()))
             }
+            Request::Alerts => {
+                Loaded::Alerts(queries::alert_history(&self.store).map_err(|e| e.to_string()))
+            }
+            Request::Caching => Loaded::Caching(
+                queries::caching(&self.store, &mut self.run_errors).map_err(|e| e.to_string()),
+            ),
+            Request::CacheRequests { target, result_id } => Loaded::CacheRequests(
+                queries::cache_requests(&self.store, &target, result_id).map_err(|e| e.to_string()),
+            ),
             Request::Locate {
                 index,
                 base_pointer,
@@ -310,199 +221,6 @@ impl Loader {
                 Loaded::Located { index, lines }
             }
         }
-    }
-
-    fn watches(&self) -> Result<Vec<WatchRow>, String> {
-        let watches = self.store.list_watches().map_err(|e| e.to_string())?;
-        watches
-            .into_iter()
-            .map(|watch| {
-                let latest = self
-                    .store
-                    .latest_version(watch.id)
-                    .map_err(|e| e.to_string())?;
-                Ok(WatchRow { watch, latest })
-            })
-            .collect()
-    }
-
-    fn alerts(&self) -> Result<AlertHistory, String> {
-        // One row more than shown tells whether there are older ones.
-        let mut rows = self
-            .store
-            .alert_history(ALERT_HISTORY + 1)
-            .map_err(|e| e.to_string())?;
-        let truncated = rows.len() > ALERT_HISTORY;
-        rows.truncate(ALERT_HISTORY);
-        let channels = self
-            .store
-            .channels()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
-        let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
-        let attempts = self.store.attempts_of(&ids).map_err(|e| e.to_string())?;
-        Ok(AlertHistory {
-            rows,
-            channels,
-            truncated,
-            attempts,
-        })
-    }
-
-    fn caching(&mut self) -> Result<CachingView, String> {
-        let err = |e: crate::store::StoreError| e.to_string();
-        let targets = self.store.cache_targets().map_err(err)?;
-        let mut view = CachingView {
-            rows: Vec::new(),
-            targets: targets.len(),
-        };
-        for target in targets {
-            let mut models = target.models.clone();
-            if models.is_empty() {
-                // A target whose model list was emptied keeps its history.
-                for run in self
-                    .store
-                    .cache_runs(&target.name, None, CACHE_RUNS)
-                    .map_err(err)?
-                {
-                    if !models.contains(&run.model) {
-                        models.push(run.model);
-                    }
-                }
-            }
-            for model in models {
-                let runs = self
-                    .store
-                    .cache_runs(&target.name, Some(&model), CACHE_RUNS)
-                    .map_err(err)?;
-                let reliability = reliability(
-                    runs.iter()
-                        .take(RELIABILITY_RUNS)
-                        .flat_map(|r| r.results.iter().map(|x| x.verdict)),
-                );
-                let state = self.store.model_state(target.id, &model).map_err(err)?;
-                let mut errored = Vec::new();
-                for run in &runs {
-                    if self.run_errored(run).map_err(err)? {
-                        errored.push(run.id);
-                    }
-                }
-                view.rows.push(CacheRowView {
-                    target: target.clone(),
-                    model,
-                    runs,
-                    state,
-                    reliability,
-                    errored,
-                });
-            }
-        }
-        Ok(view)
-    }
-
-    /// Whether a request of `run` failed. Only its inconclusive tests can
-    /// hold one (a failed request leaves a test nothing to decide).
-    fn run_errored(&mut self, run: &CacheRun) -> Result<bool, crate::store::StoreError> {
-        if let Some(&known) = self.run_errors.get(&run.id) {
-            return Ok(known);
-        }
-        let mut errored = false;
-        for result in run
-            .results
-            .iter()
-            .filter(|r| r.verdict == crate::store::caching::Verdict::Inconclusive)
-        {
-            if self
-                .store
-                .cache_requests(result.id)?
-                .iter()
-                .any(|q| q.error.is_some())
-            {
-                errored = true;
-                break;
-            }
-        }
-        self.run_errors.insert(run.id, errored);
-        Ok(errored)
-    }
-
-    fn cache_requests(&self, target: &str, result_id: i64) -> Result<CacheRequestsView, String> {
-        let target = self.store.cache_target(target).map_err(|e| e.to_string())?;
-        let endpoint = crate::caching::endpoint_of(&target);
-        let rows = self
-            .store
-            .cache_requests(result_id)
-            .map_err(|e| e.to_string())?;
-        let curls = rows
-            .iter()
-            .map(|r| crate::caching::client::curl(&endpoint, &r.request))
-            .collect();
-        Ok(CacheRequestsView {
-            result_id,
-            rows,
-            curls,
-        })
-    }
-
-    fn health(&self, watch_id: i64) -> Result<HealthView, String> {
-        let now = crate::store::now_ms();
-        let endpoints = self.store.endpoints(watch_id).map_err(|e| e.to_string())?;
-        let rows = endpoints
-            .into_iter()
-            .map(|e| {
-                let stats = self
-                    .store
-                    .endpoint_stats(e.id, now, SPARK_CHECKS)
-                    .map_err(|e| e.to_string())?;
-                Ok((e, stats))
-            })
-            .collect::<Result<_, String>>()?;
-        let alerts = match self
-            .store
-            .watch_by_id(watch_id)
-            .map_err(|e| e.to_string())?
-        {
-            Some(w) => self
-                .store
-                .watch_alerts(&w.spec.name, 8)
-                .map_err(|e| e.to_string())?,
-            None => Vec::new(),
-        };
-        Ok(HealthView {
-            watch_id,
-            rows,
-            alerts,
-        })
-    }
-
-    fn timeline(&self, watch_id: i64) -> Result<Timeline, String> {
-        let versions = self.store.versions(watch_id).map_err(|e| e.to_string())?;
-        let runs = self
-            .store
-            .runs(watch_id, RECENT_RUNS)
-            .map_err(|e| e.to_string())?;
-        let mut rows: Vec<(i64, TimelineRow)> = versions
-            .into_iter()
-            .map(|v| (v.fetched_at, TimelineRow::Version(Box::new(v))))
-            .collect();
-        rows.extend(
-            runs.into_iter()
-                .filter(|r| r.outcome == "failed")
-                .map(|r| (r.started_at, TimelineRow::Failure(r))),
-        );
-        // Newest first; a version and a failure at the same instant keep
-        // the version on top.
-        rows.sort_by(|a, b| {
-            b.0.cmp(&a.0).then_with(|| {
-                matches!(a.1, TimelineRow::Failure(_)).cmp(&matches!(b.1, TimelineRow::Failure(_)))
-            })
-        });
-        Ok(Timeline {
-            watch_id,
-            rows: rows.into_iter().map(|(_, r)| r).collect(),
-        })
     }
 
     /// The two documents of a pair as text, with their language.

@@ -1,5 +1,6 @@
 //! The "add a watch" form: name, location, kind, interval and item key,
-//! checked by the same rules as `apiradar add` before anything is stored.
+//! checked by the same rules as `apiradar add` (the application's
+//! [`WatchInput`]) before anything is stored.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -9,7 +10,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::theme::Theme;
 use super::util::centered;
-use crate::watch::{self, Kind, WatchSpec};
+use crate::app::watches::{Field as InputField, InputError, WatchInput};
+use crate::watch::{Kind, WatchError, WatchSpec};
 
 const KINDS: [Kind; 3] = [Kind::OpenApi, Kind::Json, Kind::Page];
 
@@ -135,50 +137,28 @@ impl AddForm {
         FormOutcome::Editing
     }
 
-    /// The watch the form describes, or every problem with it.
+    /// The watch the form describes, or every problem with it, checked by
+    /// the same rules as `apiradar add` ([`WatchInput::check`]).
     fn validate(&self) -> Result<WatchSpec, Vec<(Field, String)>> {
-        let mut errors = Vec::new();
-        if let Err(e) = watch::validate_name(self.name.trim()) {
-            errors.push((Field::Name, e.to_string()));
-        }
-        let location = self.location.trim();
-        if location.is_empty() {
-            errors.push((Field::Location, "give a URL or a file path".into()));
-        } else if let Err(e) = crate::fetch::Location::parse(location) {
-            errors.push((Field::Location, e.message));
-        }
-        let interval = match watch::parse_interval(self.interval.trim()) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                errors.push((Field::Interval, e.to_string()));
-                None
-            }
-        };
-        let kind = KINDS[self.kind];
         let key = self.key.trim();
-        if !key.is_empty() && kind != Kind::Json {
-            errors.push((
-                Field::Key,
-                "an item key only applies to json watches".into(),
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let location = match std::env::current_dir() {
-            Ok(dir) => watch::absolute_location(location, &dir),
-            Err(_) => location.to_string(),
+        let input = WatchInput {
+            name: self.name.trim().to_string(),
+            location: self.location.trim().to_string(),
+            kind: KINDS[self.kind].as_str().to_string(),
+            every: Some(self.interval.trim().to_string()),
+            headers: Vec::new(),
+            key: (!key.is_empty()).then(|| key.to_string()),
         };
-        let mut spec = WatchSpec::new(self.name.trim(), kind, &location);
-        if let Some(d) = interval {
-            spec.interval = d;
-        }
-        if !key.is_empty() {
-            spec.item_key = Some(key.to_string());
-        }
-        spec.validate()
-            .map_err(|e| vec![(Field::Location, e.to_string())])?;
-        Ok(spec)
+        let base = std::env::current_dir().ok();
+        input.check(base.as_deref()).map_err(|errors| {
+            let mut errors: Vec<(Field, String)> = errors
+                .into_iter()
+                .map(|e| (field_of(e.field), message(e.error)))
+                .collect();
+            // Top to bottom, as the fields are laid out.
+            errors.sort_by_key(|(f, _)| FIELDS.iter().position(|x| x == f));
+            errors
+        })
     }
 
     pub fn draw(&self, f: &mut Frame, body: Rect, theme: &Theme) {
@@ -252,5 +232,72 @@ impl AddForm {
 impl Default for AddForm {
     fn default() -> Self {
         AddForm::new()
+    }
+}
+
+/// The form's field for a part of a watch input (it has no headers: a
+/// problem there would be the location's).
+fn field_of(f: InputField) -> Field {
+    match f {
+        InputField::Name => Field::Name,
+        InputField::Location | InputField::Headers => Field::Location,
+        InputField::Kind => Field::Kind,
+        InputField::Interval => Field::Interval,
+        InputField::Key => Field::Key,
+    }
+}
+
+/// A problem in the form's words where they differ from the CLI's.
+fn message(e: InputError) -> String {
+    match e {
+        InputError::Watch(WatchError::EmptyLocation) => "give a URL or a file path".into(),
+        InputError::Watch(WatchError::KeyWithoutJson) => {
+            "an item key only applies to json watches".into()
+        }
+        e => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(form: &mut AddForm, text: &str) {
+        for c in text.chars() {
+            form.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn problems_are_shown_beside_their_fields_in_the_forms_words() {
+        let mut form = AddForm::new();
+        form.prefill(&["bad name"]);
+        // openapi, the default kind, takes no item key
+        form.key = "id".into();
+        form.interval = "10s".into();
+        let errors = form.validate().unwrap_err();
+        let fields: Vec<Field> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            [Field::Name, Field::Location, Field::Interval, Field::Key]
+        );
+        assert_eq!(errors[1].1, "give a URL or a file path");
+        assert_eq!(errors[3].1, "an item key only applies to json watches");
+    }
+
+    #[test]
+    fn a_valid_form_submits_its_watch() {
+        let mut form = AddForm::new();
+        typed(&mut form, "petstore");
+        form.on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        typed(&mut form, "https://example.test/openapi.yaml");
+        match form.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)) {
+            FormOutcome::Submit(spec) => {
+                assert_eq!(spec.name, "petstore");
+                assert_eq!(spec.kind, Kind::OpenApi);
+                assert_eq!(spec.interval, std::time::Duration::from_secs(3600));
+            }
+            _ => panic!("the form did not submit"),
+        }
     }
 }

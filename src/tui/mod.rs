@@ -5,8 +5,8 @@
 //! input thread forwards key presses, mouse and resize events; a loader
 //! thread answers [`data::Request`]s from its own store connection, so no
 //! SQLite query or diff runs on the UI thread; the tokio runtime runs the
-//! [`Worker`](crate::pipeline::worker::Worker), whose events are forwarded to the
-//! same channel. The loop redraws only after something changed.
+//! background [`Services`] (the same as `apiradar run`'s), whose events are
+//! forwarded to the same channel. The loop redraws only after something changed.
 
 pub mod app;
 pub mod color;
@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::fetch::{FetchConfig, Fetcher};
-use crate::pipeline::worker::{Command, Worker, WorkerConfig};
+use crate::app::{Services, ServicesConfig};
+use crate::pipeline::worker::Command;
 use crate::store::Store;
 pub use app::{App, AppEvent, Clock, Effect};
 use keymap::Keymap;
@@ -117,27 +117,29 @@ pub fn resolve(config_dir: &Path) -> Result<Resolved, String> {
     })
 }
 
+
 /// How to run the dashboard.
 pub struct TuiOptions {
     pub db: PathBuf,
     pub config_dir: PathBuf,
-    pub fetch: FetchConfig,
-    pub worker: WorkerConfig,
+    /// The background work behind the dashboard: polls, health rounds,
+    /// alerts, caching tests and a followed config file.
+    pub services: ServicesConfig,
     /// A first line for the status bar (the demo says what it is).
     pub greeting: Option<String>,
-    /// Endpoint health checks, run alongside the worker.
-    pub health: crate::health::Schedule,
-    /// A config file to follow, with the settings it started with.
-    pub follow: Option<(PathBuf, crate::config::Settings)>,
 }
 
-/// Runs the dashboard until the user quits. `runtime` runs the worker.
+/// Runs the dashboard until the user quits. `runtime` runs the
+/// background services.
 pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     let resolved = resolve(&options.config_dir).map_err(anyhow::Error::msg)?;
     let store = Store::open(&options.db)?;
-    let fetcher = Fetcher::new(options.fetch.clone()).map_err(|e| anyhow::anyhow!(e.message))?;
-    let mut loader = data::Loader::open(&options.db, &resolved.theme.syntax_theme, resolved.depth)
-        .map_err(anyhow::Error::msg)?;
+    let mut loader = data::Loader::open(
+        &options.db,
+        &resolved.theme.syntax_theme,
+        resolved.depth,
+    )
+    .map_err(anyhow::Error::msg)?;
 
     let (tx, rx) = mpsc::channel::<AppEvent>();
 
@@ -170,45 +172,11 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
             })?;
     }
 
-    // The worker, with its events forwarded to the UI.
-    let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (commands_tx, commands_rx) = tokio::sync::mpsc::unbounded_channel();
+    // The background services, with their events forwarded to the UI.
     let shared = Arc::new(Mutex::new(store));
-    let events_tx_health = events_tx.clone();
-    let worker =
-        Worker::new(Arc::clone(&shared), fetcher, options.worker.clone()).with_events(events_tx);
-    let worker_task = runtime.spawn(worker.run(commands_rx));
-    let prober = crate::health::check::Prober::new(crate::health::check::ProbeConfig::default())
-        .map_err(anyhow::Error::msg)?;
-    let sender = crate::alert::Sender::new(Duration::from_secs(15)).map_err(anyhow::Error::msg)?;
-    let alert_task = runtime.spawn(crate::alert::run(
-        Arc::clone(&shared),
-        sender,
-        Duration::from_secs(2),
-    ));
-    let caching_task = runtime.spawn(crate::caching::schedule(
-        Arc::clone(&shared),
-        crate::caching::client::Client::new(Duration::from_secs(120))
-            .map_err(anyhow::Error::msg)?,
-        Duration::from_secs(5),
-        Some(events_tx_health.clone()),
-    ));
-    let health_task = runtime.spawn(crate::health::schedule(
-        Arc::clone(&shared),
-        prober,
-        options.health,
-        Some(events_tx_health.clone()),
-    ));
-    let follow_task = options.follow.clone().map(|(path, settings)| {
-        runtime.spawn(crate::config::follow(
-            Arc::clone(&shared),
-            path,
-            settings,
-            commands_tx.clone(),
-            events_tx_health,
-        ))
-    });
-    {
+    let mut services = Services::start(shared, options.services, runtime.handle())?;
+    let commands_tx = services.commands();
+    if let Some(mut events_rx) = services.take_events() {
         let tx = tx.clone();
         runtime.spawn(async move {
             while let Some(e) = events_rx.recv().await {
@@ -254,18 +222,10 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     let result = event_loop(&mut app, &mut term, &rx, &load_tx, &commands_tx);
 
     stop.store(true, Ordering::Relaxed);
-    let _ = commands_tx.send(Command::Stop);
-    health_task.abort();
-    caching_task.abort();
-    if let Some(task) = follow_task {
-        task.abort();
-    }
-    alert_task.abort();
     term.restore();
     let _ = input.join();
     // Running polls finish quickly or are abandoned with the runtime.
-    let _ =
-        runtime.block_on(async { tokio::time::timeout(Duration::from_secs(3), worker_task).await });
+    runtime.block_on(services.stop(Some(Duration::from_secs(3))));
     result
 }
 

@@ -1,0 +1,162 @@
+//! Prompt-caching targets: add one (and a watch of its model catalog),
+//! list a provider's models, run the tests now.
+
+use std::sync::{Arc, Mutex};
+
+use super::{AppError, Delivery};
+use crate::caching::declare::TargetDecl;
+use crate::caching::profile::Auth;
+use crate::caching::suite::TestKind;
+use crate::caching::{self, ModelRun};
+use crate::store::caching::CacheTarget;
+use crate::store::{SharedStore, Store, StoreError};
+use crate::watch::{Kind, WatchSpec};
+
+/// A target added.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub target: CacheTarget,
+    /// The watch of its model catalog, when asked for.
+    pub catalog: Option<WatchSpec>,
+    /// Its key's environment variable, when this process lacks it.
+    pub missing_env: Option<String>,
+}
+
+/// Adds the target `decl` declares; with `watch_catalog`, also a json
+/// watch of its `/models` list.
+pub fn add(store: &mut Store, decl: &TargetDecl, watch_catalog: bool) -> Result<Added, AppError> {
+    let def = decl.resolve().map_err(AppError::Declaration)?;
+    let profile = def.profile;
+    let target = store.add_cache_target(
+        &def.name,
+        &profile.name,
+        &def.base_url,
+        def.api_key_env.as_deref(),
+        &def.models,
+        &def.settings,
+    )?;
+    let mut catalog = None;
+    if watch_catalog {
+        let mut spec = WatchSpec::new(
+            &format!("{}-models", target.name),
+            Kind::Json,
+            &format!("{}/models", target.base_url.trim_end_matches('/')),
+        );
+        spec.item_key = Some("id".into());
+        if let Some(var) = &target.api_key_env {
+            let header = match profile.auth {
+                Auth::Bearer => ("Authorization".to_string(), format!("Bearer ${{{var}}}")),
+                Auth::XApiKey => ("x-api-key".to_string(), format!("${{{var}}}")),
+            };
+            spec.headers.push(header);
+        }
+        spec.validate()?;
+        store.add_watch(&spec, false)?;
+        catalog = Some(spec);
+    }
+    let missing_env = target
+        .api_key_env
+        .clone()
+        .filter(|var| std::env::var(var).is_err());
+    Ok(Added {
+        target,
+        catalog,
+        missing_env,
+    })
+}
+
+/// The models the target's provider lists, each with whether the target
+/// tests it.
+pub fn models(store: &Store, name: &str) -> Result<Vec<(String, bool)>, AppError> {
+    let t = store.cache_target(name)?;
+    let endpoint = caching::endpoint_of(&t);
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| AppError::context("cannot build the HTTP client", e))?;
+    let models = super::runtime()?
+        .block_on(caching::list_models(&client, &endpoint))
+        .map_err(AppError::Failed)?;
+    Ok(models
+        .into_iter()
+        .map(|m| {
+            let tested = t.models.contains(&m);
+            (m, tested)
+        })
+        .collect())
+}
+
+/// `apiradar cache-test`.
+#[derive(Debug, Clone, Default)]
+pub struct CacheTestRequest {
+    pub name: String,
+    /// Only these tests (all the profile's when empty).
+    pub tests: Vec<String>,
+    /// Only these models (all the target's when empty).
+    pub models: Vec<String>,
+    /// The wait between tests that could disturb each other.
+    pub isolation: String,
+    /// How long one request may take.
+    pub timeout: String,
+}
+
+/// What the tests found.
+#[derive(Debug)]
+pub struct Tested {
+    pub target: CacheTarget,
+    pub endpoint: caching::client::Endpoint,
+    pub runs: Vec<ModelRun>,
+    pub delivery: Delivery,
+}
+
+impl Tested {
+    /// A test that should pass failed (exit 1).
+    pub fn verdict(&self) -> Result<(), AppError> {
+        if self.runs.iter().any(|r| r.failed()) {
+            return Err(AppError::PartialFailure);
+        }
+        Ok(())
+    }
+}
+
+pub fn test(store: &mut Store, a: &CacheTestRequest) -> Result<Tested, AppError> {
+    let target = store.cache_target(&a.name)?;
+    let tests = if a.tests.is_empty() {
+        None
+    } else {
+        Some(
+            a.tests
+                .iter()
+                .map(|t| {
+                    TestKind::parse(t.trim()).ok_or_else(|| {
+                        AppError::usage(format!(
+                            "unknown test `{t}`: use identical, sizes, shared-prefix, changed-at-k, persistence, ttl or multi-turn"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    };
+    let opts = caching::RunOptions {
+        tests,
+        models: (!a.models.is_empty()).then(|| a.models.clone()),
+        isolation: super::parse_duration(&a.isolation)?,
+        ignore_cooldown: true,
+    };
+    let client = caching::client::Client::new(super::parse_duration(&a.timeout)?)
+        .map_err(AppError::Failed)?;
+    let endpoint = caching::endpoint_of(&target);
+    let path = store.path().to_path_buf();
+    let (runs, delivery) = super::runtime()?.block_on(async {
+        let shared: SharedStore = Arc::new(Mutex::new(Store::open(&path)?));
+        let runs = caching::run_target(&shared, &client, &target, &opts).await;
+        let delivery = super::send_queued_alerts(&shared).await;
+        Ok::<_, StoreError>((runs, delivery))
+    })?;
+    Ok(Tested {
+        target,
+        endpoint,
+        runs,
+        delivery,
+    })
+}

@@ -1,0 +1,221 @@
+//! `apiradar health`: discover, probe and record the endpoints of the
+//! named (or all active) watches, with their figures.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::{AppError, Delivery};
+use crate::health::{self, check::Probe, check::ProbeConfig, declare::EndpointDecl};
+use crate::store::health::{Endpoint, EndpointStats};
+use crate::store::{SharedStore, Store, now_ms};
+use crate::watch::{self, Watch};
+
+#[derive(Debug, Clone, Default)]
+pub struct HealthRequest {
+    /// The watches; every active one when empty.
+    pub names: Vec<String>,
+    /// How long a probe may take.
+    pub timeout: String,
+    pub degraded_after: Option<String>,
+    /// A PEM file of extra root certificates.
+    pub ca_cert: Option<PathBuf>,
+    /// An endpoint to add to the (one) named watch first.
+    pub add: Option<NewEndpoint>,
+    /// Operations (`GET /path`) to switch on, off, or back to the default.
+    pub enable: Vec<String>,
+    pub disable: Vec<String>,
+    pub reset: Vec<String>,
+    /// Only list the operations that are not probed, and why.
+    pub skipped: bool,
+}
+
+/// `health --add URL` and its flags.
+#[derive(Debug, Clone, Default)]
+pub struct NewEndpoint {
+    pub url: String,
+    pub method: String,
+    pub conditions: Vec<String>,
+    /// `Name: value` headers.
+    pub headers: Vec<String>,
+    pub body: Option<String>,
+    pub body_type: String,
+}
+
+/// One probed endpoint.
+#[derive(Debug)]
+pub struct HealthRow {
+    pub watch: String,
+    pub endpoint: Endpoint,
+    pub probe: Probe,
+    pub stats: EndpointStats,
+}
+
+/// What a health command came to.
+#[derive(Debug)]
+pub enum HealthOutcome {
+    /// `--skipped`: each watch's operations that are not probed, and why.
+    Skipped(Vec<(String, String)>),
+    /// Nothing to probe.
+    NoEndpoints,
+    Checked {
+        rows: Vec<HealthRow>,
+        /// How many are down.
+        down: usize,
+        delivery: Delivery,
+    },
+}
+
+/// A health command's outcome, with the watches whose endpoints could
+/// not be discovered (and why).
+#[derive(Debug)]
+pub struct Health {
+    pub outcome: HealthOutcome,
+    pub sync_errors: Vec<(String, String)>,
+}
+
+impl Health {
+    /// An endpoint down fails the command (exit 1).
+    pub fn verdict(&self) -> Result<(), AppError> {
+        match &self.outcome {
+            HealthOutcome::Checked { down, .. } if *down > 0 => Err(AppError::PartialFailure),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
+    let mut config = ProbeConfig {
+        timeout: super::parse_duration(&a.timeout)?,
+        ..ProbeConfig::default()
+    };
+    if let Some(d) = &a.degraded_after {
+        config.degraded_after = super::parse_duration(d)?;
+    }
+    if let Some(path) = &a.ca_cert {
+        let pem =
+            std::fs::read(path).map_err(|e| AppError::context(path.display().to_string(), e))?;
+        config.extra_roots.push(pem);
+    }
+    let watches: Vec<Watch> = if a.names.is_empty() {
+        store
+            .list_watches()?
+            .into_iter()
+            .filter(|w| !w.paused)
+            .collect()
+    } else {
+        a.names
+            .iter()
+            .map(|n| store.watch(n))
+            .collect::<Result<_, _>>()?
+    };
+    if let Some(new) = &a.add {
+        let [watch] = watches.as_slice() else {
+            return Err(AppError::usage("--add needs exactly one watch name"));
+        };
+        let mut headers = BTreeMap::new();
+        for h in &new.headers {
+            let (name, value) = watch::parse_header(h)?;
+            headers.insert(name, value);
+        }
+        let decl = EndpointDecl {
+            watch: watch.spec.name.clone(),
+            url: new.url.clone(),
+            method: Some(new.method.clone()),
+            conditions: new.conditions.clone(),
+            degraded_after: a.degraded_after.clone(),
+            headers,
+            body: new.body.clone(),
+            body_type: new.body.as_ref().map(|_| new.body_type.clone()),
+        };
+        let def = decl
+            .resolve(&super::current_dir()?)
+            .map_err(AppError::Declaration)?;
+        store.declare_endpoint(watch.id, &def.as_new(), false)?;
+    }
+    let toggles = [
+        (&a.enable, Some(true)),
+        (&a.disable, Some(false)),
+        (&a.reset, None),
+    ];
+    for (list, enabled) in toggles {
+        for op in list {
+            let [watch] = watches.as_slice() else {
+                return Err(AppError::usage(
+                    "--enable, --disable and --reset need exactly one watch name",
+                ));
+            };
+            let (method, path) = health::declare::parse_operation(op).map_err(AppError::Usage)?;
+            store.set_endpoint_override(watch.id, &method, &path, enabled)?;
+        }
+    }
+    let mut sync_errors = Vec::new();
+    let mut skipped = Vec::new();
+    let mut targets = Vec::new();
+    for w in &watches {
+        match health::sync_endpoints(store, w) {
+            Ok(synced) if a.skipped => {
+                for s in synced.skipped {
+                    skipped.push((w.spec.name.clone(), s));
+                }
+                continue;
+            }
+            Ok(synced) => {
+                for s in &synced.skipped {
+                    tracing::debug!(watch = %w.spec.name, "not probed: {s}");
+                }
+            }
+            Err(e) => sync_errors.push((w.spec.name.clone(), e)),
+        }
+        for e in store.endpoints(w.id)?.into_iter().filter(|e| e.enabled) {
+            targets.push((w.clone(), e));
+        }
+    }
+    if a.skipped {
+        return Ok(Health {
+            outcome: HealthOutcome::Skipped(skipped),
+            sync_errors,
+        });
+    }
+    if targets.is_empty() {
+        return Ok(Health {
+            outcome: HealthOutcome::NoEndpoints,
+            sync_errors,
+        });
+    }
+    let prober = health::check::Prober::new(config).map_err(AppError::Failed)?;
+    let shared: SharedStore = Arc::new(Mutex::new(Store::open(store.path())?));
+    let (results, delivery) = super::runtime()?.block_on(async {
+        let results =
+            health::run_checks(&shared, &prober, targets, health::Concurrency::default()).await;
+        let delivery = super::send_queued_alerts(&shared).await;
+        (results, delivery)
+    });
+    let now = now_ms();
+    let name_of = |id: i64| {
+        watches
+            .iter()
+            .find(|w| w.id == id)
+            .map(|w| w.spec.name.clone())
+            .unwrap_or_default()
+    };
+    let down = results.iter().filter(|(e, _)| e.state == crate::store::health::EndpointState::Down).count();
+    let mut rows = Vec::new();
+    for (endpoint, probe) in results {
+        let stats = store.endpoint_stats(endpoint.id, now, 0)?;
+        rows.push(HealthRow {
+            watch: name_of(endpoint.watch_id),
+            endpoint,
+            probe,
+            stats,
+        });
+    }
+    Ok(Health {
+        outcome: HealthOutcome::Checked {
+            rows,
+            down,
+            delivery,
+        },
+        sync_errors,
+    })
+}

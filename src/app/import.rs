@@ -1,0 +1,94 @@
+//! `apiradar import`: backfill a watch's versions from files, creating
+//! the watch when it does not exist yet.
+
+use std::path::PathBuf;
+
+use super::AppError;
+use crate::pipeline::import::{self, ImportedFile};
+use crate::spec;
+use crate::store::Store;
+use crate::watch::{self, Kind, WatchSpec};
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportRequest {
+    pub name: String,
+    pub paths: Vec<PathBuf>,
+    /// For a new watch: its kind (else guessed from the first file).
+    pub kind: Option<String>,
+    pub key: Option<String>,
+    /// For a new watch: where it will be polled (else the last file).
+    pub location: Option<String>,
+}
+
+/// What happens as an import goes.
+pub enum ImportEvent<'a> {
+    /// The watch did not exist and was created.
+    CreatedWatch {
+        name: &'a str,
+        kind: Kind,
+        location: &'a str,
+    },
+    /// A file was read (or failed to be).
+    File(&'a ImportedFile),
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub files: Vec<ImportedFile>,
+    pub total: usize,
+    /// New and changed versions.
+    pub added: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// How long reading and storing took.
+    pub seconds: f64,
+}
+
+pub fn run(
+    store: &mut Store,
+    a: &ImportRequest,
+    mut on_event: impl FnMut(ImportEvent<'_>),
+) -> Result<Imported, AppError> {
+    let files = import::collect_files(&a.paths).map_err(|e| AppError::Usage(e.to_string()))?;
+    let watch = match store.find_watch(&a.name)? {
+        Some(w) => w,
+        None => {
+            let kind = match &a.kind {
+                Some(k) => super::watches::parse_kind(k)?,
+                None => super::diff::guess_kind(files.first().map(|p| p.as_path())),
+            };
+            let location = a.location.clone().unwrap_or_else(|| {
+                files
+                    .last()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            });
+            let location = watch::absolute_location(&location, &super::current_dir()?);
+            let mut spec = WatchSpec::new(&a.name, kind, &location);
+            spec.item_key = a.key.clone();
+            spec.validate()?;
+            let w = store.add_watch(&spec, false)?;
+            on_event(ImportEvent::CreatedWatch {
+                name: &a.name,
+                kind,
+                location: &location,
+            });
+            w
+        }
+    };
+    let total = files.len();
+    let started = std::time::Instant::now();
+    let results = import::import_files(store, &watch, &files, spec::Limits::default(), |f| {
+        on_event(ImportEvent::File(f))
+    });
+    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    Ok(Imported {
+        added: count("new") + count("changed"),
+        unchanged: count("unchanged"),
+        failed: count("failed"),
+        total,
+        seconds: started.elapsed().as_secs_f64(),
+        files: results,
+    })
+}

@@ -1,0 +1,400 @@
+//! Managing watches: one validation of what a user declares (from `add`,
+//! `edit`, the dashboard's add form and its `:add`), and the changes to
+//! the watch list.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::AppError;
+use crate::store::{Store, StoreError};
+use crate::watch::{self, Kind, Watch, WatchError, WatchSpec};
+
+/// A watch as a user types it: text, not yet checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WatchInput {
+    pub name: String,
+    /// A URL or a file path; a relative path is taken from the folder
+    /// given to [`WatchInput::check`].
+    pub location: String,
+    /// `openapi`, `json` or `page` (and their aliases).
+    pub kind: String,
+    /// How often to poll (`30s`, `5m`, `1h`); the default when `None`.
+    pub every: Option<String>,
+    /// `Name: value` headers.
+    pub headers: Vec<String>,
+    /// For json watches: the field naming list items.
+    pub key: Option<String>,
+}
+
+/// Which part of a [`WatchInput`] a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Name,
+    Location,
+    Kind,
+    Interval,
+    Headers,
+    Key,
+}
+
+/// Why one part of a watch was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error(transparent)]
+    Watch(#[from] WatchError),
+    /// The kind is not one apiradar knows.
+    #[error("{0}")]
+    Kind(String),
+    /// The location can never be fetched.
+    #[error("{0}")]
+    Location(String),
+}
+
+impl From<InputError> for AppError {
+    fn from(e: InputError) -> AppError {
+        match e {
+            InputError::Watch(e) => AppError::Watch(e),
+            InputError::Kind(m) | InputError::Location(m) => AppError::Usage(m),
+        }
+    }
+}
+
+/// One problem with a watch input.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Field,
+    pub error: InputError,
+}
+
+impl WatchInput {
+    /// Checks every part, returning the watch it describes or every
+    /// problem found, in the order `apiradar add` reports them (the first
+    /// is the one the CLI names). `base` makes a relative file location
+    /// absolute, so a watch means the same file from any directory.
+    pub fn check(&self, base: Option<&Path>) -> Result<WatchSpec, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field, error: InputError| errors.push(FieldError { field, error });
+        let kind = match parse_kind(&self.kind) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                fail(Field::Kind, e);
+                None
+            }
+        };
+        let interval = match &self.every {
+            None => Some(watch::DEFAULT_INTERVAL),
+            Some(every) => match watch::parse_interval(every) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    fail(Field::Interval, e.into());
+                    None
+                }
+            },
+        };
+        let headers = match parse_headers(&self.headers) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                fail(Field::Headers, e.into());
+                None
+            }
+        };
+        // The rules of `WatchSpec::validate`, field by field, so a form can
+        // show each problem beside its field.
+        if let Err(e) = watch::validate_name(&self.name) {
+            fail(Field::Name, e.into());
+        }
+        let location = match base {
+            Some(dir) => watch::absolute_location(&self.location, dir),
+            None => self.location.clone(),
+        };
+        let location_ok = match location_rules(&location) {
+            Ok(()) => true,
+            Err(e) => {
+                fail(Field::Location, e.into());
+                false
+            }
+        };
+        if let Some(d) = interval
+            && let Err(e) = check_interval(d)
+        {
+            fail(Field::Interval, e.into());
+        }
+        if let Some(h) = &headers
+            && let Err(e) = h
+                .iter()
+                .try_for_each(|(n, v)| watch::check_header_secret(n, v))
+        {
+            fail(Field::Headers, e.into());
+        }
+        if self.key.is_some() && kind.is_some_and(|k| k != Kind::Json) {
+            fail(Field::Key, WatchError::KeyWithoutJson.into());
+        }
+        if location_ok && let Err(e) = check_location(&location) {
+            fail(Field::Location, e);
+        }
+        let (Some(kind), Some(interval), Some(headers), true) =
+            (kind, interval, headers, errors.is_empty())
+        else {
+            return Err(errors);
+        };
+        let mut spec = WatchSpec::new(&self.name, kind, &location);
+        spec.interval = interval;
+        spec.headers = headers;
+        spec.item_key = self.key.clone();
+        // Whatever the rules above missed, the spec's own check catches.
+        spec.validate().map_err(|e| {
+            vec![FieldError {
+                field: Field::Location,
+                error: e.into(),
+            }]
+        })?;
+        Ok(spec)
+    }
+
+    /// [`WatchInput::check`] for a front end that reports one problem.
+    pub fn to_spec(&self, base: Option<&Path>) -> Result<WatchSpec, AppError> {
+        self.check(base).map_err(first_error)
+    }
+}
+
+fn first_error(errors: Vec<FieldError>) -> AppError {
+    match errors.into_iter().next() {
+        Some(e) => e.error.into(),
+        None => AppError::usage("the watch was refused"),
+    }
+}
+
+pub fn parse_kind(s: &str) -> Result<Kind, InputError> {
+    s.parse::<Kind>().map_err(InputError::Kind)
+}
+
+fn parse_headers(headers: &[String]) -> Result<Vec<(String, String)>, WatchError> {
+    headers.iter().map(|h| watch::parse_header(h)).collect()
+}
+
+/// What `WatchSpec::validate` asks of a location.
+fn location_rules(location: &str) -> Result<(), WatchError> {
+    let probe = WatchSpec {
+        interval: watch::MIN_INTERVAL,
+        ..WatchSpec::new("x", Kind::Json, location)
+    };
+    probe.validate()
+}
+
+fn check_interval(interval: Duration) -> Result<(), WatchError> {
+    let probe = WatchSpec {
+        interval,
+        ..WatchSpec::new("x", Kind::Json, "x")
+    };
+    probe.validate()
+}
+
+/// Refuses locations that could never be fetched, before they are stored.
+fn check_location(location: &str) -> Result<(), InputError> {
+    crate::fetch::Location::parse(location)
+        .map(|_| ())
+        .map_err(|e| InputError::Location(e.message))
+}
+
+/// Adds a checked watch, paused with `paused` as the reason when given.
+pub fn add(store: &mut Store, spec: &WatchSpec, paused: Option<&str>) -> Result<Watch, AppError> {
+    spec.validate()?;
+    let watch = store.add_watch(spec, false)?;
+    if let Some(reason) = paused {
+        store.pause_watch(&spec.name, reason)?;
+    }
+    Ok(watch)
+}
+
+/// What `apiradar edit` may change; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct WatchEdit {
+    pub name: String,
+    pub location: Option<String>,
+    pub kind: Option<String>,
+    pub every: Option<String>,
+    /// Replace the headers with these (when not empty).
+    pub headers: Vec<String>,
+    pub clear_headers: bool,
+    pub key: Option<String>,
+    pub clear_key: bool,
+    pub rename: Option<String>,
+}
+
+/// A changed watch.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    pub spec: WatchSpec,
+    /// It is declared in a config file, whose next sync restores it.
+    pub from_config: bool,
+}
+
+/// Changes a watch; its history is kept.
+pub fn edit(store: &mut Store, e: WatchEdit, base: &Path) -> Result<Edited, AppError> {
+    let current = store.watch(&e.name)?;
+    let mut spec = current.spec.clone();
+    if let Some(l) = e.location {
+        spec.location = watch::absolute_location(&l, base);
+    }
+    if let Some(k) = e.kind {
+        spec.kind = parse_kind(&k)?;
+    }
+    if let Some(every) = e.every {
+        spec.interval = watch::parse_interval(&every)?;
+    }
+    if e.clear_headers {
+        spec.headers.clear();
+    } else if !e.headers.is_empty() {
+        spec.headers = parse_headers(&e.headers)?;
+    }
+    if e.clear_key {
+        spec.item_key = None;
+    } else if let Some(k) = e.key {
+        spec.item_key = Some(k);
+    }
+    if let Some(n) = e.rename {
+        spec.name = n;
+    }
+    spec.validate()?;
+    check_location(&spec.location)?;
+    if spec.name != current.spec.name && store.find_watch(&spec.name)?.is_some() {
+        return Err(StoreError::WatchExists(spec.name).into());
+    }
+    store.update_watch(&e.name, &spec, current.from_config)?;
+    Ok(Edited {
+        spec,
+        from_config: current.from_config,
+    })
+}
+
+/// Removes a watch and its history; returns how many versions went.
+pub fn remove(store: &mut Store, name: &str) -> Result<i64, AppError> {
+    Ok(store.remove_watch(name)?)
+}
+
+pub fn pause(store: &mut Store, name: &str, reason: &str) -> Result<(), AppError> {
+    store.pause_watch(name, reason)?;
+    Ok(())
+}
+
+/// Resumes a watch (also clearing an automatic pause).
+pub fn resume(store: &mut Store, name: &str) -> Result<(), AppError> {
+    store.resume_watch(name)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str, location: &str) -> WatchInput {
+        WatchInput {
+            name: name.into(),
+            location: location.into(),
+            kind: "openapi".into(),
+            ..WatchInput::default()
+        }
+    }
+
+    #[test]
+    fn a_good_input_becomes_a_spec() {
+        let mut i = input("petstore", "specs/p.yaml");
+        i.every = Some("5m".into());
+        let spec = i.check(Some(Path::new("/srv"))).unwrap();
+        assert_eq!(spec.location, "/srv/specs/p.yaml");
+        assert_eq!(spec.interval, Duration::from_secs(300));
+        assert_eq!(spec.kind, Kind::OpenApi);
+    }
+
+    #[test]
+    fn every_problem_is_named_with_its_field_in_cli_order() {
+        let mut i = input("bad name", "https://u:pw@example.test/x");
+        i.every = Some("10s".into());
+        i.key = Some("id".into());
+        let errors = i.check(None).unwrap_err();
+        let fields: Vec<Field> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [Field::Name, Field::Location, Field::Interval, Field::Key]
+        );
+        assert_eq!(
+            errors[1].error,
+            InputError::Watch(WatchError::CredentialsInUrl)
+        );
+        assert!(matches!(
+            errors[2].error,
+            InputError::Watch(WatchError::IntervalTooShort { .. })
+        ));
+    }
+
+    #[test]
+    fn parse_errors_come_first_as_the_cli_reported_them() {
+        let mut i = input("ok", "https://example.test/x");
+        i.kind = "soap".into();
+        i.every = Some("soon".into());
+        i.headers = vec!["nocolon".into()];
+        let errors = i.check(None).unwrap_err();
+        assert_eq!(errors[0].field, Field::Kind);
+        assert_eq!(
+            i.to_spec(None).unwrap_err().to_string(),
+            "unknown kind `soap`: expected openapi, json or page"
+        );
+        assert_eq!(errors[1].field, Field::Interval);
+        assert_eq!(errors[2].field, Field::Headers);
+    }
+
+    #[test]
+    fn secrets_in_headers_and_unfetchable_locations_are_refused() {
+        let mut i = input("ok", "https://example.test/x");
+        i.headers = vec!["Authorization: Bearer sk-123".into()];
+        let errors = i.check(None).unwrap_err();
+        assert_eq!(errors[0].field, Field::Headers);
+        let i = input("ok", "ftp://example.test/x");
+        let errors = i.check(None).unwrap_err();
+        assert_eq!(errors[0].field, Field::Location);
+        assert!(matches!(errors[0].error, InputError::Location(_)));
+        assert!(matches!(i.to_spec(None), Err(AppError::Usage(_))));
+    }
+
+    #[test]
+    fn add_edit_pause_resume_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db")).unwrap();
+        let spec = input("a", "https://example.test/a").to_spec(None).unwrap();
+        add(&mut store, &spec, Some("added paused")).unwrap();
+        assert!(store.watch("a").unwrap().paused);
+        assert!(matches!(
+            add(&mut store, &spec, None),
+            Err(AppError::Store(StoreError::WatchExists(_)))
+        ));
+        resume(&mut store, "a").unwrap();
+        assert!(!store.watch("a").unwrap().paused);
+        let b = input("b", "https://example.test/b").to_spec(None).unwrap();
+        add(&mut store, &b, None).unwrap();
+        let clash = WatchEdit {
+            name: "a".into(),
+            rename: Some("b".into()),
+            ..WatchEdit::default()
+        };
+        assert!(matches!(
+            edit(&mut store, clash, Path::new("/")),
+            Err(AppError::Store(StoreError::WatchExists(_)))
+        ));
+        let change = WatchEdit {
+            name: "a".into(),
+            every: Some("2h".into()),
+            rename: Some("c".into()),
+            ..WatchEdit::default()
+        };
+        let edited = edit(&mut store, change, Path::new("/")).unwrap();
+        assert_eq!(edited.spec.interval, Duration::from_secs(7200));
+        assert!(!edited.from_config);
+        pause(&mut store, "c", "why not").unwrap();
+        assert_eq!(
+            store.watch("c").unwrap().paused_reason.as_deref(),
+            Some("why not")
+        );
+        assert_eq!(remove(&mut store, "c").unwrap(), 0);
+        assert!(store.find_watch("c").unwrap().is_none());
+    }
+}

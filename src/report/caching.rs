@@ -1,0 +1,185 @@
+//! Prompt-caching targets, runs and test results as tables, text and JSON.
+
+use serde_json::{Value, json};
+
+use super::{relative, table};
+use crate::app::caching::Tested;
+use crate::app::queries::CacheListRow;
+use crate::caching::client::curl;
+use crate::store::caching::CacheRun;
+
+fn percent(h: Option<f64>) -> String {
+    h.map_or("-".into(), |h| format!("{:.0}%", h * 100.0))
+}
+
+pub fn cache_list_json(rows: &[CacheListRow]) -> Value {
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let t = &r.target;
+            json!({
+                "target": t.name, "model": r.model, "profile": t.profile, "base_url": t.base_url,
+                "api_key_env": t.api_key_env, "last_run": r.last, "reliability": r.reliability,
+                "state": r.state, "paused": t.paused, "paused_reason": t.paused_reason,
+                "from_config": t.from_config,
+            })
+        })
+        .collect();
+    json!({ "targets": list })
+}
+
+pub fn cache_list_table(rows: &[CacheListRow], now: i64) -> String {
+    if rows.is_empty() {
+        return "no caching targets yet: apiradar cache add NAME --profile openai --api-key-env OPENAI_API_KEY --model gpt-4o-mini\n".into();
+    }
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let t = &r.target;
+            vec![
+                t.name.clone(),
+                r.model.clone(),
+                t.profile.clone(),
+                r.last
+                    .as_ref()
+                    .map_or("never".into(), |l| relative(l.started_at, now)),
+                percent(r.last.as_ref().and_then(|l| l.hit_rate)),
+                r.reliability.map_or("-".into(), |s| s.to_string()),
+                if t.paused {
+                    "paused".into()
+                } else if r.state.warning() {
+                    format!("{} failed runs", r.state.consecutive_failures)
+                } else {
+                    "ok".into()
+                },
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "TARGET",
+            "MODEL",
+            "PROFILE",
+            "LAST RUN",
+            "HIT RATE",
+            "RELIABILITY",
+            "STATE",
+        ],
+        &rows,
+    )
+}
+
+pub fn cache_history_json(runs: &[CacheRun]) -> Value {
+    json!({ "runs": runs })
+}
+
+pub fn cache_history_table(name: &str, runs: &[CacheRun], now: i64) -> String {
+    if runs.is_empty() {
+        return format!("no runs yet: apiradar cache-test {name}\n");
+    }
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            let pass = r.results.iter().filter(|x| x.verdict == crate::store::caching::Verdict::Pass).count();
+            let fail = r.results.iter().filter(|x| x.verdict == crate::store::caching::Verdict::Fail).count();
+            vec![
+                relative(r.started_at, now),
+                r.model.clone(),
+                percent(r.hit_rate),
+                format!(
+                    "{pass} pass, {fail} fail, {} other",
+                    r.results.len() - pass - fail
+                ),
+                r.tokens.to_string(),
+                r.stopped.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(
+        &["WHEN", "MODEL", "HIT RATE", "TESTS", "TOKENS", "NOTE"],
+        &rows,
+    )
+}
+
+/// `cache-test --json`; with `with_curl`, each result names a `curl`
+/// command that repeats its first request.
+pub fn cache_test_json(t: &Tested, with_curl: bool) -> Value {
+    let list: Vec<Value> = t
+        .runs
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            if with_curl && let Some(results) = v.get_mut("results").and_then(|x| x.as_array_mut())
+            {
+                for (res, orig) in results.iter_mut().zip(&r.results) {
+                    if let Some(first) = orig.exchanges.first() {
+                        res["curl"] = curl(&t.endpoint, &first.request).into();
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    json!({ "target": t.target.name, "runs": list })
+}
+
+/// `cache-test` as text: each model's tests with their verdicts.
+pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    for r in &t.runs {
+        let label = if t.target.settings.simulated {
+            " (simulated provider)"
+        } else {
+            ""
+        };
+        line(format!("{} · {}{label}", t.target.name, r.model));
+        if let Some(b) = &r.balance {
+            line(format!("  {b}"));
+        }
+        if let Some(why) = &r.skipped {
+            line(format!("  skipped: {why}"));
+            continue;
+        }
+        for x in &r.results {
+            line(format!(
+                "  {:<13} {:<12} {}",
+                x.test.as_str(),
+                x.verdict.as_str().to_uppercase(),
+                x.summary
+            ));
+            let lat = match (x.cold_ms, x.warm_ms) {
+                (Some(c), Some(w)) => format!("cold {c} ms, warm {w} ms"),
+                _ => String::new(),
+            };
+            let hit = x.hit_rate.map(|h| format!("hit rate {:.0}%", h * 100.0));
+            let detail: Vec<String> = hit
+                .into_iter()
+                .chain((!lat.is_empty()).then_some(lat))
+                .collect();
+            if !detail.is_empty() {
+                line(format!("  {:<13} {:<12} {}", "", "", detail.join(", ")));
+            }
+            if with_curl && let Some(first) = x.exchanges.first() {
+                line(format!("    {}", curl(&t.endpoint, &first.request)));
+            }
+        }
+        if let Some(why) = &r.stopped {
+            line(format!("  stopped: {why}"));
+        }
+        if r.state.warning() {
+            line(format!(
+                "  warning: {} failed runs in a row",
+                r.state.consecutive_failures
+            ));
+        }
+        if r.regression {
+            line("  caching regression: alert queued".into());
+        }
+        line(format!("  took {:.1} s", r.seconds));
+    }
+    out
+}

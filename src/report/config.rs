@@ -1,0 +1,86 @@
+//! `apiradar config --show`.
+
+use crate::app::settings::ConfigView;
+
+/// Where apiradar's files are, and the settings in effect.
+pub fn config_text(v: &ConfigView) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!("database     {}", v.paths.db.display()));
+    line(format!("config dir   {}", v.paths.config_dir.display()));
+    line(format!("logs         {}", v.paths.log_dir.display()));
+    line(format!(
+        "watch file   {}",
+        v.file
+            .as_ref()
+            .map_or("(none; pass --config FILE)".into(), |p| p
+                .display()
+                .to_string())
+    ));
+    if let Some((watches, channels, targets)) = v.declares {
+        line(format!(
+            "declares     {watches} watches, {channels} alert channels, {targets} caching targets"
+        ));
+    }
+    line(format!(
+        "max body     {}",
+        super::human_size(v.fetch.max_body as i64)
+    ));
+    line(format!(
+        "timeout      {}",
+        humantime::format_duration(v.fetch.timeout)
+    ));
+    line(format!(
+        "connect      {}",
+        humantime::format_duration(v.fetch.connect_timeout)
+    ));
+    line(format!(
+        "concurrency  {} (at most {} per host)",
+        v.worker.concurrency, v.worker.per_host
+    ));
+    line(format!(
+        "auto-pause   after {} failed polls in a row",
+        v.worker.policy.pause_after
+    ));
+    line(format!(
+        "health       every {}, raw checks kept {}",
+        humantime::format_duration(v.health.every),
+        humantime::format_duration(v.health.retention)
+    ));
+    out.push_str(&ui_text(&v.paths.config_dir));
+    out
+}
+
+/// The dashboard's files and settings.
+fn ui_text(config_dir: &std::path::Path) -> String {
+    let ui = crate::tui::UiPaths::new(config_dir);
+    let mut out = format!("ui config    {} ([ui] theme, mouse)\n", ui.config.display());
+    out += &format!("keymap       {}\n", ui.keymap.display());
+    out += &format!(
+        "themes       {} (builtin: {})\n",
+        ui.themes.display(),
+        crate::tui::theme::Theme::builtin_names().join(", ")
+    );
+    match crate::tui::resolve(config_dir) {
+        Ok(r) => {
+            out += &format!(
+                "theme        {} (syntax: {})\n",
+                r.theme.name, r.theme.syntax_theme
+            );
+            out += &format!(
+                "mouse        {}\n",
+                if r.settings.mouse.unwrap_or(false) {
+                    "on"
+                } else {
+                    "off"
+                }
+            );
+            out += &format!("colours      {:?}\n", r.depth);
+        }
+        Err(e) => out += &format!("ui settings  error: {e}\n"),
+    }
+    out
+}

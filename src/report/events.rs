@@ -1,0 +1,195 @@
+//! The lines `apiradar run` and the headless demo print as things happen,
+//! and the notes the commands print on stderr.
+
+use std::path::Path;
+
+use crate::app::Delivery;
+use crate::config::SyncReport;
+use crate::pipeline::poll::PollStatus;
+use crate::pipeline::worker::WorkerEvent;
+
+/// Where a line goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+/// The line for an event at `time` (`HH:MM:SS`), if it gets one.
+pub fn event_line(event: &WorkerEvent, time: &str) -> Option<(Stream, String)> {
+    let out = |s: String| Some((Stream::Out, s));
+    match event {
+        // Unchanged polls are the common case; the demo shows what moves.
+        WorkerEvent::Polled(r) if r.status == PollStatus::Unchanged => None,
+        WorkerEvent::Polled(r) => {
+            let detail = match (&r.status, &r.error) {
+                (_, Some(e)) => e.clone(),
+                (PollStatus::New | PollStatus::Changed, _) => {
+                    let counts = super::counts_text(r.counts.as_ref());
+                    let version = format!("now at version {}", r.version.unwrap_or_default());
+                    if counts.is_empty() {
+                        version
+                    } else {
+                        format!("{version}: {counts}")
+                    }
+                }
+                _ => String::new(),
+            };
+            out(format!(
+                "{time}  {:<10} {:<9}  {detail}",
+                r.name,
+                r.status.as_str()
+            ))
+        }
+        WorkerEvent::AutoPaused { name, reason } => {
+            out(format!("{time}  {name:<10} paused     {reason}"))
+        }
+        WorkerEvent::StoreFailed { error } => out(format!("{time}  store error: {error}")),
+        WorkerEvent::HealthChecked {
+            name,
+            checked,
+            down,
+        } => out(format!(
+            "{time}  {name:<10} health: {checked} endpoints checked, {down} down"
+        )),
+        WorkerEvent::CacheTested {
+            name,
+            models,
+            failed,
+        } => out(format!(
+            "{time}  {name:<10} caching: {models} models tested, {failed} failing"
+        )),
+        WorkerEvent::ConfigSynced { file, outcome } => match outcome {
+            Ok(summary) => out(format!("{time}  reloaded {file}: {summary}")),
+            Err(e) => Some((Stream::Err, format!("{time}  apiradar: {e}"))),
+        },
+        WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => None,
+    }
+}
+
+/// What `apiradar run` says as it starts.
+pub fn run_banner(
+    db: &Path,
+    watches: &[crate::watch::Watch],
+    health_every: std::time::Duration,
+    following: Option<&Path>,
+) -> String {
+    let active = watches.iter().filter(|w| !w.paused).count();
+    let mut out = format!(
+        "apiradar: running on {} ({active} active watches, {} paused; health every {}); Ctrl-C or SIGTERM stops\n",
+        db.display(),
+        watches.len() - active,
+        humantime::format_duration(health_every)
+    );
+    if let Some(file) = following {
+        out += &format!(
+            "apiradar: following {} (edits are synced as they are saved)\n",
+            file.display()
+        );
+    }
+    out
+}
+
+/// What the headless demo says as it starts.
+pub fn demo_banner(demo: &crate::app::demo::Demo) -> String {
+    let url = demo.server.url();
+    let caching = match &demo.llama {
+        Some(l) => format!(
+            "the simulated provider at {url}/llm/v1, and llama.cpp's server on port {}",
+            l.port
+        ),
+        None => format!(
+            "a simulated provider at {url}/llm/v1 (build the llama.cpp fixture to test a real server)"
+        ),
+    };
+    format!(
+        "apiradar demo\n  demo API   {url}/openapi.yaml, /v1/models, /changelog\n  database   {}\n  caching    {caching}\n  the API changes every {}; watches are polled every {}\n  Ctrl-C to stop\n\n",
+        demo.db.display(),
+        humantime::format_duration(demo.step),
+        humantime::format_duration(demo.every)
+    )
+}
+
+/// What a config sync switched off, one stderr line each.
+pub fn sync_notes(path: &Path, r: &SyncReport) -> Vec<String> {
+    let path = path.display();
+    let mut notes = Vec::new();
+    for name in &r.orphaned {
+        notes.push(format!(
+            "apiradar: watch `{name}` is no longer in {path}: paused, history kept"
+        ));
+    }
+    for name in &r.orphaned_channels {
+        notes.push(format!(
+            "apiradar: alert channel `{name}` is no longer in {path}: it gets no new alerts, history kept"
+        ));
+    }
+    for name in &r.orphaned_endpoints {
+        notes.push(format!(
+            "apiradar: endpoint `{name}` is no longer in {path}: not probed, checks kept"
+        ));
+    }
+    for name in &r.orphaned_targets {
+        notes.push(format!(
+            "apiradar: caching target `{name}` is no longer in {path}: paused, runs kept"
+        ));
+    }
+    notes
+}
+
+/// What a one-shot command says about the alerts it could not send.
+pub fn delivery_note(d: &Delivery) -> Option<String> {
+    match d {
+        Delivery::Done => None,
+        Delivery::NotSent(e) => Some(format!("apiradar: alerts not sent: {e}")),
+        Delivery::Pending(n) => Some(format!(
+            "apiradar: {n} alerts not delivered yet; they are retried by the next run (see `apiradar alerts`)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_events_have_no_line_and_sync_failures_go_to_stderr() {
+        assert_eq!(
+            event_line(&WorkerEvent::Idle { next_due_at: None }, "12:00:00"),
+            None
+        );
+        assert_eq!(
+            event_line(
+                &WorkerEvent::HealthChecked {
+                    name: "petstore".into(),
+                    checked: 4,
+                    down: 1
+                },
+                "12:00:00"
+            ),
+            Some((
+                Stream::Out,
+                "12:00:00  petstore   health: 4 endpoints checked, 1 down".to_string()
+            ))
+        );
+        let (stream, line) = event_line(
+            &WorkerEvent::ConfigSynced {
+                file: "w.toml".into(),
+                outcome: Err("bad".into()),
+            },
+            "t",
+        )
+        .unwrap();
+        assert_eq!((stream, line.as_str()), (Stream::Err, "t  apiradar: bad"));
+    }
+
+    #[test]
+    fn delivery_notes() {
+        assert_eq!(delivery_note(&Delivery::Done), None);
+        assert!(
+            delivery_note(&Delivery::Pending(2))
+                .unwrap()
+                .starts_with("apiradar: 2 alerts not delivered yet")
+        );
+    }
+}

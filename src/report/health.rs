@@ -1,0 +1,79 @@
+//! `apiradar health` as a table or JSON.
+
+use serde_json::{Value, json};
+
+use super::table;
+use crate::app::health::HealthRow;
+
+pub fn health_json(rows: &[HealthRow]) -> Value {
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let (e, p, stats) = (&r.endpoint, &r.probe, &r.stats);
+            json!({
+                "watch": r.watch,
+                "method": e.method,
+                "url": e.url,
+                "state": e.state,
+                "http_status": p.record.http_status,
+                "latency_ms": p.record.latency_ms,
+                "connect_ms": p.record.connect_ms,
+                "ttfb_ms": p.record.ttfb_ms,
+                "body_size": p.record.body_size,
+                "cert_days": p.record.cert_days,
+                "error_class": p.record.error_class,
+                "error": p.record.error,
+                "notes": p.notes,
+                "consecutive_failures": e.consecutive_failures,
+                "uptime_24h": stats.uptime_24h,
+                "p50_ms": stats.p50_ms,
+                "p95_ms": stats.p95_ms,
+                "p99_ms": stats.p99_ms,
+            })
+        })
+        .collect();
+    json!({ "endpoints": list })
+}
+
+/// The table, then each endpoint's error or condition notes.
+pub fn health_table(rows: &[HealthRow]) -> String {
+    let ms = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v}ms"));
+    let header = [
+        "WATCH", "ENDPOINT", "STATE", "STATUS", "LATENCY", "UP 24H", "P50", "P95", "P99", "CERT",
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let (e, p, stats) = (&r.endpoint, &r.probe, &r.stats);
+            vec![
+                r.watch.clone(),
+                format!("{} {}", e.method, e.url),
+                e.state.to_string(),
+                p.record.http_status.map_or("-".into(), |s| s.to_string()),
+                ms(p.record.latency_ms),
+                stats
+                    .uptime_24h
+                    .map_or("-".into(), |u| format!("{:.1}%", u * 100.0)),
+                ms(stats.p50_ms),
+                ms(stats.p95_ms),
+                ms(stats.p99_ms),
+                p.record.cert_days.map_or("-".into(), |d| format!("{d}d")),
+            ]
+        })
+        .collect();
+    let mut out = table(&header, &cells);
+    for r in rows {
+        let e = &r.endpoint;
+        if let Some(err) = &r.probe.record.error {
+            out += &format!("  {} {} {}: {err}\n", r.watch, e.method, e.url);
+        } else {
+            for n in &r.probe.notes {
+                out += &format!("  {} {} {}: {n}\n", r.watch, e.method, e.url);
+            }
+        }
+    }
+    out
+}
+
+/// What `health` says when there is nothing to probe.
+pub const NO_ENDPOINTS: &str = "no endpoints to probe: openapi watches get theirs from their latest version (GET and HEAD operations whose required parameters have examples); add one with --add URL";
