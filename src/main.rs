@@ -80,6 +80,7 @@ fn run(cli: Cli, paths: &Paths) -> Result<()> {
         Command::Config { show: _ } => {
             let view = app::settings::show(paths, config_file.as_deref())?;
             print!("{}", report::config::config_text(&view));
+            print!("{}", apiradar::tui::settings_text(&paths.config_dir));
             Ok(())
         }
         Command::Demo(args) => {

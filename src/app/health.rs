@@ -199,7 +199,10 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
             .map(|w| w.spec.name.clone())
             .unwrap_or_default()
     };
-    let down = results.iter().filter(|(e, _)| e.state == crate::store::health::EndpointState::Down).count();
+    let down = results
+        .iter()
+        .filter(|(e, _)| e.state == crate::store::health::EndpointState::Down)
+        .count();
     let mut rows = Vec::new();
     for (endpoint, probe) in results {
         let stats = store.endpoint_stats(endpoint.id, now, 0)?;

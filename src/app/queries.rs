@@ -277,7 +277,11 @@ impl RunErrors {
             return Ok(known);
         }
         let mut errored = false;
-        for result in run.results.iter().filter(|r| r.verdict == crate::store::caching::Verdict::Inconclusive) {
+        for result in run
+            .results
+            .iter()
+            .filter(|r| r.verdict == crate::store::caching::Verdict::Inconclusive)
+        {
             if store
                 .cache_requests(result.id)?
                 .iter()

@@ -80,8 +80,16 @@ pub fn cache_history_table(name: &str, runs: &[CacheRun], now: i64) -> String {
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
-            let pass = r.results.iter().filter(|x| x.verdict == crate::store::caching::Verdict::Pass).count();
-            let fail = r.results.iter().filter(|x| x.verdict == crate::store::caching::Verdict::Fail).count();
+            let pass = r
+                .results
+                .iter()
+                .filter(|x| x.verdict == crate::store::caching::Verdict::Pass)
+                .count();
+            let fail = r
+                .results
+                .iter()
+                .filter(|x| x.verdict == crate::store::caching::Verdict::Fail)
+                .count();
             vec![
                 relative(r.started_at, now),
                 r.model.clone(),

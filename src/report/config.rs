@@ -1,4 +1,5 @@
-//! `apiradar config --show`.
+//! `apiradar config --show` (the dashboard adds its own part:
+//! [`crate::tui::settings_text`]).
 
 use crate::app::settings::ConfigView;
 
@@ -50,37 +51,5 @@ pub fn config_text(v: &ConfigView) -> String {
         humantime::format_duration(v.health.every),
         humantime::format_duration(v.health.retention)
     ));
-    out.push_str(&ui_text(&v.paths.config_dir));
-    out
-}
-
-/// The dashboard's files and settings.
-fn ui_text(config_dir: &std::path::Path) -> String {
-    let ui = crate::tui::UiPaths::new(config_dir);
-    let mut out = format!("ui config    {} ([ui] theme, mouse)\n", ui.config.display());
-    out += &format!("keymap       {}\n", ui.keymap.display());
-    out += &format!(
-        "themes       {} (builtin: {})\n",
-        ui.themes.display(),
-        crate::tui::theme::Theme::builtin_names().join(", ")
-    );
-    match crate::tui::resolve(config_dir) {
-        Ok(r) => {
-            out += &format!(
-                "theme        {} (syntax: {})\n",
-                r.theme.name, r.theme.syntax_theme
-            );
-            out += &format!(
-                "mouse        {}\n",
-                if r.settings.mouse.unwrap_or(false) {
-                    "on"
-                } else {
-                    "off"
-                }
-            );
-            out += &format!("colours      {:?}\n", r.depth);
-        }
-        Err(e) => out += &format!("ui settings  error: {e}\n"),
-    }
     out
 }

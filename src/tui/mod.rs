@@ -117,7 +117,6 @@ pub fn resolve(config_dir: &Path) -> Result<Resolved, String> {
     })
 }
 
-
 /// How to run the dashboard.
 pub struct TuiOptions {
     pub db: PathBuf,
@@ -134,12 +133,8 @@ pub struct TuiOptions {
 pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     let resolved = resolve(&options.config_dir).map_err(anyhow::Error::msg)?;
     let store = Store::open(&options.db)?;
-    let mut loader = data::Loader::open(
-        &options.db,
-        &resolved.theme.syntax_theme,
-        resolved.depth,
-    )
-    .map_err(anyhow::Error::msg)?;
+    let mut loader = data::Loader::open(&options.db, &resolved.theme.syntax_theme, resolved.depth)
+        .map_err(anyhow::Error::msg)?;
 
     let (tx, rx) = mpsc::channel::<AppEvent>();
 
@@ -275,4 +270,35 @@ fn event_loop(
             }
         }
     }
+}
+
+/// The dashboard's files and settings, for `apiradar config --show`.
+pub fn settings_text(config_dir: &std::path::Path) -> String {
+    let ui = UiPaths::new(config_dir);
+    let mut out = format!("ui config    {} ([ui] theme, mouse)\n", ui.config.display());
+    out += &format!("keymap       {}\n", ui.keymap.display());
+    out += &format!(
+        "themes       {} (builtin: {})\n",
+        ui.themes.display(),
+        theme::Theme::builtin_names().join(", ")
+    );
+    match resolve(config_dir) {
+        Ok(r) => {
+            out += &format!(
+                "theme        {} (syntax: {})\n",
+                r.theme.name, r.theme.syntax_theme
+            );
+            out += &format!(
+                "mouse        {}\n",
+                if r.settings.mouse.unwrap_or(false) {
+                    "on"
+                } else {
+                    "off"
+                }
+            );
+            out += &format!("colours      {:?}\n", r.depth);
+        }
+        Err(e) => out += &format!("ui settings  error: {e}\n"),
+    }
+    out
 }

@@ -14,6 +14,7 @@
 mod common;
 
 mod alerts;
+mod architecture;
 mod caching;
 mod cli;
 mod concurrency;
