@@ -269,7 +269,9 @@ fn dispatch(
                 } => {
                     eprintln!("apiradar: created watch `{name}` ({kind}) watching {location}");
                 }
-                app::import::ImportEvent::File(f) if !quiet && f.status == "failed" => {
+                app::import::ImportEvent::File(f)
+                    if !quiet && f.status == apiradar::store::PollOutcome::Failed =>
+                {
                     eprintln!(
                         "apiradar: {}: {}",
                         f.path,

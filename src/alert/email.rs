@@ -148,7 +148,7 @@ impl SendError {
     fn new(stage: Stage, message: impl Into<String>, permanent: bool) -> SendError {
         SendError {
             stage,
-            message: one_line(&message.into()),
+            message: crate::text::one_line(&message.into()),
             permanent,
         }
     }
@@ -869,20 +869,6 @@ fn greeting_error(server: &str, e: &SmtpError) -> SendError {
     }
 }
 
-/// `s` on one line: line breaks and other control characters become
-/// spaces, runs of spaces one.
-fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let c = if c.is_control() { ' ' } else { c };
-        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
-            continue;
-        }
-        out.push(c);
-    }
-    out.trim_end().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1149,10 +1135,10 @@ mod tests {
     #[test]
     fn errors_are_one_line() {
         assert_eq!(
-            one_line("451 4.7.1 try\r\n  later\n"),
+            crate::text::one_line("451 4.7.1 try\r\n  later\n"),
             "451 4.7.1 try later"
         );
-        assert_eq!(one_line("\n a\tb "), "a b");
+        assert_eq!(crate::text::one_line("\n a\tb "), "a b");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `apiradar import`: backfill a watch's versions from files, creating
 //! the watch when it does not exist yet.
 
+use crate::store::PollOutcome;
 use std::path::PathBuf;
 
 use super::AppError;
@@ -82,11 +83,11 @@ pub fn run(
     let results = import::import_files(store, &watch, &files, spec::Limits::default(), |f| {
         on_event(ImportEvent::File(f))
     });
-    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    let count = |s: PollOutcome| results.iter().filter(|r| r.status == s).count();
     Ok(Imported {
-        added: count("new") + count("changed"),
-        unchanged: count("unchanged"),
-        failed: count("failed"),
+        added: count(PollOutcome::New) + count(PollOutcome::Changed),
+        unchanged: count(PollOutcome::Unchanged),
+        failed: count(PollOutcome::Failed),
         total,
         seconds: started.elapsed().as_secs_f64(),
         files: results,

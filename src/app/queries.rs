@@ -152,7 +152,7 @@ pub fn timeline(store: &Store, watch_id: i64) -> Result<Timeline, StoreError> {
         .collect();
     rows.extend(
         runs.into_iter()
-            .filter(|r| r.outcome == "failed")
+            .filter(|r| r.outcome == crate::store::PollOutcome::Failed)
             .map(|r| (r.started_at, TimelineRow::Failure(r))),
     );
     // Newest first; a version and a failure at the same instant keep

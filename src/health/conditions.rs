@@ -1787,23 +1787,10 @@ fn trim_decimals(text: String) -> String {
 }
 
 fn format_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} B");
     }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = UNITS[0];
-    for next in &UNITS[1..] {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = next;
-    }
-    format!(
-        "{} {unit} ({n} bytes)",
-        trim_decimals(format!("{value:.1}"))
-    )
+    format!("{} ({n} bytes)", crate::text::size(n))
 }
 
 #[cfg(test)]

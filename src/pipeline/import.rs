@@ -34,8 +34,7 @@ pub enum ImportError {
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportedFile {
     pub path: String,
-    /// `new`, `changed`, `unchanged` or `failed`.
-    pub status: String,
+    pub status: PollOutcome,
     pub version: Option<i64>,
     pub error: Option<String>,
 }
@@ -163,7 +162,7 @@ fn record(
     let shown = path.display().to_string();
     let failed = |error: String| ImportedFile {
         path: shown.clone(),
-        status: "failed".into(),
+        status: PollOutcome::Failed,
         version: None,
         error: Some(error),
     };
@@ -186,13 +185,7 @@ fn record(
     match recorded {
         Ok(r) => ImportedFile {
             path: shown,
-            status: match r.outcome {
-                PollOutcome::New => "new",
-                PollOutcome::Changed => "changed",
-                PollOutcome::Unchanged => "unchanged",
-                PollOutcome::Failed => "failed",
-            }
-            .into(),
+            status: r.outcome,
             version: r.seq,
             error: None,
         },

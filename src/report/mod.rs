@@ -52,37 +52,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// `3m ago`, `in 2h`, `now`.
-pub fn relative(ms: i64, now: i64) -> String {
-    let delta = (ms - now) / 1000;
-    let span = delta.unsigned_abs();
-    if span < 5 {
-        return "now".into();
-    }
-    let text = match span {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    };
-    if delta < 0 {
-        format!("{text} ago")
-    } else {
-        format!("in {text}")
-    }
-}
+pub use crate::text::relative;
 
+/// A stored size (bytes) as `2 KiB`, `1.5 MiB`.
 pub fn human_size(bytes: i64) -> String {
-    let b = bytes as f64;
-    if b < 1024.0 {
-        format!("{bytes} B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KiB", b / 1024.0)
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.1} MiB", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0))
-    }
+    crate::text::size(bytes.max(0).unsigned_abs())
 }
 
 pub fn watch_table(watches: &[Watch], now: i64) -> String {
@@ -369,8 +343,8 @@ mod tests {
 
     #[test]
     fn sizes_read_naturally() {
-        assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(2048), "2.0 KiB");
-        assert_eq!(human_size(3 << 20), "3.0 MiB");
+        assert_eq!(human_size(512), "512 bytes");
+        assert_eq!(human_size(2048), "2 KiB");
+        assert_eq!(human_size(3 << 20), "3 MiB");
     }
 }

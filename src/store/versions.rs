@@ -29,6 +29,30 @@ impl PollOutcome {
             PollOutcome::Failed => "failed",
         }
     }
+
+    pub fn parse(s: &str) -> Option<PollOutcome> {
+        [
+            PollOutcome::New,
+            PollOutcome::Changed,
+            PollOutcome::Unchanged,
+            PollOutcome::Failed,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for PollOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for PollOutcome {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        PollOutcome::parse(s).ok_or_else(|| super::alerts::unknown("poll outcome", s))
+    }
 }
 
 /// How many findings of each level a version has against its predecessor.
@@ -130,7 +154,7 @@ pub struct Version {
 pub struct Run {
     pub started_at: i64,
     pub duration_ms: i64,
-    pub outcome: String,
+    pub outcome: PollOutcome,
     pub http_status: Option<u16>,
     pub attempts: Option<u32>,
     pub error_class: Option<String>,

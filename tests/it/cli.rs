@@ -1213,7 +1213,7 @@ fn completions_and_config_show() {
     };
     assert_eq!(line("database"), sb.db().display().to_string());
     assert_eq!(line("logs"), sb.log_dir().display().to_string());
-    assert_eq!(line("max body"), "64.0 MiB");
+    assert_eq!(line("max body"), "64 MiB");
     assert!(
         line("auto-pause").contains("after 5 failed polls"),
         "{shown}"
@@ -1223,7 +1223,7 @@ fn completions_and_config_show() {
     let config = watch_file(&sb, "[settings]\nmax_body = \"2MiB\"\npause_after = 3\n");
     let shown = sb.ok(["--config", config.to_str().unwrap(), "config"]);
     assert!(
-        shown.contains("2.0 MiB") && shown.contains("after 3 failed polls"),
+        shown.contains("2 MiB") && shown.contains("after 3 failed polls"),
         "{shown}"
     );
 

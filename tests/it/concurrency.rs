@@ -421,8 +421,8 @@ fn two_refreshes_of_unchanging_documents_store_each_version_once() {
         let runs = store.runs(watch.id, 10).unwrap();
         assert_eq!(runs.len(), 2, "{}: runs", watch.spec.name);
         assert!(
-            runs.iter()
-                .all(|r| r.version_seq == Some(1) || r.outcome == "unchanged")
+            runs.iter().all(|r| r.version_seq == Some(1)
+                || r.outcome == apiradar::store::PollOutcome::Unchanged)
         );
     }
     assert!(stored.values().all(|v| v == &["1.0.0"]));

@@ -285,7 +285,11 @@ fn verify(db: &Path, corpus: &Corpus, when: &str) -> Vec<i64> {
         let mut run_seqs: Vec<i64> = runs
             .iter()
             .map(|r| {
-                assert_ne!(r.outcome, "failed", "{when}: {name}: failed run {r:?}");
+                assert_ne!(
+                    r.outcome,
+                    apiradar::store::PollOutcome::Failed,
+                    "{when}: {name}: failed run {r:?}"
+                );
                 r.version_seq
                     .unwrap_or_else(|| panic!("{when}: {name}: run without a version: {r:?}"))
             })
