@@ -1,14 +1,17 @@
 //! apiradar watches third-party APIs: it fetches their descriptions on a
 //! schedule, keeps every version in SQLite, and tells what changed.
 //!
-//! The library holds everything; the `apiradar` binary only parses arguments
-//! and prints. The pipeline, one module per stage:
+//! The library holds everything; the `apiradar` binary parses arguments and
+//! prints what [`app`] returns, and [`tui`] draws it. Imports point down:
 //!
 //! ```text
-//! fetch ──▶ spec (parse, canonical form) ──▶ store (version) ──▶ report
-//!   ▲                                           │
-//! worker (tokio scheduler) ── poll (one watch) ─┘
+//! main.rs, tui ──▶ app ──▶ pipeline (worker → poll → ingest, import)
+//!                            │
+//!          diff, spec, health, caching, alert, fetch, config, watch
+//!                            │
+//!                          store (SQL only)
 //! ```
+
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod alert;
