@@ -109,18 +109,7 @@ impl AlertEvent {
     }
 }
 
-impl std::fmt::Display for AlertEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for AlertEvent {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        AlertEvent::parse(s).ok_or_else(|| unknown("alert event", s))
-    }
-}
+stored_words!(AlertEvent, "alert event");
 
 /// Where a channel sends its alerts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
@@ -159,18 +148,7 @@ impl ChannelKind {
     }
 }
 
-impl std::fmt::Display for ChannelKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for ChannelKind {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        ChannelKind::parse(s).ok_or_else(|| unknown("channel kind", s))
-    }
-}
+stored_words!(ChannelKind, "channel kind");
 
 /// Where an outbox row stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -204,23 +182,7 @@ impl OutboxStatus {
     }
 }
 
-impl std::fmt::Display for OutboxStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for OutboxStatus {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        OutboxStatus::parse(s).ok_or_else(|| unknown("alert status", s))
-    }
-}
-
-/// The error for a stored word no enum of this build knows.
-pub(crate) fn unknown(what: &str, value: &str) -> rusqlite::types::FromSqlError {
-    rusqlite::types::FromSqlError::Other(format!("unknown {what} `{value}` in the database").into())
-}
+stored_words!(OutboxStatus, "alert status");
 
 /// An alert composed above the store (in the alert module), ready to
 /// queue.

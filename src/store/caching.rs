@@ -107,18 +107,7 @@ impl TestKind {
     }
 }
 
-impl std::fmt::Display for TestKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for TestKind {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        TestKind::parse(s).ok_or_else(|| super::alerts::unknown("caching test", s))
-    }
-}
+stored_words!(TestKind, "caching test");
 
 /// How a test came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -145,18 +134,7 @@ impl Verdict {
     }
 }
 
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for Verdict {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        Verdict::parse(s).ok_or_else(|| super::alerts::unknown("verdict", s))
-    }
-}
+stored_words!(Verdict, "verdict");
 
 /// A target as declared in a config file, to add or update.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -91,18 +91,7 @@ impl CheckOutcome {
     }
 }
 
-impl std::fmt::Display for CheckOutcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for CheckOutcome {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        CheckOutcome::parse(s).ok_or_else(|| super::alerts::unknown("check outcome", s))
-    }
-}
+stored_words!(CheckOutcome, "check outcome");
 
 /// Where an endpoint stands: its last check's outcome, or `unknown`
 /// before the first.
@@ -161,18 +150,7 @@ impl From<CheckOutcome> for EndpointState {
     }
 }
 
-impl std::fmt::Display for EndpointState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for EndpointState {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        EndpointState::parse(s).ok_or_else(|| super::alerts::unknown("endpoint state", s))
-    }
-}
+stored_words!(EndpointState, "endpoint state");
 
 /// An endpoint of a watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

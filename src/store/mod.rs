@@ -10,6 +10,33 @@
 //! cron `refresh` share one database file. Writers take the write lock up
 //! front (`BEGIN IMMEDIATE`) and re-read what they decide on inside it.
 
+/// Implements `Display` (the enum's word, padded like a `str`) and
+/// `FromSql` (its word read back; an unknown word is an error naming
+/// `what`) for an enum stored as the word its `as_str` gives and its
+/// `parse` reads.
+macro_rules! stored_words {
+    ($enum:ty, $what:literal) => {
+        impl std::fmt::Display for $enum {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $enum {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let s = v.as_str()?;
+                <$enum>::parse(s).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} `{s}` in the database", $what).into(),
+                    )
+                })
+            }
+        }
+    };
+}
+
 pub mod alerts;
 mod blobs;
 pub mod caching;

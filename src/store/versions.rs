@@ -42,18 +42,7 @@ impl PollOutcome {
     }
 }
 
-impl std::fmt::Display for PollOutcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl rusqlite::types::FromSql for PollOutcome {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let s = v.as_str()?;
-        PollOutcome::parse(s).ok_or_else(|| super::alerts::unknown("poll outcome", s))
-    }
-}
+stored_words!(PollOutcome, "poll outcome");
 
 /// How many findings of each level a version has against its predecessor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
