@@ -417,6 +417,7 @@ fn run_daemon(
 ) -> Result<()> {
     let run_for = a.run_for.as_deref().map(app::parse_duration).transpose()?;
     let config = ServicesConfig::from_settings(settings, config_file.clone())?;
+    app::services::check_writable(store)?;
     let watches = app::queries::watches(store)?;
     let (path, health) = (store.path(), config.health.every);
     let banner = report::events::run_banner(path, &watches, health, config_file.as_deref());

@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::health::check::{ProbeConfig, Prober};
 use crate::pipeline::worker::{Command, Worker, WorkerConfig, WorkerEvent};
-use crate::store::SharedStore;
+use crate::store::{SharedStore, Store};
 
 /// How often the alert sender looks for due alerts when nothing wakes it.
 const ALERT_TICK: Duration = Duration::from_secs(2);
@@ -71,7 +71,10 @@ impl Services {
         config: ServicesConfig,
         runtime: &tokio::runtime::Handle,
     ) -> Result<Services, AppError> {
-        // Everything that can fail is built before anything starts.
+        // Everything that can fail is built before anything starts, and
+        // the database must take writes: a worker that cannot record its
+        // polls would only hammer the APIs it watches.
+        check_writable(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
         let fetcher = Fetcher::new(config.fetch).map_err(|e| AppError::Failed(e.message))?;
         let prober = Prober::new(ProbeConfig::default()).map_err(AppError::Failed)?;
         let sender = crate::alert::Sender::new(ALERT_TIMEOUT).map_err(AppError::Failed)?;
@@ -170,6 +173,20 @@ impl Services {
     }
 }
 
+/// Refuses a database the background tasks could not write to, saying why
+/// and what to do. [`Services::start`] calls it; a front end may call it
+/// earlier, before it prints anything.
+pub fn check_writable(store: &Store) -> Result<(), AppError> {
+    store.check_writable().map_err(|e| {
+        AppError::Failed(format!(
+            "cannot write to the database {}: {e}; the background work needs to record what \
+             it does, so it did not start (check the file's permissions and the free disk \
+             space, or point --db elsewhere)",
+            store.path().display()
+        ))
+    })
+}
+
 /// Whether an event may have queued alerts.
 pub fn may_queue_alerts(event: &WorkerEvent) -> bool {
     matches!(
@@ -249,7 +266,6 @@ pub async fn run_until_stopped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
     use std::sync::Mutex;
 
     #[test]
@@ -305,5 +321,30 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(10), services.stop(None))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn services_refuse_a_database_they_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        drop(Store::open(&path).unwrap());
+        // SQLite's read-only mode: writes fail as on a read-only file, for
+        // root too (who may write files whatever their permissions).
+        let uri = format!("file:{}?mode=ro", path.display());
+        let store = Store::open(std::path::Path::new(&uri)).unwrap();
+        let shared: SharedStore = Arc::new(Mutex::new(store));
+        let err = Services::start(
+            shared,
+            ServicesConfig::default(),
+            &tokio::runtime::Handle::current(),
+        )
+        .err()
+        .expect("a read-only database is refused");
+        let message = err.to_string();
+        assert!(
+            message.contains("cannot write to the database"),
+            "{message}"
+        );
+        assert!(message.contains("readonly"), "{message}");
     }
 }

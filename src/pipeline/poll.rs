@@ -118,7 +118,23 @@ impl From<PollOutcome> for PollStatus {
     }
 }
 
+/// The error class of a poll whose outcome the store could not take (a
+/// full disk, a read-only or locked database): nothing about it was
+/// recorded, so the store still says the watch is due.
+pub const UNRECORDED: &str = "store";
+
 impl PollReport {
+    /// Whether the store holds nothing of this poll: its result could not
+    /// be written, or the poll ended in a panic before it was. The watch's
+    /// next poll time in the store is then stale, and whoever schedules it
+    /// must back off by itself ([`crate::pipeline::worker`] does, in memory).
+    pub fn unrecorded(&self) -> bool {
+        matches!(
+            self.error_class.as_deref(),
+            Some(UNRECORDED) | Some(crate::pipeline::worker::INTERNAL)
+        )
+    }
+
     /// A report for a watch that was not polled.
     pub fn skipped(watch: &Watch, status: PollStatus) -> PollReport {
         PollReport {
@@ -267,8 +283,11 @@ pub async fn poll_watch(
                 name,
                 status: PollStatus::Failed,
                 version: watch.latest_seq,
-                error: Some(format!("could not record the poll: {e}")),
-                error_class: Some("store".into()),
+                error: Some(format!(
+                    "could not record the poll in the database: {e} (is the disk full, or the \
+                     database read-only?)"
+                )),
+                error_class: Some(UNRECORDED.into()),
                 http_status,
                 duration_ms,
                 auto_paused: None,

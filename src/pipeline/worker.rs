@@ -10,6 +10,15 @@
 //! dashboard listens) and takes [`Command`]s (poll now, stop). Each poll is
 //! its own task: a failing or panicking poll ends as a report, never as the
 //! end of the loop.
+//!
+//! The store says when each watch is due, and a poll moves that time on
+//! when it is recorded. A poll the store could not take (a full disk, a
+//! read-only or locked database; see [`PollReport::unrecorded`]) leaves the
+//! watch due at once, so the worker keeps its own schedule for such
+//! watches, in memory: the same backoff as for a failed poll (the
+//! interval, doubled per failure in a row, capped). Without it one watch
+//! would be polled, with a real request upstream each time, as fast as the
+//! loop turns.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -79,6 +88,48 @@ pub enum WorkerEvent {
         file: String,
         outcome: Result<String, String>,
     },
+}
+
+/// The error class of a poll that ended in a panic (nothing recorded).
+pub const INTERNAL: &str = "internal";
+
+/// Watches whose last polls the store could not record: when each may be
+/// polled again. Held by the running worker only.
+#[derive(Debug, Default)]
+struct Unrecorded {
+    /// Watch id to (polls in a row not recorded, not before this unix ms).
+    watches: HashMap<i64, (u32, i64)>,
+}
+
+impl Unrecorded {
+    /// Notes how a poll of watch `id` started at `started_at` ended.
+    fn note(
+        &mut self,
+        id: i64,
+        interval: Duration,
+        started_at: i64,
+        report: &PollReport,
+        policy: &Policy,
+    ) {
+        if !report.unrecorded() {
+            self.watches.remove(&id);
+            return;
+        }
+        let failures = self.watches.get(&id).map_or(0, |(n, _)| *n) + 1;
+        let not_before = policy.backoff_due(started_at, interval, failures);
+        tracing::warn!(
+            watch = %report.name,
+            failures,
+            retry_in_s = (not_before - started_at) / 1000,
+            "poll not recorded; backing off"
+        );
+        self.watches.insert(id, (failures, not_before));
+    }
+
+    /// When watch `id` may be polled on schedule, if it is held back.
+    fn not_before(&self, id: i64) -> Option<i64> {
+        self.watches.get(&id).map(|(_, at)| *at)
+    }
 }
 
 /// What the worker can be asked to do.
@@ -214,7 +265,7 @@ impl Worker {
                     status: PollStatus::Failed,
                     version: None,
                     error: Some(format!("internal error while polling: {e}")),
-                    error_class: Some("internal".into()),
+                    error_class: Some(INTERNAL.into()),
                     http_status: None,
                     duration_ms: 0,
                     auto_paused: None,
@@ -237,8 +288,9 @@ impl Worker {
     /// Runs until a [`Command::Stop`] arrives or the command channel closes:
     /// polls each watch when due, and on request.
     pub async fn run(self, mut commands: mpsc::UnboundedReceiver<Command>) {
-        let mut running: JoinSet<(i64, PollReport)> = JoinSet::new();
+        let mut running: JoinSet<(i64, Duration, i64, PollReport)> = JoinSet::new();
         let mut in_flight: HashSet<i64> = HashSet::new();
+        let mut unrecorded = Unrecorded::default();
         let mut forced: HashSet<String> = HashSet::new();
         let mut force_all = false;
         let mut stopping = false;
@@ -254,12 +306,18 @@ impl Worker {
                                 continue;
                             }
                             let wanted = force_all || forced.remove(&w.spec.name);
-                            if wanted || w.is_due(now) {
+                            // The store's time, or later when the last
+                            // polls could not be recorded.
+                            let due = match (w.next_due_at, unrecorded.not_before(w.id)) {
+                                (Some(d), Some(held)) => Some(d.max(held)),
+                                (d, held) => d.or(held),
+                            };
+                            if wanted || due.is_none_or(|d| d <= now) {
                                 in_flight.insert(w.id);
-                                let id = w.id;
+                                let (id, interval) = (w.id, w.spec.interval);
                                 let task = self.poll_task(w);
-                                running.spawn(async move { (id, task.await) });
-                            } else if let Some(due) = w.next_due_at {
+                                running.spawn(async move { (id, interval, now, task.await) });
+                            } else if let Some(due) = due {
                                 next = Some(next.map_or(due, |n: i64| n.min(due)));
                             }
                         }
@@ -288,8 +346,9 @@ impl Worker {
                         Some(Command::Stop) | None => stopping = true,
                     },
                     Some(done) = running.join_next(), if !running.is_empty() => {
-                        if let Ok((id, _)) = done {
+                        if let Ok((id, interval, started_at, report)) = done {
                             in_flight.remove(&id);
+                            unrecorded.note(id, interval, started_at, &report, &self.config.policy);
                         }
                     }
                     _ = tokio::time::sleep(wait) => {}
@@ -301,5 +360,44 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(error_class: Option<&str>) -> PollReport {
+        PollReport {
+            name: "w".into(),
+            status: PollStatus::Failed,
+            version: None,
+            error: error_class.map(|_| "x".into()),
+            error_class: error_class.map(Into::into),
+            http_status: None,
+            duration_ms: 0,
+            auto_paused: None,
+            counts: None,
+        }
+    }
+
+    #[test]
+    fn unrecorded_polls_back_off_like_failed_ones() {
+        let policy = Policy {
+            jitter: 0.0,
+            ..Policy::default()
+        };
+        let interval = Duration::from_secs(30);
+        let mut held = Unrecorded::default();
+        held.note(7, interval, 0, &report(Some(poll::UNRECORDED)), &policy);
+        assert_eq!(held.not_before(7), Some(30_000));
+        held.note(7, interval, 30_000, &report(Some(INTERNAL)), &policy);
+        assert_eq!(held.not_before(7), Some(90_000));
+        // A failure the store did record is the store's to schedule.
+        held.note(7, interval, 90_000, &report(Some("http")), &policy);
+        assert_eq!(held.not_before(7), None);
+        held.note(8, interval, 0, &report(Some(poll::UNRECORDED)), &policy);
+        held.note(8, interval, 1, &report(None), &policy);
+        assert_eq!(held.not_before(8), None);
     }
 }

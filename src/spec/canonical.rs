@@ -13,20 +13,67 @@
 //! version. The sort is stable and compares strings (`"10"` sorts before
 //! `"9"`); numbers and booleans compare by their JSON text. Arrays that do
 //! not qualify keep their order, since order may mean something there.
+//!
+//! Pretty printing indents every line by its depth, so the canonical form
+//! can be far larger than the body (a list of `0`s 250 levels deep grows
+//! 250-fold). It is written through a counting writer that stops at
+//! `max_bytes`, so no body can make it larger than that.
+
+use std::io::{self, Write};
 
 use serde_json::Value;
 
-use super::SpecError;
+use super::{ByteBudget, SpecError};
 
 /// Pretty JSON with sorted keys and a trailing newline, after sorting
-/// catalog arrays by `item_key` when one is given.
-pub fn canonical_bytes(mut value: Value, item_key: Option<&str>) -> Result<Vec<u8>, SpecError> {
+/// catalog arrays by `item_key` when one is given. Longer than `max_bytes`
+/// ([`Limits::max_expanded_bytes`](super::Limits::max_expanded_bytes)) is
+/// [`SpecError::TooLarge`], found before more than that is written.
+pub fn canonical_bytes(
+    mut value: Value,
+    item_key: Option<&str>,
+    max_bytes: usize,
+) -> Result<Vec<u8>, SpecError> {
     order(&mut value, item_key);
-    let mut bytes = serde_json::to_vec_pretty(&value).map_err(|e| SpecError::Canonical {
-        message: e.to_string(),
-    })?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    let mut out = Bounded {
+        bytes: Vec::new(),
+        max: max_bytes,
+        exceeded: false,
+    };
+    let written = serde_json::to_writer_pretty(&mut out, &value)
+        .and_then(|()| out.write_all(b"\n").map_err(serde_json::Error::io));
+    match written {
+        Ok(()) => Ok(out.bytes),
+        Err(_) if out.exceeded => Err(SpecError::TooLarge {
+            limit: max_bytes,
+            budget: ByteBudget::ExpandedBytes,
+        }),
+        Err(e) => Err(SpecError::Canonical {
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// A `Vec` that refuses to grow past `max` bytes.
+struct Bounded {
+    bytes: Vec<u8>,
+    max: usize,
+    exceeded: bool,
+}
+
+impl Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > self.max {
+            self.exceeded = true;
+            return Err(io::Error::other("the canonical form is too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Puts every object's keys in sorted order and sorts qualifying arrays by
@@ -93,7 +140,7 @@ mod tests {
     use super::*;
 
     fn canon(v: Value, key: Option<&str>) -> String {
-        String::from_utf8(canonical_bytes(v, key).unwrap()).unwrap()
+        String::from_utf8(canonical_bytes(v, key, usize::MAX).unwrap()).unwrap()
     }
 
     #[test]
@@ -131,5 +178,35 @@ mod tests {
         // Without an item key, order is kept.
         let kept: Value = serde_json::from_str(&canon(v.clone(), None)).unwrap();
         assert_eq!(kept, v);
+    }
+
+    #[test]
+    fn canonical_form_stops_at_max_bytes() {
+        let v = json!({"a": [1, 2, 3]});
+        let full = canonical_bytes(v.clone(), None, usize::MAX).unwrap();
+        // Exactly the size fits; a byte less is refused with the limit named.
+        assert_eq!(canonical_bytes(v.clone(), None, full.len()).unwrap(), full);
+        let err = canonical_bytes(v, None, full.len() - 1).unwrap_err();
+        assert_eq!(
+            err,
+            SpecError::TooLarge {
+                limit: full.len() - 1,
+                budget: ByteBudget::ExpandedBytes
+            }
+        );
+        assert!(err.to_string().contains("max_expanded_bytes"), "{err}");
+    }
+
+    #[test]
+    fn indentation_counts_against_the_budget() {
+        // 10 000 zeros 200 levels down: about 20 KB as compact JSON, but
+        // the pretty form indents every zero by 400 spaces (about 4 MB).
+        let mut v = Value::Array(vec![Value::from(0); 10_000]);
+        for _ in 0..199 {
+            v = Value::Array(vec![v]);
+        }
+        assert!(v.to_string().len() < 30_000);
+        let err = canonical_bytes(v, None, 1024 * 1024).unwrap_err();
+        assert!(matches!(err, SpecError::TooLarge { .. }), "{err:?}");
     }
 }

@@ -42,14 +42,14 @@ fn parse_text(text: &str, limits: &Limits) -> Result<(Value, DocFormat), SpecErr
     {
         return match parse_yaml(text, limits) {
             Ok(value) => Ok((value, DocFormat::Json)),
-            Err(e @ (SpecError::TooDeep { .. } | SpecError::TooManyNodes { .. })) => Err(e),
+            Err(e) if e.is_limit() => Err(e),
             Err(_) => Err(to_json_error(&json_error)),
         };
     }
     if text::trim_start(text).starts_with(['{', '[']) {
         return match parse_yaml(text, limits) {
             Ok(value) => Ok((value, DocFormat::Yaml)),
-            Err(e @ (SpecError::TooDeep { .. } | SpecError::TooManyNodes { .. })) => Err(e),
+            Err(e) if e.is_limit() => Err(e),
             Err(_) => Err(to_json_error(&json_error)),
         };
     }
@@ -68,19 +68,32 @@ fn to_json_error(e: &serde_json::Error) -> SpecError {
     }
 }
 
-/// Applies the node and depth limits to a value serde_json built. Its own
-/// recursion limit keeps it shallow, but `Limits` may be stricter.
+/// Applies the node, byte and depth limits to a value serde_json built.
+/// Its own recursion limit keeps it shallow, but `Limits` may be stricter.
+/// Bytes are counted as for YAML: the text of strings and keys (JSON has
+/// no aliases, so they are never more than the body's size).
 fn check_limits(value: &Value, limits: &Limits) -> Result<(), SpecError> {
     let mut nodes = 0usize;
+    let mut bytes = 0usize;
     let mut stack = vec![(value, 0usize)];
     while let Some((v, depth)) = stack.pop() {
         // Keys count as nodes, as they do for YAML.
-        let keys = v.as_object().map_or(0, |m| m.len());
+        let (keys, key_bytes) = v
+            .as_object()
+            .map_or((0, 0), |m| (m.len(), m.keys().map(String::len).sum()));
         nodes = nodes.saturating_add(1 + keys);
+        let text = v.as_str().map_or(0, str::len);
+        bytes = bytes.saturating_add(text).saturating_add(key_bytes);
         if nodes > limits.max_nodes {
             return Err(SpecError::TooManyNodes {
                 limit: limits.max_nodes,
                 through_aliases: false,
+            });
+        }
+        if bytes > limits.max_expanded_bytes {
+            return Err(SpecError::TooLarge {
+                limit: limits.max_expanded_bytes,
+                budget: super::ByteBudget::ExpandedBytes,
             });
         }
         let children: Box<dyn Iterator<Item = &Value>> = match v {

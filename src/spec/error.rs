@@ -70,6 +70,18 @@ pub enum SpecError {
         through_aliases: bool,
     },
 
+    /// More bytes than the limits allow: text copied by YAML aliases past
+    /// [`Limits::max_alias_bytes`](super::Limits::max_alias_bytes), or the
+    /// document or its canonical form past
+    /// [`Limits::max_expanded_bytes`](super::Limits::max_expanded_bytes).
+    #[error("{}", too_large_message(*limit, *budget))]
+    TooLarge {
+        /// The limit that was hit, in bytes.
+        limit: usize,
+        /// Which of the two.
+        budget: ByteBudget,
+    },
+
     /// An `openapi` watch got a document that is not OpenAPI or Swagger.
     #[error(
         "expected an OpenAPI 3.x or Swagger 2.0 document but found {found}; \
@@ -104,6 +116,37 @@ pub enum SpecError {
     Canonical { message: String },
 }
 
+/// The byte budgets of [`Limits`](super::Limits), for [`SpecError::TooLarge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteBudget {
+    /// [`Limits::max_alias_bytes`](super::Limits::max_alias_bytes).
+    AliasBytes,
+    /// [`Limits::max_expanded_bytes`](super::Limits::max_expanded_bytes).
+    ExpandedBytes,
+}
+
+impl ByteBudget {
+    /// The name of the limit, as in [`Limits`](super::Limits).
+    pub fn name(self) -> &'static str {
+        match self {
+            ByteBudget::AliasBytes => "max_alias_bytes",
+            ByteBudget::ExpandedBytes => "max_expanded_bytes",
+        }
+    }
+}
+
+impl SpecError {
+    /// Whether the body was refused for breaking one of the
+    /// [`Limits`](super::Limits) (depth, nodes or bytes) rather than for
+    /// its syntax or content.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            SpecError::TooDeep { .. } | SpecError::TooManyNodes { .. } | SpecError::TooLarge { .. }
+        )
+    }
+}
+
 fn not_utf8_message(offset: usize, looks_like: Option<&str>) -> String {
     match looks_like {
         Some(what) => format!(
@@ -136,5 +179,20 @@ fn too_many_nodes_message(limit: usize, through_aliases: bool) -> String {
         )
     } else {
         format!("the document has more than {limit} nodes; it was not loaded")
+    }
+}
+
+fn too_large_message(limit: usize, budget: ByteBudget) -> String {
+    let size = crate::text::size(limit as u64);
+    let name = budget.name();
+    match budget {
+        ByteBudget::AliasBytes => format!(
+            "YAML aliases copy more than {size} of text (limit {name}; an alias bomb?); \
+             it was not loaded"
+        ),
+        ByteBudget::ExpandedBytes => format!(
+            "the document expands to more than {size} (limit {name}; an alias bomb or \
+             hostile nesting?); it was not loaded"
+        ),
     }
 }

@@ -25,7 +25,7 @@ pub mod yaml;
 use std::fmt;
 
 pub use document::parse_document;
-pub use error::SpecError;
+pub use error::{ByteBudget, SpecError};
 
 use crate::watch::Kind;
 
@@ -72,6 +72,19 @@ pub struct Limits {
     /// to `max_nodes` and gigabytes of memory. Default 1 000 000; OpenAI's
     /// specs copy about 250.
     pub max_alias_nodes: usize,
+    /// Most bytes of text (scalars and keys) YAML aliases and merge keys
+    /// may copy in total. Nodes alone do not bound memory: one 1 MiB
+    /// string aliased 3 000 times is 3 001 nodes and 3 GB. Default 16 MiB;
+    /// the real specs of the shared corpus copy at most a few KiB.
+    pub max_alias_bytes: usize,
+    /// Most bytes a document may expand to. Checked twice: while loading,
+    /// against the text of every scalar and key counted once per copy
+    /// (aliases and merge keys copied out); and while writing the
+    /// canonical form, against its size, which also counts indentation
+    /// (deep nesting multiplies it: one byte per item of a list 250 levels
+    /// down becomes 500). Default 256 MiB: four times the default
+    /// `max_body`; the 12 MiB GitHub REST spec has a 12 MiB canonical form.
+    pub max_expanded_bytes: usize,
 }
 
 impl Default for Limits {
@@ -80,6 +93,8 @@ impl Default for Limits {
             max_depth: 512,
             max_nodes: 20_000_000,
             max_alias_nodes: 1_000_000,
+            max_alias_bytes: 16 * 1024 * 1024,
+            max_expanded_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -123,7 +138,7 @@ pub fn normalize(kind: Kind, raw: &[u8], opts: &NormalizeOptions) -> Result<Norm
             let spec_version = openapi::spec_version(&doc, format)?;
             let title = openapi::info_title(&doc);
             Ok(Normalized {
-                canonical: canonical::canonical_bytes(doc, None)?,
+                canonical: canonical::canonical_bytes(doc, None, opts.limits.max_expanded_bytes)?,
                 format: format.as_str().to_owned(),
                 spec_version: Some(spec_version),
                 title,
@@ -139,7 +154,11 @@ pub fn normalize(kind: Kind, raw: &[u8], opts: &NormalizeOptions) -> Result<Norm
                 return Err(SpecError::PlainText { preview });
             }
             Ok(Normalized {
-                canonical: canonical::canonical_bytes(doc, opts.item_key)?,
+                canonical: canonical::canonical_bytes(
+                    doc,
+                    opts.item_key,
+                    opts.limits.max_expanded_bytes,
+                )?,
                 format: format.as_str().to_owned(),
                 spec_version: None,
                 title: None,

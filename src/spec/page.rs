@@ -45,6 +45,12 @@ pub fn normalize_page(body: &str, limits: &Limits) -> Result<Normalized, SpecErr
     if tidied.is_empty() {
         return Err(SpecError::NoText);
     }
+    if tidied.len() > limits.max_expanded_bytes {
+        return Err(SpecError::TooLarge {
+            limit: limits.max_expanded_bytes,
+            budget: super::ByteBudget::ExpandedBytes,
+        });
+    }
     Ok(Normalized {
         canonical: tidied.into_bytes(),
         format: format.to_owned(),

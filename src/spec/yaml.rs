@@ -9,7 +9,9 @@
 //!    cost once aliases are copied out. Those are checked against [`Limits`]
 //!    the moment a node is complete, so a "billion laughs" file is refused
 //!    after reading its few hundred bytes, before anything is expanded, and
-//!    deep nesting is refused at the first level past the limit. (Flow
+//!    deep nesting is refused at the first level past the limit. Size is
+//!    counted in nodes and in bytes (the text of scalars and keys): one
+//!    long string aliased a thousand times is few nodes but many bytes. (Flow
 //!    collections, `[…]` and `{…}`, stop even earlier, at the scanner's own
 //!    limit of 255 levels; see [`FLOW_DEPTH_LIMIT`].)
 //! 2. The root is turned into a `Value`. That recursion is bounded by the
@@ -51,7 +53,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, StrInput, Tag};
 use serde_json::{Map, Number, Value};
 
-use super::{Limits, SpecError};
+use super::{ByteBudget, Limits, SpecError};
 
 type NodeId = usize;
 
@@ -179,7 +181,18 @@ struct Slot {
     node: Node,
     /// Nodes this one expands to, aliases copied out; saturating.
     size: usize,
+    /// Bytes of scalar and key text this one expands to, aliases copied
+    /// out; saturating.
+    bytes: usize,
     /// Collection nesting once expanded: 0 for a scalar.
+    depth: usize,
+}
+
+/// What a node costs once aliases are copied out, checked against
+/// [`Limits`] before it enters the arena.
+struct Cost {
+    size: usize,
+    bytes: usize,
     depth: usize,
 }
 
@@ -206,6 +219,8 @@ struct Builder<'l> {
     open: Vec<Open>,
     /// Nodes copied by alias expansion so far.
     alias_nodes: usize,
+    /// Bytes of text copied by alias expansion so far.
+    alias_bytes: usize,
 }
 
 impl<'l> Builder<'l> {
@@ -216,6 +231,7 @@ impl<'l> Builder<'l> {
             anchors: HashMap::new(),
             open: Vec::new(),
             alias_nodes: 0,
+            alias_bytes: 0,
         }
     }
 
@@ -224,13 +240,17 @@ impl<'l> Builder<'l> {
         let done = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let resolved = resolve_scalar(&text, style, tag.as_deref(), span)?;
+                let bytes = text.len();
                 let id = self.push(
                     Node::Scalar {
                         text: text.into_owned(),
                         resolved,
                     },
-                    1,
-                    0,
+                    Cost {
+                        size: 1,
+                        bytes,
+                        depth: 0,
+                    },
                 )?;
                 self.define(anchor, id);
                 id
@@ -242,11 +262,19 @@ impl<'l> Builder<'l> {
                         "an alias refers to the node that contains it (a recursive alias)",
                     ));
                 };
-                self.alias_nodes = self.alias_nodes.saturating_add(self.arena[id].size);
+                let copied = &self.arena[id];
+                self.alias_nodes = self.alias_nodes.saturating_add(copied.size);
+                self.alias_bytes = self.alias_bytes.saturating_add(copied.bytes);
                 if self.alias_nodes > self.limits.max_alias_nodes {
                     return Err(SpecError::TooManyNodes {
                         limit: self.limits.max_alias_nodes,
                         through_aliases: true,
+                    });
+                }
+                if self.alias_bytes > self.limits.max_alias_bytes {
+                    return Err(SpecError::TooLarge {
+                        limit: self.limits.max_alias_bytes,
+                        budget: ByteBudget::AliasBytes,
                     });
                 }
                 id
@@ -300,11 +328,16 @@ impl<'l> Builder<'l> {
                 return Err(error_at(span, "a mapping key has no value"));
             }
         };
-        let mut size = 1usize;
-        let mut depth = 0usize;
+        let mut cost = Cost {
+            size: 1,
+            bytes: 0,
+            depth: 0,
+        };
         let mut count = |id: NodeId| {
-            size = size.saturating_add(self.arena[id].size);
-            depth = depth.max(self.arena[id].depth);
+            let child = &self.arena[id];
+            cost.size = cost.size.saturating_add(child.size);
+            cost.bytes = cost.bytes.saturating_add(child.bytes);
+            cost.depth = cost.depth.max(child.depth);
         };
         match &node {
             Node::Seq(items) => items.iter().copied().for_each(&mut count),
@@ -318,26 +351,38 @@ impl<'l> Builder<'l> {
             }
             Node::Scalar { .. } => {}
         }
-        let id = self.push(node, size, depth.saturating_add(1))?;
+        cost.depth = cost.depth.saturating_add(1);
+        let id = self.push(node, cost)?;
         self.define(anchor, id);
         Ok(id)
     }
 
     /// Adds a complete node to the arena after checking its expanded cost.
-    fn push(&mut self, node: Node, size: usize, depth: usize) -> Result<NodeId, SpecError> {
+    fn push(&mut self, node: Node, cost: Cost) -> Result<NodeId, SpecError> {
         let limits = self.limits;
-        if size > limits.max_nodes || self.arena.len() >= limits.max_nodes {
+        if cost.size > limits.max_nodes || self.arena.len() >= limits.max_nodes {
             return Err(SpecError::TooManyNodes {
                 limit: limits.max_nodes,
                 through_aliases: false,
             });
         }
-        if depth > limits.max_depth {
+        if cost.bytes > limits.max_expanded_bytes {
+            return Err(SpecError::TooLarge {
+                limit: limits.max_expanded_bytes,
+                budget: ByteBudget::ExpandedBytes,
+            });
+        }
+        if cost.depth > limits.max_depth {
             return Err(SpecError::TooDeep {
                 limit: limits.max_depth,
             });
         }
-        self.arena.push(Slot { node, size, depth });
+        self.arena.push(Slot {
+            node,
+            size: cost.size,
+            bytes: cost.bytes,
+            depth: cost.depth,
+        });
         Ok(self.arena.len() - 1)
     }
 
@@ -760,6 +805,88 @@ mod tests {
             SpecError::TooManyNodes {
                 limit: limits.max_nodes,
                 through_aliases: false
+            }
+        );
+    }
+
+    /// One long string aliased many times: few nodes, many bytes.
+    fn scalar_bomb(string_bytes: usize, aliases: usize) -> String {
+        let mut doc = format!("s: &s \"{}\"\nl:\n", "x".repeat(string_bytes));
+        for _ in 0..aliases {
+            doc.push_str("  - *s\n");
+        }
+        doc
+    }
+
+    #[test]
+    fn scalar_alias_bomb_is_refused_by_bytes() {
+        // 1 MiB aliased 3 000 times is 3 GB once expanded, but only 3 002
+        // nodes: far inside the node budgets.
+        let doc = scalar_bomb(1 << 20, 3_000);
+        let err = yaml(&doc).unwrap_err();
+        assert_eq!(
+            err,
+            SpecError::TooLarge {
+                limit: Limits::default().max_alias_bytes,
+                budget: ByteBudget::AliasBytes
+            }
+        );
+        assert!(err.to_string().contains("max_alias_bytes"), "{err}");
+
+        // Without an alias byte budget, the expanded byte budget holds.
+        let limits = Limits {
+            max_alias_bytes: usize::MAX,
+            max_expanded_bytes: 64 << 20,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse_yaml(&doc, &limits).unwrap_err(),
+            SpecError::TooLarge {
+                limit: 64 << 20,
+                budget: ByteBudget::ExpandedBytes
+            }
+        );
+
+        // Within both budgets the same shape loads.
+        let small = scalar_bomb(1_000, 100);
+        let v = yaml(&small).unwrap();
+        assert_eq!(v["l"].as_array().map(Vec::len), Some(100));
+    }
+
+    #[test]
+    fn merge_keys_count_their_copied_bytes() {
+        let mut doc = format!("base: &b {{k: \"{}\"}}\n", "x".repeat(10_000));
+        for i in 0..20 {
+            doc.push_str(&format!("m{i}:\n  <<: *b\n  own: 1\n"));
+        }
+        // 20 aliases copy 20 × 10 001 bytes (key and value).
+        let limits = Limits {
+            max_alias_bytes: 300_000,
+            ..Limits::default()
+        };
+        assert!(parse_yaml(&doc, &limits).is_ok());
+        let limits = Limits {
+            max_alias_bytes: 150_000,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse_yaml(&doc, &limits).unwrap_err(),
+            SpecError::TooLarge {
+                limit: 150_000,
+                budget: ByteBudget::AliasBytes
+            }
+        );
+        let limits = Limits {
+            max_alias_bytes: 300_000,
+            max_expanded_bytes: 150_000,
+            ..Limits::default()
+        };
+        // 21 copies of 10 000 bytes in all: over the expanded budget.
+        assert_eq!(
+            parse_yaml(&doc, &limits).unwrap_err(),
+            SpecError::TooLarge {
+                limit: 150_000,
+                budget: ByteBudget::ExpandedBytes
             }
         );
     }

@@ -130,7 +130,10 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and applies any
     /// pending migrations.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // A `file:` URI (`file:/x/db?mode=ro`) is SQLite's to read; its
+        // "parent" is no folder to create.
+        let uri = path.to_str().is_some_and(|p| p.starts_with("file:"));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !uri) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.display().to_string(),
                 source,
@@ -178,6 +181,20 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether this connection can write to the database: takes the write
+    /// lock and changes the schema in a transaction that is rolled back.
+    /// Fails on a read-only file or connection, or a write lock another
+    /// process holds past the busy timeout. A full disk shows only when a
+    /// transaction commits, so it is not found here.
+    pub fn check_writable(&self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let probe = self.conn.execute_batch(
+            "CREATE TABLE apiradar_write_probe (x); DROP TABLE apiradar_write_probe;",
+        );
+        let _ = self.conn.execute_batch("ROLLBACK");
+        Ok(probe?)
     }
 
     /// Folds the write-ahead log into the database file.

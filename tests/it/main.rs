@@ -15,6 +15,7 @@ mod common;
 
 mod alerts;
 mod architecture;
+mod budgets;
 mod caching;
 mod cli;
 mod concurrency;
@@ -28,6 +29,7 @@ mod health;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
+mod unrecordable;
 mod worker;
 
 /// With `autotests = false` in Cargo.toml, a test file is built only as a
