@@ -794,9 +794,12 @@ mod tests {
         let err = yaml(&doc).unwrap_err();
         assert!(matches!(err, SpecError::TooManyNodes { .. }), "{err:?}");
 
-        // With no alias budget to speak of, the overall node limit still holds.
+        // With no alias or byte budgets to speak of, the overall node limit
+        // still holds.
         let limits = Limits {
             max_alias_nodes: usize::MAX,
+            max_alias_bytes: usize::MAX,
+            max_expanded_bytes: usize::MAX,
             ..Limits::default()
         };
         let err = parse_yaml(&doc, &limits).unwrap_err();
