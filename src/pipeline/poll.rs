@@ -123,15 +123,18 @@ impl From<PollOutcome> for PollStatus {
 /// recorded, so the store still says the watch is due.
 pub const UNRECORDED: &str = "store";
 
+/// The error class of a poll that ended in a panic (nothing recorded).
+pub const INTERNAL: &str = "internal";
+
 impl PollReport {
     /// Whether the store holds nothing of this poll: its result could not
     /// be written, or the poll ended in a panic before it was. The watch's
     /// next poll time in the store is then stale, and whoever schedules it
-    /// must back off by itself ([`crate::pipeline::worker`] does, in memory).
+    /// must back off by itself (the worker does, in memory).
     pub fn unrecorded(&self) -> bool {
         matches!(
             self.error_class.as_deref(),
-            Some(UNRECORDED) | Some(crate::pipeline::worker::INTERNAL)
+            Some(UNRECORDED) | Some(INTERNAL)
         )
     }
 

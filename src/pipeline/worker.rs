@@ -90,9 +90,6 @@ pub enum WorkerEvent {
     },
 }
 
-/// The error class of a poll that ended in a panic (nothing recorded).
-pub const INTERNAL: &str = "internal";
-
 /// Watches whose last polls the store could not record: when each may be
 /// polled again. Held by the running worker only.
 #[derive(Debug, Default)]
@@ -265,7 +262,7 @@ impl Worker {
                     status: PollStatus::Failed,
                     version: None,
                     error: Some(format!("internal error while polling: {e}")),
-                    error_class: Some(INTERNAL.into()),
+                    error_class: Some(poll::INTERNAL.into()),
                     http_status: None,
                     duration_ms: 0,
                     auto_paused: None,
@@ -391,7 +388,7 @@ mod tests {
         let mut held = Unrecorded::default();
         held.note(7, interval, 0, &report(Some(poll::UNRECORDED)), &policy);
         assert_eq!(held.not_before(7), Some(30_000));
-        held.note(7, interval, 30_000, &report(Some(INTERNAL)), &policy);
+        held.note(7, interval, 30_000, &report(Some(poll::INTERNAL)), &policy);
         assert_eq!(held.not_before(7), Some(90_000));
         // A failure the store did record is the store's to schedule.
         held.note(7, interval, 90_000, &report(Some("http")), &policy);
