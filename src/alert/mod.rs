@@ -144,9 +144,9 @@ const ROUND_LIMIT: usize = 100;
 const GRACE: Duration = Duration::from_secs(5);
 
 /// How much longer than the longest delivery a claim lasts, so that
-/// recording the attempt (which may wait for the database lock) happens
-/// well before another sender may claim the row again.
-const LEASE_MARGIN: Duration = Duration::from_secs(60);
+/// recording the attempt (which waits at most 30 s for the database lock)
+/// happens before another sender may claim the row again.
+const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
 /// Why one delivery failed: one line, naming the channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,7 +283,7 @@ impl Sender {
                     None => host,
                 })
             })
-            .map(|t| scrub(t))
+            .map(&scrub)
             .unwrap_or_else(|| "the receiver".to_string());
         let body = body_for(channel.kind, o).to_string();
         let mut request = self

@@ -212,7 +212,12 @@ impl Drop for Silent {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        for s in self.held.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for s in self
+            .held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
     }
