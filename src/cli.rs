@@ -412,6 +412,9 @@ pub struct AlertAddArgs {
     /// Repeat `down` this often while the endpoint stays down (e.g. 1h) [default: never]
     #[arg(long, value_name = "DURATION")]
     pub remind_every: Option<String>,
+    /// How long one delivery may take before it counts as failed (1s to 5m) [default: 10s]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -639,6 +642,7 @@ impl From<AlertAddArgs> for ChannelDecl {
             down_after: Some(a.down_after),
             recovered_after: Some(a.recovered_after),
             remind_every: a.remind_every,
+            timeout: a.timeout,
         }
     }
 }
@@ -730,6 +734,7 @@ fn as_flag(message: String) -> String {
         "cached_field",
         "daily_budget",
         "api",
+        "timeout",
     ];
     if is_key && KEYS.contains(&key) {
         format!("--{}{rest}", key.replace('_', "-"))

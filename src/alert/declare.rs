@@ -40,6 +40,9 @@ pub struct ChannelDecl {
     pub down_after: Option<u32>,
     pub recovered_after: Option<u32>,
     pub remind_every: Option<String>,
+    /// How long one delivery may take, e.g. `"30s"`; the default is
+    /// [`super::DEFAULT_TIMEOUT`].
+    pub timeout: Option<String>,
 }
 
 /// A checked channel, ready for the store.
@@ -53,6 +56,8 @@ pub struct ChannelDef {
     pub events: Vec<AlertEvent>,
     pub watch: Option<String>,
     pub thresholds: Thresholds,
+    /// How long one delivery may take (ms); `None`: the default.
+    pub timeout_ms: Option<i64>,
 }
 
 impl ChannelDef {
@@ -68,6 +73,7 @@ impl ChannelDef {
             watch: self.watch.as_deref(),
             thresholds: self.thresholds,
             from_config: false,
+            timeout_ms: self.timeout_ms,
         }
     }
 }
@@ -181,6 +187,20 @@ impl ChannelDecl {
             }
             None => None,
         };
+        let timeout_ms = match &self.timeout {
+            Some(t) => {
+                let timeout = humantime::parse_duration(t.trim())
+                    .map_err(|_| format!("timeout: `{t}` is not a duration (e.g. 30s)"))?;
+                if !(Duration::from_secs(1)..=super::MAX_TIMEOUT).contains(&timeout) {
+                    return Err(format!(
+                        "timeout must be between 1s and {}, not {t}",
+                        humantime::format_duration(super::MAX_TIMEOUT)
+                    ));
+                }
+                Some(timeout.as_millis() as i64)
+            }
+            None => None,
+        };
         Ok(ChannelDef {
             name: self.name.clone(),
             kind,
@@ -198,6 +218,7 @@ impl ChannelDecl {
                 )?,
                 remind_every_ms,
             },
+            timeout_ms,
         })
     }
 }
@@ -231,6 +252,12 @@ mod tests {
             ]
         );
         assert_eq!(def.thresholds, Thresholds::default());
+        assert_eq!(def.timeout_ms, None, "the sender's default applies");
+        let d = ChannelDecl {
+            timeout: Some("30s".into()),
+            ..d
+        };
+        assert_eq!(d.resolve(Path::new(".")).unwrap().timeout_ms, Some(30_000));
     }
 
     #[test]
@@ -299,6 +326,22 @@ mod tests {
                     ..decl("a")
                 },
                 "at least 1m",
+            ),
+            (
+                ChannelDecl {
+                    webhook: Some("http://x".into()),
+                    timeout: Some("soon".into()),
+                    ..decl("a")
+                },
+                "timeout: `soon` is not a duration",
+            ),
+            (
+                ChannelDecl {
+                    webhook: Some("http://x".into()),
+                    timeout: Some("1h".into()),
+                    ..decl("a")
+                },
+                "timeout must be between 1s and 5m",
             ),
         ];
         for (d, expected) in cases {

@@ -227,7 +227,7 @@ pub async fn deliver(
         Err(_) => Err(SendError::new(
             stage,
             format!(
-                "no answer from {} within {} while {}",
+                "timed out: no answer from {} within {} while {}",
                 plan.server(),
                 humantime::format_duration(timeout),
                 stage.doing()

@@ -78,7 +78,7 @@ pub enum Delivery {
 /// and earlier ones waiting for a retry), so `refresh` and `health` from
 /// cron alert without a running dashboard. Failures stay queued.
 pub async fn send_queued_alerts(shared: &SharedStore) -> Delivery {
-    let sender = match crate::alert::Sender::new(std::time::Duration::from_secs(15)) {
+    let sender = match crate::alert::Sender::new(crate::alert::DEFAULT_TIMEOUT) {
         Ok(s) => s,
         Err(e) => return Delivery::NotSent(e),
     };

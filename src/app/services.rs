@@ -19,8 +19,6 @@ use crate::store::{SharedStore, Store};
 
 /// How often the alert sender looks for due alerts when nothing wakes it.
 const ALERT_TICK: Duration = Duration::from_secs(2);
-/// How long one alert delivery may take.
-const ALERT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often the caching schedule looks for due targets.
 const CACHING_TICK: Duration = Duration::from_secs(5);
 /// How long one caching request may take.
@@ -77,7 +75,8 @@ impl Services {
         check_writable(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
         let fetcher = Fetcher::new(config.fetch).map_err(|e| AppError::Failed(e.message))?;
         let prober = Prober::new(ProbeConfig::default()).map_err(AppError::Failed)?;
-        let sender = crate::alert::Sender::new(ALERT_TIMEOUT).map_err(AppError::Failed)?;
+        let sender =
+            crate::alert::Sender::new(crate::alert::DEFAULT_TIMEOUT).map_err(AppError::Failed)?;
         let client =
             crate::caching::client::Client::new(CACHING_TIMEOUT).map_err(AppError::Failed)?;
 

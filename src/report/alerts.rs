@@ -108,11 +108,18 @@ pub fn channels_table(channels: &[Channel]) -> String {
                 },
                 c.watch.clone().unwrap_or_else(|| "(all)".into()),
                 when,
+                humantime::format_duration(match c.timeout_ms {
+                    Some(ms) if ms > 0 => std::time::Duration::from_millis(ms as u64),
+                    _ => crate::alert::DEFAULT_TIMEOUT,
+                })
+                .to_string(),
             ]
         })
         .collect();
     table(
-        &["NAME", "KIND", "URL", "EVENTS", "WATCH", "DOWN/UP"],
+        &[
+            "NAME", "KIND", "URL", "EVENTS", "WATCH", "DOWN/UP", "TIMEOUT",
+        ],
         &rows,
     )
 }

@@ -6,6 +6,14 @@
 //! (the alert module) delivers pending rows and records each attempt; a row
 //! marked `sent` is never sent again, and a crash between delivery and
 //! marking can at worst deliver a row twice, never lose it.
+//!
+//! Several senders may work on one database (two `apiradar run`s, the
+//! dashboard and a cron `refresh`). Each claims a row before sending it
+//! ([`Store::claim_alert`]): one statement sets the row's lease (its owner
+//! and until when) only if nobody holds an unexpired lease on it, so one
+//! sender wins and the others move on. Recording the attempt clears the
+//! lease. A lease left by a sender that was killed mid-send expires, and the
+//! row is claimed again after that time. A leased row is still `pending`.
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -77,6 +85,8 @@ pub struct NewChannel<'a> {
     pub thresholds: Thresholds,
     /// Declared in a config file.
     pub from_config: bool,
+    /// How long one delivery may take (ms); `None`: the sender's default.
+    pub timeout_ms: Option<i64>,
 }
 
 impl AlertEvent {
@@ -261,6 +271,8 @@ pub struct Channel {
     pub from_config: bool,
     /// Why it gets no new alerts (dropped from its config file), if so.
     pub disabled: Option<String>,
+    /// How long one delivery may take (ms); `None`: the sender's default.
+    pub timeout_ms: Option<i64>,
 }
 
 impl Channel {
@@ -350,6 +362,7 @@ impl Store {
             watch,
             thresholds,
             from_config,
+            timeout_ms,
             ..
         } = *c;
         let options = c.options.as_ref().map(Value::to_string);
@@ -372,8 +385,8 @@ impl Store {
             }
             s.conn.execute(
                 "INSERT INTO alert_channels (name, kind, url, secret_env, options, created_at,
-                     from_config)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     from_config, timeout_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     name,
                     kind.as_str(),
@@ -381,7 +394,8 @@ impl Store {
                     secret_env,
                     options,
                     now,
-                    from_config
+                    from_config,
+                    timeout_ms
                 ],
             )?;
             let id = s.conn.last_insert_rowid();
@@ -433,9 +447,16 @@ impl Store {
         self.in_write(|s| {
             s.conn.execute(
                 "UPDATE alert_channels SET kind = ?2, url = ?3, secret_env = ?4, options = ?5,
-                     from_config = 1, disabled = NULL
+                     from_config = 1, disabled = NULL, timeout_ms = ?6
                  WHERE id = ?1",
-                params![current.id, c.kind.as_str(), c.url, c.secret_env, options],
+                params![
+                    current.id,
+                    c.kind.as_str(),
+                    c.url,
+                    c.secret_env,
+                    options,
+                    c.timeout_ms
+                ],
             )?;
             s.conn.execute(
                 "DELETE FROM alert_rules WHERE channel_id = ?1",
@@ -486,7 +507,7 @@ impl Store {
             "SELECT c.id, c.name, c.kind, c.url, c.secret_env,
                     group_concat(r.event, ','), max(w.name), c.options,
                     max(r.down_after), max(r.recovered_after), max(r.remind_every),
-                    c.from_config, c.disabled
+                    c.from_config, c.disabled, c.timeout_ms
              FROM alert_channels c
              LEFT JOIN alert_rules r ON r.channel_id = c.id
              LEFT JOIN watches w ON w.id = r.watch_id
@@ -517,6 +538,7 @@ impl Store {
                 },
                 from_config: r.get(11)?,
                 disabled: r.get(12)?,
+                timeout_ms: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -700,16 +722,19 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Pending rows due at `now`, oldest first, with their channels.
+    /// Pending rows due at `now` that no sender holds a lease on, oldest
+    /// first, with their channels. Only a look: a sender claims each row
+    /// with [`Store::claim_alert`] before sending it.
     pub fn due_alerts(&self, now: i64, limit: usize) -> Result<Vec<(Outbox, Channel)>> {
         let sql = format!(
             "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
              WHERE e.status = 'pending' AND e.next_attempt_at <= ?1
+                 AND (e.lease_until IS NULL OR e.lease_until <= ?3)
              ORDER BY e.id LIMIT ?2"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows: Vec<Outbox> = stmt
-            .query_map(params![now, limit as i64], outbox_from_row)?
+            .query_map(params![now, limit as i64, super::now_ms()], outbox_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         let channels = self.channels()?;
         Ok(rows
@@ -721,42 +746,137 @@ impl Store {
             .collect())
     }
 
+    /// The channels with at least one row due at `now` that no sender
+    /// holds an unexpired lease on (at `clock`, the time now), except
+    /// those in `except`, by name.
+    pub fn due_channels(&self, now: i64, clock: i64, except: &[i64]) -> Result<Vec<Channel>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT channel_id FROM alert_events
+             WHERE status = 'pending' AND next_attempt_at <= ?1
+                 AND (lease_until IS NULL OR lease_until <= ?2)",
+        )?;
+        let due: std::collections::HashSet<i64> = stmt
+            .query_map(params![now, clock], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(self
+            .channels()?
+            .into_iter()
+            .filter(|c| due.contains(&c.id) && !except.contains(&c.id))
+            .collect())
+    }
+
+    /// Claims the oldest row of the channel that is due at `now` and that
+    /// no sender holds an unexpired lease on at `clock` (the time now):
+    /// `owner` holds it until `lease_until`. The claim is one `UPDATE`
+    /// whose condition is checked under SQLite's write lock, so of several
+    /// senders (in any number of processes) racing for a row exactly one
+    /// gets it; the others get the next row or `None`.
+    pub fn claim_alert(
+        &mut self,
+        channel_id: i64,
+        owner: &str,
+        now: i64,
+        clock: i64,
+        lease_until: i64,
+    ) -> Result<Option<Outbox>> {
+        let claimable = "status = 'pending' AND next_attempt_at <= ?2
+            AND (lease_until IS NULL OR lease_until <= ?3)";
+        let sql = format!(
+            "UPDATE alert_events SET lease_owner = ?4, lease_until = ?5
+             WHERE id = (SELECT id FROM alert_events
+                         WHERE channel_id = ?1 AND {claimable}
+                         ORDER BY id LIMIT 1)
+               AND {claimable}
+             RETURNING id"
+        );
+        // One statement in a write transaction taken up front: the
+        // condition is read and the lease written under one lock.
+        let claimed: Option<i64> = self.in_write(|s| {
+            Ok(s.conn
+                .query_row(
+                    &sql,
+                    params![channel_id, now, clock, owner, lease_until],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })?;
+        match claimed {
+            Some(id) => self.alert(id),
+            None => Ok(None),
+        }
+    }
+
+    /// Who holds a lease on the row and until when, if anyone does.
+    pub fn alert_lease(&self, id: i64) -> Result<Option<(String, i64)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT lease_owner, lease_until FROM alert_events
+                 WHERE id = ?1 AND lease_owner IS NOT NULL AND lease_until IS NOT NULL",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     /// Records a delivery: sent, or failed with the error and when to try
-    /// again (`None`: give up).
+    /// again (`None`: give up). Clears any lease on the row.
     pub fn record_attempt(
         &mut self,
         id: i64,
         now: i64,
         result: std::result::Result<(), (String, Option<i64>)>,
     ) -> Result<()> {
+        self.record_delivery(id, None, now, result).map(|_| ())
+    }
+
+    /// [`Store::record_attempt`] by the sender `owner` that claimed the
+    /// row. A success is always recorded (the alert did go out, so it must
+    /// never be sent again); a failure only while `owner` still holds the
+    /// lease, since after it expired another sender may have claimed the
+    /// row and sent it. Returns whether the attempt was recorded.
+    pub fn record_delivery(
+        &mut self,
+        id: i64,
+        owner: Option<&str>,
+        now: i64,
+        result: std::result::Result<(), (String, Option<i64>)>,
+    ) -> Result<bool> {
         let (ok, error) = match &result {
             Ok(()) => (true, None),
             Err((e, _)) => (false, Some(e.clone())),
         };
-        let changed = match result {
-            Ok(()) => self.conn.execute(
-                "UPDATE alert_events SET status = 'sent', attempts = attempts + 1, sent_at = ?2,
-                     last_error = NULL WHERE id = ?1 AND status = 'pending'",
-                params![id, now],
-            )?,
-            Err((error, Some(retry_at))) => self.conn.execute(
-                "UPDATE alert_events SET attempts = attempts + 1, last_error = ?2,
-                     next_attempt_at = ?3 WHERE id = ?1 AND status = 'pending'",
-                params![id, error, retry_at],
-            )?,
-            Err((error, None)) => self.conn.execute(
-                "UPDATE alert_events SET status = 'failed', attempts = attempts + 1,
-                     last_error = ?2 WHERE id = ?1 AND status = 'pending'",
-                params![id, error],
-            )?,
-        };
-        if changed > 0 {
-            self.conn.execute(
-                "INSERT INTO alert_attempts (event_id, at, ok, error) VALUES (?1, ?2, ?3, ?4)",
-                params![id, now, ok, error],
-            )?;
-        }
-        Ok(())
+        self.in_write(|s| {
+            let changed = match &result {
+                Ok(()) => s.conn.execute(
+                    "UPDATE alert_events SET status = 'sent', attempts = attempts + 1,
+                         sent_at = ?2, last_error = NULL, lease_owner = NULL, lease_until = NULL
+                     WHERE id = ?1 AND status = 'pending'",
+                    params![id, now],
+                )?,
+                Err((error, Some(retry_at))) => s.conn.execute(
+                    "UPDATE alert_events SET attempts = attempts + 1, last_error = ?2,
+                         next_attempt_at = ?3, lease_owner = NULL, lease_until = NULL
+                     WHERE id = ?1 AND status = 'pending'
+                         AND (?4 IS NULL OR lease_owner = ?4)",
+                    params![id, error, retry_at, owner],
+                )?,
+                Err((error, None)) => s.conn.execute(
+                    "UPDATE alert_events SET status = 'failed', attempts = attempts + 1,
+                         last_error = ?2, lease_owner = NULL, lease_until = NULL
+                     WHERE id = ?1 AND status = 'pending'
+                         AND (?3 IS NULL OR lease_owner = ?3)",
+                    params![id, error, owner],
+                )?,
+            };
+            if changed > 0 {
+                s.conn.execute(
+                    "INSERT INTO alert_attempts (event_id, at, ok, error) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, now, ok, error],
+                )?;
+            }
+            Ok(changed > 0)
+        })
     }
 
     /// The delivery attempts of one alert, oldest first.
@@ -845,5 +965,98 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([limit as i64], outbox_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two connections to one database file, as two processes have.
+    fn two_stores() -> (tempfile::TempDir, Store, Store, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let mut a = Store::open(&path).unwrap();
+        let channel = a
+            .add_channel(
+                "hook",
+                ChannelKind::Webhook,
+                "http://127.0.0.1:9/hook",
+                None,
+                &[AlertEvent::Change],
+                None,
+            )
+            .unwrap();
+        let b = Store::open(&path).unwrap();
+        (dir, a, b, channel.id)
+    }
+
+    #[test]
+    fn a_claimed_alert_goes_to_one_sender_until_its_lease_expires() {
+        let (_dir, mut a, mut b, channel) = two_stores();
+        let first = a.enqueue_test("hook").unwrap();
+        let second = a.enqueue_test("hook").unwrap();
+        let now = super::super::now_ms();
+        let lease = 60_000;
+
+        // Each sender gets a different row; then there is none left.
+        let got = a.claim_alert(channel, "A", now, now, now + lease).unwrap();
+        assert_eq!(got.map(|o| o.id), Some(first));
+        let got = b.claim_alert(channel, "B", now, now, now + lease).unwrap();
+        assert_eq!(got.map(|o| o.id), Some(second));
+        assert!(
+            b.claim_alert(channel, "B", now, now, now + lease)
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            a.alert_lease(first).unwrap(),
+            Some(("A".into(), now + lease))
+        );
+        // Leased rows are not due for anyone, but are still pending.
+        assert!(a.due_alerts(now, 10).unwrap().is_empty());
+        assert!(a.due_channels(now, now, &[]).unwrap().is_empty());
+        assert_eq!(a.pending_alerts().unwrap(), 2);
+
+        // B sends its row: sent, the lease gone.
+        assert!(b.record_delivery(second, Some("B"), now, Ok(())).unwrap());
+        assert_eq!(b.alert_lease(second).unwrap(), None);
+
+        // A dies holding its lease: after it expires, B takes the row over,
+        // and A's late failure is no longer recorded.
+        let later = now + lease + 1;
+        assert_eq!(b.due_channels(later, later, &[]).unwrap().len(), 1);
+        let got = b.claim_alert(channel, "B", later, later, later + lease);
+        assert_eq!(got.unwrap().map(|o| o.id), Some(first));
+        let failed = Err(("hook: HTTP 500".to_string(), Some(later + 5_000)));
+        assert!(!a.record_delivery(first, Some("A"), later, failed).unwrap());
+        assert!(b.record_delivery(first, Some("B"), later, Ok(())).unwrap());
+        let row = a.alert(first).unwrap().unwrap();
+        assert_eq!((row.status, row.attempts), (OutboxStatus::Sent, 1));
+        assert_eq!(a.alert_attempts(first).unwrap().len(), 1);
+        // A success is never recorded twice.
+        assert!(!a.record_delivery(first, Some("A"), later, Ok(())).unwrap());
+    }
+
+    #[test]
+    fn a_failed_attempt_frees_the_row_for_its_retry() {
+        let (_dir, mut a, _b, channel) = two_stores();
+        let id = a.enqueue_test("hook").unwrap();
+        let now = super::super::now_ms();
+        a.claim_alert(channel, "A", now, now, now + 60_000).unwrap();
+        let failed = Err(("hook: timed out after 10s".to_string(), Some(now + 10_000)));
+        assert!(a.record_delivery(id, Some("A"), now, failed).unwrap());
+        assert_eq!(a.alert_lease(id).unwrap(), None);
+        // Not before its retry time; then by anyone.
+        assert!(
+            a.claim_alert(channel, "B", now, now, now + 60_000)
+                .unwrap()
+                .is_none()
+        );
+        let retry = now + 10_000;
+        let got = a
+            .claim_alert(channel, "B", retry, now, now + 60_000)
+            .unwrap();
+        assert_eq!(got.map(|o| o.attempts), Some(1));
     }
 }

@@ -352,6 +352,18 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE endpoints ADD COLUMN body_type TEXT;
     ALTER TABLE endpoints ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
     "#,
+    // Delivery leases, so that any number of runners on one database (two
+    // `run`s, the dashboard and a cron `refresh`) send each alert once: a
+    // runner claims a pending row by setting lease_owner and lease_until in
+    // one statement before it sends, and clears them when it records the
+    // attempt. A lease left by a killed runner expires at lease_until and
+    // the row is claimed again. And a channel's own delivery timeout (NULL:
+    // the default).
+    r#"
+    ALTER TABLE alert_events ADD COLUMN lease_owner TEXT;
+    ALTER TABLE alert_events ADD COLUMN lease_until INTEGER;
+    ALTER TABLE alert_channels ADD COLUMN timeout_ms INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -404,7 +404,8 @@ fn a_breaking_version_queues_an_alert_with_the_diff_command() {
 
 /// `apiradar run` is SIGKILLed while it is delivering an alert (the
 /// receiver holds the request open). The alert is still pending after the
-/// kill, is delivered once by the next run, and a third run sends nothing.
+/// kill, claimed by the dead run until its lease expires; then it is
+/// delivered once by the next run, and a third run sends nothing.
 #[cfg(unix)]
 #[test]
 fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
@@ -455,6 +456,22 @@ fn an_alert_in_flight_at_a_kill_is_delivered_once_after_restart() {
     first.wait().expect("reaped");
     let pending = row();
     assert_eq!((pending.status.as_str(), pending.attempts), ("pending", 0));
+    // The dead run's claim holds until it expires (the channel's timeout
+    // plus a margin, 45 s by default, so that no live sender is ever
+    // overtaken); a restart does not wait that long here: the lease is
+    // moved into the past, as if the time had passed.
+    let lease = Store::open(&sb.db())
+        .expect("store")
+        .alert_lease(pending.id)
+        .expect("lease");
+    assert!(lease.is_some(), "the row was claimed before it was sent");
+    rusqlite::Connection::open(sb.db())
+        .expect("open the database")
+        .execute(
+            "UPDATE alert_events SET lease_until = 1 WHERE id = ?1",
+            [pending.id],
+        )
+        .expect("expire the lease");
 
     server.set("/hook", Reply::ok("thanks"));
     let mut second = run(&["--for", "20s"]);

@@ -26,6 +26,7 @@ mod diff_refs;
 mod email;
 mod fetch;
 mod health;
+mod outbox;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
