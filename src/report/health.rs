@@ -3,9 +3,10 @@
 use serde_json::{Value, json};
 
 use super::table;
-use crate::app::health::HealthRow;
+use crate::app::health::{HealthRow, NotProbed};
 
-pub fn health_json(rows: &[HealthRow]) -> Value {
+/// The probed endpoints, and the described ones found but not probed.
+pub fn health_json(rows: &[HealthRow], not_probed: &[NotProbed]) -> Value {
     let list: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -32,7 +33,19 @@ pub fn health_json(rows: &[HealthRow]) -> Value {
             })
         })
         .collect();
-    json!({ "endpoints": list })
+    json!({ "endpoints": list, "not_probed": not_probed })
+}
+
+/// The described endpoints found but not probed, one a line with why.
+pub fn not_probed_text(not_probed: &[NotProbed]) -> String {
+    let mut out = String::new();
+    if !not_probed.is_empty() {
+        out += "not probed:\n";
+    }
+    for n in not_probed {
+        out += &format!("  {} {} {}: {}\n", n.watch, n.method, n.url, n.reason);
+    }
+    out
 }
 
 /// The table, then each endpoint's error or condition notes.
@@ -76,4 +89,4 @@ pub fn health_table(rows: &[HealthRow]) -> String {
 }
 
 /// What `health` says when there is nothing to probe.
-pub const NO_ENDPOINTS: &str = "no endpoints to probe: openapi watches get theirs from their latest version (GET and HEAD operations whose required parameters have examples); add one with --add URL";
+pub const NO_ENDPOINTS: &str = "no endpoints to probe: openapi watches get theirs from their latest version (GET and HEAD operations whose required parameters have examples) once health is on for them (--enable-all); add one with --add URL";
