@@ -139,6 +139,12 @@ pub struct AddArgs {
     /// Add it paused
     #[arg(long)]
     pub paused: bool,
+    /// Probe the endpoints its description lists (off unless given; see `apiradar health --enable-all`)
+    #[arg(long)]
+    pub health: bool,
+    /// Let its described endpoints reach private and loopback addresses
+    #[arg(long)]
+    pub allow_private: bool,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +343,18 @@ pub struct HealthArgs {
     /// List the described operations that are not probed, and why, instead of checking
     #[arg(long)]
     pub skipped: bool,
+    /// Turn health on for the (one) named watch: probe the endpoints its description lists
+    #[arg(long, conflicts_with = "disable_all")]
+    pub enable_all: bool,
+    /// Turn health off for the (one) named watch: stop probing its described endpoints
+    #[arg(long)]
+    pub disable_all: bool,
+    /// Let the (one) named watch's described endpoints reach private and loopback addresses
+    #[arg(long, conflicts_with = "deny_private")]
+    pub allow_private: bool,
+    /// Only public addresses for the (one) named watch's described endpoints (the default)
+    #[arg(long)]
+    pub deny_private: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -600,6 +618,15 @@ impl From<ImportArgs> for app::import::ImportRequest {
     }
 }
 
+/// A pair of flags that turn something on or off; neither keeps it.
+fn switch(on: bool, off: bool) -> Option<bool> {
+    match (on, off) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
+}
+
 impl From<&HealthArgs> for app::health::HealthRequest {
     fn from(a: &HealthArgs) -> Self {
         app::health::HealthRequest {
@@ -619,6 +646,8 @@ impl From<&HealthArgs> for app::health::HealthRequest {
             disable: a.disable.clone(),
             reset: a.reset.clone(),
             skipped: a.skipped,
+            probe: switch(a.enable_all, a.disable_all),
+            allow_private: switch(a.allow_private, a.deny_private),
         }
     }
 }

@@ -239,6 +239,12 @@ struct RawWatch {
     /// Described operations not to probe (`GET /export`).
     #[serde(default)]
     disable: Option<Vec<String>>,
+    /// Probe the endpoints the description lists (health on).
+    #[serde(default)]
+    health: Option<bool>,
+    /// Let described endpoints reach private and loopback addresses.
+    #[serde(default)]
+    allow_private: Option<bool>,
 }
 
 /// A parsed watch file.
@@ -257,6 +263,9 @@ pub struct WatchFile {
     /// Per watch that lists `enable` or `disable`: its operation switches
     /// (method, path, on), which replace the ones made by hand.
     pub overrides: Vec<(String, Vec<Switch>)>,
+    /// Per watch that sets `health` or `allow_private`: (name, health,
+    /// allow_private); `None` leaves the database's setting as it is.
+    pub health: Vec<(String, Option<bool>, Option<bool>)>,
 }
 
 /// A described operation turned on or off: (method, path, on).
@@ -290,6 +299,7 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
         })?;
     let mut watches = Vec::new();
     let mut overrides = Vec::new();
+    let mut health = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for w in raw.watches {
         let name = w.name.clone();
@@ -321,6 +331,9 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             item_key: w.key,
         };
         spec.validate().map_err(err)?;
+        if w.health.is_some() || w.allow_private.is_some() {
+            health.push((spec.name.clone(), w.health, w.allow_private));
+        }
         if w.enable.is_some() || w.disable.is_some() {
             let mut switches = Vec::new();
             let lists = [
@@ -395,6 +408,7 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
         targets,
         endpoints,
         overrides,
+        health,
     })
 }
 
@@ -613,6 +627,16 @@ fn sync_endpoints(
     report: &mut SyncReport,
 ) -> Result<(), ConfigError> {
     let shown = file.path.display().to_string();
+    for (name, probe, allow_private) in &file.health {
+        let watch = store.watch(name)?;
+        let current = store.health_settings(watch.id)?;
+        if probe.is_some_and(|p| p != current.probe)
+            || allow_private.is_some_and(|a| a != current.allow_private)
+        {
+            store.set_health_settings(watch.id, *probe, *allow_private)?;
+            report.switches.push(name.clone());
+        }
+    }
     for (name, switches) in &file.overrides {
         let watch = store.watch(name)?;
         let mut current = store.endpoint_overrides(watch.id)?;

@@ -295,6 +295,8 @@ pub fn add_watches(store: &mut Store, base: &str, every: Duration) -> Result<(),
     for spec in watches(base, every) {
         let watch = store.add_watch(&spec, false)?;
         if spec.name == "petstore" {
+            // The demo's own API: its described endpoints are probed too.
+            store.set_health_settings(watch.id, Some(true), None)?;
             store.add_manual_endpoint(
                 watch.id,
                 "GET",

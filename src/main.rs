@@ -142,10 +142,23 @@ fn dispatch(
         Command::Add(a) => {
             let input = watches::WatchInput::from(&a);
             let spec = input.to_spec(Some(&app::current_dir()?))?;
-            watches::add(store, &spec, a.paused.then_some("added paused"))?;
+            let watch = watches::add(store, &spec, a.paused.then_some("added paused"))?;
+            if a.health || a.allow_private {
+                store.set_health_settings(
+                    watch.id,
+                    a.health.then_some(true),
+                    a.allow_private.then_some(true),
+                )?;
+            }
             let every = apiradar::watch::format_interval(spec.interval);
             let (name, kind, location) = (&spec.name, spec.kind, &spec.location);
             writeln!(out, "added {name} ({kind}, every {every}): {location}")?;
+            if a.health {
+                writeln!(
+                    out,
+                    "health on: the endpoints its description lists are probed"
+                )?;
+            }
         }
         Command::Edit(e) => {
             let name = e.name.clone();
@@ -192,21 +205,33 @@ fn dispatch(
             for (watch, e) in &h.sync_errors {
                 eprintln!("apiradar: {watch}: {e}");
             }
+            for line in &h.switched {
+                eprintln!("apiradar: {line}");
+            }
             match &h.outcome {
                 app::health::HealthOutcome::Skipped(lines) => {
                     for (watch, s) in lines {
                         writeln!(out, "{watch}  {s}")?;
                     }
                 }
+                app::health::HealthOutcome::NoEndpoints if a.json => {
+                    let doc = report::health::health_json(&[], &h.not_probed);
+                    writeln!(out, "{doc:#}")?;
+                }
                 app::health::HealthOutcome::NoEndpoints => {
-                    writeln!(out, "{}", report::health::NO_ENDPOINTS)?;
+                    write!(out, "{}", report::health::not_probed_text(&h.not_probed))?;
+                    if h.not_probed.is_empty() {
+                        writeln!(out, "{}", report::health::NO_ENDPOINTS)?;
+                    }
                 }
                 app::health::HealthOutcome::Checked { rows, delivery, .. } => {
                     note_delivery(delivery);
                     if a.json {
-                        writeln!(out, "{:#}", report::health::health_json(rows))?;
+                        let doc = report::health::health_json(rows, &h.not_probed);
+                        writeln!(out, "{doc:#}")?;
                     } else {
                         write!(out, "{}", report::health::health_table(rows))?;
+                        write!(out, "{}", report::health::not_probed_text(&h.not_probed))?;
                     }
                 }
             }

@@ -28,6 +28,21 @@ pub struct HealthRequest {
     pub reset: Vec<String>,
     /// Only list the operations that are not probed, and why.
     pub skipped: bool,
+    /// Turn probing of the (one) named watch's described endpoints on
+    /// (`Some(true)`) or off.
+    pub probe: Option<bool>,
+    /// Allow (`Some(true)`) or refuse private and loopback targets for the
+    /// (one) named watch's described endpoints.
+    pub allow_private: Option<bool>,
+}
+
+/// A described endpoint that is found but not probed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NotProbed {
+    pub watch: String,
+    pub method: String,
+    pub url: String,
+    pub reason: String,
 }
 
 /// `health --add URL` and its flags.
@@ -72,6 +87,11 @@ pub enum HealthOutcome {
 pub struct Health {
     pub outcome: HealthOutcome,
     pub sync_errors: Vec<(String, String)>,
+    /// Described endpoints found but not probed (health off, turned off,
+    /// held for confirmation), with why.
+    pub not_probed: Vec<NotProbed>,
+    /// What was switched for the named watch (`--enable-all`, …), in words.
+    pub switched: Vec<String>,
 }
 
 impl Health {
@@ -133,6 +153,33 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
             .map_err(AppError::Declaration)?;
         store.declare_endpoint(watch.id, &def.as_new(), false)?;
     }
+    let mut switched = Vec::new();
+    if a.probe.is_some() || a.allow_private.is_some() {
+        let [watch] = watches.as_slice() else {
+            return Err(AppError::usage(
+                "--enable-all, --disable-all, --allow-private and --deny-private need exactly one watch name",
+            ));
+        };
+        let now = store.set_health_settings(watch.id, a.probe, a.allow_private)?;
+        let name = &watch.spec.name;
+        if let Some(on) = a.probe {
+            switched.push(if on {
+                format!("{name}: health on: its described endpoints are probed")
+            } else {
+                format!(
+                    "{name}: health off: its described endpoints are no longer probed (endpoints added with --add still are)"
+                )
+            });
+        }
+        if let Some(allow) = a.allow_private {
+            switched.push(if allow {
+                format!("{name}: its described endpoints may reach private and loopback addresses")
+            } else {
+                format!("{name}: its described endpoints may reach public addresses only")
+            });
+        }
+        tracing::info!(watch = %name, probe = now.probe, allow_private = now.allow_private, "health settings changed");
+    }
     let toggles = [
         (&a.enable, Some(true)),
         (&a.disable, Some(false)),
@@ -152,35 +199,71 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
     let mut sync_errors = Vec::new();
     let mut skipped = Vec::new();
     let mut targets = Vec::new();
+    let mut not_probed = Vec::new();
     for w in &watches {
+        let name = w.spec.name.clone();
         match health::sync_endpoints(store, w) {
             Ok(synced) if a.skipped => {
                 for s in synced.skipped {
-                    skipped.push((w.spec.name.clone(), s));
+                    skipped.push((name.clone(), s));
                 }
-                continue;
             }
             Ok(synced) => {
                 for s in &synced.skipped {
-                    tracing::debug!(watch = %w.spec.name, "not probed: {s}");
+                    tracing::debug!(watch = %name, "not probed: {s}");
                 }
             }
-            Err(e) => sync_errors.push((w.spec.name.clone(), e)),
+            Err(e) => sync_errors.push((name.clone(), e)),
         }
-        for e in store.endpoints(w.id)?.into_iter().filter(|e| e.enabled) {
+        for (e, reason) in health::unprobed_endpoints(store, w)? {
+            not_probed.push(NotProbed {
+                watch: name.clone(),
+                method: e.method,
+                url: e.url,
+                reason,
+            });
+        }
+        let probed = health::probed_endpoints(store, w)?;
+        if a.skipped {
+            // Found and on, but refused by the target policy when last
+            // probed (a name that resolves where probes may not go).
+            for e in &probed {
+                let last = store.checks(e.id, 1)?;
+                if let Some(error) = last
+                    .first()
+                    .and_then(|c| c.error.as_deref())
+                    .filter(|err| err.contains("refused by the target policy"))
+                {
+                    let path = e.path.as_deref().unwrap_or(&e.url);
+                    skipped.push((name.clone(), format!("{} {path}: {error}", e.method)));
+                }
+            }
+            continue;
+        }
+        for e in probed {
             targets.push((w.clone(), e));
         }
     }
     if a.skipped {
+        for n in &not_probed {
+            skipped.push((
+                n.watch.clone(),
+                format!("{} {}: {}", n.method, n.url, n.reason),
+            ));
+        }
         return Ok(Health {
             outcome: HealthOutcome::Skipped(skipped),
             sync_errors,
+            not_probed: Vec::new(),
+            switched,
         });
     }
     if targets.is_empty() {
         return Ok(Health {
             outcome: HealthOutcome::NoEndpoints,
             sync_errors,
+            not_probed,
+            switched,
         });
     }
     let prober = health::check::Prober::new(config).map_err(AppError::Failed)?;
@@ -220,5 +303,7 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
             delivery,
         },
         sync_errors,
+        not_probed,
+        switched,
     })
 }

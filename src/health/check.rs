@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::conditions::{Condition, Observation, Outcome};
+use super::policy::Policy;
 use crate::store::health::{CheckOutcome, CheckRecord, Endpoint};
 
 /// Limits of a probe.
@@ -109,6 +110,46 @@ where
     }
 }
 
+/// Where the resolver leaves why it refused a name, for the probe that
+/// asked.
+type RefusalSlot = Arc<Mutex<Option<String>>>;
+
+tokio::task_local! {
+    /// The target policy of the described endpoint being probed on this
+    /// task (none for endpoints added by hand).
+    static POLICY: (Policy, RefusalSlot);
+}
+
+/// Resolves host names for probes and applies the target policy of the
+/// probe being sent to every address a name resolves to, so a name that
+/// points at a metadata service or (unless allowed) the private network
+/// is refused before any connection is opened. Like the connect timer,
+/// it reads the probe's task-local policy: the connector resolves inside
+/// the request's future.
+struct PolicyResolver;
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let scope = POLICY.try_with(|p| p.clone()).ok();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some((policy, slot)) = scope {
+                let ips: Vec<std::net::IpAddr> = addrs.iter().map(|a| a.ip()).collect();
+                if let Err(why) = policy.check_resolved(&host, &ips) {
+                    if let Ok(mut refused) = slot.lock() {
+                        *refused = Some(why.clone());
+                    }
+                    return Err(why.into());
+                }
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 /// What a probe found: the record to store and why it came out so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
@@ -140,7 +181,10 @@ impl Prober {
             ))
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
+            // Never followed: a redirect's target would escape the target
+            // policy, and a 3xx answer is "up" anyway.
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PolicyResolver))
             .tls_info(true)
             .connector_layer(TimeConnect)
             .build()
@@ -149,16 +193,57 @@ impl Prober {
     }
 
     /// Probes `endpoint` now, with `headers` (already resolved from their
-    /// `${VAR}` references; never stored).
+    /// `${VAR}` references; never stored). A described endpoint may only
+    /// reach public addresses; see [`Prober::probe_within`].
     pub async fn probe(&self, endpoint: &Endpoint, headers: &[(String, String)]) -> Probe {
+        self.probe_within(endpoint, headers, Policy::STRICT).await
+    }
+
+    /// [`Prober::probe`] with the target policy of the endpoint's watch,
+    /// which applies to described endpoints (those added by hand go
+    /// where the user said). A refused target is not contacted: the check
+    /// is down with the error class `refused` and the reason.
+    pub async fn probe_within(
+        &self,
+        endpoint: &Endpoint,
+        headers: &[(String, String)],
+        policy: Policy,
+    ) -> Probe {
         let at = crate::store::now_ms();
+        let refused = |why: String| Probe {
+            record: CheckRecord {
+                at,
+                outcome: Some(CheckOutcome::Down),
+                error_class: Some("refused".into()),
+                error: Some(format!("not sent: {why}")),
+                ..CheckRecord::default()
+            },
+            notes: Vec::new(),
+        };
+        let described = endpoint.source != "manual";
+        if described {
+            match url::Url::parse(&endpoint.url) {
+                Ok(url) => {
+                    if let Err(why) = policy.check_url(&url) {
+                        return refused(why);
+                    }
+                }
+                Err(_) => return refused(format!("`{}` is not a URL", endpoint.url)),
+            }
+        }
         let method =
             reqwest::Method::from_bytes(endpoint.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let bodiless = matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
         let mut request = self.client.request(method, &endpoint.url);
         for (name, value) in headers {
+            // A described endpoint's headers come from third-party text.
+            if described && super::policy::forbidden_header(name) {
+                continue;
+            }
             request = request.header(name, value);
         }
-        if let Some(body) = &endpoint.body {
+        // No body with GET or HEAD, whatever was stored.
+        if let Some(body) = endpoint.body.as_ref().filter(|_| !bodiless) {
             // A body given by hand may reference the environment; one from
             // the description's example is sent as written.
             let text = if endpoint.source == "manual" {
@@ -186,7 +271,16 @@ impl Prober {
         }
         let started = Instant::now();
         let slot = ConnectSlot::default();
-        let response = CONNECT.scope(Arc::clone(&slot), request.send()).await;
+        let refusal = RefusalSlot::default();
+        let send = CONNECT.scope(Arc::clone(&slot), request.send());
+        let response = if described {
+            POLICY.scope((policy, Arc::clone(&refusal)), send).await
+        } else {
+            send.await
+        };
+        if let Some(why) = refusal.lock().ok().and_then(|mut r| r.take()) {
+            return refused(why);
+        }
         let ttfb = started.elapsed();
         let connect = slot.lock().ok().and_then(|t| *t);
         let mut record = CheckRecord {

@@ -108,6 +108,11 @@ impl EndpointDecl {
                 return Err("body_type without a body".into());
             }
             None => None,
+            Some(_) if matches!(method.as_str(), "GET" | "HEAD") => {
+                return Err(format!(
+                    "body: a {method} probe sends no body; give --method POST (or another) to send one"
+                ));
+            }
             Some(text) => {
                 let text = match text.strip_prefix('@') {
                     Some(file) => std::fs::read_to_string(folder.join(file))
@@ -194,6 +199,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("ping.json"), r#"{"q": 1}"#).unwrap();
         let d = EndpointDecl {
+            method: Some("POST".into()),
             body: Some("@ping.json".into()),
             ..decl()
         };
@@ -229,10 +235,18 @@ mod tests {
             ),
             (
                 EndpointDecl {
+                    method: Some("POST".into()),
                     body: Some("{oops".into()),
                     ..decl()
                 },
                 "body is not JSON",
+            ),
+            (
+                EndpointDecl {
+                    body: Some("{}".into()),
+                    ..decl()
+                },
+                "a GET probe sends no body",
             ),
             (
                 EndpointDecl {

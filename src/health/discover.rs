@@ -24,8 +24,8 @@
 //!
 //! # Which operations
 //!
-//! Only GET and HEAD. Every path parameter, and every *required* query,
-//! header and cookie parameter, needs a value, taken from the first of:
+//! Only GET and HEAD. Every path parameter, and every *required* query and
+//! header parameter, needs a value, taken from the first of:
 //! the parameter's `example`, the first of its `examples`, `x-example`, its
 //! schema's `example`, first `examples` item, `default`, `const`, first
 //! `enum` value, then the parameter's own `default` and `enum` (Swagger 2.0),
@@ -37,6 +37,20 @@
 //! body is never filled in. An operation that lacks a value for any
 //! required parameter or body is skipped with a reason naming what is
 //! missing.
+//!
+//! What a description may not make a probe do, whatever it says (the
+//! operation is skipped, with the reason):
+//!
+//! - send a body with GET or HEAD (a GET that requires a body is skipped
+//!   rather than probed without it);
+//! - set the `Host`, `Cookie`, hop-by-hop (`Connection`, `Keep-Alive`,
+//!   `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`, `Proxy-*`),
+//!   forwarding (`Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `Via`) or
+//!   `Content-Length` header ([`super::policy::forbidden_header`]);
+//! - send a required cookie parameter.
+//!
+//! Where the probes may go (the servers' addresses) is the target policy's
+//! business ([`super::policy`]), applied by the caller.
 //!
 //! Parameters and path items may be local `$ref`s (`#/components/…`,
 //! `#/parameters/…`, `#/paths/…`); a chain longer than [`MAX_REF_HOPS`]
@@ -83,12 +97,15 @@ pub struct Target {
     /// The path as written in the document, such as `/pets/{petId}`.
     pub path: String,
     pub operation_id: Option<String>,
-    /// Required header (and cookie, as one `cookie` header) parameters, with
-    /// their example values. Names lower-cased.
+    /// Required header parameters, with their example values. Names
+    /// lower-cased; never a [forbidden](super::policy::forbidden_header) one.
     pub headers: Vec<(String, String)>,
     /// A required request body, from the description's example: its media
-    /// type and text.
+    /// type and text. Never on GET or HEAD.
     pub body: Option<(String, String)>,
+    /// The base URL the operation is sent to (its server), which an
+    /// operation turned on by hand is keyed on.
+    pub server: String,
 }
 
 /// The largest example body sent; a bigger one is not probed.
@@ -480,10 +497,20 @@ impl<'d> Ctx<'d> {
         }
         .map_err(|why| format!("no usable base URL: {why}"))?;
 
+        let bodiless = matches!(method, "GET" | "HEAD");
+        let no_body_on = || {
+            format!(
+                "it requires a request body, and a probe never sends a body with {method} \
+                 (the operation is not probed)"
+            )
+        };
         let mut body = None;
         if let Some(request_body) = op.get("requestBody") {
             let request_body = self.resolve(request_body).unwrap_or(request_body);
             if request_body.get("required").and_then(Value::as_bool) == Some(true) {
+                if bodiless {
+                    return Err(no_body_on());
+                }
                 body = Some(self.body_example(request_body.get("content"))?);
             }
         }
@@ -492,12 +519,12 @@ impl<'d> Ctx<'d> {
         let mut path_values: HashMap<&str, String> = HashMap::new();
         let mut query: Vec<(String, String)> = Vec::new();
         let mut headers: Vec<(String, String)> = Vec::new();
-        let mut cookies: Vec<String> = Vec::new();
         let mut missing: Vec<String> = Vec::new();
         for param in &params {
             let needed = match param.location {
                 "path" => true,
                 "query" | "header" | "cookie" => param.required,
+                "body" if param.required && bodiless => return Err(no_body_on()),
                 "body" if param.required => {
                     let example = self.example_of(param.object).ok_or_else(|| {
                         format!(
@@ -524,6 +551,19 @@ impl<'d> Ctx<'d> {
                         .any(|h| h.eq_ignore_ascii_case(param.name)))
             {
                 continue;
+            }
+            if param.location == "header" && super::policy::forbidden_header(param.name) {
+                return Err(format!(
+                    "it requires the header `{}`, which a probe never takes from a description \
+                     (Host, Cookie, hop-by-hop, forwarding and Content-Length headers)",
+                    param.name
+                ));
+            }
+            if param.location == "cookie" {
+                return Err(format!(
+                    "it requires the cookie `{}`, and a probe never sends cookies from a description",
+                    param.name
+                ));
             }
             let Some(value) = self.example_of(param.object) else {
                 missing.push(format!("`{}` ({})", param.name, param.location));
@@ -570,11 +610,7 @@ impl<'d> Ctx<'d> {
                             param.location, param.name
                         ));
                     }
-                    if param.location == "header" {
-                        headers.push((param.name.to_ascii_lowercase(), joined));
-                    } else {
-                        cookies.push(format!("{}={joined}", param.name));
-                    }
+                    headers.push((param.name.to_ascii_lowercase(), joined));
                 }
             }
         }
@@ -588,9 +624,6 @@ impl<'d> Ctx<'d> {
                 "required {noun} {} {verb} no example, default or enum value",
                 missing.join(", ")
             ));
-        }
-        if !cookies.is_empty() {
-            headers.push(("cookie".to_owned(), cookies.join("; ")));
         }
 
         let filled = fill_template(path, &path_values)?;
@@ -614,6 +647,7 @@ impl<'d> Ctx<'d> {
                 .map(str::to_owned),
             headers,
             body,
+            server: base.to_string(),
         })
     }
 
@@ -945,7 +979,7 @@ mod tests {
                         {"name": "ids", "in": "query", "required": true, "explode": false, "example": [1, 2]},
                         {"name": "X-Trace", "in": "header", "required": true, "schema": {"example": "t-1"}},
                         {"name": "Authorization", "in": "header", "required": true},
-                        {"name": "session", "in": "cookie", "required": true, "example": "s1"}
+                        {"name": "session", "in": "cookie", "example": "s1"}
                     ]}
                 }
             }
@@ -970,10 +1004,7 @@ mod tests {
         assert_eq!(d.targets[2].operation_id, None);
         assert_eq!(
             d.targets[3].headers,
-            [
-                ("x-trace".to_owned(), "t-1".to_owned()),
-                ("cookie".to_owned(), "session=s1".to_owned())
-            ]
+            [("x-trace".to_owned(), "t-1".to_owned())]
         );
         assert_eq!(
             reason(&d, "POST", "/pets"),
@@ -1276,7 +1307,7 @@ mod tests {
         assert!(reason(&d, "GET", "/dots/{d}").contains("would change the path"));
         assert_eq!(
             reason(&d, "GET", "/body"),
-            "it requires a request body and the description gives no example of it"
+            "it requires a request body, and a probe never sends a body with GET (the operation is not probed)"
         );
         assert!(reason(&d, "GET", "/crlf").contains("control characters"));
     }
@@ -1431,6 +1462,54 @@ mod tests {
         assert!(reason(&d, "*", "/s").contains("not a string"));
         let d = discover(&cases[11], Some("https://docs.example.com/spec.json"));
         assert_eq!(urls(&d), ["GET https://docs.example.com/a"]);
+    }
+
+    #[test]
+    fn descriptions_cannot_set_host_cookies_or_bodies_on_get() {
+        let doc = json!({
+            "openapi": "3.0.0",
+            "servers": [{"url": "https://api.example.com"}],
+            "paths": {
+                "/host": {"get": {"parameters": [{"name": "Host", "in": "header", "required": true, "example": "169.254.169.254"}]}},
+                "/xff": {"get": {"parameters": [{"name": "X-Forwarded-For", "in": "header", "required": true, "example": "127.0.0.1"}]}},
+                "/te": {"head": {"parameters": [{"name": "Transfer-Encoding", "in": "header", "required": true, "example": "chunked"}]}},
+                "/cookie-header": {"get": {"parameters": [{"name": "Cookie", "in": "header", "required": true, "example": "a=b"}]}},
+                "/cookie": {"get": {"parameters": [{"name": "session", "in": "cookie", "required": true, "example": "s1"}]}},
+                "/optional": {"get": {"parameters": [{"name": "Host", "in": "header", "example": "evil"}]}},
+                "/get-body": {"get": {"requestBody": {"required": true, "content": {"application/json": {"example": {"a": 1}}}}}},
+                "/fine": {"get": {"parameters": [{"name": "X-Trace", "in": "header", "required": true, "example": "t"}]}}
+            }
+        });
+        let d = discover_with(&doc, None, &|_, _| true);
+        assert_eq!(
+            urls(&d),
+            [
+                "GET https://api.example.com/fine",
+                "GET https://api.example.com/optional",
+            ]
+        );
+        assert!(d.targets.iter().all(|t| t.body.is_none()));
+        assert!(d.targets[1].headers.is_empty(), "{:?}", d.targets[1]);
+        for (m, p) in [
+            ("GET", "/host"),
+            ("GET", "/xff"),
+            ("HEAD", "/te"),
+            ("GET", "/cookie-header"),
+        ] {
+            assert!(
+                reason(&d, m, p).contains("never takes from a description"),
+                "{p}"
+            );
+        }
+        assert!(reason(&d, "GET", "/cookie").contains("never sends cookies"));
+        assert!(reason(&d, "GET", "/get-body").contains("never sends a body with GET"));
+        let swagger = json!({
+            "swagger": "2.0", "host": "api.example.com",
+            "paths": {"/b": {"get": {"parameters": [{"name": "b", "in": "body", "required": true, "schema": {"example": {"a": 1}}}]}}}
+        });
+        let d = discover(&swagger, None);
+        assert!(reason(&d, "GET", "/b").contains("never sends a body with GET"));
+        assert_eq!(d.base_url.as_deref(), Some("https://api.example.com/"));
     }
 
     #[test]

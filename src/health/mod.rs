@@ -4,6 +4,8 @@
 //!
 //! - [`discover`]: safe probe targets from the latest stored description;
 //! - [`conditions`]: the small language of per-endpoint conditions;
+//! - [`policy`]: where a probe taken from a description may go, and which
+//!   headers it may not set;
 //! - [`check`]: one probe, timed and classified;
 //! - [`transitions`]: what a check means for each alert channel (down,
 //!   still down, recovered);
@@ -15,6 +17,7 @@ pub mod check;
 pub mod conditions;
 pub mod declare;
 pub mod discover;
+pub mod policy;
 pub mod transitions;
 
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use crate::store::health::{CheckRecord, Endpoint, EndpointState, NewEndpoint, Re
 use crate::store::{SharedStore, Store, StoreError, with_store};
 use crate::watch::{Kind, Watch};
 use check::{Probe, Prober};
+use policy::Policy;
 
 /// How many probes run at once, in all and per host.
 #[derive(Debug, Clone, Copy)]
@@ -46,13 +50,41 @@ pub struct Synced {
     pub added: usize,
     pub removed: usize,
     /// Operations not probed, and why (unsafe method, a required parameter
-    /// without an example, no server URL…).
+    /// without an example, no server URL, refused by the target
+    /// policy…), as `METHOD /path: reason`.
     pub skipped: Vec<String>,
+}
+
+/// What is said of a described endpoint while health is off for its watch.
+pub fn health_off_reason(watch: &str) -> String {
+    format!(
+        "not probed: health is off for this watch; turn on with `apiradar health {watch} --enable-all`"
+    )
+}
+
+/// The SHA-256 (hex) of a body an operation is confirmed with; of the
+/// empty text when there is none.
+fn body_sha256(body: Option<&(String, String)>) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    if let Some((media, text)) = body {
+        hash.update(media.as_bytes());
+        hash.update([0]);
+        hash.update(text.as_bytes());
+    }
+    hex::encode(hash.finalize())
 }
 
 /// Finds the probe targets in the latest version of an `openapi` watch and
 /// stores them as its `spec` endpoints. Other kinds have only the
 /// endpoints added by hand.
+///
+/// Targets the target policy refuses by their address as written (see
+/// [`policy`]) are skipped with the reason; names are judged when probed.
+/// An operation turned on by hand is keyed on its server and body: the
+/// first discovery after it was turned on records them, and a later one
+/// that finds another server or body holds it (stored, not probed) until
+/// the user turns it on again.
 pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<Synced, String> {
     if watch.spec.kind != Kind::OpenApi {
         return Ok(Synced::default());
@@ -74,18 +106,72 @@ pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<
         .final_url
         .clone()
         .unwrap_or_else(|| watch.spec.location.clone());
+    let settings = store.health_settings(watch.id).map_err(|e| e.to_string())?;
     let overrides = store
-        .endpoint_overrides(watch.id)
+        .endpoint_override_keys(watch.id)
         .map_err(|e| e.to_string())?;
     let found = discover::discover_with(&doc, Some(&origin), &|method, path| {
         overrides
             .iter()
-            .any(|(m, p, on)| *on && m == method && p == path)
+            .any(|o| o.enabled && o.method == method && o.path == path)
     });
-    let targets: Vec<NewEndpoint> = found
-        .targets
+    // The watch's own address decides whether loopback and private targets
+    // may be reached. When it is a name, only what is refused whatever
+    // the watch is can be judged here; the rest is judged when probing,
+    // once the names are resolved.
+    let policy = match policy::watch_classes_literal(&watch.spec.location) {
+        Some(classes) => policy::Policy::for_watch(&classes, settings.allow_private),
+        None => policy::Policy {
+            loopback: true,
+            private: true,
+        },
+    };
+    let mut skipped: Vec<String> = found
+        .skipped
         .iter()
-        .map(|t| NewEndpoint {
+        .map(|s| format!("{} {}: {}", s.method, s.path, s.reason))
+        .collect();
+    let mut targets: Vec<NewEndpoint> = Vec::new();
+    for t in &found.targets {
+        let checked = url::Url::parse(&t.url)
+            .map_err(|e| format!("`{}` is not a URL ({e})", t.url))
+            .and_then(|u| policy.check_url(&u));
+        if let Err(why) = checked {
+            skipped.push(format!("{} {}: {why}", t.method, t.path));
+            continue;
+        }
+        let mut held = None;
+        if let Some(o) = overrides
+            .iter()
+            .find(|o| o.enabled && o.method == t.method && o.path == t.path)
+        {
+            let sha = body_sha256(t.body.as_ref());
+            let confirm = format!(
+                "confirm with `apiradar health {} --enable '{} {}'`",
+                watch.spec.name, t.method, t.path
+            );
+            match (&o.server, &o.body_sha256) {
+                (Some(server), _) if *server != t.server => {
+                    held = Some(format!(
+                        "held: turned on for {server}, and the description now sends it to {}; {confirm}",
+                        t.server
+                    ));
+                }
+                (Some(_), Some(body)) if *body != sha => {
+                    held = Some(format!(
+                        "held: its request body changed in the description since it was turned on; {confirm}"
+                    ));
+                }
+                (Some(_), Some(_)) => {}
+                _ => store
+                    .confirm_override(watch.id, &t.method, &t.path, &t.server, &sha)
+                    .map_err(|e| e.to_string())?,
+            }
+        }
+        if let Some(why) = &held {
+            tracing::warn!(watch = %watch.spec.name, "{} {} {why}", t.method, t.path);
+        }
+        targets.push(NewEndpoint {
             method: t.method.clone(),
             url: t.url.clone(),
             path: Some(t.path.clone()),
@@ -94,20 +180,60 @@ pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<
                 .body
                 .clone()
                 .map(|(media_type, text)| RequestBody { media_type, text }),
-        })
-        .collect();
+            held,
+        });
+    }
     let (added, removed) = store
         .sync_spec_endpoints(watch.id, &targets)
         .map_err(|e| e.to_string())?;
     Ok(Synced {
         added,
         removed,
-        skipped: found
-            .skipped
-            .iter()
-            .map(|s| format!("{} {}: {}", s.method, s.path, s.reason))
-            .collect(),
+        skipped,
     })
+}
+
+/// The endpoints of a watch that are probed now: those added by hand that
+/// are on, and the described ones when health is on for the watch (and
+/// they are neither turned off nor held).
+pub fn probed_endpoints(store: &Store, watch: &Watch) -> Result<Vec<Endpoint>, StoreError> {
+    let settings = store.health_settings(watch.id)?;
+    Ok(store
+        .endpoints(watch.id)?
+        .into_iter()
+        .filter(|e| e.enabled && (e.source == "manual" || settings.probe))
+        .collect())
+}
+
+/// The described endpoints of a watch that are found but not probed, with
+/// why: health is off, the user turned them off, or they wait for a
+/// confirmation.
+pub fn unprobed_endpoints(
+    store: &Store,
+    watch: &Watch,
+) -> Result<Vec<(Endpoint, String)>, StoreError> {
+    let settings = store.health_settings(watch.id)?;
+    let holds = store.endpoint_holds(watch.id)?;
+    let name = &watch.spec.name;
+    Ok(store
+        .endpoints(watch.id)?
+        .into_iter()
+        .filter(|e| e.source != "manual" && !(e.enabled && settings.probe))
+        .map(|e| {
+            let why = if let Some((_, held)) = holds.iter().find(|(id, _)| *id == e.id) {
+                held.clone()
+            } else if !settings.probe {
+                health_off_reason(name)
+            } else {
+                format!(
+                    "turned off (`apiradar health {name} --reset '{} {}'` turns it back on)",
+                    e.method,
+                    e.path.as_deref().unwrap_or("/")
+                )
+            };
+            (e, why)
+        })
+        .collect())
 }
 
 /// Records a check of an endpoint with its rollup and the endpoint's new
@@ -133,6 +259,8 @@ fn headers_for(watch: &Watch, endpoint: &Endpoint) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = endpoint
         .headers
         .iter()
+        // A described endpoint's headers come from third-party text.
+        .filter(|(name, _)| endpoint.source == "manual" || !policy::forbidden_header(name))
         .filter_map(
             |h| match crate::watch::resolve_headers(std::slice::from_ref(h)) {
                 Ok(mut v) => v.pop(),
@@ -162,7 +290,23 @@ pub async fn run_checks(
     let limiter = crate::pipeline::worker::Limiter::new(limits.global, limits.per_host);
     let mut set = tokio::task::JoinSet::new();
     let total = endpoints.len();
+    // Each watch's target policy: its own address (resolved once) and
+    // whether the user allows private targets.
+    let mut policies: std::collections::HashMap<i64, Policy> = Default::default();
+    for (watch, _) in &endpoints {
+        if policies.contains_key(&watch.id) {
+            continue;
+        }
+        let id = watch.id;
+        let allow = with_store(store, move |s| s.health_settings(id))
+            .await
+            .map(|h| h.allow_private)
+            .unwrap_or(false);
+        let classes = policy::watch_classes(&watch.spec.location).await;
+        policies.insert(watch.id, Policy::for_watch(&classes, allow));
+    }
     for (i, (watch, endpoint)) in endpoints.into_iter().enumerate() {
+        let policy = policies.get(&watch.id).copied().unwrap_or(Policy::STRICT);
         let (prober, limiter, store) = (prober.clone(), limiter.clone(), Arc::clone(store));
         set.spawn(async move {
             let host = url::Url::parse(&endpoint.url)
@@ -172,7 +316,7 @@ pub async fn run_checks(
             let _host = limiter.host(&host).acquire_owned().await.ok();
             let _all = limiter.global.clone().acquire_owned().await.ok();
             let headers = headers_for(&watch, &endpoint);
-            let probe = prober.probe(&endpoint, &headers).await;
+            let probe = prober.probe_within(&endpoint, &headers, policy).await;
             let id = endpoint.id;
             let record = probe.record.clone();
             let stored = with_store(&store, move |s| record_check(s, id, &record)).await;
@@ -214,6 +358,7 @@ impl Default for Schedule {
 }
 
 /// Probes the endpoints of every active watch every `schedule.every`
+/// (described ones only for watches with health on)
 /// until the task is dropped or aborted. Before each round endpoints are
 /// discovered again from the latest versions; after it, raw checks older
 /// than the retention are pruned in small batches (rollups stay), so
@@ -233,7 +378,7 @@ pub async fn schedule(
                 if let Err(e) = sync_endpoints(s, &w) {
                     tracing::warn!(watch = %w.spec.name, "endpoints not discovered: {e}");
                 }
-                for e in s.endpoints(w.id)?.into_iter().filter(|e| e.enabled) {
+                for e in probed_endpoints(s, &w)? {
                     targets.push((w.clone(), e));
                 }
             }

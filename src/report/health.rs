@@ -3,9 +3,10 @@
 use serde_json::{Value, json};
 
 use super::table;
-use crate::app::health::HealthRow;
+use crate::app::health::{HealthRow, NotProbed};
 
-pub fn health_json(rows: &[HealthRow]) -> Value {
+/// The probed endpoints, and the described ones found but not probed.
+pub fn health_json(rows: &[HealthRow], not_probed: &[NotProbed]) -> Value {
     let list: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -32,8 +33,41 @@ pub fn health_json(rows: &[HealthRow]) -> Value {
             })
         })
         .collect();
-    json!({ "endpoints": list })
+    json!({ "endpoints": list, "not_probed": not_probed })
 }
+
+/// The described endpoints found but not probed, one a line with why; more
+/// than [`LISTED`] of one watch for the same reason are counted instead.
+pub fn not_probed_text(not_probed: &[NotProbed]) -> String {
+    let mut out = String::new();
+    if !not_probed.is_empty() {
+        out += "not probed:\n";
+    }
+    let mut groups: Vec<(&str, &str, Vec<&NotProbed>)> = Vec::new();
+    for n in not_probed {
+        match groups
+            .iter_mut()
+            .find(|(w, r, _)| *w == n.watch && *r == n.reason)
+        {
+            Some((_, _, list)) => list.push(n),
+            None => groups.push((&n.watch, &n.reason, vec![n])),
+        }
+    }
+    for (watch, reason, list) in groups {
+        if list.len() > LISTED {
+            out += &format!("  {watch}: {} described endpoints {reason}\n", list.len());
+        } else {
+            for n in list {
+                out += &format!("  {watch} {} {}: {reason}\n", n.method, n.url);
+            }
+        }
+    }
+    out
+}
+
+/// How many endpoints of one watch not probed for one reason are listed
+/// one by one.
+const LISTED: usize = 5;
 
 /// The table, then each endpoint's error or condition notes.
 pub fn health_table(rows: &[HealthRow]) -> String {
@@ -76,4 +110,4 @@ pub fn health_table(rows: &[HealthRow]) -> String {
 }
 
 /// What `health` says when there is nothing to probe.
-pub const NO_ENDPOINTS: &str = "no endpoints to probe: openapi watches get theirs from their latest version (GET and HEAD operations whose required parameters have examples); add one with --add URL";
+pub const NO_ENDPOINTS: &str = "no endpoints to probe: openapi watches get theirs from their latest version (GET and HEAD operations whose required parameters have examples) once health is on for them (--enable-all); add one with --add URL";

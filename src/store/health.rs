@@ -194,6 +194,33 @@ pub struct NewEndpoint {
     pub path: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Option<RequestBody>,
+    /// Why it waits for the user's confirmation before it is probed (an
+    /// operation turned on by hand that moved to another server or got
+    /// another body), if it does.
+    pub held: Option<String>,
+}
+
+/// Whether a watch's described endpoints are probed, and where they may go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HealthSettings {
+    /// The user turned health on for the watch.
+    pub probe: bool,
+    /// Private and loopback targets are allowed (`--allow-private`).
+    pub allow_private: bool,
+}
+
+/// An operation turned on or off by hand, with what it was confirmed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    pub method: String,
+    pub path: String,
+    pub enabled: bool,
+    /// The server (base URL) it was confirmed on; `None` until the next
+    /// discovery records it.
+    pub server: Option<String>,
+    /// The SHA-256 (hex) of the body it was confirmed with (of the empty
+    /// text when it has none).
+    pub body_sha256: Option<String>,
 }
 
 /// An endpoint added by hand or declared in a config file.
@@ -365,17 +392,37 @@ impl Store {
                     // What the description says the request needs may have
                     // changed with it; the history stays.
                     s.conn.execute(
-                        "UPDATE endpoints SET path = ?4, headers = ?5, body = ?6, body_type = ?7
+                        "UPDATE endpoints SET path = ?4, headers = ?5, body = ?6, body_type = ?7,
+                             held = ?8
                          WHERE watch_id = ?1 AND method = ?2 AND url = ?3 AND source = 'spec'",
-                        params![watch_id, f.method, f.url, f.path, headers, body, body_type],
+                        params![
+                            watch_id,
+                            f.method,
+                            f.url,
+                            f.path,
+                            headers,
+                            body,
+                            body_type,
+                            f.held
+                        ],
                     )?;
                 } else {
                     added += s.conn.execute(
                         "INSERT INTO endpoints (watch_id, method, url, path, headers, body, body_type,
-                             source, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'spec', ?8)
+                             held, source, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'spec', ?9)
                          ON CONFLICT (watch_id, method, url) DO NOTHING",
-                        params![watch_id, f.method, f.url, f.path, headers, body, body_type, now],
+                        params![
+                            watch_id,
+                            f.method,
+                            f.url,
+                            f.path,
+                            headers,
+                            body,
+                            body_type,
+                            f.held,
+                            now
+                        ],
                     )?;
                 }
             }
@@ -384,22 +431,72 @@ impl Store {
         })
     }
 
-    /// Switches a watch's described endpoints on or off as its overrides
-    /// say (on when none does).
+    /// Switches a watch's described endpoints on or off: on only when
+    /// health is on for the watch, the endpoint is not held for
+    /// confirmation, and no override turns it off.
     fn apply_overrides(&self, watch_id: i64) -> Result<()> {
         self.conn.execute(
-            "UPDATE endpoints SET enabled = coalesce(
-                 (SELECT o.enabled FROM endpoint_overrides o
-                  WHERE o.watch_id = endpoints.watch_id AND o.method = endpoints.method
-                    AND o.path = endpoints.path), 1)
+            "UPDATE endpoints SET enabled = held IS NULL
+                 AND coalesce((SELECT h.probe FROM watch_health h
+                               WHERE h.watch_id = endpoints.watch_id), 0)
+                 AND coalesce((SELECT o.enabled FROM endpoint_overrides o
+                               WHERE o.watch_id = endpoints.watch_id AND o.method = endpoints.method
+                                 AND o.path = endpoints.path), 1)
              WHERE watch_id = ?1 AND source = 'spec'",
             [watch_id],
         )?;
         Ok(())
     }
 
+    /// Whether a watch's described endpoints are probed, and where they may
+    /// go (off for a watch never switched on).
+    pub fn health_settings(&self, watch_id: i64) -> Result<HealthSettings> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT probe, allow_private FROM watch_health WHERE watch_id = ?1",
+                [watch_id],
+                |r| {
+                    Ok(HealthSettings {
+                        probe: r.get(0)?,
+                        allow_private: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    /// Turns probing of a watch's described endpoints on or off, and
+    /// allows or refuses private targets (`None` keeps what is set). The
+    /// endpoints follow at once.
+    pub fn set_health_settings(
+        &mut self,
+        watch_id: i64,
+        probe: Option<bool>,
+        allow_private: Option<bool>,
+    ) -> Result<HealthSettings> {
+        self.in_write(|s| {
+            let current = s.health_settings(watch_id)?;
+            let new = HealthSettings {
+                probe: probe.unwrap_or(current.probe),
+                allow_private: allow_private.unwrap_or(current.allow_private),
+            };
+            s.conn.execute(
+                "INSERT INTO watch_health (watch_id, probe, allow_private) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (watch_id) DO UPDATE SET
+                    probe = excluded.probe, allow_private = excluded.allow_private",
+                params![watch_id, new.probe, new.allow_private],
+            )?;
+            s.apply_overrides(watch_id)?;
+            Ok(new)
+        })
+    }
+
     /// Turns probing of a described operation on or off (`None`: back to
     /// the default, on for GET and HEAD). Kept across description changes.
+    /// Turning one on (again) confirms it: its server and body are taken
+    /// from the next discovery, and a hold on it is lifted.
     pub fn set_endpoint_override(
         &mut self,
         watch_id: i64,
@@ -407,24 +504,75 @@ impl Store {
         path: &str,
         enabled: Option<bool>,
     ) -> Result<()> {
-        match enabled {
-            Some(on) => self.conn.execute(
-                "INSERT INTO endpoint_overrides (watch_id, method, path, enabled)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (watch_id, method, path) DO UPDATE SET enabled = excluded.enabled",
-                params![watch_id, method, path, on],
-            )?,
-            None => self.conn.execute(
-                "DELETE FROM endpoint_overrides WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
+        self.in_write(|s| {
+            match enabled {
+                Some(on) => s.conn.execute(
+                    "INSERT INTO endpoint_overrides (watch_id, method, path, enabled)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (watch_id, method, path) DO UPDATE SET
+                        enabled = excluded.enabled, server = NULL, body_sha256 = NULL",
+                    params![watch_id, method, path, on],
+                )?,
+                None => s.conn.execute(
+                    "DELETE FROM endpoint_overrides
+                     WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
+                    params![watch_id, method, path],
+                )?,
+            };
+            s.conn.execute(
+                "UPDATE endpoints SET held = NULL
+                 WHERE watch_id = ?1 AND method = ?2 AND path = ?3 AND source = 'spec'",
                 params![watch_id, method, path],
-            )?,
-        };
+            )?;
+            s.apply_overrides(watch_id)
+        })
+    }
+
+    /// The operations turned on or off by hand, with what each was
+    /// confirmed with.
+    pub fn endpoint_override_keys(&self, watch_id: i64) -> Result<Vec<Override>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT method, path, enabled, server, body_sha256 FROM endpoint_overrides
+             WHERE watch_id = ?1 ORDER BY path, method",
+        )?;
+        let rows = stmt.query_map([watch_id], |r| {
+            Ok(Override {
+                method: r.get(0)?,
+                path: r.get(1)?,
+                enabled: r.get(2)?,
+                server: r.get(3)?,
+                body_sha256: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records the server and body an operation turned on by hand is
+    /// probed with, the first time it is discovered after being turned on.
+    pub fn confirm_override(
+        &mut self,
+        watch_id: i64,
+        method: &str,
+        path: &str,
+        server: &str,
+        body_sha256: &str,
+    ) -> Result<()> {
         self.conn.execute(
-            "UPDATE endpoints SET enabled = ?4
-             WHERE watch_id = ?1 AND method = ?2 AND path = ?3 AND source = 'spec'",
-            params![watch_id, method, path, enabled.unwrap_or(true)],
+            "UPDATE endpoint_overrides SET server = ?4, body_sha256 = ?5
+             WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
+            params![watch_id, method, path, server, body_sha256],
         )?;
         Ok(())
+    }
+
+    /// The described endpoints of a watch held for confirmation, with why:
+    /// (endpoint id, reason).
+    pub fn endpoint_holds(&self, watch_id: i64) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, held FROM endpoints WHERE watch_id = ?1 AND held IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([watch_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The operations turned on or off by hand: (method, path, enabled).
@@ -531,10 +679,18 @@ impl Store {
         overrides: &[(String, String, bool)],
     ) -> Result<()> {
         self.in_write(|s| {
-            s.conn.execute(
-                "DELETE FROM endpoint_overrides WHERE watch_id = ?1",
-                [watch_id],
-            )?;
+            // Switches that stay keep the server and body they were
+            // confirmed with.
+            let current = s.endpoint_overrides(watch_id)?;
+            for (method, path, _) in &current {
+                if !overrides.iter().any(|(m, p, _)| m == method && p == path) {
+                    s.conn.execute(
+                        "DELETE FROM endpoint_overrides
+                         WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
+                        params![watch_id, method, path],
+                    )?;
+                }
+            }
             for (method, path, on) in overrides {
                 s.conn.execute(
                     "INSERT INTO endpoint_overrides (watch_id, method, path, enabled)
@@ -810,6 +966,7 @@ mod tests {
             path: Some("/pets".into()),
             headers: Vec::new(),
             body: None,
+            held: None,
         }];
         store.sync_spec_endpoints(w.id, &found).unwrap();
         let id = store.endpoints(w.id).unwrap()[0].id;
@@ -914,6 +1071,7 @@ mod tests {
                 path: Some("/pets".into()),
                 headers: Vec::new(),
                 body: None,
+                held: None,
             },
             NewEndpoint {
                 method: "GET".into(),
@@ -921,6 +1079,7 @@ mod tests {
                 path: Some("/owners".into()),
                 headers: Vec::new(),
                 body: None,
+                held: None,
             },
         ];
         assert_eq!(store.sync_spec_endpoints(watch_id, &found).unwrap(), (1, 0));

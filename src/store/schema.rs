@@ -364,6 +364,31 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE alert_events ADD COLUMN lease_until INTEGER;
     ALTER TABLE alert_channels ADD COLUMN timeout_ms INTEGER;
     "#,
+    // Probing is opt-in per watch. A watch's described endpoints are probed
+    // only once the user turns health on for it (`add --health`, `health
+    // NAME --enable-all`, the dashboard, `health = true` in a watch file);
+    // databases from before start with it off for every watch, so an
+    // upgrade never starts probing anything the user did not ask for
+    // (endpoints added by hand stay on: adding one was consent). An
+    // operation turned on by hand is keyed on its server and body too: a
+    // new version that moves it or changes its body holds it until the
+    // user confirms.
+    r#"
+    CREATE TABLE watch_health (
+        watch_id       INTEGER PRIMARY KEY REFERENCES watches(id) ON DELETE CASCADE,
+        -- the watch's described endpoints are probed
+        probe          INTEGER NOT NULL DEFAULT 0,
+        -- private and loopback targets allowed (--allow-private)
+        allow_private  INTEGER NOT NULL DEFAULT 0
+    );
+    -- the server (base URL) and the SHA-256 of the body an operation turned
+    -- on by hand was confirmed with; NULL: taken from the next discovery
+    ALTER TABLE endpoint_overrides ADD COLUMN server TEXT;
+    ALTER TABLE endpoint_overrides ADD COLUMN body_sha256 TEXT;
+    -- why a described endpoint waits for the user's confirmation
+    ALTER TABLE endpoints ADD COLUMN held TEXT;
+    UPDATE endpoints SET enabled = 0 WHERE source = 'spec';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -74,7 +74,7 @@ fn endpoints_from_the_description_are_probed_and_classified() {
     server.set("/v1/broken", Reply::status(500, "oops"));
     server.set("/v1/private", Reply::status(401, "who are you"));
     server.set("/v1/missing", Reply::status(404, "gone"));
-    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["add", "api", &server.url("/openapi.yaml"), "--health"]);
     sb.ok(["refresh", "api"]);
 
     let doc = health(&sb, &["api", "--degraded-after", "300ms"], 1);
@@ -109,7 +109,7 @@ fn operations_are_turned_on_and_off_one_by_one() {
     server.set("/v1/ok", Reply::ok("fine"));
     server.set("/v1/export", Reply::ok("big"));
     server.set("/v1/orders", Reply::status(201, "made"));
-    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["add", "api", &server.url("/openapi.yaml"), "--health"]);
     sb.ok(["refresh", "api"]);
 
     // What is not probed, and why.
@@ -221,7 +221,7 @@ fn flapping_endpoints_count_failures_and_uptime() {
         "/openapi.yaml",
         Reply::ok(spec(&server.url(""), &["/flap"])),
     );
-    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["add", "api", &server.url("/openapi.yaml"), "--health"]);
     sb.ok(["refresh", "api"]);
     let mut failures = Vec::new();
     for round in 0..4 {
@@ -253,7 +253,7 @@ fn added_endpoints_with_conditions_and_dropped_connections() {
         "/status",
         Reply::ok(r#"{"status": "degraded"}"#).header("content-type", "application/json"),
     );
-    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["add", "api", &server.url("/openapi.yaml"), "--health"]);
     sb.ok(["refresh", "api"]);
     // A bad condition is a usage error, before anything is stored.
     let out = sb
@@ -376,7 +376,7 @@ fn tls_certificates_close_to_expiry_are_seen() {
     let sb = Sandbox::new();
     let server = Server::start();
     server.set("/openapi.yaml", Reply::ok(spec(&server.url(""), &[])));
-    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["add", "api", &server.url("/openapi.yaml"), "--health"]);
     sb.ok(["refresh", "api"]);
     let (tls, ca) = tls_server(5);
     let ca_file = sb.write("ca.pem", ca);
@@ -512,7 +512,7 @@ fn required_bodies_come_from_examples_and_bodies_can_be_given_by_hand() {
     server.set("/v1/search", Reply::ok(r#"{"hits": 1}"#));
     server.set("/v1/bare", Reply::ok("{}"));
     server.set("/v1/chat", Reply::ok(r#"{"ok": true}"#));
-    sb.ok(["add", "api", &server.url("/openapi.yaml")]);
+    sb.ok(["add", "api", &server.url("/openapi.yaml"), "--health"]);
     sb.ok(["refresh", "api"]);
 
     // Turned on, the search is sent its example; the other has none and

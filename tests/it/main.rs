@@ -27,6 +27,7 @@ mod email;
 mod fetch;
 mod health;
 mod outbox;
+mod probing;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
