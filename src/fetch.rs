@@ -321,6 +321,10 @@ pub fn scrub_known(text: &str) -> Cow<'_, str> {
 /// The ways `secret` can be spelled in a URL, a header or a message.
 fn spellings(secret: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    if secret.trim().is_empty() {
+        // Blank values hide nothing; hiding every space would hide everything.
+        return out;
+    }
     let mut push = |s: &str| {
         if !s.trim().is_empty() && !out.iter().any(|o| o == s) {
             out.push(s.to_string());

@@ -589,11 +589,13 @@ pub fn resolve_headers(headers: &[(String, String)]) -> Result<Vec<(String, Stri
     resolve_headers_hiding(headers).map(|(headers, _)| headers)
 }
 
+/// Headers with their references substituted, and what must be hidden
+/// from output.
+pub type Resolved = (Vec<(String, String)>, Vec<String>);
+
 /// [`resolve_headers`], also giving what must be hidden from output (the
 /// values substituted, see [`expand_env`]'s tracking).
-pub fn resolve_headers_hiding(
-    headers: &[(String, String)],
-) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+pub fn resolve_headers_hiding(headers: &[(String, String)]) -> Result<Resolved, String> {
     let mut hidden = Vec::new();
     let mut resolved = Vec::with_capacity(headers.len());
     for (name, template) in headers {
