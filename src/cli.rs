@@ -136,6 +136,9 @@ pub struct AddArgs {
     /// For json watches: the field that identifies list items (e.g. id)
     #[arg(long, value_name = "FIELD")]
     pub key: Option<String>,
+    /// A header whose value is not secret, taken as given even if it looks like a credential (repeatable)
+    #[arg(long = "public-header", value_name = "NAME")]
+    pub public_headers: Vec<String>,
     /// Add it paused
     #[arg(long)]
     pub paused: bool,
@@ -162,6 +165,9 @@ pub struct EditArgs {
     /// Remove all headers
     #[arg(long, conflicts_with = "headers")]
     pub clear_headers: bool,
+    /// A header whose value is not secret, taken as given even if it looks like a credential (repeatable)
+    #[arg(long = "public-header", value_name = "NAME")]
+    pub public_headers: Vec<String>,
     #[arg(long, value_name = "FIELD")]
     pub key: Option<String>,
     /// Remove the item key
@@ -558,6 +564,7 @@ impl From<&AddArgs> for app::watches::WatchInput {
             every: Some(a.every.clone()),
             headers: a.headers.clone(),
             key: a.key.clone(),
+            public_headers: a.public_headers.clone(),
         }
     }
 }
@@ -574,6 +581,7 @@ impl From<EditArgs> for app::watches::WatchEdit {
             key: e.key,
             clear_key: e.clear_key,
             rename: e.rename,
+            public_headers: e.public_headers,
         }
     }
 }

@@ -231,6 +231,9 @@ struct RawWatch {
     headers: BTreeMap<String, String>,
     #[serde(default)]
     key: Option<String>,
+    /// Header names whose values are not secret (`--public-header`).
+    #[serde(default)]
+    public_headers: Vec<String>,
     #[serde(default)]
     paused: bool,
     /// Described operations of other methods to probe (`POST /search`).
@@ -331,6 +334,7 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             item_key: w.key,
         };
         spec.validate().map_err(err)?;
+        watch::check_headers(&spec.headers, &w.public_headers).map_err(err)?;
         if w.health.is_some() || w.allow_private.is_some() {
             health.push((spec.name.clone(), w.health, w.allow_private));
         }
@@ -371,6 +375,10 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
         let def = decl
             .resolve(folder)
             .map_err(|reason| declared("alert", &decl.name, reason))?;
+        if def.kind != crate::store::alerts::ChannelKind::Email {
+            watch::check_secret_url(&def.url)
+                .map_err(|reason| declared("alert", &decl.name, reason))?;
+        }
         if channels.iter().any(|c| c.name == def.name) {
             return Err(declared("alert", &decl.name, "declared twice".into()));
         }

@@ -14,10 +14,11 @@
 //!   watch names. reqwest's built-in policy only strips `Authorization` and
 //!   cookies on a cross-host hop, and would forward e.g. `X-Api-Key`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -33,9 +34,14 @@ const MIB: u64 = 1024 * KIB;
 /// up front; beyond this the buffer grows as bytes actually arrive.
 const MAX_PREALLOC: u64 = 8 * MIB;
 
-/// Values shorter than this are not scrubbed from messages: they are too
-/// likely to match ordinary words.
+/// Spellings of a secret at least this long are hidden wherever they
+/// appear; shorter ones only where they stand as a whole token (see
+/// [`Scrubber`]), so a two-letter secret does not eat every word it is part
+/// of.
 const MIN_SCRUB_LEN: usize = 6;
+
+/// What a hidden secret is replaced with.
+const HIDDEN: &str = "***";
 
 /// The `Accept` header sent unless the watch sets its own.
 const DEFAULT_ACCEPT: &str = "application/json, application/yaml;q=0.9, text/yaml;q=0.9, */*;q=0.8";
@@ -176,6 +182,12 @@ fn redact(url: &Url) -> String {
     shown.to_string()
 }
 
+/// A URL as text without its `user:password@` part, for listings of
+/// locations and webhook URLs stored before such parts were refused.
+pub fn without_userinfo(text: &str) -> String {
+    redact_raw(text)
+}
+
 /// Best-effort removal of `user:password@` from text that did not parse as
 /// a URL, so it can still be quoted in an error.
 fn redact_raw(s: &str) -> String {
@@ -188,6 +200,232 @@ fn redact_raw(s: &str) -> String {
         Some(at) => format!("{}{}", &s[..start], &rest[at + 1..]),
         None => s.to_string(),
     }
+}
+
+// ---------------------------------------------------------------------------
+// Secrets
+
+/// Hides secrets (the values substituted for `${VAR}` references) in text
+/// on its way out: messages, log lines, stored URLs and errors.
+///
+/// Each secret is hidden in every spelling a URL or a request can give it:
+/// as is, percent-encoded the way each part of a URL encodes it (path,
+/// query, fragment, userinfo), fully percent-encoded in upper and lower
+/// case, and form-encoded (`a+b%2F…`).
+///
+/// A spelling of [`MIN_SCRUB_LEN`] characters or more is replaced wherever
+/// it appears. A shorter one is replaced only where it stands as a whole
+/// token: the characters on both sides are not letters or digits (or are
+/// the edge of the text, or an ANSI colour sequence). So the secret `k3y`
+/// is hidden in `?key=k3y&` and `/k3y/`, while a secret `a` does not turn
+/// `apiradar` into `***pir***d***r` — it does hide a lone word `a`, which
+/// is the price of never showing it. The values are registered where they
+/// are substituted (`crate::watch`), with the token around each
+/// substitution, so a short value written next to literal text
+/// (`/v1/${ID}x`) is hidden as the whole `…x` token.
+#[derive(Clone, Default)]
+pub struct Scrubber {
+    /// Spellings to hide, longest first.
+    needles: Vec<String>,
+}
+
+// By hand: the whole point is that the values never print.
+impl fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scrubber")
+            .field("spellings", &self.needles.len())
+            .finish()
+    }
+}
+
+/// Every secret substituted in this process, for the log writer (which
+/// sees lines from every part of apiradar, not just one request).
+static KNOWN: RwLock<Scrubber> = RwLock::new(Scrubber {
+    needles: Vec::new(),
+});
+
+impl Scrubber {
+    /// A scrubber for `secrets`.
+    pub fn new<S: AsRef<str>>(secrets: &[S]) -> Scrubber {
+        let mut scrubber = Scrubber::default();
+        for secret in secrets {
+            scrubber.add(secret.as_ref());
+        }
+        scrubber
+    }
+
+    /// Hides `secret` (in all its spellings) from now on. Empty and
+    /// blank values hide nothing.
+    pub fn add(&mut self, secret: &str) {
+        for spelling in spellings(secret) {
+            if !self.needles.contains(&spelling) {
+                self.needles.push(spelling);
+            }
+        }
+        self.needles
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    /// `text` with every secret replaced by `***`.
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut out = Cow::Borrowed(text);
+        for needle in &self.needles {
+            if !out.contains(needle.as_str()) {
+                continue;
+            }
+            let replaced = if needle.chars().count() >= MIN_SCRUB_LEN {
+                out.replace(needle.as_str(), HIDDEN)
+            } else {
+                replace_tokens(&out, needle)
+            };
+            out = Cow::Owned(replaced);
+        }
+        out
+    }
+
+    /// Adds these secrets to the ones every log line is scrubbed of
+    /// ([`scrub_known`]).
+    pub fn remember(&self) {
+        if self.needles.is_empty() {
+            return;
+        }
+        // A poisoned lock only means another thread panicked mid-update;
+        // the list itself is still usable.
+        let mut known = KNOWN.write().unwrap_or_else(|e| e.into_inner());
+        for needle in &self.needles {
+            if !known.needles.contains(needle) {
+                known.needles.push(needle.clone());
+            }
+        }
+        known
+            .needles
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    }
+}
+
+/// `text` scrubbed of every secret substituted so far in this process
+/// (see [`Scrubber::remember`]): for log lines and anything else written
+/// where the request that produced it is not known.
+pub fn scrub_known(text: &str) -> Cow<'_, str> {
+    let known = KNOWN.read().unwrap_or_else(|e| e.into_inner());
+    if known.needles.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(known.scrub(text).into_owned())
+}
+
+/// The ways `secret` can be spelled in a URL, a header or a message.
+fn spellings(secret: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if secret.trim().is_empty() {
+        // Blank values hide nothing; hiding every space would hide everything.
+        return out;
+    }
+    let mut push = |s: &str| {
+        if !s.trim().is_empty() && !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    };
+    for value in [secret, secret.trim()] {
+        push(value);
+        push(&percent_encode_all(value, false));
+        push(&percent_encode_all(value, true));
+        push(&url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>());
+        // How the url crate spells it in each part of a URL, since that is
+        // what a location goes through before any message quotes it.
+        if let Ok(mut u) = Url::parse("http://h/") {
+            u.set_query(Some(value));
+            if let Some(q) = u.query() {
+                push(q);
+            }
+            u.set_fragment(Some(value));
+            if let Some(f) = u.fragment() {
+                push(f);
+            }
+            u.set_path(value);
+            let path = u.path();
+            push(if value.starts_with('/') {
+                path
+            } else {
+                path.strip_prefix('/').unwrap_or(path)
+            });
+            if u.set_password(Some(value)).is_ok()
+                && let Some(p) = u.password()
+            {
+                push(p);
+            }
+            if u.set_username(value).is_ok() {
+                push(u.username());
+            }
+        }
+    }
+    out
+}
+
+/// Every byte but the unreserved ones (`A-Za-z0-9-._~`) as `%XX`.
+fn percent_encode_all(value: &str, lower: bool) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else if lower {
+            out.push_str(&format!("%{b:02x}"));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `text` with the occurrences of `needle` that stand as a whole token
+/// replaced.
+fn replace_tokens(text: &str, needle: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(needle) {
+        if at < last {
+            continue; // overlaps a replaced one
+        }
+        let end = at + needle.len();
+        let before = &text[..at];
+        let open = before
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+            || ends_with_ansi_sequence(before);
+        let close = text[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        if open && close {
+            out.push_str(&text[last..at]);
+            out.push_str(HIDDEN);
+            last = end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// Whether `text` ends with an ANSI escape sequence (`ESC [ 0 m`), after
+/// which a token starts even though the sequence ends in a letter.
+fn ends_with_ansi_sequence(text: &str) -> bool {
+    let Some(esc) = text.rfind('\u{1b}') else {
+        return false;
+    };
+    let rest = &text[esc + 1..];
+    let Some(params) = rest.strip_prefix('[') else {
+        return false;
+    };
+    let mut chars = params.chars();
+    let Some(last) = chars.next_back() else {
+        return false;
+    };
+    last.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_digit() || c == ';')
 }
 
 // ---------------------------------------------------------------------------
@@ -508,14 +746,17 @@ impl Fetcher {
     ) -> Result<FetchOutcome, FetchError> {
         let caller = caller_headers(req.headers)?;
         let conditional = conditional_headers(req.etag, req.last_modified);
-        let secrets: Vec<&str> = req
-            .headers
-            .iter()
-            .map(|(_, value)| value.trim())
-            .chain(req.secrets.iter().map(|s| s.trim()))
-            .filter(|value| value.len() >= MIN_SCRUB_LEN)
-            .collect();
-        let shown = scrub(&redact(url), &secrets);
+        // The substituted values at any length; whole header values as a
+        // last line of defence (they are never put in a message), but only
+        // long ones, as a short one such as `2` is not worth hiding.
+        let mut secrets = Scrubber::new(req.secrets);
+        for (_, value) in req.headers {
+            if value.trim().chars().count() >= MIN_SCRUB_LEN {
+                secrets.add(value);
+            }
+        }
+        secrets.remember();
+        let shown = secrets.scrub(&redact(url)).into_owned();
         let max_attempts = self.cfg.retries.saturating_add(1);
         let mut attempt = 0u32;
         loop {
@@ -540,7 +781,10 @@ impl Fetcher {
                 Ok(mut outcome) => {
                     let meta = outcome.meta_mut();
                     meta.attempts = attempt;
-                    meta.final_url = meta.final_url.take().map(|u| scrub(&u, &secrets));
+                    meta.final_url = meta
+                        .final_url
+                        .take()
+                        .map(|u| secrets.scrub(&u).into_owned());
                     if let FetchOutcome::NotModified(meta) = &mut outcome {
                         if meta.etag.is_none() {
                             meta.etag = req.etag.map(str::to_string);
@@ -565,7 +809,7 @@ impl Fetcher {
                     url = %shown,
                     attempt,
                     class = failure.error.class.as_str(),
-                    reason = %scrub(&failure.error.message, &secrets),
+                    reason = %secrets.scrub(&failure.error.message),
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     "retrying",
                 );
@@ -576,7 +820,7 @@ impl Fetcher {
             if attempt > 1 {
                 error.message = format!("{}; gave up after {attempt} attempts", error.message);
             }
-            error.message = scrub(&error.message, &secrets);
+            error.message = secrets.scrub(&error.message).into_owned();
             error.attempts = attempt;
             debug!(url = %shown, attempt, class = error.class.as_str(), "fetch failed");
             return Err(error);
@@ -589,7 +833,7 @@ impl Fetcher {
         start: &Url,
         caller: &HeaderMap,
         conditional: &HeaderMap,
-        secrets: &[&str],
+        secrets: &Scrubber,
     ) -> Result<FetchOutcome, Failure> {
         let origin = start.origin();
         let mut url = start.clone();
@@ -603,7 +847,7 @@ impl Fetcher {
                 headers.extend(caller.clone());
             } else if !caller.is_empty() {
                 debug!(
-                    to = %scrub(&redact(&url), secrets),
+                    to = %secrets.scrub(&redact(&url)),
                     "redirected to another origin: not sending the watch's headers"
                 );
             }
@@ -632,8 +876,8 @@ impl Fetcher {
                 }
                 let next = next_url(&url, start, location)?;
                 debug!(
-                    from = %scrub(&redact(&url), secrets),
-                    to = %scrub(&redact(&next), secrets),
+                    from = %secrets.scrub(&redact(&url)),
+                    to = %secrets.scrub(&redact(&next)),
                     hop = hops,
                     "following redirect"
                 );
@@ -1168,18 +1412,6 @@ fn host_port(url: &Url) -> String {
     }
 }
 
-/// Replaces any of `secrets` in `message`; a last line of defence, as no
-/// message is built from header values in the first place.
-fn scrub(message: &str, secrets: &[&str]) -> String {
-    secrets.iter().fold(message.to_string(), |text, secret| {
-        if text.contains(secret) {
-            text.replace(secret, "***")
-        } else {
-            text
-        }
-    })
-}
-
 /// `60s`, `250ms`, `1.5s`, `2h` / `90m` for long waits.
 fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
@@ -1262,9 +1494,43 @@ mod tests {
 
     #[test]
     fn scrub_hides_secrets() {
+        let s = Scrubber::new(&["sk-123456"]);
+        assert_eq!(s.scrub("key sk-123456 leaked"), "key *** leaked");
+        assert_eq!(s.scrub("keysk-123456leaked"), "key***leaked");
+    }
+
+    #[test]
+    fn short_secrets_are_hidden_as_whole_tokens() {
+        let s = Scrubber::new(&["k3y"]);
         assert_eq!(
-            scrub("key sk-123456 leaked", &["sk-123456"]),
-            "key *** leaked"
+            s.scrub("HTTP 404 from http://h/x?key=k3y&a=k3y2 (k3y)"),
+            "HTTP 404 from http://h/x?key=***&a=k3y2 (***)"
         );
+        let a = Scrubber::new(&["a"]);
+        assert_eq!(a.scrub("apiradar saw a/b"), "apiradar saw ***/b");
+        // After an ANSI colour sequence a token starts.
+        assert_eq!(
+            s.scrub("\u{1b}[2mkey=\u{1b}[0mk3y"),
+            "\u{1b}[2mkey=\u{1b}[0m***"
+        );
+    }
+
+    #[test]
+    fn encoded_spellings_are_hidden() {
+        let s = Scrubber::new(&["a b/c&d"]);
+        for text in [
+            "http://h/x?key=a%20b/c&d",
+            "http://h/x?key=a+b%2Fc%26d",
+            "http://h/x?key=a%20b%2Fc%26d",
+            "http://h/x?key=a%20b%2fc%26d",
+            "http://h/a%20b/c&d/spec",
+            "raw a b/c&d",
+        ] {
+            let shown = s.scrub(text);
+            assert!(!shown.contains("b/c") && !shown.contains("b%2"), "{shown}");
+            assert!(shown.contains("***"), "{shown}");
+        }
+        assert!(format!("{s:?}").contains("spellings"));
+        assert!(Scrubber::new(&["", "  "]).is_empty());
     }
 }

@@ -1,10 +1,17 @@
 //! Logging: always to a daily-rotated file in the platform state directory;
 //! also to stderr in headless mode with `-v`. The dashboard owns the screen,
 //! so it never logs to stderr.
+//!
+//! Every line, at every level and to both places, goes through
+//! [`crate::fetch::scrub_known`] on its way out, so no value substituted
+//! for a `${VAR}` reference is ever written, whichever part logged it.
 
 use std::path::Path;
 
+use std::io::{self, Write};
+
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, fmt};
 
@@ -48,7 +55,7 @@ pub fn init(log_dir: &Path, mode: Mode) -> Option<WorkerGuard> {
             (
                 Some(
                     fmt::layer()
-                        .with_writer(writer)
+                        .with_writer(Scrubbed(writer))
                         .with_ansi(false)
                         .with_filter(filter()),
                 ),
@@ -60,7 +67,7 @@ pub fn init(log_dir: &Path, mode: Mode) -> Option<WorkerGuard> {
     let stderr_layer = match mode {
         Mode::Headless { verbose } if verbose > 0 => Some(
             fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(Scrubbed(std::io::stderr))
                 .with_target(false)
                 .with_filter(filter()),
         ),
@@ -72,4 +79,45 @@ pub fn init(log_dir: &Path, mode: Mode) -> Option<WorkerGuard> {
         .with(stderr_layer)
         .try_init();
     guard
+}
+
+/// A writer maker whose writers scrub secrets from what they write.
+struct Scrubbed<M>(M);
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Scrubbed<M> {
+    type Writer = ScrubbedWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        ScrubbedWriter(self.0.make_writer())
+    }
+}
+
+/// Scrubs each write: the formatter writes one whole event at a time, so
+/// a secret is never split between two writes.
+struct ScrubbedWriter<W>(W);
+
+impl<W: Write> Write for ScrubbedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let clean = crate::fetch::scrub_known(&text);
+        self.0.write_all(clean.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_lines_lose_remembered_secrets() {
+        crate::fetch::Scrubber::new(&["zq7"]).remember();
+        let mut out = ScrubbedWriter(Vec::new());
+        out.write_all(b"GET http://h/x?key=zq7 failed\n").unwrap();
+        assert_eq!(out.0, b"GET http://h/x?key=*** failed\n");
+    }
 }

@@ -142,9 +142,17 @@ pub enum WatchError {
     #[error("unknown kind `{0}`: expected openapi, json or page")]
     BadKind(String),
     #[error(
-        "the URL holds a password, which would be stored in the database: put credentials in a header instead, e.g. -H 'Authorization: Basic ${{MY_CREDENTIALS}}'"
+        "the URL holds credentials (a `user@` or `user:password@` part), which would be stored in the database and shown in listings: put them in a header with an environment variable reference instead, e.g. -H 'Authorization: Basic ${{MY_CREDENTIALS}}'"
     )]
     CredentialsInUrl,
+    #[error(
+        "header `{name}` has literal text next to its `${{…}}` reference: the whole credential must come from the variable, e.g. `{name}: Bearer ${{MY_API_KEY}}`"
+    )]
+    LiteralAroundReference { name: String },
+    #[error(
+        "the value of header `{name}` looks like a credential: give it as an environment variable reference, e.g. `{name}: ${{MY_TOKEN}}`, or, if it is not secret, declare the header public (--public-header {name}, or public_headers = [\"{name}\"] in a watch file)"
+    )]
+    LooksLikeCredential { name: String },
     #[error("location: {0}")]
     BadTemplate(String),
     #[error("location is empty")]
@@ -170,7 +178,7 @@ impl WatchSpec {
         if self.location.trim().is_empty() {
             return Err(WatchError::EmptyLocation);
         }
-        if url::Url::parse(self.location.trim()).is_ok_and(|u| u.password().is_some()) {
+        if has_userinfo(&self.location) {
             return Err(WatchError::CredentialsInUrl);
         }
         expand_env(&self.location, |_| Some(String::new())).map_err(WatchError::BadTemplate)?;
@@ -178,9 +186,6 @@ impl WatchSpec {
             return Err(WatchError::IntervalTooShort {
                 given: format_interval(self.interval),
             });
-        }
-        for (name, value) in &self.headers {
-            check_header_secret(name, value)?;
         }
         if self.item_key.is_some() && self.kind != Kind::Json {
             return Err(WatchError::KeyWithoutJson);
@@ -231,35 +236,301 @@ pub fn parse_header(s: &str) -> Result<(String, String), WatchError> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
+/// Whether a location has a `user@` or `user:password@` part. Only http(s)
+/// URLs can; a file path with an `@` in it is fine.
+pub fn has_userinfo(location: &str) -> bool {
+    let text = location.trim();
+    let lower = text.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return false;
+    }
+    match url::Url::parse(text) {
+        Ok(u) => !u.username().is_empty() || u.password().is_some(),
+        // Unparsable (a reference in the host, say): look at the authority.
+        Err(_) => {
+            let rest = &text[text.find("://").map_or(0, |i| i + 3)..];
+            let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+            authority.contains('@')
+        }
+    }
+}
+
 /// Header names whose values are credentials.
 fn is_sensitive_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n == "authorization"
         || n == "proxy-authorization"
         || n == "cookie"
-        || n.contains("key")
-        || n.contains("token")
-        || n.contains("secret")
-        || n.contains("password")
+        || [
+            "key",
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "auth",
+            "session",
+            "credential",
+            "signature",
+        ]
+        .iter()
+        .any(|part| n.contains(part))
+}
+
+/// The literal parts of a template: the text between its `${…}`
+/// references. An unclosed reference is all literal.
+fn literal_parts(template: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        parts.push(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    parts.push(rest);
+    parts
+}
+
+/// Whether the literal text of a credential header is only structure
+/// around its references: an auth scheme word first (`Bearer `), `name=`
+/// keys and `;`/`,` separators (`session=${SID}; theme=${T}` would fail on
+/// `theme`'s literal value, so all values must be references).
+fn literal_text_is_structure(template: &str) -> bool {
+    let parts = literal_parts(template);
+    for (i, part) in parts.iter().enumerate() {
+        let mut words = part
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | ','))
+            .filter(|w| !w.is_empty())
+            .peekable();
+        let mut first = true;
+        while let Some(word) = words.next() {
+            let is_key =
+                word.ends_with('=') && word.len() > 1 && !word[..word.len() - 1].contains('=');
+            // `Bearer ` at the very start, followed by a reference.
+            let is_scheme = i == 0
+                && first
+                && words.peek().is_none()
+                && part.starts_with(word)
+                && part[word.len()..].starts_with(char::is_whitespace)
+                && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !(is_key || is_scheme) {
+                return false;
+            }
+            first = false;
+        }
+    }
+    true
+}
+
+/// Whether a literal value looks like a credential: a known token prefix,
+/// an auth scheme followed by a literal, or a long high-entropy token.
+pub fn looks_like_credential(value: &str) -> bool {
+    let v = value.trim();
+    let mut words = v.split_whitespace();
+    if let (Some(first), Some(_)) = (words.next(), words.next())
+        && ["bearer", "basic", "token", "digest", "apikey", "api-key"]
+            .contains(&first.to_ascii_lowercase().as_str())
+    {
+        return true;
+    }
+    v.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '=' | '&' | '/' | '?' | ':'))
+        .any(|token| {
+            const PREFIXES: &[&str] = &[
+                "sk-",
+                "sk_",
+                "pk_live",
+                "rk_live",
+                "ghp_",
+                "gho_",
+                "ghu_",
+                "ghs_",
+                "ghr_",
+                "github_pat_",
+                "glpat-",
+                "xoxa-",
+                "xoxb-",
+                "xoxp-",
+                "xoxr-",
+                "xoxs-",
+                "xapp-",
+                "AKIA",
+                "ASIA",
+                "AIza",
+                "eyJ",
+                "hf_",
+                "npm_",
+                "pypi-",
+                "SG.",
+            ];
+            (token.len() >= 8 && PREFIXES.iter().any(|p| token.starts_with(p)))
+                || is_high_entropy(token)
+        })
+}
+
+/// A token of 20+ characters mixing letters and digits with at least 3.5
+/// bits of entropy per character: what generated keys look like, and
+/// what words, versions, media types and dates do not.
+fn is_high_entropy(token: &str) -> bool {
+    if token.len() < 20 {
+        return false;
+    }
+    let letters = token.chars().filter(char::is_ascii_alphabetic).count();
+    let digits = token.chars().filter(char::is_ascii_digit).count();
+    if letters == 0 || digits == 0 {
+        return false;
+    }
+    let mut counts = std::collections::HashMap::new();
+    for c in token.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = token.chars().count() as f64;
+    let entropy: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    entropy >= 3.5
 }
 
 /// A credential header must reference an environment variable rather than
-/// hold the value, so the database never contains it.
+/// hold the value, so the database never contains it. For a header not
+/// declared public, see [`check_header`].
 pub fn check_header_secret(name: &str, template: &str) -> Result<(), WatchError> {
-    if is_sensitive_header(name) && !template.contains("${") {
-        return Err(WatchError::LiteralSecret {
-            name: name.to_string(),
-        });
+    check_header(name, template, &[])
+}
+
+/// The rules for one request header, `public` being the header names the
+/// user declared non-secret (`--public-header`, `public_headers`), whose
+/// values are taken as they are:
+///
+/// - a credential header (Authorization, Cookie, anything naming a key,
+///   token, secret, password, auth, session…) must take its value from
+///   `${VAR}` references, with no literal text beside them but an auth
+///   scheme (`Bearer ${TOKEN}`) or `name=` keys;
+/// - any other header must not carry a literal that looks like a
+///   credential ([`looks_like_credential`]).
+pub fn check_header(name: &str, template: &str, public: &[String]) -> Result<(), WatchError> {
+    if public
+        .iter()
+        .any(|p| p.trim().eq_ignore_ascii_case(name.trim()))
+    {
+        return Ok(());
+    }
+    let name_owned = || name.to_string();
+    if is_sensitive_header(name) {
+        if !template.contains("${") {
+            return Err(WatchError::LiteralSecret { name: name_owned() });
+        }
+        if !literal_text_is_structure(template) {
+            return Err(WatchError::LiteralAroundReference { name: name_owned() });
+        }
+        return Ok(());
+    }
+    if literal_parts(template)
+        .iter()
+        .any(|part| looks_like_credential(part))
+    {
+        return Err(WatchError::LooksLikeCredential { name: name_owned() });
     }
     Ok(())
+}
+
+/// Checks every header of a watch; see [`check_header`].
+pub fn check_headers(headers: &[(String, String)], public: &[String]) -> Result<(), WatchError> {
+    headers
+        .iter()
+        .try_for_each(|(name, value)| check_header(name, value, public))
+}
+
+/// Why a URL that carries secrets by design (an alert channel's webhook)
+/// was refused: credentials in it must be `${VAR}` references, so the
+/// database and `alert list` never hold them. Checks userinfo, query
+/// parameters named like credentials (`token=`, `key=`, `sig=`…) and any
+/// path segment or query value that looks like a credential.
+pub fn check_secret_url(template: &str) -> Result<(), String> {
+    let fix = "give it as an environment variable reference, e.g. '${HOOK_URL}' for the whole URL or '…?token=${HOOK_TOKEN}'";
+    if has_userinfo(template)
+        && literal_parts(authority_of(template))
+            .iter()
+            .any(|p| p.split([':', '@']).any(|w| !w.is_empty()))
+    {
+        return Err(format!(
+            "the URL holds a literal `user:password@` part: {fix}"
+        ));
+    }
+    let (path, query) = match template.split_once('?') {
+        Some((p, q)) => (p, q.split('#').next().unwrap_or_default()),
+        None => (template.split('#').next().unwrap_or_default(), ""),
+    };
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let literal = literal_parts(value).iter().any(|p| !p.is_empty());
+        let sensitive = is_sensitive_header(key)
+            || ["sig", "code", "pass", "pwd", "apikey", "access"]
+                .iter()
+                .any(|k| key.to_ascii_lowercase().contains(k));
+        if (sensitive && literal)
+            || literal_parts(value)
+                .iter()
+                .any(|p| looks_like_credential(p))
+        {
+            return Err(format!(
+                "query parameter `{}` of the URL carries a literal credential: {fix}",
+                key.chars().take(40).collect::<String>()
+            ));
+        }
+    }
+    let after_scheme = path.find("://").map_or(path, |i| &path[i + 3..]);
+    if let Some((_, segments)) = after_scheme.split_once('/')
+        && segments
+            .split('/')
+            .flat_map(|seg| literal_parts(seg))
+            .any(looks_like_credential)
+    {
+        return Err(format!(
+            "the URL's path carries what looks like a literal token: {fix}"
+        ));
+    }
+    Ok(())
+}
+
+/// The `host[:port]` part of a URL template, with any userinfo.
+fn authority_of(template: &str) -> &str {
+    let rest = template
+        .find("://")
+        .map_or(template, |i| &template[i + 3..]);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => &rest[..at],
+        None => "",
+    }
 }
 
 /// Expands `${VAR}` references in a header template from the environment.
 /// The error names the variable, never a value.
 pub fn expand_env(
     template: &str,
-    mut lookup: impl FnMut(&str) -> Option<String>,
+    lookup: impl FnMut(&str) -> Option<String>,
 ) -> Result<String, String> {
+    expand_tracked(template, lookup).map(|(text, _)| text)
+}
+
+/// [`expand_env`], also giving what must be hidden from output: each value
+/// substituted, and the whole token around each substitution (the value
+/// with the letters and digits written next to it, as in `/v1/${ID}x`),
+/// so a short value is hidden where it was put.
+fn expand_tracked(
+    template: &str,
+    mut lookup: impl FnMut(&str) -> Option<String>,
+) -> Result<(String, Vec<String>), String> {
+    let mut secrets = Vec::new();
+    let mut spans = Vec::new();
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -273,13 +544,37 @@ pub fn expand_env(
             return Err(format!("`${{{var}}}` is not an environment variable name"));
         }
         match lookup(var) {
-            Some(value) => out.push_str(&value),
+            Some(value) => {
+                spans.push((out.len(), out.len() + value.len()));
+                out.push_str(&value);
+                secrets.push(value);
+            }
             None => return Err(format!("environment variable {var} is not set")),
         }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    for (start, end) in spans {
+        if start == end {
+            continue;
+        }
+        let word = |c: &char| c.is_alphanumeric();
+        let left: usize = out[..start]
+            .chars()
+            .rev()
+            .take_while(word)
+            .map(char::len_utf8)
+            .sum();
+        let right: usize = out[end..]
+            .chars()
+            .take_while(word)
+            .map(char::len_utf8)
+            .sum();
+        if left > 0 || right > 0 {
+            secrets.push(out[start - left..end + right].to_string());
+        }
+    }
+    Ok((out, secrets))
 }
 
 /// Templates hold only references, but be careful anyway when echoing one.
@@ -287,32 +582,44 @@ fn redact_template(template: &str) -> String {
     template.chars().take(40).collect()
 }
 
-/// Resolves every header of a watch from the process environment.
+/// Resolves every header of a watch from the process environment. The
+/// values substituted are remembered for the log writer
+/// ([`crate::fetch::scrub_known`]).
 pub fn resolve_headers(headers: &[(String, String)]) -> Result<Vec<(String, String)>, String> {
-    headers
-        .iter()
-        .map(|(name, template)| {
-            expand_env(template, |var| std::env::var(var).ok())
-                .map(|value| (name.clone(), value))
-                .map_err(|e| format!("header {name}: {e}"))
-        })
-        .collect()
+    resolve_headers_hiding(headers).map(|(headers, _)| headers)
+}
+
+/// Headers with their references substituted, and what must be hidden
+/// from output.
+pub type Resolved = (Vec<(String, String)>, Vec<String>);
+
+/// [`resolve_headers`], also giving what must be hidden from output (the
+/// values substituted, see [`expand_env`]'s tracking).
+pub fn resolve_headers_hiding(headers: &[(String, String)]) -> Result<Resolved, String> {
+    let mut hidden = Vec::new();
+    let mut resolved = Vec::with_capacity(headers.len());
+    for (name, template) in headers {
+        let (value, secrets) = expand_tracked(template, |var| std::env::var(var).ok())
+            .map_err(|e| format!("header {name}: {e}"))?;
+        resolved.push((name.clone(), value));
+        hidden.extend(secrets);
+    }
+    crate::fetch::Scrubber::new(&hidden).remember();
+    Ok((resolved, hidden))
 }
 
 /// Expands `${VAR}`s in a location (for APIs that take their key in the
 /// query string: `https://…/models?key=${GEMINI_API_KEY}`). Returns the
-/// location and the values substituted, which must be kept out of output.
+/// location and what must be kept out of output: the values substituted
+/// and the tokens they were written into. They are also remembered for the
+/// log writer.
 pub fn resolve_location(template: &str) -> Result<(String, Vec<String>), String> {
     if !template.contains("${") {
         return Ok((template.to_string(), Vec::new()));
     }
-    let mut used = Vec::new();
-    let location = expand_env(template, |var| {
-        let value = std::env::var(var).ok()?;
-        used.push(value.clone());
-        Some(value)
-    })
-    .map_err(|e| format!("location: {e}"))?;
+    let (location, used) = expand_tracked(template, |var| std::env::var(var).ok())
+        .map_err(|e| format!("location: {e}"))?;
+    crate::fetch::Scrubber::new(&used).remember();
     Ok((location, used))
 }
 
@@ -401,12 +708,13 @@ mod tests {
         let mut spec = WatchSpec::new("a", Kind::Json, "https://x/y");
         spec.headers = vec![("Authorization".into(), "Bearer sk-live-123".into())];
         assert!(matches!(
-            spec.validate(),
+            check_headers(&spec.headers, &[]),
             Err(WatchError::LiteralSecret { .. })
         ));
         spec.headers = vec![("Authorization".into(), "Bearer ${KEY}".into())];
-        assert!(spec.validate().is_ok());
+        assert!(check_headers(&spec.headers, &[]).is_ok());
         spec.headers = vec![("Accept".into(), "application/json".into())];
+        assert!(check_headers(&spec.headers, &[]).is_ok());
         assert!(spec.validate().is_ok());
     }
 
@@ -425,7 +733,11 @@ mod tests {
         let spec = WatchSpec::new("a", Kind::Json, "https://user:hunter2@example.test/x");
         assert_eq!(spec.validate(), Err(WatchError::CredentialsInUrl));
         assert!(!WatchError::CredentialsInUrl.to_string().contains("hunter2"));
-        let spec = WatchSpec::new("a", Kind::Json, "https://user@example.test/x");
+        let spec = WatchSpec::new("a", Kind::Json, "https://sekrit@example.test/x");
+        assert_eq!(spec.validate(), Err(WatchError::CredentialsInUrl));
+        let spec = WatchSpec::new("a", Kind::Json, "https://${U}:${P}@example.test/x");
+        assert_eq!(spec.validate(), Err(WatchError::CredentialsInUrl));
+        let spec = WatchSpec::new("a", Kind::Json, "/srv/specs/me@home.yaml");
         assert!(spec.validate().is_ok());
     }
 
@@ -447,6 +759,96 @@ mod tests {
         assert_eq!((plain.as_str(), used.len()), ("https://h/x", 0));
         let err = resolve_location("https://h/x?key=${APIRADAR_SURELY_UNSET_VAR}").unwrap_err();
         assert!(err.contains("APIRADAR_SURELY_UNSET_VAR"));
+    }
+
+    #[test]
+    fn credential_headers_take_only_references() {
+        let ok = |n: &str, v: &str| check_header(n, v, &[]).is_ok();
+        assert!(ok("Authorization", "Bearer ${TOKEN}"));
+        assert!(ok("Authorization", "${TOKEN}"));
+        assert!(ok("Cookie", "session=${SID}; csrf=${CSRF}"));
+        assert!(!ok("Authorization", "Bearer sekrit${EMPTY}"));
+        assert!(!ok("Authorization", "Bearer ${T}sekrit"));
+        assert!(!ok("Authorization", "${T} sekrit"));
+        assert!(!ok("Cookie", "theme=dark; session=${SID}"));
+        assert!(matches!(
+            check_header("X-Auth", "sekrit", &[]),
+            Err(WatchError::LiteralSecret { .. })
+        ));
+        // A header named as public is taken as it is.
+        assert!(check_header("X-Auth", "sekrit", &["x-auth".to_string()]).is_ok());
+    }
+
+    #[test]
+    fn credential_looking_values_need_a_public_header() {
+        let ok = |n: &str, v: &str| check_header(n, v, &[]).is_ok();
+        for value in [
+            "application/json",
+            "2024-06-01",
+            "en-US,en;q=0.9",
+            "v1.2.3",
+            "max-age=0",
+            "apiradar-test-client",
+        ] {
+            assert!(ok("X-Plain", value), "{value}");
+        }
+        for value in [
+            "sk-live-0123456789abcdef",
+            "ghp_0123456789abcdefABCDEF",
+            "xoxb-1234-5678-abcdefgh",
+            "Bearer literal",
+            "q8Zr2Lk9Wm3Xv7Tn4Pb6Yc1H",
+        ] {
+            assert!(
+                matches!(
+                    check_header("X-Plain", value, &[]),
+                    Err(WatchError::LooksLikeCredential { .. })
+                ),
+                "{value}"
+            );
+            assert!(check_header("X-Plain", value, &["X-Plain".into()]).is_ok());
+        }
+        let message = WatchError::LooksLikeCredential {
+            name: "X-Plain".into(),
+        }
+        .to_string();
+        assert!(message.contains("--public-header X-Plain"), "{message}");
+    }
+
+    #[test]
+    fn webhook_urls_keep_credentials_in_references() {
+        for ok in [
+            "https://hooks.example.test/alerts",
+            "${HOOK_URL}",
+            "https://hooks.example.test/alerts?token=${HOOK_TOKEN}",
+            "https://${U}:${P}@hooks.example.test/alerts",
+            "http://127.0.0.1:8080/hook?channel=ops",
+        ] {
+            assert!(check_secret_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://u:pw@hooks.example.test/alerts",
+            "http://sekrit@hooks.example.test/alerts",
+            "https://hooks.example.test/alerts?token=abc",
+            "https://hooks.example.test/alerts?api_key=abc",
+            "https://hooks.example.test/alerts?sig=abc&x=1",
+            "https://hooks.example.test/T0/q8Zr2Lk9Wm3Xv7Tn4Pb6Yc1H",
+        ] {
+            let err = check_secret_url(bad).unwrap_err();
+            assert!(!err.contains("pw@") && !err.contains("=abc"), "{err}");
+        }
+    }
+
+    #[test]
+    fn short_values_are_hidden_with_their_token() {
+        let lookup = |v: &str| Some(if v == "ID" { "ab" } else { "x" }.to_string());
+        let (text, secrets) = expand_tracked("/v1/${ID}x/${ID}?k=${K}", lookup).unwrap();
+        assert_eq!(text, "/v1/abx/ab?k=x");
+        assert!(secrets.contains(&"abx".to_string()));
+        let shown = crate::fetch::Scrubber::new(&secrets)
+            .scrub(&text)
+            .into_owned();
+        assert_eq!(shown, "/v1/***/***?k=***");
     }
 
     #[test]

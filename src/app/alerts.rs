@@ -14,6 +14,12 @@ pub fn add(store: &mut Store, decl: &ChannelDecl) -> Result<(Channel, ChannelKin
     let def = decl
         .resolve(&super::current_dir()?)
         .map_err(AppError::Declaration)?;
+    // Credentials in a webhook URL must be `${VAR}` references, so neither
+    // the database nor `alert list` ever holds them.
+    if def.kind != ChannelKind::Email {
+        crate::watch::check_secret_url(&def.url)
+            .map_err(|e| AppError::Declaration(format!("{}: {e}", def.kind)))?;
+    }
     let channel = store.add_channel_with(&def.as_new())?;
     Ok((channel, def.kind))
 }

@@ -24,6 +24,9 @@ pub struct WatchInput {
     pub headers: Vec<String>,
     /// For json watches: the field naming list items.
     pub key: Option<String>,
+    /// Header names declared non-secret (`--public-header`): their
+    /// values are taken as given even when they look like credentials.
+    pub public_headers: Vec<String>,
 }
 
 /// Which part of a [`WatchInput`] a problem is in.
@@ -122,7 +125,7 @@ impl WatchInput {
         if let Some(h) = &headers
             && let Err(e) = h
                 .iter()
-                .try_for_each(|(n, v)| watch::check_header_secret(n, v))
+                .try_for_each(|(n, v)| watch::check_header(n, v, &self.public_headers))
         {
             fail(Field::Headers, e.into());
         }
@@ -219,6 +222,8 @@ pub struct WatchEdit {
     pub key: Option<String>,
     pub clear_key: bool,
     pub rename: Option<String>,
+    /// Header names declared non-secret, for the new headers.
+    pub public_headers: Vec<String>,
 }
 
 /// A changed watch.
@@ -246,6 +251,9 @@ pub fn edit(store: &mut Store, e: WatchEdit, base: &Path) -> Result<Edited, AppE
         spec.headers.clear();
     } else if !e.headers.is_empty() {
         spec.headers = parse_headers(&e.headers)?;
+        // Only new headers are checked: ones stored earlier may have been
+        // declared public then.
+        watch::check_headers(&spec.headers, &e.public_headers)?;
     }
     if e.clear_key {
         spec.item_key = None;
@@ -354,6 +362,19 @@ mod tests {
         assert_eq!(errors[0].field, Field::Location);
         assert!(matches!(errors[0].error, InputError::Location(_)));
         assert!(matches!(i.to_spec(None), Err(AppError::Usage(_))));
+    }
+
+    #[test]
+    fn userinfo_and_credential_headers_are_refused_unless_public() {
+        let i = input("ok", "http://sekrit@example.test/x");
+        let errors = i.check(None).unwrap_err();
+        assert_eq!(errors[0].field, Field::Location);
+        assert!(!errors[0].error.to_string().contains("sekrit"));
+        let mut i = input("ok", "https://example.test/x");
+        i.headers = vec!["X-Client: q8Zr2Lk9Wm3Xv7Tn4Pb6Yc1H".into()];
+        assert_eq!(i.check(None).unwrap_err()[0].field, Field::Headers);
+        i.public_headers = vec!["X-Client".into()];
+        assert!(i.check(None).is_ok());
     }
 
     #[test]

@@ -184,7 +184,12 @@ pub async fn poll_watch(
 ) -> PollReport {
     let started_at = store::now_ms();
     let clock = Instant::now();
-    let fetched = fetch_and_normalize(fetcher, policy, watch).await;
+    let mut fetched = fetch_and_normalize(fetcher, policy, watch).await;
+    // Whatever went wrong is stored, listed and logged: without the
+    // secrets substituted into this watch's request, at any length.
+    if let Err(f) = &mut fetched {
+        f.message = crate::fetch::scrub_known(&f.message).into_owned();
+    }
     let duration_ms = clock.elapsed().as_millis() as i64;
     let interval = watch.spec.interval;
     let id = watch.id;
@@ -311,12 +316,15 @@ async fn fetch_and_normalize(
         status: None,
         attempts: None,
     };
-    let headers = watch::resolve_headers(&watch.spec.headers).map_err(|e| fail("config", e))?;
-    let (location_text, secrets) =
+    let (headers, mut secrets) =
+        watch::resolve_headers_hiding(&watch.spec.headers).map_err(|e| fail("config", e))?;
+    let (location_text, in_location) =
         watch::resolve_location(&watch.spec.location).map_err(|e| fail("config", e))?;
+    secrets.extend(in_location);
+    let scrubber = crate::fetch::Scrubber::new(&secrets);
     let location = Location::parse(&location_text).map_err(|e| Failure {
         class: e.class.as_str(),
-        message: e.message,
+        message: scrubber.scrub(&e.message).into_owned(),
         status: None,
         attempts: None,
     })?;
@@ -332,7 +340,7 @@ async fn fetch_and_normalize(
     };
     let outcome = fetcher.fetch(&request).await.map_err(|e| Failure {
         class: e.class.as_str(),
-        message: e.message,
+        message: scrubber.scrub(&e.message).into_owned(),
         status: e.status,
         attempts: Some(e.attempts),
     })?;

@@ -100,7 +100,7 @@ pub fn channels_table(channels: &[Channel]) -> String {
             vec![
                 c.name.clone(),
                 c.kind.to_string(),
-                c.url.clone(),
+                crate::fetch::without_userinfo(&c.url),
                 if c.disabled.is_some() {
                     "(off: not in the config file)".to_string()
                 } else {

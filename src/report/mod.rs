@@ -86,7 +86,7 @@ pub fn watch_table(watches: &[Watch], now: i64) -> String {
                     w.last_error.clone().unwrap_or_default()
                 )
             } else {
-                w.spec.location.clone()
+                crate::fetch::without_userinfo(&w.spec.location)
             };
             vec![
                 w.spec.name.clone(),
@@ -120,7 +120,7 @@ pub fn watch_json(w: &Watch) -> Value {
     json!({
         "name": w.spec.name,
         "kind": w.spec.kind,
-        "location": w.spec.location,
+        "location": crate::fetch::without_userinfo(&w.spec.location),
         "interval": format_interval(w.spec.interval),
         "interval_secs": w.spec.interval.as_secs(),
         // Header names only: templates are references, but listings need

@@ -313,7 +313,9 @@ impl Store {
                             rec.etag,
                             rec.last_modified,
                             rec.content_type,
-                            rec.final_url,
+                            rec.final_url
+                                .as_deref()
+                                .map(|u| crate::fetch::scrub_known(u).into_owned()),
                             origin,
                             super::now_ms().max(rec.fetched_at)
                         ],
@@ -407,13 +409,17 @@ impl Store {
         backoff: impl Fn(u32) -> i64,
         pause: impl Fn(u32) -> Option<(String, NewAlert)>,
     ) -> Result<Recorded> {
+        // The error may quote a URL: stored without the secrets this
+        // process substituted (the poller scrubs it too; this is the last
+        // line of defence).
+        let error = crate::fetch::scrub_known(&rec.error).into_owned();
         self.in_write(|s| {
             s.insert_run(
                 watch_id,
                 &rec.run,
                 PollOutcome::Failed,
                 Some(&rec.error_class),
-                Some(&rec.error),
+                Some(&error),
                 None,
             )?;
             let failures: u32 = s.conn.query_row(
@@ -433,7 +439,7 @@ impl Store {
                     watch_id,
                     rec.run.started_at,
                     backoff(failures),
-                    rec.error,
+                    error,
                     auto_paused
                 ],
             )?;

@@ -148,6 +148,7 @@ impl AddForm {
             every: Some(self.interval.trim().to_string()),
             headers: Vec::new(),
             key: (!key.is_empty()).then(|| key.to_string()),
+            public_headers: Vec::new(),
         };
         let base = std::env::current_dir().ok();
         input.check(base.as_deref()).map_err(|errors| {

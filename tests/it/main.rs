@@ -28,6 +28,7 @@ mod fetch;
 mod health;
 mod outbox;
 mod probing;
+mod secrets;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
