@@ -25,6 +25,7 @@ mod diff_refs;
 mod email;
 mod fetch;
 mod health;
+mod hostile_output;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
