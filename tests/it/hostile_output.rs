@@ -488,3 +488,29 @@ mod pty {
         (status.code(), output)
     }
 }
+
+#[test]
+fn logs_on_stderr_and_in_the_file_show_escapes() {
+    let sb = Sandbox::new();
+    let weird = sb.write(
+        "weird.json",
+        json!({ format!("swagger{ESC}[2J"): 1, format!("openapi{ESC}]0;t\u{7}"): 3 }).to_string(),
+    );
+    sb.ok(["add", "weird", &weird.display().to_string()]);
+    let out = sb.run(["-vv", "refresh"]);
+    // Without colour (NO_COLOR), so any ESC would be the document's.
+    assert_outcome_safe(&out);
+    assert!(out.stderr.contains("openapi\\e]0;t\\x07"), "{}", out.stderr);
+    assert!(
+        sb.files_containing(b"openapi\\e]0;t\\x07")
+            .iter()
+            .any(|p| p.starts_with(sb.log_dir()))
+    );
+    assert_eq!(
+        sb.files_containing(b"openapi\x1b]0;t")
+            .iter()
+            .filter(|p| p.starts_with(sb.log_dir()))
+            .count(),
+        0
+    );
+}
