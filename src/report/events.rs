@@ -193,6 +193,22 @@ mod tests {
     }
 
     #[test]
+    fn event_lines_show_what_a_server_said_as_one_escaped_line() {
+        let (_, line) = event_line(
+            &WorkerEvent::AutoPaused {
+                name: "api".into(),
+                reason: "last: bad \u{1b}]0;t\u{7}\nnext".into(),
+            },
+            "t",
+        )
+        .unwrap_or((Stream::Err, String::new()));
+        assert_eq!(
+            line,
+            "t  api        paused     last: bad \\e]0;t\\x07\\nnext"
+        );
+    }
+
+    #[test]
     fn delivery_notes() {
         assert_eq!(delivery_note(&Delivery::Done), None);
         assert!(

@@ -1059,6 +1059,32 @@ mod tests {
     }
 
     #[test]
+    fn every_format_shows_terminal_controls_as_escapes() {
+        let message = "gone \u{1b}[2J\u{1b}]0;t\u{7} \u{9b}1m \u{202e}x\u{7f}";
+        let f = finding(
+            "request-parameter-removed",
+            Level::Error,
+            Some(("GET", "/p\u{1b}[2J")),
+            message,
+        );
+        let unsafe_char = |c: char| crate::text::is_unsafe(c) && c != '\n' && c != '\t';
+        for (format, out) in [
+            ("text", findings_text("a", "b", &[f.clone()])),
+            ("markdown", findings_markdown("a", "b", &[f.clone()])),
+            ("github", findings_github(&[f.clone()])),
+            ("html", findings_html("a", "b", &[f.clone()])),
+            ("junit", findings_junit("a", "b", &[f.clone()])),
+        ] {
+            assert!(!out.chars().any(unsafe_char), "{format}: {out:?}");
+            assert!(
+                out.contains("\\e[2J") || out.contains("\\e\\[2J"),
+                "{format}: {out}"
+            );
+            assert!(out.contains("\\u{202e}"), "{format}: {out}");
+        }
+    }
+
+    #[test]
     fn html_without_findings_is_still_a_page() {
         let out = findings_html("a", "b", &[]);
         check_html(&out);
