@@ -1067,13 +1067,14 @@ mod tests {
             Some(("GET", "/p\u{1b}[2J")),
             message,
         );
+        let f = std::slice::from_ref(&f);
         let unsafe_char = |c: char| crate::text::is_unsafe(c) && c != '\n' && c != '\t';
         for (format, out) in [
-            ("text", findings_text("a", "b", &[f.clone()])),
-            ("markdown", findings_markdown("a", "b", &[f.clone()])),
-            ("github", findings_github(&[f.clone()])),
-            ("html", findings_html("a", "b", &[f.clone()])),
-            ("junit", findings_junit("a", "b", &[f.clone()])),
+            ("text", findings_text("a", "b", f)),
+            ("markdown", findings_markdown("a", "b", f)),
+            ("github", findings_github(f)),
+            ("html", findings_html("a", "b", f)),
+            ("junit", findings_junit("a", "b", f)),
         ] {
             assert!(!out.chars().any(unsafe_char), "{format}: {out:?}");
             assert!(
