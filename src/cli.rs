@@ -807,7 +807,7 @@ impl DiffFormat {
             DiffFormat::Junit => report::findings_junit(base, rev, shown),
             DiffFormat::Github => report::findings_github(shown),
             DiffFormat::Html => report::findings_html(base, rev, shown),
-            DiffFormat::Json => format!("{:#}\n", report::diff_json(diff)),
+            DiffFormat::Json => format!("{}\n", report::json_text(&report::diff_json(diff))),
             DiffFormat::Text => report::findings_text(base, rev, shown),
             DiffFormat::Markdown => report::findings_markdown(base, rev, shown),
         }

@@ -57,6 +57,7 @@ pub fn init(log_dir: &Path, mode: Mode) -> Option<WorkerGuard> {
                     fmt::layer()
                         .with_writer(Scrubbed(writer))
                         .with_ansi(false)
+                        .fmt_fields(safe_fields())
                         .with_filter(filter()),
                 ),
                 Some(guard),
@@ -69,6 +70,7 @@ pub fn init(log_dir: &Path, mode: Mode) -> Option<WorkerGuard> {
             fmt::layer()
                 .with_writer(Scrubbed(std::io::stderr))
                 .with_target(false)
+                .fmt_fields(safe_fields())
                 .with_filter(filter()),
         ),
         _ => None,
@@ -79,6 +81,24 @@ pub fn init(log_dir: &Path, mode: Mode) -> Option<WorkerGuard> {
         .with(stderr_layer)
         .try_init();
     guard
+}
+
+/// Log fields as the default format writes them (`message`, then
+/// `name=value`), each value one line with its control characters shown as
+/// escapes ([`crate::text::line`]): errors quote documents and servers, and
+/// the log is read on a terminal.
+fn safe_fields() -> impl for<'w> fmt::FormatFields<'w> + 'static {
+    use tracing_subscriber::field::MakeExt;
+    fmt::format::debug_fn(|w, field, value| {
+        let shown = format!("{value:?}");
+        let shown = crate::text::line(&shown);
+        if field.name() == "message" {
+            write!(w, "{shown}")
+        } else {
+            write!(w, "{field}={shown}")
+        }
+    })
+    .delimited(" ")
 }
 
 /// A writer maker whose writers scrub secrets from what they write.

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
                 Some(ErrorClass::FindingsAtLevel) => return ExitCode::from(3),
                 _ => {}
             }
-            eprintln!("apiradar: {e:#}");
+            eprintln!("apiradar: {}", apiradar::text::block(&format!("{e:#}")));
             ExitCode::from(if class == Some(ErrorClass::Usage) {
                 2
             } else {
@@ -173,7 +173,7 @@ fn dispatch(
         Command::List(a) => {
             let list = queries::watches(store)?;
             if a.json {
-                writeln!(out, "{:#}", report::watches_json(&list))?;
+                writeln!(out, "{}", report::json_text(&report::watches_json(&list)))?;
             } else {
                 write!(out, "{}", report::watch_table(&list, now_ms()))?;
             }
@@ -194,7 +194,11 @@ fn dispatch(
             let done = app::refresh::refresh(store, settings, &(&a).into())?;
             note_delivery(&done.delivery);
             if a.json {
-                writeln!(out, "{:#}", report::refresh_json(&done.reports))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::refresh_json(&done.reports))
+                )?;
             } else {
                 write!(out, "{}", report::refresh_table(&done.reports))?;
             }
@@ -203,7 +207,10 @@ fn dispatch(
         Command::Health(a) => {
             let h = app::health::run(store, &(&a).into()).map_err(cli::health_flag_names)?;
             for (watch, e) in &h.sync_errors {
-                eprintln!("apiradar: {watch}: {e}");
+                eprintln!(
+                    "apiradar: {watch}: {}",
+                    apiradar::text::line(&e.to_string())
+                );
             }
             for line in &h.switched {
                 eprintln!("apiradar: {line}");
@@ -211,7 +218,7 @@ fn dispatch(
             match &h.outcome {
                 app::health::HealthOutcome::Skipped(lines) => {
                     for (watch, s) in lines {
-                        writeln!(out, "{watch}  {s}")?;
+                        writeln!(out, "{}", report::health::skipped_line(watch, s))?;
                     }
                 }
                 app::health::HealthOutcome::NoEndpoints if a.json => {
@@ -227,8 +234,11 @@ fn dispatch(
                 app::health::HealthOutcome::Checked { rows, delivery, .. } => {
                     note_delivery(delivery);
                     if a.json {
-                        let doc = report::health::health_json(rows, &h.not_probed);
-                        writeln!(out, "{doc:#}")?;
+                        writeln!(
+                            out,
+                            "{}",
+                            report::json_text(&report::health::health_json(rows, &h.not_probed))
+                        )?;
                     } else {
                         write!(out, "{}", report::health::health_table(rows))?;
                         write!(out, "{}", report::health::not_probed_text(&h.not_probed))?;
@@ -247,7 +257,7 @@ fn dispatch(
             note_delivery(&tested.delivery);
             if json {
                 let doc = report::caching::cache_test_json(&tested, curl);
-                writeln!(out, "{doc:#}")?;
+                writeln!(out, "{}", report::json_text(&doc))?;
             } else {
                 write!(out, "{}", report::caching::cache_test_text(&tested, curl))?;
             }
@@ -258,7 +268,11 @@ fn dispatch(
         } => {
             let row = queries::alert(store, id)?;
             if json {
-                writeln!(out, "{:#}", report::alerts::alert_json(&row))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::alerts::alert_json(&row))
+                )?;
             } else {
                 write!(out, "{}", report::alerts::alert_text(&row))?;
             }
@@ -270,7 +284,11 @@ fn dispatch(
         } => {
             let rows = queries::alerts(store, limit)?;
             if json {
-                writeln!(out, "{:#}", report::alerts::alerts_json(&rows))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::alerts::alerts_json(&rows))
+                )?;
             } else {
                 write!(out, "{}", report::alerts::alerts_table(&rows))?;
             }
@@ -278,12 +296,20 @@ fn dispatch(
         Command::History { name, json } => {
             let (watch, versions) = queries::history(store, &name)?;
             if json {
-                writeln!(out, "{:#}", report::history_json(&watch, &versions))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::history_json(&watch, &versions))
+                )?;
             } else {
                 write!(out, "{}", report::history_table(&versions))?;
             }
         }
-        Command::Show { target } => out.write_all(&app::diff::show(store, &target)?)?,
+        Command::Show { target } => {
+            use std::io::IsTerminal;
+            let bytes = app::diff::show(store, &target)?;
+            out.write_all(&report::published(&bytes, std::io::stdout().is_terminal()))?;
+        }
         Command::Import(a) => {
             let (name, quiet) = (a.name.clone(), a.json);
             let done = app::import::run(store, &a.into(), |event| match event {
@@ -300,13 +326,17 @@ fn dispatch(
                     eprintln!(
                         "apiradar: {}: {}",
                         f.path,
-                        f.error.as_deref().unwrap_or("failed")
+                        apiradar::text::line(f.error.as_deref().unwrap_or("failed"))
                     );
                 }
                 app::import::ImportEvent::File(_) => {}
             })?;
             if quiet {
-                writeln!(out, "{:#}", report::import_json(&name, &done))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::import_json(&name, &done))
+                )?;
             } else {
                 writeln!(out, "{}", report::import_text(&name, &done))?;
             }
@@ -339,7 +369,11 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
         cli::AlertCommand::List { json } => {
             let channels = app::queries::channels(store)?;
             if json {
-                writeln!(out, "{:#}", report::alerts::channels_json(&channels))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::alerts::channels_json(&channels))
+                )?;
             } else {
                 write!(out, "{}", report::alerts::channels_table(&channels))?;
             }
@@ -383,7 +417,11 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
         cli::CacheCommand::List { json } => {
             let rows = app::queries::cache_list(store)?;
             if json {
-                writeln!(out, "{:#}", report::caching::cache_list_json(&rows))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::caching::cache_list_json(&rows))
+                )?;
             } else {
                 write!(
                     out,
@@ -398,7 +436,7 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
         }
         cli::CacheCommand::Models { name } => {
             for (model, tested) in app::caching::models(store, &name)? {
-                writeln!(out, "{model}{}", if tested { "  (tested)" } else { "" })?;
+                writeln!(out, "{}", report::caching::model_line(&model, tested))?;
             }
         }
         cli::CacheCommand::History {
@@ -409,7 +447,11 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
         } => {
             let runs = app::queries::cache_history(store, &name, model.as_deref(), limit)?;
             if json {
-                writeln!(out, "{:#}", report::caching::cache_history_json(&runs))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::caching::cache_history_json(&runs))
+                )?;
             } else {
                 let text = report::caching::cache_history_table(&name, &runs, now_ms());
                 write!(out, "{text}")?;

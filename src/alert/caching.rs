@@ -9,13 +9,16 @@ use crate::store::caching::REGRESSION_AFTER;
 /// working: its identical-request test passed before and has now failed
 /// [`REGRESSION_AFTER`] runs in a row.
 pub fn regression(target: &str, model: &str) -> NewAlert {
-    let command = format!("apiradar cache-test {target} --model {model}");
+    // The model's name comes from the provider's catalog: one escaped
+    // line in the texts, as it is in the data.
+    let shown = crate::text::line(model);
+    let command = format!("apiradar cache-test {target} --model {shown}");
     let text = format!(
-        "Prompt caching of {model} on {target} stopped working: the identical-request test passed before and has now failed {REGRESSION_AFTER} runs in a row. See `{command}`."
+        "Prompt caching of {shown} on {target} stopped working: the identical-request test passed before and has now failed {REGRESSION_AFTER} runs in a row. See `{command}`."
     );
     NewAlert {
         event: AlertEvent::Caching,
-        title: format!("{target}: prompt caching of {model} stopped working"),
+        title: format!("{target}: prompt caching of {shown} stopped working"),
         payload: json!({
             "event": "caching",
             "target": target,

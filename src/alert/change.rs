@@ -2,11 +2,17 @@
 //! new version has findings at error level) for a new version found by a
 //! poll, and `paused` when failed polls pause a watch. Composed here,
 //! queued by the store in the transaction that records the poll.
+//!
+//! What a document says (paths, messages) and what a failed poll reports
+//! goes into the text as one line with its control characters escaped
+//! ([`crate::text::line`]), so it cannot add lines to the list or reach a
+//! terminal, a chat or an email as it is.
 
 use serde_json::json;
 
 use crate::store::ChangeSummary;
 use crate::store::alerts::{AlertEvent, NewAlert};
+use crate::text::Line;
 
 /// `change`, and `breaking` when errors were found, for version `seq` of
 /// the watch `name`; `summary` is `None` when it could not be compared.
@@ -22,12 +28,18 @@ pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec
     let command = format!("apiradar diff {name}@{} {name}@{seq}", seq - 1);
     let mut text = format!("{name} has a new version #{seq}: {summary}.");
     for f in top {
+        // Each finding is one line of the list, whatever its text holds.
         let at = match (&f.operation, &f.path) {
-            (Some(op), Some(path)) => format!("{op} {path}: "),
-            (None, Some(path)) => format!("{path}: "),
+            (Some(op), Some(path)) => format!("{} {}: ", Line(op), Line(path)),
+            (None, Some(path)) => format!("{}: ", Line(path)),
             _ => String::new(),
         };
-        text += &format!("\n- {} {}: {at}{}", f.level, f.id, f.message);
+        text += &format!(
+            "\n- {} {}: {at}{}",
+            Line(&f.level),
+            Line(&f.id),
+            Line(&f.message)
+        );
     }
     let total = counts.map_or(0, |c| c.errors + c.warnings + c.infos);
     if total > top.len() as i64 {
@@ -66,7 +78,10 @@ pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec
 /// Why a watch was paused after `failures` failed polls in a row, the last
 /// of which failed with `error`.
 pub fn pause_reason(failures: u32, error: &str) -> String {
-    format!("auto-paused after {failures} failed polls in a row; last: {error}")
+    format!(
+        "auto-paused after {failures} failed polls in a row; last: {}",
+        Line(error)
+    )
 }
 
 /// `paused`, for a watch paused with `reason`.
@@ -127,6 +142,27 @@ mod tests {
              See `apiradar diff shop@3 shop@4`."
         );
         assert_eq!(alerts[0].title, "shop: new version #4");
+    }
+
+    #[test]
+    fn hostile_findings_stay_on_their_line_of_the_list() {
+        let mut summary = comparison(1, 1);
+        summary.top[0].path = Some("/p\n# injected".into());
+        summary.top[0].message = "gone \u{1b}[2J\n- fake finding\u{202e}".into();
+        let alerts = new_version("shop", 4, Some(&summary));
+        let text = alerts[0].payload["text"].as_str().unwrap_or_default();
+        assert_eq!(
+            text.lines().nth(1),
+            Some(
+                "- error api-path-removed-without-deprecation: GET /p\\n# injected: \
+                 gone \\e[2J\\n- fake finding\\u{202e}"
+            )
+        );
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert_eq!(
+            pause_reason(3, "bad \u{1b}]0;t\u{7}\nx"),
+            "auto-paused after 3 failed polls in a row; last: bad \\e]0;t\\x07\\nx"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::store::alerts::{AlertEvent, NewAlert};
 use crate::store::health::{CheckRecord, Endpoint};
+use crate::text::Line;
 
 /// `e` (of watch `watch`) has just failed its channel's number of checks in
 /// a row; `rec` is the latest.
@@ -55,11 +56,12 @@ pub fn recovered(watch: &str, e: &Endpoint, rec: &CheckRecord) -> NewAlert {
 }
 
 /// What it is (`GET https://…`), the latest error, and the command to
-/// look at it.
-fn words<'a>(watch: &str, e: &Endpoint, rec: &'a CheckRecord) -> (String, &'a str, String) {
+/// look at it. The URL comes from a spec and the error from a server, so
+/// both are one line with control characters escaped.
+fn words<'a>(watch: &str, e: &Endpoint, rec: &'a CheckRecord) -> (String, Line<'a>, String) {
     (
-        format!("{} {}", e.method, e.url),
-        rec.error.as_deref().unwrap_or("no answer"),
+        format!("{} {}", Line(&e.method), Line(&e.url)),
+        Line(rec.error.as_deref().unwrap_or("no answer")),
         format!("apiradar health {watch}"),
     )
 }

@@ -70,7 +70,10 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
     }
 }
 
-/// The JSON a channel of `kind` is sent for `o`.
+/// The JSON a channel of `kind` is sent for `o`. Slack and Discord read
+/// their text as markup, so it is escaped for each (the text quotes
+/// documents and servers): no links, mentions, headings or formatting
+/// come from it, and Discord is told to ping no one.
 pub fn body_for(kind: ChannelKind, o: &Outbox) -> Value {
     let text = o
         .payload
@@ -79,8 +82,24 @@ pub fn body_for(kind: ChannelKind, o: &Outbox) -> Value {
         .unwrap_or(&o.title)
         .to_string();
     match kind {
-        ChannelKind::Slack => json!({ "text": format!("*{}*\n{text}", o.title) }),
-        ChannelKind::Discord => json!({ "content": format!("**{}**\n{text}", o.title) }),
+        ChannelKind::Slack => json!({
+            "text": format!(
+                "*{}*\n{}",
+                crate::text::slack_text(&crate::text::line(&o.title)),
+                crate::text::slack_text(&text)
+            )
+        }),
+        ChannelKind::Discord => {
+            let lines: Vec<String> = text.split('\n').map(crate::text::markdown_text).collect();
+            json!({
+                "content": format!(
+                    "**{}**\n{}",
+                    crate::text::markdown_text(&o.title),
+                    lines.join("\n")
+                ),
+                "allowed_mentions": { "parse": [] },
+            })
+        }
         ChannelKind::Webhook | ChannelKind::Email => {
             let mut body = json!({
                 "id": o.id,
@@ -107,7 +126,7 @@ pub fn email_body(o: &Outbox) -> String {
         .get("text")
         .and_then(Value::as_str)
         .unwrap_or(&o.title);
-    let mut body = format!("{text}\n");
+    let mut body = format!("{}\n", crate::text::block(text));
     if let Some(cmd) = o.payload.get("command").and_then(Value::as_str)
         && !text.contains(cmd)
     {
@@ -502,6 +521,45 @@ mod tests {
         assert_eq!(retry_at(0, 2), Some(20_000));
         assert_eq!(retry_at(0, 7), Some(640_000));
         assert_eq!(retry_at(0, MAX_ATTEMPTS), None);
+    }
+
+    #[test]
+    fn chat_bodies_cannot_carry_markup_mentions_or_escapes() {
+        use crate::store::alerts::{AlertEvent, OutboxStatus};
+        let text = "w has a new version #2.\n- error x: GET /a: `q`x` @everyone <!channel> \
+                    [click](http://evil) **b** \u{1b}[2J";
+        let o = Outbox {
+            id: 1,
+            channel: "c".into(),
+            created_at: 0,
+            event: AlertEvent::Change,
+            watch: "w".into(),
+            title: "w: new\u{1b}]0;t\u{7}".into(),
+            payload: json!({ "text": text }),
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            next_attempt_at: 0,
+            last_error: None,
+            sent_at: None,
+        };
+        let slack = body_for(ChannelKind::Slack, &o)["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            slack,
+            "*w: new\\e]0;t\\x07*\nw has a new version #2.\n- error x: GET /a: `q`x` @everyone \
+             &lt;!channel&gt; [click](http://evil) **b** \\e[2J"
+        );
+        let discord = body_for(ChannelKind::Discord, &o);
+        assert_eq!(discord["allowed_mentions"], json!({ "parse": [] }));
+        assert_eq!(
+            discord["content"],
+            "**w: new\\\\e\\]0;t\\\\x07**\nw has a new version \\#2.\n- error x: GET /a: \\`q\\`x\\` \
+             @everyone \\<\\!channel\\> \\[click\\](http://evil) \\*\\*b\\*\\* \\\\e\\[2J"
+        );
+        assert!(email_body(&o).contains("\\e[2J"));
+        assert!(!email_body(&o).contains('\u{1b}'));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::table;
 use crate::app::queries::AlertRow;
 use crate::store::alerts::Channel;
 use crate::store::format_ms;
+use crate::text::{self, Line};
 
 /// An alert with its attempts as JSON (`attempt_log`).
 fn alert_value(row: &AlertRow) -> Value {
@@ -59,7 +60,13 @@ pub fn alert_json(row: &AlertRow) -> Value {
 /// One alert: what, when, each delivery attempt, and its text.
 pub fn alert_text(row: &AlertRow) -> String {
     let o = &row.alert;
-    let mut out = format!("#{} {} · {} · {}\n", o.id, o.event, o.channel, o.title);
+    let mut out = format!(
+        "#{} {} · {} · {}\n",
+        o.id,
+        o.event,
+        Line(&o.channel),
+        Line(&o.title)
+    );
     out += &format!("raised  {}\n", format_ms(o.created_at));
     let plural = if o.attempts == 1 { "" } else { "s" };
     out += &format!(
@@ -70,7 +77,7 @@ pub fn alert_text(row: &AlertRow) -> String {
         let what = if a.ok {
             "delivered".to_string()
         } else {
-            format!("failed: {}", a.error.as_deref().unwrap_or(""))
+            format!("failed: {}", Line(a.error.as_deref().unwrap_or("")))
         };
         out += &format!("  {}  {what}\n", format_ms(a.at));
     }
@@ -78,7 +85,7 @@ pub fn alert_text(row: &AlertRow) -> String {
         out += &format!("next try {}\n", format_ms(o.next_attempt_at));
     }
     if let Some(text) = o.payload.get("text").and_then(|t| t.as_str()) {
-        out += &format!("\n{text}\n");
+        out += &format!("\n{}\n", text::block(text));
     }
     out
 }
@@ -128,8 +135,8 @@ pub fn channels_table(channels: &[Channel]) -> String {
 pub fn channel_added(c: &Channel, kind: crate::store::alerts::ChannelKind) -> String {
     format!(
         "added {kind} channel {} for {} on {}",
-        c.name,
-        c.watch.as_deref().unwrap_or("every watch"),
+        Line(&c.name),
+        Line(c.watch.as_deref().unwrap_or("every watch")),
         c.event_names().join(", ")
     )
 }

@@ -7,6 +7,7 @@ use crate::app::caching::Tested;
 use crate::app::queries::CacheListRow;
 use crate::caching::client::curl;
 use crate::store::caching::CacheRun;
+use crate::text::Line;
 
 fn percent(h: Option<f64>) -> String {
     h.map_or("-".into(), |h| format!("{:.0}%", h * 100.0))
@@ -131,7 +132,9 @@ pub fn cache_test_json(t: &Tested, with_curl: bool) -> Value {
     json!({ "target": t.target.name, "runs": list })
 }
 
-/// `cache-test` as text: each model's tests with their verdicts.
+/// `cache-test` as text: each model's tests with their verdicts. What the
+/// server said (model names, summaries, reasons) is shown on one line with
+/// control characters escaped.
 pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
     let mut out = String::new();
     let mut line = |s: String| {
@@ -144,12 +147,16 @@ pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
         } else {
             ""
         };
-        line(format!("{} · {}{label}", t.target.name, r.model));
+        line(format!(
+            "{} · {}{label}",
+            Line(&t.target.name),
+            Line(&r.model)
+        ));
         if let Some(b) = &r.balance {
-            line(format!("  {b}"));
+            line(format!("  {}", Line(b)));
         }
         if let Some(why) = &r.skipped {
-            line(format!("  skipped: {why}"));
+            line(format!("  skipped: {}", Line(why)));
             continue;
         }
         for x in &r.results {
@@ -157,7 +164,7 @@ pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
                 "  {:<13} {:<12} {}",
                 x.test.as_str(),
                 x.verdict.as_str().to_uppercase(),
-                x.summary
+                Line(&x.summary)
             ));
             let lat = match (x.cold_ms, x.warm_ms) {
                 (Some(c), Some(w)) => format!("cold {c} ms, warm {w} ms"),
@@ -172,11 +179,16 @@ pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
                 line(format!("  {:<13} {:<12} {}", "", "", detail.join(", ")));
             }
             if with_curl && let Some(first) = x.exchanges.first() {
-                line(format!("    {}", curl(&t.endpoint, &first.request)));
+                // The body is JSON: escaped as JSON, the command still
+                // sends the same request.
+                line(format!(
+                    "    {}",
+                    crate::text::json_text(curl(&t.endpoint, &first.request))
+                ));
             }
         }
         if let Some(why) = &r.stopped {
-            line(format!("  stopped: {why}"));
+            line(format!("  stopped: {}", Line(why)));
         }
         if r.state.warning() {
             line(format!(
@@ -190,4 +202,10 @@ pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
         line(format!("  took {:.1} s", r.seconds));
     }
     out
+}
+
+/// A line of `cache models`: a model the target's catalog lists (the
+/// server's text, so one escaped line), marked when it is tested.
+pub fn model_line(model: &str, tested: bool) -> String {
+    format!("{}{}", Line(model), if tested { "  (tested)" } else { "" })
 }

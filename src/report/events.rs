@@ -7,6 +7,7 @@ use crate::app::Delivery;
 use crate::config::SyncReport;
 use crate::pipeline::poll::PollStatus;
 use crate::pipeline::worker::WorkerEvent;
+use crate::text::Line;
 
 /// Where a line goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,32 +37,40 @@ pub fn event_line(event: &WorkerEvent, time: &str) -> Option<(Stream, String)> {
                 _ => String::new(),
             };
             out(format!(
-                "{time}  {:<10} {:<9}  {detail}",
-                r.name,
-                r.status.as_str()
+                "{time}  {:<10} {:<9}  {}",
+                Line(&r.name).to_string(),
+                r.status.as_str(),
+                Line(&detail)
             ))
         }
         WorkerEvent::AutoPaused { name, reason } => {
-            out(format!("{time}  {name:<10} paused     {reason}"))
+            let name = Line(name).to_string();
+            out(format!("{time}  {name:<10} paused     {}", Line(reason)))
         }
-        WorkerEvent::StoreFailed { error } => out(format!("{time}  store error: {error}")),
+        WorkerEvent::StoreFailed { error } => out(format!("{time}  store error: {}", Line(error))),
         WorkerEvent::HealthChecked {
             name,
             checked,
             down,
         } => out(format!(
-            "{time}  {name:<10} health: {checked} endpoints checked, {down} down"
+            "{time}  {:<10} health: {checked} endpoints checked, {down} down",
+            Line(name).to_string()
         )),
         WorkerEvent::CacheTested {
             name,
             models,
             failed,
         } => out(format!(
-            "{time}  {name:<10} caching: {models} models tested, {failed} failing"
+            "{time}  {:<10} caching: {models} models tested, {failed} failing",
+            Line(name).to_string()
         )),
         WorkerEvent::ConfigSynced { file, outcome } => match outcome {
-            Ok(summary) => out(format!("{time}  reloaded {file}: {summary}")),
-            Err(e) => Some((Stream::Err, format!("{time}  apiradar: {e}"))),
+            Ok(summary) => out(format!(
+                "{time}  reloaded {}: {}",
+                Line(file),
+                Line(summary)
+            )),
+            Err(e) => Some((Stream::Err, format!("{time}  apiradar: {}", Line(e)))),
         },
         WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => None,
     }
@@ -114,22 +123,22 @@ pub fn demo_banner(demo: &crate::app::demo::Demo) -> String {
 pub fn sync_notes(path: &Path, r: &SyncReport) -> Vec<String> {
     let path = path.display();
     let mut notes = Vec::new();
-    for name in &r.orphaned {
+    for name in r.orphaned.iter().map(|n| Line(n)) {
         notes.push(format!(
             "apiradar: watch `{name}` is no longer in {path}: paused, history kept"
         ));
     }
-    for name in &r.orphaned_channels {
+    for name in r.orphaned_channels.iter().map(|n| Line(n)) {
         notes.push(format!(
             "apiradar: alert channel `{name}` is no longer in {path}: it gets no new alerts, history kept"
         ));
     }
-    for name in &r.orphaned_endpoints {
+    for name in r.orphaned_endpoints.iter().map(|n| Line(n)) {
         notes.push(format!(
             "apiradar: endpoint `{name}` is no longer in {path}: not probed, checks kept"
         ));
     }
-    for name in &r.orphaned_targets {
+    for name in r.orphaned_targets.iter().map(|n| Line(n)) {
         notes.push(format!(
             "apiradar: caching target `{name}` is no longer in {path}: paused, runs kept"
         ));
@@ -141,7 +150,7 @@ pub fn sync_notes(path: &Path, r: &SyncReport) -> Vec<String> {
 pub fn delivery_note(d: &Delivery) -> Option<String> {
     match d {
         Delivery::Done => None,
-        Delivery::NotSent(e) => Some(format!("apiradar: alerts not sent: {e}")),
+        Delivery::NotSent(e) => Some(format!("apiradar: alerts not sent: {}", Line(e))),
         Delivery::Pending(n) => Some(format!(
             "apiradar: {n} alerts not delivered yet; they are retried by the next run (see `apiradar alerts`)"
         )),
@@ -181,6 +190,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!((stream, line.as_str()), (Stream::Err, "t  apiradar: bad"));
+    }
+
+    #[test]
+    fn event_lines_show_what_a_server_said_as_one_escaped_line() {
+        let (_, line) = event_line(
+            &WorkerEvent::AutoPaused {
+                name: "api".into(),
+                reason: "last: bad \u{1b}]0;t\u{7}\nnext".into(),
+            },
+            "t",
+        )
+        .unwrap_or((Stream::Err, String::new()));
+        assert_eq!(
+            line,
+            "t  api        paused     last: bad \\e]0;t\\x07\\nnext"
+        );
     }
 
     #[test]

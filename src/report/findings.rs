@@ -12,6 +12,8 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::diff::{Finding, Level};
+use crate::text::{self, Line};
+
 /// `{"changes": [...]}`, one object per finding.
 pub fn findings_json(findings: &[Finding]) -> Value {
     json!({ "changes": findings })
@@ -30,37 +32,50 @@ fn finding_place(f: &Finding) -> String {
     }
 }
 
-/// Findings grouped by endpoint, most severe first within each.
+/// Findings grouped by endpoint, most severe first within each. Every
+/// field is one line with its control characters shown as escapes
+/// ([`text::line`]), so nothing in a document can move the cursor, clear
+/// the screen or start a line of its own.
 pub fn findings_text(base: &str, revision: &str, findings: &[Finding]) -> String {
-    let mut out = format!("{base} → {revision}: {}\n", summary(findings));
-    let mut current = None;
-    for f in findings {
-        let place = finding_place(f);
-        if current.as_ref() != Some(&place) {
-            out.push_str(&format!("\n{place}\n"));
-            current = Some(place);
-        }
-        out.push_str(&format!(
-            "  {:<7} {}  [{}]\n",
-            f.level.as_str(),
-            f.message,
-            f.id
-        ));
-    }
-    out
-}
-
-/// A Markdown section for changelogs and pull requests.
-pub fn findings_markdown(base: &str, revision: &str, findings: &[Finding]) -> String {
     let mut out = format!(
-        "## API changes: `{base}` → `{revision}`\n\n{}\n",
+        "{} → {}: {}\n",
+        Line(base),
+        Line(revision),
         summary(findings)
     );
     let mut current = None;
     for f in findings {
         let place = finding_place(f);
         if current.as_ref() != Some(&place) {
-            out.push_str(&format!("\n### `{place}`\n\n"));
+            out.push_str(&format!("\n{}\n", Line(&place)));
+            current = Some(place);
+        }
+        out.push_str(&format!(
+            "  {:<7} {}  [{}]\n",
+            f.level.as_str(),
+            Line(&f.message),
+            Line(f.id)
+        ));
+    }
+    out
+}
+
+/// A Markdown section for changelogs and pull requests. Every line starts
+/// with apiradar's own markup; what comes from the documents is one line of
+/// escaped text or a code span that survives backticks
+/// ([`text::markdown_message`], [`text::markdown_code`]).
+pub fn findings_markdown(base: &str, revision: &str, findings: &[Finding]) -> String {
+    let mut out = format!(
+        "## API changes: {} → {}\n\n{}\n",
+        text::markdown_code(base),
+        text::markdown_code(revision),
+        summary(findings)
+    );
+    let mut current = None;
+    for f in findings {
+        let place = finding_place(f);
+        if current.as_ref() != Some(&place) {
+            out.push_str(&format!("\n### {}\n\n", text::markdown_code(&place)));
             current = Some(place);
         }
         let mark = match f.level {
@@ -68,7 +83,11 @@ pub fn findings_markdown(base: &str, revision: &str, findings: &[Finding]) -> St
             Level::Warning => "warning",
             Level::Info => "info",
         };
-        out.push_str(&format!("- {mark}: {} (`{}`)\n", f.message, f.id));
+        out.push_str(&format!(
+            "- {mark}: {} ({})\n",
+            text::markdown_message(&f.message),
+            text::markdown_code(f.id)
+        ));
     }
     out
 }
@@ -154,8 +173,9 @@ fn xml_allowed(c: char) -> bool {
         || c >= '\u{10000}'
 }
 
-/// Escapes text content. Characters XML cannot carry at all (most control
-/// characters) become U+FFFD; a carriage return is kept as a reference, as
+/// Escapes text content. Control characters and bidi controls are shown
+/// as visible escapes ([`text::push_visible`]), other characters XML
+/// cannot carry become U+FFFD; a carriage return is kept as a reference, as
 /// a parser would otherwise fold it into the newline after it.
 fn xml_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -165,6 +185,8 @@ fn xml_text(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            c if text::is_unsafe(c) => text::push_visible(&mut out, c),
             c if !xml_allowed(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -186,6 +208,7 @@ fn xml_attr(s: &str) -> String {
             '\t' => out.push_str("&#9;"),
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
+            c if text::is_unsafe(c) => text::push_visible(&mut out, c),
             c if !xml_allowed(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -329,10 +352,19 @@ pub fn findings_junit(base: &str, revision: &str, findings: &[Finding]) -> Strin
 
 /// Escapes the message of a workflow command: `%`, CR and LF, so hostile
 /// text cannot end the command early or start a new one on its own line.
+/// Other control characters are shown as visible escapes.
 fn github_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if text::is_unsafe(c) => text::push_visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a property value of a workflow command: as the message, plus
@@ -373,7 +405,8 @@ pub fn findings_github(findings: &[Finding]) -> String {
 // HTML
 
 /// Escapes text for HTML content and double- or single-quoted attribute
-/// values alike. Control characters HTML forbids become U+FFFD.
+/// values alike. Control characters and bidi controls are shown as visible
+/// escapes ([`text::push_visible`]).
 fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -384,7 +417,7 @@ fn html(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if text::is_unsafe(c) => text::push_visible(&mut out, c),
             c => out.push(c),
         }
     }
@@ -873,7 +906,7 @@ mod tests {
         let out = findings_junit("a", "b", &[f]);
         check_xml(&out);
         assert!(!out.contains('\u{7}') && !out.contains('\u{0}') && !out.contains('\u{FFFF}'));
-        assert!(out.contains("bell\u{FFFD} nul\u{FFFD} end\u{FFFD}"));
+        assert!(out.contains("bell\\x07 nul\\x00 end\u{FFFD}"));
     }
 
     #[test]
@@ -1023,6 +1056,33 @@ mod tests {
             findings_github(&[f]),
             "::warning title=json-field-removed::model x: price removed\n"
         );
+    }
+
+    #[test]
+    fn every_format_shows_terminal_controls_as_escapes() {
+        let message = "gone \u{1b}[2J\u{1b}]0;t\u{7} \u{9b}1m \u{202e}x\u{7f}";
+        let f = finding(
+            "request-parameter-removed",
+            Level::Error,
+            Some(("GET", "/p\u{1b}[2J")),
+            message,
+        );
+        let f = std::slice::from_ref(&f);
+        let unsafe_char = |c: char| crate::text::is_unsafe(c) && c != '\n' && c != '\t';
+        for (format, out) in [
+            ("text", findings_text("a", "b", f)),
+            ("markdown", findings_markdown("a", "b", f)),
+            ("github", findings_github(f)),
+            ("html", findings_html("a", "b", f)),
+            ("junit", findings_junit("a", "b", f)),
+        ] {
+            assert!(!out.chars().any(unsafe_char), "{format}: {out:?}");
+            assert!(
+                out.contains("\\e[2J") || out.contains("\\e\\[2J"),
+                "{format}: {out}"
+            );
+            assert!(out.contains("\\u{202e}"), "{format}: {out}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::table;
 use crate::app::health::{HealthRow, NotProbed};
+use crate::text::Line;
 
 /// The probed endpoints, and the described ones found but not probed.
 pub fn health_json(rows: &[HealthRow], not_probed: &[NotProbed]) -> Value {
@@ -55,10 +56,21 @@ pub fn not_probed_text(not_probed: &[NotProbed]) -> String {
     }
     for (watch, reason, list) in groups {
         if list.len() > LISTED {
-            out += &format!("  {watch}: {} described endpoints {reason}\n", list.len());
+            out += &format!(
+                "  {}: {} described endpoints {}\n",
+                Line(watch),
+                list.len(),
+                Line(reason)
+            );
         } else {
             for n in list {
-                out += &format!("  {watch} {} {}: {reason}\n", n.method, n.url);
+                out += &format!(
+                    "  {} {} {}: {}\n",
+                    Line(watch),
+                    n.method,
+                    Line(&n.url),
+                    Line(reason)
+                );
             }
         }
     }
@@ -69,7 +81,8 @@ pub fn not_probed_text(not_probed: &[NotProbed]) -> String {
 /// one by one.
 const LISTED: usize = 5;
 
-/// The table, then each endpoint's error or condition notes.
+/// The table, then each endpoint's error or condition notes, each on one
+/// line with control characters escaped.
 pub fn health_table(rows: &[HealthRow]) -> String {
     let ms = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v}ms"));
     let header = [
@@ -98,11 +111,12 @@ pub fn health_table(rows: &[HealthRow]) -> String {
     let mut out = table(&header, &cells);
     for r in rows {
         let e = &r.endpoint;
+        let what = format!("{} {} {}", r.watch, e.method, e.url);
         if let Some(err) = &r.probe.record.error {
-            out += &format!("  {} {} {}: {err}\n", r.watch, e.method, e.url);
+            out += &format!("  {}: {}\n", Line(&what), Line(err));
         } else {
             for n in &r.probe.notes {
-                out += &format!("  {} {} {}: {n}\n", r.watch, e.method, e.url);
+                out += &format!("  {}: {}\n", Line(&what), Line(n));
             }
         }
     }
@@ -111,3 +125,9 @@ pub fn health_table(rows: &[HealthRow]) -> String {
 
 /// What `health` says when there is nothing to probe.
 pub const NO_ENDPOINTS: &str = "no endpoints to probe: openapi watches get theirs from their latest version (GET and HEAD operations whose required parameters have examples) once health is on for them (--enable-all); add one with --add URL";
+
+/// A line of `health --skipped`: the watch and why an operation is not
+/// probed (the reason quotes the spec, so it is one escaped line).
+pub fn skipped_line(watch: &str, reason: &str) -> String {
+    format!("{}  {}", Line(watch), Line(reason))
+}

@@ -18,13 +18,20 @@ use serde_json::{Value, json};
 
 use crate::pipeline::poll::PollReport;
 use crate::store::{ChangeCounts, Version, format_ms, format_ms_rfc3339};
+use crate::text::{self, Line};
 use crate::watch::{Watch, format_interval};
 
 /// A plain table: a header row and left-aligned columns two spaces apart.
-/// The last column is not padded.
+/// The last column is not padded. Every cell is one line, its control
+/// characters shown as escapes ([`text::line`]): cells hold names, errors
+/// and titles that come from third parties.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| text::line(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
                 *w = (*w).max(cell.chars().count());
@@ -46,7 +53,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     };
     line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
     out
@@ -274,9 +281,34 @@ pub fn import_json(name: &str, i: &crate::app::import::Imported) -> Value {
 /// What `import` prints.
 pub fn import_text(name: &str, i: &crate::app::import::Imported) -> String {
     format!(
-        "imported {} files into {name} in {:.1}s: {} new versions, {} unchanged, {} failed",
-        i.total, i.seconds, i.added, i.unchanged, i.failed
+        "imported {} files into {} in {:.1}s: {} new versions, {} unchanged, {} failed",
+        i.total,
+        Line(name),
+        i.seconds,
+        i.added,
+        i.unchanged,
+        i.failed
     )
+}
+
+/// JSON as the commands print it (pretty), safe for a terminal: what serde
+/// leaves unescaped in strings (DEL, C1 and bidi controls) is escaped too
+/// ([`text::json_text`]); any JSON reader reads the same value.
+pub fn json_text(value: &Value) -> String {
+    text::json_text(format!("{value:#}"))
+}
+
+/// A document as published (`show`): the exact bytes when `terminal` is
+/// false (a pipe or a file gets what the server sent, byte for byte), and
+/// with every control character, bidi control and byte that is not UTF-8
+/// shown as a visible escape when it is a terminal, where those bytes
+/// would be obeyed ([`text::block_bytes`]).
+pub fn published(bytes: &[u8], terminal: bool) -> std::borrow::Cow<'_, [u8]> {
+    if terminal {
+        text::block_bytes(bytes)
+    } else {
+        std::borrow::Cow::Borrowed(bytes)
+    }
 }
 
 /// What a diff overlooked in its documents, one stderr line each.
@@ -288,13 +320,14 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
     ] {
         for n in notes {
             lines.push(format!(
-                "apiradar: note: {label}{}: {}",
+                "apiradar: note: {}{}: {}",
+                Line(label),
                 if n.pointer.is_empty() {
                     String::new()
                 } else {
-                    format!(" at {}", n.pointer)
+                    format!(" at {}", Line(&n.pointer))
                 },
-                n.message
+                Line(&n.message)
             ));
         }
     }
@@ -320,6 +353,15 @@ pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_cells_are_one_safe_line() {
+        let t = table(
+            &["NAME", "NOTE"],
+            &[vec!["x\u{1b}]0;t\u{7}".into(), "a\nb\u{9b}".into()]],
+        );
+        assert_eq!(t, "NAME         NOTE\nx\\e]0;t\\x07  a\\nb\\u{9b}\n");
+    }
 
     #[test]
     fn tables_align_and_trim() {

@@ -26,6 +26,7 @@ mod diff_refs;
 mod email;
 mod fetch;
 mod health;
+mod hostile_output;
 mod outbox;
 mod probing;
 mod secrets;
