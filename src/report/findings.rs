@@ -31,8 +31,8 @@ fn finding_place(f: &Finding) -> String {
 }
 
 /// Findings grouped by endpoint, most severe first within each.
-pub fn findings_text(base: &str, revision: &str, findings: &[Finding]) -> String {
-    let mut out = format!("{base} → {revision}: {}\n", summary(findings));
+pub fn findings_text(base: &str, revision: &str, kind: &str, findings: &[Finding]) -> String {
+    let mut out = format!("{base} → {revision} ({kind}): {}\n", summary(findings));
     let mut current = None;
     for f in findings {
         let place = finding_place(f);

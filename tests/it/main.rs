@@ -25,10 +25,12 @@ mod diff_refs;
 mod email;
 mod fetch;
 mod health;
+mod kinds;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
 mod worker;
+mod yaml_suite;
 
 /// With `autotests = false` in Cargo.toml, a test file is built only as a
 /// module of this crate: a new `tests/NAME.rs`, or a file here without its
