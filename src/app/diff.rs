@@ -288,10 +288,7 @@ pub fn combine<'a>(
         .map(|(_, d)| d.evidence)
         .max()
         .unwrap_or(spec::Evidence::Content);
-    let mut kinds = detections
-        .clone()
-        .filter(|(_, d)| d.evidence == strongest)
-        .map(|(name, d)| (name, d));
+    let mut kinds = detections.clone().filter(|(_, d)| d.evidence == strongest);
     let Some((first_name, first)) = kinds.next() else {
         return Ok(Kind::OpenApi);
     };

@@ -272,7 +272,7 @@ pub fn looks_like_openapi(text: &str) -> bool {
         })
     };
     // YAML: the field at column 0.
-    if text.lines().any(|line| field(line)) {
+    if text.lines().any(field) {
         return true;
     }
     // JSON: the member anywhere after a `{` or `,`, as the first lines of
