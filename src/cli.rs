@@ -808,7 +808,7 @@ impl DiffFormat {
             DiffFormat::Github => report::findings_github(shown),
             DiffFormat::Html => report::findings_html(base, rev, shown),
             DiffFormat::Json => format!("{}\n", report::json_text(&report::diff_json(diff))),
-            DiffFormat::Text => report::findings_text(base, rev, shown),
+            DiffFormat::Text => report::findings_text(base, rev, diff.kind.as_str(), shown),
             DiffFormat::Markdown => report::findings_markdown(base, rev, shown),
         }
     }

@@ -2,7 +2,7 @@
 //! `NAME@latest~1`), a file or a URL, with the files and URLs their
 //! `$ref`s point at; the findings filtered by rules and level.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::AppError;
 use crate::diff::bundle::{self, BundleOptions};
@@ -134,7 +134,8 @@ impl bundle::Loader for RefLoader {
 pub struct DiffRequest {
     pub base: String,
     pub revision: String,
-    /// The document kind; from the watch, else guessed from the base.
+    /// The document kind; from the watch, else told from both documents
+    /// ([`choose_kind`]).
     pub kind: Option<String>,
     /// The least level shown; warning for openapi, info otherwise.
     pub level: Option<String>,
@@ -152,6 +153,8 @@ pub struct DiffRequest {
 /// What a diff found.
 #[derive(Debug, Clone)]
 pub struct DiffOutcome {
+    /// How the two documents were compared.
+    pub kind: Kind,
     pub base_label: String,
     pub revision_label: String,
     /// The findings at or above the level, after the rules.
@@ -186,7 +189,7 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     let kind = match (&a.kind, &watch) {
         (Some(k), _) => super::watches::parse_kind(k)?,
         (None, Some(w)) => w.spec.kind,
-        (None, None) => guess_kind_of(&base_src.bytes),
+        (None, None) => choose_kind(&base_src, &rev_src)?,
     };
     let key = a
         .key
@@ -228,12 +231,15 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
             Side::Base => &base_src.label,
             Side::Revision => &rev_src.label,
         };
-        AppError::Failed(format!("{label}: {e}"))
+        // Exit 2: the diff could not be made, which `--fail-on` (exit 1)
+        // must not be mistaken for.
+        AppError::Usage(format!("{label}: {e} (compared as {kind})"))
     })?;
     // Overrides change levels, so they apply before the level filter.
     let (findings, ignored) = filter.apply(comparison.findings);
     let findings = findings.into_iter().filter(|f| f.level >= level).collect();
     Ok(DiffOutcome {
+        kind,
         base_label: base_src.label,
         revision_label: rev_src.label,
         findings,
@@ -243,24 +249,58 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     })
 }
 
-/// openapi when the file is one, json otherwise (page for HTML/text).
-pub fn guess_kind(first: Option<&Path>) -> Kind {
-    match first.and_then(|p| std::fs::read(p).ok()) {
-        Some(raw) => guess_kind_of(&raw),
-        None => Kind::OpenApi,
-    }
+/// The kind two files or URLs are compared as, told from both: a side
+/// with an `openapi`/`swagger` field makes it openapi (and the other side
+/// must then be OpenAPI too, which the comparison checks), else the
+/// stronger of the two sides' evidence (extension over content) decides.
+///
+/// Never a silent fallback: a side that looks like OpenAPI or JSON but does
+/// not parse fails with its parse error, and two sides that look like
+/// different kinds on equal evidence ask for `--kind`.
+fn choose_kind(base: &DiffSource, revision: &DiffSource) -> Result<Kind, AppError> {
+    let limits = spec::Limits::default();
+    let sides = [base, revision].map(|s| {
+        let name = s.location.as_ref().map(|l| l.to_string());
+        (s, spec::detect(&s.bytes, name.as_deref(), &limits))
+    });
+    combine(sides.iter().map(|(s, d)| (s.label.as_str(), d)))
 }
 
-/// openapi when the bytes are one, json when they parse, page otherwise.
-pub fn guess_kind_of(raw: &[u8]) -> Kind {
-    let opts = spec::NormalizeOptions::default();
-    if spec::normalize(Kind::OpenApi, raw, &opts).is_ok() {
-        Kind::OpenApi
-    } else if spec::normalize(Kind::Json, raw, &opts).is_ok() {
-        Kind::Json
-    } else {
-        Kind::Page
+/// What [`choose_kind`] and `import` decide from several documents'
+/// detections (name, detection).
+pub fn combine<'a>(
+    detections: impl Iterator<Item = (&'a str, &'a spec::Detection)> + Clone,
+) -> Result<Kind, AppError> {
+    for (name, d) in detections.clone() {
+        if let Some(e) = &d.error {
+            return Err(AppError::Usage(format!(
+                "{name}: {e} (it looks like {}; apiradar does not compare it as \
+                 anything else)",
+                d.describe()
+            )));
+        }
     }
+    if detections.clone().any(|(_, d)| d.kind == Kind::OpenApi) {
+        return Ok(Kind::OpenApi);
+    }
+    let strongest = detections
+        .clone()
+        .map(|(_, d)| d.evidence)
+        .max()
+        .unwrap_or(spec::Evidence::Content);
+    let mut kinds = detections.clone().filter(|(_, d)| d.evidence == strongest);
+    let Some((first_name, first)) = kinds.next() else {
+        return Ok(Kind::OpenApi);
+    };
+    if let Some((name, other)) = kinds.find(|(_, d)| d.kind != first.kind) {
+        return Err(AppError::Usage(format!(
+            "{first_name} looks like {} but {name} looks like {}; \
+             say how to compare them with --kind openapi|json|page",
+            first.describe(),
+            other.describe()
+        )));
+    }
+    Ok(first.kind)
 }
 
 #[cfg(test)]
@@ -298,19 +338,60 @@ mod tests {
         ));
     }
 
+    fn kind_of(docs: &[(&str, &str)]) -> Result<Kind, AppError> {
+        let limits = spec::Limits::default();
+        let found: Vec<(&str, spec::Detection)> = docs
+            .iter()
+            .map(|(name, body)| (*name, spec::detect(body.as_bytes(), Some(name), &limits)))
+            .collect();
+        combine(found.iter().map(|(n, d)| (*n, d)))
+    }
+
     #[test]
-    fn kinds_are_guessed_from_the_bytes() {
+    fn kinds_are_told_from_both_documents() {
+        let oas = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n";
+        let broken = "openapi: 3.0.0\ninfo:\n  title: t\n bad: [\n";
         assert_eq!(
-            guess_kind_of(b"openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"),
+            kind_of(&[("a.yaml", oas), ("b.yaml", oas)]).unwrap(),
             Kind::OpenApi
         );
-        assert_eq!(guess_kind_of(br#"{"models": [1, 2]}"#), Kind::Json);
-        assert_eq!(guess_kind_of(b"<html><p>hello</p>"), Kind::Page);
+        assert_eq!(
+            kind_of(&[("a", r#"{"models": [1, 2]}"#)]).unwrap(),
+            Kind::Json
+        );
+        assert_eq!(kind_of(&[("a", "<html><p>hello</p>")]).unwrap(), Kind::Page);
+        // The older side alone no longer decides.
+        assert_eq!(
+            kind_of(&[("a.json", r#"{"error": "rate limited"}"#), ("b.yaml", oas)]).unwrap(),
+            Kind::OpenApi
+        );
+        // A side that looks like OpenAPI but does not parse is an error,
+        // whichever side it is, and whatever its name.
+        for docs in [
+            [("a.yaml", broken), ("b.yaml", oas)],
+            [("a", oas), ("b", broken)],
+        ] {
+            let err = kind_of(&docs).unwrap_err();
+            assert!(matches!(err, AppError::Usage(_)), "{err:?}");
+            assert!(err.to_string().contains("invalid YAML"), "{err}");
+        }
+        // So is a .json file that does not parse, and a text starting `{`.
+        assert!(kind_of(&[("a.json", "not: [json"), ("b.json", "{}")]).is_err());
+        assert!(kind_of(&[("a", "{\"a\": "), ("b", "{}")]).is_err());
+        // A page and a JSON document on equal evidence: say so.
+        let err = kind_of(&[("a.html", "<p>x</p>"), ("b.json", "{}")]).unwrap_err();
+        assert!(err.to_string().contains("--kind"), "{err}");
+        // Extension beats content.
+        assert_eq!(
+            kind_of(&[("a.json", "{}"), ("b", "plain words")]).unwrap(),
+            Kind::Json
+        );
     }
 
     #[test]
     fn fail_on_is_read_after_the_output() {
         let outcome = DiffOutcome {
+            kind: Kind::OpenApi,
             base_label: "a".into(),
             revision_label: "b".into(),
             findings: Vec::new(),

@@ -46,18 +46,64 @@ pub struct Imported {
     pub seconds: f64,
 }
 
+/// The kind of each file, or `None` for one that cannot be read (the
+/// import reports that file's read error).
+fn detect_files(files: &[PathBuf], limits: &spec::Limits) -> Vec<Option<spec::Detection>> {
+    files
+        .iter()
+        .map(|path| {
+            let raw = std::fs::read(path).ok()?;
+            Some(spec::detect(&raw, path.to_str(), limits))
+        })
+        .collect()
+}
+
+/// Why a file of this detection must not become a version of a watch of
+/// `kind`: it looks like OpenAPI or JSON and does not parse, or it is
+/// plainly another kind (by its `openapi` field or its extension). What the
+/// content alone suggests is left to the watch's own normalisation, which
+/// refuses what a poll would refuse, with the same message.
+fn refusal(d: &spec::Detection, kind: Kind) -> Option<String> {
+    if let Some(e) = &d.error {
+        return Some(format!("{e} (it looks like {})", d.describe()));
+    }
+    (d.kind != kind && d.evidence > spec::Evidence::Content && kind != Kind::OpenApi).then(|| {
+        format!(
+            "it looks like {} but the watch is {kind}; not imported",
+            d.describe()
+        )
+    })
+}
+
 pub fn run(
     store: &mut Store,
     a: &ImportRequest,
     mut on_event: impl FnMut(ImportEvent<'_>),
 ) -> Result<Imported, AppError> {
     let files = import::collect_files(&a.paths).map_err(|e| AppError::Usage(e.to_string()))?;
-    let watch = match store.find_watch(&a.name)? {
+    let limits = spec::Limits::default();
+    // Every file is looked at the same way before anything is stored.
+    let detections = detect_files(&files, &limits);
+    let existing = store.find_watch(&a.name)?;
+    let watch = match existing {
         Some(w) => w,
         None => {
             let kind = match &a.kind {
                 Some(k) => super::watches::parse_kind(k)?,
-                None => super::diff::guess_kind(files.first().map(|p| p.as_path())),
+                None => {
+                    let named: Vec<(String, &spec::Detection)> = files
+                        .iter()
+                        .zip(&detections)
+                        .filter_map(|(p, d)| Some((p.display().to_string(), d.as_ref()?)))
+                        .collect();
+                    super::diff::combine(named.iter().map(|(n, d)| (n.as_str(), *d))).map_err(
+                        |e| {
+                            AppError::Usage(format!(
+                                "{e}; nothing was imported (give --kind to import the other files)"
+                            ))
+                        },
+                    )?
+                }
             };
             let location = a.location.clone().unwrap_or_else(|| {
                 files
@@ -80,7 +126,11 @@ pub fn run(
     };
     let total = files.len();
     let started = std::time::Instant::now();
-    let results = import::import_files(store, &watch, &files, spec::Limits::default(), |f| {
+    let refused: Vec<Option<String>> = detections
+        .iter()
+        .map(|d| d.as_ref().and_then(|d| refusal(d, watch.spec.kind)))
+        .collect();
+    let results = import::import_checked_files(store, &watch, &files, &refused, limits, |f| {
         on_event(ImportEvent::File(f))
     });
     let count = |s: PollOutcome| results.iter().filter(|r| r.status == s).count();

@@ -203,6 +203,13 @@ pub fn compare_raw_with(
     };
     match kind {
         Kind::OpenApi => {
+            // A side that is not OpenAPI or Swagger (a JSON error body, say)
+            // is refused as a poll refuses it, not diffed as an empty API.
+            let parse = |raw: &[u8], side| {
+                let (doc, format) = parse_document(raw, limits).map_err(|e| (side, e))?;
+                crate::spec::openapi::spec_version(&doc, format).map_err(|e| (side, e))?;
+                Ok(doc)
+            };
             let (mut b, mut r) = (parse(base, Side::Base)?, parse(revision, Side::Revision)?);
             let mut base_notes = lint::lint(&b);
             let mut revision_notes = lint::lint(&r);

@@ -109,6 +109,20 @@ pub fn import_files(
     watch: &Watch,
     files: &[PathBuf],
     limits: spec::Limits,
+    progress: impl FnMut(&ImportedFile),
+) -> Vec<ImportedFile> {
+    import_checked_files(store, watch, files, &[], limits, progress)
+}
+
+/// [`import_files`], where `refused[i]`, when set, is why `files[i]` was
+/// refused by a check made before anything was stored: that file is
+/// reported as failed with that reason and not read again.
+pub fn import_checked_files(
+    store: &mut Store,
+    watch: &Watch,
+    files: &[PathBuf],
+    refused: &[Option<String>],
+    limits: spec::Limits,
     mut progress: impl FnMut(&ImportedFile),
 ) -> Vec<ImportedFile> {
     let kind = watch.spec.kind;
@@ -116,11 +130,12 @@ pub fn import_files(
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(&Path, Result<Parsed, String>)>(4);
         scope.spawn(move || {
-            for path in files {
-                if tx
-                    .send((path, parse_file(path, kind, item_key, limits)))
-                    .is_err()
-                {
+            for (i, path) in files.iter().enumerate() {
+                let parsed = match refused.get(i) {
+                    Some(Some(why)) => Err(why.clone()),
+                    _ => parse_file(path, kind, item_key, limits),
+                };
+                if tx.send((path, parsed)).is_err() {
                     return;
                 }
             }

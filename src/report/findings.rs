@@ -36,9 +36,9 @@ fn finding_place(f: &Finding) -> String {
 /// field is one line with its control characters shown as escapes
 /// ([`text::line`]), so nothing in a document can move the cursor, clear
 /// the screen or start a line of its own.
-pub fn findings_text(base: &str, revision: &str, findings: &[Finding]) -> String {
+pub fn findings_text(base: &str, revision: &str, kind: &str, findings: &[Finding]) -> String {
     let mut out = format!(
-        "{} → {}: {}\n",
+        "{} → {} ({kind}): {}\n",
         Line(base),
         Line(revision),
         summary(findings)
@@ -1070,7 +1070,7 @@ mod tests {
         let f = std::slice::from_ref(&f);
         let unsafe_char = |c: char| crate::text::is_unsafe(c) && c != '\n' && c != '\t';
         for (format, out) in [
-            ("text", findings_text("a", "b", f)),
+            ("text", findings_text("a", "b", "openapi", f)),
             ("markdown", findings_markdown("a", "b", f)),
             ("github", findings_github(f)),
             ("html", findings_html("a", "b", f)),

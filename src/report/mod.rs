@@ -343,6 +343,7 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
 /// `diff --format json`: the findings and the notes on both documents.
 pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
     let mut doc = findings_json(&o.findings);
+    doc["kind"] = json!(o.kind.as_str());
     doc["notes"] = json!({
         "base": o.base_notes,
         "revision": o.revision_notes,

@@ -146,13 +146,7 @@ pub fn normalize(kind: Kind, raw: &[u8], opts: &NormalizeOptions) -> Result<Norm
         }
         Kind::Json => {
             let (doc, format) = parse_document(raw, &opts.limits)?;
-            // YAML reads any text as a string scalar: an error page served
-            // as text/plain with status 200 must not become a version.
-            if format == DocFormat::Yaml && !(doc.is_object() || doc.is_array()) {
-                let text = String::from_utf8_lossy(raw);
-                let preview: String = text.trim().chars().take(60).collect();
-                return Err(SpecError::PlainText { preview });
-            }
+            check_json(&doc, format, raw)?;
             Ok(Normalized {
                 canonical: canonical::canonical_bytes(
                     doc,
@@ -166,6 +160,148 @@ pub fn normalize(kind: Kind, raw: &[u8], opts: &NormalizeOptions) -> Result<Norm
         }
         Kind::Page => page::normalize_page(text::decode(raw)?, &opts.limits),
     }
+}
+
+/// Refuses, for a `json` watch, what YAML reads as one string: an error
+/// page served as text/plain with status 200 must not become a version.
+pub fn check_json(doc: &serde_json::Value, format: DocFormat, raw: &[u8]) -> Result<(), SpecError> {
+    if format == DocFormat::Yaml && !(doc.is_object() || doc.is_array()) {
+        let text = String::from_utf8_lossy(raw);
+        let preview: String = text.trim().chars().take(60).collect();
+        return Err(SpecError::PlainText { preview });
+    }
+    Ok(())
+}
+
+/// What told a document's kind, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Evidence {
+    /// The bytes alone: JSON syntax, an HTML page, plain text.
+    Content,
+    /// The file or URL name: `.json`, `.yaml`, `.yml` (structured) or
+    /// `.html`, `.htm` (a page).
+    Extension,
+    /// A top-level `openapi` or `swagger` field.
+    Key,
+}
+
+/// The kind one document looks like, told before anything is compared or
+/// stored, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    pub kind: Kind,
+    pub evidence: Evidence,
+    /// Set when the document looks like OpenAPI or JSON (by a version field
+    /// in its text, its extension or its first character) but does not
+    /// parse. Comparing or storing it as a page would be silently wrong,
+    /// so the caller must refuse it with this error.
+    pub error: Option<SpecError>,
+}
+
+impl Detection {
+    /// `openapi (by its `openapi` field)`, for messages.
+    pub fn describe(&self) -> String {
+        let why = match (self.kind, self.evidence) {
+            (_, Evidence::Key) => "by its `openapi`/`swagger` field",
+            (_, Evidence::Extension) => "by its file extension",
+            (_, Evidence::Content) => "by its content",
+        };
+        format!("{} ({why})", self.kind)
+    }
+}
+
+/// Tells the kind of one document: its `openapi`/`swagger` key first, then
+/// the extension of `name` (a path or URL, when known), then the content.
+///
+/// Never falls back silently: a document that looks like OpenAPI or JSON
+/// and fails to parse comes back with `error` set.
+pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
+    let ext = name.and_then(extension_of);
+    let structured_ext = matches!(ext.as_deref(), Some("json" | "yaml" | "yml"));
+    let page_ext = matches!(ext.as_deref(), Some("html" | "htm"));
+    let found = |kind, evidence| Detection {
+        kind,
+        evidence,
+        error: None,
+    };
+    match parse_document(raw, limits) {
+        Ok((doc, format)) => {
+            let has_key = doc
+                .as_object()
+                .is_some_and(|m| m.contains_key("openapi") || m.contains_key("swagger"));
+            if has_key {
+                found(Kind::OpenApi, Evidence::Key)
+            } else if structured_ext {
+                found(Kind::Json, Evidence::Extension)
+            } else if page_ext {
+                found(Kind::Page, Evidence::Extension)
+            } else if format == DocFormat::Json
+                || (doc.is_object() || doc.is_array()) && check_json(&doc, format, raw).is_ok()
+            {
+                found(Kind::Json, Evidence::Content)
+            } else {
+                found(Kind::Page, Evidence::Content)
+            }
+        }
+        Err(error) => {
+            let text = String::from_utf8_lossy(raw);
+            let refuse = |kind, evidence| Detection {
+                kind,
+                evidence,
+                error: Some(error.clone()),
+            };
+            if looks_like_openapi(&text) {
+                refuse(Kind::OpenApi, Evidence::Key)
+            } else if structured_ext {
+                refuse(Kind::Json, Evidence::Extension)
+            } else if page_ext {
+                found(Kind::Page, Evidence::Extension)
+            } else if text::trim_start(&text).starts_with(['{', '[']) {
+                refuse(Kind::Json, Evidence::Content)
+            } else if matches!(error, SpecError::NotUtf8 { .. } | SpecError::Empty) {
+                // Not readable as any kind; the comparison says so.
+                refuse(Kind::Page, Evidence::Content)
+            } else {
+                found(Kind::Page, Evidence::Content)
+            }
+        }
+    }
+}
+
+/// The lower-case extension of the last segment of a path or URL.
+fn extension_of(name: &str) -> Option<String> {
+    let path = name.split(['?', '#']).next().unwrap_or(name);
+    let last = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let (stem, ext) = last.rsplit_once('.')?;
+    (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
+}
+
+/// Whether text that did not parse still declares itself OpenAPI or
+/// Swagger: a top-level `openapi:`/`swagger:` line (YAML, the field may be
+/// quoted) or an `"openapi":`/`"swagger":` member (JSON).
+pub fn looks_like_openapi(text: &str) -> bool {
+    let field = |s: &str| {
+        let s = s.trim_start_matches(['"', '\'']);
+        ["openapi", "swagger"].iter().any(|k| {
+            s.strip_prefix(k).is_some_and(|rest| {
+                rest.trim_start_matches(['"', '\''])
+                    .trim_start()
+                    .starts_with(':')
+            })
+        })
+    };
+    // YAML: the field at column 0.
+    if text.lines().any(field) {
+        return true;
+    }
+    // JSON: the member anywhere after a `{` or `,`, as the first lines of
+    // a JSON document usually hold it.
+    let start = text::trim_start(text);
+    start.starts_with('{')
+        && start
+            .match_indices(['{', ','])
+            .take(10_000)
+            .any(|(at, _)| field(start[at + 1..].trim_start()))
 }
 
 #[cfg(test)]

@@ -62,8 +62,138 @@ type NodeId = usize;
 /// [`Limits::max_depth`] alone.
 pub const FLOW_DEPTH_LIMIT: usize = 255;
 
+/// Bytes the flow-indentation repair may re-scan in total (see
+/// [`parse_yaml`]): a 500 KB spec may be re-read 256 times, a 64 MB one
+/// twice, so a hostile file cannot turn the repair into a slow loop.
+const REPAIR_SCAN_BUDGET: usize = 128 << 20;
+
+/// Most re-reads of one document by the flow-indentation repair.
+const MAX_REPAIRS: usize = 1000;
+
+/// The scanner's errors for a token of a flow collection (`{…}`, `[…]`)
+/// that sits left of the block indentation around it. Its indentation
+/// check can only fail inside a flow collection, where indentation carries
+/// no meaning.
+const FLOW_INDENTATION_ERRORS: &[&str] = &[
+    "invalid indentation",
+    "invalid indentation in flow construct",
+];
+
 /// Parses the first document of a YAML stream into a JSON value.
+///
+/// The scanner refuses a flow collection whose lines are not indented past
+/// the block that holds it, as the YAML spec says, while PyYAML, libyaml
+/// and the tools specs are written with accept it, and real specs have it:
+///
+/// ```yaml
+/// example:
+///   - {
+///     "title": "Llama"
+///   }
+/// ```
+///
+/// Inside a flow collection leading spaces are insignificant (multi-line
+/// scalars fold them away), so such a document is read again with the
+/// offending lines indented further: every line that starts with `}` or
+/// `]` (outside block scalars) by one space, then each line the scanner
+/// still points at, until it loads. The value is the one PyYAML gives. If
+/// it still fails, the first error is reported, with its true position.
 pub fn parse_yaml(text: &str, limits: &Limits) -> Result<Value, SpecError> {
+    let first = match parse_stream(text, limits) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let Some(mut line) = flow_indentation_line(&first) else {
+        return Err(first);
+    };
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut pads = closing_bracket_pads(&lines);
+    let mut scanned = text.len();
+    for _ in 0..MAX_REPAIRS {
+        let Some(pad) = pads.get_mut(line.wrapping_sub(1)) else {
+            break;
+        };
+        *pad = if *pad == 0 { 1 } else { pad.saturating_mul(2) };
+        if *pad > 4096 {
+            break;
+        }
+        let repaired: String = lines
+            .iter()
+            .zip(&pads)
+            .flat_map(|(l, &p)| [" ".repeat(p), (*l).to_owned()])
+            .collect();
+        scanned = scanned.saturating_add(repaired.len());
+        if scanned > REPAIR_SCAN_BUDGET.max(text.len().saturating_mul(2)) {
+            break;
+        }
+        match parse_stream(&repaired, limits) {
+            Ok(value) => return Ok(value),
+            Err(e) => match flow_indentation_line(&e) {
+                Some(next) => line = next,
+                None => break,
+            },
+        }
+    }
+    Err(first)
+}
+
+/// The 1-based line of a flow-indentation error.
+fn flow_indentation_line(e: &SpecError) -> Option<usize> {
+    match e {
+        SpecError::Yaml { line, message, .. }
+            if FLOW_INDENTATION_ERRORS.contains(&message.as_str()) =>
+        {
+            Some(*line)
+        }
+        _ => None,
+    }
+}
+
+/// One space for each line that starts with `}` or `]`, none elsewhere.
+///
+/// Such a line is inside a flow collection (in block context it is an
+/// error whatever its indentation) or inside a multi-line scalar, whose
+/// leading spaces fold away; only block scalars (`|`, `>`) keep them, so
+/// their lines are left alone. The search for them over-approximates: a
+/// line that merely looks like a block scalar header counts as one.
+fn closing_bracket_pads(lines: &[&str]) -> Vec<usize> {
+    let mut pads = vec![0; lines.len()];
+    let mut block_scalar: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let content = line.trim_start_matches(' ');
+        let indent = line.len() - content.len();
+        let content = content.trim_end();
+        if let Some(header) = block_scalar {
+            if content.is_empty() || indent > header {
+                continue;
+            }
+            block_scalar = None;
+        }
+        if is_block_scalar_header(content) {
+            block_scalar = Some(indent);
+        } else if content.starts_with(['}', ']']) {
+            pads[i] = 1;
+        }
+    }
+    pads
+}
+
+/// `key: |`, `- >-`, `key: |2 # note` and the like.
+fn is_block_scalar_header(content: &str) -> bool {
+    let content = match content.find(" #") {
+        Some(at) => content[..at].trim_end(),
+        None => content,
+    };
+    let body = content.trim_end_matches(|c: char| c == '+' || c == '-' || c.is_ascii_digit());
+    let Some(before) = body.strip_suffix(['|', '>']) else {
+        return false;
+    };
+    before.is_empty() || before.ends_with([' ', '\t', ':', '-'])
+}
+
+/// Parses the first document of a YAML stream into a JSON value, as the
+/// scanner reads it.
+fn parse_stream(text: &str, limits: &Limits) -> Result<Value, SpecError> {
     let mut events = Events {
         parser: Parser::new_from_str(text),
     };
@@ -942,6 +1072,46 @@ mod tests {
         let err = yaml("a: 1\n---\nb: 2\n").unwrap_err();
         assert_eq!(err, SpecError::MultipleDocuments { line: 2 });
         assert_eq!(yaml("# only a comment\n").unwrap_err(), SpecError::Empty);
+    }
+
+    #[test]
+    fn flow_collection_closed_at_the_dash_loads_as_pyyaml_reads_it() {
+        // The case of issue 14, found in a published spec.
+        let v = yaml("example:\n  - {\n    \"title\": \"Llama\"\n  }\n").unwrap();
+        assert_eq!(v, json!({"example": [{"title": "Llama"}]}));
+        let v =
+            yaml("a:\n  b:\n    - [\n      \"x\",\n      {\"y\": 1}\n    ]\n    - z\n").unwrap();
+        assert_eq!(v, json!({"a": {"b": [["x", {"y": 1}], "z"]}}));
+        // Content lines at the dash too, and below it.
+        let v = yaml("list:\n    - {\n    \"a\": 1,\n  \"b\": [1,\n2]\n    }\nnext: 2\n").unwrap();
+        assert_eq!(v, json!({"list": [{"a": 1, "b": [1, 2]}], "next": 2}));
+        // Many of them in one document.
+        let mut doc = String::from("items:\n");
+        for i in 0..300 {
+            doc.push_str(&format!("  - {{\n    \"id\": {i}\n  }}\n"));
+        }
+        let v = yaml(&doc).unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), 300);
+        assert_eq!(v["items"][299], json!({"id": 299}));
+    }
+
+    #[test]
+    fn the_repair_leaves_block_scalars_and_real_errors_alone() {
+        // A block scalar keeps its `}` line as written while a flow
+        // collection after it is repaired.
+        let v = yaml("d: |\n  {\n  }\nl:\n  - {\n    \"a\": 1\n  }\n").unwrap();
+        assert_eq!(v, json!({"d": "{\n}\n", "l": [{"a": 1}]}));
+        // Still an error, at its own position: a bracket never closed, and a
+        // block mapping indented wrongly.
+        let err = yaml("a:\n  - {\n    \"x\": 1\n  \nb: 2\n").unwrap_err();
+        assert!(matches!(err, SpecError::Yaml { .. }), "{err:?}");
+        let err = yaml("a:\n    b: 1\n  c: 2\n").unwrap_err();
+        assert!(matches!(err, SpecError::Yaml { line: 3, .. }), "{err:?}");
+        assert!(is_block_scalar_header("description: |"));
+        assert!(is_block_scalar_header("- >-"));
+        assert!(is_block_scalar_header("key: |2 # note"));
+        assert!(!is_block_scalar_header("key: a | b c"));
+        assert!(!is_block_scalar_header("}"));
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod email;
 mod fetch;
 mod health;
 mod hostile_output;
+mod kinds;
 mod outbox;
 mod probing;
 mod secrets;
@@ -35,6 +36,7 @@ mod tui;
 mod tui_pty;
 mod unrecordable;
 mod worker;
+mod yaml_suite;
 
 /// With `autotests = false` in Cargo.toml, a test file is built only as a
 /// module of this crate: a new `tests/NAME.rs`, or a file here without its
