@@ -326,3 +326,126 @@ paths:
     expect(&diff(&swagger, &openapi), &[]);
     expect(&diff(&openapi, &swagger), &[]);
 }
+
+/// `POST /q` with one query parameter `token` of `schema` (YAML flow), in
+/// an OpenAPI 3.1 document with the components `schemas`.
+fn query(schema: &str) -> Value {
+    yaml(&format!(
+        r##"
+openapi: 3.1.0
+info: {{title: t, version: "1"}}
+paths:
+  /q:
+    post:
+      parameters:
+        - {{in: query, name: token, schema: {schema}}}
+      responses:
+        "200": {{description: ok}}
+"##
+    ))
+}
+
+/// Issue 14 item 4: a query parameter of one type that becomes an array of
+/// that type (form-exploded, a single value is still valid) is generalized,
+/// not changed; with a new constraint on the items it is changed.
+#[test]
+fn a_query_scalar_that_becomes_an_array_of_itself_is_generalized() {
+    let base = query("{type: string}");
+    expect(
+        &diff(&base, &query("{type: array, items: {type: string}}")),
+        &[(Level::Info, "request-parameter-type-generalized", "POST /q")],
+    );
+    expect(
+        &diff(
+            &base,
+            &query("{type: array, items: {type: string, pattern: '^[a-z]+$'}}"),
+        ),
+        &[(Level::Error, "request-parameter-type-changed", "POST /q")],
+    );
+    // A property of a parameter sent as text that must now be a number
+    // accepts fewer values.
+    let filter = |t: &str| {
+        query(&format!(
+            "{{type: object, properties: {{id: {{type: {t}}}}}}}"
+        ))
+    };
+    expect(
+        &diff(&filter("string"), &filter("number")),
+        &[(
+            Level::Error,
+            "request-parameter-property-type-specialized",
+            "POST /q",
+        )],
+    );
+}
+
+/// Issue 14 item 4: an `allOf` added with only annotations constrains
+/// nothing: oasdiff's annotation-only id, at info, per side.
+#[test]
+fn an_annotation_only_all_of_is_information() {
+    let thing = |extra: &str| {
+        format!(
+            r#"
+    Thing:
+      type: object
+      properties:
+        name:
+          type: string
+{extra}"#
+        )
+    };
+    let base = api(&thing(""));
+    let rev = api(&thing(
+        "          allOf:\n            - {title: Name, description: no validation effect}\n",
+    ));
+    expect(
+        &diff(&base, &rev),
+        &[
+            (
+                Level::Info,
+                "request-property-all-of-added-annotation-only",
+                "POST /a",
+            ),
+            (
+                Level::Info,
+                "response-property-all-of-added-annotation-only",
+                "POST /a",
+            ),
+        ],
+    );
+    // One that constrains is still an error in a request.
+    let rev = api(&thing("          allOf:\n            - {minLength: 3}\n"));
+    expect(
+        &diff(&base, &rev),
+        &[
+            (Level::Error, "request-property-all-of-added", "POST /a"),
+            (Level::Info, "response-property-all-of-added", "POST /a"),
+        ],
+    );
+}
+
+/// An object body whose properties move into the alternatives of a new
+/// `oneOf` is one finding, not every property removed and a oneOf added.
+#[test]
+fn a_body_wrapped_in_one_of_is_one_finding_per_side() {
+    let base = api(r#"
+    Thing:
+      type: object
+      properties:
+        foo: {type: string}
+        bar: {type: string}
+"#);
+    let rev = api(r#"
+    Thing:
+      oneOf:
+        - {type: object, required: [foo], properties: {foo: {type: string}, bar: {type: string}}}
+        - {type: object, required: [bar], properties: {foo: {type: string}, bar: {type: string}}}
+"#);
+    expect(
+        &diff(&base, &rev),
+        &[
+            (Level::Error, "request-body-wrapped-in-one-of", "POST /a"),
+            (Level::Error, "response-body-wrapped-in-one-of", "POST /a"),
+        ],
+    );
+}

@@ -195,6 +195,16 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             unwrap_nullable(bdoc, b, r).unwrap_or(b),
             unwrap_nullable(rdoc, r, b).unwrap_or(r),
         );
+        // An object whose properties moved into the members of a new
+        // `oneOf`: one finding, where there is a check for it (bodies).
+        if wrapped_in_one_of(b, r) && site.check(Change::WrappedInOneOf).is_some() {
+            let msg = format!(
+                "{} was wrapped in a oneOf: its properties moved into the alternatives",
+                site.what()
+            );
+            self.emit(site, Change::WrappedInOneOf, msg, bp, rp);
+            return;
+        }
         self.types(site, b, r, bp, rp);
         let b_null = b_null || is_nullable(b);
         let r_null = r_null || is_nullable(r);
@@ -456,14 +466,53 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
         let from = type_text(&bt, bf);
         let to = type_text(&rt, rf);
-        let generalized = site.dir == Dir::Request && generalizes(&bt, bf, &rt, rf);
+        let generalized = site.dir == Dir::Request
+            && (generalizes(&bt, bf, &rt, rf) || self.exploded_array_of(site, b, r));
+        // A value a client sends as text (a parameter's property) that must
+        // now read as a number: fewer values are accepted, where there is
+        // a check for that.
+        let specialized = site.dir == Dir::Request
+            && specializes(&bt, &rt)
+            && site.check(Change::TypeSpecialized).is_some();
         let change = if generalized {
             Change::TypeGeneralized
+        } else if specialized {
+            Change::TypeSpecialized
         } else {
             Change::TypeChanged
         };
         let msg = format!("{} type changed from {from} to {to}", site.what());
         self.emit(site, change, msg, bp, rp);
+    }
+
+    /// Whether a query parameter of one type became an array of items of
+    /// that type and no other constraint: sent form-exploded
+    /// (`?tag=a&tag=b`, OpenAPI's default for query parameters), a single
+    /// value is still a valid array of one.
+    fn exploded_array_of(&self, site: &Site, b: &Value, r: &Value) -> bool {
+        if site.root != Subject::RequestParameter
+            || !site.path.is_empty()
+            || !site.label.starts_with("query ")
+            || types(r) != ["array"]
+        {
+            return false;
+        }
+        let Some(items) = r.get("items") else {
+            return false;
+        };
+        let (items, _) = self.pair.rev.resolve(items);
+        let Some(map) = items.as_object() else {
+            return false;
+        };
+        types(items) == types(b)
+            && types(b).len() == 1
+            && format(items) == format(b)
+            && map.iter().all(|(k, v)| {
+                matches!(
+                    k.as_str(),
+                    "type" | "format" | "nullable" | "description" | "title"
+                ) || b.get(k) == Some(v)
+            })
     }
 
     fn nullable(&mut self, site: &Site, b: bool, r: bool, bp: &str, rp: &str) {
@@ -946,15 +995,25 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
         let label =
             |key: &Option<String>, index: usize| key.clone().unwrap_or_else(|| format!("#{index}"));
+        // An `allOf` member with only annotations constrains nothing.
+        let plain = |doc: &Doc<'_>, m: &Value, change: Change, note: Change| {
+            if keyword == "allOf" && annotation_only(doc.resolve(m).0) {
+                note
+            } else {
+                change
+            }
+        };
         for i in (0..bs.len()).filter(|&i| !b_used[i]) {
             let key = label(&bkeys[i], bm[i].0);
             let msg = format!("{} {keyword} no longer includes {key}", site.what());
-            self.emit_sub(site, removed, msg, &bk, &rk, &key);
+            let change = plain(bdoc, bs[i], removed, Change::AllOfRemovedAnnotationOnly);
+            self.emit_sub(site, change, msg, &bk, &rk, &key);
         }
         for j in (0..rs.len()).filter(|&j| !r_used[j]) {
             let key = label(&rkeys[j], rm[j].0);
             let msg = format!("{} {keyword} now includes {key}", site.what());
-            self.emit_sub(site, added, msg, &bk, &rk, &key);
+            let change = plain(rdoc, rs[j], added, Change::AllOfAddedAnnotationOnly);
+            self.emit_sub(site, change, msg, &bk, &rk, &key);
         }
     }
 
@@ -1121,6 +1180,40 @@ fn wraps(
     })
 }
 
+/// Whether `schema` has only annotation keywords (JSON Schema's
+/// meta-data vocabulary, and extensions), so it accepts every instance.
+fn annotation_only(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|map| {
+        map.keys().all(|k| {
+            k.starts_with("x-")
+                || matches!(
+                    k.as_str(),
+                    "title"
+                        | "description"
+                        | "example"
+                        | "examples"
+                        | "deprecated"
+                        | "externalDocs"
+                        | "$comment"
+                )
+        })
+    })
+}
+
+/// Whether `rev` is `base`, an object with properties and no `oneOf`, made
+/// a `oneOf` of several alternatives with no properties of its own.
+fn wrapped_in_one_of(base: &Value, rev: &Value) -> bool {
+    let has_props = |s: &Value| {
+        s.get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| !p.is_empty())
+    };
+    base.get("oneOf").is_none()
+        && has_props(base)
+        && !has_props(rev)
+        && non_null_members(rev, "oneOf").is_some_and(|ms| ms.len() > 1)
+}
+
 /// Whether `member` of a `oneOf`/`anyOf` is `{type: null}`.
 fn is_null_member(member: &Value) -> bool {
     member.get("type").and_then(Value::as_str) == Some("null")
@@ -1176,6 +1269,18 @@ fn type_text(types: &[String], format: Option<&str>) -> String {
     match format {
         Some(f) => format!("{t}/{f}"),
         None => t,
+    }
+}
+
+/// Whether every value of type `to` is one of type `from` as well, written
+/// as text (`string` → `number`, `number` → `integer`).
+fn specializes(from: &[String], to: &[String]) -> bool {
+    match (from, to) {
+        ([f], [t]) => matches!(
+            (f.as_str(), t.as_str()),
+            ("string", "number" | "integer" | "boolean") | ("number", "integer")
+        ),
+        _ => false,
     }
 }
 
