@@ -179,7 +179,7 @@ pub enum Change {
 impl Change {
     /// Every change, for tests that walk them all.
     #[cfg(test)]
-    pub const ALL: [Change; 104] = [
+    pub const ALL: [Change; 108] = [
         Change::ContainsAdded,
         Change::ContainsRemoved,
         Change::IfAdded,
@@ -588,6 +588,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::RESPONSE_BODY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::RESPONSE_BODY_TYPE_CHANGED,
             TypeGeneralized => registry::RESPONSE_BODY_TYPE_GENERALIZED,
+            TypeSpecialized => registry::RESPONSE_BODY_TYPE_SPECIALIZED,
             BecameNullable => registry::RESPONSE_BODY_BECAME_NULLABLE,
             BecameNotNullable => registry::RESPONSE_BODY_BECAME_NOT_NULLABLE,
             MaxIncreased => registry::RESPONSE_BODY_MAX_INCREASED,
@@ -774,6 +775,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::RESPONSE_PROPERTY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::RESPONSE_PROPERTY_TYPE_CHANGED,
             TypeGeneralized => registry::RESPONSE_PROPERTY_TYPE_GENERALIZED,
+            TypeSpecialized => registry::RESPONSE_PROPERTY_TYPE_SPECIALIZED,
             BecameNullable => registry::RESPONSE_PROPERTY_BECAME_NULLABLE,
             BecameNotNullable => registry::RESPONSE_PROPERTY_BECAME_NOT_NULLABLE,
             EnumValueRemoved => registry::RESPONSE_PROPERTY_ENUM_VALUE_REMOVED,
@@ -863,7 +865,7 @@ mod tests {
                 found += usize::from(check(subject, change).is_some());
             }
         }
-        assert_eq!(found, 370, "pairs with a check");
+        assert_eq!(found, 383, "pairs with a check");
     }
 
     #[test]
