@@ -1,7 +1,7 @@
 //! An OpenAPI document ready for comparison: upgraded to the OpenAPI 3
 //! layout, with `$ref`s followed on demand and operations listed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -9,15 +9,63 @@ use serde_json::Value;
 
 use super::{METHODS, upgrade};
 
-/// How many `$ref` hops are followed before giving up (a chain that long is
-/// a loop or a mistake).
-const MAX_REF_HOPS: usize = 32;
+/// How many `$ref` hops are followed before [`Doc::resolve`] starts to
+/// remember the references it passed (to stop at a cycle, not at a depth).
+const CHEAP_REF_HOPS: usize = 32;
 
 pub struct Doc<'v> {
     /// The document as given, or its OpenAPI 3 upgrade (Swagger 2.0).
     root: std::borrow::Cow<'v, Value>,
     /// Hashes of nodes as written, by address (see [`Doc::written_hash`]).
     hashes: RefCell<HashMap<usize, u64>>,
+    /// Schemas made during the comparison (an `allOf` merged into one
+    /// schema), kept as long as the document.
+    made: Made,
+    /// Address of an `allOf` schema → its merged form in `made`.
+    merged: RefCell<HashMap<usize, usize>>,
+}
+
+/// Slots for values made during a comparison. A value stays where it was
+/// put until the document is dropped, so references to it stay valid and
+/// its address, which the memo tables key on, stays unique.
+struct Made {
+    chunks: Box<[OnceCell<Chunk>]>,
+    next: Cell<usize>,
+}
+
+/// [`MADE_CHUNK`] slots, made when the first is needed.
+type Chunk = Box<[OnceCell<Value>]>;
+
+const MADE_CHUNK: usize = 256;
+/// At most this many values are made per document (a merge beyond it is
+/// not done; the schemas are compared as written).
+const MADE_CHUNKS: usize = 256;
+
+impl Made {
+    fn new() -> Made {
+        Made {
+            chunks: (0..MADE_CHUNKS).map(|_| OnceCell::new()).collect(),
+            next: Cell::new(0),
+        }
+    }
+
+    /// Keeps `value`; its slot number, or `None` when every slot is taken.
+    fn keep(&self, value: Value) -> Option<usize> {
+        let i = self.next.get();
+        let chunk = self.chunks.get(i / MADE_CHUNK)?;
+        self.next.set(i + 1);
+        let chunk = chunk.get_or_init(|| (0..MADE_CHUNK).map(|_| OnceCell::new()).collect());
+        chunk.get(i % MADE_CHUNK)?.set(value).ok()?;
+        Some(i)
+    }
+
+    fn get(&self, i: usize) -> Option<&Value> {
+        self.chunks
+            .get(i / MADE_CHUNK)?
+            .get()?
+            .get(i % MADE_CHUNK)?
+            .get()
+    }
 }
 
 /// One operation of a document.
@@ -47,7 +95,29 @@ impl<'v> Doc<'v> {
         Doc {
             root,
             hashes: RefCell::default(),
+            made: Made::new(),
+            merged: RefCell::default(),
         }
+    }
+
+    /// `schema` (which has an `allOf`) as one schema: its own keywords and
+    /// those of its members, properties and required lists joined, as
+    /// oasdiff's `--flatten-allof` does. Made once per schema; `None` when
+    /// the document has made too many already.
+    pub fn merged_all_of(&self, schema: &Value) -> Option<&Value> {
+        let key = schema as *const Value as usize;
+        let known = self.merged.borrow().get(&key).copied();
+        let slot = match known {
+            Some(slot) => slot,
+            None => {
+                let mut out = serde_json::Map::new();
+                merge_into(self, schema, &mut out, 0);
+                let slot = self.made.keep(Value::Object(out))?;
+                self.merged.borrow_mut().insert(key, slot);
+                slot
+            }
+        };
+        self.made.get(slot)
     }
 
     /// A hash of `value` as written (a `$ref` counts by its text). Two
@@ -107,14 +177,23 @@ impl<'v> Doc<'v> {
     }
 
     /// Follows `$ref` from `value` until a value without one (or an
-    /// unresolvable reference, or too many hops). Returns the value and the
-    /// last reference followed, which names it.
+    /// unresolvable reference, or a cycle of references). Returns the value
+    /// and the last reference followed, which names it. A chain of any
+    /// length is followed: past a few hops the references passed are
+    /// remembered, and coming back to one ends the walk.
     pub fn resolve<'a>(&'a self, mut value: &'a Value) -> (&'a Value, Option<&'a str>) {
         let mut name = None;
-        for _ in 0..MAX_REF_HOPS {
-            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+        let mut passed: Option<std::collections::HashSet<&'a str>> = None;
+        let mut hops = 0usize;
+        while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+            hops += 1;
+            if hops > CHEAP_REF_HOPS
+                && !passed
+                    .get_or_insert_with(Default::default)
+                    .insert(reference)
+            {
                 break;
-            };
+            }
             match self.lookup(reference) {
                 Some(target) => {
                     name = Some(reference);
@@ -224,6 +303,61 @@ pub fn path_parameter_names(path: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// Adds `schema`'s keywords to `out` (what is there first stays), then
+/// those of its `allOf` members, nested ones too (a few levels deep).
+fn merge_into(
+    doc: &Doc<'_>,
+    schema: &Value,
+    out: &mut serde_json::Map<String, Value>,
+    depth: usize,
+) {
+    let Some(map) = schema.as_object() else {
+        return;
+    };
+    for (k, v) in map {
+        match k.as_str() {
+            "allOf" => {}
+            "properties" => {
+                let props = out
+                    .entry(k.clone())
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if let (Some(props), Some(v)) = (props.as_object_mut(), v.as_object()) {
+                    for (name, p) in v {
+                        props.entry(name.clone()).or_insert_with(|| p.clone());
+                    }
+                }
+            }
+            "required" => {
+                let req = out
+                    .entry(k.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let (Some(req), Some(v)) = (req.as_array_mut(), v.as_array()) {
+                    for name in v {
+                        if !req.contains(name) {
+                            req.push(name.clone());
+                        }
+                    }
+                }
+            }
+            _ => {
+                out.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    if depth >= 8 {
+        return;
+    }
+    for member in map
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (member, _) = doc.resolve(member);
+        merge_into(doc, member, out, depth + 1);
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+pub use checks::schema::MAX_DEPTH as SCHEMA_MAX_DEPTH;
 pub use document::Doc;
 
 /// How serious a finding is, oasdiff's ERR / WARN / INFO.

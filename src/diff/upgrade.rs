@@ -306,10 +306,17 @@ fn body_from(params: &[&Value], consumes: &[String]) -> Value {
             "application/x-www-form-urlencoded"
         };
         let mut schema = json!({"type": "object", "properties": properties});
-        if !required.is_empty() {
+        // A required form field (a file upload, say) cannot be sent without
+        // a body: the body is required, as in the OpenAPI 3 form of the API.
+        let body_required = !required.is_empty();
+        if body_required {
             schema["required"] = Value::Array(required);
         }
-        return json!({ "content": { media: { "schema": schema } } });
+        let mut body = json!({ "content": { media: { "schema": schema } } });
+        if body_required {
+            body["required"] = json!(true);
+        }
+        return body;
     }
     let Some(p) = params.first() else {
         return json!({});

@@ -20,6 +20,7 @@ mod caching;
 mod cli;
 mod concurrency;
 mod crash;
+mod diff_cases;
 mod diff_formats;
 mod diff_golden;
 mod diff_refs;

@@ -101,6 +101,9 @@ pub enum Change {
     ListOfTypesNarrowed,
     TypeChanged,
     TypeGeneralized,
+    /// A type that accepts a part of what the old one did (`string` →
+    /// `number` for a value sent as text).
+    TypeSpecialized,
     BecameNullable,
     BecameNotNullable,
     BecameEnum,
@@ -152,6 +155,12 @@ pub enum Change {
     Reactivated,
     AllOfRemoved,
     AllOfAdded,
+    /// An `allOf` member with only annotations (title, description, …),
+    /// which changes nothing a client can send or receive.
+    AllOfRemovedAnnotationOnly,
+    AllOfAddedAnnotationOnly,
+    /// An object's properties moved into the members of a new `oneOf`.
+    WrappedInOneOf,
     OneOfRemoved,
     OneOfAdded,
     AnyOfRemoved,
@@ -170,7 +179,7 @@ pub enum Change {
 impl Change {
     /// Every change, for tests that walk them all.
     #[cfg(test)]
-    pub const ALL: [Change; 104] = [
+    pub const ALL: [Change; 108] = [
         Change::ContainsAdded,
         Change::ContainsRemoved,
         Change::IfAdded,
@@ -211,6 +220,7 @@ impl Change {
         Change::ListOfTypesNarrowed,
         Change::TypeChanged,
         Change::TypeGeneralized,
+        Change::TypeSpecialized,
         Change::BecameNullable,
         Change::BecameNotNullable,
         Change::BecameEnum,
@@ -262,6 +272,9 @@ impl Change {
         Change::Reactivated,
         Change::AllOfRemoved,
         Change::AllOfAdded,
+        Change::AllOfRemovedAnnotationOnly,
+        Change::AllOfAddedAnnotationOnly,
+        Change::WrappedInOneOf,
         Change::OneOfRemoved,
         Change::OneOfAdded,
         Change::AnyOfRemoved,
@@ -321,6 +334,7 @@ impl Change {
             Change::ListOfTypesNarrowed => "list-of-types-narrowed",
             Change::TypeChanged => "type-changed",
             Change::TypeGeneralized => "type-generalized",
+            Change::TypeSpecialized => "type-specialized",
             Change::BecameNullable => "became-nullable",
             Change::BecameNotNullable => "became-not-nullable",
             Change::BecameEnum => "became-enum",
@@ -372,6 +386,9 @@ impl Change {
             Change::Reactivated => "reactivated",
             Change::AllOfRemoved => "all-of-removed",
             Change::AllOfAdded => "all-of-added",
+            Change::AllOfRemovedAnnotationOnly => "all-of-removed-annotation-only",
+            Change::AllOfAddedAnnotationOnly => "all-of-added-annotation-only",
+            Change::WrappedInOneOf => "wrapped-in-one-of",
             Change::OneOfRemoved => "one-of-removed",
             Change::OneOfAdded => "one-of-added",
             Change::AnyOfRemoved => "any-of-removed",
@@ -461,6 +478,9 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             DefaultValueChanged => registry::REQUEST_BODY_DEFAULT_VALUE_CHANGED,
             AllOfRemoved => registry::REQUEST_BODY_ALL_OF_REMOVED,
             AllOfAdded => registry::REQUEST_BODY_ALL_OF_ADDED,
+            AllOfRemovedAnnotationOnly => registry::REQUEST_BODY_ALL_OF_REMOVED_ANNOTATION_ONLY,
+            AllOfAddedAnnotationOnly => registry::REQUEST_BODY_ALL_OF_ADDED_ANNOTATION_ONLY,
+            WrappedInOneOf => registry::REQUEST_BODY_WRAPPED_IN_ONE_OF,
             OneOfRemoved => registry::REQUEST_BODY_ONE_OF_REMOVED,
             OneOfAdded => registry::REQUEST_BODY_ONE_OF_ADDED,
             AnyOfRemoved => registry::REQUEST_BODY_ANY_OF_REMOVED,
@@ -568,6 +588,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::RESPONSE_BODY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::RESPONSE_BODY_TYPE_CHANGED,
             TypeGeneralized => registry::RESPONSE_BODY_TYPE_GENERALIZED,
+            TypeSpecialized => registry::RESPONSE_BODY_TYPE_SPECIALIZED,
             BecameNullable => registry::RESPONSE_BODY_BECAME_NULLABLE,
             BecameNotNullable => registry::RESPONSE_BODY_BECAME_NOT_NULLABLE,
             MaxIncreased => registry::RESPONSE_BODY_MAX_INCREASED,
@@ -582,6 +603,9 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             DefaultValueChanged => registry::RESPONSE_BODY_DEFAULT_VALUE_CHANGED,
             AllOfRemoved => registry::RESPONSE_BODY_ALL_OF_REMOVED,
             AllOfAdded => registry::RESPONSE_BODY_ALL_OF_ADDED,
+            AllOfRemovedAnnotationOnly => registry::RESPONSE_BODY_ALL_OF_REMOVED_ANNOTATION_ONLY,
+            AllOfAddedAnnotationOnly => registry::RESPONSE_BODY_ALL_OF_ADDED_ANNOTATION_ONLY,
+            WrappedInOneOf => registry::RESPONSE_BODY_WRAPPED_IN_ONE_OF,
             OneOfRemoved => registry::RESPONSE_BODY_ONE_OF_REMOVED,
             OneOfAdded => registry::RESPONSE_BODY_ONE_OF_ADDED,
             AnyOfRemoved => registry::RESPONSE_BODY_ANY_OF_REMOVED,
@@ -679,6 +703,8 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             Reactivated => registry::REQUEST_PROPERTY_REACTIVATED,
             AllOfRemoved => registry::REQUEST_PROPERTY_ALL_OF_REMOVED,
             AllOfAdded => registry::REQUEST_PROPERTY_ALL_OF_ADDED,
+            AllOfRemovedAnnotationOnly => registry::REQUEST_PROPERTY_ALL_OF_REMOVED_ANNOTATION_ONLY,
+            AllOfAddedAnnotationOnly => registry::REQUEST_PROPERTY_ALL_OF_ADDED_ANNOTATION_ONLY,
             OneOfRemoved => registry::REQUEST_PROPERTY_ONE_OF_REMOVED,
             OneOfAdded => registry::REQUEST_PROPERTY_ONE_OF_ADDED,
             AnyOfRemoved => registry::REQUEST_PROPERTY_ANY_OF_REMOVED,
@@ -701,6 +727,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::REQUEST_PARAMETER_PROPERTY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::REQUEST_PARAMETER_PROPERTY_TYPE_CHANGED,
             TypeGeneralized => registry::REQUEST_PARAMETER_PROPERTY_TYPE_GENERALIZED,
+            TypeSpecialized => registry::REQUEST_PARAMETER_PROPERTY_TYPE_SPECIALIZED,
             BecameNullable => registry::REQUEST_PARAMETER_PROPERTY_BECAME_NULLABLE,
             BecameNotNullable => registry::REQUEST_PARAMETER_PROPERTY_BECAME_NOT_NULLABLE,
             EnumValueRemoved => registry::REQUEST_PARAMETER_PROPERTY_ENUM_VALUE_REMOVED,
@@ -748,6 +775,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::RESPONSE_PROPERTY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::RESPONSE_PROPERTY_TYPE_CHANGED,
             TypeGeneralized => registry::RESPONSE_PROPERTY_TYPE_GENERALIZED,
+            TypeSpecialized => registry::RESPONSE_PROPERTY_TYPE_SPECIALIZED,
             BecameNullable => registry::RESPONSE_PROPERTY_BECAME_NULLABLE,
             BecameNotNullable => registry::RESPONSE_PROPERTY_BECAME_NOT_NULLABLE,
             EnumValueRemoved => registry::RESPONSE_PROPERTY_ENUM_VALUE_REMOVED,
@@ -773,6 +801,10 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             Reactivated => registry::RESPONSE_PROPERTY_REACTIVATED,
             AllOfRemoved => registry::RESPONSE_PROPERTY_ALL_OF_REMOVED,
             AllOfAdded => registry::RESPONSE_PROPERTY_ALL_OF_ADDED,
+            AllOfRemovedAnnotationOnly => {
+                registry::RESPONSE_PROPERTY_ALL_OF_REMOVED_ANNOTATION_ONLY
+            }
+            AllOfAddedAnnotationOnly => registry::RESPONSE_PROPERTY_ALL_OF_ADDED_ANNOTATION_ONLY,
             OneOfRemoved => registry::RESPONSE_PROPERTY_ONE_OF_REMOVED,
             OneOfAdded => registry::RESPONSE_PROPERTY_ONE_OF_ADDED,
             AnyOfRemoved => registry::RESPONSE_PROPERTY_ANY_OF_REMOVED,
@@ -833,7 +865,7 @@ mod tests {
                 found += usize::from(check(subject, change).is_some());
             }
         }
-        assert_eq!(found, 370, "pairs with a check");
+        assert_eq!(found, 383, "pairs with a check");
     }
 
     #[test]

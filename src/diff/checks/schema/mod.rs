@@ -8,7 +8,10 @@
 //! and breaking in a response): that is the registry's level for the check.
 //!
 //! Cycles: each pair of schema nodes is compared once per walk, so a
-//! recursive schema ends; depth is bounded as well.
+//! recursive schema ends, however long the chain of references that leads
+//! to the change. Nesting is bounded as well (the walk recurses), far below
+//! what a real API needs; where it stops, a `schema-comparison-stopped`
+//! finding says so, so a change below is never silently missed.
 
 mod ids;
 
@@ -21,8 +24,11 @@ use crate::diff::registry::{self, Check};
 use crate::diff::{Doc, join_pointer};
 pub use ids::{Change, Subject};
 
-/// Deeper than this, schemas are not compared (no real API nests so far).
-const MAX_DEPTH: usize = 64;
+/// Deeper than this, schemas are not compared, and a finding says where the
+/// comparison stopped. A chain of references counts one level per schema it
+/// passes through; each level costs a few kilobytes of stack, and the diff
+/// runs on threads of 2 MiB.
+pub const MAX_DEPTH: usize = 400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dir {
@@ -119,6 +125,23 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
     }
 
+    /// Says that the schemas at `bp`/`rp` were not compared, unless they are
+    /// the same (so nothing was missed).
+    fn stopped(&mut self, site: &Site, bp: &str, rp: &str) {
+        let msg = format!(
+            "{} was not compared below `{bp}`: schemas nest more than {MAX_DEPTH} levels deep there; changes below it are not reported",
+            site.what()
+        );
+        let subject = format!("{}|{}|stopped", site.label, site.path);
+        self.pair.out.emit(
+            registry::SCHEMA_COMPARISON_STOPPED,
+            &subject,
+            msg,
+            Some(bp.to_string()),
+            Some(rp.to_string()),
+        );
+    }
+
     /// Compares `base` and `rev` (either may be a `$ref`) at `site`.
     pub fn compare(&mut self, site: &Site, base: &'e Value, rev: &'e Value, bp: &str, rp: &str) {
         self.walk(site, base, rev, bp, rp, 0);
@@ -133,12 +156,9 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         rp: &str,
         depth: usize,
     ) {
-        if depth > MAX_DEPTH {
-            return;
-        }
         let (bdoc, rdoc) = self.docs();
-        let (b, _) = bdoc.resolve(base);
-        let (r, _) = rdoc.resolve(rev);
+        let (b, bname) = bdoc.resolve(base);
+        let (r, rname) = rdoc.resolve(rev);
         let key = (b as *const Value as usize, r as *const Value as usize);
         if !self.seen.insert(key) {
             return;
@@ -146,15 +166,48 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         if self.pair.same.same(bdoc, b, rdoc, r) {
             return;
         }
+        if depth > MAX_DEPTH {
+            self.stopped(site, bp, rp);
+            return;
+        }
         if !b.is_object() || !r.is_object() {
             return;
         }
-        // `oneOf: [X, {type: null}]` is X made nullable: compare X with X.
-        let (b, b_wrapped) = unwrap_nullable(bdoc, b);
-        let (r, r_wrapped) = unwrap_nullable(rdoc, r);
+        // A schema wrapped in `allOf` (`$ref: Item` → `allOf: [$ref: Item]`
+        // with keywords beside it), or unwrapped: the merged schema is
+        // compared with the plain one, as oasdiff's `--flatten-allof` does,
+        // so only what the wrapping changed is reported.
+        let (b, r) = if wraps(rdoc, r, bdoc, b, bname) {
+            (b, rdoc.merged_all_of(r).unwrap_or(r))
+        } else if wraps(bdoc, b, rdoc, r, rname) {
+            (bdoc.merged_all_of(b).unwrap_or(b), r)
+        } else {
+            (b, r)
+        };
+        // A `{type: null}` member of a `oneOf`/`anyOf` makes the schema
+        // nullable; the other members are compared as they are (null
+        // members aside), and the nullability after them. `oneOf: [X,
+        // {type: null}]` is X made nullable: compare X with X, unless the
+        // other side is a list of several members of the same keyword.
+        let b_null = has_null_member(b);
+        let r_null = has_null_member(r);
+        let (b, r) = (
+            unwrap_nullable(bdoc, b, r).unwrap_or(b),
+            unwrap_nullable(rdoc, r, b).unwrap_or(r),
+        );
+        // An object whose properties moved into the members of a new
+        // `oneOf`: one finding, where there is a check for it (bodies).
+        if wrapped_in_one_of(b, r) && site.check(Change::WrappedInOneOf).is_some() {
+            let msg = format!(
+                "{} was wrapped in a oneOf: its properties moved into the alternatives",
+                site.what()
+            );
+            self.emit(site, Change::WrappedInOneOf, msg, bp, rp);
+            return;
+        }
         self.types(site, b, r, bp, rp);
-        let b_null = b_wrapped || is_nullable(b);
-        let r_null = r_wrapped || is_nullable(r);
+        let b_null = b_null || is_nullable(b);
+        let r_null = r_null || is_nullable(r);
         self.nullable(site, b_null, r_null, bp, rp);
         self.keywords(site, b, r, bp, rp, depth);
         self.enums(site, b, r, bp, rp);
@@ -413,14 +466,53 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
         let from = type_text(&bt, bf);
         let to = type_text(&rt, rf);
-        let generalized = site.dir == Dir::Request && generalizes(&bt, bf, &rt, rf);
+        let generalized = site.dir == Dir::Request
+            && (generalizes(&bt, bf, &rt, rf) || self.exploded_array_of(site, b, r));
+        // A value a client sends as text (a parameter's property) that must
+        // now read as a number: fewer values are accepted, where there is
+        // a check for that.
+        let specialized = site.dir == Dir::Request
+            && specializes(&bt, &rt)
+            && site.check(Change::TypeSpecialized).is_some();
         let change = if generalized {
             Change::TypeGeneralized
+        } else if specialized {
+            Change::TypeSpecialized
         } else {
             Change::TypeChanged
         };
         let msg = format!("{} type changed from {from} to {to}", site.what());
         self.emit(site, change, msg, bp, rp);
+    }
+
+    /// Whether a query parameter of one type became an array of items of
+    /// that type and no other constraint: sent form-exploded
+    /// (`?tag=a&tag=b`, OpenAPI's default for query parameters), a single
+    /// value is still a valid array of one.
+    fn exploded_array_of(&self, site: &Site, b: &Value, r: &Value) -> bool {
+        if site.root != Subject::RequestParameter
+            || !site.path.is_empty()
+            || !site.label.starts_with("query ")
+            || types(r) != ["array"]
+        {
+            return false;
+        }
+        let Some(items) = r.get("items") else {
+            return false;
+        };
+        let (items, _) = self.pair.rev.resolve(items);
+        let Some(map) = items.as_object() else {
+            return false;
+        };
+        types(items) == types(b)
+            && types(b).len() == 1
+            && format(items) == format(b)
+            && map.iter().all(|(k, v)| {
+                matches!(
+                    k.as_str(),
+                    "type" | "format" | "nullable" | "description" | "title"
+                ) || b.get(k) == Some(v)
+            })
     }
 
     fn nullable(&mut self, site: &Site, b: bool, r: bool, bp: &str, rp: &str) {
@@ -836,17 +928,22 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         (removed, added): (Change, Change),
         depth: usize,
     ) {
-        let bs: &'e [Value] = b
-            .get(keyword)
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice);
-        let rs: &'e [Value] = r
-            .get(keyword)
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice);
-        if bs.is_empty() && rs.is_empty() {
+        // `{type: null}` members are the nullability, compared apart.
+        let members = |s: &'e Value| -> Vec<(usize, &'e Value)> {
+            s.get(keyword)
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| keyword == "allOf" || !is_null_member(m))
+                .collect()
+        };
+        let (bm, rm) = (members(b), members(r));
+        if bm.is_empty() && rm.is_empty() {
             return;
         }
+        let bs: Vec<&'e Value> = bm.iter().map(|(_, m)| *m).collect();
+        let rs: Vec<&'e Value> = rm.iter().map(|(_, m)| *m).collect();
         let (bdoc, rdoc) = self.docs();
         let bkeys: Vec<Option<String>> = bs.iter().map(|s| sub_name(bdoc, s)).collect();
         let rkeys: Vec<Option<String>> = rs.iter().map(|s| sub_name(rdoc, s)).collect();
@@ -869,9 +966,9 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
         for i in (0..bs.len()).filter(|&i| bkeys[i].is_none()) {
             let same = self.pair.same;
-            if let Some(j) = (0..rs.len()).find(|&j| {
-                !r_used[j] && rkeys[j].is_none() && same.same(bdoc, &bs[i], rdoc, &rs[j])
-            }) {
+            if let Some(j) = (0..rs.len())
+                .find(|&j| !r_used[j] && rkeys[j].is_none() && same.same(bdoc, bs[i], rdoc, rs[j]))
+            {
                 pairs.push((i, j));
                 (b_used[i], r_used[j]) = (true, true);
             }
@@ -889,24 +986,34 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         for (i, j) in pairs {
             self.walk(
                 site,
-                &bs[i],
-                &rs[j],
-                &join_pointer(&bk, &i.to_string()),
-                &join_pointer(&rk, &j.to_string()),
+                bs[i],
+                rs[j],
+                &join_pointer(&bk, &bm[i].0.to_string()),
+                &join_pointer(&rk, &rm[j].0.to_string()),
                 depth + 1,
             );
         }
         let label =
             |key: &Option<String>, index: usize| key.clone().unwrap_or_else(|| format!("#{index}"));
+        // An `allOf` member with only annotations constrains nothing.
+        let plain = |doc: &Doc<'_>, m: &Value, change: Change, note: Change| {
+            if keyword == "allOf" && annotation_only(doc.resolve(m).0) {
+                note
+            } else {
+                change
+            }
+        };
         for i in (0..bs.len()).filter(|&i| !b_used[i]) {
-            let key = label(&bkeys[i], i);
+            let key = label(&bkeys[i], bm[i].0);
             let msg = format!("{} {keyword} no longer includes {key}", site.what());
-            self.emit_sub(site, removed, msg, &bk, &rk, &key);
+            let change = plain(bdoc, bs[i], removed, Change::AllOfRemovedAnnotationOnly);
+            self.emit_sub(site, change, msg, &bk, &rk, &key);
         }
         for j in (0..rs.len()).filter(|&j| !r_used[j]) {
-            let key = label(&rkeys[j], j);
+            let key = label(&rkeys[j], rm[j].0);
             let msg = format!("{} {keyword} now includes {key}", site.what());
-            self.emit_sub(site, added, msg, &bk, &rk, &key);
+            let change = plain(rdoc, rs[j], added, Change::AllOfAddedAnnotationOnly);
+            self.emit_sub(site, change, msg, &bk, &rk, &key);
         }
     }
 
@@ -1049,25 +1156,108 @@ fn type_list(schema: &Value) -> Option<Vec<String>> {
     (out.len() > 1).then_some(out)
 }
 
-/// `oneOf`/`anyOf` of exactly one schema and `{type: null}`: that schema,
-/// and `true` for "wrapped to be nullable".
-fn unwrap_nullable<'a>(doc: &'a Doc<'a>, schema: &'a Value) -> (&'a Value, bool) {
+/// Whether `schema` wraps `plain` (reached through the reference `name`, if
+/// any) in an `allOf`: it has an `allOf` with `plain` among its members,
+/// and `plain` has none.
+fn wraps(
+    doc: &Doc<'_>,
+    schema: &Value,
+    plain_doc: &Doc<'_>,
+    plain: &Value,
+    name: Option<&str>,
+) -> bool {
+    let Some(members) = schema.get("allOf").and_then(Value::as_array) else {
+        return false;
+    };
+    if plain.get("allOf").is_some() {
+        return false;
+    }
+    let plain_hash = plain_doc.written_hash(plain);
+    members.iter().any(|m| {
+        let reference = m.get("$ref").and_then(Value::as_str);
+        (reference.is_some() && reference == name)
+            || doc.written_hash(doc.resolve(m).0) == plain_hash
+    })
+}
+
+/// Whether `schema` has only annotation keywords (JSON Schema's
+/// meta-data vocabulary, and extensions), so it accepts every instance.
+fn annotation_only(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|map| {
+        map.keys().all(|k| {
+            k.starts_with("x-")
+                || matches!(
+                    k.as_str(),
+                    "title"
+                        | "description"
+                        | "example"
+                        | "examples"
+                        | "deprecated"
+                        | "externalDocs"
+                        | "$comment"
+                )
+        })
+    })
+}
+
+/// Whether `rev` is `base`, an object with properties and no `oneOf`, made
+/// a `oneOf` of several alternatives with no properties of its own.
+fn wrapped_in_one_of(base: &Value, rev: &Value) -> bool {
+    let has_props = |s: &Value| {
+        s.get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| !p.is_empty())
+    };
+    base.get("oneOf").is_none()
+        && has_props(base)
+        && !has_props(rev)
+        && non_null_members(rev, "oneOf").is_some_and(|ms| ms.len() > 1)
+}
+
+/// Whether `member` of a `oneOf`/`anyOf` is `{type: null}`.
+fn is_null_member(member: &Value) -> bool {
+    member.get("type").and_then(Value::as_str) == Some("null")
+}
+
+/// Whether a `oneOf`/`anyOf` of `schema` has a `{type: null}` member.
+fn has_null_member(schema: &Value) -> bool {
+    ["oneOf", "anyOf"].iter().any(|k| {
+        schema
+            .get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|ms| ms.iter().any(is_null_member))
+    })
+}
+
+/// The members of `schema`'s `keyword` that are not `{type: null}`, if it
+/// has that keyword.
+fn non_null_members<'a>(schema: &'a Value, keyword: &str) -> Option<Vec<&'a Value>> {
+    let members = schema.get(keyword).and_then(Value::as_array)?;
+    Some(members.iter().filter(|m| !is_null_member(m)).collect())
+}
+
+/// `oneOf`/`anyOf` of exactly one schema besides `{type: null}`: that
+/// schema (it only made it nullable). Not when `other`, the schema it is
+/// compared with, has the same keyword with another number of members:
+/// then the lists are compared member by member.
+fn unwrap_nullable<'a>(doc: &'a Doc<'a>, schema: &'a Value, other: &Value) -> Option<&'a Value> {
     for keyword in ["oneOf", "anyOf"] {
-        let Some(members) = schema.get(keyword).and_then(Value::as_array) else {
+        let Some(members) = non_null_members(schema, keyword) else {
             continue;
         };
-        if members.len() != 2 {
+        let all = schema
+            .get(keyword)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if members.len() != 1 || all == 1 {
             continue;
         }
-        let is_null = |m: &Value| m.get("type").and_then(Value::as_str) == Some("null");
-        let inner = match (is_null(&members[0]), is_null(&members[1])) {
-            (true, false) => &members[1],
-            (false, true) => &members[0],
-            _ => continue,
-        };
-        return (doc.resolve(inner).0, true);
+        if non_null_members(other, keyword).is_some_and(|o| o.len() != 1) {
+            continue;
+        }
+        return Some(doc.resolve(members[0]).0);
     }
-    (schema, false)
+    None
 }
 
 fn format(schema: &Value) -> Option<&str> {
@@ -1080,6 +1270,13 @@ fn type_text(types: &[String], format: Option<&str>) -> String {
         Some(f) => format!("{t}/{f}"),
         None => t,
     }
+}
+
+/// Whether `from` → `to` is the one specialization oasdiff reports as such
+/// (`string` → `number`: every number is a string as sent). Others, such
+/// as `string` → `integer`, stay type changes, as oasdiff reports them.
+fn specializes(from: &[String], to: &[String]) -> bool {
+    matches!((from, to), ([f], [t]) if f == "string" && t == "number")
 }
 
 /// Whether a request accepting `to` still accepts everything `from` did.
