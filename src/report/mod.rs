@@ -268,15 +268,27 @@ pub fn import_json(name: &str, i: &crate::app::import::Imported) -> Value {
         "added": i.added,
         "unchanged": i.unchanged,
         "failed": i.failed,
+        "skipped": i.skipped,
     })
 }
 
 /// What `import` prints.
 pub fn import_text(name: &str, i: &crate::app::import::Imported) -> String {
-    format!(
+    let mut text = format!(
         "imported {} files into {name} in {:.1}s: {} new versions, {} unchanged, {} failed",
-        i.total, i.seconds, i.added, i.unchanged, i.failed
-    )
+        i.total - i.skipped,
+        i.seconds,
+        i.added,
+        i.unchanged,
+        i.failed
+    );
+    if i.skipped > 0 {
+        text += &format!(
+            "; skipped {} already stored",
+            crate::text::plural(i.skipped as u64, "file", "files")
+        );
+    }
+    text
 }
 
 /// What a diff overlooked in its documents, one stderr line each.

@@ -16,6 +16,8 @@ mod common;
 mod alerts;
 mod architecture;
 mod caching;
+#[cfg(unix)]
+mod careless;
 mod cli;
 mod concurrency;
 mod crash;
@@ -25,6 +27,8 @@ mod diff_refs;
 mod email;
 mod fetch;
 mod health;
+#[cfg(unix)]
+mod signals;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
