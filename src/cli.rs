@@ -11,8 +11,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Watch third-party APIs: spec versions, breaking changes, endpoint health.",
     long_about = "apiradar fetches API descriptions (OpenAPI/Swagger), JSON documents such as \
                   model catalogs, and changelog pages on a schedule, keeps every version in \
-                  SQLite, and tells what changed.\n\nExit codes: 0 success, 1 a poll or \
-                  operation failed, 2 usage error.",
+                  SQLite, and tells what changed.\n\nExit codes: 0 success (also when \
+                  the reader of the output goes away, as with `| head`), 1 a poll or \
+                  operation failed, 2 usage error, 3 findings at the `refresh --fail-on` \
+                  level; the dashboard stopped by SIGTERM, SIGHUP or SIGINT exits with \
+                  128 + the signal's number after restoring the terminal.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -41,8 +44,13 @@ pub enum Command {
     Edit(EditArgs),
     /// List watches with their status
     List(JsonArg),
-    /// Remove a watch and its history
-    Remove { name: String },
+    /// Remove a watch and its history (asks first on a terminal)
+    Remove {
+        name: String,
+        /// Do not ask; needed when there is no terminal to ask on
+        #[arg(long, short)]
+        yes: bool,
+    },
     /// Stop polling a watch
     Pause {
         name: String,
@@ -547,6 +555,9 @@ pub struct CacheTestArgs {
     pub curl: bool,
     #[arg(long)]
     pub json: bool,
+    /// Test a --model that is not one of the target's (all its tests run against it)
+    #[arg(long, requires = "models")]
+    pub any_model: bool,
 }
 
 // ---- from arguments to application requests ----------------------------
@@ -717,6 +728,7 @@ impl From<CacheTestArgs> for app::caching::CacheTestRequest {
             models: a.models,
             isolation: a.isolation,
             timeout: a.timeout,
+            any_model: a.any_model,
         }
     }
 }
@@ -780,8 +792,9 @@ fn as_flag(message: String) -> String {
     }
 }
 
-/// Prints the completion script for `shell`.
-pub fn print_completions(shell: Shell) {
+/// The completion script for `shell`, to be written out by the caller (so
+/// a closed stdout is an error it handles, not a panic inside clap).
+pub fn completions(shell: Shell) -> Vec<u8> {
     use clap_complete::Shell as S;
     let shell = match shell {
         Shell::Bash => S::Bash,
@@ -790,12 +803,14 @@ pub fn print_completions(shell: Shell) {
         Shell::Elvish => S::Elvish,
         Shell::Powershell => S::PowerShell,
     };
+    let mut script = Vec::new();
     clap_complete::generate(
         shell,
         &mut <Cli as clap::CommandFactory>::command(),
         "apiradar",
-        &mut std::io::stdout(),
+        &mut script,
     );
+    script
 }
 
 impl DiffFormat {

@@ -344,28 +344,85 @@ fn demo_cache_settings(every: Duration, simulated: bool) -> crate::store::cachin
 
 /// llama.cpp's server from the fixture, when it is built; stopped on drop.
 pub struct LlamaServer {
-    child: std::process::Child,
+    child: Arc<std::sync::Mutex<std::process::Child>>,
     pub port: u16,
+    /// The executable that was started.
+    pub server: std::path::PathBuf,
+    /// Where its stdout and stderr go.
+    pub log: std::path::PathBuf,
 }
 
 impl Drop for LlamaServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
-/// Starts the fixture's `llama-server` on a free port of 127.0.0.1 if it
-/// is built (`$APIRADAR_FIXTURE_CACHE`, else `~/.cache/apiradar-fixtures`).
-pub fn start_llama() -> Option<LlamaServer> {
-    let dir = std::env::var_os("APIRADAR_FIXTURE_CACHE")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|h| std::path::Path::new(&h).join(".cache/apiradar-fixtures"))
-        })?;
-    let server = dir.join("llama-server");
-    let model = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
+/// The llama.cpp fixture's script: `$APIRADAR_LLAMA_FIXTURE`, else
+/// `../shared/tools/llama-fixture.sh` beside the source tree this binary
+/// was built from, else beside the current directory.
+fn fixture_script() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("APIRADAR_LLAMA_FIXTURE") {
+        return Some(p.into());
+    }
+    let relative = "../shared/tools/llama-fixture.sh";
+    [
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative),
+        std::path::PathBuf::from(relative),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// The server and model the fixture's `paths` command names
+/// (`LLAMA_SERVER=…`, `LLAMA_MODEL=…`), so the demo runs whatever the
+/// fixture builds (now `llama-server-portable`) under whatever name.
+pub fn llama_fixture_paths(
+    script: &std::path::Path,
+) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg("paths")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {} paths: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} paths failed ({})",
+            script.display(),
+            out.status
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(|v| std::path::PathBuf::from(v.trim()))
+    };
+    match (value("LLAMA_SERVER="), value("LLAMA_MODEL=")) {
+        (Some(server), Some(model)) => Ok((server, model)),
+        _ => Err(format!(
+            "{} paths did not print LLAMA_SERVER= and LLAMA_MODEL=",
+            script.display()
+        )),
+    }
+}
+
+/// Starts the fixture's server on a free port of 127.0.0.1 if the fixture
+/// is built, its output going to `log`. `None` when it is not built (or
+/// cannot be started: the demo then says why in its log).
+pub fn start_llama(log: &std::path::Path) -> Option<LlamaServer> {
+    let script = fixture_script()?;
+    let (server, model) = match llama_fixture_paths(&script) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!("llama.cpp fixture: {e}");
+            return None;
+        }
+    };
     if !server.is_file() || !model.is_file() {
         return None;
     }
@@ -373,26 +430,98 @@ pub fn start_llama() -> Option<LlamaServer> {
         .and_then(|l| l.local_addr())
         .ok()?
         .port();
+    let output = std::fs::File::create(log)
+        .and_then(|f| Ok((f.try_clone()?, f)))
+        .map_err(|e| tracing::warn!("cannot create {}: {e}", log.display()))
+        .ok()?;
     let child = std::process::Command::new(&server)
         .arg("-m")
         .arg(&model)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["-c", "8192", "-np", "1"])
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(output.0)
+        .stderr(output.1)
         .spawn()
+        .map_err(|e| tracing::warn!("cannot start {}: {e}", server.display()))
         .ok()?;
-    Some(LlamaServer { child, port })
+    Some(LlamaServer {
+        child: Arc::new(std::sync::Mutex::new(child)),
+        port,
+        server,
+        log: log.to_path_buf(),
+    })
+}
+
+/// What the demo needs to follow a started server: its process and log.
+pub struct LlamaWatch {
+    child: Arc<std::sync::Mutex<std::process::Child>>,
+    port: u16,
+    server: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl LlamaServer {
+    pub fn watch(&self) -> LlamaWatch {
+        LlamaWatch {
+            child: Arc::clone(&self.child),
+            port: self.port,
+            server: self.server.clone(),
+            log: self.log.clone(),
+        }
+    }
+}
+
+/// How many lines of a failed server's output the demo shows.
+const LAST_LINES: usize = 5;
+
+/// What the demo says when the server exited before it answered: its exit
+/// status and the last lines it wrote (made safe to print).
+fn exited_note(w: &LlamaWatch, status: std::process::ExitStatus) -> String {
+    let text = std::fs::read(&w.log).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<String> = text
+        .lines()
+        .map(crate::text::one_line)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let tail = &lines[lines.len().saturating_sub(LAST_LINES)..];
+    let last = if tail.is_empty() {
+        "it wrote nothing".to_string()
+    } else {
+        format!("its last output: {}", tail.join(" | "))
+    };
+    format!(
+        "llama.cpp's server {} exited at start ({status}); {last}; the demo goes on without it (rebuild the fixture: bash ../shared/tools/llama-fixture.sh build)",
+        w.server.display()
+    )
 }
 
 /// Adds the llama.cpp server as a caching target once it answers (its
 /// model takes a second or two to load), so its first run is not a
-/// failure to connect.
-pub async fn add_llama_when_ready(store: crate::store::SharedStore, port: u16, every: Duration) {
+/// failure to connect. A server that exits first (a build that crashes on
+/// this CPU, a missing library) is not waited for: `notes` gets what
+/// happened, with its exit status and last output.
+pub async fn add_llama_when_ready(
+    store: crate::store::SharedStore,
+    llama: LlamaWatch,
+    every: Duration,
+    notes: tokio::sync::mpsc::UnboundedSender<String>,
+) {
     let client = reqwest::Client::new();
-    let health = format!("http://127.0.0.1:{port}/health");
+    let health = format!("http://127.0.0.1:{}/health", llama.port);
     for _ in 0..120 {
+        let exited = llama
+            .child
+            .lock()
+            .map(|mut c| c.try_wait().ok().flatten())
+            .unwrap_or(None);
+        if let Some(status) = exited {
+            let note = exited_note(&llama, status);
+            tracing::warn!("{note}");
+            let _ = notes.send(note);
+            return;
+        }
         if client
             .get(&health)
             .send()
@@ -400,6 +529,7 @@ pub async fn add_llama_when_ready(store: crate::store::SharedStore, port: u16, e
             .is_ok_and(|r| r.status().is_success())
         {
             let settings = demo_cache_settings(every, false);
+            let port = llama.port;
             let added = crate::store::with_store(&store, move |s| {
                 s.add_cache_target(
                     "llama-cpp",
@@ -412,11 +542,19 @@ pub async fn add_llama_when_ready(store: crate::store::SharedStore, port: u16, e
             })
             .await;
             if let Err(e) = added {
-                tracing::warn!("the llama.cpp caching target was not added: {e}");
+                let note = format!("the llama.cpp caching target was not added: {e}");
+                tracing::warn!("{note}");
+                let _ = notes.send(note);
             }
             return;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    tracing::warn!("llama.cpp's server did not answer; its caching target was not added");
+    let note = format!(
+        "llama.cpp's server {} did not answer within a minute; its caching target was not added (its output is in {})",
+        llama.server.display(),
+        llama.log.display()
+    );
+    tracing::warn!("{note}");
+    let _ = notes.send(note);
 }

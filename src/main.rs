@@ -5,7 +5,7 @@
 
 mod cli;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,6 +18,14 @@ use apiradar::report::{self, events::Stream};
 use apiradar::store::{Store, now_ms};
 use apiradar::{logging, tui};
 use cli::{Cli, Command};
+
+/// A line on stderr. Unlike `eprintln!` it never panics: a closed stderr
+/// (`2>&-`, a terminal gone after SIGHUP) only loses the line.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,7 +41,14 @@ fn main() -> ExitCode {
     let _log = logging::init(&paths.log_dir, mode);
     match run(cli, &paths) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader has what it wanted (`apiradar diff … | head`): end
+        // quietly, as `git log | head` does from the user's point of view.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(stopped) = e.downcast_ref::<tui::StoppedBySignal>() {
+                note!("apiradar: {stopped}");
+                return ExitCode::from(stopped.exit_code());
+            }
             let class = match e.downcast_ref::<AppError>() {
                 Some(e) => Some(e.class()),
                 None => e
@@ -46,7 +61,7 @@ fn main() -> ExitCode {
                 Some(ErrorClass::FindingsAtLevel) => return ExitCode::from(3),
                 _ => {}
             }
-            eprintln!("apiradar: {}", apiradar::text::block(&format!("{e:#}")));
+            note!("apiradar: {}", apiradar::text::block(&format!("{e:#}")));
             ExitCode::from(if class == Some(ErrorClass::Usage) {
                 2
             } else {
@@ -56,9 +71,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `e` is a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || matches!(c.downcast_ref::<AppError>(), Some(AppError::Io(e)) if e.kind() == BrokenPipe)
+    })
+}
+
+/// Whether the user is at a terminal that can answer a question.
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
 /// Whether this invocation opens the dashboard.
 fn dashboard_wanted(cli: &Cli) -> bool {
-    use std::io::IsTerminal;
     match &cli.command {
         None => true,
         Some(Command::Demo(a)) => !a.headless && std::io::stdout().is_terminal(),
@@ -74,13 +103,16 @@ fn run(cli: Cli, paths: &Paths) -> Result<()> {
     };
     match command {
         Command::Completions { shell } => {
-            cli::print_completions(shell);
+            std::io::stdout()
+                .lock()
+                .write_all(&cli::completions(shell))?;
             Ok(())
         }
         Command::Config { show: _ } => {
             let view = app::settings::show(paths, config_file.as_deref())?;
-            print!("{}", report::config::config_text(&view));
-            print!("{}", apiradar::tui::settings_text(&paths.config_dir));
+            let out = &mut std::io::stdout().lock();
+            write!(out, "{}", report::config::config_text(&view))?;
+            write!(out, "{}", apiradar::tui::settings_text(&paths.config_dir))?;
             Ok(())
         }
         Command::Demo(args) => {
@@ -119,7 +151,7 @@ fn sync_config(store: &mut Store, file: Option<&Path>) -> Result<apiradar::confi
             tracing::info!(watch = %name, "added from config");
         }
         for line in report::events::sync_notes(&s.path, &s.report) {
-            eprintln!("{line}");
+            note!("{line}");
         }
     }
     Ok(settings)
@@ -127,7 +159,7 @@ fn sync_config(store: &mut Store, file: Option<&Path>) -> Result<apiradar::confi
 
 fn note_delivery(d: &app::Delivery) {
     if let Some(line) = report::events::delivery_note(d) {
-        eprintln!("{line}");
+        note!("{line}");
     }
 }
 
@@ -164,7 +196,7 @@ fn dispatch(
             let name = e.name.clone();
             let edited = watches::edit(store, e.into(), &app::current_dir()?)?;
             if edited.from_config {
-                eprintln!(
+                note!(
                     "apiradar: note: `{name}` is declared in a config file; the next sync with --config will restore it"
                 );
             }
@@ -178,7 +210,11 @@ fn dispatch(
                 write!(out, "{}", report::watch_table(&list, now_ms()))?;
             }
         }
-        Command::Remove { name } => {
+        Command::Remove { name, yes } => {
+            let versions = watches::version_count(store, &name)?;
+            if !yes {
+                confirm_remove(&name, versions)?;
+            }
             let versions = watches::remove(store, &name)?;
             writeln!(out, "removed {name} and its {versions} versions")?;
         }
@@ -207,13 +243,13 @@ fn dispatch(
         Command::Health(a) => {
             let h = app::health::run(store, &(&a).into()).map_err(cli::health_flag_names)?;
             for (watch, e) in &h.sync_errors {
-                eprintln!(
+                note!(
                     "apiradar: {watch}: {}",
                     apiradar::text::line(&e.to_string())
                 );
             }
             for line in &h.switched {
-                eprintln!("apiradar: {line}");
+                note!("apiradar: {line}");
             }
             match &h.outcome {
                 app::health::HealthOutcome::Skipped(lines) => {
@@ -253,7 +289,10 @@ fn dispatch(
         Command::CacheTest(a) => {
             let curl = a.curl;
             let json = a.json;
-            let tested = app::caching::test(store, &a.into())?;
+            let mut progress = Progress::on_terminal();
+            let tested = app::caching::test(store, &a.into(), |p| progress.show(&p.to_string()));
+            progress.clear();
+            let tested = tested?;
             note_delivery(&tested.delivery);
             if json {
                 let doc = report::caching::cache_test_json(&tested, curl);
@@ -312,25 +351,33 @@ fn dispatch(
         }
         Command::Import(a) => {
             let (name, quiet) = (a.name.clone(), a.json);
+            let mut progress = Progress::on_terminal();
+            let (mut done_files, mut to_import) = (0usize, 0usize);
             let done = app::import::run(store, &a.into(), |event| match event {
                 app::import::ImportEvent::CreatedWatch {
                     name,
                     kind,
                     location,
                 } => {
-                    eprintln!("apiradar: created watch `{name}` ({kind}) watching {location}");
+                    progress.clear();
+                    note!("apiradar: created watch `{name}` ({kind}) watching {location}");
                 }
-                app::import::ImportEvent::File(f)
-                    if !quiet && f.status == apiradar::store::PollOutcome::Failed =>
-                {
-                    eprintln!(
-                        "apiradar: {}: {}",
-                        f.path,
-                        apiradar::text::line(f.error.as_deref().unwrap_or("failed"))
-                    );
+                app::import::ImportEvent::Starting { files, .. } => to_import = files,
+                app::import::ImportEvent::File(f) => {
+                    done_files += 1;
+                    if !quiet && f.status == apiradar::store::PollOutcome::Failed {
+                        progress.clear();
+                        note!(
+                            "apiradar: {}: {}",
+                            f.path,
+                            apiradar::text::line(f.error.as_deref().unwrap_or("failed"))
+                        );
+                    }
+                    progress.show(&format!("importing {done_files}/{to_import} files…"));
                 }
-                app::import::ImportEvent::File(_) => {}
-            })?;
+            });
+            progress.clear();
+            let done = done?;
             if quiet {
                 writeln!(
                     out,
@@ -347,7 +394,7 @@ fn dispatch(
         Command::Diff(a) => {
             let diff = app::diff::run(store, &(&a).into())?;
             for line in report::diff_notes(&diff) {
-                eprintln!("{line}");
+                note!("{line}");
             }
             let text = a.format.render(&diff);
             write!(out, "{text}")?;
@@ -411,7 +458,7 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                 )?;
             }
             if let Some(var) = &added.missing_env {
-                eprintln!("apiradar: note: {var} is not set in this environment; tests need it");
+                note!("apiradar: note: {var} is not set in this environment; tests need it");
             }
         }
         cli::CacheCommand::List { json } => {
@@ -469,9 +516,85 @@ fn print_event(event: &apiradar::pipeline::worker::WorkerEvent, quiet: bool) {
     }
     let time = chrono::Local::now().format("%H:%M:%S").to_string();
     match report::events::event_line(event, &time) {
-        Some((Stream::Out, line)) => println!("{line}"),
-        Some((Stream::Err, line)) => eprintln!("{line}"),
+        Some((Stream::Out, line)) => print_or_stop(&format!("{line}\n")),
+        Some((Stream::Err, line)) => note!("{line}"),
         None => {}
+    }
+}
+
+/// Prints what a long-running command (`run`, the headless demo) says.
+/// When nobody reads stdout any more (`apiradar run | head`), the command
+/// stops as if sent SIGTERM: its work ends cleanly and it exits 0.
+fn print_or_stop(text: &str) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static STOPPING: AtomicBool = AtomicBool::new(false);
+    let mut out = std::io::stdout().lock();
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+        && !STOPPING.swap(true, Ordering::SeqCst)
+    {
+        // `run_until_stopped` listens for SIGTERM and stops the services.
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTERM);
+    }
+}
+
+/// A one-line progress report on stderr, redrawn in place, shown only
+/// when stderr is a terminal (never in logs, pipes or CI output).
+struct Progress {
+    on: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn on_terminal() -> Progress {
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, line: &str) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+            self.shown = true;
+        }
+    }
+
+    /// Erases the line, before other output or at the end.
+    fn clear(&mut self) {
+        if self.shown {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            self.shown = false;
+        }
+    }
+}
+
+/// `remove` deletes a history: on a terminal it asks first; elsewhere it
+/// needs `--yes`.
+fn confirm_remove(name: &str, versions: i64) -> Result<()> {
+    let what = format!(
+        "watch `{name}` and its {}",
+        apiradar::text::plural(versions.max(0) as u64, "version", "versions")
+    );
+    if !interactive() {
+        return Err(AppError::usage(format!(
+            "`remove` would delete the {what} for good and there is no terminal to confirm it: pass --yes to remove it"
+        ))
+        .into());
+    }
+    let mut err = std::io::stderr().lock();
+    write!(err, "Remove the {what}? This cannot be undone. [y/N] ")?;
+    err.flush()?;
+    drop(err);
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(AppError::Failed(format!("nothing removed: {name} is kept")).into())
     }
 }
 
@@ -488,14 +611,14 @@ fn run_daemon(
     let watches = app::queries::watches(store)?;
     let (path, health) = (store.path(), config.health.every);
     let banner = report::events::run_banner(path, &watches, health, config_file.as_deref());
-    print!("{banner}");
+    write!(std::io::stdout().lock(), "{banner}")?;
     let shared = std::sync::Arc::new(std::sync::Mutex::new(Store::open(store.path())?));
     let rt = app::runtime()?;
     let services = Services::start(shared, config, rt.handle())?;
     rt.block_on(app::services::run_until_stopped(services, run_for, |e| {
         print_event(e, a.quiet)
     }));
-    println!("apiradar: stopped");
+    let _ = writeln!(std::io::stdout(), "apiradar: stopped");
     Ok(())
 }
 
@@ -503,8 +626,19 @@ fn run_daemon(
 /// background work, printing what happens.
 fn run_demo(request: &app::demo::DemoRequest) -> Result<()> {
     let rt = app::runtime()?;
-    let demo = app::demo::Demo::start(request, &rt)?;
-    print!("{}", report::events::demo_banner(&demo));
+    let mut demo = app::demo::Demo::start(request, &rt)?;
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        report::events::demo_banner(&demo)
+    )?;
+    if let Some(mut notes) = demo.take_notes() {
+        rt.spawn(async move {
+            while let Some(n) = notes.recv().await {
+                note!("apiradar: demo: {n}");
+            }
+        });
+    }
     let services = Services::start(demo.store.clone(), demo.services_config(), rt.handle())?;
     rt.block_on(app::services::run_until_stopped(
         services,
@@ -514,15 +648,14 @@ fn run_demo(request: &app::demo::DemoRequest) -> Result<()> {
     let watches = rt.block_on(apiradar::store::with_store(&demo.store, |s| {
         s.list_watches()
     }))?;
-    println!();
-    print!("{}", report::watch_table(&watches, now_ms()));
+    let table = report::watch_table(&watches, now_ms());
     drop(demo);
+    write!(std::io::stdout().lock(), "\n{table}")?;
     Ok(())
 }
 
 /// `apiradar` without a command: the dashboard over the database.
 fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
-    use std::io::IsTerminal;
     // A broken keymap or theme is reported before anything else.
     tui::resolve(&paths.config_dir).map_err(AppError::Usage)?;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
@@ -540,6 +673,7 @@ fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
         config_dir: paths.config_dir.clone(),
         services,
         greeting: None,
+        notes: None,
     };
     tui::run(options, &app::runtime()?)
 }
@@ -549,7 +683,7 @@ fn run_dashboard(paths: &Paths, config_file: Option<&Path>) -> Result<()> {
 fn run_demo_dashboard(request: &app::demo::DemoRequest) -> Result<()> {
     let config_dir = Paths::resolve(None).config_dir;
     let rt = app::runtime()?;
-    let demo = app::demo::Demo::start(request, &rt)?;
+    let mut demo = app::demo::Demo::start(request, &rt)?;
     let options = tui::TuiOptions {
         db: demo.db.clone(),
         config_dir,
@@ -559,6 +693,7 @@ fn run_demo_dashboard(request: &app::demo::DemoRequest) -> Result<()> {
             demo.server.url(),
             humantime::format_duration(demo.step)
         )),
+        notes: demo.take_notes(),
     };
     let result = tui::run(options, &rt);
     drop(demo);

@@ -98,6 +98,8 @@ pub struct CacheTestRequest {
     pub isolation: String,
     /// How long one request may take.
     pub timeout: String,
+    /// Test models that are not the target's too.
+    pub any_model: bool,
 }
 
 /// What the tests found.
@@ -110,8 +112,22 @@ pub struct Tested {
 }
 
 impl Tested {
-    /// A test that should pass failed (exit 1).
+    /// A test that should pass failed (exit 1, the output says which), or
+    /// a test could not run (exit 1, with the reason): "inconclusive" must
+    /// not pass for success in a script.
     pub fn verdict(&self) -> Result<(), AppError> {
+        let not_run: Vec<String> = self
+            .runs
+            .iter()
+            .filter_map(|r| r.not_run().map(|why| format!("{}: {why}", r.model)))
+            .collect();
+        if let Some(first) = not_run.first() {
+            return Err(AppError::Failed(format!(
+                "caching target `{}`: tests of {} could not run ({first})",
+                self.target.name,
+                crate::text::plural(not_run.len() as u64, "model", "models")
+            )));
+        }
         if self.runs.iter().any(|r| r.failed()) {
             return Err(AppError::PartialFailure);
         }
@@ -119,8 +135,37 @@ impl Tested {
     }
 }
 
-pub fn test(store: &mut Store, a: &CacheTestRequest) -> Result<Tested, AppError> {
+/// Runs the caching tests of a target now, telling `progress` as each
+/// test starts.
+pub fn test(
+    store: &mut Store,
+    a: &CacheTestRequest,
+    mut progress: impl FnMut(&caching::RunProgress),
+) -> Result<Tested, AppError> {
     let target = store.cache_target(&a.name)?;
+    if !a.any_model {
+        let others: Vec<&String> = a
+            .models
+            .iter()
+            .filter(|m| !target.models.contains(m))
+            .collect();
+        if let Some(model) = others.first() {
+            return Err(AppError::usage(format!(
+                "`{model}` is not a model of caching target `{}` (it tests {}): check the name, add it to the target, or pass --any-model to run every test against it anyway",
+                target.name,
+                target.models.join(", ")
+            )));
+        }
+    }
+    // Without its key nothing can run: say so before sending anything.
+    if let Some(var) = &target.api_key_env
+        && std::env::var_os(var).is_none_or(|v| v.is_empty())
+    {
+        return Err(AppError::Failed(format!(
+            "caching target `{}`: the key variable {var} is not set: export {var} and run again (nothing was sent)",
+            target.name
+        )));
+    }
     let tests = if a.tests.is_empty() {
         None
     } else {
@@ -137,11 +182,13 @@ pub fn test(store: &mut Store, a: &CacheTestRequest) -> Result<Tested, AppError>
                 .collect::<Result<Vec<_>, _>>()?,
         )
     };
+    let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
     let opts = caching::RunOptions {
         tests,
         models: (!a.models.is_empty()).then(|| a.models.clone()),
         isolation: super::parse_duration(&a.isolation)?,
         ignore_cooldown: true,
+        progress: Some(progress_tx),
     };
     let client = caching::client::Client::new(super::parse_duration(&a.timeout)?)
         .map_err(AppError::Failed)?;
@@ -149,7 +196,14 @@ pub fn test(store: &mut Store, a: &CacheTestRequest) -> Result<Tested, AppError>
     let path = store.path().to_path_buf();
     let (runs, delivery) = super::runtime()?.block_on(async {
         let shared: SharedStore = Arc::new(Mutex::new(Store::open(&path)?));
-        let runs = caching::run_target(&shared, &client, &target, &opts).await;
+        let run = caching::run_target(&shared, &client, &target, &opts);
+        tokio::pin!(run);
+        let runs = loop {
+            tokio::select! {
+                runs = &mut run => break runs,
+                Some(p) = progress_rx.recv() => progress(&p),
+            }
+        };
         let delivery = super::send_queued_alerts(&shared).await;
         Ok::<_, StoreError>((runs, delivery))
     })?;

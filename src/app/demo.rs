@@ -35,6 +35,9 @@ pub struct Demo {
     pub llama: Option<LlamaServer>,
     /// The demo's connection to its database.
     pub store: SharedStore,
+    /// What the demo has to tell about its own parts as it runs (llama.cpp's
+    /// server exited at start, say); see [`Demo::take_notes`].
+    notes: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
     _temp: tempfile::TempDir,
 }
 
@@ -70,12 +73,14 @@ impl Demo {
         let mut store = Store::open(&db)?;
         demo::add_watches(&mut store, &server.url(), every)?;
         let store: SharedStore = Arc::new(Mutex::new(store));
-        let llama = demo::start_llama();
+        let (notes_tx, notes) = tokio::sync::mpsc::unbounded_channel();
+        let llama = demo::start_llama(&temp.path().join("llama-server.log"));
         if let Some(l) = &llama {
             runtime.spawn(demo::add_llama_when_ready(
                 Arc::clone(&store),
-                l.port,
+                l.watch(),
                 every,
+                notes_tx,
             ));
         }
         Ok(Demo {
@@ -86,8 +91,15 @@ impl Demo {
             server,
             llama,
             store,
+            notes: Some(notes),
             _temp: temp,
         })
+    }
+
+    /// The demo's notes about its own parts, one message each, for the
+    /// front end to show as they come (once: later calls get `None`).
+    pub fn take_notes(&mut self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        self.notes.take()
     }
 
     /// The background work of a demo: defaults, with health rounds as

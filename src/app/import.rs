@@ -1,5 +1,7 @@
 //! `apiradar import`: backfill a watch's versions from files, creating
-//! the watch when it does not exist yet.
+//! the watch when it does not exist yet. A file whose bytes are already
+//! stored as a version of the watch (imported before, or polled) is
+//! skipped, so running the same import again adds nothing.
 
 use crate::store::PollOutcome;
 use std::path::PathBuf;
@@ -29,6 +31,9 @@ pub enum ImportEvent<'a> {
         kind: Kind,
         location: &'a str,
     },
+    /// The files to import are known: `files` will be read, `skipped`
+    /// are already stored.
+    Starting { files: usize, skipped: usize },
     /// A file was read (or failed to be).
     File(&'a ImportedFile),
 }
@@ -42,6 +47,8 @@ pub struct Imported {
     pub added: usize,
     pub unchanged: usize,
     pub failed: usize,
+    /// Files not imported because their bytes are already a stored version.
+    pub skipped: usize,
     /// How long reading and storing took.
     pub seconds: f64,
 }
@@ -126,9 +133,23 @@ pub fn run(
     };
     let total = files.len();
     let started = std::time::Instant::now();
-    let refused: Vec<Option<String>> = detections
+    let refused_of: std::collections::HashMap<PathBuf, Option<String>> = files
         .iter()
-        .map(|d| d.as_ref().and_then(|d| refusal(d, watch.spec.kind)))
+        .cloned()
+        .zip(
+            detections
+                .iter()
+                .map(|d| d.as_ref().and_then(|d| refusal(d, watch.spec.kind))),
+        )
+        .collect();
+    let (files, skipped) = not_stored(store, watch.id, files)?;
+    on_event(ImportEvent::Starting {
+        files: files.len(),
+        skipped,
+    });
+    let refused: Vec<Option<String>> = files
+        .iter()
+        .map(|p| refused_of.get(p).cloned().flatten())
         .collect();
     let results = import::import_checked_files(store, &watch, &files, &refused, limits, |f| {
         on_event(ImportEvent::File(f))
@@ -138,8 +159,40 @@ pub fn run(
         added: count(PollOutcome::New) + count(PollOutcome::Changed),
         unchanged: count(PollOutcome::Unchanged),
         failed: count(PollOutcome::Failed),
+        skipped,
         total,
         seconds: started.elapsed().as_secs_f64(),
         files: results,
     })
+}
+
+/// The files whose bytes are not already stored as a version of the
+/// watch, in order, and how many were left out. Versions stored by this
+/// import itself do not count: a history that goes back to an earlier
+/// document keeps that step.
+fn not_stored(
+    store: &Store,
+    watch_id: i64,
+    files: Vec<PathBuf>,
+) -> Result<(Vec<PathBuf>, usize), AppError> {
+    let stored: std::collections::HashSet<String> = store
+        .versions(watch_id)?
+        .into_iter()
+        .map(|v| v.raw_hash)
+        .collect();
+    if stored.is_empty() {
+        return Ok((files, 0));
+    }
+    let before = files.len();
+    // A file that cannot be read stays in: the import reports it.
+    let keep: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| {
+            std::fs::read(p).map_or(true, |bytes| {
+                !stored.contains(&crate::store::sha256_hex(&bytes))
+            })
+        })
+        .collect();
+    let skipped = before - keep.len();
+    Ok((keep, skipped))
 }

@@ -132,7 +132,10 @@ impl WatchInput {
         if self.key.is_some() && kind.is_some_and(|k| k != Kind::Json) {
             fail(Field::Key, WatchError::KeyWithoutJson.into());
         }
-        if location_ok && let Err(e) = check_location(&location) {
+        if location_ok
+            && let Err(e) =
+                check_location(&location).and_then(|()| check_file(&self.location, &location))
+        {
             fail(Field::Location, e);
         }
         let (Some(kind), Some(interval), Some(headers), true) =
@@ -199,6 +202,78 @@ fn check_location(location: &str) -> Result<(), InputError> {
         .map_err(|e| InputError::Location(e.message))
 }
 
+/// A file location must name a file that is there now; a typo would
+/// otherwise only show up as a failed poll later. A location without a
+/// scheme that reads like a host (`127.0.0.1:8080/spec`, `example.com/x`)
+/// was almost certainly meant as a URL: the refusal gives the URL. `typed`
+/// is the location as the user wrote it, `location` the absolute one.
+fn check_file(typed: &str, location: &str) -> Result<(), InputError> {
+    let Ok(crate::fetch::Location::File(path)) = crate::fetch::Location::parse(location) else {
+        return Ok(());
+    };
+    let error = match std::fs::metadata(&path) {
+        Ok(m) if m.is_dir() => format!(
+            "{} is a folder: give the file of the description inside it",
+            path.display()
+        ),
+        Ok(_) => return Ok(()),
+        Err(e) => match host_like(typed) {
+            Some(url) => format!(
+                "`{}` has no scheme, so it would be read as a file, and there is no such file: for a URL write `{url}`",
+                typed.trim()
+            ),
+            None if e.kind() == std::io::ErrorKind::NotFound => format!(
+                "there is no file {}: check the path, or give an http:// or https:// URL",
+                path.display()
+            ),
+            None => format!("cannot read {}: {e}", path.display()),
+        },
+    };
+    Err(InputError::Location(error))
+}
+
+/// The URL a scheme-less location probably meant, when its first part
+/// reads like a host: `host:port` (`127.0.0.1:8080/spec`,
+/// `localhost:3000`), or a domain or address followed by a path
+/// (`example.com/openapi.json`, `10.0.0.5/spec`, `localhost/spec`). A host
+/// with a port gets `http://`, a domain `https://`.
+pub fn host_like(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    if typed.starts_with(['/', '.', '~', '\\']) || typed.contains("://") {
+        return None;
+    }
+    let (first, rest) = match typed.split_once('/') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (typed, None),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+    };
+    if let Some((host, port)) = first.rsplit_once(':') {
+        let is_port =
+            !port.is_empty() && port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit());
+        let is_host = !host.is_empty() && host.split('.').all(label_ok);
+        return (is_port && is_host).then(|| format!("http://{typed}"));
+    }
+    rest?;
+    let labels: Vec<&str> = first.split('.').collect();
+    if first == "localhost" {
+        return Some(format!("http://{typed}"));
+    }
+    if labels.len() < 2 || !labels.iter().all(|l| label_ok(l)) {
+        return None;
+    }
+    let is_ipv4 = labels.len() == 4 && labels.iter().all(|l| l.parse::<u8>().is_ok());
+    if is_ipv4 {
+        return Some(format!("http://{typed}"));
+    }
+    let tld = labels[labels.len() - 1];
+    (tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| format!("https://{typed}"))
+}
+
 /// Adds a checked watch, paused with `paused` as the reason when given.
 pub fn add(store: &mut Store, spec: &WatchSpec, paused: Option<&str>) -> Result<Watch, AppError> {
     spec.validate()?;
@@ -238,8 +313,10 @@ pub struct Edited {
 pub fn edit(store: &mut Store, e: WatchEdit, base: &Path) -> Result<Edited, AppError> {
     let current = store.watch(&e.name)?;
     let mut spec = current.spec.clone();
-    if let Some(l) = e.location {
-        spec.location = watch::absolute_location(&l, base);
+    if let Some(l) = &e.location {
+        spec.location = watch::absolute_location(l, base);
+        check_location(&spec.location)?;
+        check_file(l, &spec.location)?;
     }
     if let Some(k) = e.kind {
         spec.kind = parse_kind(&k)?;
@@ -275,6 +352,13 @@ pub fn edit(store: &mut Store, e: WatchEdit, base: &Path) -> Result<Edited, AppE
     })
 }
 
+/// How many versions removing `name` would delete (an error when there is
+/// no such watch).
+pub fn version_count(store: &Store, name: &str) -> Result<i64, AppError> {
+    let watch = store.watch(name)?;
+    Ok(store.versions(watch.id)?.len() as i64)
+}
+
 /// Removes a watch and its history; returns how many versions went.
 pub fn remove(store: &mut Store, name: &str) -> Result<i64, AppError> {
     Ok(store.remove_watch(name)?)
@@ -306,10 +390,16 @@ mod tests {
 
     #[test]
     fn a_good_input_becomes_a_spec() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("specs")).unwrap();
+        std::fs::write(dir.path().join("specs/p.yaml"), "openapi: 3.0.0").unwrap();
         let mut i = input("petstore", "specs/p.yaml");
         i.every = Some("5m".into());
-        let spec = i.check(Some(Path::new("/srv"))).unwrap();
-        assert_eq!(spec.location, "/srv/specs/p.yaml");
+        let spec = i.check(Some(dir.path())).unwrap();
+        assert_eq!(
+            spec.location,
+            dir.path().join("specs/p.yaml").display().to_string()
+        );
         assert_eq!(spec.interval, Duration::from_secs(300));
         assert_eq!(spec.kind, Kind::OpenApi);
     }
@@ -375,6 +465,52 @@ mod tests {
         assert_eq!(i.check(None).unwrap_err()[0].field, Field::Headers);
         i.public_headers = vec!["X-Client".into()];
         assert!(i.check(None).is_ok());
+    }
+
+    #[test]
+    fn a_missing_file_and_a_host_without_scheme_are_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let message = |location: &str| match input("x", location).to_spec(Some(dir.path())) {
+            Err(AppError::Usage(m)) => m,
+            other => panic!("{location}: expected a usage error, got {other:?}"),
+        };
+        let m = message("./nope.yaml");
+        assert!(
+            m.contains("there is no file") && m.contains("nope.yaml"),
+            "{m}"
+        );
+        let m = message("127.0.0.1:8080/spec");
+        assert!(m.contains("write `http://127.0.0.1:8080/spec`"), "{m}");
+        let m = message("example.com/x");
+        assert!(m.contains("write `https://example.com/x`"), "{m}");
+        let m = message(".");
+        assert!(m.contains("is a folder"), "{m}");
+        // A file wins over a name that only looks like a host.
+        std::fs::create_dir(dir.path().join("example.com")).unwrap();
+        std::fs::write(dir.path().join("example.com/x"), "{}").unwrap();
+        assert!(input("x", "example.com/x").check(Some(dir.path())).is_ok());
+    }
+
+    #[test]
+    fn what_reads_like_a_host() {
+        for (typed, url) in [
+            ("127.0.0.1:8080/spec", Some("http://127.0.0.1:8080/spec")),
+            ("localhost:3000", Some("http://localhost:3000")),
+            ("localhost/spec", Some("http://localhost/spec")),
+            ("10.0.0.5/spec", Some("http://10.0.0.5/spec")),
+            (
+                "api.example.com/v1/openapi.json",
+                Some("https://api.example.com/v1/openapi.json"),
+            ),
+            ("openapi.yaml", None),
+            ("specs/openapi.yaml", None),
+            ("specs.v2/openapi.yaml", None),
+            ("./example.com/x", None),
+            ("/srv/example.com/x", None),
+            ("C:/specs/x.yaml", None),
+        ] {
+            assert_eq!(host_like(typed).as_deref(), url, "{typed}");
+        }
     }
 
     #[test]

@@ -219,6 +219,10 @@ impl Client {
             },
             None => None,
         };
+        // A kept-alive connection the server has closed meanwhile fails
+        // before anything was answered; such a request is sent once more,
+        // on a fresh connection.
+        let mut stale_retried = false;
         loop {
             let mut req = self
                 .http
@@ -241,6 +245,11 @@ impl Client {
             exchange.latency_ms = started.elapsed().as_millis() as i64;
             let (status, retry_after, bytes) = match result {
                 Ok(r) => r,
+                Err(e) if !stale_retried && e.ends_with(STALE_CONNECTION) => {
+                    stale_retried = true;
+                    tracing::debug!("{e}: sending again on a new connection");
+                    continue;
+                }
                 Err(e) => {
                     let e = match &key {
                         Some(k) if !k.is_empty() => e.replace(k.as_str(), "***"),
@@ -315,6 +324,10 @@ impl Client {
         Ok((status, retry_after, bytes))
     }
 }
+
+/// How hyper reports a kept-alive connection that the server closed
+/// before it answered (llama.cpp's server does so after a streamed answer).
+const STALE_CONNECTION: &str = "connection closed before message completed";
 
 /// A transport error in one line, with its cause.
 fn describe(e: &reqwest::Error) -> String {

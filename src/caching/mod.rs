@@ -47,6 +47,36 @@ pub struct RunOptions {
     pub isolation: Duration,
     /// Run models that are resting after failures too.
     pub ignore_cooldown: bool,
+    /// Where to say how far the run is (a terminal's progress line).
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<RunProgress>>,
+}
+
+/// How far a run is, for a progress line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunProgress {
+    pub model: String,
+    /// The model's place among the run's (from 0), and their number.
+    pub model_index: usize,
+    pub models: usize,
+    /// The test starting, its place (from 0) and the number of tests.
+    pub test: TestKind,
+    pub test_index: usize,
+    pub tests: usize,
+}
+
+impl std::fmt::Display for RunProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "model {}/{} {}: test {}/{} {}…",
+            self.model_index + 1,
+            self.models,
+            crate::text::one_line(&self.model),
+            self.test_index + 1,
+            self.tests,
+            self.test.as_str()
+        )
+    }
 }
 
 impl Default for RunOptions {
@@ -56,6 +86,7 @@ impl Default for RunOptions {
             models: None,
             isolation: Duration::from_secs(5),
             ignore_cooldown: false,
+            progress: None,
         }
     }
 }
@@ -84,6 +115,24 @@ impl ModelRun {
         self.results
             .iter()
             .any(|r| r.verdict == suite::Verdict::Fail)
+    }
+
+    /// Why tests of this model could not run, if any could not: a request
+    /// that got no usable answer (no connection, an HTTP error, the key
+    /// variable unset), the suite stopped for want of an answer, or the
+    /// model skipped (no balance, resting). A provider that simply does
+    /// not report cached tokens is an answer, not a failure to run.
+    pub fn not_run(&self) -> Option<String> {
+        if let Some(why) = &self.skipped {
+            return Some(why.clone());
+        }
+        if let Some(r) = self.results.iter().find(|r| {
+            r.verdict == suite::Verdict::Inconclusive
+                && r.exchanges.iter().any(|e| e.error.is_some())
+        }) {
+            return Some(format!("{}: {}", r.test.as_str(), r.summary));
+        }
+        None
     }
 }
 
@@ -344,7 +393,21 @@ pub async fn run_target(
             nonce: nonce(),
             budget: &mut budget,
         };
-        let (results, stopped) = runner.run_all().await;
+        let (model_index, models_count, tests) = (i, models.len(), config.tests.len());
+        let (results, stopped) = runner
+            .run_all(|test_index, test| {
+                if let Some(p) = &opts.progress {
+                    let _ = p.send(RunProgress {
+                        model: model.clone(),
+                        model_index,
+                        models: models_count,
+                        test,
+                        test_index,
+                        tests,
+                    });
+                }
+            })
+            .await;
         let stopped = stopped.map(|s| s.0);
         let finished_at = crate::store::now_ms();
         let seconds = clock.elapsed().as_secs_f64();

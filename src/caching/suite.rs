@@ -195,6 +195,16 @@ fn unusable(exchanges: &[Exchange]) -> Option<String> {
     None
 }
 
+/// Why no request of a test got an HTTP answer (the server cannot be
+/// reached, the key variable is not set), when none did.
+pub fn no_answer(exchanges: &[Exchange]) -> Option<String> {
+    let first = exchanges.first()?;
+    exchanges
+        .iter()
+        .all(|e| e.status.is_none() && e.error.is_some())
+        .then(|| first.error.clone().unwrap_or_default())
+}
+
 impl Runner<'_> {
     fn prompt_size(&self) -> u32 {
         let min = self.endpoint.profile.min_tokens;
@@ -222,12 +232,32 @@ impl Runner<'_> {
         Ok(self.client.send(self.endpoint, label, request).await)
     }
 
-    /// Runs the configured tests in order; stops at the budget.
-    pub async fn run_all(&mut self) -> (Vec<TestResult>, Option<Stopped>) {
+    /// Runs the configured tests in order, telling `starting` the index
+    /// of each before it runs; stops at the budget, and when a test got no
+    /// answer at all from the server (the rest would only wait for the
+    /// same failure: the TTL test alone waits minutes).
+    pub async fn run_all(
+        &mut self,
+        mut starting: impl FnMut(usize, TestKind),
+    ) -> (Vec<TestResult>, Option<Stopped>) {
         let mut results = Vec::new();
-        for test in self.config.tests.clone() {
+        for (i, test) in self.config.tests.clone().into_iter().enumerate() {
+            starting(i, test);
             match self.run(test).await {
-                Ok(r) => results.push(r),
+                Ok(r) => {
+                    let unanswered = no_answer(&r.exchanges);
+                    results.push(r);
+                    if let Some(why) = unanswered
+                        && i + 1 < self.config.tests.len()
+                    {
+                        return (
+                            results,
+                            Some(Stopped(format!(
+                                "no answer from the server ({why}); the remaining tests were not run"
+                            ))),
+                        );
+                    }
+                }
                 Err(stop) => return (results, Some(stop)),
             }
         }

@@ -275,20 +275,28 @@ pub fn import_json(name: &str, i: &crate::app::import::Imported) -> Value {
         "added": i.added,
         "unchanged": i.unchanged,
         "failed": i.failed,
+        "skipped": i.skipped,
     })
 }
 
 /// What `import` prints.
 pub fn import_text(name: &str, i: &crate::app::import::Imported) -> String {
-    format!(
+    let mut text = format!(
         "imported {} files into {} in {:.1}s: {} new versions, {} unchanged, {} failed",
-        i.total,
+        i.total - i.skipped,
         Line(name),
         i.seconds,
         i.added,
         i.unchanged,
         i.failed
-    )
+    );
+    if i.skipped > 0 {
+        text += &format!(
+            "; skipped {} already stored",
+            crate::text::plural(i.skipped as u64, "file", "files")
+        );
+    }
+    text
 }
 
 /// JSON as the commands print it (pretty), safe for a terminal: what serde

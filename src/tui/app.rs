@@ -50,6 +50,19 @@ pub enum AppEvent {
     Loaded(u64, Loaded),
     /// Time passing (spinner, relative times).
     Tick,
+    /// A problem to show in the status bar (the demo's own parts).
+    Note(String),
+    /// A signal the process received.
+    Signal(super::term::TermSignal),
+}
+
+/// What the event loop must do with the terminal; the app does no I/O.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermRequest {
+    /// Ctrl-z: give the terminal back and stop until continued.
+    Suspend,
+    /// Continued after a stop: take the terminal again and repaint it all.
+    Retake,
 }
 
 /// What the app asks the outside world to do.
@@ -144,6 +157,10 @@ pub struct App {
     effects: Vec<Effect>,
     status: Status,
     pub quit: bool,
+    /// The signal (SIGTERM, SIGHUP, SIGINT) the dashboard must end for.
+    pub stopped_by: Option<i32>,
+    /// What the terminal needs next, for the event loop to carry out.
+    pub term_request: Option<TermRequest>,
     clock: Clock,
     /// Where each pane was last drawn, for the mouse and page sizes.
     rects: Vec<(PaneId, Rect)>,
@@ -172,6 +189,8 @@ impl App {
             effects: Vec::new(),
             status: Status::default(),
             quit: false,
+            stopped_by: None,
+            term_request: None,
             clock,
             rects: Vec::new(),
             auto_open: true,
@@ -323,6 +342,18 @@ impl App {
             AppEvent::Input(_) => {}
             AppEvent::Worker(e) => self.on_worker(e),
             AppEvent::Loaded(ticket, loaded) => self.on_loaded(ticket, loaded),
+            AppEvent::Note(note) => {
+                self.say(note, true);
+                self.dirty = true;
+            }
+            AppEvent::Signal(super::term::TermSignal::Stop(signal)) => {
+                self.stopped_by = Some(signal);
+                self.quit = true;
+            }
+            AppEvent::Signal(super::term::TermSignal::Continued) => {
+                self.term_request = Some(TermRequest::Retake);
+                self.dirty = true;
+            }
             AppEvent::Tick => {
                 if !self.status.polling.is_empty() {
                     self.status.spinner = self.status.spinner.wrapping_add(1);
@@ -644,6 +675,12 @@ impl App {
         self.dirty = true;
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
+            return;
+        }
+        // In raw mode Ctrl-z is a key, not SIGTSTP: suspend as a shell
+        // user expects, in any mode.
+        if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.term_request = Some(TermRequest::Suspend);
             return;
         }
         match std::mem::replace(&mut self.mode, Mode::Normal) {

@@ -30,8 +30,9 @@ use serde::Deserialize;
 use crate::app::{Services, ServicesConfig};
 use crate::pipeline::worker::Command;
 use crate::store::Store;
-pub use app::{App, AppEvent, Clock, Effect};
+pub use app::{App, AppEvent, Clock, Effect, TermRequest};
 use keymap::Keymap;
+pub use term::StoppedBySignal;
 use theme::{ColorDepth, Theme};
 
 /// Settings of the dashboard, from the `[ui]` table of `config.toml` in the
@@ -126,10 +127,13 @@ pub struct TuiOptions {
     pub services: ServicesConfig,
     /// A first line for the status bar (the demo says what it is).
     pub greeting: Option<String>,
+    /// Problems to show in the status bar as they come (the demo's own).
+    pub notes: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
 }
 
 /// Runs the dashboard until the user quits. `runtime` runs the
-/// background services.
+/// background services. SIGTERM, SIGHUP and SIGINT end it with the
+/// terminal restored and a [`StoppedBySignal`] error; Ctrl-z suspends it.
 pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     let resolved = resolve(&options.config_dir).map_err(anyhow::Error::msg)?;
     let store = Store::open(&options.db)?;
@@ -182,11 +186,27 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
         });
     }
 
+    if let Some(mut notes) = options.notes {
+        let tx = tx.clone();
+        runtime.spawn(async move {
+            while let Some(n) = notes.recv().await {
+                if tx.send(AppEvent::Note(n)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+
     let mut app = App::new(resolved.keymap, resolved.theme, Clock::System);
     if let Some(g) = &options.greeting {
         app.on_event(AppEvent::Loaded(0, data::Loaded::Done(Ok(g.clone()))));
     }
     let mouse = resolved.settings.mouse.unwrap_or(false);
+    // Watched before the terminal changes, so no signal finds it half set.
+    let signals = {
+        let tx = tx.clone();
+        term::watch_signals(move |s| tx.send(AppEvent::Signal(s)).is_ok())?
+    };
     let mut term = term::Term::enter(mouse)?;
 
     // The input thread; it stops when asked or when the app is gone.
@@ -218,6 +238,7 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
 
     stop.store(true, Ordering::Relaxed);
     term.restore();
+    signals.close();
     let _ = input.join();
     // Running polls finish quickly or are abandoned with the runtime.
     runtime.block_on(services.stop(Some(Duration::from_secs(3))));
@@ -243,8 +264,16 @@ fn event_loop(
                 }
             }
         }
+        if let Some(signal) = app.stopped_by {
+            return Err(StoppedBySignal(signal).into());
+        }
         if app.quit {
             return Ok(());
+        }
+        match app.term_request.take() {
+            Some(TermRequest::Suspend) => term.suspend()?,
+            Some(TermRequest::Retake) => term.retake()?,
+            None => {}
         }
         if app.dirty {
             use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};

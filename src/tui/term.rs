@@ -1,6 +1,8 @@
 //! The one owner of the terminal: raw mode, the alternate screen and mouse
 //! capture go on in [`Term::enter`] and come off when it is dropped, when
-//! the app returns an error, and when anything panics.
+//! the app returns an error, when anything panics, on SIGTERM, SIGHUP and
+//! SIGINT ([`watch_signals`]), and while the dashboard is suspended with
+//! Ctrl-z ([`Term::suspend`]; SIGCONT takes the terminal back).
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
@@ -49,16 +51,59 @@ impl Term {
         }
     }
 
+    /// Ctrl-z: gives the terminal back and stops the process as the shell
+    /// expects (SIGTSTP); when continued (`fg`), takes the terminal again.
+    /// The next draw repaints every cell.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        self.release();
+        // Stops here until SIGCONT. In an orphaned process group (no job
+        // control to continue it) the kernel discards the signal and this
+        // returns at once, which is right too.
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        self.retake()
+    }
+
+    /// After a stop (our own Ctrl-z, or SIGSTOP/SIGTSTP from elsewhere):
+    /// raw mode, the alternate screen and the hidden cursor again, from
+    /// whatever state the shell left the terminal in, and a full repaint.
+    pub fn retake(&mut self) -> io::Result<()> {
+        // Raw mode from the terminal's present settings: crossterm skips
+        // `enable_raw_mode` while it believes raw mode is on.
+        let _ = terminal::disable_raw_mode();
+        terminal::enable_raw_mode()?;
+        let mut out = io::stdout();
+        execute!(
+            out,
+            EnterAlternateScreen,
+            terminal::Clear(terminal::ClearType::All),
+            cursor::Hide
+        )?;
+        if self.mouse {
+            execute!(out, EnableMouseCapture)?;
+        }
+        self.restored = false;
+        // A new ratatui terminal knows nothing of the screen, so the next
+        // draw paints every cell. (`Terminal::clear` would ask the
+        // terminal for the cursor position and wait for its answer.)
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        Ok(())
+    }
+
+    /// The terminal as it was, for a while (Ctrl-z).
+    fn release(&mut self) {
+        if self.mouse {
+            let _ = execute!(io::stdout(), DisableMouseCapture);
+        }
+        restore_terminal();
+    }
+
     /// Gives the terminal back; also done on drop.
     pub fn restore(&mut self) {
         if self.restored {
             return;
         }
         self.restored = true;
-        if self.mouse {
-            let _ = execute!(io::stdout(), DisableMouseCapture);
-        }
-        restore_terminal();
+        self.release();
     }
 }
 
@@ -90,3 +135,63 @@ fn install_panic_hook() {
         }));
     });
 }
+
+/// A signal the dashboard acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermSignal {
+    /// SIGTERM, SIGHUP or SIGINT: give the terminal back and exit with
+    /// 128 + the signal's number (see [`StoppedBySignal`]).
+    Stop(i32),
+    /// SIGCONT: continued after being stopped; take the terminal again
+    /// and repaint.
+    Continued,
+}
+
+/// Forwards SIGTERM, SIGHUP, SIGINT and SIGCONT to `forward` from a thread
+/// of their own, until the handle is closed or `forward` returns false.
+/// (SIGTSTP keeps its default action, stopping the process: Ctrl-z in raw
+/// mode arrives as a key, and [`Term::suspend`] raises it itself.)
+pub fn watch_signals(
+    forward: impl Fn(TermSignal) -> bool + Send + 'static,
+) -> io::Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGCONT])?;
+    let handle = signals.handle();
+    std::thread::Builder::new()
+        .name("apiradar-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                let event = match signal {
+                    SIGCONT => TermSignal::Continued,
+                    other => TermSignal::Stop(other),
+                };
+                if !forward(event) {
+                    break;
+                }
+            }
+        })?;
+    Ok(handle)
+}
+
+/// The dashboard ended because of a signal, with the terminal restored.
+/// The process exits with 128 + the signal's number, as a shell reports a
+/// process killed by it (143 for SIGTERM, 129 for SIGHUP, 130 for SIGINT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoppedBySignal(pub i32);
+
+impl StoppedBySignal {
+    pub fn exit_code(self) -> u8 {
+        u8::try_from(128 + self.0).unwrap_or(u8::MAX)
+    }
+}
+
+impl std::fmt::Display for StoppedBySignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match signal_hook::low_level::signal_name(self.0) {
+            Some(name) => write!(f, "the dashboard was stopped by {name}"),
+            None => write!(f, "the dashboard was stopped by signal {}", self.0),
+        }
+    }
+}
+
+impl std::error::Error for StoppedBySignal {}

@@ -360,10 +360,11 @@ fn rate_limits_budgets_failures_and_regressions() {
     assert_eq!(hook.hits("/hook"), 1);
 
     // A provider failing: inconclusive (not a cache verdict), counted as a
-    // failed run; the warning shows after three.
+    // failed run; the warning shows after three. The test could not run,
+    // so the command exits 1.
     p.broken.store(true, Ordering::SeqCst);
     for _ in 0..3 {
-        let doc = identical(&sb, 0);
+        let doc = identical(&sb, 1);
         let r = &doc["runs"][0]["results"][0];
         assert_eq!(r["verdict"], "inconclusive");
         assert!(

@@ -1300,7 +1300,7 @@ fn edit_and_rename_keep_history() {
     assert_eq!(report(&out, "new")["version"], 3);
 
     // remove takes the history with it.
-    let out = sb.ok(["remove", "new"]);
+    let out = sb.ok(["remove", "new", "--yes"]);
     assert_eq!(out.trim(), "removed new and its 3 versions");
     assert_eq!(listed_names(&sb), ["other"]);
 }

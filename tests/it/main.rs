@@ -17,6 +17,8 @@ mod alerts;
 mod architecture;
 mod budgets;
 mod caching;
+#[cfg(unix)]
+mod careless;
 mod cli;
 mod concurrency;
 mod crash;
@@ -32,6 +34,8 @@ mod kinds;
 mod outbox;
 mod probing;
 mod secrets;
+#[cfg(unix)]
+mod signals;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;

@@ -30,21 +30,21 @@ use tempfile::TempDir;
 /// How long the dashboard may take to show its first frame. A debug build
 /// opening a fresh database is quick; this only has to be generous on a
 /// loaded CI machine.
-const SCREEN_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const SCREEN_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long the dashboard may take to exit after a quit key or a panic.
-const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the reader thread may take to hand over the last output once the
 /// child is gone and the slave side is closed.
 const READER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The title of the watches pane, the sign that a frame has been drawn.
-const READY_TEXT: &str = "Watched APIs";
+pub(crate) const READY_TEXT: &str = "Watched APIs";
 /// The text of the panic that `APIRADAR_TUI_TEST_PANIC=1` provokes.
 const PANIC_TEXT: &str = "APIRADAR_TUI_TEST_PANIC";
 
-const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
-const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
-const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
-const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
+pub(crate) const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
+pub(crate) const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
+pub(crate) const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+pub(crate) const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
 /// The private modes crossterm's `EnableMouseCapture` turns on (normal,
 /// button-event and any-event tracking, SGR encoding). Each one that the
 /// binary switched on must be switched off again.
@@ -105,7 +105,7 @@ fn open_pty() -> (OwnedFd, OwnedFd) {
 }
 
 /// The termios of a terminal descriptor.
-fn termios_of(fd: &OwnedFd) -> libc::termios {
+pub(crate) fn termios_of(fd: &OwnedFd) -> libc::termios {
     // SAFETY: termios is plain data; tcgetattr fills it in completely or
     // fails, and a failure is checked below.
     let mut t: libc::termios = unsafe { std::mem::zeroed() };
@@ -122,7 +122,7 @@ fn termios_of(fd: &OwnedFd) -> libc::termios {
 
 /// Whether the line discipline is cooked: canonical input and echo, the two
 /// things raw mode turns off and a shell cannot live without.
-fn is_cooked(t: &libc::termios) -> bool {
+pub(crate) fn is_cooked(t: &libc::termios) -> bool {
     t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
 }
 
@@ -130,28 +130,42 @@ fn is_cooked(t: &libc::termios) -> bool {
 /// take it apart again. Dropping it kills the child if it is still running
 /// and stops the reader thread, so a failed assertion never leaves a process
 /// or a thread behind.
-struct Session {
-    child: Child,
+pub(crate) struct Session {
+    pub(crate) child: Child,
     /// The master side, for typing keys.
     master: File,
     /// The slave side, kept open so its termios can be read after the child
     /// has exited. `None` once [`Session::finish`] has closed it.
-    slave: Option<OwnedFd>,
+    pub(crate) slave: Option<OwnedFd>,
     /// Everything read off the master so far.
     output: Arc<Mutex<Vec<u8>>>,
     /// Tells the reader thread to stop once the master has gone quiet.
     stop: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
     /// The slave's termios before the child started.
-    before: libc::termios,
+    pub(crate) before: libc::termios,
     /// Owns the database and the home and XDG directories; deleted last.
-    _dir: TempDir,
+    pub(crate) dir: TempDir,
 }
 
 impl Session {
     /// Starts the dashboard on an empty database in a fresh temporary
     /// directory, with `extra_env` set on top of the isolated environment.
-    fn start(extra_env: &[(&str, &str)]) -> Session {
+    pub(crate) fn start(extra_env: &[(&str, &str)]) -> Session {
+        Session::start_with(extra_env, |dir| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_apiradar"));
+            cmd.arg("--db").arg(dir.join("t.db"));
+            cmd
+        })
+    }
+
+    /// Starts the command `build` makes (given the temporary directory) on
+    /// the pty, in the same isolated environment as [`Session::start`]: for
+    /// other `apiradar` commands, or a shell that runs the dashboard as a job.
+    pub(crate) fn start_with(
+        extra_env: &[(&str, &str)],
+        build: impl FnOnce(&std::path::Path) -> Command,
+    ) -> Session {
         let dir = tempfile::tempdir().expect("cannot create a temporary directory");
         let home = dir.path().join("home");
         let config = dir.path().join("config");
@@ -161,10 +175,8 @@ impl Session {
             std::fs::create_dir_all(d).expect("cannot create the home and XDG directories");
         }
 
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_apiradar"));
-        cmd.arg("--db")
-            .arg(dir.path().join("t.db"))
-            .current_dir(dir.path())
+        let mut cmd = build(dir.path());
+        cmd.current_dir(dir.path())
             // Keep the user's own config, database and logs out of it.
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", &config)
@@ -244,12 +256,12 @@ impl Session {
             stop,
             reader: Some(reader),
             before,
-            _dir: dir,
+            dir,
         }
     }
 
     /// A copy of everything read off the master so far.
-    fn output(&self) -> Vec<u8> {
+    pub(crate) fn output(&self) -> Vec<u8> {
         self.output
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -258,7 +270,7 @@ impl Session {
 
     /// Waits until the screen shows `text`, failing with the output so far
     /// if it does not within [`SCREEN_TIMEOUT`] or the child exits first.
-    fn wait_for_screen(&mut self, text: &str) {
+    pub(crate) fn wait_for_screen(&mut self, text: &str) {
         let deadline = Instant::now() + SCREEN_TIMEOUT;
         loop {
             if screen_text(&self.output()).contains(text) {
@@ -284,7 +296,7 @@ impl Session {
     }
 
     /// Types `bytes` as if at the keyboard.
-    fn send(&mut self, bytes: &[u8]) {
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
         self.master
             .write_all(bytes)
             .and_then(|()| self.master.flush())
@@ -293,7 +305,7 @@ impl Session {
 
     /// Waits for the child to exit; on timeout kills it and fails with the
     /// output so far.
-    fn wait_exit(&mut self) -> ExitStatus {
+    pub(crate) fn wait_exit(&mut self) -> ExitStatus {
         let deadline = Instant::now() + EXIT_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("cannot poll the child") {
@@ -314,7 +326,7 @@ impl Session {
     /// After the child has exited: reads the slave's termios, closes the
     /// slave so the master hangs up, and returns the termios with all the
     /// output the child wrote.
-    fn finish(&mut self) -> (libc::termios, Vec<u8>) {
+    pub(crate) fn finish(&mut self) -> (libc::termios, Vec<u8>) {
         let slave = self.slave.take().expect("finish called twice");
         let after = termios_of(&slave);
         // With the child gone this was the last slave descriptor: the
@@ -394,7 +406,7 @@ fn read_master(mut master: File, output: &Mutex<Vec<u8>>, stop: &AtomicBool) {
 /// ratatui skips cells that have not changed, so the space in "Watched APIs"
 /// may reach the pty as a cursor move rather than a space; this makes both
 /// read the same.
-fn screen_text(bytes: &[u8]) -> String {
+pub(crate) fn screen_text(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -436,18 +448,18 @@ fn screen_text(bytes: &[u8]) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
 
 /// The output for a failure message: escaped so escape sequences are
 /// visible, and cut in the middle if long (the start shows the set-up, the
 /// end shows the exit).
-fn excerpt(bytes: &[u8]) -> String {
+pub(crate) fn excerpt(bytes: &[u8]) -> String {
     const HEAD: usize = 1_500;
     const TAIL: usize = 4_000;
     let s = String::from_utf8_lossy(bytes).escape_debug().to_string();
@@ -463,7 +475,7 @@ fn excerpt(bytes: &[u8]) -> String {
     )
 }
 
-fn describe(status: ExitStatus) -> String {
+pub(crate) fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exit code {code}"),
         (None, Some(sig)) => format!("killed by signal {sig}"),
@@ -474,7 +486,7 @@ fn describe(status: ExitStatus) -> String {
 /// The screen was handed back: after the last switch to the alternate
 /// screen, the binary left it again and showed the cursor, and every mouse
 /// mode it turned on was turned off again, each after it was last turned on.
-fn assert_screen_restored(out: &[u8]) {
+pub(crate) fn assert_screen_restored(out: &[u8]) {
     let enter = rfind(out, ENTER_ALT_SCREEN).unwrap_or_else(|| {
         panic!(
             "the dashboard never entered the alternate screen; output:\n{}",
@@ -514,7 +526,7 @@ fn assert_screen_restored(out: &[u8]) {
 /// The line discipline is as it was: cooked, and with the same flags the
 /// pty had before the child started (crossterm saves the termios when it
 /// enters raw mode and puts that exact copy back).
-fn assert_cooked(before: &libc::termios, after: &libc::termios, out: &[u8]) {
+pub(crate) fn assert_cooked(before: &libc::termios, after: &libc::termios, out: &[u8]) {
     assert!(
         is_cooked(after),
         "raw mode is still on after exit: ICANON {}, ECHO {} (lflag = {:#x}); output:\n{}",
