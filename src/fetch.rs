@@ -318,6 +318,13 @@ pub fn scrub_known(text: &str) -> Cow<'_, str> {
     Cow::Owned(known.scrub(text).into_owned())
 }
 
+/// Hides `value` from every log line from now on (see [`scrub_known`]):
+/// for secrets read outside a watch's location, such as a caching
+/// target's API key.
+pub fn remember_secret(value: &str) {
+    Scrubber::new(&[value]).remember();
+}
+
 /// The ways `secret` can be spelled in a URL, a header or a message.
 fn spellings(secret: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

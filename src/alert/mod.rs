@@ -285,12 +285,12 @@ impl Sender {
         }
         let (url, secrets) = crate::watch::resolve_location(&channel.url)
             .map_err(|e| Failure::new(format!("{}: {e}", channel.name)))?;
-        let scrub = |s: String| {
-            secrets
-                .iter()
-                .filter(|v| !v.is_empty())
-                .fold(s, |acc, v| acc.replace(v.as_str(), "***"))
-        };
+        // The same scrubber as every fetch: every spelling of a value
+        // (percent-encoded too), short values by token, and remembered so
+        // that log lines about this delivery are scrubbed as well.
+        let scrubber = crate::fetch::Scrubber::new(&secrets);
+        scrubber.remember();
+        let scrub = |s: String| scrubber.scrub(&s).into_owned();
         // Where it waited, for the timeout's message: the host and port
         // only (a webhook's path often carries its token).
         let target = reqwest::Url::parse(&url)

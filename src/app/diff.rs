@@ -59,6 +59,8 @@ pub struct DiffSource {
     pub watch: Option<Watch>,
     /// Where a file or URL was read from, for its relative `$ref`s.
     pub location: Option<Location>,
+    /// Where a stored version was fetched from (after redirects).
+    pub fetched_from: Option<String>,
 }
 
 /// Reads `NAME@VERSION` from the store (when such a watch exists), else a
@@ -73,6 +75,12 @@ pub fn source(store: &Store, arg: &str) -> Result<DiffSource, AppError> {
         return Ok(DiffSource {
             label: format!("{name}@{seq}"),
             bytes,
+            fetched_from: Some(
+                version
+                    .final_url
+                    .clone()
+                    .unwrap_or_else(|| watch.spec.location.clone()),
+            ),
             watch: Some(watch),
             location: None,
         });
@@ -87,6 +95,7 @@ pub fn source(store: &Store, arg: &str) -> Result<DiffSource, AppError> {
         bytes,
         watch: None,
         location: Some(location),
+        fetched_from: None,
     })
 }
 
@@ -238,15 +247,50 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     // Overrides change levels, so they apply before the level filter.
     let (findings, ignored) = filter.apply(comparison.findings);
     let findings = findings.into_iter().filter(|f| f.level >= level).collect();
+    let mut revision_notes = comparison.revision_notes;
+    if kind == Kind::OpenApi {
+        revision_notes.extend(probing_holds(store, &rev_src, &limits)?);
+    }
     Ok(DiffOutcome {
         kind,
         base_label: base_src.label,
         revision_label: rev_src.label,
         findings,
         base_notes: comparison.base_notes,
-        revision_notes: comparison.revision_notes,
+        revision_notes,
         ignored,
     })
+}
+
+/// The operations turned on for probing that the revision, a stored
+/// version of a watch, moves to another server or gives another body:
+/// their probing is held until the user confirms them again, and the diff
+/// says so beside its findings.
+fn probing_holds(
+    store: &Store,
+    revision: &DiffSource,
+    limits: &spec::Limits,
+) -> Result<Vec<Note>, AppError> {
+    let (Some(watch), Some(origin)) = (&revision.watch, &revision.fetched_from) else {
+        return Ok(Vec::new());
+    };
+    // The comparison has parsed this document already; a failure here
+    // would have failed it first.
+    let Ok((doc, _)) = spec::parse_document(&revision.bytes, limits) else {
+        return Ok(Vec::new());
+    };
+    let holds = crate::health::holds_in(store, watch, &doc, origin)?;
+    Ok(holds
+        .into_iter()
+        .map(|(method, path, why)| Note {
+            pointer: format!(
+                "/paths/{}/{}",
+                path.replace('~', "~0").replace('/', "~1"),
+                method.to_lowercase()
+            ),
+            message: format!("probing of {method} {path} is {why}"),
+        })
+        .collect())
 }
 
 /// The kind two files or URLs are compared as, told from both: a side

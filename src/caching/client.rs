@@ -211,7 +211,10 @@ impl Client {
         };
         let key = match &endpoint.api_key_env {
             Some(var) => match std::env::var(var) {
-                Ok(k) => Some(k),
+                Ok(k) => {
+                    crate::fetch::remember_secret(&k);
+                    Some(k)
+                }
                 Err(_) => {
                     exchange.error = Some(format!("the key variable {var} is not set"));
                     return exchange;

@@ -284,7 +284,10 @@ pub async fn balance(
     let mut req = http.get(&url);
     if let Some(var) = &endpoint.api_key_env {
         match std::env::var(var) {
-            Ok(key) => req = req.bearer_auth(key),
+            Ok(key) => {
+                crate::fetch::remember_secret(&key);
+                req = req.bearer_auth(key)
+            }
             Err(_) => return Some(Err(format!("the key variable {var} is not set"))),
         }
     }
@@ -459,6 +462,7 @@ pub async fn list_models(
     let mut req = client.get(&url);
     if let Some(var) = &endpoint.api_key_env {
         let key = std::env::var(var).map_err(|_| format!("the key variable {var} is not set"))?;
+        crate::fetch::remember_secret(&key);
         req = match endpoint.profile.auth {
             profile::Auth::Bearer => req.bearer_auth(key),
             profile::Auth::XApiKey => req

@@ -75,6 +75,71 @@ fn body_sha256(body: Option<&(String, String)>) -> String {
     hex::encode(hash.finalize())
 }
 
+/// Where an operation turned on by hand stands against what a description
+/// now says of it.
+enum Hold {
+    /// Turned on before its server and body were recorded.
+    Unconfirmed,
+    /// Same server and body as when it was turned on.
+    Confirmed,
+    /// Another server or body: not probed until confirmed, with why.
+    Held(String),
+}
+
+fn hold_reason(watch: &str, o: &crate::store::health::Override, t: &discover::Target) -> Hold {
+    let confirm = format!(
+        "confirm with `apiradar health {watch} --enable '{} {}'`",
+        t.method, t.path
+    );
+    match (&o.server, &o.body_sha256) {
+        (Some(server), _) if *server != t.server => Hold::Held(format!(
+            "held: turned on for {server}, and the description now sends it to {}; {confirm}",
+            t.server
+        )),
+        (Some(_), Some(body)) if *body != body_sha256(t.body.as_ref()) => Hold::Held(format!(
+            "held: its request body changed in the description since it was turned on; {confirm}"
+        )),
+        (Some(_), Some(_)) => Hold::Confirmed,
+        _ => Hold::Unconfirmed,
+    }
+}
+
+/// The operations turned on by hand for `watch` that `doc` (a version of
+/// its description) would hold: moved to another server or given another
+/// body since they were confirmed. Each is `(method, path, why)`; a diff
+/// shows them so that a reviewer sees that probing of them stopped.
+pub fn holds_in(
+    store: &Store,
+    watch: &Watch,
+    doc: &serde_json::Value,
+    origin: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    let overrides: Vec<_> = store
+        .endpoint_override_keys(watch.id)?
+        .into_iter()
+        .filter(|o| o.enabled && o.server.is_some())
+        .collect();
+    if overrides.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = discover::discover_with(doc, Some(origin), &|method, path| {
+        overrides
+            .iter()
+            .any(|o| o.method == method && o.path == path)
+    });
+    let mut out = Vec::new();
+    for t in &found.targets {
+        if let Some(o) = overrides
+            .iter()
+            .find(|o| o.method == t.method && o.path == t.path)
+            && let Hold::Held(why) = hold_reason(&watch.spec.name, o, t)
+        {
+            out.push((t.method.clone(), t.path.clone(), why));
+        }
+    }
+    Ok(out)
+}
+
 /// Finds the probe targets in the latest version of an `openapi` watch and
 /// stores them as its `spec` endpoints. Other kinds have only the
 /// endpoints added by hand.
@@ -145,27 +210,15 @@ pub fn sync_endpoints(store: &mut crate::store::Store, watch: &Watch) -> Result<
             .iter()
             .find(|o| o.enabled && o.method == t.method && o.path == t.path)
         {
-            let sha = body_sha256(t.body.as_ref());
-            let confirm = format!(
-                "confirm with `apiradar health {} --enable '{} {}'`",
-                watch.spec.name, t.method, t.path
-            );
-            match (&o.server, &o.body_sha256) {
-                (Some(server), _) if *server != t.server => {
-                    held = Some(format!(
-                        "held: turned on for {server}, and the description now sends it to {}; {confirm}",
-                        t.server
-                    ));
+            match hold_reason(&watch.spec.name, o, t) {
+                Hold::Held(why) => held = Some(why),
+                Hold::Confirmed => {}
+                Hold::Unconfirmed => {
+                    let sha = body_sha256(t.body.as_ref());
+                    store
+                        .confirm_override(watch.id, &t.method, &t.path, &t.server, &sha)
+                        .map_err(|e| e.to_string())?
                 }
-                (Some(_), Some(body)) if *body != sha => {
-                    held = Some(format!(
-                        "held: its request body changed in the description since it was turned on; {confirm}"
-                    ));
-                }
-                (Some(_), Some(_)) => {}
-                _ => store
-                    .confirm_override(watch.id, &t.method, &t.path, &t.server, &sha)
-                    .map_err(|e| e.to_string())?,
             }
         }
         if let Some(why) = &held {

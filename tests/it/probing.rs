@@ -467,6 +467,25 @@ fn an_enabled_operation_is_held_when_its_server_or_body_changes() {
     );
     let text = sb.ok(["health", "api"]);
     assert!(text.contains("held: turned on for"), "{text}");
+    // The diff that moved it says so too, beside its findings.
+    let diff = sb.run(["diff", "api@1", "api@2"]).expect_code(0);
+    assert!(
+        diff.stderr.contains(
+            "note: api@2 at /paths/~1items/post: probing of POST /items is held: turned on for"
+        ),
+        "{}",
+        diff.all_output()
+    );
+    let doc = sb.json(["diff", "api@1", "api@2", "--format", "json"]);
+    assert!(
+        doc["notes"]["revision"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("probing of POST /items is held")),
+        "{doc:#}"
+    );
+    // Before the move, nothing was held.
+    let diff = sb.run(["diff", "api@1", "api@1"]).expect_code(0);
+    assert!(!diff.stderr.contains("held"), "{}", diff.all_output());
     assert_eq!(server.hits("/v2/items"), 0);
     assert_eq!(server.hits("/v1/items"), 1);
 

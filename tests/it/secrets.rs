@@ -343,3 +343,26 @@ fn credentials_in_webhook_urls_are_refused_and_never_listed() {
     assert!(list.text().contains("plain"), "{}", list.text());
     assert_hidden("alert list", &list.all_output(), &[password]);
 }
+
+#[test]
+fn a_webhook_secret_stays_out_of_delivery_errors_in_every_spelling() {
+    let sb = Sandbox::new();
+    // A port nothing listens on: the delivery fails, and the error names
+    // the URL as sent, where the value is percent-encoded.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let token = format!("{} é", unique_token("hk"));
+    let url = format!("http://127.0.0.1:{port}/hook/${{APIRADAR_T_HOOK}}/x");
+    sb.ok(["alert", "add", "hook", "--webhook", &url]);
+    let out = sb
+        .run_with(["alert", "test", "hook"], |c| {
+            c.env("APIRADAR_T_HOOK", &token);
+        })
+        .expect_code(1);
+    assert!(out.stderr.contains("/hook/***/x"), "{}", out.stderr);
+    let spellings = [token.clone(), encode(&token)];
+    assert_hidden("alert test", &out.all_output(), &spellings);
+    assert_hidden("the log", &logs(&sb), &spellings);
+}
