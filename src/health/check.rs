@@ -150,6 +150,31 @@ impl reqwest::dns::Resolve for PolicyResolver {
     }
 }
 
+fn build_client(config: &ProbeConfig) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder();
+    for pem in &config.extra_roots {
+        let cert = reqwest::Certificate::from_pem(pem)
+            .map_err(|e| format!("not a PEM certificate: {e}"))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .user_agent(concat!(
+            "apiradar/",
+            env!("CARGO_PKG_VERSION"),
+            " (health check)"
+        ))
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        // Never followed: a redirect's target would escape the target
+        // policy, and a 3xx answer is "up" anyway.
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(PolicyResolver))
+        .tls_info(true)
+        .connector_layer(TimeConnect)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
 /// What a probe found: the record to store and why it came out so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
@@ -158,38 +183,44 @@ pub struct Probe {
     pub notes: Vec<String>,
 }
 
-/// Probes endpoints with one HTTP client.
+/// Probes endpoints.
+///
+/// A connection is only reused by probes under the same target policy:
+/// one opened for an endpoint added by hand (where the user said, no
+/// policy) or for a watch allowed the private network was never judged
+/// for a strict one, and a pooled connection is reused without resolving
+/// its name again. So each policy has its own client and pool.
 #[derive(Clone)]
 pub struct Prober {
-    client: reqwest::Client,
+    /// Index 0: endpoints added by hand; then one per policy, see
+    /// [`Prober::client_for`].
+    clients: Arc<[reqwest::Client; 5]>,
     config: ProbeConfig,
 }
 
 impl Prober {
     pub fn new(config: ProbeConfig) -> Result<Prober, String> {
-        let mut builder = reqwest::Client::builder();
-        for pem in &config.extra_roots {
-            let cert = reqwest::Certificate::from_pem(pem)
-                .map_err(|e| format!("not a PEM certificate: {e}"))?;
-            builder = builder.add_root_certificate(cert);
-        }
-        let client = builder
-            .user_agent(concat!(
-                "apiradar/",
-                env!("CARGO_PKG_VERSION"),
-                " (health check)"
-            ))
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            // Never followed: a redirect's target would escape the target
-            // policy, and a 3xx answer is "up" anyway.
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(PolicyResolver))
-            .tls_info(true)
-            .connector_layer(TimeConnect)
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Prober { client, config })
+        let clients = [
+            build_client(&config)?,
+            build_client(&config)?,
+            build_client(&config)?,
+            build_client(&config)?,
+            build_client(&config)?,
+        ];
+        Ok(Prober {
+            clients: Arc::new(clients),
+            config,
+        })
+    }
+
+    /// The client whose connections were all opened under `policy` (or
+    /// under none, for an endpoint added by hand).
+    fn client_for(&self, policy: Option<Policy>) -> &reqwest::Client {
+        let index = match policy {
+            None => 0,
+            Some(p) => 1 + usize::from(p.loopback) + 2 * usize::from(p.private),
+        };
+        &self.clients[index]
     }
 
     /// Probes `endpoint` now, with `headers` (already resolved from their
@@ -234,7 +265,8 @@ impl Prober {
         let method =
             reqwest::Method::from_bytes(endpoint.method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let bodiless = matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
-        let mut request = self.client.request(method, &endpoint.url);
+        let client = self.client_for(described.then_some(policy));
+        let mut request = client.request(method, &endpoint.url);
         for (name, value) in headers {
             // A described endpoint's headers come from third-party text.
             if described && super::policy::forbidden_header(name) {
@@ -547,5 +579,56 @@ mod tests {
             "{:?}",
             second.notes
         );
+    }
+    /// A pooled connection is reused without its name being resolved (and
+    /// judged) again, so a described probe must never get a connection
+    /// that was opened for a hand-added endpoint or under a looser policy:
+    /// it opens its own (and so it is timed).
+    #[tokio::test]
+    async fn a_described_probe_never_reuses_a_connection_opened_under_another_policy() {
+        let url = keep_alive_server().await;
+        let manual = Endpoint {
+            id: 1,
+            watch_id: 1,
+            method: "GET".into(),
+            url,
+            path: Some("/health".into()),
+            source: "manual".into(),
+            enabled: true,
+            conditions: Vec::new(),
+            degraded_ms: None,
+            state: crate::store::health::EndpointState::Unknown,
+            consecutive_failures: 0,
+            consecutive_successes: 0,
+            last_checked_at: None,
+            headers: Vec::new(),
+            body: None,
+        };
+        let described = Endpoint {
+            source: "spec".into(),
+            ..manual.clone()
+        };
+        let loopback = Policy {
+            loopback: true,
+            private: false,
+        };
+        let both = Policy {
+            loopback: true,
+            private: true,
+        };
+        let prober = Prober::new(ProbeConfig::default()).unwrap();
+        let first = prober.probe(&manual, &[]).await;
+        assert!(first.record.connect_ms.is_some(), "{first:?}");
+        let own = prober.probe_within(&described, &[], loopback).await;
+        assert_eq!(own.record.outcome, Some(CheckOutcome::Up), "{own:?}");
+        assert!(own.record.connect_ms.is_some(), "a new connection: {own:?}");
+        let other = prober.probe_within(&described, &[], both).await;
+        assert!(
+            other.record.connect_ms.is_some(),
+            "a new connection: {other:?}"
+        );
+        // Under the same policy, the pool serves as before.
+        let again = prober.probe_within(&described, &[], loopback).await;
+        assert_eq!(again.record.connect_ms, None, "{again:?}");
     }
 }
