@@ -107,7 +107,10 @@ fn every_corpus_file_loads_as_its_kind() {
         }
     );
     assert!(failures.is_empty(), "{failures:#?}");
-    assert!(structured_files > 700, "only {structured_files} files found");
+    assert!(
+        structured_files > 700,
+        "only {structured_files} files found"
+    );
     assert!(
         loaded >= structured_files / step,
         "only {loaded} of {structured_files} files read"
