@@ -300,6 +300,9 @@ pub struct DiffArgs {
     /// Follow `$ref`s to http(s) URLs (references to local files next to a file are always followed)
     #[arg(long)]
     pub allow_remote_refs: bool,
+    /// Leave out operations whose `x-stability-level` is below this on both sides (none means stable)
+    #[arg(long, value_name = "LEVEL", value_parser = ["draft", "alpha", "beta", "stable"])]
+    pub stability_level: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -621,6 +624,7 @@ impl From<&DiffArgs> for app::diff::DiffRequest {
             deprecation_days_beta: a.deprecation_days_beta,
             deprecation_days_stable: a.deprecation_days_stable,
             allow_remote_refs: a.allow_remote_refs,
+            stability_level: a.stability_level.clone(),
         }
     }
 }

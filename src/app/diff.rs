@@ -8,7 +8,7 @@ use super::AppError;
 use crate::diff::bundle::{self, BundleOptions};
 use crate::diff::filter::Filter;
 use crate::diff::lint::Note;
-use crate::diff::{self as engine, DiffOptions, Finding, Level, Side};
+use crate::diff::{self as engine, DiffOptions, Finding, Level, Side, Stability};
 use crate::fetch::{FetchConfig, FetchOutcome, FetchRequest, Fetcher, Location};
 use crate::spec;
 use crate::store::{Store, StoreError};
@@ -157,6 +157,8 @@ pub struct DiffRequest {
     pub deprecation_days_beta: u32,
     pub deprecation_days_stable: u32,
     pub allow_remote_refs: bool,
+    /// `--stability-level`: operations below it are not compared.
+    pub stability_level: Option<String>,
 }
 
 /// What a diff found.
@@ -173,6 +175,8 @@ pub struct DiffOutcome {
     pub revision_notes: Vec<Note>,
     /// How many findings the rules dropped.
     pub ignored: usize,
+    /// `--stability-level`, and how many operations it left out.
+    pub below_stability: Option<(Stability, usize)>,
 }
 
 impl DiffOutcome {
@@ -209,6 +213,17 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         None if kind == Kind::OpenApi => Level::Warning,
         None => Level::Info,
     };
+    let stability_level: Option<Stability> = a
+        .stability_level
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(AppError::Usage)?;
+    if stability_level.is_some() && kind != Kind::OpenApi {
+        return Err(AppError::Usage(format!(
+            "--stability-level applies to OpenAPI operations; these documents are compared as {kind}"
+        )));
+    }
     let limits = spec::Limits::default();
     let bundle_options = BundleOptions {
         allow_remote: a.allow_remote_refs,
@@ -231,6 +246,7 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         &DiffOptions {
             deprecation_days_beta: a.deprecation_days_beta,
             deprecation_days_stable: a.deprecation_days_stable,
+            stability_level,
             ..DiffOptions::default()
         },
         &mut prepare,
@@ -259,6 +275,7 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         base_notes: comparison.base_notes,
         revision_notes,
         ignored,
+        below_stability: stability_level.map(|l| (l, comparison.below_stability)),
     })
 }
 
@@ -442,6 +459,7 @@ mod tests {
             base_notes: Vec::new(),
             revision_notes: Vec::new(),
             ignored: 0,
+            below_stability: None,
         };
         assert!(outcome.verdict(None).is_ok());
         assert!(outcome.verdict(Some("error")).is_ok());

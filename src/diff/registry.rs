@@ -744,6 +744,7 @@ mod tests {
             today: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("a valid date"),
             deprecation_days_beta: beta,
             deprecation_days_stable: stable,
+            ..DiffOptions::default()
         }
     }
 

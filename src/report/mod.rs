@@ -345,6 +345,13 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
             o.ignored
         ));
     }
+    if let Some((level, n)) = o.below_stability.filter(|(_, n)| *n > 0) {
+        lines.push(format!(
+            "apiradar: {n} {} below stability {} not compared (--stability-level)",
+            if n == 1 { "operation" } else { "operations" },
+            level.as_str()
+        ));
+    }
     lines
 }
 
@@ -356,6 +363,9 @@ pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
         "base": o.base_notes,
         "revision": o.revision_notes,
     });
+    if let Some((level, n)) = o.below_stability {
+        doc["stability_level"] = json!({"level": level.as_str(), "operations_not_compared": n});
+    }
     doc
 }
 

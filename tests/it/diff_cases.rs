@@ -449,3 +449,474 @@ fn a_body_wrapped_in_one_of_is_one_finding_per_side() {
         ],
     );
 }
+
+/// `GET /old`, deprecated, with `x-sunset: sunset` (YAML flow).
+fn deprecated_with_sunset(sunset: &str) -> Value {
+    yaml(&format!(
+        r#"
+openapi: 3.0.3
+info: {{title: t, version: "1"}}
+paths:
+  /old:
+    get:
+      deprecated: true
+      x-sunset: {sunset}
+      responses:
+        "200": {{description: ok}}
+"#
+    ))
+}
+
+/// Issue 14 item 5: a deprecated operation's sunset date that becomes, or
+/// stops being, unreadable is `api-path-sunset-parse`, either way.
+#[test]
+fn a_sunset_date_changed_to_or_from_an_unreadable_one_is_a_parse_error() {
+    let (good, bad) = (
+        deprecated_with_sunset("\"2030-01-01\""),
+        deprecated_with_sunset("next-spring"),
+    );
+    let want = [(Level::Error, "api-path-sunset-parse", "GET /old")];
+    expect(&diff(&good, &bad), &want);
+    expect(&diff(&bad, &good), &want);
+    // Unchanged, even unreadable, is not news; a readable move is not either.
+    expect(&diff(&bad, &bad), &[]);
+    expect(&diff(&good, &deprecated_with_sunset("\"2031-01-01\"")), &[]);
+}
+
+/// `GET /r` whose 200 response has one media type, `media`, of an object
+/// with a string `id`.
+fn returning_media(media: &str) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/r": {"get": {"responses": {"200": {
+            "description": "ok",
+            "content": {media: {"schema": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}}
+            }}}
+        }}}}}
+    })
+}
+
+/// Issue 14 item 4: a response media type whose name only gained
+/// parameters or was made more specific is renamed, not removed and added:
+/// oasdiff's `response-media-type-name-*` ids, and its schema is still
+/// compared under the new name.
+#[test]
+fn a_response_media_type_renamed_within_its_family_is_one_finding() {
+    let json_ = returning_media("application/json");
+    let problem = returning_media("application/problem+json");
+    expect(
+        &diff(&json_, &problem),
+        &[(
+            Level::Info,
+            "response-media-type-name-specialized",
+            "GET /r",
+        )],
+    );
+    expect(
+        &diff(&problem, &json_),
+        &[(
+            Level::Error,
+            "response-media-type-name-generalized",
+            "GET /r",
+        )],
+    );
+    expect(
+        &diff(&json_, &returning_media("application/problem+json;q=1")),
+        &[(Level::Info, "response-media-type-name-changed", "GET /r")],
+    );
+    expect(
+        &diff(&json_, &returning_media("application/json; charset=utf-8")),
+        &[(Level::Info, "response-media-type-name-changed", "GET /r")],
+    );
+    // The schema is compared across the rename.
+    let mut typed = problem.clone();
+    typed["paths"]["/r"]["get"]["responses"]["200"]["content"]["application/problem+json"]["schema"]
+        ["properties"]["id"]["type"] = json!("integer");
+    expect(
+        &diff(&json_, &typed),
+        &[
+            (
+                Level::Info,
+                "response-media-type-name-specialized",
+                "GET /r",
+            ),
+            (Level::Error, "response-property-type-changed", "GET /r"),
+        ],
+    );
+    // Unrelated media types are still one removed and one added.
+    expect(
+        &diff(&json_, &returning_media("application/xml")),
+        &[
+            (Level::Error, "response-media-type-removed", "GET /r"),
+            (Level::Info, "response-media-type-added", "GET /r"),
+        ],
+    );
+}
+
+/// `GET /h` with one header parameter `X-Mode` of `schema` (JSON).
+fn with_header(schema: Value) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/h": {"get": {
+            "parameters": [{"in": "header", "name": "X-Mode", "schema": schema}],
+            "responses": {"200": {"description": "ok"}}
+        }}}
+    })
+}
+
+/// Issue 14 item 5: a header parameter, or a property of its schema, that
+/// becomes an enum is `request-header-property-became-enum`.
+#[test]
+fn a_header_that_becomes_an_enum_has_the_header_check() {
+    expect(
+        &diff(
+            &with_header(json!({"type": "string"})),
+            &with_header(json!({"type": "string", "enum": ["a", "b"]})),
+        ),
+        &[
+            (
+                Level::Error,
+                "request-header-property-became-enum",
+                "GET /h",
+            ),
+            (Level::Error, "request-parameter-became-enum", "GET /h"),
+        ],
+    );
+    let object = |mode: Value| with_header(json!({"type": "object", "properties": {"mode": mode}}));
+    expect(
+        &diff(
+            &object(json!({"type": "string"})),
+            &object(json!({"type": "string", "enum": ["fast"]})),
+        ),
+        &[(
+            Level::Error,
+            "request-header-property-became-enum",
+            "GET /h",
+        )],
+    );
+}
+
+/// Issue 14 item 5: a request property with a default that becomes
+/// required is oasdiff's `request-property-became-required-with-default`
+/// (an error all the same: a request without it is now invalid).
+#[test]
+fn a_property_with_a_default_that_becomes_required_has_its_own_id() {
+    let thing = |required: &str| {
+        api(&format!(
+            r#"
+    Thing:
+      type: object
+      required: [{required}]
+      properties:
+        name: {{type: string}}
+        size: {{type: integer, default: 1}}
+"#
+        ))
+    };
+    expect(
+        &diff(&thing("name"), &thing("name, size")),
+        &[
+            (
+                Level::Error,
+                "request-property-became-required-with-default",
+                "POST /a",
+            ),
+            (Level::Info, "response-property-became-required", "POST /a"),
+        ],
+    );
+}
+
+/// Issue 14 item 5: a required response property that stops being
+/// write-only is now sent to clients that never saw it: oasdiff's warning;
+/// its siblings (read-only, optional, requests) are information.
+#[test]
+fn a_property_that_stops_being_write_only_has_the_mutability_checks() {
+    let thing = |secret: &str| {
+        api(&format!(
+            r#"
+    Thing:
+      type: object
+      required: [secret]
+      properties:
+        secret: {secret}
+        note: {{type: string}}
+"#
+        ))
+    };
+    let hidden = thing("{type: string, writeOnly: true}");
+    let plain = thing("{type: string}");
+    expect(
+        &diff(&hidden, &plain),
+        &[
+            (
+                Level::Info,
+                "request-required-property-became-not-write-only",
+                "POST /a",
+            ),
+            (
+                Level::Warning,
+                "response-required-property-became-not-write-only",
+                "POST /a",
+            ),
+        ],
+    );
+    expect(
+        &diff(&plain, &hidden),
+        &[
+            (
+                Level::Info,
+                "request-required-property-became-write-only",
+                "POST /a",
+            ),
+            (
+                Level::Info,
+                "response-required-property-became-write-only",
+                "POST /a",
+            ),
+        ],
+    );
+    // An optional property made read-only.
+    let note = |note: &str| {
+        api(&format!(
+            "\n    Thing:\n      type: object\n      properties:\n        note: {note}\n"
+        ))
+    };
+    expect(
+        &diff(
+            &note("{type: string}"),
+            &note("{type: string, readOnly: true}"),
+        ),
+        &[
+            (
+                Level::Info,
+                "request-optional-property-became-read-only",
+                "POST /a",
+            ),
+            (
+                Level::Info,
+                "response-optional-property-became-read-only",
+                "POST /a",
+            ),
+        ],
+    );
+}
+
+/// Issue 14 item 5: an enum whose type moves into a `oneOf` beside another
+/// type still reports the values it lost on the way (they used to vanish
+/// with the plain enum), and only those.
+#[test]
+fn enum_values_dropped_when_the_type_moves_into_a_one_of_are_reported() {
+    let thing = |level: &str| {
+        api(&format!(
+            "\n    Thing:\n      type: object\n      properties:\n        level: {level}\n"
+        ))
+    };
+    let plain = thing("{type: string, enum: [low, mid, high]}");
+    let moved = thing("{oneOf: [{type: string, enum: [low, mid]}, {type: integer}]}");
+    let findings = diff(&plain, &moved);
+    let removed: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.id.ends_with("-enum-value-removed"))
+        .collect();
+    assert_eq!(
+        ids(&removed.iter().map(|f| (*f).clone()).collect::<Vec<_>>()),
+        [
+            (
+                Level::Info,
+                "response-property-enum-value-removed".to_string(),
+                "POST /a".to_string()
+            ),
+            (
+                Level::Error,
+                "request-property-enum-value-removed".to_string(),
+                "POST /a".to_string()
+            ),
+        ],
+        "{findings:#?}"
+    );
+    assert!(removed.iter().all(|f| f.message.contains("\"high\"")));
+    // The same values inside the oneOf: nothing was dropped.
+    let kept = thing("{oneOf: [{type: string, enum: [low, mid, high]}, {type: integer}]}");
+    assert!(
+        diff(&plain, &kept)
+            .iter()
+            .all(|f| !f.id.contains("enum-value")),
+        "{:#?}",
+        diff(&plain, &kept)
+    );
+    // And back out of the oneOf, a value dropped is reported as well.
+    let back = thing("{type: string, enum: [low]}");
+    let f = diff(&kept, &back);
+    assert_eq!(
+        f.iter()
+            .filter(|f| f.id == "request-property-enum-value-removed")
+            .count(),
+        2,
+        "{f:#?}"
+    );
+}
+
+/// An API with `GET` on each path, its `x-stability-level` as given
+/// (`None`: no level, which is stable).
+fn staged(ops: &[(&str, Option<&str>)]) -> String {
+    let mut doc = String::from("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n");
+    for (path, level) in ops {
+        doc.push_str(&format!("  {path}:\n    get:\n"));
+        if let Some(level) = level {
+            doc.push_str(&format!("      x-stability-level: {level}\n"));
+        }
+        doc.push_str("      responses:\n        '200': {description: ok}\n");
+    }
+    doc
+}
+
+/// `diff --stability-level LEVEL` (oasdiff's option): operations below the
+/// level on both sides are left out, and a note says how many; one that
+/// changed stability across the level is still compared.
+#[test]
+fn stability_level_leaves_out_operations_below_it_and_says_so() {
+    let sb = crate::common::Sandbox::new();
+    let base = sb.write(
+        "base.yaml",
+        staged(&[
+            ("/beta", Some("beta")),
+            ("/plain", None),
+            ("/promoted", Some("beta")),
+            ("/demoted", Some("stable")),
+        ]),
+    );
+    let rev = sb.write(
+        "rev.yaml",
+        staged(&[("/promoted", Some("stable")), ("/demoted", Some("alpha"))]),
+    );
+    let (base, rev) = (base.to_str().unwrap(), rev.to_str().unwrap());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["diff", base, rev, "--format", "json", "--level", "info"];
+        args.extend_from_slice(extra);
+        let out = sb.run(args).expect_code(0);
+        let doc = out.json();
+        let mut got: Vec<(String, String)> = doc["changes"]
+            .as_array()
+            .expect("a list of findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap_or("").to_string(),
+                    f["path"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        (got, doc, out.stderr)
+    };
+    let pair = |id: &str, path: &str| (id.to_string(), path.to_string());
+    let (all, _, _) = run(&[]);
+    assert!(all.contains(&pair("api-path-removed-without-deprecation", "/beta")));
+    let (stable, doc, stderr) = run(&["--stability-level", "stable"]);
+    assert_eq!(
+        stable,
+        [
+            pair("api-path-removed-without-deprecation", "/plain"),
+            pair("api-stability-decreased", "/demoted"),
+            pair("api-stability-increased", "/promoted"),
+        ]
+    );
+    assert_eq!(
+        doc["stability_level"],
+        json!({"level": "stable", "operations_not_compared": 1})
+    );
+    assert!(
+        stderr.contains("1 operation below stability stable not compared"),
+        "{stderr}"
+    );
+    // Beta is not below beta.
+    let (beta, _, _) = run(&["--stability-level", "beta"]);
+    assert!(beta.contains(&pair("api-path-removed-without-deprecation", "/beta")));
+    // A level oasdiff does not have is a usage error, as is the option on
+    // documents that have no operations.
+    sb.run(["diff", base, rev, "--stability-level", "gamma"])
+        .expect_code(2);
+    let a = sb.write("a.json", "{\"x\": 1}");
+    let b = sb.write("b.json", "{\"x\": 2}");
+    let out = sb
+        .run([
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--stability-level",
+            "beta",
+        ])
+        .expect_code(2);
+    assert!(out.stderr.contains("--stability-level"), "{}", out.stderr);
+}
+
+/// `POST /x` taking and returning `media` bodies of an object whose `n`
+/// has type `t`.
+fn bodies(media: &str, t: &str) -> Value {
+    let body = json!({media: {"schema": {
+        "type": "object",
+        "properties": {"n": {"type": t}}
+    }}});
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"post": {
+            "requestBody": {"content": body.clone()},
+            "responses": {"200": {"description": "ok", "content": body}}
+        }}}
+    })
+}
+
+/// Issue 14 item 4: in a body that is not JSON (XML here) every value also
+/// reads as a string, so a request value that becomes a string, or a
+/// response value that was one, is oasdiff's `*-type-compatible`; in JSON
+/// the same swap is a type change. A response that returns a narrower
+/// number is specialized, a wider one generalized.
+#[test]
+fn type_swaps_in_non_json_bodies_are_compatible() {
+    let xml = "application/xml";
+    expect(
+        &diff(&bodies(xml, "integer"), &bodies(xml, "string")),
+        &[
+            (Level::Info, "request-property-type-compatible", "POST /x"),
+            (Level::Error, "response-property-type-changed", "POST /x"),
+        ],
+    );
+    expect(
+        &diff(&bodies(xml, "string"), &bodies(xml, "integer")),
+        &[
+            (Level::Error, "request-property-type-changed", "POST /x"),
+            (Level::Info, "response-property-type-compatible", "POST /x"),
+        ],
+    );
+    let json_ = "application/json";
+    expect(
+        &diff(&bodies(json_, "integer"), &bodies(json_, "string")),
+        &[
+            (Level::Error, "request-property-type-changed", "POST /x"),
+            (Level::Error, "response-property-type-changed", "POST /x"),
+        ],
+    );
+    expect(
+        &diff(&bodies(json_, "number"), &bodies(json_, "integer")),
+        &[
+            (Level::Error, "request-property-type-changed", "POST /x"),
+            (Level::Info, "response-property-type-specialized", "POST /x"),
+        ],
+    );
+    expect(
+        &diff(&bodies(json_, "integer"), &bodies(json_, "number")),
+        &[
+            (Level::Info, "request-property-type-generalized", "POST /x"),
+            (
+                Level::Error,
+                "response-property-type-generalized",
+                "POST /x",
+            ),
+        ],
+    );
+}

@@ -77,8 +77,17 @@ impl Owner<'_> {
             nested,
             label,
             path: String::new(),
+            loose: !is_json(media),
         }
     }
+}
+
+/// Whether values of media type `media` are JSON (`application/json` or a
+/// `+json` type), where a number is not a string.
+fn is_json(media: &str) -> bool {
+    media_name(media).is_some_and(|m| {
+        (m.kind == "application" && m.subtype == "json") || m.suffix.as_deref() == Some("json")
+    })
 }
 
 /// Compares the `content` of `b` and `r` (a request body or a response),
@@ -97,38 +106,169 @@ pub fn compare<'e>(
     let rc = super::members(r, "content");
     let bcp = join_pointer(bp, "content");
     let rcp = join_pointer(rp, "content");
-    for (media, bm) in bc {
-        let bmp = join_pointer(&bcp, media);
+    // Media types compared: those both sides name, then (for responses) a
+    // name that was only specialised or given other parameters, paired with
+    // the one it replaced, as oasdiff pairs them.
+    let mut matched: Vec<(&String, &String)> = Vec::new();
+    let mut gone: Vec<&String> = Vec::new();
+    for media in bc.keys() {
+        if rc.contains_key(media) {
+            matched.push((media, media));
+        } else {
+            gone.push(media);
+        }
+    }
+    let mut new: Vec<&String> = rc.keys().filter(|m| !bc.contains_key(*m)).collect();
+    if let Owner::Response(code) = owner {
+        let renamed = pair_renamed(&mut gone, &mut new);
+        for (from, to) in renamed {
+            let (check, how) = renamed_check(from, to);
+            let msg = format!("response {code} media type {from} was {how} {to}");
+            let subject = owner.subject(to);
+            let (bmp, rmp) = (join_pointer(&bcp, from), join_pointer(&rcp, to));
+            pair.out.emit(check, &subject, msg, Some(bmp), Some(rmp));
+            matched.push((from, to));
+        }
+    }
+    for media in gone {
+        let msg = format!("{name} no longer {verb} {media}");
         let subject = owner.subject(media);
-        let Some(rm) = rc.get(media) else {
-            let msg = format!("{name} no longer {verb} {media}");
-            pair.out.emit(removed, &subject, msg, Some(bmp), None);
+        let bmp = join_pointer(&bcp, media);
+        pair.out.emit(removed, &subject, msg, Some(bmp), None);
+    }
+    for (bmedia, rmedia) in matched {
+        let (Some(bm), Some(rm)) = (bc.get(bmedia), rc.get(rmedia)) else {
             continue;
         };
-        let rmp = join_pointer(&rcp, media);
+        let subject = owner.subject(rmedia);
+        let (bmp, rmp) = (join_pointer(&bcp, bmedia), join_pointer(&rcp, rmedia));
         match (bm.get("schema"), rm.get("schema")) {
             (Some(bs), Some(rs)) => {
                 let (bsp, rsp) = (join_pointer(&bmp, "schema"), join_pointer(&rmp, "schema"));
-                SchemaDiff::new(pair).compare(&owner.site(media), bs, rs, &bsp, &rsp);
+                SchemaDiff::new(pair).compare(&owner.site(rmedia), bs, rs, &bsp, &rsp);
             }
             (None, Some(_)) => {
-                let msg = format!("{name} ({media}) now has a schema");
+                let msg = format!("{name} ({rmedia}) now has a schema");
                 pair.out
                     .emit(schema_added, &subject, msg, Some(bmp), Some(rmp));
             }
             (Some(_), None) => {
-                let msg = format!("{name} ({media}) no longer has a schema");
+                let msg = format!("{name} ({rmedia}) no longer has a schema");
                 pair.out
                     .emit(schema_removed, &subject, msg, Some(bmp), Some(rmp));
             }
             (None, None) => {}
         }
     }
-    for media in rc.keys().filter(|m| !bc.contains_key(*m)) {
+    for media in new {
         let msg = format!("{name} also {verb} {media}");
         let subject = owner.subject(media);
         pair.out
             .emit(added, &subject, msg, None, Some(join_pointer(&rcp, media)));
+    }
+}
+
+/// A media type name taken apart: `application/problem+json; q=1` is type
+/// `application`, subtype `problem`, suffix `json` and parameter `q=1`.
+#[derive(Debug, PartialEq, Eq)]
+struct MediaName {
+    kind: String,
+    subtype: String,
+    suffix: Option<String>,
+    params: std::collections::BTreeMap<String, String>,
+}
+
+/// Parses a media type name; `None` when it is not one (no `/`, an empty
+/// part, more than one suffix, a parameter without `=`). Type, subtype and
+/// parameter names compare without case; parameter values keep theirs.
+fn media_name(text: &str) -> Option<MediaName> {
+    let mut parts = text.split(';');
+    let bare = parts.next()?.trim().to_ascii_lowercase();
+    let (kind, sub) = bare.split_once('/')?;
+    let token = |t: &str| !t.is_empty() && !t.contains(char::is_whitespace);
+    let (subtype, suffix) = match sub.split_once('+') {
+        Some((s, x)) if !x.contains('+') && token(x) => (s, Some(x.to_string())),
+        Some(_) => return None,
+        None => (sub, None),
+    };
+    if !token(kind) || !token(subtype) {
+        return None;
+    }
+    let mut params = std::collections::BTreeMap::new();
+    for p in parts {
+        let p = p.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let (k, v) = p.split_once('=')?;
+        let v = v.trim().trim_matches('"');
+        params.insert(k.trim().to_ascii_lowercase(), v.to_string());
+    }
+    Some(MediaName {
+        kind: kind.to_string(),
+        subtype: subtype.to_string(),
+        suffix,
+        params,
+    })
+}
+
+/// Whether a client expecting `from` can take `to` (parameters aside): the
+/// same type and subtype and suffix, or `to` a structured-syntax refinement
+/// of a plain `from` (`application/json` → `application/problem+json`).
+fn contains(from: &MediaName, to: &MediaName) -> bool {
+    if from.kind != to.kind {
+        return false;
+    }
+    if from.suffix.is_none() && to.suffix.as_deref() == Some(from.subtype.as_str()) {
+        return true;
+    }
+    from.subtype == to.subtype && from.suffix == to.suffix
+}
+
+/// Pairs each new media type with the first removed one it is related to
+/// (either contains the other), taking both out of their lists.
+fn pair_renamed<'m>(
+    gone: &mut Vec<&'m String>,
+    new: &mut Vec<&'m String>,
+) -> Vec<(&'m String, &'m String)> {
+    let mut out = Vec::new();
+    new.retain(|to| {
+        let Some(t) = media_name(to) else {
+            return true;
+        };
+        let found = gone.iter().position(|from| {
+            media_name(from).is_some_and(|f| contains(&f, &t) || contains(&t, &f))
+        });
+        match found {
+            Some(i) => {
+                out.push((gone.remove(i), *to));
+                false
+            }
+            None => true,
+        }
+    });
+    out
+}
+
+/// The check for a response media type renamed from `from` to `to` (a pair
+/// [`pair_renamed`] made), and how the message says it: other parameters
+/// are a change, a more specific name is safe, a more general one breaks.
+fn renamed_check(from: &str, to: &str) -> (Check, &'static str) {
+    let (Some(f), Some(t)) = (media_name(from), media_name(to)) else {
+        return (registry::RESPONSE_MEDIA_TYPE_NAME_CHANGED, "changed to");
+    };
+    if f.params != t.params {
+        (registry::RESPONSE_MEDIA_TYPE_NAME_CHANGED, "changed to")
+    } else if contains(&f, &t) {
+        (
+            registry::RESPONSE_MEDIA_TYPE_NAME_SPECIALIZED,
+            "specialized to",
+        )
+    } else {
+        (
+            registry::RESPONSE_MEDIA_TYPE_NAME_GENERALIZED,
+            "generalized to",
+        )
     }
 }
 

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::Pair;
-use super::lifecycle::{Deprecation, judge, sunset, sunset_moved_too_soon};
+use super::lifecycle::{
+    Deprecation, judge, sunset, sunset_changed_unreadable, sunset_moved_too_soon,
+};
 use crate::diff::document::Operation;
 use crate::diff::registry;
 
@@ -165,7 +167,17 @@ pub fn changed(pair: &mut Pair<'_>, b: &Operation<'_>, r: &Operation<'_>) {
                     rp.clone(),
                 );
             }
-            if let Some((x, y)) =
+            // A sunset date that was changed, and that cannot be read on
+            // one side: no policy can judge the move.
+            if let Some(text) = sunset_changed_unreadable(b.value, r.value) {
+                pair.out.emit(
+                    registry::API_PATH_SUNSET_PARSE,
+                    "",
+                    format!("{what}'s sunset date changed; `{text}` cannot be read as a date"),
+                    bp.clone(),
+                    rp.clone(),
+                );
+            } else if let Some((x, y)) =
                 sunset_moved_too_soon(pair.options, pair.notice_days, b.value, r.value)
             {
                 pair.out.emit(

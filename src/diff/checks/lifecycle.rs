@@ -81,6 +81,19 @@ pub fn sunset_moved_too_soon(
     }
 }
 
+/// For something deprecated on both sides whose `x-sunset` changed: the
+/// text that cannot be read as a date, the revision's first.
+pub fn sunset_changed_unreadable(b: &Value, r: &Value) -> Option<String> {
+    let (bs, rs) = (b.get("x-sunset")?, r.get("x-sunset")?);
+    if bs == rs {
+        return None;
+    }
+    match (sunset(b)?, sunset(r)?) {
+        (_, Err(text)) | (Err(text), _) => Some(text),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{diff, get_pets, ids, only, policy};
@@ -93,6 +106,7 @@ mod tests {
             today: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
             deprecation_days_beta: 30,
             deprecation_days_stable: 180,
+            ..DiffOptions::default()
         }
     }
 

@@ -53,8 +53,14 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
         same: &same,
         notice_days: lifecycle::required_days(options, None),
     };
-    let base_ops = base.operations();
-    let rev_ops = rev.operations();
+    let mut base_ops = base.operations();
+    let mut rev_ops = rev.operations();
+    if let Some(min) = options.stability_level {
+        for key in below_stability(base, rev, min) {
+            base_ops.remove(&key);
+            rev_ops.remove(&key);
+        }
+    }
     endpoints::added_and_removed(&mut pair, &base_ops, &rev_ops);
     for (key, b) in &base_ops {
         if let Some(r) = rev_ops.get(key) {
@@ -76,6 +82,26 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
     webhooks(&mut pair);
     security::global(&mut pair);
     components::compare(&mut pair);
+}
+
+/// The operations (method and path keys) below stability `min` on every
+/// side that has them: `--stability-level` leaves them out. One that is
+/// below it on one side only (promoted, or demoted) is still compared, so
+/// its stability change is reported.
+pub fn below_stability(
+    base: &Doc<'_>,
+    rev: &Doc<'_>,
+    min: crate::diff::Stability,
+) -> std::collections::BTreeSet<(String, String)> {
+    let below = |op: Option<&Operation<'_>>| {
+        op.is_none_or(|op| crate::diff::Stability::of(op.value).is_some_and(|s| s < min))
+    };
+    let (b, r) = (base.operations(), rev.operations());
+    b.keys()
+        .chain(r.keys())
+        .filter(|k| below(b.get(*k)) && below(r.get(*k)))
+        .cloned()
+        .collect()
 }
 
 /// Every per-operation family, on a matched pair of operations.
@@ -169,6 +195,7 @@ pub(crate) mod testing {
             today: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("a valid date"),
             deprecation_days_beta: beta,
             deprecation_days_stable: stable,
+            ..DiffOptions::default()
         }
     }
 

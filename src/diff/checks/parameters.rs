@@ -233,6 +233,7 @@ pub fn compare<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
                         nested: Subject::RequestParameterProperty,
                         label: label.clone(),
                         path: String::new(),
+                        loose: false,
                     };
                     let bsp = join_pointer(&bp.pointer, "schema");
                     let rsp = join_pointer(&rp.pointer, "schema");

@@ -104,6 +104,9 @@ pub enum Change {
     /// A type that accepts a part of what the old one did (`string` →
     /// `number` for a value sent as text).
     TypeSpecialized,
+    /// A type swap that is safe only because the body is not JSON (in XML
+    /// or text, every value also reads as a string).
+    TypeCompatible,
     BecameNullable,
     BecameNotNullable,
     BecameEnum,
@@ -179,7 +182,7 @@ pub enum Change {
 impl Change {
     /// Every change, for tests that walk them all.
     #[cfg(test)]
-    pub const ALL: [Change; 108] = [
+    pub const ALL: [Change; 109] = [
         Change::ContainsAdded,
         Change::ContainsRemoved,
         Change::IfAdded,
@@ -221,6 +224,7 @@ impl Change {
         Change::TypeChanged,
         Change::TypeGeneralized,
         Change::TypeSpecialized,
+        Change::TypeCompatible,
         Change::BecameNullable,
         Change::BecameNotNullable,
         Change::BecameEnum,
@@ -335,6 +339,7 @@ impl Change {
             Change::TypeChanged => "type-changed",
             Change::TypeGeneralized => "type-generalized",
             Change::TypeSpecialized => "type-specialized",
+            Change::TypeCompatible => "type-compatible",
             Change::BecameNullable => "became-nullable",
             Change::BecameNotNullable => "became-not-nullable",
             Change::BecameEnum => "became-enum",
@@ -450,6 +455,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::REQUEST_BODY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::REQUEST_BODY_TYPE_CHANGED,
             TypeGeneralized => registry::REQUEST_BODY_TYPE_GENERALIZED,
+            TypeCompatible => registry::REQUEST_BODY_TYPE_COMPATIBLE,
             BecameNullable => registry::REQUEST_BODY_BECAME_NULLABLE,
             BecameNotNullable => registry::REQUEST_BODY_BECAME_NOT_NULLABLE,
             BecameEnum => registry::REQUEST_BODY_BECAME_ENUM,
@@ -588,6 +594,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::RESPONSE_BODY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::RESPONSE_BODY_TYPE_CHANGED,
             TypeGeneralized => registry::RESPONSE_BODY_TYPE_GENERALIZED,
+            TypeCompatible => registry::RESPONSE_BODY_TYPE_COMPATIBLE,
             TypeSpecialized => registry::RESPONSE_BODY_TYPE_SPECIALIZED,
             BecameNullable => registry::RESPONSE_BODY_BECAME_NULLABLE,
             BecameNotNullable => registry::RESPONSE_BODY_BECAME_NOT_NULLABLE,
@@ -661,6 +668,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::REQUEST_PROPERTY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::REQUEST_PROPERTY_TYPE_CHANGED,
             TypeGeneralized => registry::REQUEST_PROPERTY_TYPE_GENERALIZED,
+            TypeCompatible => registry::REQUEST_PROPERTY_TYPE_COMPATIBLE,
             BecameNullable => registry::REQUEST_PROPERTY_BECAME_NULLABLE,
             BecameNotNullable => registry::REQUEST_PROPERTY_BECAME_NOT_NULLABLE,
             BecameEnum => registry::REQUEST_PROPERTY_BECAME_ENUM,
@@ -775,6 +783,7 @@ pub fn check(subject: Subject, change: Change) -> Option<Check> {
             ListOfTypesNarrowed => registry::RESPONSE_PROPERTY_LIST_OF_TYPES_NARROWED,
             TypeChanged => registry::RESPONSE_PROPERTY_TYPE_CHANGED,
             TypeGeneralized => registry::RESPONSE_PROPERTY_TYPE_GENERALIZED,
+            TypeCompatible => registry::RESPONSE_PROPERTY_TYPE_COMPATIBLE,
             TypeSpecialized => registry::RESPONSE_PROPERTY_TYPE_SPECIALIZED,
             BecameNullable => registry::RESPONSE_PROPERTY_BECAME_NULLABLE,
             BecameNotNullable => registry::RESPONSE_PROPERTY_BECAME_NOT_NULLABLE,
@@ -865,7 +874,7 @@ mod tests {
                 found += usize::from(check(subject, change).is_some());
             }
         }
-        assert_eq!(found, 383, "pairs with a check");
+        assert_eq!(found, 387, "pairs with a check");
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub struct Site {
     pub label: String,
     /// Property path below the root, `/`-separated.
     pub path: String,
+    /// The body's media type is not JSON (XML, text, a form): values are
+    /// text there, where any value also reads as a string (oasdiff's "not
+    /// strongly typed"). False for parameters.
+    pub loose: bool,
 }
 
 impl Site {
@@ -211,6 +215,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.nullable(site, b_null, r_null, bp, rp);
         self.keywords(site, b, r, bp, rp, depth);
         self.enums(site, b, r, bp, rp);
+        self.enum_moved(site, b, r, bp, rp);
         self.pattern(site, b, r, bp, rp);
         self.bounds(site, b, r, bp, rp);
         self.defaults(site, b, r, bp, rp);
@@ -479,7 +484,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         } else if specialized {
             Change::TypeSpecialized
         } else {
-            Change::TypeChanged
+            response_or_loose_type_change(site, (&bt, bf), (&rt, rf))
         };
         let msg = format!("{} type changed from {from} to {to}", site.what());
         self.emit(site, change, msg, bp, rp);
@@ -536,6 +541,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             (None, Some(_)) => {
                 let msg = format!("{} is now restricted to an enum", site.what());
                 self.emit(site, Change::BecameEnum, msg, bp, rp);
+                self.header_became_enum(site, bp, rp);
             }
             (Some(be), Some(re)) => {
                 for v in be.iter().filter(|v| !re.contains(v)) {
@@ -557,6 +563,55 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                 self.emit_value(site, Change::XExtensibleEnumValueRemoved, msg, bp, rp, v);
             }
         }
+    }
+
+    /// An enum that moved into the members of a `oneOf`/`anyOf` (the type
+    /// now one alternative of several), or out of them: the values of the
+    /// members of the same type are compared with the plain enum, so a
+    /// value dropped on the way is still reported.
+    fn enum_moved(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+        let (bdoc, rdoc) = self.docs();
+        fn direct(s: &Value) -> Option<Vec<&Value>> {
+            s.get("enum")
+                .and_then(Value::as_array)
+                .map(|v| v.iter().collect())
+        }
+        let (be, re): (Vec<&Value>, Vec<&Value>) = match (direct(b), direct(r)) {
+            (Some(x), None) => match member_enum(rdoc, r, &types(b)) {
+                Some(y) => (x, y),
+                None => return,
+            },
+            (None, Some(y)) => match member_enum(bdoc, b, &types(r)) {
+                Some(x) => (x, y),
+                None => return,
+            },
+            _ => return,
+        };
+        for v in be.iter().filter(|v| !re.contains(v)) {
+            let msg = format!("{} no longer allows the value {v}", site.what());
+            self.emit_value(site, Change::EnumValueRemoved, msg, bp, rp, v);
+        }
+        for v in re.iter().filter(|v| !be.contains(v)) {
+            let msg = format!("{} allows the new value {v}", site.what());
+            self.emit_value(site, Change::EnumValueAdded, msg, bp, rp, v);
+        }
+    }
+
+    /// A header parameter's schema, or a property of it, now restricted to
+    /// an enum: oasdiff's header check, beside the parameter's own.
+    fn header_became_enum(&mut self, site: &Site, bp: &str, rp: &str) {
+        if site.root != Subject::RequestParameter || !site.label.starts_with("header ") {
+            return;
+        }
+        let subject = format!("{}|{}|header-became-enum", site.label, site.path);
+        let msg = format!("{} is now restricted to an enum", site.what());
+        self.pair.out.emit(
+            registry::REQUEST_HEADER_PROPERTY_BECAME_ENUM,
+            &subject,
+            msg,
+            Some(bp.to_string()),
+            Some(rp.to_string()),
+        );
     }
 
     /// Like `emit`, with the value in the fingerprint (one finding per value).
@@ -853,10 +908,28 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                         // Without the fallback of `Site::check`: below a
                         // read-only (write-only) property, only the checks
                         // of its own.
-                        if let Some(check) = ids::check(child.nested, change) {
+                        // A request property with a default that becomes
+                        // required: still breaking (the default is the
+                        // server's fallback), under oasdiff's own id.
+                        let with_default = is
+                            && child.nested == Subject::RequestProperty
+                            && rdoc.resolve(rv).0.get("default").is_some();
+                        let check = if with_default {
+                            Some(registry::REQUEST_PROPERTY_BECAME_REQUIRED_WITH_DEFAULT)
+                        } else {
+                            ids::check(child.nested, change)
+                        };
+                        if let Some(check) = check {
                             self.emit_property(check, &child, msg, &cbp, &crp);
                         }
                     }
+                    self.access_changed(
+                        &child,
+                        was,
+                        bdoc.resolve(bv).0,
+                        rdoc.resolve(rv).0,
+                        (&cbp, &crp),
+                    );
                     self.walk(&child, bv, rv, &cbp, &crp, depth + 1);
                 }
             }
@@ -900,6 +973,43 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                 child.what()
             );
             self.emit_property(check, &child, msg, bp, &crp);
+        }
+    }
+
+    /// A body property kept on both sides that became, or stopped being,
+    /// read-only or write-only: oasdiff's mutability checks, told apart by
+    /// whether the base required it. Properties of a parameter's schema
+    /// have none.
+    fn access_changed(
+        &mut self,
+        child: &Site,
+        required: bool,
+        b: &Value,
+        r: &Value,
+        (bp, rp): (&str, &str),
+    ) {
+        if child.root == Subject::RequestParameter {
+            return;
+        }
+        let flag = |v: &Value, k: &str| v.get(k).and_then(Value::as_bool) == Some(true);
+        for keyword in ["readOnly", "writeOnly"] {
+            let (was, is) = (flag(b, keyword), flag(r, keyword));
+            if was == is {
+                continue;
+            }
+            let check = access_check(child.dir, required, keyword == "readOnly", is);
+            let what = if keyword == "readOnly" {
+                "read-only"
+            } else {
+                "write-only"
+            };
+            let msg = format!(
+                "{} {} {}",
+                child.what(),
+                if is { "became" } else { "is no longer" },
+                what
+            );
+            self.emit_property(check, child, msg, bp, rp);
         }
     }
 
@@ -1100,6 +1210,55 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     }
 }
 
+/// The enum values the `oneOf`/`anyOf` members of `schema` of types `want`
+/// allow between them; `None` when no member has those types, or one of
+/// them allows any value.
+fn member_enum<'a>(doc: &'a Doc<'a>, schema: &'a Value, want: &[String]) -> Option<Vec<&'a Value>> {
+    if want.is_empty() || schema.get("type").is_some() {
+        return None;
+    }
+    let members = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array)?;
+    let mut out = Vec::new();
+    let mut found = false;
+    for m in members {
+        let (m, _) = doc.resolve(m);
+        if types(m) != want {
+            continue;
+        }
+        found = true;
+        out.extend(m.get("enum")?.as_array()?.iter());
+    }
+    found.then_some(out)
+}
+
+/// The check for a body property that became (`is`) or stopped being
+/// read-only (`read_only`) or write-only, by direction and whether the base
+/// required it.
+fn access_check(dir: Dir, required: bool, read_only: bool, is: bool) -> Check {
+    use registry::*;
+    match (dir, required, read_only, is) {
+        (Dir::Request, true, true, true) => REQUEST_REQUIRED_PROPERTY_BECAME_READ_ONLY,
+        (Dir::Request, true, true, false) => REQUEST_REQUIRED_PROPERTY_BECAME_NOT_READ_ONLY,
+        (Dir::Request, true, false, true) => REQUEST_REQUIRED_PROPERTY_BECAME_WRITE_ONLY,
+        (Dir::Request, true, false, false) => REQUEST_REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY,
+        (Dir::Request, false, true, true) => REQUEST_OPTIONAL_PROPERTY_BECAME_READ_ONLY,
+        (Dir::Request, false, true, false) => REQUEST_OPTIONAL_PROPERTY_BECAME_NOT_READ_ONLY,
+        (Dir::Request, false, false, true) => REQUEST_OPTIONAL_PROPERTY_BECAME_WRITE_ONLY,
+        (Dir::Request, false, false, false) => REQUEST_OPTIONAL_PROPERTY_BECAME_NOT_WRITE_ONLY,
+        (Dir::Response, true, true, true) => RESPONSE_REQUIRED_PROPERTY_BECAME_READ_ONLY,
+        (Dir::Response, true, true, false) => RESPONSE_REQUIRED_PROPERTY_BECAME_NOT_READ_ONLY,
+        (Dir::Response, true, false, true) => RESPONSE_REQUIRED_PROPERTY_BECAME_WRITE_ONLY,
+        (Dir::Response, true, false, false) => RESPONSE_REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY,
+        (Dir::Response, false, true, true) => RESPONSE_OPTIONAL_PROPERTY_BECAME_READ_ONLY,
+        (Dir::Response, false, true, false) => RESPONSE_OPTIONAL_PROPERTY_BECAME_NOT_READ_ONLY,
+        (Dir::Response, false, false, true) => RESPONSE_OPTIONAL_PROPERTY_BECAME_WRITE_ONLY,
+        (Dir::Response, false, false, false) => RESPONSE_OPTIONAL_PROPERTY_BECAME_NOT_WRITE_ONLY,
+    }
+}
+
 /// A name for a `oneOf`/`anyOf`/`allOf` member: its `$ref` target, else its
 /// title; `None` for an unnamed inline schema.
 fn sub_name(doc: &Doc<'_>, schema: &Value) -> Option<String> {
@@ -1270,6 +1429,33 @@ fn type_text(types: &[String], format: Option<&str>) -> String {
         Some(f) => format!("{t}/{f}"),
         None => t,
     }
+}
+
+/// A type change that is neither a request's widening nor its
+/// specialization: in a response, returning a narrower type (`number` →
+/// `integer`) is specialized and a wider one (`integer` → `number`)
+/// generalized; in a body that is not JSON, a swap to (request) or from
+/// (response) `string` is compatible; anything else is a change.
+fn response_or_loose_type_change(
+    site: &Site,
+    (bt, bf): (&[String], Option<&str>),
+    (rt, rf): (&[String], Option<&str>),
+) -> Change {
+    let single = bt.len() == 1 && rt.len() == 1;
+    if site.dir == Dir::Response && generalizes(rt, rf, bt, bf) {
+        return Change::TypeSpecialized;
+    }
+    if site.dir == Dir::Response && single && bt[0] == "integer" && rt[0] == "number" {
+        return Change::TypeGeneralized;
+    }
+    let (to_text, format_kept) = match site.dir {
+        Dir::Request => (rt == ["string"], bf == rf || rf.is_none()),
+        Dir::Response => (bt == ["string"], bf == rf || bf.is_none()),
+    };
+    if site.loose && single && bt != rt && to_text && format_kept {
+        return Change::TypeCompatible;
+    }
+    Change::TypeChanged
 }
 
 /// Whether `from` → `to` is the one specialization oasdiff reports as such
