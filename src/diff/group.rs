@@ -135,15 +135,13 @@ pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
                 f.message.as_str(),
             ),
         };
+        // The same change worded the same way in several operations (an
+        // inline schema each repeats) is one group too.
         let root = revision_pointer.or(base_pointer);
-        // Findings of one operation stay apart unless they share a cause.
-        let key_message = match cause {
-            Some(_) => message,
-            None => f.fingerprint.as_str(),
-        };
-        let i = *index.entry((f.id, root, key_message)).or_insert_with(|| {
+        let key_root = if cause.is_some() { root } else { None };
+        let i = *index.entry((f.id, key_root, message)).or_insert_with(|| {
             let mut h = Sha256::new();
-            for part in [f.id, root.unwrap_or(""), key_message] {
+            for part in [f.id, key_root.unwrap_or(""), message] {
                 h.update(part.as_bytes());
                 h.update([0]);
             }
