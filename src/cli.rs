@@ -285,6 +285,12 @@ pub struct DiffArgs {
     /// Exit 1 when a finding at or above this level remains
     #[arg(long, value_parser = ["warning", "error"])]
     pub fail_on: Option<String>,
+    /// One line per finding and operation (text and markdown) instead of one entry per root cause
+    #[arg(long)]
+    pub flat: bool,
+    /// Markdown: trim to this many bytes, saying what was left out (a GitHub comment holds 65,536 characters)
+    #[arg(long, value_name = "BYTES", default_value_t = apiradar::report::groups::MARKDOWN_MAX_BYTES)]
+    pub max_bytes: usize,
     /// Drop findings matched by this file: fingerprints, `ID [METHOD] [/PATH]` rules, or oasdiff `METHOD /path text` lines
     #[arg(long, value_name = "FILE")]
     pub ignore: Option<PathBuf>,
@@ -818,11 +824,14 @@ pub fn completions(shell: Shell) -> Vec<u8> {
 }
 
 impl DiffFormat {
-    /// The findings of a diff in this format.
-    pub fn render(self, diff: &app::diff::DiffOutcome) -> String {
+    /// The findings of a diff in this format: by root cause, or one line
+    /// per finding with `flat`.
+    pub fn render(self, diff: &app::diff::DiffOutcome, flat: bool, max_bytes: usize) -> String {
         use apiradar::report;
         let (base, rev, shown) = (&diff.base_label, &diff.revision_label, &diff.findings);
         match self {
+            DiffFormat::Text if !flat => report::groups::groups_text(diff),
+            DiffFormat::Markdown if !flat => report::groups::groups_markdown(diff, max_bytes),
             DiffFormat::Junit => report::findings_junit(base, rev, shown),
             DiffFormat::Github => report::findings_github(shown),
             DiffFormat::Html => report::findings_html(base, rev, shown),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::AppError;
 use crate::diff::bundle::{self, BundleOptions};
 use crate::diff::filter::Filter;
+use crate::diff::group::{Causes, LevelCounts};
 use crate::diff::lint::Note;
 use crate::diff::{self as engine, DiffOptions, Finding, Level, Side, Stability};
 use crate::fetch::{FetchConfig, FetchOutcome, FetchRequest, Fetcher, Location};
@@ -28,7 +29,20 @@ pub fn resolve_version(watch: &Watch, selector: Option<&str>) -> Result<i64, App
                     "cannot read version `{s}`: use latest~N with N ≥ 0"
                 ))
             })?;
-            latest - i64::from(back)
+            let seq = latest - i64::from(back);
+            if seq < 1 {
+                return Err(AppError::usage(format!(
+                    "`{}` has {} stored: `{s}` goes back past the first (latest~0 … latest~{})",
+                    watch.spec.name,
+                    crate::report::groups::count(
+                        usize::try_from(latest).unwrap_or(0),
+                        "version",
+                        "versions"
+                    ),
+                    latest - 1
+                )));
+            }
+            seq
         }
         Some(s) => s.parse().map_err(|_| {
             AppError::usage(format!(
@@ -39,14 +53,114 @@ pub fn resolve_version(watch: &Watch, selector: Option<&str>) -> Result<i64, App
     Ok(seq)
 }
 
+/// Which version `NAME@SELECTOR` names, dates included: `2026-08-01` is
+/// the version in force at the end of that day (UTC), the latest fetched on
+/// or before it; `-7d` (any duration `humantime` reads) the one in force
+/// that long ago. Numbers and `latest~N` as [`resolve_version`].
+pub fn resolve_ref(
+    store: &Store,
+    watch: &Watch,
+    selector: Option<&str>,
+    now_ms: i64,
+) -> Result<i64, AppError> {
+    let Some(s) = selector else {
+        return resolve_version(watch, None);
+    };
+    let cutoff = if let Ok(day) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let end = day
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .ok_or_else(|| AppError::usage(format!("cannot read the date `{s}`")))?;
+        Some(end.and_utc().timestamp_millis() - 1)
+    } else if let Some(ago) = s.strip_prefix('-') {
+        let d = humantime::parse_duration(ago).map_err(|e| {
+            AppError::usage(format!(
+                "cannot read `{s}` as a time ago ({e}): use, say, -7d or -12h"
+            ))
+        })?;
+        Some(now_ms - i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    } else {
+        None
+    };
+    let Some(cutoff) = cutoff else {
+        return resolve_version(watch, Some(s));
+    };
+    let versions = store.versions(watch.id)?;
+    versions
+        .iter()
+        .filter(|v| v.fetched_at <= cutoff)
+        .map(|v| v.seq)
+        .max()
+        .ok_or_else(|| {
+            let first = versions.iter().map(|v| v.fetched_at).min();
+            AppError::usage(format!(
+                "`{}` has no version fetched by `{s}`{}",
+                watch.spec.name,
+                first.map_or(String::new(), |t| format!(
+                    ": the first was fetched at {}",
+                    crate::store::format_ms(t)
+                ))
+            ))
+        })
+}
+
+/// A usage error for `NAME@…` naming no watch, with the closest names.
+fn unknown_watch(store: &Store, name: &str, arg: &str) -> AppError {
+    let names: Vec<String> = store
+        .list_watches()
+        .map(|ws| ws.into_iter().map(|w| w.spec.name).collect())
+        .unwrap_or_default();
+    let mut close: Vec<(usize, &String)> = names
+        .iter()
+        .map(|n| (edit_distance(&n.to_lowercase(), &name.to_lowercase()), n))
+        .filter(|(d, n)| *d <= (n.chars().count().max(name.chars().count()) / 3).max(1))
+        .collect();
+    close.sort();
+    let hint = match close.as_slice() {
+        [] if names.is_empty() => " (no watches yet: add one with `apiradar add`)".to_string(),
+        [] => String::new(),
+        found => format!(
+            "; did you mean {}?",
+            found
+                .iter()
+                .take(3)
+                .map(|(_, n)| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    };
+    AppError::usage(format!(
+        "there is no watch `{name}` (and no file `{arg}`){hint}"
+    ))
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// The bytes of a stored version named `NAME[@VERSION]`, as published.
 pub fn show(store: &Store, target: &str) -> Result<Vec<u8>, AppError> {
     let (name, selector) = match target.split_once('@') {
         Some((n, s)) => (n, Some(s)),
         None => (target, None),
     };
-    let watch = store.watch(name)?;
-    let seq = resolve_version(&watch, selector)?;
+    let watch = match store.find_watch(name)? {
+        Some(w) => w,
+        None => return Err(unknown_watch(store, name, target)),
+    };
+    let seq = resolve_ref(store, &watch, selector, crate::store::now_ms())?;
     let version = store.version(&watch, seq)?;
     Ok(store.read_blob(version.blob_id)?)
 }
@@ -69,7 +183,7 @@ pub fn source(store: &Store, arg: &str) -> Result<DiffSource, AppError> {
     if let Some((name, selector)) = arg.split_once('@')
         && let Some(watch) = store.find_watch(name)?
     {
-        let seq = resolve_version(&watch, Some(selector))?;
+        let seq = resolve_ref(store, &watch, Some(selector), crate::store::now_ms())?;
         let version = store.version(&watch, seq)?;
         let bytes = store.read_blob(version.blob_id)?;
         return Ok(DiffSource {
@@ -84,6 +198,15 @@ pub fn source(store: &Store, arg: &str) -> Result<DiffSource, AppError> {
             watch: Some(watch),
             location: None,
         });
+    }
+    // `NAME@…` with no such watch and no such file: a mistyped name.
+    if let Some((name, _)) = arg.split_once('@')
+        && !arg.contains("://")
+        && !std::path::Path::new(arg).exists()
+        && !name.is_empty()
+        && !name.contains(['/', '\\', '.'])
+    {
+        return Err(unknown_watch(store, name, arg));
     }
     let location = Location::parse(arg).map_err(|e| AppError::Usage(e.message))?;
     let mut loader = RefLoader::new()?;
@@ -177,6 +300,15 @@ pub struct DiffOutcome {
     pub ignored: usize,
     /// `--stability-level`, and how many operations it left out.
     pub below_stability: Option<(Stability, usize)>,
+    /// The least level shown.
+    pub level: Level,
+    /// The findings below it, by level: counted, not shown.
+    pub hidden: LevelCounts,
+    /// Where findings reached through shared schemas come from.
+    pub causes: Causes,
+    /// No check found anything at any level, yet the documents differ:
+    /// only what no check compares (descriptions, examples, layout).
+    pub documentation_only: bool,
 }
 
 impl DiffOutcome {
@@ -262,12 +394,22 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     })?;
     // Overrides change levels, so they apply before the level filter.
     let (findings, ignored) = filter.apply(comparison.findings);
-    let findings = findings.into_iter().filter(|f| f.level >= level).collect();
+    // Operations left out by --stability-level may hold the difference.
+    let documentation_only = findings.is_empty()
+        && ignored == 0
+        && comparison.below_stability == 0
+        && base_src.bytes != rev_src.bytes;
+    let (findings, below): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.level >= level);
     let mut revision_notes = comparison.revision_notes;
     if kind == Kind::OpenApi {
         revision_notes.extend(probing_holds(store, &rev_src, &limits)?);
     }
     Ok(DiffOutcome {
+        level,
+        hidden: LevelCounts::of(&below),
+        causes: comparison.causes,
+        documentation_only,
         kind,
         base_label: base_src.label,
         revision_label: rev_src.label,
@@ -460,6 +602,10 @@ mod tests {
             revision_notes: Vec::new(),
             ignored: 0,
             below_stability: None,
+            level: Level::Warning,
+            hidden: LevelCounts::default(),
+            causes: Causes::default(),
+            documentation_only: false,
         };
         assert!(outcome.verdict(None).is_ok());
         assert!(outcome.verdict(Some("error")).is_ok());

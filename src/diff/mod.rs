@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod checks;
 pub mod document;
 pub mod filter;
+pub mod group;
 pub mod json;
 pub mod lint;
 pub mod registry;
@@ -160,10 +161,21 @@ impl Default for DiffOptions {
 
 /// Compares two parsed OpenAPI (or Swagger) documents.
 pub fn diff_openapi(base: &Value, revision: &Value, options: &DiffOptions) -> Vec<Finding> {
+    diff_openapi_with_causes(base, revision, options).0
+}
+
+/// [`diff_openapi`], with the root cause of each finding reached through a
+/// shared schema (see [`group`]).
+pub fn diff_openapi_with_causes(
+    base: &Value,
+    revision: &Value,
+    options: &DiffOptions,
+) -> (Vec<Finding>, group::Causes) {
     let base = Doc::new(base);
     let revision = Doc::new(revision);
     let mut out = Emitter::default();
     checks::run(&base, &revision, options, &mut out);
+    let causes = out.causes;
     let mut findings = out.findings;
     findings.sort_by(|a, b| {
         (
@@ -182,7 +194,7 @@ pub fn diff_openapi(base: &Value, revision: &Value, options: &DiffOptions) -> Ve
             ))
     });
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-    findings
+    (findings, causes)
 }
 
 /// Counts of findings by level: `[errors, warnings, infos]`.
@@ -202,6 +214,8 @@ pub fn level_counts(findings: &[Finding]) -> [i64; 3] {
 #[derive(Debug, Clone, Default)]
 pub struct Comparison {
     pub findings: Vec<Finding>,
+    /// Where the findings reached through shared schemas come from.
+    pub causes: group::Causes,
     pub base_notes: Vec<lint::Note>,
     pub revision_notes: Vec<lint::Note>,
     /// Operations not compared because they are below
@@ -272,8 +286,10 @@ pub fn compare_raw_with(
                 Some(min) => checks::below_stability(&Doc::new(&b), &Doc::new(&r), min).len(),
                 None => 0,
             };
+            let (findings, causes) = diff_openapi_with_causes(&b, &r, options);
             Ok(Comparison {
-                findings: diff_openapi(&b, &r, options),
+                findings,
+                causes,
                 base_notes,
                 revision_notes,
                 below_stability,
@@ -313,6 +329,7 @@ pub enum Side {
 #[derive(Debug, Default)]
 pub struct Emitter {
     findings: Vec<Finding>,
+    causes: group::Causes,
     operation: Option<(String, String)>,
 }
 
@@ -324,6 +341,23 @@ impl Emitter {
 
     pub fn clear_operation(&mut self) {
         self.operation = None;
+    }
+
+    /// [`Emitter::emit`], with where the change happened when that is not
+    /// the operation (a shared schema).
+    pub fn emit_caused(
+        &mut self,
+        check: registry::Check,
+        subject: &str,
+        message: String,
+        base_pointer: Option<String>,
+        revision_pointer: Option<String>,
+        cause: Option<group::Cause>,
+    ) {
+        self.emit(check, subject, message, base_pointer, revision_pointer);
+        if let (Some(cause), Some(f)) = (cause, self.findings.last()) {
+            self.causes.insert(f.fingerprint.clone(), cause);
+        }
     }
 
     /// Records a finding of `check`, at its default level. `subject` tells

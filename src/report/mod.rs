@@ -8,6 +8,7 @@ pub mod caching;
 pub mod config;
 pub mod events;
 mod findings;
+pub mod groups;
 pub mod health;
 
 pub use findings::{
@@ -359,6 +360,9 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
 pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
     let mut doc = findings_json(&o.findings);
     doc["kind"] = json!(o.kind.as_str());
+    if let (Value::Object(doc), Value::Object(grouped)) = (&mut doc, groups::groups_json(o)) {
+        doc.extend(grouped);
+    }
     doc["notes"] = json!({
         "base": o.base_notes,
         "revision": o.revision_notes,

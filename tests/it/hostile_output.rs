@@ -142,7 +142,7 @@ fn diff(sb: &Sandbox, extra: &[&str]) -> Outcome {
 #[test]
 fn diff_text_at_the_default_level_shows_escapes_instead_of_controls() {
     let sb = Sandbox::new();
-    let text = diff(&sb, &[]).text();
+    let text = diff(&sb, &["--flat"]).text();
     // The removed path, heading its group and quoted in the message.
     assert!(text.contains("\nGET /gone\\e]0;title\\x07\n"), "{text}");
     assert!(
@@ -165,9 +165,27 @@ fn diff_text_at_the_default_level_shows_escapes_instead_of_controls() {
 }
 
 #[test]
-fn diff_text_at_the_info_level_shows_escapes_instead_of_controls() {
+fn grouped_diff_text_and_markdown_keep_hostile_text_on_its_own_line() {
     let sb = Sandbox::new();
     let text = diff(&sb, &["--level", "info"]).text();
+    assert!(
+        text.contains("query parameter `q\\e[2J\\n# pn`|` was removed"),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with('#')), "{text}");
+    let md = diff(&sb, &["--format", "markdown", "--level", "info"]).text();
+    assert!(
+        !md.lines().any(|l| l.starts_with('#')
+            && !l.starts_with("## API changes: ")
+            && !l.starts_with("### Breaking: ")),
+        "{md}"
+    );
+}
+
+#[test]
+fn diff_text_at_the_info_level_shows_escapes_instead_of_controls() {
+    let sb = Sandbox::new();
+    let text = diff(&sb, &["--level", "info", "--flat"]).text();
     assert!(
         text.contains("operation id changed from `op\\e[2J` to `op2\\e]0;x\\x07`"),
         "{text}"
@@ -184,7 +202,7 @@ fn diff_text_at_the_info_level_shows_escapes_instead_of_controls() {
 #[test]
 fn diff_markdown_cannot_gain_headings_and_keeps_its_code_spans() {
     let sb = Sandbox::new();
-    let text = diff(&sb, &["--format", "markdown", "--level", "info"]).text();
+    let text = diff(&sb, &["--format", "markdown", "--level", "info", "--flat"]).text();
     // Only apiradar's own headings and list items start a line.
     for line in text.lines() {
         let own = line.is_empty()

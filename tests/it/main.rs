@@ -26,6 +26,7 @@ mod diff_cases;
 mod diff_formats;
 mod diff_golden;
 mod diff_refs;
+mod diff_reports;
 mod email;
 mod fetch;
 mod health;

@@ -40,10 +40,14 @@ pub struct Pair<'e> {
     /// Days of notice the deprecation policy asks of the operation being
     /// compared (see [`lifecycle::required_days`]).
     pub notice_days: i64,
+    /// Schema comparisons, shared by every operation reaching them.
+    pub schemas: schema::Memo<'e>,
 }
 
-/// Runs every family over the two documents.
-pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitter) {
+/// Runs every family over the two documents. Returns how many pairs of
+/// schema nodes were compared (each once, however many operations reach
+/// it).
+pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitter) -> usize {
     let same = Sameness::new(base, rev);
     let mut pair = Pair {
         base,
@@ -52,6 +56,7 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
         options,
         same: &same,
         notice_days: lifecycle::required_days(options, None),
+        schemas: schema::Memo::default(),
     };
     let mut base_ops = base.operations();
     let mut rev_ops = rev.operations();
@@ -82,6 +87,7 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
     webhooks(&mut pair);
     security::global(&mut pair);
     components::compare(&mut pair);
+    pair.schemas.compared()
 }
 
 /// The operations (method and path keys) below stability `min` on every

@@ -14,7 +14,7 @@
 use crate::diff::registry::{self, Check};
 
 /// Where a schema sits, as the first words of a check id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     RequestBody,
     RequestParameter,

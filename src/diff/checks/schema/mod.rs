@@ -15,11 +15,13 @@
 
 mod ids;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use serde_json::Value;
 
 use super::Pair;
+use crate::diff::group::Cause;
 use crate::diff::registry::{self, Check};
 use crate::diff::{Doc, join_pointer};
 pub use ids::{Change, Subject};
@@ -30,7 +32,7 @@ pub use ids::{Change, Subject};
 /// runs on threads of 2 MiB.
 pub const MAX_DEPTH: usize = 400;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dir {
     Request,
     Response,
@@ -68,15 +70,7 @@ impl Site {
     /// Below a read-only request (write-only response) property, a change
     /// with a check of its own uses it; others count as for any property.
     pub fn check(&self, change: Change) -> Option<Check> {
-        let subject = self.subject();
-        ids::check(subject, change).or_else(|| {
-            let plain = match subject {
-                Subject::RequestReadOnlyProperty => Subject::RequestProperty,
-                Subject::ResponseWriteOnlyProperty => Subject::ResponseProperty,
-                _ => return None,
-            };
-            ids::check(plain, change)
-        })
+        check_at(self.subject(), change)
     }
 
     fn what(&self) -> String {
@@ -98,6 +92,186 @@ impl Site {
     }
 }
 
+/// Stands for "what the finding is about" in a message recorded once for a
+/// pair of schema nodes; each operation reaching the pair puts its own
+/// words in its place ([`Site::what`]). Recorded messages begin with it or
+/// with apiradar's own words, so the first occurrence is always this one.
+const WHAT: &str = "\u{0}";
+
+/// What the comparison of one pair of schema nodes depends on besides the
+/// two nodes: the check ids that apply there. Every operation that reaches
+/// the pair from the same kind of place shares one comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Spot {
+    dir: Dir,
+    root: Subject,
+    nested: Subject,
+    /// No property path yet: the root of the site.
+    at_root: bool,
+    /// The root is a query parameter.
+    query: bool,
+    /// The root is a header parameter.
+    header: bool,
+    /// The body is not JSON: [`Site::loose`].
+    loose: bool,
+    /// For a property's own findings and walks: its name below the node.
+    seg: Option<String>,
+}
+
+impl Spot {
+    fn of(site: &Site) -> Spot {
+        Spot {
+            dir: site.dir,
+            root: site.root,
+            nested: site.nested,
+            at_root: site.path.is_empty(),
+            query: site.label.starts_with("query "),
+            header: site.label.starts_with("header "),
+            loose: site.loose,
+            seg: None,
+        }
+    }
+
+    fn subject(&self) -> Subject {
+        if self.at_root { self.root } else { self.nested }
+    }
+
+    fn check(&self, change: Change) -> Option<Check> {
+        check_at(self.subject(), change)
+    }
+
+    fn what(&self) -> String {
+        WHAT.to_string()
+    }
+
+    fn child(&self, segment: &str) -> Spot {
+        Spot {
+            at_root: self.at_root && segment.is_empty(),
+            seg: Some(segment.to_string()),
+            ..self.clone()
+        }
+    }
+}
+
+/// The check for `change` at `subject`. Below a read-only request
+/// (write-only response) property, a change with a check of its own uses
+/// it; others count as for any property.
+fn check_at(subject: Subject, change: Change) -> Option<Check> {
+    ids::check(subject, change).or_else(|| {
+        let plain = match subject {
+            Subject::RequestReadOnlyProperty => Subject::RequestProperty,
+            Subject::ResponseWriteOnlyProperty => Subject::ResponseProperty,
+            _ => return None,
+        };
+        ids::check(plain, change)
+    })
+}
+
+/// What comparing one pair of schema nodes found, in order: findings, with
+/// pointers relative to the two nodes and [`WHAT`] in their messages, and
+/// the pairs of subschemas to walk into.
+enum Item<'e> {
+    Found {
+        check: Check,
+        /// The property the finding is about, below the node.
+        seg: Option<String>,
+        /// Told after the site's label and path in the fingerprint.
+        tail: String,
+        message: String,
+        bp: String,
+        rp: String,
+    },
+    Walk {
+        seg: Option<String>,
+        nested: Subject,
+        b: &'e Value,
+        r: &'e Value,
+        bp: String,
+        rp: String,
+    },
+}
+
+/// Which comparison of a pair of schema nodes: the two resolved nodes, the
+/// references that led to them, the spot and the deprecation notice asked.
+type MemoKey<'e> = (usize, usize, Option<&'e str>, Option<&'e str>, Spot, i64);
+
+/// Comparisons of schema nodes, kept for the whole pair of documents: a
+/// component reached by hundreds of operations is compared once, and each
+/// operation replays what was found with its own names and pointers.
+#[derive(Default)]
+pub struct Memo<'e> {
+    nodes: HashMap<MemoKey<'e>, Rc<[Item<'e>]>>,
+}
+
+impl Memo<'_> {
+    /// How many comparisons of pairs of nodes were made.
+    pub fn compared(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+/// The innermost component a walk is in, for the root cause of what it
+/// finds there.
+#[derive(Clone)]
+struct Frame<'e> {
+    /// The `$ref` that named it on each side, if one did.
+    base: Option<&'e str>,
+    rev: Option<&'e str>,
+    /// Pointers below the component on each side.
+    bp: String,
+    rp: String,
+    /// Property path below the component.
+    path: String,
+}
+
+impl<'e> Frame<'e> {
+    fn enter(base: Option<&'e str>, rev: Option<&'e str>) -> Frame<'e> {
+        Frame {
+            base,
+            rev,
+            bp: String::new(),
+            rp: String::new(),
+            path: String::new(),
+        }
+    }
+
+    fn below(&self, seg: Option<&str>, bp: &str, rp: &str) -> Frame<'e> {
+        Frame {
+            bp: format!("{}{bp}", self.bp),
+            rp: format!("{}{rp}", self.rp),
+            path: join_path(&self.path, seg),
+            ..self.clone()
+        }
+    }
+
+    fn cause(&self, seg: Option<&str>, bp: &str, rp: &str, message: &str) -> Cause {
+        let pointer = |reference: Option<&str>, inner: &str, rel: &str| {
+            reference.map(|r| format!("{}{inner}{rel}", r.strip_prefix('#').unwrap_or(r)))
+        };
+        let reference = self.rev.or(self.base).unwrap_or_default();
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        let path = join_path(&self.path, seg);
+        let what = if path.is_empty() {
+            format!("schema `{name}`")
+        } else {
+            format!("schema `{name}` property `{path}`")
+        };
+        Cause {
+            base_pointer: pointer(self.base, &self.bp, bp),
+            revision_pointer: pointer(self.rev, &self.rp, rp),
+            message: message.replacen(WHAT, &what, 1),
+        }
+    }
+}
+
+fn join_path(path: &str, seg: Option<&str>) -> String {
+    match seg {
+        None => path.to_string(),
+        Some(s) if path.is_empty() => s.to_string(),
+        Some(s) => format!("{path}/{s}"),
+    }
+}
+
 /// Compares two schemas of a matched operation.
 pub struct SchemaDiff<'p, 'e> {
     pair: &'p mut Pair<'e>,
@@ -109,23 +283,6 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         SchemaDiff {
             pair,
             seen: HashSet::new(),
-        }
-    }
-
-    fn docs(&self) -> (&'e Doc<'e>, &'e Doc<'e>) {
-        (self.pair.base, self.pair.rev)
-    }
-
-    fn emit(&mut self, site: &Site, change: Change, message: String, bp: &str, rp: &str) {
-        if let Some(check) = site.check(change) {
-            let subject = format!("{}|{}|{}", site.label, site.path, change.as_str());
-            self.pair.out.emit(
-                check,
-                &subject,
-                message,
-                Some(bp.to_string()),
-                Some(rp.to_string()),
-            );
         }
     }
 
@@ -148,9 +305,12 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
 
     /// Compares `base` and `rev` (either may be a `$ref`) at `site`.
     pub fn compare(&mut self, site: &Site, base: &'e Value, rev: &'e Value, bp: &str, rp: &str) {
-        self.walk(site, base, rev, bp, rp, 0);
+        self.walk(site, base, rev, bp, rp, 0, None);
     }
 
+    /// Each pair of nodes once per comparison (so cycles end); what a pair
+    /// holds is compared once for the whole pair of documents ([`Memo`]).
+    #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,
         site: &Site,
@@ -159,8 +319,9 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         bp: &str,
         rp: &str,
         depth: usize,
+        frame: Option<&Frame<'e>>,
     ) {
-        let (bdoc, rdoc) = self.docs();
+        let (bdoc, rdoc) = (self.pair.base, self.pair.rev);
         let (b, bname) = bdoc.resolve(base);
         let (r, rname) = rdoc.resolve(rev);
         let key = (b as *const Value as usize, r as *const Value as usize);
@@ -174,6 +335,135 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             self.stopped(site, bp, rp);
             return;
         }
+        let spot = Spot::of(site);
+        let memo_key = (key.0, key.1, bname, rname, spot, self.pair.notice_days);
+        let items = match self.pair.schemas.nodes.get(&memo_key) {
+            Some(items) => Rc::clone(items),
+            None => {
+                let mut node = NodeDiff {
+                    pair: &*self.pair,
+                    items: Vec::new(),
+                };
+                node.compare(&memo_key.4, b, r, bname, rname);
+                let items: Rc<[Item<'e>]> = node.items.into();
+                self.pair.schemas.nodes.insert(memo_key, Rc::clone(&items));
+                items
+            }
+        };
+        // A reference starts the component the changes below belong to.
+        let entered;
+        let frame = if bname.is_some() || rname.is_some() {
+            entered = Frame::enter(bname, rname);
+            Some(&entered)
+        } else {
+            frame
+        };
+        for item in items.iter() {
+            match item {
+                Item::Found {
+                    check,
+                    seg,
+                    tail,
+                    message,
+                    bp: rbp,
+                    rp: rrp,
+                } => {
+                    let path = join_path(&site.path, seg.as_deref());
+                    let what = if path.is_empty() {
+                        site.label.clone()
+                    } else {
+                        format!("{} property `{path}`", site.label)
+                    };
+                    let subject = format!("{}|{path}{tail}", site.label);
+                    let cause = frame.map(|f| f.cause(seg.as_deref(), rbp, rrp, message));
+                    self.pair.out.emit_caused(
+                        *check,
+                        &subject,
+                        message.replacen(WHAT, &what, 1),
+                        Some(format!("{bp}{rbp}")),
+                        Some(format!("{rp}{rrp}")),
+                        cause,
+                    );
+                }
+                Item::Walk {
+                    seg,
+                    nested,
+                    b,
+                    r,
+                    bp: rbp,
+                    rp: rrp,
+                } => {
+                    let mut child = match seg {
+                        Some(s) => site.child(s),
+                        None => site.clone(),
+                    };
+                    child.nested = *nested;
+                    let inner = frame.map(|f| f.below(seg.as_deref(), rbp, rrp));
+                    self.walk(
+                        &child,
+                        b,
+                        r,
+                        &format!("{bp}{rbp}"),
+                        &format!("{rp}{rrp}"),
+                        depth + 1,
+                        inner.as_ref(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Compares what one pair of schema nodes holds, with pointers relative to
+/// the nodes, recording findings and the subschemas to walk into.
+struct NodeDiff<'p, 'e> {
+    pair: &'p Pair<'e>,
+    items: Vec<Item<'e>>,
+}
+
+impl<'e> NodeDiff<'_, 'e> {
+    fn docs(&self) -> (&'e Doc<'e>, &'e Doc<'e>) {
+        (self.pair.base, self.pair.rev)
+    }
+
+    fn emit(&mut self, site: &Spot, change: Change, message: String, bp: &str, rp: &str) {
+        if let Some(check) = site.check(change) {
+            self.items.push(Item::Found {
+                check,
+                seg: site.seg.clone(),
+                tail: format!("|{}", change.as_str()),
+                message,
+                bp: bp.to_string(),
+                rp: rp.to_string(),
+            });
+        }
+    }
+
+    /// Records a walk into `base` and `rev` at `site`.
+    fn walk(&mut self, site: &Spot, base: &'e Value, rev: &'e Value, bp: &str, rp: &str, _: usize) {
+        self.items.push(Item::Walk {
+            seg: site.seg.clone(),
+            nested: site.nested,
+            b: base,
+            r: rev,
+            bp: bp.to_string(),
+            rp: rp.to_string(),
+        });
+    }
+
+    /// Compares the resolved nodes `b` and `r`, reached through the
+    /// references `bname` and `rname`, if any.
+    fn compare(
+        &mut self,
+        site: &Spot,
+        b: &'e Value,
+        r: &'e Value,
+        bname: Option<&str>,
+        rname: Option<&str>,
+    ) {
+        let (bdoc, rdoc) = self.docs();
+        let (bp, rp) = ("", "");
+        let depth = 0;
         if !b.is_object() || !r.is_object() {
             return;
         }
@@ -223,7 +513,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.properties(site, b, r, bp, rp, depth);
         if let (Some(bi), Some(ri)) = (b.get("items"), r.get("items")) {
             // A parameter's array items are still "the parameter".
-            let child = if site.root == Subject::RequestParameter && site.path.is_empty() {
+            let child = if site.root == Subject::RequestParameter && site.at_root {
                 site.clone()
             } else {
                 site.child("items")
@@ -272,7 +562,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     /// `contains` bounds; keyed maps of subschemas and requirements.
     fn keywords(
         &mut self,
-        site: &Site,
+        site: &Spot,
         b: &'e Value,
         r: &'e Value,
         bp: &str,
@@ -440,7 +730,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
     }
 
-    fn types(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+    fn types(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         let (bt, rt) = (types(b), types(r));
         let (bf, rf) = (format(b), format(r));
         if bt.is_empty() || rt.is_empty() {
@@ -494,10 +784,10 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     /// that type and no other constraint: sent form-exploded
     /// (`?tag=a&tag=b`, OpenAPI's default for query parameters), a single
     /// value is still a valid array of one.
-    fn exploded_array_of(&self, site: &Site, b: &Value, r: &Value) -> bool {
+    fn exploded_array_of(&self, site: &Spot, b: &Value, r: &Value) -> bool {
         if site.root != Subject::RequestParameter
-            || !site.path.is_empty()
-            || !site.label.starts_with("query ")
+            || !site.at_root
+            || !site.query
             || types(r) != ["array"]
         {
             return false;
@@ -520,7 +810,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             })
     }
 
-    fn nullable(&mut self, site: &Site, b: bool, r: bool, bp: &str, rp: &str) {
+    fn nullable(&mut self, site: &Spot, b: bool, r: bool, bp: &str, rp: &str) {
         match (b, r) {
             (false, true) => {
                 let msg = format!("{} became nullable", site.what());
@@ -534,7 +824,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
     }
 
-    fn enums(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+    fn enums(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         let be = b.get("enum").and_then(Value::as_array);
         let re = r.get("enum").and_then(Value::as_array);
         match (be, re) {
@@ -569,7 +859,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     /// now one alternative of several), or out of them: the values of the
     /// members of the same type are compared with the plain enum, so a
     /// value dropped on the way is still reported.
-    fn enum_moved(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+    fn enum_moved(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         let (bdoc, rdoc) = self.docs();
         fn direct(s: &Value) -> Option<Vec<&Value>> {
             s.get("enum")
@@ -599,25 +889,24 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
 
     /// A header parameter's schema, or a property of it, now restricted to
     /// an enum: oasdiff's header check, beside the parameter's own.
-    fn header_became_enum(&mut self, site: &Site, bp: &str, rp: &str) {
-        if site.root != Subject::RequestParameter || !site.label.starts_with("header ") {
+    fn header_became_enum(&mut self, site: &Spot, bp: &str, rp: &str) {
+        if site.root != Subject::RequestParameter || !site.header {
             return;
         }
-        let subject = format!("{}|{}|header-became-enum", site.label, site.path);
-        let msg = format!("{} is now restricted to an enum", site.what());
-        self.pair.out.emit(
-            registry::REQUEST_HEADER_PROPERTY_BECAME_ENUM,
-            &subject,
-            msg,
-            Some(bp.to_string()),
-            Some(rp.to_string()),
-        );
+        self.items.push(Item::Found {
+            check: registry::REQUEST_HEADER_PROPERTY_BECAME_ENUM,
+            seg: site.seg.clone(),
+            tail: "|header-became-enum".to_string(),
+            message: format!("{} is now restricted to an enum", site.what()),
+            bp: bp.to_string(),
+            rp: rp.to_string(),
+        });
     }
 
     /// Like `emit`, with the value in the fingerprint (one finding per value).
     fn emit_value(
         &mut self,
-        site: &Site,
+        site: &Spot,
         change: Change,
         msg: String,
         bp: &str,
@@ -627,7 +916,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.emit_sub(site, change, msg, bp, rp, &v.to_string());
     }
 
-    fn pattern(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+    fn pattern(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         // An empty pattern matches everything: the same as none.
         let bpat = b
             .get("pattern")
@@ -662,7 +951,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.emit(site, change, msg, bp, rp);
     }
 
-    fn bounds(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+    fn bounds(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         use Change::*;
         // (keyword, label, [set, increased, decreased])
         for (keyword, label, [set, increased, decreased]) in [
@@ -755,7 +1044,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         }
     }
 
-    fn defaults(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+    fn defaults(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         let (change, msg) = match (b.get("default"), r.get("default")) {
             (None, Some(v)) => (
                 Change::DefaultValueAdded,
@@ -774,8 +1063,8 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         self.emit(site, change, msg, bp, rp);
     }
 
-    fn deprecation(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
-        if site.path.is_empty() {
+    fn deprecation(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
+        if site.at_root {
             return;
         }
         let was = b.get("deprecated").and_then(Value::as_bool) == Some(true);
@@ -816,7 +1105,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
 
     fn properties(
         &mut self,
-        site: &Site,
+        site: &Spot,
         b: &'e Value,
         r: &'e Value,
         bp: &str,
@@ -982,7 +1271,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     /// have none.
     fn access_changed(
         &mut self,
-        child: &Site,
+        child: &Spot,
         required: bool,
         b: &Value,
         r: &Value,
@@ -1015,21 +1304,21 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
 
     /// Records a finding about a property as a whole (added, removed,
     /// required or not), told apart by its path alone.
-    fn emit_property(&mut self, check: Check, site: &Site, msg: String, bp: &str, rp: &str) {
-        let subject = format!("{}|{}", site.label, site.path);
-        self.pair.out.emit(
+    fn emit_property(&mut self, check: Check, site: &Spot, msg: String, bp: &str, rp: &str) {
+        self.items.push(Item::Found {
             check,
-            &subject,
-            msg,
-            Some(bp.to_string()),
-            Some(rp.to_string()),
-        );
+            seg: site.seg.clone(),
+            tail: String::new(),
+            message: msg,
+            bp: bp.to_string(),
+            rp: rp.to_string(),
+        });
     }
 
     #[allow(clippy::too_many_arguments)]
     fn composition(
         &mut self,
-        site: &Site,
+        site: &Spot,
         b: &'e Value,
         r: &'e Value,
         bp: &str,
@@ -1131,7 +1420,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
     /// of a map or list).
     fn emit_sub(
         &mut self,
-        site: &Site,
+        site: &Spot,
         change: Change,
         msg: String,
         bp: &str,
@@ -1139,18 +1428,18 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
         key: &str,
     ) {
         if let Some(check) = site.check(change) {
-            let subject = format!("{}|{}|{}|{key}", site.label, site.path, change.as_str());
-            self.pair.out.emit(
+            self.items.push(Item::Found {
                 check,
-                &subject,
-                msg,
-                Some(bp.to_string()),
-                Some(rp.to_string()),
-            );
+                seg: site.seg.clone(),
+                tail: format!("|{}|{key}", change.as_str()),
+                message: msg,
+                bp: bp.to_string(),
+                rp: rp.to_string(),
+            });
         }
     }
 
-    fn discriminator(&mut self, site: &Site, b: &Value, r: &Value, bp: &str, rp: &str) {
+    fn discriminator(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         let bd = b.get("discriminator");
         let rd = r.get("discriminator");
         match (bd, rd) {
@@ -1437,7 +1726,7 @@ fn type_text(types: &[String], format: Option<&str>) -> String {
 /// generalized; in a body that is not JSON, a swap to (request) or from
 /// (response) `string` is compatible; anything else is a change.
 fn response_or_loose_type_change(
-    site: &Site,
+    site: &Spot,
     (bt, bf): (&[String], Option<&str>),
     (rt, rf): (&[String], Option<&str>),
 ) -> Change {
@@ -1528,6 +1817,56 @@ mod tests {
 
     fn object(properties: Value, required: &[&str]) -> Value {
         json!({"type": "object", "properties": properties, "required": required})
+    }
+
+    #[test]
+    fn a_shared_schema_is_compared_once_for_every_operation_reaching_it() {
+        use crate::diff::checks::run;
+        use crate::diff::{Doc, Emitter};
+        let doc = |values: Value| {
+            let ok = json!({"responses": {"200": {"description": "ok", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Charge"}}}}}});
+            let paths: serde_json::Map<String, Value> = (0..40)
+                .map(|i| (format!("/charges{i}"), json!({"get": ok.clone()})))
+                .collect();
+            json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "paths": paths,
+                "components": {"schemas": {"Charge": {"type": "object", "properties": {
+                    "status": {"type": "string", "enum": values},
+                    "customer": {"$ref": "#/components/schemas/Customer"}}},
+                    "Customer": {"type": "object", "properties": {
+                        "name": {"type": "string", "maxLength": 10}}}}}
+            })
+        };
+        let (base, rev) = (doc(json!(["paid"])), doc(json!(["paid", "pending"])));
+        let mut rev = rev;
+        rev["components"]["schemas"]["Customer"]["properties"]["name"]["maxLength"] = json!(20);
+        let (b, r) = (Doc::new(&base), Doc::new(&rev));
+        let mut out = Emitter::default();
+        let compared = run(&b, &r, &policy(0, 0), &mut out);
+        // Charge, its status, Customer, its name: once each, not 40 times.
+        assert_eq!(compared, 4);
+        let findings = diff(&base, &rev);
+        let count = |id: &str| findings.iter().filter(|f| f.id == id).count();
+        assert_eq!(count("response-property-enum-value-added"), 40);
+        assert_eq!(count("response-property-max-length-increased"), 40);
+        // Each operation's finding names it and its own pointers.
+        let f = findings
+            .iter()
+            .find(|f| f.path.as_deref() == Some("/charges7") && f.id.contains("max-length"))
+            .expect("the finding of /charges7");
+        assert_eq!(
+            f.message,
+            "response 200 (application/json) property `customer/name` maximum length increased from 10 to 20"
+        );
+        assert_eq!(
+            f.revision_pointer.as_deref(),
+            Some(
+                "/paths/~1charges7/get/responses/200/content/application~1json/schema/properties/customer/properties/name"
+            )
+        );
     }
 
     #[test]

@@ -1,0 +1,251 @@
+//! Root-cause groups: one entry per change at the place it happened.
+//!
+//! A change in a shared component schema (an enum value added to
+//! `charge.status`, say) is reported once for every operation and response
+//! that reaches it, since each of them is affected and scripts filter by
+//! operation. For a reader those thousands of findings are one change: the
+//! diff engine records, beside each finding reached through a `$ref`, the
+//! [`Cause`] (the component, the pointer and the message worded for the
+//! component), and [`group`] folds findings with the same check and cause
+//! into one [`Group`] listing the operations affected. A finding of an
+//! operation itself (a removed path, a parameter of its own) is a group of
+//! its own.
+//!
+//! Levels stay per finding (rules can change one operation's level): a
+//! group has the highest level of its findings and counts them by level.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Finding, Level};
+
+/// Where a change reached through a shared schema happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    /// JSON pointers to the changed place inside the component, on each
+    /// side that reached it through a reference.
+    pub base_pointer: Option<String>,
+    pub revision_pointer: Option<String>,
+    /// The finding's message, naming the component instead of the
+    /// operation: "schema `charge` property `status` allows the new value
+    /// \"x\"".
+    pub message: String,
+}
+
+/// The cause of each finding that has one, by fingerprint.
+pub type Causes = HashMap<String, Cause>;
+
+/// Findings by level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LevelCounts {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+impl LevelCounts {
+    pub fn add(&mut self, level: Level) {
+        match level {
+            Level::Error => self.error += 1,
+            Level::Warning => self.warning += 1,
+            Level::Info => self.info += 1,
+        }
+    }
+
+    pub fn of(findings: &[Finding]) -> LevelCounts {
+        let mut out = LevelCounts::default();
+        for f in findings {
+            out.add(f.level);
+        }
+        out
+    }
+
+    pub fn get(&self, level: Level) -> usize {
+        match level {
+            Level::Error => self.error,
+            Level::Warning => self.warning,
+            Level::Info => self.info,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.error + self.warning + self.info
+    }
+}
+
+/// One change and every finding it caused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Stable across runs: the check, the root pointer and the message,
+    /// hashed.
+    pub id: String,
+    /// The oasdiff check id of its findings.
+    pub check: &'static str,
+    /// The highest level of its findings.
+    pub level: Level,
+    pub counts: LevelCounts,
+    /// Where the change happened: a pointer into the revision (into the
+    /// base for a removal), the component's for a shared schema.
+    pub root: Option<String>,
+    /// The same place on each side, for showing the changed lines.
+    pub base_pointer: Option<String>,
+    pub revision_pointer: Option<String>,
+    /// The change, worded for the component (for a shared schema) or as the
+    /// finding says it.
+    pub message: String,
+    /// Whether it was reached through a shared component schema.
+    pub shared: bool,
+    /// Operations affected, `METHOD path`, each once, in the order of the
+    /// findings.
+    pub operations: Vec<String>,
+    /// The fingerprints of its findings.
+    pub fingerprints: Vec<String>,
+}
+
+impl Group {
+    /// The path the group sorts by within its level.
+    fn sort_path(&self) -> (&str, &str) {
+        (
+            self.operations.first().map_or("", |o| {
+                o.split_once(' ').map_or(o.as_str(), |(_, path)| path)
+            }),
+            self.root.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// Folds `findings` into groups by check and cause, errors first, then
+/// warnings, then info; within a level by path, then pointer.
+pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    let mut index: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    for f in findings {
+        let cause = causes.get(&f.fingerprint);
+        let (base_pointer, revision_pointer, message) = match cause {
+            Some(c) => (
+                c.base_pointer.as_deref(),
+                c.revision_pointer.as_deref(),
+                c.message.as_str(),
+            ),
+            None => (
+                f.base_pointer.as_deref(),
+                f.revision_pointer.as_deref(),
+                f.message.as_str(),
+            ),
+        };
+        // The same change worded the same way in several operations (an
+        // inline schema each repeats) is one group too.
+        let root = revision_pointer.or(base_pointer);
+        let key_root = if cause.is_some() { root } else { None };
+        let i = *index.entry((f.id, key_root, message)).or_insert_with(|| {
+            let mut h = Sha256::new();
+            for part in [f.id, key_root.unwrap_or(""), message] {
+                h.update(part.as_bytes());
+                h.update([0]);
+            }
+            out.push(Group {
+                id: hex::encode(&h.finalize()[..8]),
+                check: f.id,
+                level: f.level,
+                counts: LevelCounts::default(),
+                root: root.map(String::from),
+                base_pointer: base_pointer.map(String::from),
+                revision_pointer: revision_pointer.map(String::from),
+                message: message.to_string(),
+                shared: cause.is_some(),
+                operations: Vec::new(),
+                fingerprints: Vec::new(),
+            });
+            out.len() - 1
+        });
+        let g = &mut out[i];
+        g.level = g.level.max(f.level);
+        g.counts.add(f.level);
+        g.fingerprints.push(f.fingerprint.clone());
+        if let (Some(m), Some(p)) = (&f.operation, &f.path) {
+            let op = format!("{m} {p}");
+            if g.operations.last() != Some(&op) && !g.operations.contains(&op) {
+                g.operations.push(op);
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        b.level
+            .cmp(&a.level)
+            .then_with(|| a.sort_path().cmp(&b.sort_path()))
+            .then_with(|| a.check.cmp(b.check))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::diff::{DiffOptions, diff_openapi_with_causes};
+
+    /// Three operations returning the shared `Charge`, whose `status` gains
+    /// a value, and one operation removed.
+    fn shared_pair() -> (Value, Value) {
+        let doc = |values: Value, removed: bool| {
+            let ok = json!({"responses": {"200": {"description": "ok", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Charge"}}}}}});
+            let mut paths = json!({
+                "/charges": {"get": ok.clone(), "post": ok.clone()},
+                "/charges/{id}": {"get": ok.clone()},
+            });
+            if removed {
+                paths["/refunds"] = json!({"get": ok.clone()});
+            }
+            json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "paths": paths,
+                "components": {"schemas": {"Charge": {"type": "object", "properties": {
+                    "status": {"type": "string", "enum": values}}}}}
+            })
+        };
+        (
+            doc(json!(["paid", "failed"]), true),
+            doc(json!(["paid", "failed", "pending"]), false),
+        )
+    }
+
+    #[test]
+    fn a_shared_schema_change_is_one_group_listing_every_operation() {
+        let (base, rev) = shared_pair();
+        let (findings, causes) = diff_openapi_with_causes(&base, &rev, &DiffOptions::default());
+        let enum_findings = findings
+            .iter()
+            .filter(|f| f.id == "response-property-enum-value-added")
+            .count();
+        assert_eq!(enum_findings, 3, "{findings:#?}");
+        let groups = group(&findings, &causes);
+        let g = groups
+            .iter()
+            .find(|g| g.check == "response-property-enum-value-added")
+            .expect("the enum group");
+        assert_eq!(g.fingerprints.len(), 3);
+        assert_eq!(
+            g.operations,
+            ["GET /charges", "POST /charges", "GET /charges/{id}"]
+        );
+        assert_eq!(
+            g.root.as_deref(),
+            Some("/components/schemas/Charge/properties/status")
+        );
+        assert_eq!(
+            g.message,
+            "schema `Charge` property `status` allows the new value \"pending\""
+        );
+        assert!(g.shared);
+        // Errors first.
+        assert_eq!(groups[0].level, Level::Error);
+        assert_eq!(groups[0].check, "api-path-removed-without-deprecation");
+        assert_eq!(groups.len(), 2, "{groups:#?}");
+    }
+}

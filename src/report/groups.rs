@@ -1,0 +1,358 @@
+//! Diff reports by root cause ([`crate::diff::group`]): one entry per change
+//! at the place it happened, with the operations it affects, errors first;
+//! and summaries that say what is shown and what is hidden.
+//!
+//! As everywhere in `report`, what comes from the documents goes through
+//! the sanitiser of the format ([`text::Line`], [`text::markdown_message`],
+//! [`text::markdown_code`]).
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::app::diff::DiffOutcome;
+use crate::diff::Level;
+use crate::diff::group::{Group, LevelCounts, group};
+use crate::text::{self, Line};
+
+/// `12,345`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 error`, `2 errors`, with thousands separators.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// English list: `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn level_words(level: Level, n: usize) -> String {
+    match level {
+        Level::Error => count(n, "error", "errors"),
+        Level::Warning => count(n, "warning", "warnings"),
+        Level::Info => format!("{} info", thousands(n)),
+    }
+}
+
+/// The summary of a diff: what is shown, in how many groups, and what the
+/// level hides ("2 errors, 16,448 warnings in 9 groups; 1,204 info hidden:
+/// --level info").
+pub fn summary(o: &DiffOutcome, groups: usize) -> String {
+    let shown = LevelCounts::of(&o.findings);
+    if o.documentation_only {
+        return "no API changes: the documents differ only in what no check compares \
+                (descriptions, examples, formatting)"
+            .into();
+    }
+    let levels = [Level::Error, Level::Warning, Level::Info];
+    let mut out = if shown.total() == 0 {
+        format!("no changes at level {} or above", o.level)
+    } else {
+        let parts: Vec<String> = levels
+            .iter()
+            .filter(|l| **l >= o.level)
+            .map(|l| level_words(*l, shown.get(*l)))
+            .collect();
+        format!(
+            "{} in {}",
+            parts.join(", "),
+            count(groups, "group", "groups")
+        )
+    };
+    let hidden: Vec<String> = levels
+        .iter()
+        .filter(|l| o.hidden.get(**l) > 0)
+        .map(|l| level_words(*l, o.hidden.get(*l)))
+        .collect();
+    if let Some(lowest) = levels.iter().rev().find(|l| o.hidden.get(**l) > 0) {
+        let _ = write!(
+            out,
+            "; {} hidden: --level {}",
+            and_list(&hidden),
+            lowest.as_str()
+        );
+    }
+    if shown.total() == 0 && o.hidden.total() == 0 && o.ignored == 0 {
+        out = "no changes found".into();
+    }
+    out
+}
+
+/// The groups of a diff's shown findings.
+pub fn groups_of(o: &DiffOutcome) -> Vec<Group> {
+    group(&o.findings, &o.causes)
+}
+
+/// How many operations a text line names before "and N more".
+const FIRST_OPERATIONS: usize = 3;
+
+/// "GET /a, POST /a and 410 more", or the only operation.
+fn operations_line(g: &Group, first: usize) -> String {
+    let n = g.operations.len();
+    let named: Vec<String> = g.operations.iter().take(first).cloned().collect();
+    if n > first {
+        format!(
+            "{}: {} and {} more",
+            count(n, "operation", "operations"),
+            named.join(", "),
+            thousands(n - first)
+        )
+    } else if n > 1 {
+        format!(
+            "{}: {}",
+            count(n, "operation", "operations"),
+            and_list(&named)
+        )
+    } else {
+        named.join("")
+    }
+}
+
+/// Lines the text view aims at: errors are always listed; warnings and info
+/// past this are summed up by check (`--flat` lists them all).
+pub const TEXT_LINES: usize = 180;
+
+/// One entry of the text view: one line for a change in one operation,
+/// two for a change reaching several.
+fn text_entry(g: &Group) -> String {
+    let mut detail = Vec::new();
+    let single = g.operations.len() == 1;
+    if !single {
+        let ops = operations_line(g, FIRST_OPERATIONS);
+        if !ops.is_empty() {
+            detail.push(ops);
+        }
+    }
+    if g.shared
+        && let Some(root) = &g.root
+    {
+        detail.push(format!("at {root}"));
+    }
+    if g.counts.total() > 1 && g.counts.get(g.level) != g.counts.total() {
+        detail.push(mixed_levels(g));
+    }
+    let mut out = if single {
+        format!(
+            "{:<7} {} · {}  [{}]\n",
+            g.level.as_str(),
+            Line(&g.operations[0]),
+            Line(&g.message),
+            Line(g.check)
+        )
+    } else {
+        format!(
+            "{:<7} {}  [{}]\n",
+            g.level.as_str(),
+            Line(&g.message),
+            Line(g.check)
+        )
+    };
+    if !detail.is_empty() {
+        let _ = writeln!(out, "        {}", Line(&detail.join(" · ")));
+    }
+    out
+}
+
+/// The default text view: one entry per root cause, errors first, within
+/// a level by path. Past [`TEXT_LINES`], warnings and info are summed up
+/// by check, saying how to see them.
+pub fn groups_text(o: &DiffOutcome) -> String {
+    let groups = groups_of(o);
+    let mut out = format!(
+        "{} → {} ({}): {}\n",
+        Line(&o.base_label),
+        Line(&o.revision_label),
+        o.kind.as_str(),
+        summary(o, groups.len())
+    );
+    if !groups.is_empty() {
+        out.push('\n');
+    }
+    let mut lines = 2usize;
+    let mut summed: Vec<(Level, &'static str, usize, usize)> = Vec::new();
+    for g in &groups {
+        let entry = text_entry(g);
+        let n = entry.lines().count();
+        if g.level == Level::Error || lines + n + 20 <= TEXT_LINES {
+            out.push_str(&entry);
+            lines += n;
+            continue;
+        }
+        match summed
+            .iter_mut()
+            .find(|(l, c, _, _)| *l == g.level && *c == g.check)
+        {
+            Some((_, _, changes, findings)) => {
+                *changes += 1;
+                *findings += g.counts.total();
+            }
+            None => summed.push((g.level, g.check, 1, g.counts.total())),
+        }
+    }
+    if !summed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nnot listed (--flat or --format json lists every one):"
+        );
+        for (level, check, changes, findings) in summed {
+            let _ = writeln!(
+                out,
+                "{:<7} {} in {}  [{}]",
+                level.as_str(),
+                count(changes, "more change", "more changes"),
+                count(findings, "finding", "findings"),
+                Line(check)
+            );
+        }
+    }
+    out
+}
+
+/// "3 errors, 1 warning": the levels of a group whose findings differ.
+fn mixed_levels(g: &Group) -> String {
+    [Level::Error, Level::Warning, Level::Info]
+        .iter()
+        .filter(|l| g.counts.get(**l) > 0)
+        .map(|l| level_words(*l, g.counts.get(*l)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `diff --format json`: every finding, the groups, the counts.
+pub fn groups_json(o: &DiffOutcome) -> Value {
+    let groups = groups_of(o);
+    json!({
+        "summary": summary(o, groups.len()),
+        "level": o.level,
+        "counts": LevelCounts::of(&o.findings),
+        "hidden": o.hidden,
+        "documentation_only": o.documentation_only,
+        "groups": groups,
+    })
+}
+
+/// The default cap of `--format markdown`: under the 65,536 characters of
+/// a GitHub comment, with room for a heading around it.
+pub const MARKDOWN_MAX_BYTES: usize = 60_000;
+
+/// Markdown for a pull request or issue comment: a summary table, errors in
+/// full, warnings and info in `<details>` sections; trimmed to `max_bytes`
+/// with a line saying how many groups were left out.
+pub fn groups_markdown(o: &DiffOutcome, max_bytes: usize) -> String {
+    let groups = groups_of(o);
+    let mut out = format!(
+        "## API changes: {} → {}\n\n{}\n\n",
+        text::markdown_code(&o.base_label),
+        text::markdown_code(&o.revision_label),
+        text::markdown_message(&summary(o, groups.len()))
+    );
+    let shown = LevelCounts::of(&o.findings);
+    if shown.total() > 0 || o.hidden.total() > 0 {
+        out.push_str("| level | findings | groups | hidden |\n|---|---:|---:|---:|\n");
+        for level in [Level::Error, Level::Warning, Level::Info] {
+            let n_groups = groups.iter().filter(|g| g.level == level).count();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                level.as_str(),
+                thousands(shown.get(level)),
+                thousands(n_groups),
+                thousands(o.hidden.get(level))
+            );
+        }
+        out.push('\n');
+    }
+    // Sections, each a list of entries; what does not fit is counted.
+    let mut omitted = 0usize;
+    let trim_room = 200;
+    for level in [Level::Error, Level::Warning, Level::Info] {
+        let of_level: Vec<&Group> = groups.iter().filter(|g| g.level == level).collect();
+        if of_level.is_empty() {
+            continue;
+        }
+        let title = match level {
+            Level::Error => format!("Breaking: {}", count(of_level.len(), "change", "changes")),
+            Level::Warning => format!("Warnings: {}", count(of_level.len(), "change", "changes")),
+            Level::Info => format!("Info: {}", count(of_level.len(), "change", "changes")),
+        };
+        let (open, close) = if level == Level::Error {
+            (format!("### {title}\n\n"), "\n".to_string())
+        } else {
+            (
+                format!("<details><summary>{title}</summary>\n\n"),
+                "\n</details>\n\n".to_string(),
+            )
+        };
+        if out.len() + open.len() + close.len() + trim_room > max_bytes {
+            omitted += of_level.len();
+            continue;
+        }
+        out.push_str(&open);
+        for g in of_level {
+            let entry = markdown_entry(g);
+            if out.len() + entry.len() + close.len() + trim_room > max_bytes {
+                omitted += 1;
+                continue;
+            }
+            out.push_str(&entry);
+        }
+        out.push_str(&close);
+    }
+    if omitted > 0 {
+        let _ = writeln!(
+            out,
+            "_{} left out to stay under {} bytes: see `--format html` or `--format json` for all of them._",
+            count(omitted, "change was", "changes were"),
+            thousands(max_bytes)
+        );
+    }
+    out
+}
+
+fn markdown_entry(g: &Group) -> String {
+    let mut entry = format!(
+        "- {} ({})",
+        text::markdown_message(&g.message),
+        text::markdown_code(g.check)
+    );
+    let ops = operations_line(g, FIRST_OPERATIONS);
+    if !ops.is_empty() {
+        let _ = write!(entry, "  \n  {}", text::markdown_message(&ops));
+    }
+    entry.push('\n');
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_plurals_read_as_english() {
+        assert_eq!(thousands(16448), "16,448");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(count(1, "error", "errors"), "1 error");
+        assert_eq!(count(2, "error", "errors"), "2 errors");
+        assert_eq!(
+            and_list(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+    }
+}
