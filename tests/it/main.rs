@@ -39,6 +39,7 @@ mod signals;
 mod tui;
 #[cfg(unix)]
 mod tui_pty;
+mod tui_review;
 mod unrecordable;
 mod worker;
 mod yaml_suite;
