@@ -725,7 +725,13 @@ impl App {
             }
             WorkerEvent::HealthChecked { name, down, .. } => {
                 if down > 0 {
-                    self.say(format!("{name}: {down} endpoints down"), true);
+                    self.say(
+                        format!(
+                            "{name}: {} down",
+                            crate::text::plural(down as u64, "endpoint", "endpoints")
+                        ),
+                        true,
+                    );
                 }
                 self.refresh_alerts();
                 if self
@@ -804,6 +810,10 @@ impl App {
                     KeyCode::Esc => {
                         input.clear();
                         self.apply_filter(target, "");
+                    }
+                    KeyCode::Enter if target == FilterTarget::Pane(PaneId::Diff) => {
+                        let note = self.diff.count_matches();
+                        self.apply(note.into_iter().collect());
                     }
                     KeyCode::Enter => {}
                     KeyCode::Backspace => {
@@ -1334,6 +1344,9 @@ impl App {
         self.dirty = false;
         let area = f.area();
         self.diff.screen_width = area.width;
+        if let Some(note) = self.diff.run_pending_search() {
+            self.apply(vec![note]);
+        }
         let base = Block::default().style(self.theme.base());
         f.render_widget(base, area);
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {

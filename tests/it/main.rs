@@ -38,6 +38,8 @@ mod secrets;
 mod signals;
 mod tui;
 #[cfg(unix)]
+mod tui_github;
+#[cfg(unix)]
 mod tui_pty;
 mod tui_review;
 mod unrecordable;

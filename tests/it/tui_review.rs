@@ -32,6 +32,16 @@ fn long_database(dir: &Path) -> PathBuf {
             false,
         )
         .expect("add longdoc");
+    store
+        .add_watch(
+            &WatchSpec::new(
+                "openai-api-description",
+                Kind::OpenApi,
+                "http://127.0.0.1:9/openapi.yaml",
+            ),
+            false,
+        )
+        .expect("add a watch with a long name");
     let words = "lorem ipsum dolor sit amet ".repeat(15);
     for (n, note) in [(1, "first"), (2, "second")] {
         let doc = format!(
@@ -52,10 +62,10 @@ fn harness(width: u16, height: u16) -> Harness {
     Harness::build(width, height, "dark", ColorDepth::Ansi256, long_database)
 }
 
-/// Watches sort by name: catalog, longdoc, petstore.
+/// Watches sort by name: catalog, longdoc, openai-api-description, petstore.
 fn select(h: &mut Harness, name: &str) {
     h.key(KeyCode::Char('1')).key(KeyCode::Char('g'));
-    for _ in 0..5 {
+    for _ in 0..6 {
         if h.app.watches.selected().map(|r| r.watch.spec.name.as_str()) == Some(name) {
             return;
         }
@@ -489,5 +499,19 @@ fn help_scrolls_with_the_pane_keys_and_says_there_is_more() {
         }
         h.key(KeyCode::Esc);
         assert!(!h.app.help_open());
+    }
+}
+
+#[test]
+fn the_watch_list_shows_whole_names_and_counts_what_a_filter_keeps() {
+    // At 120 columns the list is a narrow pane of the wide layout: the
+    // status is its icon, and the name is whole.
+    let h = harness(120, 40);
+    assert!(h.shows("openai-api-description"), "{}", h.screen());
+    for (w, hgt) in SIZES {
+        let mut h = harness(w, hgt);
+        assert!(h.shows("(4)"), "{w}x{hgt}:\n{}", h.screen());
+        h.key(KeyCode::Char('/')).keys("pet").key(KeyCode::Enter);
+        assert!(h.shows("(1 of 4)"), "{w}x{hgt}:\n{}", h.screen());
     }
 }

@@ -731,13 +731,18 @@ impl DiffView<'_> {
 /// ranges (none for an empty needle).
 pub fn match_ranges(text: &str, needle: &str) -> Vec<Range<usize>> {
     let (hay, pin) = (text.as_bytes(), needle.as_bytes());
-    if pin.is_empty() || pin.len() > hay.len() {
+    let Some(&first) = pin.first() else {
+        return Vec::new();
+    };
+    if pin.len() > hay.len() {
         return Vec::new();
     }
+    let first = first.to_ascii_lowercase();
     let mut out = Vec::new();
     let mut i = 0;
+    // Only where the first byte matches is the rest compared.
     while i + pin.len() <= hay.len() {
-        if hay[i..i + pin.len()].eq_ignore_ascii_case(pin) {
+        if hay[i].to_ascii_lowercase() == first && hay[i..i + pin.len()].eq_ignore_ascii_case(pin) {
             out.push(i..i + pin.len());
             i += pin.len();
         } else {
@@ -745,6 +750,19 @@ pub fn match_ranges(text: &str, needle: &str) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// Whether `needle` occurs in `text`, ASCII case-insensitively.
+pub fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    let (hay, pin) = (text.as_bytes(), needle.as_bytes());
+    let Some(&first) = pin.first() else {
+        return true;
+    };
+    let first = first.to_ascii_lowercase();
+    hay.len() >= pin.len()
+        && (0..=hay.len() - pin.len()).any(|i| {
+            hay[i].to_ascii_lowercase() == first && hay[i..i + pin.len()].eq_ignore_ascii_case(pin)
+        })
 }
 
 /// Display columns of a line, tabs expanded.

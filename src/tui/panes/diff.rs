@@ -14,7 +14,7 @@ use super::{DrawCx, Msg, PaneId, block};
 use crate::diff::{Finding, Level};
 use crate::tui::data::{Lines, LocatedFinding, PairRequest, PairView};
 use crate::tui::diffview::{
-    Column, DiffModel, DiffStyles, DiffView, DiffViewState, ViewOptions, match_ranges,
+    Column, DiffModel, DiffStyles, DiffView, DiffViewState, ViewOptions, contains_ignoring_case,
 };
 use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
@@ -93,8 +93,13 @@ pub struct DiffPane {
     findings_list: ListState,
     /// Text searched with `/`; `n`/`N` then jump between matches.
     pub search: String,
-    /// The rows holding a match of the search, ascending.
-    matches: Vec<usize>,
+    /// The rows holding a match of the search, ascending, once counted
+    /// (`None` while the search is being typed: a keystroke only looks
+    /// as far as the next match).
+    matches: Option<Vec<usize>>,
+    /// The search changed since the last frame: find its next match
+    /// before drawing (once for a burst of keys, such as a paste).
+    search_pending: bool,
     /// Long lines wrap instead of being cut.
     pub wrap: bool,
     pub layout: LayoutMode,
@@ -156,7 +161,7 @@ impl DiffPane {
             self.state.next_change(&view.model);
         }
         self.findings_focused = self.findings_focused && !view.findings.is_empty();
-        self.matches = search_rows(&view.model, &self.search);
+        self.matches = (!self.search.is_empty()).then(|| search_rows(&view.model, &self.search));
         self.view = Some(view);
         self.rebuild_entries();
     }
@@ -284,33 +289,57 @@ impl DiffPane {
         }
     }
 
-    /// Starts or updates a text search from the cursor.
+    /// Starts or updates a text search from the cursor: jumps to the next
+    /// row that matches (looking no further than that, so typing stays
+    /// quick on large documents); [`DiffPane::count_matches`] counts them.
     pub fn set_search(&mut self, text: &str) -> Vec<Msg> {
         self.search = text.to_string();
-        let Some(view) = &self.view else {
-            self.matches.clear();
-            return Vec::new();
-        };
-        self.matches = search_rows(&view.model, text);
+        self.matches = None;
+        self.search_pending = true;
+        Vec::new()
+    }
+
+    /// Carries out a search typed since the last frame: jumps to the next
+    /// row that matches, or says it is not there.
+    pub fn run_pending_search(&mut self) -> Option<Msg> {
+        if !std::mem::take(&mut self.search_pending) || self.search.is_empty() {
+            return None;
+        }
+        let view = self.view.as_ref()?;
         let from = self.state.cursor;
-        let at = self.matches.partition_point(|&r| r < from);
-        match self.matches.get(at).or(self.matches.first()) {
-            Some(&row) => {
+        match find_row(&view.model, &self.search, from.saturating_sub(1), true) {
+            Some(row) => {
                 self.state.jump_to_row(&view.model, row);
-                Vec::new()
+                None
             }
-            None if text.is_empty() => Vec::new(),
-            None => vec![Msg::Status(format!("`{text}` is not in this diff"), true)],
+            None => Some(Msg::Status(
+                format!("`{}` is not in this diff", self.search),
+                true,
+            )),
         }
     }
 
-    /// "3/17": the match at the cursor (or `–` between matches) of all.
+    /// Counts the matches of the search (Enter on the `/` line), for "3/17".
+    pub fn count_matches(&mut self) -> Option<Msg> {
+        let note = self.run_pending_search();
+        self.matches = match &self.view {
+            Some(view) if !self.search.is_empty() => Some(search_rows(&view.model, &self.search)),
+            _ => None,
+        };
+        note
+    }
+
+    /// "3/17": the match at the cursor (or `–` between matches) of all;
+    /// "…" while the search is typed.
     pub fn match_count(&self) -> Option<String> {
         if self.search.is_empty() {
             return None;
         }
-        let total = self.matches.len();
-        Some(match self.matches.binary_search(&self.state.cursor) {
+        let Some(matches) = &self.matches else {
+            return Some("…".into());
+        };
+        let total = matches.len();
+        Some(match matches.binary_search(&self.state.cursor) {
             Ok(i) => format!("{}/{total}", i + 1),
             Err(_) => format!("–/{total}"),
         })
@@ -319,14 +348,18 @@ impl DiffPane {
     /// The next (or previous) match row from the cursor, wrapping around.
     fn next_match(&self, forward: bool) -> Option<usize> {
         let cursor = self.state.cursor;
+        let Some(matches) = &self.matches else {
+            let view = self.view.as_ref()?;
+            return find_row(&view.model, &self.search, cursor, forward);
+        };
         if forward {
-            let at = self.matches.partition_point(|&r| r <= cursor);
-            self.matches.get(at).or(self.matches.first()).copied()
+            let at = matches.partition_point(|&r| r <= cursor);
+            matches.get(at).or(matches.first()).copied()
         } else {
-            let at = self.matches.partition_point(|&r| r < cursor);
+            let at = matches.partition_point(|&r| r < cursor);
             at.checked_sub(1)
-                .and_then(|i| self.matches.get(i))
-                .or(self.matches.last())
+                .and_then(|i| matches.get(i))
+                .or(matches.last())
                 .copied()
         }
     }
@@ -394,7 +427,7 @@ impl DiffPane {
             }
             Action::Back if !self.search.is_empty() => {
                 self.search.clear();
-                self.matches.clear();
+                self.matches = None;
                 return Some(Vec::new());
             }
             Action::Back => return Some(vec![Msg::Focus(PaneId::Timeline)]),
@@ -769,23 +802,44 @@ impl DiffPane {
     }
 }
 
+/// Whether row `r` holds `needle` on either side.
+fn row_matches(model: &DiffModel, r: usize, needle: &str) -> bool {
+    model.row(r).is_some_and(|row| {
+        [(Column::Left, row.left), (Column::Right, row.right)]
+            .into_iter()
+            .any(|(side, line)| {
+                line.and_then(|l| model.line(side, l))
+                    .is_some_and(|t| contains_ignoring_case(t, needle))
+            })
+    })
+}
+
 /// The rows of `model` where `needle` occurs on either side.
 fn search_rows(model: &DiffModel, needle: &str) -> Vec<usize> {
     if needle.is_empty() {
         return Vec::new();
     }
     (0..model.rows())
-        .filter(|&r| {
-            model.row(r).is_some_and(|row| {
-                [(Column::Left, row.left), (Column::Right, row.right)]
-                    .into_iter()
-                    .any(|(side, line)| {
-                        line.and_then(|l| model.line(side, l))
-                            .is_some_and(|t| !match_ranges(t, needle).is_empty())
-                    })
-            })
-        })
+        .filter(|&r| row_matches(model, r, needle))
         .collect()
+}
+
+/// The next row after `from` (or before, backwards) holding `needle`,
+/// wrapping around.
+fn find_row(model: &DiffModel, needle: &str, from: usize, forward: bool) -> Option<usize> {
+    let n = model.rows();
+    if n == 0 || needle.is_empty() {
+        return None;
+    }
+    (1..=n)
+        .map(|k| {
+            if forward {
+                (from + k) % n
+            } else {
+                (from + n - k % n) % n
+            }
+        })
+        .find(|&r| row_matches(model, r, needle))
 }
 
 /// Whether a finding contains `needle` (lower case) anywhere a reader sees.
