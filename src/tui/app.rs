@@ -1343,7 +1343,6 @@ impl App {
     pub fn draw(&mut self, f: &mut Frame) {
         self.dirty = false;
         let area = f.area();
-        self.diff.screen_width = area.width;
         if let Some(note) = self.diff.run_pending_search() {
             self.apply(vec![note]);
         }

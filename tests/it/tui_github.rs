@@ -205,10 +205,14 @@ fn the_largest_github_pair_scrolls_to_the_end_of_its_longest_line_and_opens_a_fi
         };
         assert!(shown.contains(side), "{size}: no {side}:\n{shown}");
     };
+    // The whole frame, not the part written so far.
+    s.wait_for_screen_after(at, first.id, STEP_TIMEOUT);
+    std::thread::sleep(Duration::from_millis(700));
     in_full(&crate::tui_pty::screen_text(&s.output()[at..]), "200x60");
     let at = s.output().len();
     s.resize(80, 24);
-    s.wait_for_screen_after(at, "Enter jumps", STEP_TIMEOUT);
+    s.wait_for_screen_after(at, first.id, STEP_TIMEOUT);
+    std::thread::sleep(Duration::from_millis(700));
     in_full(&crate::tui_pty::screen_text(&s.output()[at..]), "80x24");
 
     s.send(b"q");

@@ -20,8 +20,9 @@ use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
 use crate::tui::util::{fit, moved};
 
-/// Below this many terminal columns the diff is unified unless told
-/// otherwise (`u`).
+/// Below this many columns (of the diff pane: the terminal's, when it
+/// shows one pane at a time) the diff is unified unless told otherwise
+/// (`u`).
 pub const UNIFIED_BELOW: u16 = 120;
 
 /// How the findings list is grouped.
@@ -103,8 +104,8 @@ pub struct DiffPane {
     /// Long lines wrap instead of being cut.
     pub wrap: bool,
     pub layout: LayoutMode,
-    /// The terminal's width in the last frame (set by the app).
-    pub screen_width: u16,
+    /// The pane's width in the last frame.
+    pub pane_width: u16,
     /// Only findings of this level.
     pub level_filter: Option<Level>,
     /// Only findings containing this text (message, id, operation, path).
@@ -132,7 +133,7 @@ impl DiffPane {
     /// Whether the text is drawn unified now.
     pub fn unified(&self) -> bool {
         match self.layout {
-            LayoutMode::Auto => self.screen_width > 0 && self.screen_width < UNIFIED_BELOW,
+            LayoutMode::Auto => self.pane_width > 0 && self.pane_width < UNIFIED_BELOW,
             LayoutMode::Split => false,
             LayoutMode::Unified => true,
         }
@@ -552,6 +553,7 @@ impl DiffPane {
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
         let theme = cx.theme;
+        self.pane_width = area.width;
         let unified = self.unified();
         let title = match (&self.view, &self.loading) {
             (_, Some(r)) => Line::from(Span::styled(
@@ -627,8 +629,10 @@ impl DiffPane {
         let findings_height = if !self.show_findings {
             0
         } else if self.findings_focused {
-            // The list gets room to be read; the text keeps a few lines.
-            (inner.height * 3 / 5).max(inner.height.min(6))
+            // The list gets room to be read (and the finding in full, at
+            // least 8 lines), up to three fifths; the text keeps the rest.
+            let wanted = self.entries.len().max(8) as u16 + 1;
+            wanted.min(inner.height * 3 / 5).max(inner.height.min(6))
         } else {
             let wanted = self.entries.len().max(1) as u16 + 1;
             wanted.min(inner.height / 3).min(10)
