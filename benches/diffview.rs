@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use apiradar::tui::diffview::{
-    ColorDepth, DiffModel, DiffStyles, DiffView, DiffViewState, Highlighter, Lang,
+    ColorDepth, DiffModel, DiffStyles, DiffView, DiffViewState, Highlighter, Lang, ViewOptions,
 };
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -192,6 +192,12 @@ fn styles() -> DiffStyles {
             .add_modifier(Modifier::BOLD),
         filler: Style::default().bg(Color::Rgb(25, 25, 25)),
         cursor: Style::default().bg(Color::Rgb(40, 40, 70)),
+        cursor_mark: Style::default()
+            .fg(Color::Black)
+            .bg(Color::Rgb(235, 203, 139)),
+        search_match: Style::default()
+            .fg(Color::Black)
+            .bg(Color::Rgb(208, 135, 112)),
         header: Style::default().add_modifier(Modifier::BOLD),
     }
 }
@@ -212,6 +218,8 @@ fn draw(
         highlighter,
         styles,
         focused: true,
+        options: ViewOptions::default(),
+        search: "",
     }
     .render(area, buf, state);
     black_box(&buf);

@@ -213,5 +213,110 @@ fn scrolling(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dashboard, scrolling);
+/// Resident memory of this process, from /proc (Linux), in MiB.
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Re-opening a pair of github-rest-api (the largest, 029 → 030) once it
+/// has been compared, and toggling the form back (`t`), as the dashboard
+/// asks the loader; then the resident memory after opening ten large
+/// pairs (the last eleven versions), against the cache's bound.
+fn reopening(c: &mut Criterion) {
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let Some((_unpacked, files)) = common::unpack("github-rest-api") else {
+        eprintln!(
+            "re-opening benchmark skipped: ../shared/corpus/histories/github-rest-api.tar.zst not found"
+        );
+        return;
+    };
+    let last: Vec<_> = files[files.len().saturating_sub(11)..].to_vec();
+    let db = dir.path().join("github.db");
+    let mut store = Store::open(&db).expect("store");
+    let watch = store
+        .add_watch(
+            &WatchSpec::new("github", Kind::OpenApi, "https://example.com/github.json"),
+            false,
+        )
+        .expect("watch");
+    let started = std::time::Instant::now();
+    apiradar::pipeline::import::import_files(
+        &mut store,
+        &watch,
+        &last,
+        apiradar::spec::Limits::default(),
+        |_| {},
+    );
+    let seqs: Vec<i64> = store
+        .versions(watch.id)
+        .expect("versions")
+        .iter()
+        .map(|v| v.seq)
+        .collect();
+    eprintln!(
+        "imported {} versions in {:.1}s",
+        seqs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    drop(store);
+    let theme = Theme::load("dark", None, ColorDepth::TrueColor).expect("the dark theme");
+    let mut loader = Loader::open(&db, &theme.syntax_theme, ColorDepth::TrueColor).expect("loader");
+    let pair = |base: i64, rev: i64, published: bool| {
+        apiradar::tui::data::Request::Pair(apiradar::tui::data::PairRequest {
+            watch_id: watch.id,
+            base_seq: base,
+            rev_seq: rev,
+            published,
+        })
+    };
+    let rss_before = rss_mib().unwrap_or(0.0);
+    // The largest pair is the last two (029 → 030 before 031 repeats 030's size).
+    let (Some(&newest), true) = (seqs.iter().max(), seqs.len() >= 3) else {
+        eprintln!("re-opening benchmark: too few versions");
+        return;
+    };
+    let (a, b) = (newest - 2, newest - 1);
+    let first = std::time::Instant::now();
+    let _ = loader.handle(pair(a, b, false));
+    eprintln!(
+        "first open of #{a} -> #{b}: {:.0} ms",
+        first.elapsed().as_secs_f64() * 1000.0
+    );
+    let _ = loader.handle(pair(a, b, true));
+    let mut group = c.benchmark_group("re-open github pair");
+    group.bench_function("re-open (kept pair)", |bench| {
+        bench.iter(|| loader.handle(pair(a, b, false)))
+    });
+    group.bench_function("t twice (both forms kept)", |bench| {
+        bench.iter(|| {
+            let _ = loader.handle(pair(a, b, true));
+            loader.handle(pair(a, b, false))
+        })
+    });
+    group.finish();
+    // Ten large pairs, one after the other, as a reviewer would open them.
+    for w in seqs.windows(2).take(10) {
+        let _ = loader.handle(pair(w[0], w[1], false));
+    }
+    let (kept, bytes) = loader.cached_pairs();
+    eprintln!(
+        "after ten large pairs: RSS {:.0} MiB (was {:.0} MiB before the first); {kept} pairs kept, charged {:.0} MiB of a {:.0} MiB bound",
+        rss_mib().unwrap_or(0.0),
+        rss_before,
+        bytes as f64 / 1048576.0,
+        apiradar::tui::data::PAIR_CACHE_BYTES as f64 / 1048576.0
+    );
+}
+
+criterion_group!(benches, dashboard, scrolling, reopening);
 criterion_main!(benches);

@@ -307,3 +307,80 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
         switched,
     })
 }
+
+/// What probing a watch's endpoints means, before the user turns it on or
+/// off from the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbingState {
+    pub watch_id: i64,
+    pub watch: String,
+    /// Whether the watch's described endpoints are probed now.
+    pub on: bool,
+    /// The endpoints probed once it is on (described and added by hand,
+    /// minus those turned off).
+    pub endpoints: usize,
+    /// Their hosts, sorted.
+    pub hosts: Vec<String>,
+    /// Why the latest version's endpoints could not be discovered, if so.
+    pub discovery_error: Option<String>,
+}
+
+/// Whether probing is on for a watch, and what it covers when on. With
+/// `discover`, the endpoints of the latest version are found first (a
+/// parse of the stored description; nothing is fetched).
+pub fn probing_state(
+    store: &mut Store,
+    watch_id: i64,
+    discover: bool,
+) -> Result<ProbingState, AppError> {
+    let w = store
+        .watch_by_id(watch_id)?
+        .ok_or_else(|| AppError::Failed("the watch is gone".into()))?;
+    let discovery_error = if discover {
+        health::sync_endpoints(store, &w).err()
+    } else {
+        None
+    };
+    let settings = store.health_settings(w.id)?;
+    let enabled: Vec<Endpoint> = store
+        .endpoints(w.id)?
+        .into_iter()
+        .filter(|e| e.enabled)
+        .collect();
+    let mut hosts: Vec<String> = enabled
+        .iter()
+        .map(|e| {
+            url::Url::parse(&e.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| e.url.clone())
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    Ok(ProbingState {
+        watch_id: w.id,
+        watch: w.spec.name,
+        on: settings.probe,
+        endpoints: enabled.len(),
+        hosts,
+        discovery_error,
+    })
+}
+
+/// Turns probing of a watch's described endpoints on or off (what
+/// `apiradar health NAME --enable-all/--disable-all` does); returns the
+/// change in words.
+pub fn set_probing(store: &mut Store, watch_id: i64, on: bool) -> Result<String, AppError> {
+    let w = store
+        .watch_by_id(watch_id)?
+        .ok_or_else(|| AppError::Failed("the watch is gone".into()))?;
+    store.set_health_settings(w.id, Some(on), None)?;
+    let name = &w.spec.name;
+    tracing::info!(watch = %name, probe = on, "health settings changed from the dashboard");
+    Ok(if on {
+        format!("{name}: probing on: its endpoints are checked every 5 minutes while apiradar runs")
+    } else {
+        format!("{name}: probing off: its described endpoints are no longer checked")
+    })
+}

@@ -20,6 +20,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use super::data::{Loaded, PairRequest, Request};
 use super::form::{AddForm, FormOutcome};
 use super::keymap::{Action, Context, Keymap};
+use super::line::{Edit, LineEditor};
 use super::panes::alerts::{AlertsPane, StatusFilter};
 use super::panes::caching::CachingPane;
 use super::panes::diff::DiffPane;
@@ -109,12 +110,19 @@ enum Mode {
     },
     /// Typing a `:` command.
     Command {
-        input: String,
+        line: LineEditor,
     },
     Help {
         scroll: u16,
     },
     Form(AddForm),
+    /// A question before something that cannot be taken back (or that
+    /// starts contacting hosts): `y` carries out `yes`, anything else
+    /// cancels.
+    Confirm {
+        lines: Vec<String>,
+        yes: Request,
+    },
 }
 
 /// The latest ticket of each kind of load.
@@ -129,6 +137,8 @@ struct Tickets {
     alerts: u64,
     caching: u64,
     cache_requests: u64,
+    probing: u64,
+    checks: u64,
 }
 
 #[derive(Default)]
@@ -168,6 +178,13 @@ pub struct App {
     auto_open: bool,
     /// Whether anything changed since the last frame.
     pub dirty: bool,
+    /// Text for the terminal's clipboard (OSC 52), for the event loop to
+    /// write.
+    pub clipboard: Option<String>,
+    /// How far the help can scroll, as last drawn.
+    help_max: u16,
+    /// The `:` lines run, oldest first.
+    command_history: Vec<String>,
 }
 
 impl App {
@@ -195,6 +212,9 @@ impl App {
             rects: Vec::new(),
             auto_open: true,
             dirty: true,
+            clipboard: None,
+            help_max: 0,
+            command_history: Vec::new(),
         };
         app.load_watches();
         app.load_caching();
@@ -262,6 +282,40 @@ impl App {
         self.tickets.health = t;
         self.effects
             .push(Effect::Load(t, Request::Health { watch_id }));
+    }
+
+    fn load_probing(&mut self, watch_id: i64, discover: bool) {
+        let t = self.ticket();
+        self.tickets.probing = t;
+        self.effects
+            .push(Effect::Load(t, Request::Probing { watch_id, discover }));
+    }
+
+    /// Whether a confirmation is waiting for an answer.
+    pub fn confirming(&self) -> bool {
+        matches!(self.mode, Mode::Confirm { .. })
+    }
+
+    /// `e` in the health pane: probing off needs no question; on, it asks
+    /// first, with what would be probed (found afresh from the latest
+    /// version).
+    fn toggle_probing(&mut self) {
+        let Some(watch_id) = self.health.watch_id else {
+            self.say("no watch selected", false);
+            return;
+        };
+        match &self.health.probing {
+            Some(p) if p.watch_id == watch_id && p.on => {
+                self.change(Request::SetProbing {
+                    watch_id,
+                    on: false,
+                });
+            }
+            _ => {
+                self.say("finding the endpoints of the latest version…", false);
+                self.load_probing(watch_id, true);
+            }
+        }
     }
 
     fn load_alerts(&mut self) {
@@ -392,6 +446,7 @@ impl App {
                     if let Some(id) = id {
                         self.load_timeline(id);
                         self.load_health(id);
+                        self.load_probing(id, false);
                     }
                 }
                 Msg::OpenPair(p) => self.open_pair(p),
@@ -410,6 +465,12 @@ impl App {
                     ));
                 }
                 Msg::Status(m, e) => self.say(m, e),
+                Msg::LoadEndpointChecks { endpoint_id } => {
+                    let t = self.ticket();
+                    self.tickets.checks = t;
+                    self.effects
+                        .push(Effect::Load(t, Request::EndpointChecks { endpoint_id }));
+                }
                 Msg::Locate {
                     index,
                     base_pointer,
@@ -548,6 +609,35 @@ impl App {
                 }
                 self.load_watches();
                 self.refresh_alerts();
+                if let Some(id) = self.health.watch_id {
+                    self.load_probing(id, false);
+                    self.load_health(id);
+                }
+            }
+            Loaded::EndpointChecks(endpoint_id, result) => {
+                if ticket == self.tickets.checks {
+                    self.health.set_checks(endpoint_id, result);
+                }
+            }
+            Loaded::Probing(result, asked) => {
+                if ticket != self.tickets.probing {
+                    return;
+                }
+                match result {
+                    Ok(state) => {
+                        if asked && !state.on {
+                            self.mode = Mode::Confirm {
+                                lines: probing_question(&state),
+                                yes: Request::SetProbing {
+                                    watch_id: state.watch_id,
+                                    on: true,
+                                },
+                            };
+                        }
+                        self.health.set_probing(state);
+                    }
+                    Err(e) => self.say(format!("probing: {e}"), true),
+                }
             }
         }
     }
@@ -635,7 +725,13 @@ impl App {
             }
             WorkerEvent::HealthChecked { name, down, .. } => {
                 if down > 0 {
-                    self.say(format!("{name}: {down} endpoints down"), true);
+                    self.say(
+                        format!(
+                            "{name}: {} down",
+                            crate::text::plural(down as u64, "endpoint", "endpoints")
+                        ),
+                        true,
+                    );
                 }
                 self.refresh_alerts();
                 if self
@@ -687,14 +783,24 @@ impl App {
             Mode::Normal => {}
             Mode::Help { scroll } => {
                 let action = self.keymap.action(Context::Global, &key);
+                let page = self.help_page();
+                let max = self.help_max;
+                let to = |s: i32| Mode::Help {
+                    scroll: s.clamp(0, i32::from(max)) as u16,
+                };
+                let at = i32::from(scroll);
                 self.mode = match (key.code, action) {
                     (KeyCode::Esc, _) | (_, Some(Action::Help | Action::Quit | Action::Back)) => {
                         Mode::Normal
                     }
-                    (_, Some(Action::Down)) => Mode::Help { scroll: scroll + 1 },
-                    (_, Some(Action::Up)) => Mode::Help {
-                        scroll: scroll.saturating_sub(1),
-                    },
+                    (_, Some(Action::Down)) => to(at + 1),
+                    (_, Some(Action::Up)) => to(at - 1),
+                    (_, Some(Action::PageDown)) => to(at + page),
+                    (_, Some(Action::PageUp)) => to(at - page),
+                    (_, Some(Action::HalfPageDown)) => to(at + page / 2),
+                    (_, Some(Action::HalfPageUp)) => to(at - page / 2),
+                    (_, Some(Action::Top)) => to(0),
+                    (_, Some(Action::Bottom)) => to(i32::from(max)),
                     _ => Mode::Help { scroll },
                 };
                 return;
@@ -704,6 +810,10 @@ impl App {
                     KeyCode::Esc => {
                         input.clear();
                         self.apply_filter(target, "");
+                    }
+                    KeyCode::Enter if target == FilterTarget::Pane(PaneId::Diff) => {
+                        let note = self.diff.count_matches();
+                        self.apply(note.into_iter().collect());
                     }
                     KeyCode::Enter => {}
                     KeyCode::Backspace => {
@@ -720,19 +830,37 @@ impl App {
                 }
                 return;
             }
-            Mode::Command { mut input } => {
+            Mode::Command { mut line } => {
+                match line.key(key, &self.command_history) {
+                    Edit::Cancel => {}
+                    Edit::Submit => {
+                        let text = line.text();
+                        if !text.trim().is_empty() && self.command_history.last() != Some(&text) {
+                            self.command_history.push(text.clone());
+                        }
+                        self.run_command(&text);
+                    }
+                    Edit::Complete => {
+                        let candidates = self.completions(&line);
+                        let matches = line.complete(&candidates);
+                        if matches.len() > 1 {
+                            self.say(matches.join("  "), false);
+                        } else if matches.is_empty() {
+                            self.say("nothing to complete", false);
+                        }
+                        self.mode = Mode::Command { line };
+                    }
+                    Edit::Editing => self.mode = Mode::Command { line },
+                }
+                return;
+            }
+            Mode::Confirm { lines, yes } => {
                 match key.code {
-                    KeyCode::Esc => {}
-                    KeyCode::Enter => self.run_command(&input),
-                    KeyCode::Backspace => {
-                        input.pop();
-                        self.mode = Mode::Command { input };
+                    KeyCode::Char('y') | KeyCode::Char('Y') => self.change(yes),
+                    KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                        self.say("cancelled: nothing changed", false)
                     }
-                    KeyCode::Char(c) => {
-                        input.push(c);
-                        self.mode = Mode::Command { input };
-                    }
-                    _ => self.mode = Mode::Command { input },
+                    _ => self.mode = Mode::Confirm { lines, yes },
                 }
                 return;
             }
@@ -764,6 +892,7 @@ impl App {
                 Vec::new()
             }
             FilterTarget::Pane(PaneId::Diff) => self.diff.set_search(text),
+            FilterTarget::Findings => self.diff.set_finding_filter(text),
             FilterTarget::Alerts => {
                 self.alerts.set_filter(text);
                 Vec::new()
@@ -859,6 +988,7 @@ impl App {
                 let current = match self.focus {
                     PaneId::Watches => self.watches.filter.clone(),
                     PaneId::Timeline => self.timeline.filter.clone(),
+                    PaneId::Diff if findings => self.diff.finding_filter.clone(),
                     PaneId::Diff => self.diff.search.clone(),
                     _ => {
                         self.say("nothing to filter here", false);
@@ -875,9 +1005,11 @@ impl App {
                 };
             }
             Action::Alerts => self.open_alerts(),
+            Action::Copy => self.copy(),
+            Action::ToggleProbing if self.focus == PaneId::Health => self.toggle_probing(),
             Action::Command => {
                 self.mode = Mode::Command {
-                    input: String::new(),
+                    line: LineEditor::new(),
                 }
             }
             Action::AddWatch => self.mode = Mode::Form(AddForm::new()),
@@ -926,6 +1058,38 @@ impl App {
         }
     }
 
+    /// `y`: what the focused pane has selected goes to the terminal's
+    /// clipboard with OSC 52 (through SSH, and through tmux with
+    /// `set-clipboard on`).
+    fn copy(&mut self) {
+        let what = match self.focus {
+            PaneId::Diff => self.diff.copy_text(),
+            PaneId::Health => self.health.copy_text(),
+            _ => None,
+        };
+        match what {
+            Some((_, text)) if text.len() > super::term::OSC52_MAX => self.say(
+                format!(
+                    "not copied: {} bytes is more than a terminal takes through OSC 52 ({} bytes)",
+                    text.len(),
+                    super::term::OSC52_MAX
+                ),
+                true,
+            ),
+            Some((what, text)) => {
+                self.say(
+                    format!(
+                        "copied {what} ({}) to the clipboard with OSC 52",
+                        crate::text::plural(text.len() as u64, "byte", "bytes")
+                    ),
+                    false,
+                );
+                self.clipboard = Some(text);
+            }
+            None => self.say("nothing to copy here", false),
+        }
+    }
+
     fn selected_name(&self) -> Option<String> {
         self.watches.selected().map(|r| r.watch.spec.name.clone())
     }
@@ -950,7 +1114,33 @@ impl App {
                 self.mode = Mode::Form(form);
             }
             "remove" | "rm" => match args.first() {
-                Some(name) => self.change(Request::RemoveWatch(name.to_string())),
+                Some(name) => {
+                    let versions = self
+                        .watches
+                        .rows()
+                        .iter()
+                        .find(|r| r.watch.spec.name == *name)
+                        .map(|r| r.latest.as_ref().map_or(0, |v| v.seq));
+                    match versions {
+                        Some(n) => {
+                            self.mode = Mode::Confirm {
+                                lines: vec![
+                                    format!(
+                                        "Remove the watch {} and its {} (up to #{n})?",
+                                        crate::text::line(name),
+                                        "versions".to_string()
+                                    ),
+                                    "Its history, endpoints and findings go with it; this cannot be undone.".into(),
+                                ],
+                                yes: Request::RemoveWatch(name.to_string()),
+                            }
+                        }
+                        None => self.say(
+                            format!("there is no watch named `{}`", crate::text::line(name)),
+                            true,
+                        ),
+                    }
+                }
                 None => self.say(
                     "`:remove NAME` — name the watch, so nothing is removed by accident",
                     true,
@@ -992,29 +1182,91 @@ impl App {
         }
     }
 
-    /// `:diff A B`: two versions of the selected watch (`3 7`, `#3 #7`).
+    /// What Tab completes the word under the cursor from: commands first,
+    /// then watch names (with `@` after them for `:diff`).
+    fn completions(&self, line: &LineEditor) -> Vec<String> {
+        let (index, _) = line.word();
+        if index == 0 {
+            return COMMANDS.iter().map(|c| c.to_string()).collect();
+        }
+        let command = line.text();
+        let command = command.split_whitespace().next().unwrap_or("");
+        let names = self
+            .watches
+            .rows()
+            .iter()
+            .map(|r| r.watch.spec.name.clone());
+        match command {
+            "diff" => names.map(|n| format!("{n}@")).collect(),
+            "refresh" | "r" => names.chain(["all".to_string()]).collect(),
+            "alerts" | "alert" => ["all", "pending", "failed", "sent"]
+                .map(String::from)
+                .to_vec(),
+            _ => names.collect(),
+        }
+    }
+
+    /// `:diff A B`: two versions, `NAME@N` (the watch named) or `N`/`#N`
+    /// (the selected watch); both of one watch.
     fn command_diff(&mut self, args: &[&str]) {
-        let seq = |s: &str| {
-            let s = s.rsplit('@').next().unwrap_or(s);
-            s.trim_start_matches('#').parse::<i64>().ok()
+        let usage = "`:diff A B`: two versions of one watch, as NAME@N or N (the selected watch)";
+        let parse = |s: &str| -> Option<(Option<String>, i64)> {
+            let (name, n) = match s.rsplit_once('@') {
+                Some((name, n)) => (Some(name.to_string()), n),
+                None => (None, s),
+            };
+            Some((name, n.trim_start_matches('#').parse::<i64>().ok()?))
         };
-        let (Some(a), Some(b)) = (
-            args.first().and_then(|s| seq(s)),
-            args.get(1).and_then(|s| seq(s)),
+        let (Some((name_a, a)), Some((name_b, b)), None) = (
+            args.first().and_then(|s| parse(s)),
+            args.get(1).and_then(|s| parse(s)),
+            args.get(2),
         ) else {
+            self.say(usage, true);
+            return;
+        };
+        let name = match (name_a, name_b) {
+            (Some(x), Some(y)) if x != y => {
+                self.say(
+                    format!(
+                        "`:diff` compares two versions of one watch, not {} and {}",
+                        crate::text::line(&x),
+                        crate::text::line(&y)
+                    ),
+                    true,
+                );
+                return;
+            }
+            (Some(x), _) | (None, Some(x)) => Some(x),
+            (None, None) => None,
+        };
+        let (watch_id, latest) = match &name {
+            Some(n) => match self.watches.rows().iter().find(|r| r.watch.spec.name == *n) {
+                Some(r) => (r.watch.id, r.latest.as_ref().map_or(0, |v| v.seq)),
+                None => {
+                    self.say(
+                        format!("there is no watch named `{}`", crate::text::line(n)),
+                        true,
+                    );
+                    return;
+                }
+            },
+            None => match self.timeline.watch_id {
+                Some(id) => (id, self.timeline.versions().max().unwrap_or(0)),
+                None => {
+                    self.say("no watch selected: name it, `:diff NAME@N NAME@M`", true);
+                    return;
+                }
+            },
+        };
+        if let Some(missing) = [a, b].into_iter().find(|s| *s < 1 || *s > latest) {
+            let who = name
+                .as_deref()
+                .map_or("the selected watch".into(), crate::text::line);
             self.say(
-                "`:diff A B` with two version numbers of the selected watch",
+                format!("there is no version #{missing} of {who} (it has #1 to #{latest})"),
                 true,
             );
-            return;
-        };
-        let Some(watch_id) = self.timeline.watch_id else {
-            self.say("no watch selected", true);
-            return;
-        };
-        let known: Vec<i64> = self.timeline.versions().collect();
-        if let Some(missing) = [a, b].into_iter().find(|s| !known.contains(s)) {
-            self.say(format!("there is no version #{missing}"), true);
             return;
         }
         self.open_pair(PairRequest {
@@ -1091,6 +1343,9 @@ impl App {
     pub fn draw(&mut self, f: &mut Frame) {
         self.dirty = false;
         let area = f.area();
+        if let Some(note) = self.diff.run_pending_search() {
+            self.apply(vec![note]);
+        }
         let base = Block::default().style(self.theme.base());
         f.render_widget(base, area);
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -1154,9 +1409,10 @@ impl App {
         match &self.mode {
             Mode::Help { scroll } => {
                 let scroll = *scroll;
-                self.draw_help(f, body, scroll);
+                self.help_max = self.draw_help(f, body, scroll);
             }
             Mode::Form(form) => form.draw(f, body, &self.theme),
+            Mode::Confirm { lines, .. } => draw_confirm(f, body, lines, &self.theme),
             _ => {}
         }
     }
@@ -1292,10 +1548,18 @@ impl App {
                 format!("/{input}"),
                 "Enter keeps · Esc clears",
             )),
-            Mode::Command { input } => Some((
+            Mode::Command { line } => Some((
                 "",
-                format!(":{input}"),
-                "add · remove NAME · pause · resume · refresh [all] · diff A B · export [FILE] · alerts · quit",
+                {
+                    // The cursor is drawn where it is, not at the end.
+                    let text = line.text();
+                    let at = text
+                        .char_indices()
+                        .nth(line.cursor())
+                        .map_or(text.len(), |(i, _)| i);
+                    format!(":{}▏{}", &text[..at], &text[at..])
+                },
+                "Tab completes · ↑/↓ history · add · remove NAME · pause · resume · refresh [all] · diff A@N B@M · export [FILE] · alerts · quit",
             )),
             _ => None,
         };
@@ -1316,6 +1580,21 @@ impl App {
             (!keys.is_empty()).then(|| (keys, label.to_string()))
         };
         let mut hints = self.keymap.hints(context, false);
+        // While a search is active, `n`/`N` in the diff go from match to
+        // match: say so, with the count.
+        if context == Context::Diff
+            && let Some(count) = self.diff.match_count()
+        {
+            for (action, label) in [
+                (Action::NextChange, format!("Next match {count}")),
+                (Action::PrevChange, "Previous match".to_string()),
+            ] {
+                let keys = self.keymap.keys_for(context, action);
+                for hint in hints.iter_mut().filter(|(k, _)| *k == keys) {
+                    hint.1 = label.clone();
+                }
+            }
+        }
         let common: &[(Action, &str)] = if self.alerts.open {
             &[(Action::Filter, "filter"), (Action::Command, "command")]
         } else {
@@ -1366,7 +1645,15 @@ impl App {
         );
     }
 
-    fn draw_help(&self, f: &mut Frame, body: Rect, scroll: u16) {
+    /// Lines of help on one screen, as last drawn.
+    fn help_page(&self) -> i32 {
+        self.rects
+            .first()
+            .map_or(10, |(_, r)| i32::from(r.height.saturating_sub(4)).max(1))
+    }
+
+    /// The help overlay; returns how far it can scroll.
+    fn draw_help(&self, f: &mut Frame, body: Rect, scroll: u16) -> u16 {
         let theme = &self.theme;
         let area = centered(
             body,
@@ -1409,6 +1696,7 @@ impl App {
             ("Timeline", Context::Timeline),
             ("Diff", Context::Diff),
             ("Findings list", Context::Findings),
+            ("Endpoint health", Context::Health),
             ("Caching tests", Context::Caching),
             ("Alert history", Context::Alerts),
         ] {
@@ -1419,10 +1707,13 @@ impl App {
         lines.push(Line::from(Span::styled("Commands (:)", theme.title(true))));
         for (c, d) in [
             ("add [NAME URL]", "add a watch (opens the form)"),
-            ("remove NAME", "remove a watch and its history"),
+            ("remove NAME", "remove a watch and its history (asks first)"),
             ("pause / resume [NAME]", "stop or restart polling"),
             ("refresh [NAME…|all]", "poll now"),
-            ("diff A B", "compare versions A and B of the selected watch"),
+            (
+                "diff A@N B@M",
+                "compare two versions of a watch (N M: the selected one)",
+            ),
             ("export [FILE]", "write the findings shown as Markdown"),
             (
                 "alerts [STATUS]",
@@ -1435,6 +1726,97 @@ impl App {
                 Span::raw(d),
             ]));
         }
+        let visible = area.height.saturating_sub(2);
+        let max = (lines.len() as u16).saturating_sub(visible);
+        let scroll = scroll.min(max);
+        let mut block = block;
+        if scroll < max {
+            block = block.title_bottom(
+                Line::from(Span::styled(
+                    format!(" ↓ {} more below (j, PgDn, G) ", max - scroll),
+                    theme.key_hint_key(),
+                ))
+                .right_aligned(),
+            );
+        }
+        if scroll > 0 {
+            block = block.title_bottom(Line::from(Span::styled(
+                format!(" ↑ {scroll} above "),
+                theme.dim(),
+            )));
+        }
         f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+        max
     }
+}
+
+/// The `:` commands, for Tab completion.
+const COMMANDS: &[&str] = &[
+    "add", "alerts", "diff", "export", "help", "pause", "quit", "refresh", "remove", "resume",
+];
+
+/// The question before probing is turned on, with what it would probe.
+fn probing_question(p: &crate::app::health::ProbingState) -> Vec<String> {
+    let name = crate::text::line(&p.watch).into_owned();
+    let mut lines = vec![format!("Turn probing on for {name}?")];
+    if p.endpoints == 0 {
+        lines.push("No endpoint would be probed yet: the latest version describes none that can be (GET or HEAD with examples for the required parameters).".into());
+    } else {
+        let hosts = p
+            .hosts
+            .iter()
+            .take(3)
+            .map(|h| crate::text::line(h).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if p.hosts.len() > 3 {
+            format!(" and {} more", p.hosts.len() - 3)
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "{} on {} ({hosts}{more}) will be requested every 5 minutes while apiradar runs.",
+            crate::text::plural(p.endpoints as u64, "endpoint", "endpoints"),
+            crate::text::plural(p.hosts.len() as u64, "host", "hosts"),
+        ));
+    }
+    if let Some(e) = &p.discovery_error {
+        lines.push(format!(
+            "The latest version could not be read: {}",
+            crate::text::line(e)
+        ));
+    }
+    lines
+}
+
+/// A confirmation over the panes.
+fn draw_confirm(f: &mut Frame, body: Rect, lines: &[String], theme: &Theme) {
+    let width = body.width.saturating_sub(4).min(72);
+    let inner_width = width.saturating_sub(2).max(1) as usize;
+    let text_lines: usize = lines
+        .iter()
+        .map(|l| l.chars().count().div_ceil(inner_width).max(1))
+        .sum();
+    let height = (text_lines as u16 + 4).min(body.height);
+    let area = centered(body, width, height);
+    f.render_widget(Clear, area);
+    let mut text: Vec<Line> = lines.iter().map(|l| Line::from(l.clone())).collect();
+    text.push(Line::default());
+    text.push(Line::from(vec![
+        Span::styled(" y ", theme.key_hint_key()),
+        Span::raw("yes   "),
+        Span::styled(" n/esc ", theme.key_hint_key()),
+        Span::raw("no"),
+    ]));
+    f.render_widget(
+        Paragraph::new(text)
+            .block(
+                Block::bordered()
+                    .border_type(BorderType::Rounded)
+                    .title(" Confirm ")
+                    .style(theme.popup()),
+            )
+            .wrap(Wrap { trim: true }),
+        area,
+    );
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::app::health::ProbingState;
 use crate::app::queries::{self, RunErrors};
 pub use crate::app::queries::{
     ALERT_HISTORY, AlertHistory, CACHE_RUNS, CacheRequestsView, CacheRowView, CachingView,
@@ -57,6 +58,21 @@ pub enum Request {
     CacheRequests {
         target: String,
         result_id: i64,
+    },
+    /// Whether probing is on for a watch and what it covers; with
+    /// `discover`, the latest version's endpoints are found first.
+    Probing {
+        watch_id: i64,
+        discover: bool,
+    },
+    /// The latest checks of one endpoint, newest first.
+    EndpointChecks {
+        endpoint_id: i64,
+    },
+    /// Turns probing of a watch's described endpoints on or off.
+    SetProbing {
+        watch_id: i64,
+        on: bool,
     },
     /// The lines finding `index` of the pair last loaded points at.
     Locate {
@@ -125,6 +141,11 @@ pub enum Loaded {
     Alerts(Result<AlertHistory, String>),
     Caching(Result<CachingView, String>),
     CacheRequests(Result<CacheRequestsView, String>),
+    /// The answer to [`Request::Probing`], and whether the user asked to
+    /// switch it (so the dashboard asks for confirmation).
+    Probing(Result<ProbingState, String>, bool),
+    /// The answer to [`Request::EndpointChecks`].
+    EndpointChecks(i64, Result<Vec<crate::store::health::Check>, String>),
 }
 
 /// Reads (and for the few commands that change things, writes) the store.
@@ -139,6 +160,77 @@ pub struct Loader {
     /// Whether a caching run had a failed request, by run id, kept
     /// between reloads.
     run_errors: RunErrors,
+    /// Pairs already compared, most recently used last.
+    cache: PairCache,
+}
+
+/// How many of an endpoint's latest checks its detail view shows.
+pub const ENDPOINT_CHECKS: usize = 20;
+
+/// The most memory the pairs kept for re-opening may hold, as charged by
+/// [`CachedPair::bytes`]. The github-rest-api 015 → 016 pair charges
+/// about 50 MiB, so several of the largest real pairs fit.
+pub const PAIR_CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// And the most pairs, whatever their size.
+pub const PAIR_CACHE_PAIRS: usize = 12;
+
+/// A compared pair, kept so that opening it again (or switching the form
+/// back) costs nothing but a lookup.
+struct CachedPair {
+    request: PairRequest,
+    watch_name: String,
+    model: Arc<DiffModel>,
+    highlighter: Arc<Highlighter>,
+    findings: Vec<LocatedFinding>,
+    findings_error: Option<String>,
+}
+
+impl CachedPair {
+    /// What the pair is charged: the model's heap (both texts, line
+    /// starts, rows) and as much again for the highlighter's checkpoints
+    /// and line cache, plus the findings.
+    fn bytes(&self) -> usize {
+        let findings: usize = self
+            .findings
+            .iter()
+            .map(|f| {
+                std::mem::size_of::<LocatedFinding>()
+                    + f.finding.message.len()
+                    + f.finding.fingerprint.len()
+                    + f.finding.base_pointer.as_ref().map_or(0, String::len)
+                    + f.finding.revision_pointer.as_ref().map_or(0, String::len)
+            })
+            .sum();
+        2 * self.model.heap_bytes() + findings
+    }
+}
+
+/// The compared pairs, least recently used first, within
+/// [`PAIR_CACHE_BYTES`] and [`PAIR_CACHE_PAIRS`].
+#[derive(Default)]
+struct PairCache {
+    pairs: Vec<CachedPair>,
+}
+
+impl PairCache {
+    fn take(&mut self, request: &PairRequest) -> Option<CachedPair> {
+        let at = self.pairs.iter().position(|p| &p.request == request)?;
+        Some(self.pairs.remove(at))
+    }
+
+    fn put(&mut self, pair: CachedPair) {
+        self.pairs.retain(|p| p.request != pair.request);
+        self.pairs.push(pair);
+        while self.pairs.len() > PAIR_CACHE_PAIRS
+            || (self.pairs.len() > 1 && self.bytes() > PAIR_CACHE_BYTES)
+        {
+            self.pairs.remove(0);
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.pairs.iter().map(CachedPair::bytes).sum()
+    }
 }
 
 impl Loader {
@@ -155,7 +247,13 @@ impl Loader {
             cancel: Arc::new(AtomicBool::new(false)),
             current: None,
             run_errors: RunErrors::default(),
+            cache: PairCache::default(),
         })
+    }
+
+    /// Pairs kept for re-opening, and the bytes they are charged.
+    pub fn cached_pairs(&self) -> (usize, usize) {
+        (self.cache.pairs.len(), self.cache.bytes())
     }
 
     /// Answers one request.
@@ -173,9 +271,26 @@ impl Loader {
                     .map(|w| format!("added {}", w.spec.name))
                     .map_err(|e| e.to_string()),
             ),
-            Request::RemoveWatch(name) => Loaded::Done(
+            Request::RemoveWatch(name) => Loaded::Done({
+                // Its pairs go; a new watch may get its id.
+                self.cache = PairCache::default();
                 watches::remove(&mut self.store, &name)
                     .map(|n| format!("removed {name} and its {n} versions"))
+                    .map_err(|e| e.to_string())
+            }),
+            Request::Probing { watch_id, discover } => Loaded::Probing(
+                crate::app::health::probing_state(&mut self.store, watch_id, discover)
+                    .map_err(|e| e.to_string()),
+                discover,
+            ),
+            Request::EndpointChecks { endpoint_id } => Loaded::EndpointChecks(
+                endpoint_id,
+                self.store
+                    .checks(endpoint_id, ENDPOINT_CHECKS)
+                    .map_err(|e| e.to_string()),
+            ),
+            Request::SetProbing { watch_id, on } => Loaded::Done(
+                crate::app::health::set_probing(&mut self.store, watch_id, on)
                     .map_err(|e| e.to_string()),
             ),
             Request::Pause(name) => Loaded::Done(
@@ -281,6 +396,10 @@ impl Loader {
     fn pair(&mut self, p: PairRequest) -> Result<PairView, String> {
         // Whatever the previous pair was still highlighting is moot.
         self.cancel.store(true, Ordering::Relaxed);
+        if let Some(cached) = self.cache.take(&p) {
+            let view = self.show(cached);
+            return Ok(view);
+        }
         let (watch, [(left, lang, base_raw), (right, rlang, rev_raw)]) = self.texts(&p)?;
         let lang = if lang == rlang { lang } else { Lang::Text };
         let comparison = diff::compare_raw(
@@ -314,13 +433,29 @@ impl Loader {
             })
             .collect();
         let model = Arc::new(model);
-        self.current = Some(Arc::clone(&model));
         let highlighter = Arc::new(Highlighter::new(&model, &self.syntax_theme, self.color));
+        Ok(self.show(CachedPair {
+            request: p,
+            watch_name: watch.spec.name,
+            model,
+            highlighter,
+            findings,
+            findings_error,
+        }))
+    }
+
+    /// Makes `pair` the one shown: keeps it for re-opening, fills (or
+    /// goes on filling) its highlighting checkpoints in the background.
+    fn show(&mut self, pair: CachedPair) -> PairView {
+        let model = Arc::clone(&pair.model);
+        let highlighter = Arc::clone(&pair.highlighter);
+        self.current = Some(Arc::clone(&model));
         let cancel = Arc::new(AtomicBool::new(false));
         self.cancel = Arc::clone(&cancel);
-        {
+        if !highlighter.checkpoints_ready() {
             let (model, highlighter) = (Arc::clone(&model), Arc::clone(&highlighter));
-            // Parse states for fast jumps anywhere, filled in the background.
+            // Parse states for fast jumps anywhere, filled in the background
+            // (from where a cancelled fill stopped).
             let spawned = std::thread::Builder::new()
                 .name("apiradar-highlight".into())
                 .spawn(move || highlighter.fill_checkpoints(&model, &cancel));
@@ -328,14 +463,16 @@ impl Loader {
                 tracing::warn!("cannot start the highlighting thread: {e}");
             }
         }
-        Ok(PairView {
-            request: p,
-            watch_name: watch.spec.name,
+        let view = PairView {
+            request: pair.request.clone(),
+            watch_name: pair.watch_name.clone(),
             model,
             highlighter,
-            findings,
-            findings_error,
-        })
+            findings: pair.findings.clone(),
+            findings_error: pair.findings_error.clone(),
+        };
+        self.cache.put(pair);
+        view
     }
 
     fn export(&self, p: &PairRequest, path: &Path) -> Result<String, String> {

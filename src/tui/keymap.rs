@@ -102,6 +102,22 @@ pub enum Action {
     StatusFilter,
     /// c in the caching pane: the requests of a test, with `curl`.
     Requests,
+    /// w in the diff: wrap long lines.
+    Wrap,
+    /// u in the diff: unified or side by side.
+    Unified,
+    /// $ in the diff: scroll to the end of the cursor line.
+    LineEnd,
+    /// 0 in the diff: scroll back to the start of the lines.
+    LineStart,
+    /// s in the findings: all levels, errors, warnings or info only.
+    LevelFilter,
+    /// o in the findings: by level, by operation or by root cause.
+    Group,
+    /// y: copy what is selected to the clipboard (OSC 52).
+    Copy,
+    /// e in the health pane: turn probing of the selected watch on or off.
+    ToggleProbing,
 }
 
 /// The actions without a parameter, by file name. `focus_pane_N` is
@@ -142,6 +158,14 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("alerts", Action::Alerts),
     ("status_filter", Action::StatusFilter),
     ("requests", Action::Requests),
+    ("wrap", Action::Wrap),
+    ("unified", Action::Unified),
+    ("line_end", Action::LineEnd),
+    ("line_start", Action::LineStart),
+    ("level_filter", Action::LevelFilter),
+    ("group", Action::Group),
+    ("copy", Action::Copy),
+    ("toggle_probing", Action::ToggleProbing),
 ];
 
 /// The number of panes `focus_pane_N` can address.
@@ -1235,8 +1259,12 @@ diff = [
         assert_eq!(diff[1], ("N/[".to_string(), "Previous change".to_string()));
         assert!(!diff.iter().any(|(_, d)| d == "Next match"), "{diff:?}");
         assert!(diff.contains(&("q/ctrl-c".into(), "Quit".into())));
-        assert_eq!(map.hints(Context::Diff, false).len(), 4);
-        assert!(map.hints(Context::Findings, false).is_empty());
+        assert_eq!(map.hints(Context::Diff, false).len(), 11);
+        assert!(
+            map.hints(Context::Findings, false)
+                .iter()
+                .any(|(_, d)| d == "Level filter")
+        );
         assert!(
             map.hints(Context::Findings, true)
                 .iter()

@@ -14,6 +14,7 @@ pub mod data;
 pub mod diffview;
 pub mod form;
 pub mod keymap;
+pub mod line;
 pub mod panes;
 pub mod term;
 pub mod theme;
@@ -269,6 +270,11 @@ fn event_loop(
         }
         if app.quit {
             return Ok(());
+        }
+        if let Some(text) = app.clipboard.take()
+            && let Err(e) = term::copy_to_clipboard(&text)
+        {
+            tracing::warn!("cannot write the OSC 52 copy to the terminal: {e}");
         }
         match app.term_request.take() {
             Some(TermRequest::Suspend) => term.suspend()?,

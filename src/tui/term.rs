@@ -195,3 +195,60 @@ impl std::fmt::Display for StoppedBySignal {
 }
 
 impl std::error::Error for StoppedBySignal {}
+
+/// The most text `y` sends through OSC 52: xterm takes about 74 000
+/// base64 characters by default, tmux and most others more; beyond it the
+/// copy would be cut or dropped without a word.
+pub const OSC52_MAX: usize = 48 * 1024;
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard. The
+/// text travels base64-encoded, so nothing in it can act as a terminal
+/// control sequence. Inside tmux the sequence is passed through as is:
+/// tmux with `set-clipboard on` takes it itself.
+pub fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+/// Writes `text` to the clipboard through the terminal (OSC 52).
+pub fn copy_to_clipboard(text: &str) -> io::Result<()> {
+    let mut out = io::stdout();
+    out.write_all(osc52(text).as_bytes())?;
+    out.flush()
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    use super::*;
+
+    #[test]
+    fn osc52_wraps_base64_of_the_text() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(osc52("hi\x1b[2J"), "\x1b]52;c;aGkbWzJK\x07");
+    }
+}

@@ -144,6 +144,12 @@ roles! {
     LineNumber = "line_number", mono = Modifier::DIM;
     /// The line under the cursor in the diff.
     CursorLine = "cursor_line", mono = Modifier::REVERSED;
+    /// The line numbers of the cursor line: what makes the cursor easy to
+    /// find (at least 3:1 against every background of the diff).
+    CursorMark = "cursor_mark", mono = Modifier::BOLD.union(Modifier::REVERSED);
+    /// Text matching the diff search (at least 3:1 against every background
+    /// of the diff).
+    SearchMatch = "search_match", mono = Modifier::BOLD.union(Modifier::UNDERLINED);
     /// The description part of a key hint.
     KeyHint = "key_hint", mono = Modifier::empty();
     /// The key part of a key hint.
@@ -856,6 +862,14 @@ impl Theme {
     pub fn cursor_line(&self) -> Style {
         self.role(Role::CursorLine)
     }
+    /// The line numbers of the line under the diff cursor.
+    pub fn cursor_mark(&self) -> Style {
+        self.role(Role::CursorMark)
+    }
+    /// Text that matches the diff search.
+    pub fn search_match(&self) -> Style {
+        self.role(Role::SearchMatch)
+    }
     /// A key hint's description.
     pub fn key_hint(&self) -> Style {
         self.role(Role::KeyHint)
@@ -947,6 +961,8 @@ mod tests {
             t.diff_filler(),
             t.line_number(),
             t.cursor_line(),
+            t.cursor_mark(),
+            t.search_match(),
             t.key_hint(),
             t.key_hint_key(),
             t.status_bar(),
@@ -1086,6 +1102,79 @@ mod tests {
             // Secondary text may be quieter, but not unreadable.
             let c = contrast(t.dim().fg, bg);
             assert!(c >= 4.5_f64.min(min), "{name}: dim contrast {c:.2}");
+        }
+    }
+
+    /// The RGB of an xterm-256 palette entry (16..=255).
+    fn palette_rgb(i: u8) -> [u8; 3] {
+        const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+        if i >= 232 {
+            let g = 8 + 10 * (i - 232);
+            return [g, g, g];
+        }
+        let i = usize::from(i.saturating_sub(16));
+        [LEVELS[i / 36], LEVELS[(i / 6) % 6], LEVELS[i % 6]]
+    }
+
+    /// WCAG contrast of two colours, 24-bit or palette entries.
+    fn contrast_ratio(a: Color, b: Color) -> f64 {
+        fn lum(c: Color) -> f64 {
+            let [r, g, b] = match c {
+                Color::Rgb(r, g, b) => [r, g, b],
+                Color::Indexed(i) => palette_rgb(i),
+                other => panic!("expected a 24-bit or palette colour, got {other:?}"),
+            };
+            let ch = |v: u8| {
+                let v = f64::from(v) / 255.0;
+                if v <= 0.03928 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b)
+        }
+        let (a, b) = (lum(a), lum(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn cursor_and_search_matches_reach_three_to_one_in_every_builtin() {
+        // The cursor's mark and the search matches must be found at a
+        // glance on every background the diff draws: the pane's, the
+        // cursor line's and the added/removed rows' (WCAG 1.4.11 asks 3:1
+        // of what must be seen). Their text must stay readable too.
+        for name in Theme::builtin_names() {
+            for depth in [ColorDepth::TrueColor, ColorDepth::Ansi256] {
+                let t = Theme::load(name, Option::None, depth).unwrap();
+                let pane = t.base().bg.unwrap();
+                let backgrounds = [
+                    ("pane", pane),
+                    ("cursor line", t.cursor_line().bg.unwrap_or(pane)),
+                    ("added row", t.diff_added().bg.unwrap_or(pane)),
+                    ("removed row", t.diff_removed().bg.unwrap_or(pane)),
+                ];
+                for (what, style) in [
+                    ("cursor mark", t.cursor_mark()),
+                    ("search match", t.search_match()),
+                ] {
+                    let bg = style
+                        .bg
+                        .unwrap_or_else(|| panic!("{name}: {what} has no background"));
+                    for (against, other) in backgrounds {
+                        let c = contrast_ratio(bg, other);
+                        assert!(
+                            c >= 3.0,
+                            "{name} {depth:?}: {what} against the {against}: {c:.2}:1"
+                        );
+                    }
+                    let text = contrast_ratio(style.fg.unwrap(), bg);
+                    assert!(text >= 4.5, "{name} {depth:?}: {what} text {text:.2}:1");
+                }
+                // The old cursor line alone (237 on 236) was 1.16:1: the
+                // proof that this test measures what the issue saw.
+                assert!(contrast_ratio(Color::Indexed(237), Color::Indexed(236)) < 1.2);
+            }
         }
     }
 

@@ -39,7 +39,10 @@ mod secrets;
 mod signals;
 mod tui;
 #[cfg(unix)]
+mod tui_github;
+#[cfg(unix)]
 mod tui_pty;
+mod tui_review;
 mod unrecordable;
 mod worker;
 mod yaml_suite;

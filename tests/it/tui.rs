@@ -23,8 +23,8 @@ use ratatui::backend::TestBackend;
 /// are recorded at fixed times before it, so screens are the same on any
 /// day. (It lies in the future because the store refuses a version
 /// fetched before the previous one was recorded, and that is real time.)
-const NOW: i64 = 1_906_545_600_000;
-const HOUR: i64 = 3_600_000;
+pub(crate) const NOW: i64 = 1_906_545_600_000;
+pub(crate) const HOUR: i64 = 3_600_000;
 
 fn demo_file(n: u32) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("assets/demo/petstore-{n}.yaml"));
@@ -33,7 +33,7 @@ fn demo_file(n: u32) -> Vec<u8> {
 
 /// Records `raw` as a version of watch `id` fetched at `at`, with its
 /// finding counts, as a poll would.
-fn record(store: &mut Store, id: i64, kind: Kind, raw: &[u8], at: i64) {
+pub(crate) fn record(store: &mut Store, id: i64, kind: Kind, raw: &[u8], at: i64) {
     let n = spec::normalize(kind, raw, &NormalizeOptions::default()).expect("a valid document");
     let rec = SuccessRecord {
         raw,
@@ -61,7 +61,7 @@ fn record(store: &mut Store, id: i64, kind: Kind, raw: &[u8], at: i64) {
 
 /// A database with two watches: `petstore` with four versions and a
 /// failed poll, `catalog` with none yet.
-fn database(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn database(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("tui.db");
     let mut store = Store::open(&db).expect("open the store");
     let pets = store
@@ -156,25 +156,25 @@ fn database(dir: &Path) -> std::path::PathBuf {
     db
 }
 
-struct Harness {
-    app: App,
-    loader: Loader,
-    terminal: Terminal<TestBackend>,
-    worker: Vec<Command>,
-    _dir: tempfile::TempDir,
+pub(crate) struct Harness {
+    pub(crate) app: App,
+    pub(crate) loader: Loader,
+    pub(crate) terminal: Terminal<TestBackend>,
+    pub(crate) worker: Vec<Command>,
+    pub(crate) _dir: tempfile::TempDir,
 }
 
 impl Harness {
-    fn new(width: u16, height: u16) -> Harness {
+    pub(crate) fn new(width: u16, height: u16) -> Harness {
         Harness::with_theme(width, height, "dark", ColorDepth::Ansi256)
     }
 
-    fn with_theme(width: u16, height: u16, theme: &str, depth: ColorDepth) -> Harness {
+    pub(crate) fn with_theme(width: u16, height: u16, theme: &str, depth: ColorDepth) -> Harness {
         Harness::build(width, height, theme, depth, database)
     }
 
     /// A harness over a database with nothing in it: no watch, no channel.
-    fn empty(width: u16, height: u16) -> Harness {
+    pub(crate) fn empty(width: u16, height: u16) -> Harness {
         Harness::build(width, height, "dark", ColorDepth::Ansi256, |dir| {
             let db = dir.join("tui.db");
             Store::open(&db).expect("open the store");
@@ -182,7 +182,7 @@ impl Harness {
         })
     }
 
-    fn build(
+    pub(crate) fn build(
         width: u16,
         height: u16,
         theme: &str,
@@ -207,7 +207,7 @@ impl Harness {
 
     /// Carries out effects until there are none: loads run inline, worker
     /// commands are collected.
-    fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         for _ in 0..50 {
             let effects = self.app.take_effects();
             if effects.is_empty() {
@@ -226,23 +226,23 @@ impl Harness {
         self.draw();
     }
 
-    fn draw(&mut self) {
+    pub(crate) fn draw(&mut self) {
         let app = &mut self.app;
         self.terminal.draw(|f| app.draw(f)).expect("draw");
     }
 
-    fn key(&mut self, code: KeyCode) -> &mut Harness {
+    pub(crate) fn key(&mut self, code: KeyCode) -> &mut Harness {
         self.key_with(code, KeyModifiers::NONE)
     }
 
-    fn key_with(&mut self, code: KeyCode, modifiers: KeyModifiers) -> &mut Harness {
+    pub(crate) fn key_with(&mut self, code: KeyCode, modifiers: KeyModifiers) -> &mut Harness {
         self.app
             .on_event(AppEvent::Input(Event::Key(KeyEvent::new(code, modifiers))));
         self.settle();
         self
     }
 
-    fn keys(&mut self, text: &str) -> &mut Harness {
+    pub(crate) fn keys(&mut self, text: &str) -> &mut Harness {
         for c in text.chars() {
             self.key(KeyCode::Char(c));
         }
@@ -250,7 +250,7 @@ impl Harness {
     }
 
     /// The screen as text, one line per row.
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let buffer = self.terminal.backend().buffer();
         let mut out = String::new();
         for y in 0..buffer.area.height {
@@ -262,13 +262,13 @@ impl Harness {
         out
     }
 
-    fn shows(&self, needle: &str) -> bool {
+    pub(crate) fn shows(&self, needle: &str) -> bool {
         self.screen().contains(needle)
     }
 
     /// Another connection to the harness's database, as the worker or the
     /// alert sender would have.
-    fn store(&self) -> Store {
+    pub(crate) fn store(&self) -> Store {
         Store::open(&self._dir.path().join("tui.db")).expect("open the store")
     }
 }
@@ -301,7 +301,7 @@ fn a_finding_chosen_in_the_list_moves_the_diff_to_it() {
     let mut h = Harness::new(160, 45);
     h.key(KeyCode::Char('j')).key(KeyCode::Char('3'));
     assert_eq!(h.app.focus(), PaneId::Diff);
-    h.key(KeyCode::Char('h'));
+    h.key(KeyCode::Enter);
     assert!(h.app.diff.findings_focused);
     let view = h.app.diff.view.as_ref().expect("a pair");
     let last = view.findings.len() - 1;
@@ -433,7 +433,10 @@ fn commands_pause_diff_and_report_mistakes() {
     h.key(KeyCode::Char(':'))
         .keys("diff 1 9")
         .key(KeyCode::Enter);
-    assert_eq!(h.app.message(), Some("there is no version #9"));
+    assert_eq!(
+        h.app.message(),
+        Some("there is no version #9 of the selected watch (it has #1 to #4)")
+    );
     h.key(KeyCode::Char(':')).keys("pause").key(KeyCode::Enter);
     assert_eq!(h.app.message(), Some("paused petstore"));
     assert!(h.shows("paused"));

@@ -260,6 +260,51 @@ impl Session {
         }
     }
 
+    /// Resizes the terminal, as a terminal emulator does when its window
+    /// changes: the kernel signals SIGWINCH to the child.
+    pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: a valid descriptor and a valid winsize.
+        let rc = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+        assert_eq!(
+            rc,
+            0,
+            "cannot resize the pty: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+
+    /// Waits until the output written after byte `from` shows `text` (see
+    /// [`screen_text`]), failing as [`Session::wait_for_screen`] does.
+    pub(crate) fn wait_for_screen_after(&mut self, from: usize, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let out = self.output();
+            if screen_text(&out[from.min(out.len())..]).contains(text) {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().expect("cannot poll the child") {
+                panic!(
+                    "apiradar exited ({}) before the screen showed {text:?}; output:\n{}",
+                    describe(status),
+                    excerpt(&out)
+                );
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "the screen did not show {text:?} within {timeout:?}; since then:\n{}",
+                    screen_text(&out[from.min(out.len())..])
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// A copy of everything read off the master so far.
     pub(crate) fn output(&self) -> Vec<u8> {
         self.output

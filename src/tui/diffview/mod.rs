@@ -32,7 +32,10 @@ pub use highlight::{
 pub use inline::changed_ranges;
 pub use model::{DiffModel, Row, RowKind};
 pub use pointer::line_of_pointer;
-pub use view::{DiffStyles, DiffView, DiffViewState};
+pub use view::{
+    DiffStyles, DiffView, DiffViewState, ViewOptions, contains_ignoring_case, display_width,
+    match_ranges,
+};
 
 /// The language of a document, which picks the syntax highlighting and the
 /// way [`line_of_pointer`] reads the text.

@@ -43,6 +43,10 @@ pub struct DiffStyles {
     pub filler: Style,
     /// Patched onto the cursor row when the view is focused.
     pub cursor: Style,
+    /// Patched onto the cursor row's numbers and mark: what the eye finds.
+    pub cursor_mark: Style,
+    /// Patched onto text matching the search.
+    pub search_match: Style,
     /// The message shown when there is nothing to show.
     pub header: Style,
 }
@@ -59,6 +63,8 @@ pub struct DiffViewState {
     pub left_col: usize,
     /// Height of the last drawn area (0 until drawn).
     height: usize,
+    /// Text columns of a pane in the last frame (0 until drawn).
+    text_width: usize,
 }
 
 impl DiffViewState {
@@ -135,6 +141,26 @@ impl DiffViewState {
         self.left_col = self.left_col.saturating_add_signed(delta);
     }
 
+    /// Text columns of one pane in the last frame (0 before the first draw).
+    pub fn text_width(&self) -> usize {
+        self.text_width
+    }
+
+    /// Scrolls sideways so that the end of the cursor row's longer line is
+    /// at the right edge.
+    pub fn to_line_end(&mut self, model: &DiffModel) {
+        let Some(row) = model.row(self.cursor) else {
+            return;
+        };
+        let longest = [(Column::Left, row.left), (Column::Right, row.right)]
+            .into_iter()
+            .filter_map(|(side, line)| model.line(side, line?))
+            .map(display_width)
+            .max()
+            .unwrap_or(0);
+        self.left_col = longest.saturating_sub(self.text_width.max(1));
+    }
+
     fn scroll(&mut self, model: &DiffModel, amount: usize, down: bool) {
         if down {
             self.cursor = self.cursor.saturating_add(amount);
@@ -165,49 +191,117 @@ impl DiffViewState {
     }
 }
 
-/// The side-by-side diff widget. Draws only the rows on screen; highlights
-/// only their lines (see [`Highlighter::prepare`]).
+/// How the rows are laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// One column, the older line above the newer one (`-`/`+`), both line
+    /// numbers in the gutter; for narrow terminals.
+    pub unified: bool,
+    /// Long lines continue on the next screen lines instead of being cut;
+    /// sideways scrolling is then moot.
+    pub wrap: bool,
+}
+
+/// The diff widget, side by side or unified. Draws only the rows on screen;
+/// highlights only their lines (see [`Highlighter::prepare`]).
 pub struct DiffView<'a> {
     pub model: &'a DiffModel,
     pub highlighter: &'a Highlighter,
     pub styles: &'a DiffStyles,
     pub focused: bool,
+    pub options: ViewOptions,
+    /// Text to mark wherever it occurs (ASCII case-insensitive); empty for
+    /// none.
+    pub search: &'a str,
 }
 
-/// Where one pane's columns are.
+/// The most screen lines one line of text may take when wrapped; the rest
+/// of a longer line is reached by turning wrapping off and scrolling.
+const MAX_WRAPPED: usize = 500;
+
+/// A line-number field of a pane.
 #[derive(Debug, Clone, Copy)]
-struct Pane {
+struct NumberField {
     side: Column,
     x: u16,
     width: u16,
-    number_width: u16,
-    /// Mark column plus the space after it (0, 1 or 2 columns).
-    gutter_width: u16,
+}
+
+/// Where one pane's columns are: number fields, a mark, then the text.
+#[derive(Debug, Clone, Copy)]
+struct Pane {
+    x: u16,
+    width: u16,
+    fields: [Option<NumberField>; 2],
+    /// The gutter between the numbers and the text: a space when there is
+    /// room, the mark (`-`, `+`, `~`), a space.
+    gutter_x: u16,
+    mark_x: Option<u16>,
     text_x: u16,
     text_width: u16,
 }
 
 impl Pane {
-    fn new(side: Column, x: u16, width: u16, lines: usize) -> Pane {
-        let digits = digits(lines.max(1)).min(usize::from(u16::MAX)) as u16;
-        // Full layout when it leaves at least a few text columns, else the
-        // bare minimum; either way clipped to the width.
-        let (number_width, gutter_width) = if width >= digits + 3 + 4 {
-            (digits + 1, 2)
-        } else {
-            (digits, 1)
-        };
-        let number_width = number_width.min(width);
-        let gutter_width = gutter_width.min(width - number_width);
-        let text_width = width - number_width - gutter_width;
+    /// One side of a side-by-side view: `digits` wide numbers, the mark and
+    /// a space when there is room for a few text columns, clipped to `width`.
+    fn split(side: Column, x: u16, width: u16, digits: u16) -> Pane {
+        let number = digits.min(width);
+        let rest = width - number;
+        let gutter = if rest >= 3 + 4 { 3 } else { rest.min(1) };
         Pane {
-            side,
             x,
             width,
-            number_width,
-            gutter_width,
-            text_x: x + number_width + gutter_width,
-            text_width,
+            fields: [
+                (number > 0).then_some(NumberField {
+                    side,
+                    x,
+                    width: number,
+                }),
+                None,
+            ],
+            gutter_x: x + number,
+            mark_x: (gutter > 0).then_some(x + number + u16::from(gutter == 3)),
+            text_x: x + number + gutter,
+            text_width: rest - gutter,
+        }
+    }
+
+    /// The unified view: both numbers (older, newer), the mark, a space.
+    fn unified(x: u16, width: u16, digits: [u16; 2]) -> Pane {
+        let [l, r] = digits;
+        let full = l + 1 + r + 3;
+        if width < full + 4 {
+            // Too narrow for both numbers: the text alone, with its mark.
+            let mark = width.min(2);
+            return Pane {
+                x,
+                width,
+                fields: [None, None],
+                gutter_x: x,
+                mark_x: (mark > 0).then_some(x),
+                text_x: x + mark,
+                text_width: width - mark,
+            };
+        }
+        Pane {
+            x,
+            width,
+            fields: [
+                Some(NumberField {
+                    side: Column::Left,
+                    x,
+                    width: l,
+                }),
+                Some(NumberField {
+                    side: Column::Right,
+                    x: x + l + 1,
+                    width: r,
+                }),
+            ],
+            gutter_x: x + l + 1 + r,
+            mark_x: Some(x + l + 1 + r + 1),
+            text_x: x + full,
+            text_width: width - full,
         }
     }
 }
@@ -220,6 +314,92 @@ fn digits(mut n: usize) -> usize {
         d += 1;
     }
     d
+}
+
+/// One line of text to draw in a pane, with what surrounds it.
+#[derive(Debug, Clone, Copy)]
+struct Segment<'t> {
+    /// The side the text comes from.
+    side: Column,
+    line: usize,
+    text: &'t str,
+    kind: RowKind,
+    /// The line numbers to print, per side.
+    numbers: [Option<usize>; 2],
+}
+
+/// The segments of row `r` per pane: one pane per side side by side
+/// (`None` is the empty side of an added or removed row), or one list of
+/// lines for the unified view.
+fn segments(model: &DiffModel, r: usize, unified: bool) -> Vec<Vec<Segment<'_>>> {
+    let Some(row) = model.row(r) else {
+        return Vec::new();
+    };
+    let seg = |side: Column, line: usize| {
+        let mut numbers = [None, None];
+        numbers[side.index()] = Some(line);
+        if row.kind == RowKind::Same {
+            numbers = [row.left, row.right];
+        }
+        Segment {
+            side,
+            line,
+            text: model.line(side, line).unwrap_or(""),
+            kind: row.kind,
+            numbers,
+        }
+    };
+    if unified {
+        let list = match (row.kind, row.left, row.right) {
+            (RowKind::Same, _, Some(r)) => vec![seg(Column::Right, r)],
+            (_, l, r) => l
+                .map(|l| seg(Column::Left, l))
+                .into_iter()
+                .chain(r.map(|r| seg(Column::Right, r)))
+                .collect(),
+        };
+        vec![list]
+    } else {
+        vec![
+            row.left.map(|l| seg(Column::Left, l)).into_iter().collect(),
+            row.right
+                .map(|r| seg(Column::Right, r))
+                .into_iter()
+                .collect(),
+        ]
+    }
+}
+
+/// Screen lines a text takes in `width` columns when wrapped.
+fn wrapped_lines(text: &str, width: u16) -> usize {
+    let width = usize::from(width.max(1));
+    display_width(text).div_ceil(width).clamp(1, MAX_WRAPPED)
+}
+
+impl DiffView<'_> {
+    /// Screen lines row `r` takes.
+    fn row_height(&self, r: usize, panes: &[Pane]) -> usize {
+        let unified = self.options.unified;
+        segments(self.model, r, unified)
+            .iter()
+            .zip(panes)
+            .map(|(list, pane)| {
+                let each = |s: &Segment| {
+                    if self.options.wrap {
+                        wrapped_lines(s.text, pane.text_width)
+                    } else {
+                        1
+                    }
+                };
+                if unified {
+                    list.iter().map(each).sum::<usize>().max(1)
+                } else {
+                    list.iter().map(each).max().unwrap_or(1)
+                }
+            })
+            .max()
+            .unwrap_or(1)
+    }
 }
 
 impl StatefulWidget for DiffView<'_> {
@@ -235,6 +415,7 @@ impl StatefulWidget for DiffView<'_> {
             return;
         }
         let styles = self.styles;
+        let unified = self.options.unified;
 
         if rows == 0 {
             for y in area.top()..area.bottom() {
@@ -248,38 +429,72 @@ impl StatefulWidget for DiffView<'_> {
             return;
         }
 
-        // Two panes with a one-column separator between them when there is room.
-        let separator = area.width >= 3;
-        let left_width = if separator {
-            (area.width - 1) / 2
-        } else {
-            area.width / 2
+        // The gutter is as wide as the largest line number on screen.
+        let shown = |top: usize| top..(top + usize::from(area.height)).min(rows);
+        let widest = |top: usize| {
+            let mut most = [1usize; 2];
+            for r in shown(top) {
+                if let Some(row) = model.row(r) {
+                    for (side, line) in [(0, row.left), (1, row.right)] {
+                        if let Some(l) = line {
+                            most[side] = most[side].max(l + 1);
+                        }
+                    }
+                }
+            }
+            most.map(|n| digits(n).min(usize::from(u16::MAX)) as u16)
         };
-        let right_width = area.width - left_width - u16::from(separator);
-        let panes = [
-            Pane::new(
-                Column::Left,
-                area.x,
-                left_width,
-                model.line_count(Column::Left),
-            ),
-            Pane::new(
-                Column::Right,
-                area.x + left_width + u16::from(separator),
-                right_width,
-                model.line_count(Column::Right),
-            ),
-        ];
+        let make_panes = |top: usize| -> Vec<Pane> {
+            let d = widest(top);
+            if unified {
+                return vec![Pane::unified(area.x, area.width, d)];
+            }
+            // Two panes with a one-column separator between them when there is room.
+            let separator = area.width >= 3;
+            let left_width = if separator {
+                (area.width - 1) / 2
+            } else {
+                area.width / 2
+            };
+            let right_width = area.width - left_width - u16::from(separator);
+            vec![
+                Pane::split(Column::Left, area.x, left_width, d[0]),
+                Pane::split(
+                    Column::Right,
+                    area.x + left_width + u16::from(separator),
+                    right_width,
+                    d[1],
+                ),
+            ]
+        };
+        let mut panes = make_panes(state.top);
+        // Rows taller than one line (wrapped, or unified changes): move the
+        // top down until the cursor's row fits on screen.
+        if self.options.wrap || unified {
+            let height = usize::from(area.height);
+            loop {
+                let used: usize = (state.top..=state.cursor.min(rows - 1))
+                    .map(|r| self.row_height(r, &panes))
+                    .sum();
+                if used <= height || state.top >= state.cursor {
+                    break;
+                }
+                state.top += 1;
+                panes = make_panes(state.top);
+            }
+        }
+        let text_width = panes.iter().map(|p| p.text_width).max().unwrap_or(0);
+        state.text_width = usize::from(text_width);
 
         // The lines on screen per side (first and last), the longest of them
         // for the horizontal-scroll clamp, then how many bytes of each line
         // fit on screen, so that long lines are highlighted only that far;
         // then one highlighting pass per side over the window.
-        let visible = state.top..(state.top + usize::from(area.height)).min(rows);
-        let window = panes.map(|pane| {
+        let visible = shown(state.top);
+        let window = [Column::Left, Column::Right].map(|side| {
             let mut lines = visible.clone().filter_map(|r| {
                 let row = model.row(r)?;
-                if pane.side == Column::Left {
+                if side == Column::Left {
                     row.left
                 } else {
                     row.right
@@ -288,141 +503,279 @@ impl StatefulWidget for DiffView<'_> {
             let first = lines.next()?;
             Some(first..lines.next_back().unwrap_or(first) + 1)
         });
-        let longest = panes
+        let longest = [Column::Left, Column::Right]
             .iter()
             .zip(&window)
-            .filter_map(|(pane, lines)| {
+            .filter_map(|(side, lines)| {
                 let lines = lines.clone()?;
                 lines
-                    .filter_map(|i| model.line(pane.side, i))
-                    .map(str::len)
+                    .filter_map(|i| model.line(*side, i))
+                    .map(display_width)
                     .max()
             })
             .max()
             .unwrap_or(0);
-        state.left_col = state.left_col.min(longest.saturating_sub(1));
+        let left_col = if self.options.wrap {
+            0
+        } else {
+            state.left_col = state
+                .left_col
+                .min(longest.saturating_sub(usize::from(text_width)));
+            state.left_col
+        };
         let mut upto = [0usize; 2];
-        for ((pane, lines), upto) in panes.iter().zip(&window).zip(&mut upto) {
+        for ((side, lines), upto) in [Column::Left, Column::Right]
+            .iter()
+            .zip(&window)
+            .zip(&mut upto)
+        {
             let Some(lines) = lines.clone() else { continue };
-            let columns = state.left_col + usize::from(pane.text_width);
+            let columns = if self.options.wrap {
+                usize::MAX
+            } else {
+                left_col + usize::from(text_width)
+            };
             *upto = lines
                 .clone()
-                .filter_map(|i| model.line(pane.side, i))
+                .filter_map(|i| model.line(*side, i))
                 .map(|text| bytes_for_columns(text, columns))
                 .max()
                 .unwrap_or(0);
-            self.highlighter
-                .prepare_upto(model, pane.side, lines, *upto);
+            self.highlighter.prepare_upto(model, *side, lines, *upto);
         }
 
-        for (offset, r) in (state.top..state.top + usize::from(area.height)).enumerate() {
-            let y = area.y + offset as u16;
-            let Some(row) = model.row(r) else {
+        let separator_x = (!unified && area.width >= 3).then(|| area.x + (area.width - 1) / 2);
+        let bottom = area.bottom();
+        let mut y = area.y;
+        let mut r = state.top;
+        while y < bottom {
+            if r >= rows {
                 fill(buf, area.x, y, area.width, styles.text);
+                y += 1;
                 continue;
-            };
+            }
+            let height = (self.row_height(r, &panes) as u16).min(bottom - y);
             // Emphasis of the changed words, for changed pairs only.
-            let emphasis = match (row.kind, row.left, row.right) {
-                (RowKind::Changed, Some(l), Some(rr)) => {
-                    let (old, new) = (model.line(Column::Left, l), model.line(Column::Right, rr));
+            let emphasis = match model.row(r) {
+                Some(row) if row.kind == RowKind::Changed => {
+                    let old = row.left.and_then(|l| model.line(Column::Left, l));
+                    let new = row.right.and_then(|l| model.line(Column::Right, l));
                     changed_ranges(old.unwrap_or(""), new.unwrap_or(""))
                 }
                 _ => (Vec::new(), Vec::new()),
             };
-            for pane in &panes {
-                let (line, emph) = match pane.side {
-                    Column::Left => (row.left, &emphasis.0),
-                    Column::Right => (row.right, &emphasis.1),
-                };
-                let upto = upto[pane.side.index()];
-                self.draw_pane(buf, pane, y, row.kind, line, emph, (state.left_col, upto));
+            let cursor = self.focused && r == state.cursor;
+            for (list, pane) in segments(model, r, unified).iter().zip(&panes) {
+                let mut line_y = y;
+                if list.is_empty() {
+                    for k in 0..height {
+                        fill(buf, pane.x, y + k, pane.width, styles.filler);
+                    }
+                }
+                for (i, seg) in list.iter().enumerate() {
+                    let lines = if unified {
+                        let own = if self.options.wrap {
+                            wrapped_lines(seg.text, pane.text_width) as u16
+                        } else {
+                            1
+                        };
+                        own.min(bottom - line_y)
+                    } else {
+                        height
+                    };
+                    let emph = match seg.side {
+                        Column::Left => &emphasis.0,
+                        Column::Right => &emphasis.1,
+                    };
+                    let upto = upto[seg.side.index()];
+                    self.draw_segment(buf, pane, line_y, lines, seg, emph, (left_col, upto));
+                    line_y += lines;
+                    if line_y >= bottom && i + 1 < list.len() {
+                        break;
+                    }
+                }
             }
-            if separator && let Some(cell) = buf.cell_mut((area.x + left_width, y)) {
-                cell.reset();
-                cell.set_char('│')
-                    .set_style(styles.text.patch(styles.gutter));
+            if let Some(x) = separator_x {
+                for k in 0..height {
+                    if let Some(cell) = buf.cell_mut((x, y + k)) {
+                        cell.reset();
+                        cell.set_char('│')
+                            .set_style(styles.text.patch(styles.gutter));
+                    }
+                }
             }
-            if self.focused && r == state.cursor {
-                buf.set_style(Rect::new(area.x, y, area.width, 1), styles.cursor);
+            if cursor {
+                buf.set_style(Rect::new(area.x, y, area.width, height), styles.cursor);
+                // The numbers and mark stand out: the cursor is found at a glance.
+                for pane in &panes {
+                    for field in pane.fields.iter().flatten() {
+                        buf.set_style(
+                            Rect::new(field.x, y, field.width, height),
+                            styles.cursor_mark,
+                        );
+                    }
+                    if let Some(x) = pane.mark_x {
+                        buf.set_style(Rect::new(x, y, 1, height), styles.cursor_mark);
+                    }
+                }
             }
+            y += height.max(1);
+            r += 1;
         }
     }
 }
 
 impl DiffView<'_> {
-    /// One pane of one row.
+    /// One line of text (with its numbers and mark) over `lines` screen
+    /// lines: the continuation lines when wrapping, else blanks.
     #[allow(clippy::too_many_arguments)]
-    fn draw_pane(
+    fn draw_segment(
         &self,
         buf: &mut Buffer,
         pane: &Pane,
         y: u16,
-        kind: RowKind,
-        line: Option<usize>,
+        lines: u16,
+        seg: &Segment<'_>,
         emph: &[Range<usize>],
         (left_col, upto): (usize, usize),
     ) {
         let styles = self.styles;
-        let text = line.and_then(|i| self.model.line(pane.side, i));
-        let (Some(idx), Some(text)) = (line, text) else {
-            // The empty side of an added or removed row.
-            fill(buf, pane.x, y, pane.width, styles.filler);
-            return;
-        };
-        let (row_style, emph_style, mark) = match (kind, pane.side) {
+        let (row_style, emph_style, mark) = match (seg.kind, seg.side) {
             (RowKind::Same, _) => (Style::default(), Style::default(), ' '),
+            (RowKind::Changed, Column::Left) if self.options.unified => {
+                (styles.removed, styles.removed_emph, '-')
+            }
+            (RowKind::Changed, Column::Right) if self.options.unified => {
+                (styles.added, styles.added_emph, '+')
+            }
             (RowKind::Changed, Column::Left) => (styles.removed, styles.removed_emph, '~'),
             (RowKind::Changed, Column::Right) => (styles.added, styles.added_emph, '~'),
             (RowKind::Removed, _) => (styles.removed, styles.removed_emph, '-'),
             (RowKind::Added, _) => (styles.added, styles.added_emph, '+'),
         };
         let base = styles.text.patch(row_style);
-
-        // Line number, right-aligned.
-        if pane.number_width > 0 {
-            fill(
-                buf,
-                pane.x,
-                y,
-                pane.number_width,
-                styles.text.patch(styles.line_number),
-            );
-            let number = (idx + 1).to_string();
-            let width = usize::from(pane.number_width);
-            let x = pane.x + width.saturating_sub(number.len()) as u16;
-            buf.set_stringn(x, y, &number, width, styles.text.patch(styles.line_number));
-        }
-        // Mark, then a space in the row's background.
-        let gutter_x = pane.x + pane.number_width;
-        if pane.gutter_width > 0 {
-            fill(buf, gutter_x, y, pane.gutter_width, base);
-            if let Some(cell) = buf.cell_mut((gutter_x, y)) {
+        let number_style = styles.text.patch(styles.line_number);
+        let spans = if pane.text_width > 0 {
+            self.highlighter
+                .line_upto(self.model, seg.side, seg.line, upto)
+        } else {
+            Vec::new()
+        };
+        let found = match_ranges(seg.text, self.search);
+        let width = usize::from(pane.text_width);
+        let total = display_width(seg.text);
+        for k in 0..lines {
+            let y = y + k;
+            // Line numbers, right-aligned, on the first line only.
+            for field in pane.fields.iter().flatten() {
+                fill(buf, field.x, y, field.width, number_style);
+                if k > 0 {
+                    continue;
+                }
+                if let Some(line) = seg.numbers[field.side.index()] {
+                    let number = (line + 1).to_string();
+                    let w = usize::from(field.width);
+                    let x = field.x + w.saturating_sub(number.len()) as u16;
+                    buf.set_stringn(x, y, &number, w, number_style);
+                }
+            }
+            // The space between the two number fields of the unified view.
+            if let [Some(a), Some(_)] = pane.fields {
+                fill(buf, a.x + a.width, y, 1, number_style);
+            }
+            // Mark, then a space in the row's background.
+            fill(buf, pane.gutter_x, y, pane.text_x - pane.gutter_x, base);
+            if let Some(x) = pane.mark_x
+                && k == 0
+                && let Some(cell) = buf.cell_mut((x, y))
+            {
                 cell.set_char(mark).set_style(base.patch(styles.gutter));
             }
+            if width == 0 {
+                continue;
+            }
+            let skip = if self.options.wrap {
+                usize::from(k) * width
+            } else {
+                left_col
+            };
+            if self.options.wrap && k > 0 && skip >= total {
+                fill(buf, pane.text_x, y, pane.text_width, base);
+                continue;
+            }
+            draw_text(
+                buf,
+                TextArea {
+                    x: pane.text_x,
+                    y,
+                    width,
+                    skip,
+                    markers: !self.options.wrap,
+                },
+                seg.text,
+                &spans,
+                emph,
+                &found,
+                TextStyles {
+                    base,
+                    emph: emph_style,
+                    found: styles.search_match,
+                    marker: base.patch(styles.gutter),
+                },
+            );
         }
-        if pane.text_width == 0 {
-            return;
-        }
-        let spans = self.highlighter.line_upto(self.model, pane.side, idx, upto);
-        let marker = base.patch(styles.gutter);
-        draw_text(
-            buf,
-            TextArea {
-                x: pane.text_x,
-                y,
-                width: usize::from(pane.text_width),
-                skip: left_col,
-            },
-            text,
-            &spans,
-            emph,
-            TextStyles {
-                base,
-                emph: emph_style,
-                marker,
-            },
-        );
     }
+}
+
+/// Where `needle` occurs in `text`, ASCII case-insensitively, as byte
+/// ranges (none for an empty needle).
+pub fn match_ranges(text: &str, needle: &str) -> Vec<Range<usize>> {
+    let (hay, pin) = (text.as_bytes(), needle.as_bytes());
+    let Some(&first) = pin.first() else {
+        return Vec::new();
+    };
+    if pin.len() > hay.len() {
+        return Vec::new();
+    }
+    let first = first.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // Only where the first byte matches is the rest compared.
+    while i + pin.len() <= hay.len() {
+        if hay[i].to_ascii_lowercase() == first && hay[i..i + pin.len()].eq_ignore_ascii_case(pin) {
+            out.push(i..i + pin.len());
+            i += pin.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Whether `needle` occurs in `text`, ASCII case-insensitively.
+pub fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    let (hay, pin) = (text.as_bytes(), needle.as_bytes());
+    let Some(&first) = pin.first() else {
+        return true;
+    };
+    let first = first.to_ascii_lowercase();
+    hay.len() >= pin.len()
+        && (0..=hay.len() - pin.len()).any(|i| {
+            hay[i].to_ascii_lowercase() == first && hay[i..i + pin.len()].eq_ignore_ascii_case(pin)
+        })
+}
+
+/// Display columns of a line, tabs expanded.
+pub fn display_width(text: &str) -> usize {
+    let mut column = 0;
+    for ch in text.chars() {
+        column += match ch {
+            '\t' => TAB_WIDTH - column % TAB_WIDTH,
+            c if c.is_control() => 1,
+            c => char_width(c),
+        };
+    }
+    column
 }
 
 /// Where a line of text goes: `width` cells from `x`, after hiding `skip`
@@ -432,12 +785,16 @@ struct TextArea {
     y: u16,
     width: usize,
     skip: usize,
+    /// `‹`/`›` where the line goes on beyond the area (not when wrapping).
+    markers: bool,
 }
 
 /// The styles of one line of text.
 struct TextStyles {
     base: Style,
     emph: Style,
+    /// Search matches.
+    found: Style,
     marker: Style,
 }
 
@@ -469,13 +826,14 @@ fn draw_text(
     text: &str,
     spans: &[(Style, Range<usize>)],
     emph: &[Range<usize>],
+    found: &[Range<usize>],
     styles: TextStyles,
 ) {
     if area.width == 0 {
         return;
     }
     let (mut column, mut written) = (0usize, 0usize);
-    let (mut span_i, mut emph_i) = (0usize, 0usize);
+    let (mut span_i, mut emph_i, mut found_i) = (0usize, 0usize, 0usize);
     let (mut cut_left, mut cut_right) = (false, false);
     // Column of the last visible character, for combining marks.
     let mut last_visible: Option<usize> = None;
@@ -493,6 +851,12 @@ fn draw_text(
         }
         if emph.get(emph_i).is_some_and(|r| r.start <= byte) {
             style = style.patch(styles.emph);
+        }
+        while found.get(found_i).is_some_and(|r| r.end <= byte) {
+            found_i += 1;
+        }
+        if found.get(found_i).is_some_and(|r| r.start <= byte) {
+            style = style.patch(styles.found);
         }
         let (glyph, width) = match ch {
             '\t' => (' ', TAB_WIDTH - column % TAB_WIDTH),
@@ -546,7 +910,7 @@ fn draw_text(
     let last = area
         .x
         .saturating_add((area.width - 1).min(usize::from(u16::MAX)) as u16);
-    if cut_right {
+    if cut_right && area.markers {
         // If the cell before the marker starts a wide character, its second
         // half would be under the marker: blank it.
         if area.width >= 2
@@ -560,6 +924,7 @@ fn draw_text(
         }
     }
     if cut_left
+        && area.markers
         && area.skip > 0
         && let Some(cell) = buf.cell_mut((area.x, area.y))
     {
@@ -625,6 +990,8 @@ mod tests {
                 .add_modifier(Modifier::BOLD),
             filler: Style::default().bg(Color::Rgb(20, 20, 20)),
             cursor: Style::default().add_modifier(Modifier::REVERSED),
+            cursor_mark: Style::default().fg(Color::Black).bg(Color::Yellow),
+            search_match: Style::default().fg(Color::Black).bg(Color::Magenta),
             header: Style::default().add_modifier(Modifier::BOLD),
         }
     }
@@ -648,6 +1015,8 @@ mod tests {
             highlighter: &highlighter,
             styles: &styles,
             focused,
+            options: ViewOptions::default(),
+            search: "",
         }
         .render(buf.area, &mut buf, state);
         buf
@@ -683,16 +1052,17 @@ mod tests {
         );
         let mut state = DiffViewState::default();
         let buf = render(&model, &mut state, 61, 6, false);
-        // Pane widths: (61 - 1) / 2 = 30 each, separator at 30.
+        // Pane widths: (61 - 1) / 2 = 30 each, separator at 30; the
+        // numbers take the width of the largest one shown (one digit).
         assert_eq!(
             row_text(&buf, 0).trim_end(),
-            " 1  keep                      │ 1  keep"
+            "1   keep                      │1   keep"
         );
         assert_eq!(buf[(30, 0)].symbol(), "│");
         // Row 1: a changed pair, `~` on both sides.
         assert_eq!(buf[(2, 1)].symbol(), "~");
         assert_eq!(buf[(33, 1)].symbol(), "~");
-        assert_eq!(buf[(1, 1)].symbol(), "2");
+        assert_eq!(buf[(0, 1)].symbol(), "2");
         // The changed word carries the emphasis, its neighbours only the row colour.
         let quick = find(&buf, 1, 0, "quick");
         assert_eq!(buf[(quick, 1)].bg, Color::Rgb(90, 0, 0));
@@ -705,12 +1075,12 @@ mod tests {
         assert_eq!(buf[(slow + 5, 1)].bg, Color::Rgb(0, 40, 0));
         // Row 2: removed on the left, filler on the right.
         assert_eq!(buf[(2, 2)].symbol(), "-");
-        assert_eq!(buf[(1, 2)].symbol(), "3");
+        assert_eq!(buf[(0, 2)].symbol(), "3");
         assert_eq!(buf[(40, 2)].bg, Color::Rgb(20, 20, 20));
         assert_eq!(buf[(31, 2)].symbol(), " ");
         // Row 4: added on the right, the number is the right side's.
         assert_eq!(buf[(33, 4)].symbol(), "+");
-        assert_eq!(buf[(32, 4)].symbol(), "4");
+        assert_eq!(buf[(31, 4)].symbol(), "4");
         assert_eq!(buf[(5, 4)].bg, Color::Rgb(20, 20, 20));
         // Past the last row: blank.
         assert_eq!(row_text(&buf, 5).trim(), "");
@@ -756,22 +1126,34 @@ mod tests {
         let model = text_model(&long, &long);
         let mut state = DiffViewState::default();
         let buf = render(&model, &mut state, 41, 1, false);
-        // 20 columns per pane: " 1" + "  " + 16 text columns.
+        // 20 columns per pane: "1" + " ~ " + 16 text columns.
         assert_eq!(
             row_text(&buf, 0),
-            " 1      xyyyyyyyyyy›│ 1      xyyyyyyyyyy›"
+            "1       xyyyyyyyyyy›│1       xyyyyyyyyyy›"
         );
-        // Columns 0..=101 hidden: the tab (4), `x` and 97 of the `y`s.
-        state.scroll_x(102);
+        assert_eq!(state.text_width(), 16);
+        // Columns 0..=89 hidden: the tab (4), `x` and 85 of the `y`s.
+        state.scroll_x(90);
         let buf = render(&model, &mut state, 41, 1, false);
         assert_eq!(
             row_text(&buf, 0),
-            " 1  ‹yyEND          │ 1  ‹yyEND          "
+            "1   ‹yyyyyyyyyyyyyy›│1   ‹yyyyyyyyyyyyyy›"
         );
-        // Clamped to the longest visible line.
+        // Clamped so that the end of the longest visible line sits at the
+        // right edge, in full: 108 columns in all, 16 shown.
         state.scroll_x(10_000);
+        let buf = render(&model, &mut state, 41, 1, false);
+        assert_eq!(state.left_col, 108 - 16);
+        assert_eq!(
+            row_text(&buf, 0),
+            "1   ‹yyyyyyyyyyyyEND│1   ‹yyyyyyyyyyyyEND"
+        );
+        // `$` goes there directly, `0` (left_col = 0) back.
+        let mut state = DiffViewState::default();
         let _ = render(&model, &mut state, 41, 1, false);
-        assert_eq!(state.left_col, long.len() - 1);
+        state.to_line_end(&model);
+        let buf = render(&model, &mut state, 41, 1, false);
+        assert!(row_text(&buf, 0).contains("yEND│"), "{}", row_text(&buf, 0));
         // Wide characters and control characters.
         let model = text_model("日本\u{1}z", "");
         let mut state = DiffViewState::default();
@@ -791,6 +1173,128 @@ mod tests {
             (buf[(4, 0)].symbol(), buf[(5, 0)].symbol()),
             ("e\u{301}", "x")
         );
+    }
+
+    fn render_with(
+        model: &DiffModel,
+        state: &mut DiffViewState,
+        (w, h): (u16, u16),
+        options: ViewOptions,
+        search: &str,
+    ) -> Buffer {
+        let highlighter = Highlighter::new(model, "base16-ocean.dark", ColorDepth::TrueColor);
+        let styles = styles();
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+        DiffView {
+            model,
+            highlighter: &highlighter,
+            styles: &styles,
+            focused: true,
+            options,
+            search,
+        }
+        .render(buf.area, &mut buf, state);
+        buf
+    }
+
+    #[test]
+    fn wrapping_shows_a_long_line_whole_on_the_following_screen_lines() {
+        let long = format!("start {} end", "abcdefghij".repeat(5));
+        let model = text_model(&format!("a\n{long}\nz\n"), &format!("a\n{long}!\nz\n"));
+        let mut state = DiffViewState::default();
+        let wrap = ViewOptions {
+            unified: false,
+            wrap: true,
+        };
+        let buf = render_with(&model, &mut state, (41, 6), wrap, "");
+        // 16 text columns a side: 62 characters take 4 screen lines.
+        let rows: Vec<String> = (0..6).map(|y| row_text(&buf, y)).collect();
+        assert_eq!(
+            rows[1], "2 ~ start abcdefghij│2 ~ start abcdefghij",
+            "{rows:#?}"
+        );
+        assert_eq!(
+            rows[2], "    abcdefghijabcdef│    abcdefghijabcdef",
+            "{rows:#?}"
+        );
+        assert_eq!(
+            rows[4], "    cdefghij end    │    cdefghij end!   ",
+            "{rows:#?}"
+        );
+        assert!(rows[5].starts_with("3   z"), "{rows:#?}");
+        // No cut markers when wrapping.
+        assert!(!rows.iter().any(|r| r.contains('›')), "{rows:#?}");
+    }
+
+    #[test]
+    fn unified_view_puts_the_older_line_above_the_newer_with_both_numbers() {
+        let model = text_model("keep\nold\ngone\nend\n", "keep\nnew\nend\nadded\n");
+        let mut state = DiffViewState::default();
+        let unified = ViewOptions {
+            unified: true,
+            wrap: false,
+        };
+        let buf = render_with(&model, &mut state, (30, 7), unified, "");
+        let rows: Vec<String> = (0..7)
+            .map(|y| row_text(&buf, y).trim_end().to_string())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                "1 1   keep",
+                "2   - old",
+                "  2 + new",
+                "3   - gone",
+                "4 3   end",
+                "  4 + added",
+                "",
+            ]
+        );
+        // No separator: one column.
+        assert!(!rows.iter().any(|r| r.contains('│')));
+    }
+
+    #[test]
+    fn the_gutter_is_as_wide_as_the_numbers_on_screen() {
+        let text: String = (0..1200).map(|i| format!("line {i}\n")).collect();
+        let model = text_model(&text, &text);
+        let mut state = DiffViewState::default();
+        let buf = render(&model, &mut state, 41, 3, false);
+        assert!(
+            row_text(&buf, 0).starts_with("1   line 0"),
+            "{}",
+            row_text(&buf, 0)
+        );
+        state.to_end(&model);
+        let buf = render(&model, &mut state, 41, 3, false);
+        assert!(
+            row_text(&buf, 2).starts_with("1200   line 1199"),
+            "{}",
+            row_text(&buf, 2)
+        );
+    }
+
+    #[test]
+    fn search_matches_and_the_cursor_numbers_are_marked() {
+        let model = text_model("one Needle two needle\n", "one Needle two needle\n");
+        let mut state = DiffViewState::default();
+        let buf = render_with(
+            &model,
+            &mut state,
+            (61, 1),
+            ViewOptions::default(),
+            "neeDLE",
+        );
+        let x = find(&buf, 0, 0, "Needle");
+        assert_eq!(buf[(x, 0)].bg, Color::Magenta);
+        assert_eq!(buf[(x + 5, 0)].bg, Color::Magenta);
+        assert_ne!(buf[(x + 6, 0)].bg, Color::Magenta);
+        let second = find(&buf, 0, x + 6, "needle");
+        assert_eq!(buf[(second, 0)].bg, Color::Magenta);
+        // The cursor row's number carries the cursor mark.
+        assert_eq!(buf[(0, 0)].bg, Color::Yellow);
+        assert_eq!(match_ranges("aXa xa", "xA"), vec![1..3, 4..6]);
+        assert!(match_ranges("abc", "").is_empty());
     }
 
     #[test]
@@ -834,6 +1338,8 @@ mod tests {
             highlighter: &highlighter,
             styles: &styles,
             focused: true,
+            options: ViewOptions::default(),
+            search: "",
         }
         .render(Rect::new(5, 1, 50, 50), &mut buf, &mut state);
         assert_eq!(state.last_height(), 1);
@@ -882,6 +1388,8 @@ mod tests {
                     highlighter: &highlighter,
                     styles: &styles,
                     focused: true,
+                    options: ViewOptions::default(),
+                    search: "",
                 }
                 .render(buf.area, &mut buf, &mut state);
                 state.page(&model, true);

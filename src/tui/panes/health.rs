@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
 use crate::store::alerts::OutboxStatus;
-use crate::store::health::{CheckOutcome, EndpointState, EndpointStats};
+use crate::store::health::{Check, CheckOutcome, Endpoint, EndpointState, EndpointStats};
 use crate::tui::data::HealthView;
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, WatchStatus};
@@ -23,6 +23,18 @@ pub struct HealthPane {
     selected: usize,
     pub error: Option<String>,
     table: TableState,
+    /// Whether the selected watch's described endpoints are probed.
+    pub probing: Option<crate::app::health::ProbingState>,
+    /// The detail view of the selected endpoint (Enter), with its latest
+    /// checks once loaded.
+    pub detail: Option<Detail>,
+}
+
+/// The detail view of one endpoint.
+pub struct Detail {
+    pub endpoint_id: i64,
+    pub checks: Option<Result<Vec<Check>, String>>,
+    scroll: u16,
 }
 
 /// The style family of an endpoint state.
@@ -71,6 +83,8 @@ impl HealthPane {
         if self.watch_id != id {
             self.view = None;
             self.selected = 0;
+            self.probing = None;
+            self.detail = None;
         }
         self.watch_id = id;
         self.watch_name = name.to_string();
@@ -85,11 +99,73 @@ impl HealthPane {
         self.view = Some(view);
     }
 
+    /// The latest checks of the endpoint whose detail is open.
+    pub fn set_checks(&mut self, endpoint_id: i64, checks: Result<Vec<Check>, String>) {
+        if let Some(d) = &mut self.detail
+            && d.endpoint_id == endpoint_id
+        {
+            d.checks = Some(checks);
+        }
+    }
+
+    /// Whether the detail view is open.
+    pub fn detail_open(&self) -> bool {
+        self.detail.is_some()
+    }
+
+    pub fn set_probing(&mut self, state: crate::app::health::ProbingState) {
+        if Some(state.watch_id) == self.watch_id {
+            self.probing = Some(state);
+        }
+    }
+
+    /// What `y` copies: the selected endpoint as `METHOD URL`.
+    pub fn copy_text(&self) -> Option<(String, String)> {
+        let (e, _) = self.view.as_ref()?.rows.get(self.selected)?;
+        Some(("the endpoint".into(), format!("{} {}", e.method, e.url)))
+    }
+
     pub fn handle(&mut self, action: Action, page: usize) -> Option<Vec<Msg>> {
+        if let Some(d) = &mut self.detail {
+            match action {
+                Action::Back | Action::Left => self.detail = None,
+                Action::Down => d.scroll = d.scroll.saturating_add(1),
+                Action::Up => d.scroll = d.scroll.saturating_sub(1),
+                Action::Top => d.scroll = 0,
+                Action::PageDown | Action::HalfPageDown => {
+                    d.scroll = d.scroll.saturating_add(page as u16)
+                }
+                Action::PageUp | Action::HalfPageUp => {
+                    d.scroll = d.scroll.saturating_sub(page as u16)
+                }
+                _ => return None,
+            }
+            return Some(Vec::new());
+        }
         let len = self.view.as_ref().map_or(0, |v| v.rows.len());
+        if action == Action::Open {
+            let (e, _) = self.view.as_ref()?.rows.get(self.selected)?;
+            self.detail = Some(Detail {
+                endpoint_id: e.id,
+                checks: None,
+                scroll: 0,
+            });
+            return Some(vec![Msg::LoadEndpointChecks { endpoint_id: e.id }]);
+        }
         let target = list_move(action, self.selected, len, page)?;
         self.selected = target;
         Some(Vec::new())
+    }
+
+    /// The line that says probing is off, and how to turn it on.
+    fn probing_off(&self) -> Option<String> {
+        let p = self.probing.as_ref().filter(|p| !p.on)?;
+        let name = crate::text::line(&p.watch).into_owned();
+        Some(format!(
+            "Probing is off for {name}: the endpoints its description lists are not checked \
+             (endpoints added by hand still are). Press e to turn it on, or run \
+             `apiradar health {name} --enable-all`."
+        ))
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
@@ -100,14 +176,25 @@ impl HealthPane {
                 .filter(|(e, _)| e.state == EndpointState::Down)
                 .count()
         });
-        let extra = if down > 0 {
-            Line::from(Span::styled(
+        // Said first: in the wide layout's small pane the title is cut.
+        let mut extra = Line::default();
+        if self.probing.as_ref().is_some_and(|p| !p.on) {
+            extra.push_span(Span::styled(
+                "probing off (e) ",
+                theme.status(WatchStatus::Changed),
+            ));
+        }
+        if down > 0 {
+            extra.push_span(Span::styled(
                 format!("{down} down"),
                 theme.status(WatchStatus::Failing),
-            ))
+            ));
         } else {
-            Line::from(Span::styled(self.watch_name.clone(), theme.dim()))
-        };
+            extra.push_span(Span::styled(
+                crate::text::line(&self.watch_name).into_owned(),
+                theme.dim(),
+            ));
+        }
         let block = block(PaneId::Health, extra, cx);
         let inner = block.inner(area);
         f.render_widget(block, area);
@@ -121,10 +208,45 @@ impl HealthPane {
             return;
         }
         let rows = self.view.as_ref().map(|v| v.rows.as_slice()).unwrap_or(&[]);
+        if let Some(d) = &self.detail
+            && let Some((e, stats)) = rows.iter().find(|(e, _)| e.id == d.endpoint_id)
+        {
+            let lines = detail_lines(e, stats, d.checks.as_ref(), cx.now, theme);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .scroll((d.scroll, 0)),
+                inner,
+            );
+            return;
+        }
+        let off = self.probing_off();
+        let mut inner = inner;
+        if let Some(off) = &off
+            && !rows.is_empty()
+            && inner.height > 6
+        {
+            let needed = (off.chars().count() as u16)
+                .div_ceil(inner.width.max(1))
+                .min(3);
+            f.render_widget(
+                Paragraph::new(off.as_str())
+                    .style(theme.status(WatchStatus::Changed))
+                    .wrap(Wrap { trim: true }),
+                Rect::new(inner.x, inner.y, inner.width, needed),
+            );
+            inner = Rect::new(
+                inner.x,
+                inner.y + needed,
+                inner.width,
+                inner.height - needed,
+            );
+        }
         if rows.is_empty() {
-            let text = match self.watch_id {
-                None => "Select a watch to see its endpoints.".to_string(),
-                Some(_) => format!(
+            let text = match (self.watch_id, off) {
+                (None, _) => "Select a watch to see its endpoints.".to_string(),
+                (Some(_), Some(off)) => off,
+                (Some(_), None) => format!(
                     "No endpoints probed for {} yet. OpenAPI watches get theirs from their latest \
                      version (GET and HEAD operations whose required parameters have examples), \
                      checked every 5 minutes while apiradar runs; `apiradar health {} --add URL` \
@@ -144,8 +266,13 @@ impl HealthPane {
         // from 60, just state, endpoint, sparkline and uptime below.
         let wide = inner.width >= 90;
         let narrow = inner.width < 60;
+        // Very narrow (the wide layout's corner): the path gets the room,
+        // the sparkline goes.
+        let tiny = inner.width < 40;
         let spark_width = if wide {
             30
+        } else if tiny {
+            0
         } else if narrow {
             8
         } else {
@@ -171,9 +298,23 @@ impl HealthPane {
                 } else {
                     format!("{} {}", state_icon(e.state), e.state)
                 };
+                // Why it is down or degraded, on the row itself.
+                let reason = match e.state {
+                    EndpointState::Down | EndpointState::Degraded | EndpointState::Warn => {
+                        stats.last.as_ref().map(last_check)
+                    }
+                    _ => None,
+                };
+                let endpoint = match reason {
+                    Some(r) => Line::from(vec![
+                        Span::raw(format!("{} {} ", e.method, crate::text::line(&what))),
+                        Span::styled(format!("· {}", crate::text::line(&r)), style),
+                    ]),
+                    None => Line::from(format!("{} {}", e.method, crate::text::line(&what))),
+                };
                 let mut cells = vec![
                     Cell::from(state).style(style),
-                    Cell::from(format!("{} {}", e.method, what)),
+                    Cell::from(endpoint),
                     Cell::from(sparkline(recent, theme)),
                     Cell::from(
                         stats
@@ -195,7 +336,7 @@ impl HealthPane {
             Constraint::Length(if narrow { 1 } else { 10 }),
             Constraint::Fill(1),
             Constraint::Length(spark_width as u16),
-            Constraint::Length(7),
+            Constraint::Length(if tiny { 6 } else { 7 }),
         ];
         let mut header = vec![
             if narrow { "" } else { "state" },
@@ -277,6 +418,146 @@ impl HealthPane {
             );
         }
     }
+}
+
+/// The detail view of an endpoint: what it is, why it is in its state,
+/// its figures, the classes of its recent errors and its latest checks.
+fn detail_lines<'a>(
+    e: &Endpoint,
+    stats: &EndpointStats,
+    checks: Option<&Result<Vec<Check>, String>>,
+    now: i64,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let clean = |s: &str| crate::text::line(s).into_owned();
+    let style = theme.status(state_style(e.state));
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", e.method), theme.title(true)),
+            Span::raw(clean(&e.url)),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{} {}", state_icon(e.state), e.state), style),
+            Span::styled(
+                format!(
+                    " · {} · {}",
+                    if e.source == "manual" {
+                        "added by hand"
+                    } else {
+                        "from the description"
+                    },
+                    if e.enabled { "on" } else { "turned off" }
+                ),
+                theme.dim(),
+            ),
+        ]),
+    ];
+    if e.consecutive_failures > 0 {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "failing: {} in a row",
+                crate::text::plural(u64::from(e.consecutive_failures), "check", "checks")
+            ),
+            style,
+        )));
+    }
+    if let Some(last) = &stats.last {
+        lines.push(Line::from(vec![
+            Span::styled("last check ", theme.dim()),
+            Span::raw(format!(
+                "{}: {}",
+                crate::tui::util::ago(now, last.at),
+                clean(&last_check(last))
+            )),
+        ]));
+        if let Some(err) = &last.error {
+            for l in err.lines().skip(1).take(4) {
+                lines.push(Line::from(Span::styled(
+                    format!("  {}", clean(l)),
+                    theme.dim(),
+                )));
+            }
+        }
+    }
+    let pct = |u: Option<f64>| u.map_or("–".into(), |u| format!("{:.1}%", u * 100.0));
+    lines.push(Line::from(format!(
+        "uptime 24h {} · 7d {} · 30d {} ({} in 24h)",
+        pct(stats.uptime_24h),
+        pct(stats.uptime_7d),
+        pct(stats.uptime_30d),
+        crate::text::plural(stats.checks_24h.max(0) as u64, "check", "checks")
+    )));
+    lines.push(Line::from(format!(
+        "latency p50 {} · p95 {} · p99 {} ms",
+        ms(stats.p50_ms),
+        ms(stats.p95_ms),
+        ms(stats.p99_ms)
+    )));
+    if !e.conditions.is_empty() {
+        lines.push(Line::from(format!(
+            "conditions: {}",
+            clean(&e.conditions.join(", "))
+        )));
+    }
+    lines.push(Line::default());
+    match checks {
+        None => lines.push(Line::from(Span::styled("loading its checks…", theme.dim()))),
+        Some(Err(err)) => lines.push(Line::from(Span::styled(
+            format!("cannot read its checks: {}", clean(err)),
+            theme.input_error(),
+        ))),
+        Some(Ok(checks)) if checks.is_empty() => {
+            lines.push(Line::from(Span::styled("not checked yet", theme.dim())))
+        }
+        Some(Ok(checks)) => {
+            // Error classes: the failed checks grouped by what went wrong.
+            let mut classes: Vec<(String, usize)> = Vec::new();
+            for c in checks.iter().filter(|c| c.outcome != CheckOutcome::Up) {
+                let class = match (&c.error, c.http_status) {
+                    (Some(err), _) => err.lines().next().unwrap_or("").to_string(),
+                    (None, Some(status)) => format!("HTTP {status}"),
+                    (None, None) => c.outcome.to_string(),
+                };
+                match classes.iter_mut().find(|(k, _)| *k == class) {
+                    Some((_, n)) => *n += 1,
+                    None => classes.push((class, 1)),
+                }
+            }
+            if !classes.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    format!("what went wrong in the last {}", checks.len()),
+                    theme.title(true),
+                )));
+                for (class, n) in classes {
+                    lines.push(Line::from(format!("  {n}× {}", clean(&class))));
+                }
+            }
+            lines.push(Line::from(Span::styled("latest checks", theme.title(true))));
+            for c in checks {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("  {} ", crate::tui::util::date_time(c.at)),
+                        theme.dim(),
+                    ),
+                    Span::styled(
+                        format!("{:<9}", c.outcome.to_string()),
+                        theme.status(match c.outcome {
+                            CheckOutcome::Up => WatchStatus::Ok,
+                            CheckOutcome::Down => WatchStatus::Failing,
+                            _ => WatchStatus::Changed,
+                        }),
+                    ),
+                    Span::raw(format!(" {}", clean(&last_check(c)))),
+                ]));
+            }
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "Esc back · y copies the method and URL",
+        theme.dim(),
+    )));
+    lines
 }
 
 /// The latest check in a few words: status and timings, or its error.

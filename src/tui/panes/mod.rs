@@ -95,6 +95,10 @@ pub enum Msg {
         target: String,
         result_id: i64,
     },
+    /// Load the latest checks of one endpoint (the health pane's detail).
+    LoadEndpointChecks {
+        endpoint_id: i64,
+    },
     /// Find where finding `index` of the pair shown is, then jump there.
     Locate {
         index: usize,

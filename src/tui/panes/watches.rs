@@ -75,11 +75,12 @@ pub fn status_of(row: &WatchRow, now: i64) -> WatchStatus {
         .is_some_and(|c| c[0] > 0)
     {
         WatchStatus::Breaking
-    } else if row
-        .latest
-        .as_ref()
-        .is_some_and(|v| v.seq > 1 && now - v.fetched_at < CHANGED_FOR_MS)
-    {
+    } else if row.latest.as_ref().is_some_and(|v| {
+        // A new version that no check found anything in is not flagged.
+        v.seq > 1
+            && now - v.fetched_at < CHANGED_FOR_MS
+            && counts(v).is_none_or(|c| c.iter().any(|&n| n > 0))
+    }) {
         WatchStatus::Changed
     } else {
         WatchStatus::Ok
@@ -233,10 +234,13 @@ impl WatchesPane {
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
         self.now = cx.now;
-        let mut extra = vec![Span::styled(
-            format!("({}) ", self.rows.len()),
-            cx.theme.dim(),
-        )];
+        // A filter says how many of the watches it shows.
+        let count = if self.visible.len() == self.rows.len() {
+            format!("({}) ", self.rows.len())
+        } else {
+            format!("({} of {}) ", self.visible.len(), self.rows.len())
+        };
+        let mut extra = vec![Span::styled(count, cx.theme.dim())];
         if !self.filter.is_empty() {
             extra.push(Span::styled(format!("/{} ", self.filter), cx.theme.input()));
         }
@@ -269,6 +273,9 @@ impl WatchesPane {
             return;
         }
         let wide = inner.width >= 70;
+        // Narrow (the wide layout at 120 columns): the status as its icon
+        // alone, so the name gets the room.
+        let narrow = inner.width < 60;
         let theme = cx.theme;
         let rows: Vec<Row> = self
             .visible
@@ -295,9 +302,13 @@ impl WatchesPane {
                         .unwrap_or_else(|| "due".into())
                 };
                 let mut cells = vec![
-                    Cell::from(format!("{} {}", status_icon(status), status_word(status)))
-                        .style(theme.status(status)),
-                    Cell::from(w.spec.name.clone()),
+                    Cell::from(if narrow {
+                        status_icon(status).to_string()
+                    } else {
+                        format!("{} {}", status_icon(status), status_word(status))
+                    })
+                    .style(theme.status(status)),
+                    Cell::from(crate::text::line(&w.spec.name).into_owned()),
                     Cell::from(w.spec.kind.as_str()).style(theme.dim()),
                     Cell::from(w.version_count.to_string()),
                     count_cell(c.map(|c| c[0]), crate::diff::Level::Error),
@@ -311,14 +322,21 @@ impl WatchesPane {
             })
             .collect();
         let mut widths = vec![
-            Constraint::Length(10),
+            Constraint::Length(if narrow { 1 } else { 10 }),
             Constraint::Fill(1),
             Constraint::Length(7),
             Constraint::Length(4),
             Constraint::Length(3),
             Constraint::Length(3),
         ];
-        let mut header = vec!["status", "name", "kind", "ver", "E", "W"];
+        let mut header = vec![
+            if narrow { "" } else { "status" },
+            "name",
+            "kind",
+            "ver",
+            "E",
+            "W",
+        ];
         if wide {
             widths.push(Constraint::Length(9));
             widths.push(Constraint::Length(8));
