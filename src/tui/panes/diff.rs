@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
+use crate::diff::group::{Causes, group};
 use crate::diff::{Finding, Level};
 use crate::tui::data::{Lines, LocatedFinding, PairRequest, PairView};
 use crate::tui::diffview::{
@@ -69,14 +70,30 @@ enum Entry {
 }
 
 /// The root-cause groups of the findings `shown` (indexes into
-/// `findings`), as (cause, members): the hook for the engine's own grouping
-/// (`diff::group`, issue 15). Until the engine groups findings this returns
-/// `None`, and the list says so instead of pretending.
+/// `findings`), as (cause, members): the engine's own grouping
+/// ([`diff::group`]), so a change to a shared schema reached by many
+/// operations is one header, worded for the component.
 pub fn root_cause_groups(
-    _findings: &[LocatedFinding],
-    _shown: &[usize],
-) -> Option<Vec<(String, Vec<usize>)>> {
-    None
+    findings: &[LocatedFinding],
+    shown: &[usize],
+    causes: &Causes,
+) -> Vec<(String, Vec<usize>)> {
+    let subset: Vec<Finding> = shown.iter().map(|&i| findings[i].finding.clone()).collect();
+    let by_fingerprint: HashMap<&str, usize> = shown
+        .iter()
+        .map(|&i| (findings[i].finding.fingerprint.as_str(), i))
+        .collect();
+    group(&subset, causes)
+        .into_iter()
+        .map(|g| {
+            let members = g
+                .fingerprints
+                .iter()
+                .filter_map(|fp| by_fingerprint.get(fp.as_str()).copied())
+                .collect();
+            (format!("{}  [{}]", g.message, g.check), members)
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -180,11 +197,10 @@ impl DiffPane {
 
     /// Rebuilds the list after a change of pair, filter or grouping; keeps
     /// the selected finding when it is still shown.
-    fn rebuild_entries(&mut self) -> Option<Msg> {
-        let mut note = None;
+    fn rebuild_entries(&mut self) {
         let Some(view) = &self.view else {
             self.entries.clear();
-            return None;
+            return;
         };
         let needle = self.finding_filter.to_lowercase();
         let shown: Vec<usize> = view
@@ -198,18 +214,7 @@ impl DiffPane {
         let groups = match self.grouping {
             Grouping::Level => None,
             Grouping::Operation => Some(operation_groups(&view.findings, &shown)),
-            Grouping::RootCause => match root_cause_groups(&view.findings, &shown) {
-                Some(g) => Some(g),
-                None => {
-                    note = Some(Msg::Status(
-                        "root-cause groups are not computed for these findings yet: listed by level"
-                            .into(),
-                        false,
-                    ));
-                    self.grouping = Grouping::Level;
-                    None
-                }
-            },
+            Grouping::RootCause => Some(root_cause_groups(&view.findings, &shown, &view.causes)),
         };
         self.entries = match groups {
             None => shown.iter().map(|&i| Entry::Finding(i)).collect(),
@@ -228,13 +233,13 @@ impl DiffPane {
         if !order.contains(&self.finding) {
             self.finding = order.first().copied().unwrap_or(0);
         }
-        note
     }
 
     /// Filters the findings by text (the `/` line with the list focused).
     pub fn set_finding_filter(&mut self, text: &str) -> Vec<Msg> {
         self.finding_filter = text.to_string();
-        self.rebuild_entries().into_iter().collect()
+        self.rebuild_entries();
+        Vec::new()
     }
 
     /// Jumps both sides to the selected finding, asking for its place
@@ -526,9 +531,8 @@ impl DiffPane {
                     Some(Level::Warning) => Some(Level::Info),
                     Some(Level::Info) => None,
                 };
-                let mut msgs: Vec<Msg> = self.rebuild_entries().into_iter().collect();
-                msgs.extend(self.jump_to_finding());
-                return Some(msgs);
+                self.rebuild_entries();
+                return Some(self.jump_to_finding());
             }
             Action::Group => {
                 self.grouping = match self.grouping {
@@ -536,10 +540,11 @@ impl DiffPane {
                     Grouping::Operation => Grouping::RootCause,
                     Grouping::RootCause => Grouping::Level,
                 };
-                let note = self.rebuild_entries();
-                return Some(vec![note.unwrap_or_else(|| {
-                    Msg::Status(format!("findings listed {}", self.grouping.label()), false)
-                })]);
+                self.rebuild_entries();
+                return Some(vec![Msg::Status(
+                    format!("findings listed {}", self.grouping.label()),
+                    false,
+                )]);
             }
             _ => return None,
         };
@@ -974,5 +979,51 @@ pub fn diff_styles(theme: &Theme) -> DiffStyles {
         cursor_mark: theme.cursor_mark(),
         search_match: theme.search_match(),
         header: theme.title(true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::Kind;
+
+    /// A value added to a schema two operations share is one root cause
+    /// listing both, worded for the component.
+    #[test]
+    fn a_shared_schema_change_is_one_root_cause_for_every_operation_it_reaches() {
+        let spec = |values: &str| {
+            format!(
+                r##"{{"openapi":"3.0.3","info":{{"title":"t","version":"1"}},
+                "paths":{{
+                  "/a":{{"get":{{"responses":{{"200":{{"description":"ok","content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/S"}}}}}}}}}}}}}},
+                  "/b":{{"get":{{"responses":{{"200":{{"description":"ok","content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/S"}}}}}}}}}}}}}}}},
+                "components":{{"schemas":{{"S":{{"type":"object","properties":{{"status":{{"type":"string","enum":[{values}]}}}}}}}}}}}}"##
+            )
+        };
+        let c = crate::diff::compare_raw(
+            Kind::OpenApi,
+            spec(r#""a""#).as_bytes(),
+            spec(r#""a","b""#).as_bytes(),
+            None,
+            &crate::spec::Limits::default(),
+        )
+        .expect("both sides parse");
+        assert_eq!(c.findings.len(), 2, "{:#?}", c.findings);
+        let located: Vec<LocatedFinding> = c
+            .findings
+            .into_iter()
+            .map(|finding| LocatedFinding {
+                finding,
+                lines: None,
+            })
+            .collect();
+        let groups = root_cause_groups(&located, &[0, 1], &c.causes);
+        assert_eq!(groups.len(), 1, "{groups:#?}");
+        assert_eq!(groups[0].1.len(), 2);
+        assert!(groups[0].0.contains("`S`"), "{}", groups[0].0);
+        // A filtered list groups only what it shows.
+        let one = root_cause_groups(&located, &[1], &c.causes);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].1, vec![1]);
     }
 }
