@@ -409,6 +409,28 @@ impl App {
                         Request::CacheRequests { target, result_id },
                     ));
                 }
+                Msg::AskCacheRun { target, models } => {
+                    let now = self.clock.now();
+                    let msgs = self.caching.ask_run_now(&target, &models, now);
+                    if self.caching.confirming().is_some() {
+                        let before = self.focus;
+                        self.focus = PaneId::Caching;
+                        self.focus_moved(before);
+                    }
+                    self.apply(msgs);
+                }
+                Msg::RunCacheTest {
+                    target,
+                    models,
+                    force,
+                } => {
+                    self.say(format!("caching tests of {target} asked for…"), false);
+                    self.effects.push(Effect::Worker(Command::CacheTestNow {
+                        target,
+                        models,
+                        force,
+                    }));
+                }
                 Msg::Status(m, e) => self.say(m, e),
                 Msg::Locate {
                     index,
@@ -621,8 +643,19 @@ impl App {
                         true,
                     );
                 }
+                self.caching.run_ended(&name);
                 self.refresh_caching();
                 self.refresh_alerts();
+            }
+            WorkerEvent::CacheProgress(progress) => {
+                let now = self.clock.now();
+                // A model done: its run is in the store now.
+                if self.caching.on_progress(*progress, now) {
+                    self.refresh_caching();
+                }
+                if let Some(notice) = self.caching.take_notice() {
+                    self.say(notice, true);
+                }
             }
             WorkerEvent::ConfigSynced { file, outcome } => {
                 match outcome {
@@ -969,6 +1002,16 @@ impl App {
                 None => self.on_action(Action::Refresh),
             },
             "diff" => self.command_diff(args),
+            "cache-test" => match args.split_first() {
+                Some((target, models)) => self.apply(vec![Msg::AskCacheRun {
+                    target: target.to_string(),
+                    models: models.iter().map(|m| m.to_string()).collect(),
+                }]),
+                None => self.say(
+                    "`:cache-test NAME [MODEL…]` — name the caching target to run now",
+                    true,
+                ),
+            },
             "export" => self.command_export(args.first().copied()),
             "alerts" | "alert" => match args.first() {
                 None => self.open_alerts(),
@@ -985,7 +1028,7 @@ impl App {
             },
             other => self.say(
                 format!(
-                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, alerts, quit"
+                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, alerts, cache-test, quit"
                 ),
                 true,
             ),

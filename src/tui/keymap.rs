@@ -102,6 +102,8 @@ pub enum Action {
     StatusFilter,
     /// c in the caching pane: the requests of a test, with `curl`.
     Requests,
+    /// t in the caching pane: run the selected model's suite now.
+    RunNow,
 }
 
 /// The actions without a parameter, by file name. `focus_pane_N` is
@@ -142,6 +144,7 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("alerts", Action::Alerts),
     ("status_filter", Action::StatusFilter),
     ("requests", Action::Requests),
+    ("run_now", Action::RunNow),
 ];
 
 /// The number of panes `focus_pane_N` can address.
@@ -1011,6 +1014,7 @@ mod tests {
             Some(Action::Refresh)
         );
         assert_eq!(map.action(Context::Caching, &ch('l')), Some(Action::Open));
+        assert_eq!(map.action(Context::Caching, &ch('t')), Some(Action::RunNow));
         // `s` sorts the watch list and filters the alert history by status.
         assert_eq!(map.action(Context::Watches, &ch('s')), Some(Action::Sort));
         // Pane keys stay in their pane.
