@@ -17,6 +17,7 @@ mod alerts;
 mod architecture;
 mod budgets;
 mod caching;
+mod caching_local;
 #[cfg(unix)]
 mod careless;
 mod cli;
