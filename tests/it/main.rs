@@ -19,6 +19,8 @@ mod budgets;
 mod caching;
 mod caching_local;
 #[cfg(unix)]
+mod caching_tui;
+#[cfg(unix)]
 mod careless;
 mod cli;
 mod concurrency;
