@@ -70,6 +70,8 @@ pub enum TermRequest {
 pub enum Effect {
     Load(u64, Request),
     Worker(Command),
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
 }
 
 /// Where time comes from: the system clock, or a fixed instant in tests.
@@ -430,6 +432,16 @@ impl App {
                         models,
                         force,
                     }));
+                }
+                Msg::Copy(what, text) => {
+                    self.say(
+                        format!(
+                            "copied the {what} to the clipboard ({} bytes, OSC 52)",
+                            text.len()
+                        ),
+                        false,
+                    );
+                    self.effects.push(Effect::Copy(text));
                 }
                 Msg::Status(m, e) => self.say(m, e),
                 Msg::Locate {

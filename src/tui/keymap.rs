@@ -104,6 +104,8 @@ pub enum Action {
     Requests,
     /// t in the caching pane: run the selected model's suite now.
     RunNow,
+    /// y: copy what is selected (the caching pane's `curl`).
+    Copy,
 }
 
 /// The actions without a parameter, by file name. `focus_pane_N` is
@@ -145,6 +147,7 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("status_filter", Action::StatusFilter),
     ("requests", Action::Requests),
     ("run_now", Action::RunNow),
+    ("copy", Action::Copy),
 ];
 
 /// The number of panes `focus_pane_N` can address.
@@ -1015,6 +1018,7 @@ mod tests {
         );
         assert_eq!(map.action(Context::Caching, &ch('l')), Some(Action::Open));
         assert_eq!(map.action(Context::Caching, &ch('t')), Some(Action::RunNow));
+        assert_eq!(map.action(Context::Caching, &ch('y')), Some(Action::Copy));
         // `s` sorts the watch list and filters the alert history by status.
         assert_eq!(map.action(Context::Watches, &ch('s')), Some(Action::Sort));
         // Pane keys stay in their pane.

@@ -262,6 +262,12 @@ fn event_loop(
                 Effect::Worker(command) => {
                     let _ = commands_tx.send(command);
                 }
+                Effect::Copy(text) => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(term::osc52(&text).as_bytes());
+                    let _ = out.flush();
+                }
             }
         }
         if let Some(signal) = app.stopped_by {

@@ -195,3 +195,41 @@ impl std::fmt::Display for StoppedBySignal {
 }
 
 impl std::error::Error for StoppedBySignal {}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard: it
+/// works over SSH, and in tmux with `set-clipboard on`.
+pub fn osc52(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4 + 8);
+    out.push_str("\x1b]52;c;");
+    for chunk in bytes.chunks(3) {
+        let n = chunk.len();
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= n {
+                out.push(ALPHABET[((v >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out.push('\x07');
+    out
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    #[test]
+    fn osc52_carries_the_text_in_base64() {
+        assert_eq!(super::osc52(""), "\x1b]52;c;\x07");
+        assert_eq!(super::osc52("f"), "\x1b]52;c;Zg==\x07");
+        assert_eq!(super::osc52("foob"), "\x1b]52;c;Zm9vYg==\x07");
+        assert_eq!(super::osc52("foobar"), "\x1b]52;c;Zm9vYmFy\x07");
+    }
+}

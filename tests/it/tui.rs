@@ -220,6 +220,7 @@ impl Harness {
                         self.app.on_event(AppEvent::Loaded(ticket, answer));
                     }
                     Effect::Worker(c) => self.worker.push(c),
+                    Effect::Copy(_) => {}
                 }
             }
         }

@@ -302,8 +302,7 @@ fn state(row: &CacheRowView, now: i64, long: bool, theme: &Theme) -> (String, St
         Standing::NeverRun => theme.status(WatchStatus::Pending),
         Standing::Ok => theme.status(WatchStatus::Ok),
         Standing::Resting { .. } => theme.status(WatchStatus::Failing),
-        _ if st.severity() == Severity::Trouble => theme.level(Level::Error),
-        _ => theme.level(Level::Warning),
+        Standing::Failed { .. } | Standing::Recovering { .. } => theme.level(Level::Warning),
     };
     (text, style)
 }
@@ -930,6 +929,10 @@ impl CachingPane {
                     result_id: state.result_id,
                 }]);
             }
+            Action::Copy => {
+                let text = state.view.as_ref()?.curls.get(state.selected)?.clone();
+                return Some(vec![Msg::Copy("curl command", text)]);
+            }
             Action::Open | Action::Right => {}
             _ => return None,
         }
@@ -1162,7 +1165,9 @@ impl CachingPane {
                             "rung {}/{rungs} ({}): next probe in {}",
                             rung + 1,
                             span(delay as i64),
-                            span(((at - cx.now).max(0) + 999) / 1000)
+                            humantime::format_duration(std::time::Duration::from_secs(
+                                ((at - cx.now).max(0) as u64).div_ceil(1000)
+                            ))
                         ),
                         None => "sending…".to_string(),
                     };
@@ -1773,7 +1778,7 @@ impl CachingPane {
             .lines()
             .skip(state.scroll)
             .take(text_area.height as usize)
-            .map(|l| Line::from(cut(&crate::text::one_line(l), width)))
+            .map(|l| Line::from(cut(&crate::text::line(l), width)))
             .collect();
         f.render_widget(Paragraph::new(lines).style(theme.base()), text_area);
     }
@@ -2160,6 +2165,216 @@ mod tests {
         let screen = draw(&mut empty, 120, 12);
         assert!(
             screen.contains("apiradar cache add NAME --profile openai"),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn names_stay_whole_when_there_is_room() {
+        // The wide layout's caching pane is about 40 columns; the demo's
+        // names fit whole once the sparkline gives way.
+        let mut p = CachingPane::default();
+        let mut r = row(
+            "demo-llm",
+            "sim-small",
+            true,
+            vec![run(1, Some(0.9), false)],
+        );
+        r.state = ModelState::default();
+        p.set_view(CachingView {
+            rows: vec![r],
+            targets: 1,
+        });
+        for w in [40, 46, 60, 80] {
+            let screen = draw(&mut p, w, 8);
+            assert!(screen.contains("sim-small"), "{w} columns:\n{screen}");
+        }
+    }
+
+    #[test]
+    fn the_state_says_a_failed_run_as_the_status_bar_does() {
+        // One run with 6 of 7 tests failed: the store counts it, the state
+        // says so (it said "ok" until the third).
+        let mut p = CachingPane::default();
+        let mut latest = run(1, Some(0.1), false);
+        for r in latest.results.iter_mut().skip(1) {
+            r.verdict = Verdict::Fail;
+        }
+        let mut r = row("openai", "gpt-4o-mini", false, vec![latest]);
+        r.state = ModelState {
+            consecutive_failures: 1,
+            ..ModelState::default()
+        };
+        p.set_view(CachingView {
+            rows: vec![r],
+            targets: 1,
+        });
+        let screen = draw(&mut p, 140, 20);
+        assert!(screen.contains("1 failed run"), "{screen}");
+        assert!(!screen.contains(" ok "), "{screen}");
+    }
+
+    #[test]
+    fn run_now_asks_with_the_tokens_it_spends_then_runs_or_cancels() {
+        let mut p = pane();
+        let asked = p.handle(Action::RunNow, 10).expect("handled");
+        assert_eq!(
+            asked,
+            vec![Msg::AskCacheRun {
+                target: "openai".into(),
+                models: vec!["gpt-4o-mini".into()]
+            }]
+        );
+        assert!(
+            p.ask_run_now("openai", &["gpt-4o-mini".into()], NOW)
+                .is_empty()
+        );
+        let c = p.confirming().expect("asked").clone();
+        assert!(c.tokens > 10_000, "{c:?}");
+        assert_eq!(c.tests.len(), 7);
+        let screen = draw(&mut p, 120, 30);
+        for needle in [
+            "Run the caching tests now?",
+            "openai · gpt-4o-mini",
+            "spends about",
+            "no daily budget",
+            "the ttl test waits up to 10m",
+            "Enter runs it",
+        ] {
+            assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+        }
+        // Other keys wait for the answer; Esc cancels.
+        assert_eq!(p.handle(Action::Down, 10), Some(Vec::new()));
+        assert!(p.confirming().is_some());
+        let cancelled = p.handle(Action::Back, 10).expect("handled");
+        assert!(matches!(&cancelled[..], [Msg::Status(m, false)] if m.contains("cancelled")));
+        assert!(p.confirming().is_none() && !p.running());
+        // Enter runs it, resting or not.
+        p.ask_run_now("openai", &[], NOW);
+        let run = p.handle(Action::Open, 10).expect("handled");
+        assert_eq!(
+            run,
+            vec![Msg::RunCacheTest {
+                target: "openai".into(),
+                models: Vec::new(),
+                force: true
+            }]
+        );
+        assert!(p.running());
+        assert!(draw(&mut p, 140, 30).contains("queued"));
+        // Unknown names say so.
+        let msgs = p.ask_run_now("nope", &[], NOW);
+        assert!(
+            matches!(&msgs[..], [Msg::Status(m, true)] if m.contains("no caching target `nope`"))
+        );
+        let msgs = p.ask_run_now("openai", &["gpt-9".into()], NOW);
+        assert!(matches!(&msgs[..], [Msg::Status(m, true)] if m.contains("not a model")));
+    }
+
+    #[test]
+    fn a_running_suite_shows_its_verdicts_and_the_next_probe() {
+        let mut p = pane();
+        let tests = vec![TestKind::Identical, TestKind::Ttl];
+        let progress = |step: Step| RunProgress {
+            target: "openai".into(),
+            model: "gpt-4o-mini".into(),
+            model_index: 0,
+            models: 1,
+            tests: tests.clone(),
+            step,
+        };
+        assert!(!p.on_progress(progress(Step::Starting { index: 0 }), NOW));
+        p.on_progress(
+            progress(Step::Finished {
+                index: 0,
+                verdict: Verdict::Pass,
+                summary: "the repeat read 900 of 901".into(),
+            }),
+            NOW,
+        );
+        p.on_progress(
+            progress(Step::Waiting {
+                index: 1,
+                rung: 2,
+                rungs: 5,
+                delay_secs: 120,
+                left_ms: 72_000,
+            }),
+            NOW,
+        );
+        let screen = draw(&mut p, 140, 30);
+        for needle in [
+            "running now: model 1/1, 1 of 2 tests done",
+            "the repeat read 900 of 901",
+            "rung 3/5 (2m): next probe in 1m 12s",
+            "running 2/2",
+            "running openai · gpt-4o-mini",
+        ] {
+            assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+        }
+        assert!(p.on_progress(progress(Step::ModelDone { skipped: None }), NOW));
+        assert!(!p.running());
+        p.on_progress(
+            progress(Step::ModelDone {
+                skipped: Some("resting until 13:15".into()),
+            }),
+            NOW,
+        );
+        assert!(
+            p.take_notice()
+                .is_some_and(|n| n.contains("resting until 13:15"))
+        );
+    }
+
+    #[test]
+    fn the_curl_of_a_request_is_shown_unwrapped_and_copied_whole() {
+        let mut p = pane();
+        p.handle(Action::Requests, 10);
+        let curl = "curl -sS 'https://api.openai.com/v1/chat/completions' \\\n  -H \"Authorization: Bearer $OPENAI_API_KEY\" \\\n  --data-binary @- <<'JSON'\n{\n  \"messages\": \"".to_string()
+            + &"long prompt ".repeat(40)
+            + "\"\n}\nJSON";
+        p.set_requests(Ok(CacheRequestsView {
+            result_id: 0,
+            rows: Vec::new(),
+            curls: vec![curl.clone()],
+        }));
+        p.set_requests(Ok(CacheRequestsView {
+            result_id: 0,
+            rows: vec![crate::store::caching::CacheRequestRow {
+                at: NOW,
+                label: "cold".into(),
+                http_status: Some(200),
+                latency_ms: 800,
+                prompt_tokens: Some(1030),
+                cached_tokens: Some(0),
+                cache_creation_tokens: None,
+                completion_tokens: Some(1),
+                error: None,
+                retries: 0,
+                request: serde_json::json!({"model": "m"}),
+            }],
+            curls: vec![curl.clone()],
+        }));
+        assert_eq!(p.copy_text(), Some(curl));
+        let screen = draw(&mut p, 100, 30);
+        // One option a line, as pasted; the prompt's line cut, not wrapped.
+        assert!(
+            screen.contains("  -H \"Authorization: Bearer $OPENAI_API_KEY\" \\"),
+            "{screen}"
+        );
+        assert!(screen.contains("--data-binary @- <<'JSON'"), "{screen}");
+        assert!(screen.contains("long promp›"), "{screen}");
+        assert_eq!(
+            p.handle(Action::Copy, 10),
+            Some(vec![Msg::Copy(
+                "curl command",
+                p.copy_text().unwrap_or_default()
+            )])
+        );
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.trim_matches(|c| c == '┃' || c == ' ') == "JSON"),
             "{screen}"
         );
     }

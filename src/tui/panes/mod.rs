@@ -101,6 +101,8 @@ pub enum Msg {
         target: String,
         models: Vec<String>,
     },
+    /// Copy text to the clipboard: what it is (`curl command`), the text.
+    Copy(&'static str, String),
     /// Run a caching target's models now, as confirmed.
     RunCacheTest {
         target: String,
