@@ -768,6 +768,42 @@ mod tests {
         );
     }
 
+    #[test]
+    fn progress_lines_say_the_test_and_the_time_to_the_next_probe() {
+        let p = |step: Step| RunProgress {
+            target: "t".into(),
+            model: "m\x1b[2J".into(),
+            model_index: 0,
+            models: 2,
+            tests: vec![TestKind::Identical, TestKind::Ttl],
+            step,
+        };
+        assert_eq!(
+            p(Step::Starting { index: 0 }).to_string(),
+            "model 1/2 m [2J: test 1/2 identical…"
+        );
+        assert_eq!(
+            p(Step::Waiting {
+                index: 1,
+                rung: 2,
+                rungs: 5,
+                delay_secs: 120,
+                left_ms: 71_200,
+            })
+            .to_string(),
+            "model 1/2 m [2J: test 2/2 ttl: rung 3/5 (2m), next probe in 1m 12s"
+        );
+        assert_eq!(
+            p(Step::Finished {
+                index: 1,
+                verdict: suite::Verdict::Pass,
+                summary: String::new()
+            })
+            .to_string(),
+            "model 1/2 m [2J: test 2/2 ttl pass"
+        );
+    }
+
     /// The shape of Venice's `GET /billing/balance`
     /// (`BillingBalanceResponse` in its published swagger.yaml).
     #[test]

@@ -173,3 +173,37 @@ fn run_now_in_the_caching_pane_confirms_then_shows_results_as_they_come() {
     let status = s.wait_exit();
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn cache_test_on_a_terminal_counts_down_to_the_next_ttl_probe() {
+    let p = LocalProvider::start();
+    let url = p.url.clone();
+    let mut s = Session::start_with(&[], |dir| {
+        prepare(
+            dir,
+            &[
+                "cache",
+                "add",
+                "local",
+                "--profile",
+                "vllm",
+                "--base-url",
+                &url,
+                "--model",
+                "m1",
+                "--ttl-ladder",
+                "2s",
+            ],
+        );
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_apiradar"));
+        cmd.arg("--db")
+            .arg(dir.join("t.db"))
+            .args(["cache-test", "local", "--tests", "ttl"]);
+        cmd
+    });
+    // The progress line, rewritten in place while the probe is waited for.
+    s.wait_for_screen("test 1/1 ttl: rung 1/1 (2s), next probe in");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    s.wait_for_screen("hit 2s");
+}
