@@ -542,6 +542,18 @@ pub struct CacheAddArgs {
     /// Also add a json watch of the provider's model list ({base}/models), named NAME-models
     #[arg(long)]
     pub watch_catalog: bool,
+    /// Failed runs in a row before a model is flagged [default: 3]
+    #[arg(long, value_name = "N")]
+    pub warn_after: Option<u32>,
+    /// Failed runs in a row before a model rests [default: 5]
+    #[arg(long, value_name = "N")]
+    pub rest_after: Option<u32>,
+    /// How long a model rests after --rest-after failed runs (e.g. 15m) [default: 15m]
+    #[arg(long, value_name = "DURATION")]
+    pub rest: Option<String>,
+    /// Good runs in a row that clear a model's failures [default: 2]
+    #[arg(long, value_name = "N")]
+    pub clear_after: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -559,14 +571,17 @@ pub struct CacheTestArgs {
     /// Per-request timeout
     #[arg(long, default_value = "120s", value_name = "DURATION")]
     pub timeout: String,
-    /// Print a curl command that repeats each test's first request
-    #[arg(long)]
-    pub curl: bool,
+    /// Print a curl command that repeats each test's first request; its body goes to a file in DIR [default: apiradar-requests]
+    #[arg(long, value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "apiradar-requests")]
+    pub curl: Option<std::path::PathBuf>,
     #[arg(long)]
     pub json: bool,
     /// Test a --model that is not one of the target's (all its tests run against it)
     #[arg(long, requires = "models")]
     pub any_model: bool,
+    /// Run models that are resting after failed runs too
+    #[arg(long)]
+    pub force: bool,
 }
 
 // ---- from arguments to application requests ----------------------------
@@ -726,6 +741,10 @@ impl From<&CacheAddArgs> for TargetDecl {
             stream: a.stream,
             cached_field: a.cached_field.clone(),
             api: a.api.clone(),
+            warn_after: a.warn_after,
+            rest_after: a.rest_after,
+            rest: a.rest.clone(),
+            clear_after: a.clear_after,
         }
     }
 }
@@ -739,6 +758,7 @@ impl From<CacheTestArgs> for app::caching::CacheTestRequest {
             isolation: a.isolation,
             timeout: a.timeout,
             any_model: a.any_model,
+            force: a.force,
         }
     }
 }
@@ -794,6 +814,10 @@ fn as_flag(message: String) -> String {
         "daily_budget",
         "api",
         "timeout",
+        "warn_after",
+        "rest_after",
+        "rest",
+        "clear_after",
     ];
     if is_key && KEYS.contains(&key) {
         format!("--{}{rest}", key.replace('_', "-"))

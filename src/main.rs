@@ -287,18 +287,25 @@ fn dispatch(
         Command::Alert(a) => run_alert(a, store, out)?,
         Command::Cache(a) => run_cache(a, store, out)?,
         Command::CacheTest(a) => {
-            let curl = a.curl;
+            let curl = a.curl.clone();
             let json = a.json;
             let mut progress = Progress::on_terminal();
             let tested = app::caching::test(store, &a.into(), |p| progress.show(&p.to_string()));
             progress.clear();
-            let tested = tested?;
+            let mut tested = tested?;
             note_delivery(&tested.delivery);
+            if let Some(dir) = &curl {
+                tested.save_bodies(dir)?;
+            }
             if json {
-                let doc = report::caching::cache_test_json(&tested, curl);
+                let doc = report::caching::cache_test_json(&tested, now_ms());
                 writeln!(out, "{}", report::json_text(&doc))?;
             } else {
-                write!(out, "{}", report::caching::cache_test_text(&tested, curl))?;
+                write!(
+                    out,
+                    "{}",
+                    report::caching::cache_test_text(&tested, now_ms())
+                )?;
             }
             tested.verdict()?;
         }
@@ -467,7 +474,7 @@ fn run_cache(a: cli::CacheCommand, store: &mut Store, out: &mut impl Write) -> R
                 writeln!(
                     out,
                     "{}",
-                    report::json_text(&report::caching::cache_list_json(&rows))
+                    report::json_text(&report::caching::cache_list_json(&rows, now_ms()))
                 )?;
             } else {
                 write!(

@@ -100,6 +100,8 @@ pub struct CacheTestRequest {
     pub timeout: String,
     /// Test models that are not the target's too.
     pub any_model: bool,
+    /// Run models resting after failed runs too.
+    pub force: bool,
 }
 
 /// What the tests found.
@@ -109,9 +111,76 @@ pub struct Tested {
     pub endpoint: caching::client::Endpoint,
     pub runs: Vec<ModelRun>,
     pub delivery: Delivery,
+    /// For `--curl`: per run, per result, the file holding its first
+    /// request's body ([`Tested::save_bodies`]).
+    pub bodies: Vec<Vec<Option<std::path::PathBuf>>>,
+}
+
+/// A name made safe as part of a file name: letters, digits, `-`, `_`
+/// and `.` kept, anything else `_`, never only dots, at most 80 characters.
+fn file_part(s: &str) -> String {
+    let part: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    if part.chars().all(|c| c == '.') {
+        part.replace('.', "_")
+    } else {
+        part
+    }
 }
 
 impl Tested {
+    /// Writes the body of each test's first request to `dir` (made when
+    /// missing) as `TARGET-MODEL-TEST.json`, for `--curl` commands that
+    /// send it with `--data-binary @FILE` and stay one short line.
+    pub fn save_bodies(&mut self, dir: &std::path::Path) -> Result<(), AppError> {
+        let fail = |path: &std::path::Path, e: std::io::Error| {
+            AppError::Failed(format!(
+                "cannot write the request bodies for --curl to {}: {e} (choose another folder with --curl=DIR)",
+                path.display()
+            ))
+        };
+        let mut made = false;
+        self.bodies = Vec::new();
+        for run in &self.runs {
+            let mut files = Vec::new();
+            for r in &run.results {
+                let Some(first) = r.exchanges.first() else {
+                    files.push(None);
+                    continue;
+                };
+                if !made {
+                    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+                    made = true;
+                }
+                let path = dir.join(format!(
+                    "{}-{}-{}.json",
+                    file_part(&self.target.name),
+                    file_part(&run.model),
+                    r.test.as_str()
+                ));
+                std::fs::write(&path, first.request.to_string()).map_err(|e| fail(&path, e))?;
+                files.push(Some(path));
+            }
+            self.bodies.push(files);
+        }
+        Ok(())
+    }
+
+    /// The file holding the first request's body of result `result` of
+    /// run `run`, once saved.
+    pub fn body_file(&self, run: usize, result: usize) -> Option<&std::path::Path> {
+        self.bodies.get(run)?.get(result)?.as_deref()
+    }
+
     /// A test that should pass failed (exit 1, the output says which), or
     /// a test could not run (exit 1, with the reason): "inconclusive" must
     /// not pass for success in a script.
@@ -187,7 +256,7 @@ pub fn test(
         tests,
         models: (!a.models.is_empty()).then(|| a.models.clone()),
         isolation: super::parse_duration(&a.isolation)?,
-        ignore_cooldown: true,
+        ignore_cooldown: a.force,
         progress: Some(progress_tx),
     };
     let client = caching::client::Client::new(super::parse_duration(&a.timeout)?)
@@ -212,5 +281,20 @@ pub fn test(
         endpoint,
         runs,
         delivery,
+        bodies: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_part;
+
+    #[test]
+    fn file_names_keep_to_safe_characters() {
+        assert_eq!(file_part("gpt-4o-mini"), "gpt-4o-mini");
+        assert_eq!(file_part("meta/llama 3:8b"), "meta_llama_3_8b");
+        assert_eq!(file_part(".."), "__");
+        assert_eq!(file_part("../../etc"), ".._.._etc");
+        assert_eq!(file_part(&"x".repeat(300)).len(), 80);
+    }
 }

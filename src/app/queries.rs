@@ -252,6 +252,8 @@ pub struct CacheRowView {
     /// The runs (by id) in which a request failed: the store counts them
     /// as failed runs even though their tests could only be inconclusive.
     pub errored: Vec<i64>,
+    /// Tokens the target's requests used today (its daily budget's day).
+    pub tokens_today: i64,
 }
 
 /// Everything the caching pane lists.
@@ -303,7 +305,9 @@ pub fn caching(store: &Store, known: &mut RunErrors) -> Result<CachingView, Stor
         rows: Vec::new(),
         targets: targets.len(),
     };
+    let today = crate::caching::day_start(now_ms());
     for target in targets {
+        let tokens_today = store.cache_tokens_since(target.id, today)?;
         let mut models = target.models.clone();
         if models.is_empty() {
             // A target whose model list was emptied keeps its history.
@@ -334,6 +338,7 @@ pub fn caching(store: &Store, known: &mut RunErrors) -> Result<CachingView, Stor
                 state,
                 reliability,
                 errored,
+                tokens_today,
             });
         }
     }
@@ -345,8 +350,9 @@ pub fn caching(store: &Store, known: &mut RunErrors) -> Result<CachingView, Stor
 pub struct CacheRequestsView {
     pub result_id: i64,
     pub rows: Vec<CacheRequestRow>,
-    /// For each request, a `curl` command that sends it again; the key is
-    /// named as `$VAR`, never written out.
+    /// For each request, a `curl` command that sends it again (options a
+    /// line each, the body in a heredoc); the key is named as `$VAR`, never
+    /// written out.
     pub curls: Vec<String>,
 }
 
@@ -360,7 +366,7 @@ pub fn cache_requests(
     let rows = store.cache_requests(result_id)?;
     let curls = rows
         .iter()
-        .map(|r| crate::caching::client::curl(&endpoint, &r.request))
+        .map(|r| crate::caching::client::curl_heredoc(&endpoint, &r.request))
         .collect();
     Ok(CacheRequestsView {
         result_id,

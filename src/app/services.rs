@@ -82,7 +82,34 @@ impl Services {
 
         let (inner_tx, mut inner_rx) = unbounded_channel();
         let (events_tx, events) = unbounded_channel();
-        let (commands, commands_rx) = unbounded_channel();
+        let (commands, mut public_rx) = unbounded_channel();
+        // Commands go to the worker, except runs of caching suites, which
+        // go to the caching schedule (one suite at a time per process).
+        let (worker_tx, commands_rx) = unbounded_channel();
+        let (cache_now_tx, cache_now_rx) = unbounded_channel();
+        let router = runtime.spawn(async move {
+            while let Some(command) = public_rx.recv().await {
+                match command {
+                    Command::CacheTestNow {
+                        target,
+                        models,
+                        force,
+                    } => {
+                        let _ = cache_now_tx.send(crate::caching::RunNow {
+                            target,
+                            models,
+                            force,
+                        });
+                    }
+                    other => {
+                        let stop = matches!(other, Command::Stop);
+                        if worker_tx.send(other).is_err() || stop {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
         let worker =
             Worker::new(Arc::clone(&store), fetcher, config.worker).with_events(inner_tx.clone());
         let worker = runtime.spawn(worker.run(commands_rx));
@@ -99,6 +126,7 @@ impl Services {
                 client,
                 CACHING_TICK,
                 Some(inner_tx.clone()),
+                Some(cache_now_rx),
             )),
             runtime.spawn(crate::health::schedule(
                 Arc::clone(&store),
@@ -107,6 +135,7 @@ impl Services {
                 Some(inner_tx.clone()),
             )),
         ];
+        tasks.push(router);
         if let Some((path, settings)) = config.follow {
             tasks.push(runtime.spawn(crate::config::follow(
                 Arc::clone(&store),
@@ -203,7 +232,9 @@ pub fn is_problem(event: &WorkerEvent) -> bool {
         WorkerEvent::HealthChecked { down, .. } => *down > 0,
         WorkerEvent::CacheTested { failed, .. } => *failed > 0,
         WorkerEvent::ConfigSynced { outcome, .. } => outcome.is_err(),
-        WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => false,
+        WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } | WorkerEvent::CacheProgress(_) => {
+            false
+        }
     }
 }
 

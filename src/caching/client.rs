@@ -143,24 +143,60 @@ pub fn body(endpoint: &Endpoint, model: &str, messages: &[Message], max_tokens: 
     }
 }
 
-/// A `curl` command that repeats `request`, with the key as `$VAR`.
-pub fn curl(endpoint: &Endpoint, request: &Value) -> String {
-    let mut cmd = format!(
-        "curl -sS '{}' -H 'content-type: application/json'",
-        endpoint.url()
-    );
+/// Quotes `s` for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The parts of a `curl` command to the endpoint before its body: the
+/// URL, then each header, with the key as `$VAR`.
+fn curl_head(endpoint: &Endpoint) -> Vec<String> {
+    let mut parts = vec![
+        format!("curl -sS {}", shell_quote(&endpoint.url())),
+        "-H 'content-type: application/json'".to_owned(),
+    ];
     if let Some(var) = &endpoint.api_key_env {
         match endpoint.profile.auth {
-            Auth::Bearer => cmd += &format!(" -H \"Authorization: Bearer ${var}\""),
+            Auth::Bearer => parts.push(format!("-H \"Authorization: Bearer ${var}\"")),
             Auth::XApiKey => {
-                cmd += &format!(" -H \"x-api-key: ${var}\" -H 'anthropic-version: 2023-06-01'")
+                parts.push(format!("-H \"x-api-key: ${var}\""));
+                parts.push("-H 'anthropic-version: 2023-06-01'".to_owned());
             }
         }
     } else if endpoint.profile.auth == Auth::XApiKey {
-        cmd += " -H 'anthropic-version: 2023-06-01'";
+        parts.push("-H 'anthropic-version: 2023-06-01'".to_owned());
     }
-    let body = request.to_string().replace('\'', "'\\''");
-    cmd + &format!(" -d '{body}'")
+    parts
+}
+
+/// A `curl` command that repeats `request`, with the key as `$VAR` and the
+/// body inline (one long line).
+pub fn curl(endpoint: &Endpoint, request: &Value) -> String {
+    format!(
+        "{} -d {}",
+        curl_head(endpoint).join(" "),
+        shell_quote(&request.to_string())
+    )
+}
+
+/// A `curl` command that sends the body kept in the file `body_path`.
+pub fn curl_file(endpoint: &Endpoint, body_path: &str) -> String {
+    format!(
+        "{} --data-binary @{}",
+        curl_head(endpoint).join(" "),
+        shell_quote(body_path)
+    )
+}
+
+/// A `curl` command that repeats `request`, one option a line (continued
+/// with `\`), with the body pretty-printed in a heredoc after it: one
+/// paste in a shell, short lines but for the prompt's own text.
+pub fn curl_heredoc(endpoint: &Endpoint, request: &Value) -> String {
+    let body = serde_json::to_string_pretty(request).unwrap_or_else(|_| request.to_string());
+    let mut parts = curl_head(endpoint);
+    parts.push("--data-binary @- <<'JSON'".to_owned());
+    // JSON never has a line that is only `JSON`: its strings are quoted.
+    format!("{}\n{body}\nJSON", parts.join(" \\\n  "))
 }
 
 /// Sends chat requests.
@@ -449,6 +485,26 @@ mod tests {
         assert!(c.contains(r#"it'\''s"#), "{c}");
         let c = curl(&endpoint("anthropic"), &json!({}));
         assert!(c.contains("x-api-key: $EXAMPLE_KEY"), "{c}");
+        let c = curl_file(&e, "out/it's.json");
+        assert!(c.ends_with(r#"--data-binary @'out/it'\''s.json'"#), "{c}");
+        assert!(c.len() < 200, "{c}");
+        let c = curl_heredoc(
+            &e,
+            &json!({"model": "m", "messages": [{"content": "JSON"}]}),
+        );
+        let lines: Vec<&str> = c.lines().collect();
+        assert!(
+            lines[0].starts_with("curl -sS 'https://api.example.com/v1/chat/completions' \\"),
+            "{c}"
+        );
+        assert_eq!(
+            lines[2], "  -H \"Authorization: Bearer $EXAMPLE_KEY\" \\",
+            "{c}"
+        );
+        assert_eq!(lines[3], "  --data-binary @- <<'JSON'", "{c}");
+        assert_eq!(lines.last(), Some(&"JSON"));
+        assert_eq!(lines.iter().filter(|l| **l == "JSON").count(), 1, "{c}");
+        assert!(lines.iter().all(|l| l.len() < 120), "{c}");
     }
 
     #[test]

@@ -36,6 +36,14 @@ pub struct TargetDecl {
     pub stream: bool,
     pub cached_field: Option<String>,
     pub api: Option<String>,
+    /// Failed runs in a row before a model is flagged [default: 3].
+    pub warn_after: Option<u32>,
+    /// Failed runs in a row before it rests [default: 5].
+    pub rest_after: Option<u32>,
+    /// How long it rests (`15m`) [default: 15m].
+    pub rest: Option<String>,
+    /// Good runs in a row that clear it [default: 2].
+    pub clear_after: Option<u32>,
 }
 
 /// A checked target, ready for the store.
@@ -146,6 +154,24 @@ impl TargetDecl {
         if self.daily_budget.is_some_and(|b| b <= 0) {
             return Err("daily_budget must be a positive number of tokens".into());
         }
+        for (key, n) in [
+            ("warn_after", self.warn_after),
+            ("rest_after", self.rest_after),
+            ("clear_after", self.clear_after),
+        ] {
+            if n.is_some_and(|n| !(1..=1000).contains(&n)) {
+                return Err(format!("{key} takes a number of runs from 1 to 1000"));
+            }
+        }
+        let rest = self
+            .rest
+            .as_deref()
+            .map(|r| duration("rest", r))
+            .transpose()?;
+        if rest.is_some_and(|r| r < Duration::from_secs(1) || r > Duration::from_secs(30 * 86_400))
+        {
+            return Err("rest must be from 1s to 30d".into());
+        }
         let settings = CacheSettings {
             min_tokens: self.min_tokens,
             ttl_secs: self
@@ -166,6 +192,10 @@ impl TargetDecl {
             simulated: false,
             cached_field: self.cached_field.clone(),
             api: self.api.clone(),
+            warn_after: self.warn_after,
+            rest_after: self.rest_after,
+            rest_secs: rest.map(|r| r.as_secs()),
+            clear_after: self.clear_after,
         };
         Ok(TargetDef {
             name: self.name.clone(),
@@ -207,6 +237,20 @@ mod tests {
         assert_eq!(def.settings.ttl_ladder, vec![5, 120]);
         assert_eq!(def.settings.every_secs, Some(21_600));
         assert_eq!(def.settings.daily_budget, Some(50_000));
+        // The cooldown: defaults unless declared.
+        assert_eq!(def.settings.cooldown().rest_ms, 15 * 60_000);
+        let d = TargetDecl {
+            warn_after: Some(2),
+            rest_after: Some(4),
+            rest: Some("1h".into()),
+            clear_after: Some(3),
+            ..decl()
+        };
+        let c = d.resolve().unwrap().settings.cooldown();
+        assert_eq!(
+            (c.warn_after, c.rest_after, c.rest_ms, c.clear_after),
+            (2, 4, 3_600_000, 3)
+        );
     }
 
     #[test]
@@ -267,6 +311,27 @@ mod tests {
                     ..decl()
                 },
                 "daily_budget",
+            ),
+            (
+                TargetDecl {
+                    rest_after: Some(0),
+                    ..decl()
+                },
+                "rest_after takes a number of runs",
+            ),
+            (
+                TargetDecl {
+                    rest: Some("forever".into()),
+                    ..decl()
+                },
+                "rest: `forever` is not a duration",
+            ),
+            (
+                TargetDecl {
+                    rest: Some("0s".into()),
+                    ..decl()
+                },
+                "rest must be from 1s to 30d",
             ),
         ];
         for (d, expected) in cases {

@@ -15,6 +15,7 @@
 pub mod client;
 pub mod declare;
 pub mod profile;
+pub mod standing;
 pub mod suite;
 pub mod usage;
 
@@ -23,16 +24,15 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::store::caching::{CacheTarget, ModelState, NewCacheRun, Recorded, RunTimes};
+pub use crate::store::caching::{RunProgress, Step};
 use crate::store::{SharedStore, with_store};
 use crate::store::{Store, StoreError};
 use client::{Client, Endpoint};
+use standing::Standing;
 use suite::{Runner, SuiteConfig, TestKind, TestResult};
 
 /// How long a target waits between scheduled runs by default.
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(6 * 3600);
-/// How long a model rests after [`crate::store::caching::COOLDOWN_AFTER`]
-/// failed runs in a row.
-pub const COOLDOWN: Duration = Duration::from_secs(6 * 3600);
 /// Request evidence kept by default.
 pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -45,37 +45,63 @@ pub struct RunOptions {
     pub models: Option<Vec<String>>,
     /// The pause between two models.
     pub isolation: Duration,
-    /// Run models that are resting after failures too.
+    /// Run models that are resting after failures too (`--force`).
     pub ignore_cooldown: bool,
-    /// Where to say how far the run is (a terminal's progress line).
+    /// Where to say how far the run is (a terminal's progress line, the
+    /// dashboard).
     pub progress: Option<tokio::sync::mpsc::UnboundedSender<RunProgress>>,
 }
 
-/// How far a run is, for a progress line.
+/// A run asked for now (the dashboard's run-now), outside the schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunProgress {
-    pub model: String,
-    /// The model's place among the run's (from 0), and their number.
-    pub model_index: usize,
-    pub models: usize,
-    /// The test starting, its place (from 0) and the number of tests.
-    pub test: TestKind,
-    pub test_index: usize,
-    pub tests: usize,
+pub struct RunNow {
+    pub target: String,
+    /// Only these models [default: the target's].
+    pub models: Vec<String>,
+    /// Run resting models too.
+    pub force: bool,
 }
 
 impl std::fmt::Display for RunProgress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let test = |i: usize| self.tests.get(i).map_or("?", |t| t.as_str());
         write!(
             f,
-            "model {}/{} {}: test {}/{} {}…",
+            "model {}/{} {}: ",
             self.model_index + 1,
             self.models,
-            crate::text::one_line(&self.model),
-            self.test_index + 1,
-            self.tests,
-            self.test.as_str()
-        )
+            crate::text::one_line(&self.model)
+        )?;
+        let n = self.tests.len();
+        match &self.step {
+            Step::Starting { index } => write!(f, "test {}/{n} {}…", index + 1, test(*index)),
+            Step::Finished { index, verdict, .. } => write!(
+                f,
+                "test {}/{n} {} {}",
+                index + 1,
+                test(*index),
+                verdict.as_str()
+            ),
+            Step::Waiting {
+                index,
+                rung,
+                rungs,
+                delay_secs,
+                left_ms,
+            } => write!(
+                f,
+                "test {}/{n} {}: rung {}/{rungs} ({}), next probe in {}",
+                index + 1,
+                test(*index),
+                rung + 1,
+                humantime::format_duration(Duration::from_secs(*delay_secs)),
+                humantime::format_duration(Duration::from_secs(left_ms.div_ceil(1000)))
+            ),
+            Step::ModelDone { skipped: Some(why) } => {
+                write!(f, "skipped: {}", crate::text::one_line(why))
+            }
+            Step::ModelDone { skipped: None } => write!(f, "done"),
+        }
     }
 }
 
@@ -102,6 +128,8 @@ pub struct ModelRun {
     pub skipped: Option<String>,
     pub run_id: Option<i64>,
     pub state: ModelState,
+    /// Where the model stands after the run (as `cache list` says).
+    pub standing: Standing,
     /// A caching regression alert was queued.
     pub regression: bool,
     pub seconds: f64,
@@ -115,6 +143,17 @@ impl ModelRun {
         self.results
             .iter()
             .any(|r| r.verdict == suite::Verdict::Fail)
+    }
+
+    /// Whether the run counts against the model, as the store counts it
+    /// ([`crate::store::caching::run_counts_as_failed`]): a test failed or
+    /// a request got no usable answer.
+    pub fn counts_as_failed(&self) -> bool {
+        self.failed()
+            || self
+                .results
+                .iter()
+                .any(|r| r.exchanges.iter().any(|e| e.error.is_some()))
     }
 
     /// Why tests of this model could not run, if any could not: a request
@@ -204,8 +243,8 @@ pub fn nonce() -> String {
     format!("{:x}-{:016x}", crate::store::now_ms(), fastrand::u64(..))
 }
 
-/// Start of the current UTC day, ms.
-fn day_start(now: i64) -> i64 {
+/// Start of the current UTC day, ms (the daily budget's day).
+pub fn day_start(now: i64) -> i64 {
     now - now.rem_euclid(24 * 3600 * 1000)
 }
 
@@ -216,6 +255,9 @@ pub struct AccountBalance {
     pub available: bool,
     /// The amount, for people: `110.00 CNY`, `8.20 USD left`.
     pub text: String,
+    /// What is left to spend in US dollars, when the account pays in them
+    /// (a balance in another currency is not converted).
+    pub usd: Option<f64>,
 }
 
 /// Sends a GET and reads its JSON answer; the error names the URL.
@@ -237,21 +279,30 @@ pub fn parse_balance(kind: profile::Balance, v: &serde_json::Value) -> Option<Ac
     let num = |v: &serde_json::Value| {
         v.as_f64()
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            .filter(|n: &f64| n.is_finite())
     };
     match kind {
         profile::Balance::DeepSeek => {
             let available = v.get("is_available")?.as_bool()?;
             let infos = v.get("balance_infos")?.as_array()?;
+            let mut usd = None;
             let text = infos
                 .iter()
                 .filter_map(|i| {
                     let total: f64 = num(i.get("total_balance")?)?;
                     let currency = i.get("currency")?.as_str()?;
-                    Some(format!("{total:.2} {currency}"))
+                    if currency == "USD" {
+                        usd = Some(total);
+                    }
+                    Some(format!("{total:.2} {}", crate::text::one_line(currency)))
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            Some(AccountBalance { available, text })
+            Some(AccountBalance {
+                available,
+                text,
+                usd,
+            })
         }
         profile::Balance::OpenRouter => {
             let data = v.get("data")?;
@@ -261,9 +312,57 @@ pub fn parse_balance(kind: profile::Balance, v: &serde_json::Value) -> Option<Ac
             Some(AccountBalance {
                 available: left > 0.0,
                 text: format!("{left:.2} USD left"),
+                usd: Some(left),
+            })
+        }
+        profile::Balance::Venice => {
+            // `GET /billing/balance`: `canConsume`, the currency spent
+            // first (`consumptionCurrency`: DIEM, USD, …) and the balances
+            // left, either of which may be null.
+            let available = v.get("canConsume")?.as_bool()?;
+            let balances = v.get("balances")?;
+            let diem = balances.get("diem").and_then(num);
+            let usd = balances.get("usd").and_then(num);
+            let spending = v
+                .get("consumptionCurrency")
+                .and_then(|c| c.as_str())
+                .map(crate::text::one_line);
+            let mut parts = Vec::new();
+            if let Some(d) = diem {
+                parts.push(format!("{d:.2} DIEM"));
+            }
+            if let Some(u) = usd {
+                parts.push(format!("{u:.2} USD"));
+            }
+            if parts.is_empty() {
+                parts.push("no balance reported".into());
+            }
+            let mut text = parts.join(", ");
+            if let Some(c) = &spending {
+                text += &format!(" (spending {c})");
+            }
+            Some(AccountBalance {
+                available,
+                text,
+                // Only a USD balance being spent says how far the money
+                // goes; DIEM is an allowance of its own.
+                usd: usd.filter(|_| spending.as_deref() == Some("USD")),
             })
         }
     }
+}
+
+/// Where the account's balance of `kind` is read, for a base URL.
+pub fn balance_url(kind: profile::Balance, base_url: &str) -> Result<String, String> {
+    let base = base_url.trim_end_matches('/');
+    Ok(match kind {
+        profile::Balance::DeepSeek => match url::Url::parse(base) {
+            Ok(u) => format!("{}/user/balance", u.origin().ascii_serialization()),
+            Err(e) => return Err(format!("{base}: {e}")),
+        },
+        profile::Balance::OpenRouter => format!("{base}/credits"),
+        profile::Balance::Venice => format!("{base}/billing/balance"),
+    })
 }
 
 /// Asks the provider for the account's balance, when its profile says
@@ -273,13 +372,9 @@ pub async fn balance(
     endpoint: &Endpoint,
 ) -> Option<Result<AccountBalance, String>> {
     let kind = endpoint.profile.balance?;
-    let base = endpoint.base_url.trim_end_matches('/');
-    let url = match kind {
-        profile::Balance::DeepSeek => match url::Url::parse(base) {
-            Ok(u) => format!("{}/user/balance", u.origin().ascii_serialization()),
-            Err(e) => return Some(Err(format!("{base}: {e}"))),
-        },
-        profile::Balance::OpenRouter => format!("{base}/credits"),
+    let url = match balance_url(kind, &endpoint.base_url) {
+        Ok(u) => u,
+        Err(e) => return Some(Err(e)),
     };
     let mut req = http.get(&url);
     if let Some(var) = &endpoint.api_key_env {
@@ -298,9 +393,35 @@ pub async fn balance(
     Some(answer.await)
 }
 
+/// Why the account cannot pay for a suite of about `tokens` tokens at the
+/// profile's input price, when its balance says so; `None` when it can or
+/// nobody knows.
+pub fn balance_stop(
+    balance: &AccountBalance,
+    tokens: i64,
+    profile: &profile::Profile,
+) -> Option<String> {
+    if !balance.available {
+        return Some(format!(
+            "the account has no balance left ({})",
+            balance.text
+        ));
+    }
+    let left = balance.usd?;
+    let cost = tokens.max(0) as f64 * profile.price_input / 1e6;
+    (cost > left).then(|| {
+        format!(
+            "the suite would cost about ${cost:.4} ({tokens} tokens at ${} per million), more than the {left:.2} USD left",
+            profile.price_input
+        )
+    })
+}
+
 /// Runs the suite on each of the target's models in turn and records
-/// every run. Where the provider reports a balance, an exhausted one
-/// skips the suite.
+/// every run. A model resting after failed runs is skipped unless
+/// `ignore_cooldown`; where the provider reports a balance, a suite the
+/// account cannot pay for is skipped; otherwise the daily token budget
+/// stops a suite before it would be exceeded.
 pub async fn run_target(
     store: &SharedStore,
     client: &Client,
@@ -312,10 +433,23 @@ pub async fn run_target(
     let models = opts.models.clone().unwrap_or_else(|| target.models.clone());
     let mut out = Vec::new();
     let account = balance(client.http(), &endpoint).await;
-    let (note, exhausted) = match &account {
-        Some(Ok(b)) => (Some(format!("balance {}", b.text)), !b.available),
-        Some(Err(e)) => (Some(format!("balance unknown: {e}")), false),
-        None => (None, false),
+    let note = match &account {
+        Some(Ok(b)) => Some(format!("balance {}", b.text)),
+        Some(Err(e)) => Some(format!("balance unknown: {e}")),
+        None => None,
+    };
+    let estimate = suite::estimate(&config, endpoint.profile.min_tokens);
+    let progress = |model_index: usize, model: &str, step: Step| {
+        if let Some(p) = &opts.progress {
+            let _ = p.send(RunProgress {
+                target: target.name.clone(),
+                model: model.to_owned(),
+                model_index,
+                models: models.len(),
+                tests: config.tests.clone(),
+                step,
+            });
+        }
     };
     for (i, model) in models.iter().enumerate() {
         if i > 0 && !opts.isolation.is_zero() {
@@ -326,42 +460,40 @@ pub async fn run_target(
         let state = with_store(store, move |s| s.model_state(id, &m))
             .await
             .unwrap_or_default();
-        if exhausted {
-            out.push(ModelRun {
-                model: model.clone(),
-                results: Vec::new(),
-                stopped: None,
-                skipped: Some(format!(
-                    "the account has no balance left ({})",
-                    note.as_deref().unwrap_or_default()
-                )),
-                run_id: None,
-                state,
-                regression: false,
-                seconds: 0.0,
-                balance: note.clone(),
-            });
-            continue;
+        let ran_before = {
+            let m = model.clone();
+            with_store(store, move |s| s.last_cache_run_at(id, &m))
+                .await
+                .ok()
+                .flatten()
+                .is_some()
+        };
+        let now_standing = standing::standing(false, ran_before, &state, started_at);
+        let skip = match &account {
+            Some(Ok(b)) => balance_stop(b, estimate, &endpoint.profile),
+            _ => None,
         }
-        if let Some(until) = state.cooldown_until.filter(|&u| u > started_at)
-            && !opts.ignore_cooldown
-        {
+        .or_else(|| {
+            now_standing
+                .skip_reason(started_at)
+                .filter(|_| !opts.ignore_cooldown)
+        });
+        if let Some(why) = skip {
+            progress(
+                i,
+                model,
+                Step::ModelDone {
+                    skipped: Some(why.clone()),
+                },
+            );
             out.push(ModelRun {
                 model: model.clone(),
                 results: Vec::new(),
                 stopped: None,
-                skipped: Some(format!(
-                    "resting after {} failed runs until {}",
-                    state.consecutive_failures,
-                    chrono::DateTime::from_timestamp_millis(until)
-                        .map(|t| t
-                            .with_timezone(&chrono::Local)
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string())
-                        .unwrap_or_default()
-                )),
+                skipped: Some(why),
                 run_id: None,
                 state,
+                standing: now_standing,
                 regression: false,
                 seconds: 0.0,
                 balance: note.clone(),
@@ -387,6 +519,7 @@ pub async fn run_target(
             spent += tokens;
             Ok(())
         };
+        let mut on_step = |step: Step| progress(i, model, step);
         let clock = std::time::Instant::now();
         let mut runner = Runner {
             client,
@@ -395,22 +528,9 @@ pub async fn run_target(
             config: &config,
             nonce: nonce(),
             budget: &mut budget,
+            progress: Some(&mut on_step),
         };
-        let (model_index, models_count, tests) = (i, models.len(), config.tests.len());
-        let (results, stopped) = runner
-            .run_all(|test_index, test| {
-                if let Some(p) = &opts.progress {
-                    let _ = p.send(RunProgress {
-                        model: model.clone(),
-                        model_index,
-                        models: models_count,
-                        test,
-                        test_index,
-                        tests,
-                    });
-                }
-            })
-            .await;
+        let (results, stopped) = runner.run_all().await;
         let stopped = stopped.map(|s| s.0);
         let finished_at = crate::store::now_ms();
         let seconds = clock.elapsed().as_secs_f64();
@@ -421,11 +541,12 @@ pub async fn run_target(
             stopped.clone(),
             note.clone(),
         );
+        let rest_ms = target.settings.cooldown().rest_ms;
         let recorded = with_store(store, move |s| {
             let times = RunTimes {
                 started_at,
                 finished_at,
-                cooldown_ms: COOLDOWN.as_millis() as i64,
+                cooldown_ms: rest_ms,
             };
             record_run(s, &t, &m, times, &r, st.as_deref(), b.as_deref())
         })
@@ -437,6 +558,8 @@ pub async fn run_target(
                 (None, state, false)
             }
         };
+        let after = standing::standing(false, run_id.is_some() || ran_before, &state, finished_at);
+        progress(i, model, Step::ModelDone { skipped: None });
         out.push(ModelRun {
             model: model.clone(),
             results,
@@ -444,6 +567,7 @@ pub async fn run_target(
             skipped: None,
             run_id,
             state,
+            standing: after,
             regression,
             seconds,
             balance: note.clone(),
@@ -496,24 +620,56 @@ pub async fn list_models(
 }
 
 /// Runs each target when it is due, one target at a time (so one
-/// provider never sees two suites at once), until the task is dropped.
-/// Old request evidence is pruned after each pass.
+/// provider never sees two suites at once), and the runs asked for on
+/// `now` (the dashboard's run-now) as soon as the target running finishes,
+/// until the task is dropped. Old request evidence is pruned after each
+/// pass. Events go to `events`: a run's progress as it goes and its end.
 pub async fn schedule(
     store: SharedStore,
     client: Client,
     tick: Duration,
     events: Option<tokio::sync::mpsc::UnboundedSender<crate::pipeline::worker::WorkerEvent>>,
+    mut now: Option<tokio::sync::mpsc::UnboundedReceiver<RunNow>>,
 ) {
+    use crate::pipeline::worker::WorkerEvent;
+    // Progress goes out as worker events.
+    let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel::<RunProgress>();
+    if let Some(tx) = events.clone() {
+        tokio::spawn(async move {
+            while let Some(p) = progress_rx.recv().await {
+                if tx.send(WorkerEvent::CacheProgress(Box::new(p))).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let run = |target: CacheTarget, opts: RunOptions| {
+        let (store, client, events) = (store.clone(), client.clone(), events.clone());
+        async move {
+            let runs = run_target(&store, &client, &target, &opts).await;
+            if let Some(tx) = &events {
+                let _ = tx.send(WorkerEvent::CacheTested {
+                    name: target.name.clone(),
+                    models: runs.len(),
+                    failed: runs.iter().filter(|r| r.counts_as_failed()).count(),
+                });
+            }
+        }
+    };
     loop {
         let targets = with_store(&store, |s| s.cache_targets())
             .await
             .unwrap_or_default();
         for target in targets.into_iter().filter(|t| !t.paused) {
+            // A run asked for goes before the next scheduled one.
+            while let Some(asked) = now.as_mut().and_then(|rx| rx.try_recv().ok()) {
+                run_now(&store, asked, &progress_tx, &events, &run).await;
+            }
             let every = target
                 .settings
                 .every_secs
                 .map_or(DEFAULT_EVERY, Duration::from_secs);
-            let now = crate::store::now_ms();
+            let now_ms = crate::store::now_ms();
             let id = target.id;
             let models = target.models.clone();
             let last = with_store(&store, move |s| {
@@ -531,21 +687,66 @@ pub async fn schedule(
             })
             .await
             .unwrap_or(None);
-            if last.is_some_and(|l| now - l < every.as_millis() as i64) {
+            if last.is_some_and(|l| now_ms - l < every.as_millis() as i64) {
                 continue;
             }
-            let runs = run_target(&store, &client, &target, &RunOptions::default()).await;
-            if let Some(tx) = &events {
-                let _ = tx.send(crate::pipeline::worker::WorkerEvent::CacheTested {
-                    name: target.name.clone(),
-                    models: runs.len(),
-                    failed: runs.iter().filter(|r| r.failed()).count(),
-                });
-            }
+            let opts = RunOptions {
+                progress: Some(progress_tx.clone()),
+                ..RunOptions::default()
+            };
+            run(target, opts).await;
         }
         let before = crate::store::now_ms() - RETENTION.as_millis() as i64;
         let _ = with_store(&store, move |s| s.prune_cache_requests(before, 5_000)).await;
-        tokio::time::sleep(tick).await;
+        match now.as_mut() {
+            Some(rx) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(tick) => {}
+                    asked = rx.recv() => match asked {
+                        Some(asked) => run_now(&store, asked, &progress_tx, &events, &run).await,
+                        // Nobody can ask any more: the schedule goes on alone.
+                        None => now = None,
+                    },
+                }
+            }
+            None => tokio::time::sleep(tick).await,
+        }
+    }
+}
+
+/// Runs one target now, as asked; a target that does not exist (removed
+/// meanwhile) is reported as a run of no models.
+async fn run_now<F, Fut>(
+    store: &SharedStore,
+    asked: RunNow,
+    progress: &tokio::sync::mpsc::UnboundedSender<RunProgress>,
+    events: &Option<tokio::sync::mpsc::UnboundedSender<crate::pipeline::worker::WorkerEvent>>,
+    run: &F,
+) where
+    F: Fn(CacheTarget, RunOptions) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let name = asked.target.clone();
+    let target = with_store(store, move |s| s.find_cache_target(&name)).await;
+    match target {
+        Ok(Some(target)) => {
+            let opts = RunOptions {
+                models: (!asked.models.is_empty()).then(|| asked.models.clone()),
+                ignore_cooldown: asked.force,
+                progress: Some(progress.clone()),
+                ..RunOptions::default()
+            };
+            run(target, opts).await;
+        }
+        Ok(None) | Err(_) => {
+            if let Some(tx) = events {
+                let _ = tx.send(crate::pipeline::worker::WorkerEvent::CacheTested {
+                    name: asked.target,
+                    models: 0,
+                    failed: 0,
+                });
+            }
+        }
     }
 }
 
@@ -560,6 +761,7 @@ mod tests {
             {"currency": "CNY", "total_balance": "110.00", "granted_balance": "10.00"}]});
         let b = parse_balance(profile::Balance::DeepSeek, &ds).expect("balance");
         assert_eq!((b.available, b.text.as_str()), (true, "110.00 CNY"));
+        assert_eq!(b.usd, None, "CNY is not converted");
         let or = json!({"data": {"total_credits": 10.5, "total_usage": 10.5}});
         let b = parse_balance(profile::Balance::OpenRouter, &or).expect("balance");
         assert!(!b.available);
@@ -568,5 +770,91 @@ mod tests {
             parse_balance(profile::Balance::OpenRouter, &json!({})),
             None
         );
+    }
+
+    #[test]
+    fn progress_lines_say_the_test_and_the_time_to_the_next_probe() {
+        let p = |step: Step| RunProgress {
+            target: "t".into(),
+            model: "m\x1b[2J".into(),
+            model_index: 0,
+            models: 2,
+            tests: vec![TestKind::Identical, TestKind::Ttl],
+            step,
+        };
+        assert_eq!(
+            p(Step::Starting { index: 0 }).to_string(),
+            "model 1/2 m [2J: test 1/2 identical…"
+        );
+        assert_eq!(
+            p(Step::Waiting {
+                index: 1,
+                rung: 2,
+                rungs: 5,
+                delay_secs: 120,
+                left_ms: 71_200,
+            })
+            .to_string(),
+            "model 1/2 m [2J: test 2/2 ttl: rung 3/5 (2m), next probe in 1m 12s"
+        );
+        assert_eq!(
+            p(Step::Finished {
+                index: 1,
+                verdict: suite::Verdict::Pass,
+                summary: String::new()
+            })
+            .to_string(),
+            "model 1/2 m [2J: test 2/2 ttl pass"
+        );
+    }
+
+    /// The shape of Venice's `GET /billing/balance`
+    /// (`BillingBalanceResponse` in its published swagger.yaml).
+    #[test]
+    fn balances_of_venice() {
+        let v = json!({"canConsume": true, "consumptionCurrency": "DIEM",
+            "balances": {"diem": 90.5, "usd": 25}, "diemEpochAllocation": 100});
+        let b = parse_balance(profile::Balance::Venice, &v).expect("balance");
+        assert_eq!(b.text, "90.50 DIEM, 25.00 USD (spending DIEM)");
+        assert!(b.available);
+        assert_eq!(b.usd, None, "DIEM is spent first");
+        let v = json!({"canConsume": false, "consumptionCurrency": "USD",
+            "balances": {"diem": null, "usd": 0.004}, "diemEpochAllocation": 0});
+        let b = parse_balance(profile::Balance::Venice, &v).expect("balance");
+        assert_eq!(b.usd, Some(0.004));
+        assert!(!b.available);
+        assert_eq!(
+            parse_balance(profile::Balance::Venice, &json!({"balances": {}})),
+            None
+        );
+        assert_eq!(
+            balance_url(profile::Balance::Venice, "https://api.venice.ai/api/v1/").as_deref(),
+            Ok("https://api.venice.ai/api/v1/billing/balance")
+        );
+    }
+
+    #[test]
+    fn a_balance_stops_a_suite_it_cannot_pay_for() {
+        let p = profile::Profile::builtin("venice").expect("profile");
+        let usd = |left: f64| AccountBalance {
+            available: true,
+            text: format!("{left} USD"),
+            usd: Some(left),
+        };
+        // 100,000 tokens at $0.50 a million: 5 cents.
+        assert_eq!(balance_stop(&usd(1.0), 100_000, &p), None);
+        let why = balance_stop(&usd(0.01), 100_000, &p).expect("stopped");
+        assert!(why.contains("more than the 0.01 USD left"), "{why}");
+        let empty = AccountBalance {
+            available: false,
+            text: "0.00 DIEM".into(),
+            usd: None,
+        };
+        assert!(balance_stop(&empty, 1, &p).is_some_and(|w| w.contains("no balance left")));
+        let unknown = AccountBalance {
+            usd: None,
+            ..usd(0.0)
+        };
+        assert_eq!(balance_stop(&unknown, 10_000_000, &p), None);
     }
 }

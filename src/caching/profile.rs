@@ -59,6 +59,9 @@ pub enum Balance {
     DeepSeek,
     /// `GET {base}/credits`: `data.total_credits` and `data.total_usage`.
     OpenRouter,
+    /// `GET {base}/billing/balance`: `canConsume`, `consumptionCurrency`
+    /// and `balances.diem` / `balances.usd`.
+    Venice,
 }
 
 /// A provider's API and caching promises.
@@ -112,6 +115,7 @@ impl Profile {
             "venice" => Profile {
                 price_input: 0.5,
                 price_cached: 0.25,
+                balance: Some(Balance::Venice),
                 ..Profile::new(
                     name,
                     CachedField::OpenAi,

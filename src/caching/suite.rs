@@ -3,14 +3,14 @@
 //! Every prompt of a run starts with the run's nonce, so nothing can be
 //! cached from before and two runs never share a prefix. A request "hits"
 //! when the provider reports at least half of its prompt tokens as cached;
-//! a prompt "stays cold" when it reports no more than [`NOISE`] tokens (a
-//! chat template's fixed opening can be cached on servers that cache every
-//! prefix).
+//! a prompt "stays cold" when it reports no more than [`cold_allowance`]
+//! tokens ([`NOISE`], a chat template's fixed opening that servers caching
+//! every prefix may report, but never more than a quarter of the prompt).
 //!
 //! | test | requests | passes when |
 //! |---|---|---|
 //! | `identical` | one prompt twice | the second hits |
-//! | `sizes` | a ladder of sizes, each twice; one below the profile's minimum | the rung below the minimum stays cold, every rung at or above it hits |
+//! | `sizes` | a ladder of sizes, each twice; one at half the profile's minimum | the rung below the minimum stays cold (see [`judge_rung`]), every rung above it hits |
 //! | `shared-prefix` | one long prefix, three different last messages | the second and third read at least half the prefix from the cache |
 //! | `changed-at-k` | a prompt, then the same prompt altered at 60 % | the cached count falls to about the unchanged part (50 %–115 % of it) |
 //! | `persistence` | one prompt N times (default 10) | at least 80 % of requests 2…N hit |
@@ -30,7 +30,7 @@ use crate::store::caching::{CacheRequestRow, NewCacheResult};
 /// Cached tokens a fresh prompt may still report.
 pub const NOISE: i64 = 32;
 
-pub use crate::store::caching::{TestKind, Verdict};
+pub use crate::store::caching::{Step, TestKind, Verdict};
 
 /// One test's result and evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +118,9 @@ impl Default for SuiteConfig {
 /// says why not, and the suite stops.
 pub type Budget<'a> = &'a mut (dyn FnMut(i64) -> Result<(), String> + Send);
 
+/// Told each step of a suite as it happens.
+pub type Progress<'a> = &'a mut (dyn FnMut(Step) + Send);
+
 /// Runs tests against one model, producing their results.
 pub struct Runner<'a> {
     pub client: &'a Client,
@@ -127,6 +130,8 @@ pub struct Runner<'a> {
     /// Starts every prompt; unique per run.
     pub nonce: String,
     pub budget: Budget<'a>,
+    /// Where steps go ([`Step`]); `None` for nobody.
+    pub progress: Option<Progress<'a>>,
 }
 
 /// Why a suite stopped early.
@@ -161,6 +166,75 @@ pub fn filler(tokens: u32, seed: u64) -> String {
         out.push_str(WORDS[(x % WORDS.len() as u64) as usize]);
     }
     out
+}
+
+/// The most cached tokens a fresh prompt of `prompt` tokens may report and
+/// still count as cold: [`NOISE`], but never more than a quarter of the
+/// prompt. A hit needs half of it, so no answer is both cold and a hit.
+pub fn cold_allowance(prompt: i64) -> i64 {
+    NOISE.min(prompt.max(0) / 4)
+}
+
+/// The `sizes` test's rungs for a provider that caches prompts of at least
+/// `min` tokens: (tokens, expected to hit). With a minimum of 64 or more,
+/// one rung at half the minimum (far enough below it that a chat
+/// template's few tokens cannot lift it over) and two well above it;
+/// below 64 there is no rung below the minimum worth sending, and three
+/// sizes must hit.
+pub fn size_rungs(min: u32) -> Vec<(u32, bool)> {
+    if min >= 64 {
+        vec![
+            (min / 2, false),
+            (min + min / 4 + 64, true),
+            (min * 2 + 128, true),
+        ]
+    } else {
+        [128, 512, 1536].into_iter().map(|n| (n, true)).collect()
+    }
+}
+
+/// How one rung of the `sizes` test came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rung {
+    /// As expected.
+    Good,
+    /// Against the provider's figures: a rung below the minimum was
+    /// cached, or one above it was not.
+    Bad,
+    /// The provider's own prompt count puts the rung on the other side of
+    /// its minimum, so what to expect cannot be decided.
+    Undecided(String),
+}
+
+/// Judges a rung from the repeat's prompt (`prompt`) and cached (`cached`)
+/// tokens: a rung expected to hit must report at least `min` prompt tokens
+/// and hit; one below the minimum must report fewer than `min` and no more
+/// than [`cold_allowance`] cached.
+pub fn judge_rung(min: u32, should_hit: bool, prompt: i64, cached: i64) -> Rung {
+    let min = i64::from(min);
+    if should_hit {
+        if prompt < min {
+            return Rung::Undecided(format!(
+                "a rung meant to be above the minimum of {min} tokens came to only {prompt}"
+            ));
+        }
+        if prompt > 0 && cached * 2 >= prompt {
+            Rung::Good
+        } else {
+            Rung::Bad
+        }
+    } else {
+        if prompt >= min {
+            return Rung::Undecided(format!(
+                "the rung meant to be below the minimum of {min} tokens came to {prompt}"
+            ));
+        }
+        if cached <= cold_allowance(prompt) {
+            Rung::Good
+        } else {
+            Rung::Bad
+        }
+    }
 }
 
 fn estimate_tokens(request: &serde_json::Value) -> i64 {
@@ -205,12 +279,44 @@ pub fn no_answer(exchanges: &[Exchange]) -> Option<String> {
         .then(|| first.error.clone().unwrap_or_default())
 }
 
+/// The size of most prompts of a suite: above the provider's minimum
+/// with room to spare, at least 512 tokens, at most the configured largest.
+fn prompt_size_for(min: u32, config: &SuiteConfig) -> u32 {
+    (min + min / 4 + 256).max(512).min(config.max_prompt_tokens)
+}
+
+/// Tokens a request adds to its system prompt: the question, the chat
+/// template, the answer.
+const REQUEST_OVERHEAD: i64 = 24;
+
+/// About how many tokens a suite of `config` spends on one model of a
+/// provider caching from `min` tokens, before it runs: what the dashboard
+/// asks the user to confirm and what a balance is checked against.
+pub fn estimate(config: &SuiteConfig, min: u32) -> i64 {
+    let size = i64::from(prompt_size_for(min, config));
+    let one = size + REQUEST_OVERHEAD + i64::from(config.max_tokens);
+    config
+        .tests
+        .iter()
+        .map(|t| match t {
+            TestKind::Identical => 2 * one,
+            TestKind::Sizes => size_rungs(min)
+                .into_iter()
+                .filter(|r| r.0 <= config.max_prompt_tokens)
+                .map(|r| 2 * (i64::from(r.0) + REQUEST_OVERHEAD))
+                .sum(),
+            TestKind::SharedPrefix | TestKind::ChangedAtK => 3 * one,
+            TestKind::Persistence => i64::from(config.persistence.max(2)) * one,
+            TestKind::Ttl => 2 * one * config.ttl_ladder.len() as i64,
+            // Each turn adds a question and an answer to the conversation.
+            TestKind::MultiTurn => 4 * one + 6 * 20,
+        })
+        .sum()
+}
+
 impl Runner<'_> {
     fn prompt_size(&self) -> u32 {
-        let min = self.endpoint.profile.min_tokens;
-        (min + min / 4 + 256)
-            .max(512)
-            .min(self.config.max_prompt_tokens)
+        prompt_size_for(self.endpoint.profile.min_tokens, self.config)
     }
 
     /// The system message of a prompt: the nonce, a tag, then filler.
@@ -232,18 +338,54 @@ impl Runner<'_> {
         Ok(self.client.send(self.endpoint, label, request).await)
     }
 
-    /// Runs the configured tests in order, telling `starting` the index
-    /// of each before it runs; stops at the budget, and when a test got no
-    /// answer at all from the server (the rest would only wait for the
-    /// same failure: the TTL test alone waits minutes).
-    pub async fn run_all(
+    fn step(&mut self, step: Step) {
+        if let Some(p) = &mut self.progress {
+            p(step);
+        }
+    }
+
+    /// Waits until `deadline`, telling progress how long is left about
+    /// once a second: test `index`, rung `rung` of `rungs` of `delay`.
+    async fn wait_for_probe(
         &mut self,
-        mut starting: impl FnMut(usize, TestKind),
-    ) -> (Vec<TestResult>, Option<Stopped>) {
+        deadline: tokio::time::Instant,
+        index: usize,
+        (rung, rungs): (usize, usize),
+        delay: Duration,
+    ) {
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            self.step(Step::Waiting {
+                index,
+                rung,
+                rungs,
+                delay_secs: delay.as_secs(),
+                left_ms: left.as_millis() as u64,
+            });
+            tokio::time::sleep(left.min(Duration::from_secs(1))).await;
+        }
+    }
+
+    /// Runs the configured tests in order, telling progress as each starts
+    /// and ends; stops at the budget, and when a test got no answer at all
+    /// from the server (the rest would only wait for the same failure: the
+    /// TTL test alone waits minutes).
+    pub async fn run_all(&mut self) -> (Vec<TestResult>, Option<Stopped>) {
         let mut results = Vec::new();
         for (i, test) in self.config.tests.clone().into_iter().enumerate() {
-            starting(i, test);
-            match self.run(test).await {
+            self.step(Step::Starting { index: i });
+            let outcome = self.run_at(test, i).await;
+            if let Ok(r) = &outcome {
+                self.step(Step::Finished {
+                    index: i,
+                    verdict: r.verdict,
+                    summary: r.summary.clone(),
+                });
+            }
+            match outcome {
                 Ok(r) => {
                     let unanswered = no_answer(&r.exchanges);
                     results.push(r);
@@ -265,13 +407,18 @@ impl Runner<'_> {
     }
 
     pub async fn run(&mut self, test: TestKind) -> Result<TestResult, Stopped> {
+        self.run_at(test, 0).await
+    }
+
+    /// [`Runner::run`] for the test at `index` of the run (for progress).
+    async fn run_at(&mut self, test: TestKind, index: usize) -> Result<TestResult, Stopped> {
         match test {
             TestKind::Identical => self.identical().await,
             TestKind::Sizes => self.sizes().await,
             TestKind::SharedPrefix => self.shared_prefix().await,
             TestKind::ChangedAtK => self.changed_at_k().await,
             TestKind::Persistence => self.persistence().await,
-            TestKind::Ttl => self.ttl().await,
+            TestKind::Ttl => self.ttl(index).await,
             TestKind::MultiTurn => self.multi_turn().await,
         }
     }
@@ -344,19 +491,13 @@ impl Runner<'_> {
     async fn sizes(&mut self) -> Result<TestResult, Stopped> {
         let min = self.endpoint.profile.min_tokens;
         let max = self.config.max_prompt_tokens;
-        let mut rungs: Vec<(u32, bool)> = Vec::new();
-        if min >= 64 {
-            rungs.push((min / 2, false));
-            rungs.extend([min + min / 4 + 64, min * 2 + 128].map(|n| (n, true)));
-        } else {
-            rungs.extend([128, 512, 1536].map(|n| (n, true)));
-        }
+        let mut rungs = size_rungs(min);
         let dropped: Vec<u32> = rungs.iter().filter(|r| r.0 > max).map(|r| r.0).collect();
         rungs.retain(|r| r.0 <= max);
         let mut exchanges = Vec::new();
         let mut warm = Vec::new();
         let mut seen = Vec::new();
-        let mut ok = true;
+        let (mut failed, mut undecided) = (false, Vec::new());
         for (tokens, should_hit) in &rungs {
             let msgs = [
                 Message::system(self.system(&format!("size {tokens}"), *tokens)),
@@ -366,20 +507,19 @@ impl Runner<'_> {
             let repeat = self.send(&format!("{tokens} repeat"), &msgs).await?;
             let c = repeat.cached().unwrap_or(0);
             let p = repeat.prompt().unwrap_or(0);
-            let good = if *should_hit {
-                hits(&repeat) == Some(true)
+            match judge_rung(min, *should_hit, p, c) {
+                Rung::Good => {}
+                Rung::Bad => failed = true,
+                Rung::Undecided(why) => undecided.push(why),
+            }
+            seen.push(if *should_hit {
+                format!("{p} tokens: {c} cached")
             } else {
-                c <= NOISE
-            };
-            ok &= good;
-            seen.push(format!(
-                "{p} tokens: {c} cached{}",
-                if *should_hit {
-                    ""
-                } else {
-                    " (below the minimum)"
-                }
-            ));
+                format!(
+                    "{p} tokens: {c} cached (below the minimum of {min}: at most {} may be)",
+                    cold_allowance(p)
+                )
+            });
             if *should_hit {
                 warm.push(exchanges.len());
             }
@@ -391,8 +531,12 @@ impl Runner<'_> {
         }
         let judged = if rungs.is_empty() {
             Err(format!("every rung is over {max} tokens"))
+        } else if failed {
+            Ok((false, summary))
+        } else if let Some(why) = undecided.first() {
+            Err(format!("{why} ({summary})"))
         } else {
-            Ok((ok, summary))
+            Ok((true, summary))
         };
         Ok(self.result(TestKind::Sizes, exchanges, &warm, judged))
     }
@@ -489,7 +633,7 @@ impl Runner<'_> {
         ))
     }
 
-    async fn ttl(&mut self) -> Result<TestResult, Stopped> {
+    async fn ttl(&mut self, index: usize) -> Result<TestResult, Stopped> {
         let mut ladder = self.config.ttl_ladder.clone();
         ladder.sort();
         let size = self.prompt_size();
@@ -508,10 +652,13 @@ impl Runner<'_> {
         let mut probes = Vec::new();
         if self.endpoint.profile.single_slot {
             // One prompt at a time: warming the next would evict this one.
-            for (d, msgs) in ladder.iter().zip(&prompts) {
+            let rungs = ladder.len();
+            for (rung, (d, msgs)) in ladder.iter().zip(&prompts).enumerate() {
                 let label = humantime::format_duration(*d).to_string();
                 exchanges.push(self.send(&format!("warm {label}"), msgs).await?);
-                tokio::time::sleep(*d).await;
+                let deadline = tokio::time::Instant::now() + *d;
+                self.wait_for_probe(deadline, index, (rung, rungs), *d)
+                    .await;
                 probes.push(exchanges.len());
                 exchanges.push(self.send(&format!("probe after {label}"), msgs).await?);
             }
@@ -523,8 +670,10 @@ impl Runner<'_> {
                 exchanges.push(self.send(&format!("warm {label}"), msgs).await?);
                 warmed.push(tokio::time::Instant::now());
             }
+            let rungs = ladder.len();
             for (i, (d, msgs)) in ladder.iter().zip(&prompts).enumerate() {
-                tokio::time::sleep_until(warmed[i] + *d).await;
+                self.wait_for_probe(warmed[i] + *d, index, (i, rungs), *d)
+                    .await;
                 let label = humantime::format_duration(*d).to_string();
                 probes.push(exchanges.len());
                 exchanges.push(self.send(&format!("probe after {label}"), msgs).await?);
@@ -677,6 +826,7 @@ mod tests {
             config: &config,
             nonce: "n".into(),
             budget: &mut budget,
+            progress: None,
         };
         let pair = vec![
             exchange("cold", 2712, 581, Some(0)),
@@ -710,6 +860,57 @@ mod tests {
         let r = runner.result(TestKind::Identical, broken, &[1], Ok((false, "x".into())));
         assert_eq!(r.verdict, Verdict::Inconclusive);
         assert_eq!(r.summary, "warm: HTTP 500: overloaded");
+    }
+
+    #[test]
+    fn the_estimate_counts_every_request_of_the_suite() {
+        let mut c = SuiteConfig {
+            tests: vec![TestKind::Identical],
+            ..SuiteConfig::default()
+        };
+        // 1024 + 256 + 256 tokens of prompt, the overhead and one answer.
+        assert_eq!(estimate(&c, 1024), 2 * (1536 + REQUEST_OVERHEAD + 1));
+        c.tests = vec![TestKind::Ttl];
+        assert_eq!(estimate(&c, 0), 10 * (512 + REQUEST_OVERHEAD + 1));
+        c.tests = TestKind::ALL.to_vec();
+        let all = estimate(&c, 1024);
+        c.max_prompt_tokens = 1200;
+        assert!(estimate(&c, 1024) < all);
+    }
+
+    #[test]
+    fn every_sizes_rung_is_decidable() {
+        for min in [0, 16, 64, 100, 1024, 4096] {
+            for (tokens, should_hit) in size_rungs(min) {
+                if should_hit {
+                    assert!(tokens >= min + 64, "min {min}: {tokens}");
+                } else {
+                    // Far enough below the minimum, and the allowance well
+                    // under the rung and under a hit.
+                    assert!(tokens * 2 <= min, "min {min}: {tokens}");
+                    let p = i64::from(tokens);
+                    assert!(cold_allowance(p) * 2 < p, "min {min}: {tokens}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_rung_below_the_minimum_that_is_cached_fails() {
+        // The case: --min-tokens 64, 30 of 30 tokens cached.
+        assert_eq!(judge_rung(64, false, 30, 30), Rung::Bad);
+        assert_eq!(judge_rung(64, false, 30, 7), Rung::Good);
+        assert_eq!(judge_rung(64, false, 30, 8), Rung::Bad);
+        assert_eq!(judge_rung(1024, false, 530, 32), Rung::Good);
+        assert_eq!(judge_rung(1024, false, 530, 33), Rung::Bad);
+        // A provider counting the rung over its own minimum: undecided.
+        assert!(matches!(judge_rung(64, false, 70, 0), Rung::Undecided(_)));
+        assert!(matches!(
+            judge_rung(1024, true, 1000, 1000),
+            Rung::Undecided(_)
+        ));
+        assert_eq!(judge_rung(64, true, 300, 150), Rung::Good);
+        assert_eq!(judge_rung(64, true, 300, 149), Rung::Bad);
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub enum WorkerEvent {
         file: String,
         outcome: Result<String, String>,
     },
+    /// A caching suite moved on (a test started or ended, a TTL probe is
+    /// waited for, a model is done).
+    CacheProgress(Box<crate::store::caching::RunProgress>),
 }
 
 /// Watches whose last polls the store could not record: when each may be
@@ -136,6 +139,14 @@ pub enum Command {
     PollNow(Vec<String>),
     /// Poll every active watch now.
     PollAll,
+    /// Run a caching target's suite now (models: all the target's when
+    /// empty; `force`: resting models too). Handled by the caching
+    /// schedule, not the poll worker.
+    CacheTestNow {
+        target: String,
+        models: Vec<String>,
+        force: bool,
+    },
     /// Finish running polls and return.
     Stop,
 }
@@ -340,6 +351,8 @@ impl Worker {
                     command = commands.recv() => match command {
                         Some(Command::PollNow(names)) => forced.extend(names),
                         Some(Command::PollAll) => force_all = true,
+                        // The caching schedule's: never routed here.
+                        Some(Command::CacheTestNow { .. }) => {}
                         Some(Command::Stop) | None => stopping = true,
                     },
                     Some(done) = running.join_next(), if !running.is_empty() => {

@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 use super::{relative, table};
 use crate::app::caching::Tested;
 use crate::app::queries::CacheListRow;
-use crate::caching::client::curl;
+use crate::caching::client::curl_file;
+use crate::caching::standing::Standing;
 use crate::store::caching::CacheRun;
 use crate::text::Line;
 
@@ -13,15 +14,22 @@ fn percent(h: Option<f64>) -> String {
     h.map_or("-".into(), |h| format!("{:.0}%", h * 100.0))
 }
 
-pub fn cache_list_json(rows: &[CacheListRow]) -> Value {
+/// The standing of a listed model at `now`, as every front end words it.
+fn standing_of(r: &CacheListRow, now: i64) -> Standing {
+    crate::caching::standing::standing(r.target.paused, r.last.is_some(), &r.state, now)
+}
+
+pub fn cache_list_json(rows: &[CacheListRow], now: i64) -> Value {
     let list: Vec<Value> = rows
         .iter()
         .map(|r| {
             let t = &r.target;
+            let standing = standing_of(r, now);
             json!({
                 "target": t.name, "model": r.model, "profile": t.profile, "base_url": t.base_url,
                 "api_key_env": t.api_key_env, "last_run": r.last, "reliability": r.reliability,
-                "state": r.state, "paused": t.paused, "paused_reason": t.paused_reason,
+                "state": r.state, "standing": standing, "standing_text": standing.text(now),
+                "paused": t.paused, "paused_reason": t.paused_reason,
                 "from_config": t.from_config,
             })
         })
@@ -46,13 +54,7 @@ pub fn cache_list_table(rows: &[CacheListRow], now: i64) -> String {
                     .map_or("never".into(), |l| relative(l.started_at, now)),
                 percent(r.last.as_ref().and_then(|l| l.hit_rate)),
                 r.reliability.map_or("-".into(), |s| s.to_string()),
-                if t.paused {
-                    "paused".into()
-                } else if r.state.warning() {
-                    format!("{} failed runs", r.state.consecutive_failures)
-                } else {
-                    "ok".into()
-                },
+                standing_of(r, now).text(now),
             ]
         })
         .collect();
@@ -110,19 +112,23 @@ pub fn cache_history_table(name: &str, runs: &[CacheRun], now: i64) -> String {
     )
 }
 
-/// `cache-test --json`; with `with_curl`, each result names a `curl`
-/// command that repeats its first request.
-pub fn cache_test_json(t: &Tested, with_curl: bool) -> Value {
+/// `cache-test --json`; once the bodies are saved
+/// ([`Tested::save_bodies`]), each result names the file with its first
+/// request's body and a `curl` command that sends it.
+pub fn cache_test_json(t: &Tested, now: i64) -> Value {
     let list: Vec<Value> = t
         .runs
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let mut v = serde_json::to_value(r).unwrap_or_default();
-            if with_curl && let Some(results) = v.get_mut("results").and_then(|x| x.as_array_mut())
-            {
-                for (res, orig) in results.iter_mut().zip(&r.results) {
-                    if let Some(first) = orig.exchanges.first() {
-                        res["curl"] = curl(&t.endpoint, &first.request).into();
+            v["standing_text"] = r.standing.text(now).into();
+            if let Some(results) = v.get_mut("results").and_then(|x| x.as_array_mut()) {
+                for (k, res) in results.iter_mut().enumerate() {
+                    if let Some(file) = t.body_file(i, k) {
+                        let file = file.display().to_string();
+                        res["curl"] = curl_file(&t.endpoint, &file).into();
+                        res["body_file"] = file.into();
                     }
                 }
             }
@@ -132,16 +138,17 @@ pub fn cache_test_json(t: &Tested, with_curl: bool) -> Value {
     json!({ "target": t.target.name, "runs": list })
 }
 
-/// `cache-test` as text: each model's tests with their verdicts. What the
-/// server said (model names, summaries, reasons) is shown on one line with
-/// control characters escaped.
-pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
+/// `cache-test` as text: each model's tests with their verdicts, a `curl`
+/// line per test once the bodies are saved, and the model's standing. What
+/// the server said (model names, summaries, reasons) is shown on one line
+/// with control characters escaped.
+pub fn cache_test_text(t: &Tested, now: i64) -> String {
     let mut out = String::new();
     let mut line = |s: String| {
         out.push_str(&s);
         out.push('\n');
     };
-    for r in &t.runs {
+    for (i, r) in t.runs.iter().enumerate() {
         let label = if t.target.settings.simulated {
             " (simulated provider)"
         } else {
@@ -159,7 +166,7 @@ pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
             line(format!("  skipped: {}", Line(why)));
             continue;
         }
-        for x in &r.results {
+        for (k, x) in r.results.iter().enumerate() {
             line(format!(
                 "  {:<13} {:<12} {}",
                 x.test.as_str(),
@@ -178,24 +185,17 @@ pub fn cache_test_text(t: &Tested, with_curl: bool) -> String {
             if !detail.is_empty() {
                 line(format!("  {:<13} {:<12} {}", "", "", detail.join(", ")));
             }
-            if with_curl && let Some(first) = x.exchanges.first() {
-                // The body is JSON: escaped as JSON, the command still
-                // sends the same request.
+            if let Some(file) = t.body_file(i, k) {
                 line(format!(
                     "    {}",
-                    crate::text::json_text(curl(&t.endpoint, &first.request))
+                    Line(&curl_file(&t.endpoint, &file.display().to_string()))
                 ));
             }
         }
         if let Some(why) = &r.stopped {
             line(format!("  stopped: {}", Line(why)));
         }
-        if r.state.warning() {
-            line(format!(
-                "  warning: {} failed runs in a row",
-                r.state.consecutive_failures
-            ));
-        }
+        line(format!("  state: {}", r.standing.text(now)));
         if r.regression {
             line("  caching regression: alert queued".into());
         }

@@ -72,7 +72,9 @@ pub fn event_line(event: &WorkerEvent, time: &str) -> Option<(Stream, String)> {
             )),
             Err(e) => Some((Stream::Err, format!("{time}  apiradar: {}", Line(e)))),
         },
-        WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } => None,
+        WorkerEvent::Polling { .. } | WorkerEvent::Idle { .. } | WorkerEvent::CacheProgress(_) => {
+            None
+        }
     }
 }
 

@@ -10,12 +10,15 @@ use serde_json::Value;
 use super::alerts::NewAlert;
 use super::{Result, Store, StoreError};
 
-/// Failed runs in a row before a model is flagged.
+/// Failed runs in a row before a model is flagged, by default.
 pub const WARN_AFTER: u32 = 3;
-/// Failed runs in a row before a model is left alone for a while.
+/// Failed runs in a row before a model is left alone for a while, by
+/// default.
 pub const COOLDOWN_AFTER: u32 = 5;
-/// Good runs in a row that clear a model's failures.
+/// Good runs in a row that clear a model's failures, by default.
 pub const RESET_AFTER: u32 = 2;
+/// How long a model rests once it has failed too often, by default (ms).
+pub const REST_MS: i64 = 15 * 60 * 1000;
 /// Identical-test failures in a row, after it once passed, that raise a
 /// caching regression alert.
 pub const REGRESSION_AFTER: u32 = 3;
@@ -47,6 +50,59 @@ pub struct CacheSettings {
     /// `chat` or `messages`, overriding the profile's API shape (and with
     /// it how the key is sent).
     pub api: Option<String>,
+    /// Failed runs in a row before a model is flagged [default: 3].
+    pub warn_after: Option<u32>,
+    /// Failed runs in a row before a model rests [default: 5].
+    pub rest_after: Option<u32>,
+    /// How long it rests, in seconds [default: 15 min].
+    pub rest_secs: Option<u64>,
+    /// Good runs in a row that clear its failures [default: 2].
+    pub clear_after: Option<u32>,
+}
+
+/// When a model's failed runs flag it, rest it and clear it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Cooldown {
+    pub warn_after: u32,
+    pub rest_after: u32,
+    pub rest_ms: i64,
+    pub clear_after: u32,
+}
+
+impl Default for Cooldown {
+    fn default() -> Self {
+        Cooldown {
+            warn_after: WARN_AFTER,
+            rest_after: COOLDOWN_AFTER,
+            rest_ms: REST_MS,
+            clear_after: RESET_AFTER,
+        }
+    }
+}
+
+impl CacheSettings {
+    /// The target's cooldown, its settings over the defaults.
+    pub fn cooldown(&self) -> Cooldown {
+        let d = Cooldown::default();
+        Cooldown {
+            warn_after: self.warn_after.unwrap_or(d.warn_after).max(1),
+            rest_after: self.rest_after.unwrap_or(d.rest_after).max(1),
+            rest_ms: self.rest_secs.map_or(d.rest_ms, |s| {
+                i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX)
+            }),
+            clear_after: self.clear_after.unwrap_or(d.clear_after).max(1),
+        }
+    }
+}
+
+/// Whether a run counts against its model: a test that should pass
+/// failed, or a request got no usable answer (its test could decide
+/// nothing). The store's streaks, the status bar and the exit code of
+/// `cache-test` all go by this.
+pub fn run_counts_as_failed(results: &[NewCacheResult]) -> bool {
+    results
+        .iter()
+        .any(|r| r.verdict == Verdict::Fail || r.requests.iter().any(|q| q.error.is_some()))
 }
 
 /// A provider endpoint whose models are tested.
@@ -135,6 +191,46 @@ impl Verdict {
 }
 
 stored_words!(Verdict, "verdict");
+
+/// How far a run of the suite is: for a progress line, or the dashboard
+/// showing results as they come.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunProgress {
+    pub target: String,
+    pub model: String,
+    /// The model's place among the run's (from 0), and their number.
+    pub model_index: usize,
+    pub models: usize,
+    /// The run's tests, in order.
+    pub tests: Vec<TestKind>,
+    pub step: Step,
+}
+
+/// One step of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub enum Step {
+    /// Test `index` of the run's tests starts.
+    Starting { index: usize },
+    /// Test `index` ended so.
+    Finished {
+        index: usize,
+        verdict: Verdict,
+        summary: String,
+    },
+    /// Test `index` waits before its next request: the TTL ladder's rung
+    /// `rung` (from 0) of `rungs`, probed after `delay_secs`, with
+    /// `left_ms` to go.
+    Waiting {
+        index: usize,
+        rung: usize,
+        rungs: usize,
+        delay_secs: u64,
+        left_ms: u64,
+    },
+    /// The model's run is over: recorded, or skipped (why).
+    ModelDone { skipped: Option<String> },
+}
 
 /// A target as declared in a config file, to add or update.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -232,17 +328,47 @@ pub struct ModelState {
     pub cooldown_until: Option<i64>,
     pub identical_passed: bool,
     pub identical_failures: u32,
+    /// Its target's thresholds, which the figures above are judged by.
+    pub cooldown: Cooldown,
 }
 
 impl ModelState {
-    /// Flagged after [`WARN_AFTER`] failed runs in a row.
+    /// Flagged after the target's `warn_after` failed runs in a row.
     pub fn warning(&self) -> bool {
-        self.consecutive_failures >= WARN_AFTER
+        self.consecutive_failures >= self.cooldown.warn_after
+    }
+
+    /// Resting at `now` (ms): runs skip it unless forced.
+    pub fn resting(&self, now: i64) -> bool {
+        self.cooldown_until.is_some_and(|u| u > now)
+    }
+
+    /// The streaks after one more run ending at `finished_at` that failed
+    /// or not ([`run_counts_as_failed`]): a failure restarts the good
+    /// streak and, at `rest_after` failures or more, rests the model for
+    /// `rest_ms` from the run's end (each further failure extends it);
+    /// `clear_after` good runs in a row clear the failures and the rest.
+    pub fn after_run(&mut self, failed: bool, finished_at: i64) {
+        let c = self.cooldown;
+        if failed {
+            self.consecutive_failures += 1;
+            self.consecutive_successes = 0;
+            if self.consecutive_failures >= c.rest_after {
+                self.cooldown_until = Some(finished_at.saturating_add(c.rest_ms));
+            }
+        } else {
+            self.consecutive_successes += 1;
+            if self.consecutive_successes >= c.clear_after {
+                self.consecutive_failures = 0;
+                self.cooldown_until = None;
+            }
+        }
     }
 }
 
 /// When a run started and finished, and how long a model rests once it
-/// has failed too often (ms).
+/// has failed too often (ms; the target's `rest`,
+/// [`CacheSettings::cooldown`], for runs of the suite).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunTimes {
     pub started_at: i64,
@@ -422,7 +548,19 @@ impl Store {
     }
 
     pub fn model_state(&self, target_id: i64, model: &str) -> Result<ModelState> {
-        Ok(self
+        let settings: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT settings FROM cache_targets WHERE id = ?1",
+                [target_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let cooldown = settings
+            .and_then(|s| serde_json::from_str::<CacheSettings>(&s).ok())
+            .unwrap_or_default()
+            .cooldown();
+        let mut state = self
             .conn
             .query_row(
                 "SELECT model, consecutive_failures, consecutive_successes, cooldown_until,
@@ -437,6 +575,7 @@ impl Store {
                         cooldown_until: r.get(3)?,
                         identical_passed: r.get(4)?,
                         identical_failures: r.get(5)?,
+                        cooldown: Cooldown::default(),
                     })
                 },
             )
@@ -444,12 +583,15 @@ impl Store {
             .unwrap_or(ModelState {
                 model: model.to_owned(),
                 ..ModelState::default()
-            }))
+            });
+        state.cooldown = cooldown;
+        Ok(state)
     }
 
     /// Records one run of a model: its results and requests, the model's
-    /// streaks (a run with a failed request is a failure; `cooldown_ms`
-    /// of rest after [`COOLDOWN_AFTER`] of them), and the run's
+    /// streaks ([`ModelState::after_run`]: a run that
+    /// [counts as failed](run_counts_as_failed) is a failure; `cooldown_ms`
+    /// of rest after the target's `rest_after` of them), and the run's
     /// regression alert when the identical test fails
     /// [`REGRESSION_AFTER`] times in a row after having passed, all in one
     /// transaction.
@@ -481,10 +623,7 @@ impl Store {
             .map(|q| q.prompt_tokens.unwrap_or(0) + q.completion_tokens.unwrap_or(0))
             .sum();
         let saved: f64 = results.iter().map(|r| r.saved_usd).sum();
-        let failed = results
-            .iter()
-            .flat_map(|r| &r.requests)
-            .any(|q| q.error.is_some());
+        let failed = run_counts_as_failed(results);
         let identical = results
             .iter()
             .find(|r| r.test == TestKind::Identical)
@@ -549,19 +688,13 @@ impl Store {
                 }
             }
             let mut state = s.model_state(target.id, model)?;
-            if failed {
-                state.consecutive_failures += 1;
-                state.consecutive_successes = 0;
-                if state.consecutive_failures >= COOLDOWN_AFTER {
-                    state.cooldown_until = Some(finished_at + cooldown_ms);
-                }
-            } else {
-                state.consecutive_successes += 1;
-                if state.consecutive_successes >= RESET_AFTER {
-                    state.consecutive_failures = 0;
-                    state.cooldown_until = None;
-                }
-            }
+            let policy = target.settings.cooldown();
+            state.cooldown = Cooldown {
+                rest_ms: cooldown_ms,
+                ..policy
+            };
+            state.after_run(failed, finished_at);
+            state.cooldown = policy;
             let mut regression = false;
             match identical {
                 Some(Verdict::Pass) => {
@@ -699,5 +832,182 @@ impl Store {
                  (SELECT id FROM cache_requests WHERE at < ?1 LIMIT ?2)",
             params![before, batch as i64],
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn policy(warn: u32, rest: u32, rest_ms: i64, clear: u32) -> ModelState {
+        ModelState {
+            cooldown: Cooldown {
+                warn_after: warn,
+                rest_after: rest,
+                rest_ms,
+                clear_after: clear,
+            },
+            ..ModelState::default()
+        }
+    }
+
+    #[test]
+    fn defaults_warn_at_3_rest_15_minutes_at_5_and_clear_after_2() {
+        let d = CacheSettings::default().cooldown();
+        assert_eq!(
+            (d.warn_after, d.rest_after, d.rest_ms, d.clear_after),
+            (3, 5, 15 * MIN, 2)
+        );
+        let mut s = ModelState::default();
+        for i in 1..=4 {
+            s.after_run(true, i * MIN);
+            assert_eq!(s.warning(), i >= 3, "after {i} failures");
+            assert!(!s.resting(i * MIN));
+        }
+        s.after_run(true, 5 * MIN);
+        assert_eq!(s.cooldown_until, Some(20 * MIN));
+        assert!(s.resting(19 * MIN) && !s.resting(20 * MIN));
+        // One good run does not clear it; a failure after it rests again
+        // from that run's end.
+        s.after_run(false, 21 * MIN);
+        assert_eq!((s.consecutive_failures, s.consecutive_successes), (5, 1));
+        s.after_run(true, 22 * MIN);
+        assert_eq!(s.cooldown_until, Some(37 * MIN));
+        // Two good runs in a row clear everything.
+        s.after_run(false, 40 * MIN);
+        s.after_run(false, 41 * MIN);
+        assert_eq!(s.consecutive_failures, 0);
+        assert_eq!(s.cooldown_until, None);
+        assert!(!s.warning());
+    }
+
+    #[test]
+    fn thresholds_come_from_the_settings() {
+        let settings = CacheSettings {
+            warn_after: Some(1),
+            rest_after: Some(2),
+            rest_secs: Some(3600),
+            clear_after: Some(3),
+            ..CacheSettings::default()
+        };
+        let c = settings.cooldown();
+        assert_eq!(
+            (c.warn_after, c.rest_after, c.rest_ms, c.clear_after),
+            (1, 2, 3_600_000, 3)
+        );
+        let mut s = policy(1, 2, c.rest_ms, 3);
+        s.after_run(true, 0);
+        assert!(s.warning() && s.cooldown_until.is_none());
+        s.after_run(true, 10);
+        assert_eq!(s.cooldown_until, Some(3_600_010));
+        s.after_run(false, 20);
+        s.after_run(false, 30);
+        assert!(s.cooldown_until.is_some(), "two of three good runs");
+        s.after_run(false, 40);
+        assert_eq!((s.cooldown_until, s.consecutive_failures), (None, 0));
+        // Zero is not a threshold: it reads as 1.
+        let zero = CacheSettings {
+            rest_after: Some(0),
+            ..CacheSettings::default()
+        };
+        assert_eq!(zero.cooldown().rest_after, 1);
+    }
+
+    fn result(verdict: Verdict, error: Option<&str>) -> NewCacheResult {
+        NewCacheResult {
+            test: TestKind::Identical,
+            verdict,
+            summary: String::new(),
+            hit_rate: None,
+            cold_ms: None,
+            warm_ms: None,
+            saved_usd: 0.0,
+            requests: vec![CacheRequestRow {
+                at: 0,
+                label: "cold".into(),
+                http_status: Some(200),
+                latency_ms: 1,
+                prompt_tokens: Some(10),
+                cached_tokens: Some(0),
+                cache_creation_tokens: None,
+                completion_tokens: Some(1),
+                error: error.map(str::to_owned),
+                retries: 0,
+                request: Value::Null,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_failed_test_or_a_failed_request_counts_against_the_model() {
+        assert!(!run_counts_as_failed(&[result(Verdict::Pass, None)]));
+        assert!(!run_counts_as_failed(&[result(
+            Verdict::Inconclusive,
+            None
+        )]));
+        assert!(run_counts_as_failed(&[
+            result(Verdict::Pass, None),
+            result(Verdict::Fail, None)
+        ]));
+        assert!(run_counts_as_failed(&[result(
+            Verdict::Inconclusive,
+            Some("HTTP 500")
+        )]));
+    }
+
+    #[test]
+    fn recorded_runs_rest_and_clear_a_model_by_its_targets_settings() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut store = Store::open(&dir.path().join("db")).expect("store");
+        let settings = CacheSettings {
+            rest_after: Some(2),
+            clear_after: Some(1),
+            ..CacheSettings::default()
+        };
+        let target = store
+            .add_cache_target(
+                "t",
+                "openai",
+                "http://127.0.0.1:9/v1",
+                None,
+                &["m".into()],
+                &settings,
+            )
+            .expect("target");
+        let alert = crate::store::alerts::NewAlert {
+            event: crate::store::alerts::AlertEvent::Caching,
+            title: "t".into(),
+            payload: Value::Null,
+        };
+        let record = |store: &mut Store, at: i64, verdict: Verdict| {
+            let results = [result(verdict, None)];
+            store
+                .record_cache_run(
+                    &target,
+                    &NewCacheRun {
+                        model: "m",
+                        times: RunTimes {
+                            started_at: at,
+                            finished_at: at + 1,
+                            cooldown_ms: 10 * MIN,
+                        },
+                        results: &results,
+                        stopped: None,
+                        balance: None,
+                        regression_alert: &alert,
+                    },
+                )
+                .expect("record")
+                .state
+        };
+        record(&mut store, 0, Verdict::Fail);
+        let s = record(&mut store, MIN, Verdict::Fail);
+        assert_eq!(s.cooldown_until, Some(MIN + 1 + 10 * MIN));
+        assert_eq!(store.model_state(target.id, "m").expect("state"), s);
+        assert_eq!(s.cooldown.rest_after, 2);
+        let s = record(&mut store, 20 * MIN, Verdict::Pass);
+        assert_eq!((s.cooldown_until, s.consecutive_failures), (None, 0));
     }
 }

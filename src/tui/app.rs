@@ -464,6 +464,29 @@ impl App {
                         Request::CacheRequests { target, result_id },
                     ));
                 }
+                Msg::AskCacheRun { target, models } => {
+                    let now = self.clock.now();
+                    let msgs = self.caching.ask_run_now(&target, &models, now);
+                    if self.caching.confirming().is_some() {
+                        let before = self.focus;
+                        self.focus = PaneId::Caching;
+                        self.focus_moved(before);
+                    }
+                    self.apply(msgs);
+                }
+                Msg::RunCacheTest {
+                    target,
+                    models,
+                    force,
+                } => {
+                    self.say(format!("caching tests of {target} asked for…"), false);
+                    self.effects.push(Effect::Worker(Command::CacheTestNow {
+                        target,
+                        models,
+                        force,
+                    }));
+                }
+                Msg::Copy(what, text) => self.put_on_clipboard(format!("the {what}"), text),
                 Msg::Status(m, e) => self.say(m, e),
                 Msg::LoadEndpointChecks { endpoint_id } => {
                     let t = self.ticket();
@@ -711,8 +734,19 @@ impl App {
                         true,
                     );
                 }
+                self.caching.run_ended(&name);
                 self.refresh_caching();
                 self.refresh_alerts();
+            }
+            WorkerEvent::CacheProgress(progress) => {
+                let now = self.clock.now();
+                // A model done: its run is in the store now.
+                if self.caching.on_progress(*progress, now) {
+                    self.refresh_caching();
+                }
+                if let Some(notice) = self.caching.take_notice() {
+                    self.say(notice, true);
+                }
             }
             WorkerEvent::ConfigSynced { file, outcome } => {
                 match outcome {
@@ -1068,26 +1102,32 @@ impl App {
             _ => None,
         };
         match what {
-            Some((_, text)) if text.len() > super::term::OSC52_MAX => self.say(
+            Some((what, text)) => self.put_on_clipboard(what, text),
+            None => self.say("nothing to copy here", false),
+        }
+    }
+
+    /// Hands `text` to the event loop for the clipboard, or says why not.
+    fn put_on_clipboard(&mut self, what: String, text: String) {
+        if text.len() > super::term::OSC52_MAX {
+            self.say(
                 format!(
                     "not copied: {} bytes is more than a terminal takes through OSC 52 ({} bytes)",
                     text.len(),
                     super::term::OSC52_MAX
                 ),
                 true,
-            ),
-            Some((what, text)) => {
-                self.say(
-                    format!(
-                        "copied {what} ({}) to the clipboard with OSC 52",
-                        crate::text::plural(text.len() as u64, "byte", "bytes")
-                    ),
-                    false,
-                );
-                self.clipboard = Some(text);
-            }
-            None => self.say("nothing to copy here", false),
+            );
+            return;
         }
+        self.say(
+            format!(
+                "copied {what} ({}) to the clipboard with OSC 52",
+                crate::text::plural(text.len() as u64, "byte", "bytes")
+            ),
+            false,
+        );
+        self.clipboard = Some(text);
     }
 
     fn selected_name(&self) -> Option<String> {
@@ -1159,6 +1199,16 @@ impl App {
                 None => self.on_action(Action::Refresh),
             },
             "diff" => self.command_diff(args),
+            "cache-test" => match args.split_first() {
+                Some((target, models)) => self.apply(vec![Msg::AskCacheRun {
+                    target: target.to_string(),
+                    models: models.iter().map(|m| m.to_string()).collect(),
+                }]),
+                None => self.say(
+                    "`:cache-test NAME [MODEL…]` — name the caching target to run now",
+                    true,
+                ),
+            },
             "export" => self.command_export(args.first().copied()),
             "alerts" | "alert" => match args.first() {
                 None => self.open_alerts(),
@@ -1175,7 +1225,7 @@ impl App {
             },
             other => self.say(
                 format!(
-                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, alerts, quit"
+                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, alerts, cache-test, quit"
                 ),
                 true,
             ),
@@ -1752,7 +1802,17 @@ impl App {
 
 /// The `:` commands, for Tab completion.
 const COMMANDS: &[&str] = &[
-    "add", "alerts", "diff", "export", "help", "pause", "quit", "refresh", "remove", "resume",
+    "add",
+    "alerts",
+    "cache-test",
+    "diff",
+    "export",
+    "help",
+    "pause",
+    "quit",
+    "refresh",
+    "remove",
+    "resume",
 ];
 
 /// The question before probing is turned on, with what it would probe.

@@ -118,6 +118,8 @@ pub enum Action {
     Copy,
     /// e in the health pane: turn probing of the selected watch on or off.
     ToggleProbing,
+    /// t in the caching pane: run the selected model's suite now.
+    RunNow,
 }
 
 /// The actions without a parameter, by file name. `focus_pane_N` is
@@ -166,6 +168,7 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("group", Action::Group),
     ("copy", Action::Copy),
     ("toggle_probing", Action::ToggleProbing),
+    ("run_now", Action::RunNow),
 ];
 
 /// The number of panes `focus_pane_N` can address.
@@ -1035,6 +1038,8 @@ mod tests {
             Some(Action::Refresh)
         );
         assert_eq!(map.action(Context::Caching, &ch('l')), Some(Action::Open));
+        assert_eq!(map.action(Context::Caching, &ch('t')), Some(Action::RunNow));
+        assert_eq!(map.action(Context::Caching, &ch('y')), Some(Action::Copy));
         // `s` sorts the watch list and filters the alert history by status.
         assert_eq!(map.action(Context::Watches, &ch('s')), Some(Action::Sort));
         // Pane keys stay in their pane.

@@ -360,25 +360,41 @@ fn rate_limits_budgets_failures_and_regressions() {
     assert_eq!(hook.hits("/hook"), 1);
 
     // A provider failing: inconclusive (not a cache verdict), counted as a
-    // failed run; the warning shows after three. The test could not run,
-    // so the command exits 1.
+    // failed run like the four above; the fifth in a row rests the model.
+    // The test could not run, so the command exits 1.
     p.broken.store(true, Ordering::SeqCst);
-    for _ in 0..3 {
-        let doc = identical(&sb, 1);
-        let r = &doc["runs"][0]["results"][0];
-        assert_eq!(r["verdict"], "inconclusive");
-        assert!(
-            r["summary"]
-                .as_str()
-                .unwrap_or("")
-                .contains("HTTP 500: overloaded"),
-            "{r}"
-        );
-    }
+    let doc = identical(&sb, 1);
+    let r = &doc["runs"][0]["results"][0];
+    assert_eq!(r["verdict"], "inconclusive");
+    assert!(
+        r["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("HTTP 500: overloaded"),
+        "{r}"
+    );
     let list = sb.json(["cache", "list", "--json"]);
-    assert_eq!(list["targets"][0]["state"]["consecutive_failures"], 3);
+    assert_eq!(list["targets"][0]["state"]["consecutive_failures"], 5);
+    assert_eq!(list["targets"][0]["standing"]["state"], "resting");
+    // Resting: nothing is sent unless forced.
+    let before = p.requests.load(Ordering::SeqCst);
+    let out = sb
+        .run(["cache-test", "sim", "--tests", "identical"])
+        .expect_code(1)
+        .all_output();
+    assert!(
+        out.contains("resting until") && out.contains("--force"),
+        "{out}"
+    );
+    assert_eq!(p.requests.load(Ordering::SeqCst), before);
     p.broken.store(false, Ordering::SeqCst);
     p.caching.store(true, Ordering::SeqCst);
+    for _ in 0..2 {
+        sb.run(["cache-test", "sim", "--tests", "identical", "--force"])
+            .expect_code(0);
+    }
+    let list = sb.json(["cache", "list", "--json"]);
+    assert_eq!(list["targets"][0]["standing_text"], "ok", "{list:#}");
 
     // The daily budget stops the suite before it is exceeded.
     sb.ok(["cache", "remove", "sim"]);

@@ -17,6 +17,9 @@ mod alerts;
 mod architecture;
 mod budgets;
 mod caching;
+mod caching_local;
+#[cfg(unix)]
+mod caching_tui;
 #[cfg(unix)]
 mod careless;
 mod cli;

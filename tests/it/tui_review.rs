@@ -242,13 +242,21 @@ fn the_findings_list_filters_groups_counts_and_shows_one_in_full() {
             "{w}x{hgt}:\n{}",
             h.screen()
         );
-        // Root cause has no groups yet: it says so and lists by level.
+        // By root cause: a header per change, with the findings it caused.
         h.key(KeyCode::Char('o'));
-        assert!(
-            h.app.message().is_some_and(|m| m.contains("root-cause")),
-            "{:?}",
-            h.app.message()
+        assert!(h.shows("by root cause"), "{w}x{hgt}:
+{}", h.screen());
+        assert_eq!(
+            h.app.diff.grouping,
+            apiradar::tui::panes::diff::Grouping::RootCause
         );
+        assert!(
+            h.screen().lines().any(|l| l.contains("[endpoint-added]")),
+            "{w}x{hgt}:\n{}",
+            h.screen()
+        );
+        // And back to one list by level.
+        h.key(KeyCode::Char('o'));
         assert_eq!(
             h.app.diff.grouping,
             apiradar::tui::panes::diff::Grouping::Level

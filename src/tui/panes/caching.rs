@@ -21,9 +21,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
+use crate::caching::standing::{Severity, Standing};
 use crate::caching::suite::{TestKind, Verdict};
 use crate::diff::Level;
 use crate::store::caching::{CacheResultRow, CacheRun};
+use crate::store::caching::{RunProgress, Step};
 use crate::tui::data::{CACHE_RUNS, CacheRequestsView, CacheRowView, CachingView};
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, WatchStatus};
@@ -78,9 +80,58 @@ pub struct CachingPane {
     focus: Focus,
     /// The test selected, in display order.
     test: usize,
+    /// A line about the last run-now (a model it skipped), shown until
+    /// the next one.
+    notice: Option<String>,
     requests: Option<RequestsState>,
     table: TableState,
     tests_table: TableState,
+    /// A run-now waiting for the user's yes.
+    confirm: Option<Confirm>,
+    /// Runs asked for that have not reported yet: (target, models; empty
+    /// for all).
+    queued: Vec<(String, Vec<String>)>,
+    /// The suite running now, as its progress says.
+    live: Option<Live>,
+}
+
+/// A run-now the user is asked to confirm, with what it will spend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub target: String,
+    /// The models to run (every one of the target's when it is all).
+    pub models: Vec<String>,
+    /// Whether that is all of the target's.
+    all: bool,
+    pub tests: Vec<TestKind>,
+    /// About how many tokens the run will spend, all models together.
+    pub tokens: i64,
+    /// Dollars at the profile's input price.
+    usd: f64,
+    /// The daily budget and the tokens spent today, when there is one.
+    budget: Option<(i64, i64)>,
+    /// The provider's balance is checked before it starts.
+    balance: bool,
+    /// The models resting, with their standing: run anyway.
+    resting: Vec<String>,
+    /// The TTL test's longest wait.
+    longest_wait: Option<u64>,
+    simulated: bool,
+}
+
+/// A suite running now.
+#[derive(Debug, Clone, PartialEq)]
+struct Live {
+    target: String,
+    model: String,
+    model_index: usize,
+    models: usize,
+    tests: Vec<TestKind>,
+    /// Verdicts and summaries of the tests done, by index.
+    done: Vec<Option<(Verdict, String)>>,
+    current: Option<usize>,
+    /// The TTL ladder's rung waited for: (rung, rungs, delay, probe at ms).
+    waiting: Option<(usize, usize, u64, i64)>,
 }
 
 // ---- what a row says ----
@@ -236,45 +287,24 @@ fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// A time of day (UTC), with the date when it is not today.
-fn clock(now: i64, at: i64) -> String {
-    let day = |t: i64| t.div_euclid(86_400_000);
-    let format = if day(now) == day(at) {
-        "%H:%M"
-    } else {
-        "%m-%d %H:%M"
-    };
-    chrono::DateTime::from_timestamp_millis(at)
-        .map(|t| t.format(format).to_string())
-        .unwrap_or_else(|| "?".into())
+/// Where a row's model stands: the same words as `cache list` and
+/// `cache-test` ([`crate::caching::standing`]).
+fn standing_of(row: &CacheRowView, now: i64) -> Standing {
+    crate::caching::standing::standing(row.target.paused, !row.runs.is_empty(), &row.state, now)
 }
 
-/// The model's standing: resting after failures, flagged, or fine.
+/// The model's standing as the state column shows it.
 fn state(row: &CacheRowView, now: i64, long: bool, theme: &Theme) -> (String, Style) {
-    let s = &row.state;
-    if row.target.paused {
-        return ("paused".into(), theme.status(WatchStatus::Paused));
-    }
-    if let Some(until) = s.cooldown_until.filter(|t| *t > now) {
-        let text = if long {
-            format!("resting until {}", clock(now, until))
-        } else {
-            "resting".into()
-        };
-        return (text, theme.status(WatchStatus::Failing));
-    }
-    if s.warning() {
-        let text = if long {
-            format!("{} failed runs", s.consecutive_failures)
-        } else {
-            format!("{} failed", s.consecutive_failures)
-        };
-        return (text, theme.level(Level::Warning));
-    }
-    if row.runs.is_empty() {
-        return ("never run".into(), theme.status(WatchStatus::Pending));
-    }
-    ("ok".into(), theme.status(WatchStatus::Ok))
+    let st = standing_of(row, now);
+    let text = if long { st.text(now) } else { st.short() };
+    let style = match st {
+        Standing::Paused => theme.status(WatchStatus::Paused),
+        Standing::NeverRun => theme.status(WatchStatus::Pending),
+        Standing::Ok => theme.status(WatchStatus::Ok),
+        Standing::Resting { .. } => theme.status(WatchStatus::Failing),
+        Standing::Failed { .. } | Standing::Recovering { .. } => theme.level(Level::Warning),
+    };
+    (text, style)
 }
 
 fn reliability_style(score: Option<u8>, theme: &Theme) -> Style {
@@ -396,7 +426,7 @@ const LEVELS: [Cols; 9] = [
 
 const SIM_WIDTH: u16 = 9;
 const HIT_WIDTH: u16 = 4;
-const STATE_LONG: u16 = 19;
+const STATE_LONG: u16 = 25;
 const STATE_SHORT: u16 = 9;
 const LAST_WIDTH: u16 = 8;
 const TESTS_WIDTH: u16 = TestKind::ALL.len() as u16;
@@ -441,11 +471,230 @@ impl Cols {
             .find(|c| c.fixed(target_w, c.spark) + c.name_min() <= width)
             .unwrap_or(LEVELS[LEVELS.len() - 1])
     }
+
+    /// The richest columns that leave the names whole (`model_w`: the
+    /// longest model with its tag; target names in front of it when not
+    /// split), else those of [`Cols::for_width`]: names are cut only
+    /// when no level has room for them.
+    fn for_names(width: u16, target_w: u16, model_w: u16) -> Cols {
+        let need = |c: &Cols| {
+            if c.split {
+                model_w.max(c.name_min())
+            } else {
+                (model_w + target_w + 3).max(c.name_min())
+            }
+        };
+        LEVELS
+            .iter()
+            .copied()
+            .find(|c| c.fixed(target_w, c.spark) + need(c) <= width)
+            .unwrap_or_else(|| Cols::for_width(width, target_w))
+    }
 }
 
 impl CachingPane {
     pub fn focus(&self) -> Focus {
         self.focus
+    }
+
+    /// The run-now waiting for confirmation, if any.
+    pub fn confirming(&self) -> Option<&Confirm> {
+        self.confirm.as_ref()
+    }
+
+    /// Asks to confirm a run of `target`'s `models` (all of its models
+    /// when empty) now: what it will spend, and which resting models it
+    /// runs anyway. The pane must show the target; an unknown one is an
+    /// error for the status bar.
+    pub fn ask_run_now(&mut self, target: &str, models: &[String], now: i64) -> Vec<Msg> {
+        let rows: Vec<&CacheRowView> = self
+            .rows()
+            .iter()
+            .filter(|r| r.target.name == target)
+            .collect();
+        let Some(first) = rows.first() else {
+            let known: Vec<String> =
+                self.rows()
+                    .iter()
+                    .map(|r| r.target.name.clone())
+                    .fold(Vec::new(), |mut v, n| {
+                        if !v.contains(&n) {
+                            v.push(n);
+                        }
+                        v
+                    });
+            let known = if known.is_empty() {
+                "there are none yet: apiradar cache add".to_string()
+            } else {
+                format!("known: {}", known.join(", "))
+            };
+            return vec![Msg::Status(
+                format!("no caching target `{target}` ({known})"),
+                true,
+            )];
+        };
+        let t = &first.target;
+        if let Some(m) = models.iter().find(|m| !t.models.contains(m)) {
+            return vec![Msg::Status(
+                format!(
+                    "`{m}` is not a model of caching target `{target}` (it tests {})",
+                    t.models.join(", ")
+                ),
+                true,
+            )];
+        }
+        let all = models.is_empty() || t.models.iter().all(|m| models.contains(m));
+        let chosen: Vec<String> = if models.is_empty() {
+            t.models.clone()
+        } else {
+            models.to_vec()
+        };
+        if chosen.is_empty() {
+            return vec![Msg::Status(
+                format!("caching target `{target}` has no models to test"),
+                true,
+            )];
+        }
+        let config = crate::caching::suite_config(t, None);
+        let profile = crate::caching::profile::resolved(t);
+        let per_model = crate::caching::suite::estimate(&config, profile.min_tokens);
+        let tokens = per_model * chosen.len() as i64;
+        let resting = rows
+            .iter()
+            .filter(|r| chosen.contains(&r.model))
+            .filter_map(|r| {
+                let st = standing_of(r, now);
+                matches!(st, Standing::Resting { .. })
+                    .then(|| format!("{} {}", r.model, st.text(now)))
+            })
+            .collect();
+        self.confirm = Some(Confirm {
+            target: target.to_owned(),
+            models: chosen,
+            all,
+            tests: config.tests.clone(),
+            tokens,
+            usd: tokens as f64 * profile.price_input / 1e6,
+            budget: t.settings.daily_budget.map(|b| (b, first.tokens_today)),
+            balance: profile.balance.is_some(),
+            resting,
+            longest_wait: config
+                .tests
+                .contains(&TestKind::Ttl)
+                .then(|| config.ttl_ladder.iter().map(|d| d.as_secs()).max())
+                .flatten(),
+            simulated: t.settings.simulated,
+        });
+        Vec::new()
+    }
+
+    /// Follows a running suite; `true` when a model's run ended (its
+    /// results are in the store: reload).
+    pub fn on_progress(&mut self, p: RunProgress, now: i64) -> bool {
+        self.queued.retain(|(t, _)| *t != p.target);
+        let same = self
+            .live
+            .as_ref()
+            .is_some_and(|l| l.target == p.target && l.model == p.model);
+        if !same {
+            self.live = Some(Live {
+                target: p.target.clone(),
+                model: p.model.clone(),
+                model_index: p.model_index,
+                models: p.models,
+                done: vec![None; p.tests.len()],
+                tests: p.tests.clone(),
+                current: None,
+                waiting: None,
+            });
+        }
+        let Some(live) = &mut self.live else {
+            return false;
+        };
+        match p.step {
+            Step::Starting { index } => {
+                live.current = Some(index);
+                live.waiting = None;
+            }
+            Step::Finished {
+                index,
+                verdict,
+                summary,
+            } => {
+                if let Some(slot) = live.done.get_mut(index) {
+                    *slot = Some((verdict, crate::text::one_line(&summary)));
+                }
+                live.current = None;
+                live.waiting = None;
+            }
+            Step::Waiting {
+                index,
+                rung,
+                rungs,
+                delay_secs,
+                left_ms,
+            } => {
+                live.current = Some(index);
+                live.waiting = Some((rung, rungs, delay_secs, now + left_ms as i64));
+            }
+            Step::ModelDone { skipped } => {
+                self.live = None;
+                if let Some(why) = skipped {
+                    self.notice = Some(format!(
+                        "{} · {} not run: {}",
+                        p.target,
+                        p.model,
+                        crate::text::one_line(&why)
+                    ));
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A run of `target` ended (or was found to have nothing to run).
+    pub fn run_ended(&mut self, target: &str) {
+        self.queued.retain(|(t, _)| t != target);
+        if self.live.as_ref().is_some_and(|l| l.target == target) {
+            self.live = None;
+        }
+    }
+
+    /// What a row is doing now: `running 3/7`, `queued`; `None` when idle.
+    fn activity(&self, row: &CacheRowView) -> Option<String> {
+        if let Some(l) = &self.live
+            && l.target == row.target.name
+            && l.model == row.model
+        {
+            let at = l
+                .current
+                .map_or_else(|| l.done.iter().filter(|d| d.is_some()).count(), |i| i + 1);
+            return Some(format!("running {at}/{}", l.tests.len()));
+        }
+        self.queued
+            .iter()
+            .any(|(t, models)| {
+                *t == row.target.name && (models.is_empty() || models.contains(&row.model))
+            })
+            .then(|| "queued".to_string())
+    }
+
+    /// The line about the last run-now's skipped model, once.
+    pub fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
+    }
+
+    /// Whether a suite runs now or is waiting to.
+    pub fn running(&self) -> bool {
+        self.live.is_some() || !self.queued.is_empty()
+    }
+
+    /// What `y` copies here: the selected request's `curl`, the body in a
+    /// heredoc (pasted into a shell, it sends the same request).
+    pub fn copy_text(&self) -> Option<String> {
+        let state = self.requests.as_ref()?;
+        state.view.as_ref()?.curls.get(state.selected).cloned()
     }
 
     pub fn rows(&self) -> &[CacheRowView] {
@@ -557,6 +806,39 @@ impl CachingPane {
     /// Turns an action into a change of the pane; `None` when it is not the
     /// pane's to handle.
     pub fn handle(&mut self, action: Action, page: usize) -> Option<Vec<Msg>> {
+        if let Some(confirm) = self.confirm.take() {
+            return match action {
+                Action::Open => {
+                    let models = if confirm.all {
+                        Vec::new()
+                    } else {
+                        confirm.models.clone()
+                    };
+                    self.queued.push((confirm.target.clone(), models.clone()));
+                    self.notice = None;
+                    Some(vec![Msg::RunCacheTest {
+                        target: confirm.target,
+                        models,
+                        force: true,
+                    }])
+                }
+                Action::Back | Action::Left => {
+                    Some(vec![Msg::Status("caching run cancelled".into(), false)])
+                }
+                Action::Quit => None,
+                _ => {
+                    self.confirm = Some(confirm);
+                    Some(Vec::new())
+                }
+            };
+        }
+        if action == Action::RunNow && self.focus != Focus::Requests {
+            let row = self.selected()?;
+            return Some(vec![Msg::AskCacheRun {
+                target: row.target.name.clone(),
+                models: vec![row.model.clone()],
+            }]);
+        }
         match self.focus {
             Focus::Requests => self.handle_requests(action, page),
             Focus::Tests => {
@@ -647,6 +929,10 @@ impl CachingPane {
                     result_id: state.result_id,
                 }]);
             }
+            Action::Copy => {
+                let text = state.view.as_ref()?.curls.get(state.selected)?.clone();
+                return Some(vec![Msg::Copy("curl command", text)]);
+            }
             Action::Open | Action::Right => {}
             _ => return None,
         }
@@ -699,6 +985,7 @@ impl CachingPane {
         }
         if self.focus == Focus::Requests && self.requests.is_some() {
             self.draw_requests(f, body, cx);
+            self.draw_confirm(f, inner, cx);
             return;
         }
         // The list on top; the selected row's latest run below, when there
@@ -730,13 +1017,214 @@ impl CachingPane {
             };
             self.draw_detail(f, area, cx);
         }
+        self.draw_confirm(f, inner, cx);
+    }
+
+    /// The run-now confirmation over the pane: what runs and what it will
+    /// spend; Enter runs it, Esc cancels.
+    fn draw_confirm(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        let Some(c) = &self.confirm else {
+            return;
+        };
+        let theme = cx.theme;
+        let dim = |t: String| Line::from(Span::styled(t, theme.dim()));
+        let mut lines = vec![Line::from(Span::styled(
+            "Run the caching tests now?",
+            theme.title(true),
+        ))];
+        let who = if c.models.len() == 1 {
+            format!("{} · {}", c.target, c.models[0])
+        } else {
+            format!(
+                "{} · {} models: {}",
+                c.target,
+                c.models.len(),
+                c.models.join(", ")
+            )
+        };
+        lines.push(Line::from(Span::raw(crate::text::one_line(&who))));
+        if c.simulated {
+            lines.push(Line::from(Span::styled(
+                "simulated provider",
+                sim_style(theme),
+            )));
+        }
+        lines.push(dim(format!(
+            "{}: {}",
+            crate::text::plural(c.tests.len() as u64, "test", "tests"),
+            c.tests
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        )));
+        let mut spend = format!("spends about {} tokens", thousands(c.tokens));
+        if c.usd > 0.0 {
+            spend += &format!(" (about {} at the profile's price)", dollars(c.usd));
+        }
+        lines.push(Line::from(Span::styled(spend, theme.level(Level::Warning))));
+        lines.push(dim(match c.budget {
+            Some((limit, used)) => format!(
+                "daily budget {} tokens, {} used today: the suite stops before it",
+                thousands(limit),
+                thousands(used)
+            ),
+            None => "no daily budget on this target".to_string(),
+        }));
+        if c.balance {
+            lines.push(dim(
+                "the provider's balance is checked first; a suite it cannot pay for is skipped"
+                    .into(),
+            ));
+        }
+        if let Some(secs) = c.longest_wait {
+            lines.push(dim(format!(
+                "the ttl test waits up to {} for its last probe",
+                span(secs as i64)
+            )));
+        }
+        for r in &c.resting {
+            lines.push(Line::from(Span::styled(
+                format!("{}: runs anyway", crate::text::one_line(r)),
+                theme.level(Level::Warning),
+            )));
+        }
+        lines.push(Line::from(vec![
+            Span::styled("Enter", theme.title(true)),
+            Span::styled(" runs it · ", theme.dim()),
+            Span::styled("Esc", theme.title(true)),
+            Span::styled(" cancels", theme.dim()),
+        ]));
+        let width = lines
+            .iter()
+            .map(|l| l.width())
+            .max()
+            .unwrap_or(0)
+            .saturating_add(4)
+            .min(area.width as usize) as u16;
+        let height = (lines.len() as u16 + 2).min(area.height);
+        if width < 3 || height < 3 {
+            return;
+        }
+        let rect = Rect::new(
+            area.x + (area.width - width) / 2,
+            area.y + (area.height - height) / 2,
+            width,
+            height,
+        );
+        let block = ratatui::widgets::Block::bordered()
+            .border_style(theme.title(true))
+            .style(theme.base());
+        let inner = block.inner(rect);
+        f.render_widget(ratatui::widgets::Clear, rect);
+        f.render_widget(block, rect);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+
+    /// The suite running now on `row`'s model, test by test, as its
+    /// progress comes: verdicts of the tests done, the test running and,
+    /// in the TTL test, the rung waited for and the time to its probe.
+    fn draw_live(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        head: Vec<Span<'static>>,
+        cx: &DrawCx<'_>,
+    ) -> bool {
+        let theme = cx.theme;
+        let Some(l) = &self.live else {
+            return false;
+        };
+        let mut lines = vec![Line::from(head)];
+        let done = l.done.iter().filter(|d| d.is_some()).count();
+        lines.push(Line::from(Span::styled(
+            format!(
+                "running now: model {}/{}, {done} of {} tests done",
+                l.model_index + 1,
+                l.models,
+                l.tests.len()
+            ),
+            theme.level(Level::Warning),
+        )));
+        for (i, test) in l.tests.iter().enumerate() {
+            let mut spans = Vec::new();
+            match (&l.done[i], l.current == Some(i)) {
+                (Some((verdict, summary)), _) => {
+                    spans.push(Span::styled(
+                        format!("{} ", verdict_glyph(*verdict)),
+                        verdict_style(*verdict, theme),
+                    ));
+                    spans.push(Span::raw(format!("{:<13} ", test.as_str())));
+                    spans.push(Span::styled(summary.clone(), theme.dim()));
+                }
+                (None, true) => {
+                    spans.push(Span::styled("▶ ", theme.level(Level::Warning)));
+                    spans.push(Span::raw(format!("{:<13} ", test.as_str())));
+                    let doing = match l.waiting {
+                        Some((rung, rungs, delay, at)) => format!(
+                            "rung {}/{rungs} ({}): next probe in {}",
+                            rung + 1,
+                            span(delay as i64),
+                            humantime::format_duration(std::time::Duration::from_secs(
+                                ((at - cx.now).max(0) as u64).div_ceil(1000)
+                            ))
+                        ),
+                        None => "sending…".to_string(),
+                    };
+                    spans.push(Span::styled(doing, theme.level(Level::Warning)));
+                }
+                (None, false) => {
+                    spans.push(Span::styled("· ", theme.dim()));
+                    spans.push(Span::styled(test.as_str().to_string(), theme.dim()));
+                }
+            }
+            lines.push(Line::from(spans));
+        }
+        let lines: Vec<Line> = lines
+            .into_iter()
+            .map(|l| {
+                let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+                if text.chars().count() > area.width as usize {
+                    // Cut whole lines at the width: the summaries are long.
+                    let mut left = area.width as usize;
+                    let spans: Vec<Span> = l
+                        .spans
+                        .into_iter()
+                        .filter_map(|s| {
+                            if left == 0 {
+                                return None;
+                            }
+                            let t = fit(&s.content, left);
+                            left = left.saturating_sub(t.chars().count());
+                            Some(Span::styled(t, s.style))
+                        })
+                        .collect();
+                    Line::from(spans)
+                } else {
+                    l
+                }
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), area);
+        true
     }
 
     fn title_extra(&self, theme: &Theme) -> Line<'static> {
         let rows = self.rows();
+        if let Some(l) = &self.live {
+            return Line::from(Span::styled(
+                format!("running {} · {}", l.target, l.model),
+                theme.level(Level::Warning),
+            ));
+        }
+        // Resting or flagged: the standing at its latest run.
         let trouble = rows
             .iter()
-            .filter(|r| r.state.warning() || r.state.cooldown_until.is_some())
+            .filter(|r| {
+                let at = r.runs.first().map_or(0, |run| run.finished_at);
+                r.state.cooldown_until.is_some()
+                    || standing_of(r, at).severity() == Severity::Trouble
+            })
             .count();
         if trouble > 0 {
             Line::from(Span::styled(
@@ -764,8 +1252,13 @@ impl CachingPane {
             .map(|r| r.target.name.chars().count())
             .max()
             .unwrap_or(0)
-            .clamp(6, 16) as u16;
-        let cols = Cols::for_width(area.width, target_w);
+            .clamp(6, 24) as u16;
+        let tagged_w = rows
+            .iter()
+            .map(|r| r.model.chars().count() + if simulated(r) { 4 } else { 0 })
+            .max()
+            .unwrap_or(0) as u16;
+        let cols = Cols::for_names(area.width, target_w, tagged_w);
         let tag = |r: &CacheRowView| {
             if simulated(r) && !cols.sim_column {
                 4
@@ -890,7 +1383,17 @@ impl CachingPane {
                     cells.push(Cell::from(verdicts(latest, theme)));
                 }
                 if let Some(long) = cols.state {
-                    let (text, style) = state(r, now, long, theme);
+                    let (text, style) = match self.activity(r) {
+                        Some(doing) => (
+                            if long {
+                                doing
+                            } else {
+                                doing.chars().take(9).collect()
+                            },
+                            theme.level(Level::Warning),
+                        ),
+                        None => state(r, now, long, theme),
+                    };
                     cells.push(Cell::from(text).style(style));
                 }
                 if cols.last {
@@ -931,6 +1434,14 @@ impl CachingPane {
             format!("{} · {}", row.target.name, row.model),
             theme.title(false),
         ));
+        if self
+            .live
+            .as_ref()
+            .is_some_and(|l| l.target == row.target.name && l.model == row.model)
+            && self.draw_live(f, area, head.clone(), cx)
+        {
+            return;
+        }
         let Some(run) = row.runs.first() else {
             let every = row.target.settings.every_secs.map_or_else(
                 || span(crate::caching::DEFAULT_EVERY.as_secs() as i64),
@@ -1218,15 +1729,11 @@ impl CachingPane {
             return;
         };
         let mut y = rest.y + table_h;
-        // The text wraps at spaces where it can, so `$VAR` and the URL
-        // stay whole on screen.
-        let curl: Vec<char> = view
-            .curls
-            .get(state.selected)
-            .map(|c| c.chars().collect())
-            .unwrap_or_default();
-        let width = rest.width as usize;
-        let wrapped = wrap(&curl, width);
+        // The command as a shell takes it: one option a line, the body in
+        // a heredoc, never wrapped (a wrapped line pastes as two). Lines
+        // longer than the pane (the prompt's text) end in `›`; `y` copies
+        // the whole command.
+        let curl = view.curls.get(state.selected).map_or("", String::as_str);
         let mut lines = vec![Line::from(vec![
             Span::styled(
                 format!(
@@ -1236,7 +1743,10 @@ impl CachingPane {
                 ),
                 theme.title(false),
             ),
-            Span::styled(" as curl; the key stays in its variable", theme.dim()),
+            Span::styled(
+                " as curl; the key stays in its variable; y copies it",
+                theme.dim(),
+            ),
         ])];
         if let Some(e) = &req.error {
             lines.insert(
@@ -1260,39 +1770,31 @@ impl CachingPane {
         }
         // Only the rows on screen are built: a request body can be tens of
         // kilobytes of prompt.
-        state.scroll_max = wrapped.len().saturating_sub(text_area.height as usize);
+        let total = curl.lines().count();
+        state.scroll_max = total.saturating_sub(text_area.height as usize);
         state.scroll = state.scroll.min(state.scroll_max);
-        let lines: Vec<Line> = wrapped
-            .iter()
+        let width = rest.width as usize;
+        let lines: Vec<Line> = curl
+            .lines()
             .skip(state.scroll)
             .take(text_area.height as usize)
-            .map(|&(a, b)| Line::from(curl[a..b].iter().collect::<String>()))
+            .map(|l| Line::from(cut(&crate::text::line(l), width)))
             .collect();
         f.render_widget(Paragraph::new(lines).style(theme.base()), text_area);
     }
 }
 
-/// Where `text` breaks into rows of at most `width` characters: after a
-/// space when one is in the second half of the row, else at the width.
-fn wrap(text: &[char], width: usize) -> Vec<(usize, usize)> {
-    let mut rows = Vec::new();
+/// `line` cut to `width` characters, ending in `›` when cut.
+fn cut(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
     if width == 0 {
-        return rows;
+        return String::new();
     }
-    let mut start = 0;
-    while start < text.len() {
-        let mut end = (start + width).min(text.len());
-        if end < text.len()
-            && text[end] != ' '
-            && let Some(space) = text[start..end].iter().rposition(|c| *c == ' ')
-            && space >= width / 2
-        {
-            end = start + space + 1;
-        }
-        rows.push((start, end));
-        start = end;
-    }
-    rows
+    let mut out: String = line.chars().take(width - 1).collect();
+    out.push('›');
+    out
 }
 
 /// Nothing to list: how to add a target.
@@ -1417,6 +1919,7 @@ mod tests {
             },
             reliability: Some(83),
             errored: vec![3],
+            tokens_today: 1_234,
         }
     }
 
@@ -1524,16 +2027,10 @@ mod tests {
         assert_eq!(latency(Some(800), Some(90)), "800→90 ms");
         assert_eq!(percent(Some(0.456)), "46%");
         assert_eq!(percent(None), "–");
-        assert_eq!(clock(NOW, NOW + 60_000).len(), 5);
         assert_eq!(crate::text::one_line("a\nb"), "a b");
-        let text: Vec<char> = "curl -H \"Bearer $KEY\" -d 'x'".chars().collect();
-        let rows: Vec<String> = wrap(&text, 16)
-            .into_iter()
-            .map(|(a, b)| text[a..b].iter().collect())
-            .collect();
-        assert_eq!(rows, ["curl -H \"Bearer ", "$KEY\" -d 'x'"]);
-        assert_eq!(wrap(&['a'; 5], 2).len(), 3);
-        assert!(wrap(&text, 0).is_empty());
+        assert_eq!(cut("curl -sS", 20), "curl -sS");
+        assert_eq!(cut("curl -sS", 5), "curl›");
+        assert_eq!(cut("curl", 0), "");
     }
 
     #[test]
@@ -1668,6 +2165,216 @@ mod tests {
         let screen = draw(&mut empty, 120, 12);
         assert!(
             screen.contains("apiradar cache add NAME --profile openai"),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn names_stay_whole_when_there_is_room() {
+        // The wide layout's caching pane is about 40 columns; the demo's
+        // names fit whole once the sparkline gives way.
+        let mut p = CachingPane::default();
+        let mut r = row(
+            "demo-llm",
+            "sim-small",
+            true,
+            vec![run(1, Some(0.9), false)],
+        );
+        r.state = ModelState::default();
+        p.set_view(CachingView {
+            rows: vec![r],
+            targets: 1,
+        });
+        for w in [40, 46, 60, 80] {
+            let screen = draw(&mut p, w, 8);
+            assert!(screen.contains("sim-small"), "{w} columns:\n{screen}");
+        }
+    }
+
+    #[test]
+    fn the_state_says_a_failed_run_as_the_status_bar_does() {
+        // One run with 6 of 7 tests failed: the store counts it, the state
+        // says so (it said "ok" until the third).
+        let mut p = CachingPane::default();
+        let mut latest = run(1, Some(0.1), false);
+        for r in latest.results.iter_mut().skip(1) {
+            r.verdict = Verdict::Fail;
+        }
+        let mut r = row("openai", "gpt-4o-mini", false, vec![latest]);
+        r.state = ModelState {
+            consecutive_failures: 1,
+            ..ModelState::default()
+        };
+        p.set_view(CachingView {
+            rows: vec![r],
+            targets: 1,
+        });
+        let screen = draw(&mut p, 140, 20);
+        assert!(screen.contains("1 failed run"), "{screen}");
+        assert!(!screen.contains(" ok "), "{screen}");
+    }
+
+    #[test]
+    fn run_now_asks_with_the_tokens_it_spends_then_runs_or_cancels() {
+        let mut p = pane();
+        let asked = p.handle(Action::RunNow, 10).expect("handled");
+        assert_eq!(
+            asked,
+            vec![Msg::AskCacheRun {
+                target: "openai".into(),
+                models: vec!["gpt-4o-mini".into()]
+            }]
+        );
+        assert!(
+            p.ask_run_now("openai", &["gpt-4o-mini".into()], NOW)
+                .is_empty()
+        );
+        let c = p.confirming().expect("asked").clone();
+        assert!(c.tokens > 10_000, "{c:?}");
+        assert_eq!(c.tests.len(), 7);
+        let screen = draw(&mut p, 120, 30);
+        for needle in [
+            "Run the caching tests now?",
+            "openai · gpt-4o-mini",
+            "spends about",
+            "no daily budget",
+            "the ttl test waits up to 10m",
+            "Enter runs it",
+        ] {
+            assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+        }
+        // Other keys wait for the answer; Esc cancels.
+        assert_eq!(p.handle(Action::Down, 10), Some(Vec::new()));
+        assert!(p.confirming().is_some());
+        let cancelled = p.handle(Action::Back, 10).expect("handled");
+        assert!(matches!(&cancelled[..], [Msg::Status(m, false)] if m.contains("cancelled")));
+        assert!(p.confirming().is_none() && !p.running());
+        // Enter runs it, resting or not.
+        p.ask_run_now("openai", &[], NOW);
+        let run = p.handle(Action::Open, 10).expect("handled");
+        assert_eq!(
+            run,
+            vec![Msg::RunCacheTest {
+                target: "openai".into(),
+                models: Vec::new(),
+                force: true
+            }]
+        );
+        assert!(p.running());
+        assert!(draw(&mut p, 140, 30).contains("queued"));
+        // Unknown names say so.
+        let msgs = p.ask_run_now("nope", &[], NOW);
+        assert!(
+            matches!(&msgs[..], [Msg::Status(m, true)] if m.contains("no caching target `nope`"))
+        );
+        let msgs = p.ask_run_now("openai", &["gpt-9".into()], NOW);
+        assert!(matches!(&msgs[..], [Msg::Status(m, true)] if m.contains("not a model")));
+    }
+
+    #[test]
+    fn a_running_suite_shows_its_verdicts_and_the_next_probe() {
+        let mut p = pane();
+        let tests = vec![TestKind::Identical, TestKind::Ttl];
+        let progress = |step: Step| RunProgress {
+            target: "openai".into(),
+            model: "gpt-4o-mini".into(),
+            model_index: 0,
+            models: 1,
+            tests: tests.clone(),
+            step,
+        };
+        assert!(!p.on_progress(progress(Step::Starting { index: 0 }), NOW));
+        p.on_progress(
+            progress(Step::Finished {
+                index: 0,
+                verdict: Verdict::Pass,
+                summary: "the repeat read 900 of 901".into(),
+            }),
+            NOW,
+        );
+        p.on_progress(
+            progress(Step::Waiting {
+                index: 1,
+                rung: 2,
+                rungs: 5,
+                delay_secs: 120,
+                left_ms: 72_000,
+            }),
+            NOW,
+        );
+        let screen = draw(&mut p, 140, 30);
+        for needle in [
+            "running now: model 1/1, 1 of 2 tests done",
+            "the repeat read 900 of 901",
+            "rung 3/5 (2m): next probe in 1m 12s",
+            "running 2/2",
+            "running openai · gpt-4o-mini",
+        ] {
+            assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
+        }
+        assert!(p.on_progress(progress(Step::ModelDone { skipped: None }), NOW));
+        assert!(!p.running());
+        p.on_progress(
+            progress(Step::ModelDone {
+                skipped: Some("resting until 13:15".into()),
+            }),
+            NOW,
+        );
+        assert!(
+            p.take_notice()
+                .is_some_and(|n| n.contains("resting until 13:15"))
+        );
+    }
+
+    #[test]
+    fn the_curl_of_a_request_is_shown_unwrapped_and_copied_whole() {
+        let mut p = pane();
+        p.handle(Action::Requests, 10);
+        let curl = "curl -sS 'https://api.openai.com/v1/chat/completions' \\\n  -H \"Authorization: Bearer $OPENAI_API_KEY\" \\\n  --data-binary @- <<'JSON'\n{\n  \"messages\": \"".to_string()
+            + &"long prompt ".repeat(40)
+            + "\"\n}\nJSON";
+        p.set_requests(Ok(CacheRequestsView {
+            result_id: 0,
+            rows: Vec::new(),
+            curls: vec![curl.clone()],
+        }));
+        p.set_requests(Ok(CacheRequestsView {
+            result_id: 0,
+            rows: vec![crate::store::caching::CacheRequestRow {
+                at: NOW,
+                label: "cold".into(),
+                http_status: Some(200),
+                latency_ms: 800,
+                prompt_tokens: Some(1030),
+                cached_tokens: Some(0),
+                cache_creation_tokens: None,
+                completion_tokens: Some(1),
+                error: None,
+                retries: 0,
+                request: serde_json::json!({"model": "m"}),
+            }],
+            curls: vec![curl.clone()],
+        }));
+        assert_eq!(p.copy_text(), Some(curl));
+        let screen = draw(&mut p, 100, 30);
+        // One option a line, as pasted; the prompt's line cut, not wrapped.
+        assert!(
+            screen.contains("  -H \"Authorization: Bearer $OPENAI_API_KEY\" \\"),
+            "{screen}"
+        );
+        assert!(screen.contains("--data-binary @- <<'JSON'"), "{screen}");
+        assert!(screen.contains("long promp›"), "{screen}");
+        assert_eq!(
+            p.handle(Action::Copy, 10),
+            Some(vec![Msg::Copy(
+                "curl command",
+                p.copy_text().unwrap_or_default()
+            )])
+        );
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.trim_matches(|c| c == '┃' || c == ' ') == "JSON"),
             "{screen}"
         );
     }

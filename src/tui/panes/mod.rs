@@ -99,6 +99,20 @@ pub enum Msg {
     LoadEndpointChecks {
         endpoint_id: i64,
     },
+    /// Ask to confirm a run of a caching target's models now (all of them
+    /// when `models` is empty).
+    AskCacheRun {
+        target: String,
+        models: Vec<String>,
+    },
+    /// Copy text to the clipboard: what it is (`curl command`), the text.
+    Copy(&'static str, String),
+    /// Run a caching target's models now, as confirmed.
+    RunCacheTest {
+        target: String,
+        models: Vec<String>,
+        force: bool,
+    },
     /// Find where finding `index` of the pair shown is, then jump there.
     Locate {
         index: usize,
