@@ -173,7 +173,9 @@ fn dispatch(
     match command {
         Command::Add(a) => {
             let input = watches::WatchInput::from(&a);
-            let spec = input.to_spec(Some(&app::current_dir()?))?;
+            let mut spec = input.to_spec(Some(&app::current_dir()?))?;
+            watches::OptionsInput::from(&a.options).apply(&mut spec.options)?;
+            let detected = watches::detect_key(&mut spec);
             let watch = watches::add(store, &spec, a.paused.then_some("added paused"))?;
             if a.health || a.allow_private {
                 store.set_health_settings(
@@ -185,6 +187,12 @@ fn dispatch(
             let every = apiradar::watch::format_interval(spec.interval);
             let (name, kind, location) = (&spec.name, spec.kind, &spec.location);
             writeln!(out, "added {name} ({kind}, every {every}): {location}")?;
+            if let Some(key) = detected {
+                writeln!(
+                    out,
+                    "items matched by their `{key}` field (found in the document; --key FIELD chooses another, --no-key compares by position)"
+                )?;
+            }
             if a.health {
                 writeln!(
                     out,
@@ -361,6 +369,12 @@ fn dispatch(
                 } => {
                     progress.clear();
                     note!("apiradar: created watch `{name}` ({kind}) watching {location}");
+                }
+                app::import::ImportEvent::DetectedKey { field } => {
+                    progress.clear();
+                    note!(
+                        "apiradar: items matched by their `{field}` field (found in the first file; --key FIELD chooses another, --no-key compares by position)"
+                    );
                 }
                 app::import::ImportEvent::Starting { files, .. } => to_import = files,
                 app::import::ImportEvent::File(f) => {

@@ -141,6 +141,8 @@ pub struct DiffRequest {
     pub level: Option<String>,
     /// For json documents: the field naming list items.
     pub key: Option<String>,
+    /// For json documents: compare lists by position, detecting no key.
+    pub no_key: bool,
     /// A rules file of findings to drop.
     pub ignore: Option<PathBuf>,
     /// A rules file of levels to change.
@@ -164,6 +166,8 @@ pub struct DiffOutcome {
     pub revision_notes: Vec<Note>,
     /// How many findings the rules dropped.
     pub ignored: usize,
+    /// The item key found in the documents, when none was given.
+    pub detected_key: Option<&'static str>,
 }
 
 impl DiffOutcome {
@@ -191,10 +195,19 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         (None, Some(w)) => w.spec.kind,
         (None, None) => choose_kind(&base_src, &rev_src)?,
     };
-    let key = a
-        .key
-        .clone()
-        .or_else(|| watch.as_ref().and_then(|w| w.spec.item_key.clone()));
+    // A stored version is compared with its watch's options (ignored
+    // fields, price paths, levels, keywords); the command line's key wins.
+    let mut watch_options = match &watch {
+        Some(w) => engine::WatchOptions::for_watch(&w.spec),
+        None => engine::WatchOptions::default(),
+    };
+    if a.key.is_some() {
+        watch_options.json.item_key = a.key.clone();
+    }
+    if a.no_key {
+        watch_options.json.item_key = None;
+        watch_options.json.no_key = true;
+    }
     let level: Level = match &a.level {
         Some(l) => l.parse().map_err(AppError::Usage)?,
         None if kind == Kind::OpenApi => Level::Warning,
@@ -217,7 +230,7 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         kind,
         &base_src.bytes,
         &rev_src.bytes,
-        key.as_deref(),
+        &watch_options,
         &limits,
         &DiffOptions {
             deprecation_days_beta: a.deprecation_days_beta,
@@ -246,6 +259,7 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         base_notes: comparison.base_notes,
         revision_notes: comparison.revision_notes,
         ignored,
+        detected_key: comparison.detected_key,
     })
 }
 
@@ -398,6 +412,7 @@ mod tests {
             base_notes: Vec::new(),
             revision_notes: Vec::new(),
             ignored: 0,
+            detected_key: None,
         };
         assert!(outcome.verdict(None).is_ok());
         assert!(outcome.verdict(Some("error")).is_ok());

@@ -339,6 +339,11 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
             ));
         }
     }
+    if let Some(key) = o.detected_key {
+        lines.push(format!(
+            "apiradar: note: list items matched by their `{key}` field (found in the documents; --key FIELD chooses another, --no-key compares by position)"
+        ));
+    }
     if o.ignored > 0 {
         lines.push(format!(
             "apiradar: {} finding(s) dropped by --ignore / --severity-levels",
@@ -356,6 +361,9 @@ pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
         "base": o.base_notes,
         "revision": o.revision_notes,
     });
+    if let Some(key) = o.detected_key {
+        doc["item_key"] = json!({"field": key, "detected": true});
+    }
     doc
 }
 

@@ -19,6 +19,7 @@ mod budgets;
 mod caching;
 #[cfg(unix)]
 mod careless;
+mod catalog;
 mod cli;
 mod concurrency;
 mod crash;
