@@ -108,6 +108,38 @@ pub enum Command {
     },
     /// Print shell completions
     Completions { shell: Shell },
+    /// The items of a stored catalog (a json watch): search, filter, sort; one item in full or across every version
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// The watch, and optionally its version (NAME@3, NAME@latest~1) [default: the latest]
+    #[arg(value_name = "NAME[@VERSION]")]
+    pub target: String,
+    /// One item, by its key (e.g. a model id), shown in full
+    pub item: Option<String>,
+    /// Items with this text in their key or any text field (case-insensitive)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Items whose field compares so: 'pricing.input < 2', 'context >= 128000', 'modality = image', 'name ~ llama' (repeatable; all must hold)
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub wheres: Vec<String>,
+    /// Sort by this field (-FIELD: descending) [default: the key]
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// Comma-separated fields to show after the key
+    #[arg(long, value_name = "FIELDS")]
+    pub columns: Option<String>,
+    /// Print JSON (the items in full)
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV of the columns
+    #[arg(long)]
+    pub csv: bool,
+    /// With ITEM: its values in every stored version, oldest first, or only FIELD's
+    #[arg(long, value_name = "FIELD", num_args = 0..=1, default_missing_value = "", requires = "item")]
+    pub history: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

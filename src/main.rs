@@ -352,6 +352,7 @@ fn dispatch(
                 write!(out, "{}", report::history_table(&versions))?;
             }
         }
+        Command::Catalog(a) => run_catalog(a, store, out)?,
         Command::Show { target } => {
             use std::io::IsTerminal;
             let bytes = app::diff::show(store, &target)?;
@@ -447,6 +448,50 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
             app::alerts::test(store, &name)?;
             writeln!(out, "test alert sent to {name}")?;
         }
+    }
+    Ok(())
+}
+
+fn run_catalog(a: cli::CatalogArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    use apiradar::app::catalog;
+    if let Some(id) = &a.item {
+        if a.csv || !a.wheres.is_empty() || a.search.is_some() || a.sort.is_some() {
+            return Err(AppError::usage(
+                "with an ITEM, `catalog` shows that item: --search, --where, --sort and --csv list items",
+            )
+            .into());
+        }
+        if let Some(field) = &a.history {
+            let name = a
+                .target
+                .split_once('@')
+                .map_or(a.target.as_str(), |(n, _)| n);
+            let field = (!field.is_empty()).then_some(field.as_str());
+            let h = catalog::history(store, name, id, field)?;
+            if a.json {
+                writeln!(out, "{}", report::catalog::history_json(&h))?;
+            } else {
+                write!(out, "{}", report::catalog::history_text(&h))?;
+            }
+            return Ok(());
+        }
+        let (_, item) = catalog::item(store, &a.target, id)?;
+        write!(out, "{}", report::catalog::item_text(&item))?;
+        return Ok(());
+    }
+    let req = catalog::ListRequest {
+        search: a.search.clone(),
+        wheres: a.wheres.clone(),
+        sort: a.sort.clone(),
+        columns: a.columns.clone(),
+    };
+    let listing = catalog::list(store, &a.target, &req)?;
+    if a.json {
+        writeln!(out, "{}", report::catalog::listing_json(&listing))?;
+    } else if a.csv {
+        write!(out, "{}", report::catalog::listing_csv(&listing))?;
+    } else {
+        write!(out, "{}", report::catalog::listing_text(&listing))?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod caching;
+pub mod catalog;
 pub mod config;
 pub mod events;
 mod findings;
