@@ -356,6 +356,8 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             }),
         };
         spec.validate().map_err(err)?;
+        crate::diff::json::check_options(&spec.options)
+            .map_err(|e| err(WatchError::BadOption(e)))?;
         watch::check_headers(&spec.headers, &w.public_headers).map_err(err)?;
         if w.health.is_some() || w.allow_private.is_some() {
             health.push((spec.name.clone(), w.health, w.allow_private));

@@ -204,24 +204,6 @@ pub enum WatchError {
     BadOption(String),
 }
 
-/// Checks a per-watch level override: a known check id (or id prefix
-/// ending in `*`) and a level.
-pub fn validate_level_override(id: &str, level: &str) -> Result<(), String> {
-    level.parse::<crate::diff::Level>()?;
-    let stem = id.strip_suffix('*').unwrap_or(id);
-    let known = crate::diff::json::level(id).is_some()
-        || crate::diff::text::level(id).is_some()
-        || crate::diff::registry::level(id).is_some()
-        || (id.ends_with('*') && !stem.is_empty());
-    if known {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown check id `{id}` in a level override: catalog ids start with `catalog-`, changelog ids with `page-`"
-        ))
-    }
-}
-
 impl WatchSpec {
     /// A spec with defaults for everything but name, kind and location.
     pub fn new(name: &str, kind: Kind, location: &str) -> WatchSpec {
@@ -263,10 +245,8 @@ impl WatchSpec {
         if o.keywords.is_some() && self.kind != Kind::Page {
             return Err(WatchError::KeywordsWithoutPage);
         }
-        crate::spec::ignore::parse_all(&o.ignore_fields).map_err(WatchError::BadOption)?;
-        for (id, level) in &o.levels {
-            validate_level_override(id, level).map_err(WatchError::BadOption)?;
-        }
+        // The ignore rules and level overrides are read by the diff, which
+        // checks them: `crate::diff::json::check_options`.
         Ok(())
     }
 }

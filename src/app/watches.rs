@@ -421,7 +421,7 @@ impl OptionsInput {
                 options.levels.remove(id);
                 continue;
             }
-            watch::validate_level_override(id, &level)
+            crate::diff::json::validate_level_override(id, &level)
                 .map_err(|e| AppError::usage(format!("--level-of: {e}")))?;
             options.levels.insert(id.to_owned(), level);
         }

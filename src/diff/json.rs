@@ -194,6 +194,34 @@ impl JsonOptions {
     }
 }
 
+/// Checks a per-watch level override: a known check id (or id prefix
+/// ending in `*`) and a level.
+pub fn validate_level_override(id: &str, wanted: &str) -> Result<(), String> {
+    wanted.parse::<Level>()?;
+    let stem = id.strip_suffix('*').unwrap_or(id);
+    let known = self::level(id).is_some()
+        || super::text::level(id).is_some()
+        || super::registry::level(id).is_some()
+        || (id.ends_with('*') && !stem.is_empty());
+    if known {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown check id `{id}` in a level override: catalog ids start with `catalog-`, changelog ids with `page-`"
+        ))
+    }
+}
+
+/// Checks a watch's catalog options as the diff will read them: ignore
+/// rules and level overrides.
+pub fn check_options(o: &crate::watch::WatchOptions) -> Result<(), String> {
+    crate::spec::ignore::parse_all(&o.ignore_fields)?;
+    for (id, level) in &o.levels {
+        validate_level_override(id, level)?;
+    }
+    Ok(())
+}
+
 /// Parsed level overrides; unreadable levels are left out.
 pub fn level_overrides(
     levels: &std::collections::BTreeMap<String, String>,
