@@ -108,6 +108,38 @@ pub enum Command {
     },
     /// Print shell completions
     Completions { shell: Shell },
+    /// The items of a stored catalog (a json watch): search, filter, sort; one item in full or across every version
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// The watch, and optionally its version (NAME@3, NAME@latest~1) [default: the latest]
+    #[arg(value_name = "NAME[@VERSION]")]
+    pub target: String,
+    /// One item, by its key (e.g. a model id), shown in full
+    pub item: Option<String>,
+    /// Items with this text in their key or any text field (case-insensitive)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Items whose field compares so: 'pricing.input < 2', 'context >= 128000', 'modality = image', 'name ~ llama' (repeatable; all must hold)
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub wheres: Vec<String>,
+    /// Sort by this field (-FIELD: descending) [default: the key]
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// Comma-separated fields to show after the key
+    #[arg(long, value_name = "FIELDS")]
+    pub columns: Option<String>,
+    /// Print JSON (the items in full)
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV of the columns
+    #[arg(long)]
+    pub csv: bool,
+    /// With ITEM: its values in every stored version, oldest first, or only FIELD's
+    #[arg(long, value_name = "FIELD", num_args = 0..=1, default_missing_value = "", requires = "item")]
+    pub history: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -156,6 +188,41 @@ pub struct AddArgs {
     /// Let its described endpoints reach private and loopback addresses
     #[arg(long)]
     pub allow_private: bool,
+    #[command(flatten)]
+    pub options: WatchOptionArgs,
+}
+
+/// Catalog and changelog settings of a watch (`add`, `edit`, `import`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct WatchOptionArgs {
+    /// For json watches: a field left out when deciding whether a version is new and when diffing, as a pointer glob (`/data/*/pricing/checked_at`, `/**/updated_at`; repeatable). The stored document keeps it
+    #[arg(long = "ignore-field", value_name = "POINTER_GLOB")]
+    pub ignore_fields: Vec<String>,
+    /// For json watches: compare lists by position, never by a detected item key
+    #[arg(long, conflicts_with = "key")]
+    pub no_key: bool,
+    /// For json watches: which item fields hold prices, as globs on their dotted path (`pricing.*`; repeatable) [default: fields named like price or cost]
+    #[arg(long = "price-path", value_name = "GLOB")]
+    pub price_paths: Vec<String>,
+    /// Change the level of a check id for this watch: ID=LEVEL (`catalog-item-removed=warning`; ID=default drops it; repeatable)
+    #[arg(long = "level-of", value_name = "ID=LEVEL")]
+    pub levels: Vec<String>,
+    /// For page watches: comma-separated words that raise a new changelog entry to a warning [default: deprecat, remove, breaking, sunset, retire, end of life, migrate, price]
+    #[arg(long, value_name = "WORDS")]
+    pub keywords: Option<String>,
+}
+
+impl From<&WatchOptionArgs> for app::watches::OptionsInput {
+    fn from(a: &WatchOptionArgs) -> Self {
+        app::watches::OptionsInput {
+            ignore_fields: a.ignore_fields.clone(),
+            no_key: a.no_key.then_some(true),
+            price_paths: a.price_paths.clone(),
+            levels: a.levels.clone(),
+            keywords: a.keywords.clone(),
+            ..app::watches::OptionsInput::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +251,14 @@ pub struct EditArgs {
     /// Give the watch a new name
     #[arg(long, value_name = "NEW_NAME")]
     pub rename: Option<String>,
+    /// Stop ignoring a field given earlier with --ignore-field (as written; repeatable)
+    #[arg(long = "unignore-field", value_name = "POINTER_GLOB")]
+    pub unignore_fields: Vec<String>,
+    /// Detect the item key again after --no-key
+    #[arg(long, conflicts_with = "no_key")]
+    pub detect_key: bool,
+    #[command(flatten)]
+    pub options: WatchOptionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +299,8 @@ pub struct ImportArgs {
     pub location: Option<String>,
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub options: WatchOptionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -279,9 +356,12 @@ pub struct DiffArgs {
     /// What the documents are [default: the watch's kind for NAME@N, else detected]
     #[arg(long, value_parser = ["openapi", "json", "page"])]
     pub kind: Option<String>,
-    /// For json: the field that identifies list items [default: the watch's]
+    /// For json: the field that identifies list items [default: the watch's, else detected: id, name, slug or key]
     #[arg(long, value_name = "FIELD")]
     pub key: Option<String>,
+    /// For json: compare lists by position, never by a detected key
+    #[arg(long, conflicts_with = "key")]
+    pub no_key: bool,
     /// Exit 1 when a finding at or above this level remains
     #[arg(long, value_parser = ["warning", "error"])]
     pub fail_on: Option<String>,
@@ -617,6 +697,15 @@ impl From<EditArgs> for app::watches::WatchEdit {
             clear_key: e.clear_key,
             rename: e.rename,
             public_headers: e.public_headers,
+            options: app::watches::OptionsInput {
+                unignore_fields: e.unignore_fields,
+                no_key: match (e.options.no_key, e.detect_key) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
+                ..(&e.options).into()
+            },
         }
     }
 }
@@ -640,6 +729,7 @@ impl From<&DiffArgs> for app::diff::DiffRequest {
             kind: a.kind.clone(),
             level: a.level.clone(),
             key: a.key.clone(),
+            no_key: a.no_key,
             ignore: a.ignore.clone(),
             severity_levels: a.severity_levels.clone(),
             deprecation_days_beta: a.deprecation_days_beta,
@@ -658,6 +748,7 @@ impl From<ImportArgs> for app::import::ImportRequest {
             kind: a.kind,
             key: a.key,
             location: a.location,
+            options: (&a.options).into(),
         }
     }
 }

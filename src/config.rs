@@ -248,6 +248,19 @@ struct RawWatch {
     /// Let described endpoints reach private and loopback addresses.
     #[serde(default)]
     allow_private: Option<bool>,
+    /// Catalog settings (see [`crate::watch::WatchOptions`]).
+    #[serde(default)]
+    ignore_fields: Vec<String>,
+    #[serde(default)]
+    no_key: bool,
+    #[serde(default)]
+    price_paths: Vec<String>,
+    /// Level overrides by check id: `levels = { catalog-item-removed = "warning" }`.
+    #[serde(default)]
+    levels: BTreeMap<String, String>,
+    /// Changelog keywords for page watches.
+    #[serde(default)]
+    keywords: Option<Vec<String>>,
 }
 
 /// A parsed watch file.
@@ -332,8 +345,19 @@ pub fn load_watch_file(path: &Path) -> Result<WatchFile, ConfigError> {
             interval,
             headers: w.headers.into_iter().collect(),
             item_key: w.key,
+            options: Box::new(crate::watch::WatchOptions {
+                ignore_fields: w.ignore_fields,
+                no_key: w.no_key,
+                price_paths: w.price_paths,
+                levels: w.levels,
+                keywords: w
+                    .keywords
+                    .map(|k| k.iter().map(|w| w.to_lowercase()).collect()),
+            }),
         };
         spec.validate().map_err(err)?;
+        crate::diff::json::check_options(&spec.options)
+            .map_err(|e| err(WatchError::BadOption(e)))?;
         watch::check_headers(&spec.headers, &w.public_headers).map_err(err)?;
         if w.health.is_some() || w.allow_private.is_some() {
             health.push((spec.name.clone(), w.health, w.allow_private));

@@ -173,7 +173,9 @@ fn dispatch(
     match command {
         Command::Add(a) => {
             let input = watches::WatchInput::from(&a);
-            let spec = input.to_spec(Some(&app::current_dir()?))?;
+            let mut spec = input.to_spec(Some(&app::current_dir()?))?;
+            watches::OptionsInput::from(&a.options).apply(&mut spec.options)?;
+            let detected = watches::detect_key(&mut spec);
             let watch = watches::add(store, &spec, a.paused.then_some("added paused"))?;
             if a.health || a.allow_private {
                 store.set_health_settings(
@@ -185,6 +187,12 @@ fn dispatch(
             let every = apiradar::watch::format_interval(spec.interval);
             let (name, kind, location) = (&spec.name, spec.kind, &spec.location);
             writeln!(out, "added {name} ({kind}, every {every}): {location}")?;
+            if let Some(key) = detected {
+                writeln!(
+                    out,
+                    "items matched by their `{key}` field (found in the document; --key FIELD chooses another, --no-key compares by position)"
+                )?;
+            }
             if a.health {
                 writeln!(
                     out,
@@ -351,6 +359,7 @@ fn dispatch(
                 write!(out, "{}", report::history_table(&versions))?;
             }
         }
+        Command::Catalog(a) => run_catalog(a, store, out)?,
         Command::Show { target } => {
             use std::io::IsTerminal;
             let bytes = app::diff::show(store, &target)?;
@@ -368,6 +377,12 @@ fn dispatch(
                 } => {
                     progress.clear();
                     note!("apiradar: created watch `{name}` ({kind}) watching {location}");
+                }
+                app::import::ImportEvent::DetectedKey { field } => {
+                    progress.clear();
+                    note!(
+                        "apiradar: items matched by their `{field}` field (found in the first file; --key FIELD chooses another, --no-key compares by position)"
+                    );
                 }
                 app::import::ImportEvent::Starting { files, .. } => to_import = files,
                 app::import::ImportEvent::File(f) => {
@@ -440,6 +455,50 @@ fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> R
             app::alerts::test(store, &name)?;
             writeln!(out, "test alert sent to {name}")?;
         }
+    }
+    Ok(())
+}
+
+fn run_catalog(a: cli::CatalogArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    use apiradar::app::catalog;
+    if let Some(id) = &a.item {
+        if a.csv || !a.wheres.is_empty() || a.search.is_some() || a.sort.is_some() {
+            return Err(AppError::usage(
+                "with an ITEM, `catalog` shows that item: --search, --where, --sort and --csv list items",
+            )
+            .into());
+        }
+        if let Some(field) = &a.history {
+            let name = a
+                .target
+                .split_once('@')
+                .map_or(a.target.as_str(), |(n, _)| n);
+            let field = (!field.is_empty()).then_some(field.as_str());
+            let h = catalog::history(store, name, id, field)?;
+            if a.json {
+                writeln!(out, "{}", report::catalog::history_json(&h))?;
+            } else {
+                write!(out, "{}", report::catalog::history_text(&h))?;
+            }
+            return Ok(());
+        }
+        let (_, item) = catalog::item(store, &a.target, id)?;
+        write!(out, "{}", report::catalog::item_text(&item))?;
+        return Ok(());
+    }
+    let req = catalog::ListRequest {
+        search: a.search.clone(),
+        wheres: a.wheres.clone(),
+        sort: a.sort.clone(),
+        columns: a.columns.clone(),
+    };
+    let listing = catalog::list(store, &a.target, &req)?;
+    if a.json {
+        writeln!(out, "{}", report::catalog::listing_json(&listing))?;
+    } else if a.csv {
+        write!(out, "{}", report::catalog::listing_csv(&listing))?;
+    } else {
+        write!(out, "{}", report::catalog::listing_text(&listing))?;
     }
     Ok(())
 }

@@ -72,6 +72,45 @@ pub struct WatchSpec {
     pub headers: Vec<(String, String)>,
     /// For `json` watches: the field naming list items (e.g. `id`).
     pub item_key: Option<String>,
+    /// Catalog and changelog settings (ignored fields, price paths, levels,
+    /// keywords); empty for most watches.
+    /// Boxed: most watches have none, and specs travel in messages.
+    #[serde(default)]
+    pub options: Box<WatchOptions>,
+}
+
+/// What a watch declares about how its versions are compared, beyond its
+/// kind and key. Stored as one JSON column; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WatchOptions {
+    /// For `json` watches: pointer globs of fields left out when deciding
+    /// whether a document is a new version and when diffing (see
+    /// [`crate::spec::ignore`]). The stored document keeps them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore_fields: Vec<String>,
+    /// For `json` watches: compare arrays by position, never by a detected
+    /// item key.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_key: bool,
+    /// For `json` watches: globs on an item's dotted field path
+    /// (`pricing.*`, `*.usd`) whose numbers are prices. Empty: any field
+    /// whose path names a price or cost.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub price_paths: Vec<String>,
+    /// Level overrides by check id (`catalog-item-removed = "warning"`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub levels: std::collections::BTreeMap<String, String>,
+    /// For `page` watches: words that raise a new changelog entry to a
+    /// warning. `None`: the default list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<Vec<String>>,
+}
+
+impl WatchOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == WatchOptions::default()
+    }
 }
 
 /// A stored watch: the declaration plus what the store knows about it.
@@ -157,6 +196,12 @@ pub enum WatchError {
     BadTemplate(String),
     #[error("location is empty")]
     EmptyLocation,
+    #[error("--ignore-field, --no-key and --price-path only apply to json watches")]
+    JsonOnly,
+    #[error("--keywords only applies to page watches")]
+    KeywordsWithoutPage,
+    #[error("{0}")]
+    BadOption(String),
 }
 
 impl WatchSpec {
@@ -169,6 +214,7 @@ impl WatchSpec {
             interval: DEFAULT_INTERVAL,
             headers: Vec::new(),
             item_key: None,
+            options: Box::default(),
         }
     }
 
@@ -190,6 +236,17 @@ impl WatchSpec {
         if self.item_key.is_some() && self.kind != Kind::Json {
             return Err(WatchError::KeyWithoutJson);
         }
+        let o = &self.options;
+        if (!o.ignore_fields.is_empty() || o.no_key || !o.price_paths.is_empty())
+            && self.kind != Kind::Json
+        {
+            return Err(WatchError::JsonOnly);
+        }
+        if o.keywords.is_some() && self.kind != Kind::Page {
+            return Err(WatchError::KeywordsWithoutPage);
+        }
+        // The ignore rules and level overrides are read by the diff, which
+        // checks them: `crate::diff::json::check_options`.
         Ok(())
     }
 }

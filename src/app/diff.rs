@@ -273,6 +273,8 @@ pub struct DiffRequest {
     pub level: Option<String>,
     /// For json documents: the field naming list items.
     pub key: Option<String>,
+    /// For json documents: compare lists by position, detecting no key.
+    pub no_key: bool,
     /// A rules file of findings to drop.
     pub ignore: Option<PathBuf>,
     /// A rules file of levels to change.
@@ -309,6 +311,8 @@ pub struct DiffOutcome {
     /// No check found anything at any level, yet the documents differ:
     /// only what no check compares (descriptions, examples, layout).
     pub documentation_only: bool,
+    /// The item key found in the documents, when none was given.
+    pub detected_key: Option<&'static str>,
 }
 
 impl DiffOutcome {
@@ -336,10 +340,19 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         (None, Some(w)) => w.spec.kind,
         (None, None) => choose_kind(&base_src, &rev_src)?,
     };
-    let key = a
-        .key
-        .clone()
-        .or_else(|| watch.as_ref().and_then(|w| w.spec.item_key.clone()));
+    // A stored version is compared with its watch's options (ignored
+    // fields, price paths, levels, keywords); the command line's key wins.
+    let mut watch_options = match &watch {
+        Some(w) => engine::WatchOptions::for_watch(&w.spec),
+        None => engine::WatchOptions::default(),
+    };
+    if a.key.is_some() {
+        watch_options.json.item_key = a.key.clone();
+    }
+    if a.no_key {
+        watch_options.json.item_key = None;
+        watch_options.json.no_key = true;
+    }
     let level: Level = match &a.level {
         Some(l) => l.parse().map_err(AppError::Usage)?,
         None if kind == Kind::OpenApi => Level::Warning,
@@ -373,7 +386,7 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         kind,
         &base_src.bytes,
         &rev_src.bytes,
-        key.as_deref(),
+        &watch_options,
         &limits,
         &DiffOptions {
             deprecation_days_beta: a.deprecation_days_beta,
@@ -418,6 +431,7 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         revision_notes,
         ignored,
         below_stability: stability_level.map(|l| (l, comparison.below_stability)),
+        detected_key: comparison.detected_key,
     })
 }
 
@@ -606,6 +620,7 @@ mod tests {
             hidden: LevelCounts::default(),
             causes: Causes::default(),
             documentation_only: false,
+            detected_key: None,
         };
         assert!(outcome.verdict(None).is_ok());
         assert!(outcome.verdict(Some("error")).is_ok());

@@ -21,6 +21,8 @@ pub struct ImportRequest {
     pub key: Option<String>,
     /// For a new watch: where it will be polled (else the last file).
     pub location: Option<String>,
+    /// For a new watch: its catalog and changelog settings.
+    pub options: super::watches::OptionsInput,
 }
 
 /// What happens as an import goes.
@@ -31,6 +33,8 @@ pub enum ImportEvent<'a> {
         kind: Kind,
         location: &'a str,
     },
+    /// A new json watch's item key was found in its first file.
+    DetectedKey { field: &'static str },
     /// The files to import are known: `files` will be read, `skipped`
     /// are already stored.
     Starting { files: usize, skipped: usize },
@@ -121,6 +125,10 @@ pub fn run(
             let location = watch::absolute_location(&location, &super::current_dir()?);
             let mut spec = WatchSpec::new(&a.name, kind, &location);
             spec.item_key = a.key.clone();
+            a.options.apply(&mut spec.options)?;
+            let detected = files
+                .first()
+                .and_then(|first| super::watches::detect_key_in(first, &mut spec));
             spec.validate()?;
             let w = store.add_watch(&spec, false)?;
             on_event(ImportEvent::CreatedWatch {
@@ -128,6 +136,9 @@ pub fn run(
                 kind,
                 location: &location,
             });
+            if let Some(field) = detected {
+                on_event(ImportEvent::DetectedKey { field });
+            }
             w
         }
     };

@@ -299,6 +299,8 @@ pub struct WatchEdit {
     pub rename: Option<String>,
     /// Header names declared non-secret, for the new headers.
     pub public_headers: Vec<String>,
+    /// Catalog and changelog settings to change.
+    pub options: OptionsInput,
 }
 
 /// A changed watch.
@@ -340,6 +342,7 @@ pub fn edit(store: &mut Store, e: WatchEdit, base: &Path) -> Result<Edited, AppE
     if let Some(n) = e.rename {
         spec.name = n;
     }
+    e.options.apply(&mut spec.options)?;
     spec.validate()?;
     check_location(&spec.location)?;
     if spec.name != current.spec.name && store.find_watch(&spec.name)?.is_some() {
@@ -350,6 +353,128 @@ pub fn edit(store: &mut Store, e: WatchEdit, base: &Path) -> Result<Edited, AppE
         spec,
         from_config: current.from_config,
     })
+}
+
+/// Catalog and changelog settings from the command line (`add`, `edit`,
+/// `import`): what [`watch::WatchOptions`] holds, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OptionsInput {
+    /// `--ignore-field POINTER_GLOB`: fields to add to the ignored ones.
+    pub ignore_fields: Vec<String>,
+    /// `edit --unignore-field`: ignored fields to drop (as written).
+    pub unignore_fields: Vec<String>,
+    /// `--no-key` / `--detect-key`.
+    pub no_key: Option<bool>,
+    /// `--price-path GLOB` (replaces the list when given).
+    pub price_paths: Vec<String>,
+    /// `--level-of ID=LEVEL`; `ID=default` drops an override.
+    pub levels: Vec<String>,
+    /// `--keywords a,b,c` (replaces the list; `default` restores it).
+    pub keywords: Option<String>,
+}
+
+impl OptionsInput {
+    /// Applies the settings to `options`, refusing a bad one with a usage
+    /// error that names its flag.
+    pub fn apply(&self, options: &mut watch::WatchOptions) -> Result<(), AppError> {
+        for rule in &self.ignore_fields {
+            let parsed = crate::spec::ignore::FieldGlob::parse(rule)
+                .map_err(|e| AppError::usage(format!("--ignore-field: {e}")))?;
+            let text = parsed.as_str().to_owned();
+            if !options.ignore_fields.contains(&text) {
+                options.ignore_fields.push(text);
+            }
+        }
+        for rule in &self.unignore_fields {
+            let before = options.ignore_fields.len();
+            options.ignore_fields.retain(|r| r != rule.trim());
+            if options.ignore_fields.len() == before {
+                let known = if options.ignore_fields.is_empty() {
+                    "it ignores no field".to_owned()
+                } else {
+                    format!("it ignores {}", options.ignore_fields.join(", "))
+                };
+                return Err(AppError::usage(format!(
+                    "--unignore-field: `{}` is not an ignored field of this watch; {known}",
+                    rule.trim()
+                )));
+            }
+        }
+        if let Some(no_key) = self.no_key {
+            options.no_key = no_key;
+        }
+        if !self.price_paths.is_empty() {
+            options.price_paths = self
+                .price_paths
+                .iter()
+                .map(|p| p.trim().to_owned())
+                .collect();
+        }
+        for entry in &self.levels {
+            let Some((id, level)) = entry.split_once('=') else {
+                return Err(AppError::usage(format!(
+                    "--level-of `{entry}`: write ID=LEVEL, e.g. catalog-item-removed=warning (ID=default drops the override)"
+                )));
+            };
+            let (id, level) = (id.trim(), level.trim().to_ascii_lowercase());
+            if level == "default" {
+                options.levels.remove(id);
+                continue;
+            }
+            crate::diff::json::validate_level_override(id, &level)
+                .map_err(|e| AppError::usage(format!("--level-of: {e}")))?;
+            options.levels.insert(id.to_owned(), level);
+        }
+        if let Some(words) = &self.keywords {
+            options.keywords = if words.trim() == "default" {
+                None
+            } else {
+                Some(
+                    words
+                        .split(',')
+                        .map(|w| w.trim().to_lowercase())
+                        .filter(|w| !w.is_empty())
+                        .collect(),
+                )
+            };
+        }
+        Ok(())
+    }
+}
+
+/// For a new `json` watch on a local file with no key and no `--no-key`:
+/// the item key its document suggests (see
+/// [`crate::spec::canonical::detect_item_key`]), set on the spec. Nothing
+/// for URLs: they are not fetched before the first poll, and the diff
+/// detects the key then.
+pub fn detect_key(spec: &mut WatchSpec) -> Option<&'static str> {
+    if spec.kind != Kind::Json || spec.item_key.is_some() || spec.options.no_key {
+        return None;
+    }
+    let Ok(crate::fetch::Location::File(path)) = crate::fetch::Location::parse(&spec.location)
+    else {
+        return None;
+    };
+    detect_key_in(&path, spec)
+}
+
+/// [`detect_key`] on a given file.
+pub fn detect_key_in(path: &Path, spec: &mut WatchSpec) -> Option<&'static str> {
+    if spec.kind != Kind::Json || spec.item_key.is_some() || spec.options.no_key {
+        return None;
+    }
+    let limits = crate::spec::Limits::default();
+    // The default body limit of a poll (64 MiB): a larger file would fail
+    // its poll anyway.
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > 64 << 20 {
+        return None;
+    }
+    let raw = std::fs::read(path).ok()?;
+    let (doc, _) = crate::spec::parse_document(&raw, &limits).ok()?;
+    let key = crate::spec::canonical::detect_item_key(&doc)?;
+    spec.item_key = Some(key.to_owned());
+    Some(key)
 }
 
 /// How many versions removing `name` would delete (an error when there is

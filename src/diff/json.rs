@@ -93,8 +93,34 @@ pub const TYPE_CHANGED: &str = "json-type-changed";
 /// More than [`MAX_FINDINGS`] changes; the rest are not listed.
 pub const TRUNCATED: &str = "json-truncated";
 
+/// A catalog gained an item (a model).
+pub const CATALOG_ITEM_ADDED: &str = "catalog-item-added";
+/// A catalog item is gone: whoever calls it breaks.
+pub const CATALOG_ITEM_REMOVED: &str = "catalog-item-removed";
+/// A number under a price path changed; a rise is a warning, a fall info.
+pub const CATALOG_PRICE_CHANGED: &str = "catalog-price-changed";
+/// Any other value of an item changed (or changed type).
+pub const CATALOG_FIELD_CHANGED: &str = "catalog-field-changed";
+/// An item gained a field (one finding when every item gained it).
+pub const CATALOG_FIELD_ADDED: &str = "catalog-field-added";
+/// An item lost a field (one finding when every item lost it).
+pub const CATALOG_FIELD_REMOVED: &str = "catalog-field-removed";
+/// A list-valued field of an item (capabilities, modalities, traits)
+/// gained a value.
+pub const CATALOG_CAPABILITY_ADDED: &str = "catalog-capability-added";
+/// A list-valued field of an item lost a value.
+pub const CATALOG_CAPABILITY_REMOVED: &str = "catalog-capability-removed";
+
 /// `(id, default level)` of every JSON check, sorted by id.
 pub const CHECKS: &[(&str, Level)] = &[
+    (CATALOG_CAPABILITY_ADDED, Level::Info),
+    (CATALOG_CAPABILITY_REMOVED, Level::Info),
+    (CATALOG_FIELD_ADDED, Level::Info),
+    (CATALOG_FIELD_CHANGED, Level::Info),
+    (CATALOG_FIELD_REMOVED, Level::Info),
+    (CATALOG_ITEM_ADDED, Level::Info),
+    (CATALOG_ITEM_REMOVED, Level::Error),
+    (CATALOG_PRICE_CHANGED, Level::Warning),
     (FIELD_ADDED, Level::Info),
     (FIELD_REMOVED, Level::Warning),
     (ITEM_ADDED, Level::Info),
@@ -122,11 +148,157 @@ const QUOTE_CHARS: usize = 80;
 
 /// Compares two JSON documents. `item_key` is the watch's item key: the
 /// field that names the elements of catalog arrays (see the module docs).
+/// No key is detected and nothing is ignored: see [`diff_json_with`].
 pub fn diff_json(base: &Value, revision: &Value, item_key: Option<&str>) -> Vec<Finding> {
+    let options = JsonOptions {
+        item_key: item_key.map(str::to_owned),
+        no_key: true,
+        ..JsonOptions::default()
+    };
+    diff_json_with(base, revision, &options).findings
+}
+
+/// How a `json` watch's versions are compared.
+#[derive(Debug, Clone, Default)]
+pub struct JsonOptions {
+    /// The field naming catalog items; `None`: detected (see
+    /// [`crate::spec::canonical::detect_item_key`]) unless `no_key`.
+    pub item_key: Option<String>,
+    /// Compare arrays without a key by position, detecting nothing.
+    pub no_key: bool,
+    /// Globs on an item's dotted field path whose numbers are prices (see
+    /// [`is_price_path`]); empty: the built-in rule.
+    pub price_paths: Vec<String>,
+    /// Fields left out of both documents before they are compared.
+    pub ignore: Vec<crate::spec::ignore::FieldGlob>,
+    /// Level overrides by check id (or prefix ending in `*`).
+    pub levels: Vec<(String, Level)>,
+}
+
+impl JsonOptions {
+    /// The options a watch declares. Rules that do not read (refused when
+    /// the watch was declared) are left out.
+    pub fn for_watch(spec: &crate::watch::WatchSpec) -> JsonOptions {
+        let o = &spec.options;
+        JsonOptions {
+            item_key: spec.item_key.clone(),
+            no_key: o.no_key,
+            price_paths: o.price_paths.clone(),
+            ignore: o
+                .ignore_fields
+                .iter()
+                .filter_map(|r| crate::spec::ignore::FieldGlob::parse(r).ok())
+                .collect(),
+            levels: level_overrides(&o.levels),
+        }
+    }
+}
+
+/// Checks a per-watch level override: a known check id (or id prefix
+/// ending in `*`) and a level.
+pub fn validate_level_override(id: &str, wanted: &str) -> Result<(), String> {
+    wanted.parse::<Level>()?;
+    let stem = id.strip_suffix('*').unwrap_or(id);
+    let known = self::level(id).is_some()
+        || super::text::level(id).is_some()
+        || super::registry::level(id).is_some()
+        || (id.ends_with('*') && !stem.is_empty());
+    if known {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown check id `{id}` in a level override: catalog ids start with `catalog-`, changelog ids with `page-`"
+        ))
+    }
+}
+
+/// Checks a watch's catalog options as the diff will read them: ignore
+/// rules and level overrides.
+pub fn check_options(o: &crate::watch::WatchOptions) -> Result<(), String> {
+    crate::spec::ignore::parse_all(&o.ignore_fields)?;
+    for (id, level) in &o.levels {
+        validate_level_override(id, level)?;
+    }
+    Ok(())
+}
+
+/// Parsed level overrides; unreadable levels are left out.
+pub fn level_overrides(
+    levels: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, Level)> {
+    levels
+        .iter()
+        .filter_map(|(id, l)| Some((id.clone(), l.parse::<Level>().ok()?)))
+        .collect()
+}
+
+/// Applies level overrides (exact ids first, then the longest prefix).
+pub fn apply_levels(findings: &mut [Finding], levels: &[(String, Level)]) {
+    if levels.is_empty() {
+        return;
+    }
+    for f in findings {
+        let exact = levels.iter().find(|(id, _)| id == f.id);
+        let prefix = || {
+            levels
+                .iter()
+                .filter(|(id, _)| {
+                    id.strip_suffix('*')
+                        .is_some_and(|stem| f.id.starts_with(stem))
+                })
+                .max_by_key(|(id, _)| id.len())
+        };
+        if let Some((_, level)) = exact.or_else(prefix) {
+            f.level = *level;
+        }
+    }
+}
+
+/// The findings of a JSON comparison, and the item key it used when it
+/// found one itself.
+#[derive(Debug, Clone, Default)]
+pub struct JsonDiff {
+    pub findings: Vec<Finding>,
+    /// The key detected in the documents (`None` when one was given, or
+    /// none fits).
+    pub detected_key: Option<&'static str>,
+}
+
+/// Compares two JSON documents with a watch's options: ignored fields
+/// dropped from copies of both, the item key given or detected, catalog
+/// semantics inside keyed items, levels overridden.
+pub fn diff_json_with(base: &Value, revision: &Value, options: &JsonOptions) -> JsonDiff {
+    let stripped;
+    let (base, revision) = if options.ignore.is_empty() {
+        (base, revision)
+    } else {
+        let (mut b, mut r) = (base.clone(), revision.clone());
+        crate::spec::ignore::strip(&mut b, &options.ignore);
+        crate::spec::ignore::strip(&mut r, &options.ignore);
+        stripped = (b, r);
+        (&stripped.0, &stripped.1)
+    };
+    let detected_key = match &options.item_key {
+        None if !options.no_key => {
+            let key = crate::spec::canonical::detect_item_key(revision)
+                .or_else(|| crate::spec::canonical::detect_item_key(base));
+            // Only when the other side does not contradict it.
+            key.filter(|k| {
+                [base, revision]
+                    .iter()
+                    .all(|doc| crate::spec::canonical::detect_item_key(doc).is_none_or(|d| d == *k))
+            })
+        }
+        _ => None,
+    };
+    let item_key = options.item_key.as_deref().or(detected_key);
     let mut walker = Walker {
         item_key,
+        price_paths: &options.price_paths,
         findings: Vec::new(),
         truncated: false,
+        matched: HashMap::new(),
+        fields: Vec::new(),
     };
     let root = Place::root();
     match (base, revision) {
@@ -135,7 +307,28 @@ pub fn diff_json(base: &Value, revision: &Value, item_key: Option<&str>) -> Vec<
         }
         _ => walker.value(base, revision, &root, 0),
     }
-    walker.finish()
+    let mut findings = walker.finish();
+    apply_levels(&mut findings, &options.levels);
+    JsonDiff {
+        findings,
+        detected_key,
+    }
+}
+
+/// Whether a field of a catalog item holds a price: with `globs`, one
+/// matches its dotted path (`pricing.input.usd`; `*` is any run of
+/// characters, dots included); without, a segment of the path names a
+/// price or a cost (`pricing`, `price`, `input_cost_per_token`).
+pub fn is_price_path(rel: &str, globs: &[String]) -> bool {
+    if globs.is_empty() {
+        return rel.split(['.', '[']).any(|segment| {
+            let lower = segment.to_ascii_lowercase();
+            lower.contains("pric") || lower.contains("cost")
+        });
+    }
+    globs
+        .iter()
+        .any(|g| crate::spec::ignore::segment_matches(g, rel))
 }
 
 /// Whether a top-level object reads as a catalog keyed by item name.
@@ -157,6 +350,8 @@ struct Place {
     /// The dotted path from that item (or from the root) for messages:
     /// `pricing.input`, `endpoints[id=e1].price`, `data[3]`.
     rel: String,
+    /// The readable path of the catalog the outermost item is in.
+    catalog: Option<String>,
 }
 
 impl Place {
@@ -167,7 +362,22 @@ impl Place {
             revision: Some(String::new()),
             label: None,
             rel: String::new(),
+            catalog: None,
         }
+    }
+
+    /// Whether this place is inside a catalog item.
+    fn in_item(&self) -> bool {
+        self.label.is_some()
+    }
+
+    /// The noun an item's label starts with (`model`), for messages about
+    /// every item.
+    fn noun(&self) -> &str {
+        self.label
+            .as_deref()
+            .and_then(|l| l.split(' ').next())
+            .unwrap_or("item")
     }
 
     /// A child whose readable segment is `segment`, and whose pointer
@@ -184,12 +394,18 @@ impl Place {
             (Some(p), Some(s)) => Some(format!("{p}/{s}")),
             _ => None,
         };
+        // The outermost item starts its catalog's scope.
+        let catalog = match (&self.label, &label) {
+            (None, Some(_)) => Some(self.path.clone()),
+            _ => self.catalog.clone(),
+        };
         Place {
             path: format!("{}/{segment}", self.path),
             base: join(&self.base, base),
             revision: join(&self.revision, revision),
             label,
             rel,
+            catalog,
         }
     }
 
@@ -308,8 +524,14 @@ struct KeyedItem<'a> {
 
 struct Walker<'k> {
     item_key: Option<&'k str>,
+    price_paths: &'k [String],
     findings: Vec<Finding>,
     truncated: bool,
+    /// Per catalog (by its path): how many items are on both sides.
+    matched: HashMap<String, usize>,
+    /// Field added or removed inside catalog items: the finding's index,
+    /// its catalog and its dotted path in the item, and the item's noun.
+    fields: Vec<(usize, String, String, String)>,
 }
 
 impl Walker<'_> {
@@ -327,7 +549,80 @@ impl Walker<'_> {
         ));
     }
 
+    /// Records a field added to or removed from an item, to be merged
+    /// with the same change in every other item.
+    fn emit_field(&mut self, id: &'static str, at: &Place, message: String) {
+        let index = self.findings.len();
+        self.emit(id, at, message);
+        if self.findings.len() > index
+            && let Some(catalog) = &at.catalog
+        {
+            self.fields
+                .push((index, catalog.clone(), at.rel.clone(), at.noun().to_owned()));
+        }
+    }
+
+    /// A field added to or removed from every matched item of a catalog
+    /// (at least two) becomes one finding with the count.
+    fn merge_fields(&mut self) {
+        let mut groups: HashMap<(&'static str, &str, &str), Vec<usize>> = HashMap::new();
+        for (index, catalog, rel, _) in &self.fields {
+            let id = self.findings[*index].id;
+            groups
+                .entry((id, catalog.as_str(), rel.as_str()))
+                .or_default()
+                .push(*index);
+        }
+        let mut merged: Vec<(usize, Finding)> = Vec::new();
+        let mut drop = std::collections::HashSet::new();
+        for ((id, catalog, rel), indices) in groups {
+            let items = self.matched.get(catalog).copied().unwrap_or(0);
+            if indices.len() < 2 || indices.len() != items {
+                continue;
+            }
+            let first = &self.findings[indices[0]];
+            let noun = self
+                .fields
+                .iter()
+                .find(|f| f.0 == indices[0])
+                .map_or("item", |f| f.3.as_str());
+            let verb = if id == CATALOG_FIELD_ADDED {
+                "was added to"
+            } else {
+                "was removed from"
+            };
+            let pointer: Vec<String> = rel.split('.').map(pointer_segment).collect();
+            let message = format!(
+                "{rel} {verb} every {noun} ({} {})",
+                indices.len(),
+                plural(noun, indices.len())
+            );
+            let f = finding(
+                id,
+                Some(format!("{catalog}/*/{}", pointer.join("/"))),
+                message,
+                first.base_pointer.clone(),
+                first.revision_pointer.clone(),
+            );
+            merged.push((indices[0], f));
+            drop.extend(indices);
+        }
+        if drop.is_empty() {
+            return;
+        }
+        let replacements: HashMap<usize, Finding> = merged.into_iter().collect();
+        let old = std::mem::take(&mut self.findings);
+        for (i, f) in old.into_iter().enumerate() {
+            if let Some(m) = replacements.get(&i) {
+                self.findings.push(m.clone());
+            } else if !drop.contains(&i) {
+                self.findings.push(f);
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Finding> {
+        self.merge_fields();
         if self.truncated {
             self.findings.push(finding(
                 TRUNCATED,
@@ -350,7 +645,11 @@ impl Walker<'_> {
             (Value::Object(_) | Value::Array(_), _) if depth >= MAX_DEPTH => {
                 if !equal(base, revision) {
                     self.emit(
-                        VALUE_CHANGED,
+                        if at.in_item() {
+                            CATALOG_FIELD_CHANGED
+                        } else {
+                            VALUE_CHANGED
+                        },
                         at,
                         format!(
                             "{} changed (nested too deeply to compare further)",
@@ -362,15 +661,28 @@ impl Walker<'_> {
             (Value::Object(b), Value::Object(r)) => self.object(b, r, at, depth, false),
             (Value::Array(b), Value::Array(r)) => self.array(b, r, at, depth),
             _ if kind(base) == kind(revision) => {
-                if !same_scalar(base, revision) {
-                    let message = format!(
-                        "{} changed from {} to {}",
-                        at.subject(),
-                        show(base),
-                        show(revision)
-                    );
-                    self.emit(VALUE_CHANGED, at, message);
+                if same_scalar(base, revision) {
+                    return;
                 }
+                if let (Value::Number(b), Value::Number(r)) = (base, revision)
+                    && at.in_item()
+                    && is_price_path(&at.rel, self.price_paths)
+                {
+                    self.price(b, r, at);
+                    return;
+                }
+                let message = format!(
+                    "{} changed from {} to {}",
+                    at.subject(),
+                    show(base),
+                    show(revision)
+                );
+                let id = if at.in_item() {
+                    CATALOG_FIELD_CHANGED
+                } else {
+                    VALUE_CHANGED
+                };
+                self.emit(id, at, message);
             }
             // "Not set" and set: a value change, unless a structure went.
             (Value::Null, _)
@@ -381,7 +693,12 @@ impl Walker<'_> {
                     show(base),
                     show(revision)
                 );
-                self.emit(VALUE_CHANGED, at, message);
+                let id = if at.in_item() {
+                    CATALOG_FIELD_CHANGED
+                } else {
+                    VALUE_CHANGED
+                };
+                self.emit(id, at, message);
             }
             _ => {
                 let message = format!(
@@ -390,8 +707,46 @@ impl Walker<'_> {
                     typed(base),
                     typed(revision)
                 );
-                self.emit(TYPE_CHANGED, at, message);
+                let id = if at.in_item() {
+                    CATALOG_FIELD_CHANGED
+                } else {
+                    TYPE_CHANGED
+                };
+                self.emit(id, at, message);
             }
+        }
+    }
+
+    /// A price of an item changed: old, new and the change in percent; a
+    /// rise is a warning, a fall info.
+    fn price(&mut self, base: &Number, revision: &Number, at: &Place) {
+        let (old, new) = (
+            base.as_f64().unwrap_or(0.0),
+            revision.as_f64().unwrap_or(0.0),
+        );
+        let verb = if new > old { "rose" } else { "fell" };
+        let percent = if old == 0.0 {
+            "from zero".to_owned()
+        } else {
+            let p = (new - old) / old.abs() * 100.0;
+            let sign = if p >= 0.0 { "+" } else { "−" };
+            let p = p.abs();
+            if p >= 10.0 || p == p.round() {
+                format!("{sign}{p:.0}%")
+            } else {
+                format!("{sign}{p:.1}%")
+            }
+        };
+        let message = format!(
+            "{} {verb} from {base} to {revision} ({percent})",
+            at.subject()
+        );
+        let index = self.findings.len();
+        self.emit(CATALOG_PRICE_CHANGED, at, message);
+        if new <= old
+            && let Some(f) = self.findings.get_mut(index)
+        {
+            f.level = Level::Info;
         }
     }
 
@@ -407,11 +762,17 @@ impl Walker<'_> {
         let mut keys: Vec<&String> = base.keys().chain(revision.keys()).collect();
         keys.sort_unstable();
         keys.dedup();
+        if items {
+            let both = base.keys().filter(|k| revision.contains_key(*k)).count();
+            self.matched.insert(at.path.clone(), both);
+        }
         for key in keys {
             if self.truncated {
                 return;
             }
             match (base.get(key), revision.get(key)) {
+                // Unchanged members cost no path building.
+                (Some(b), Some(r)) if equal(b, r) => {}
                 (Some(b), Some(r)) => {
                     let place = if items {
                         at.named_item(key, noun(r), true, true)
@@ -424,22 +785,30 @@ impl Walker<'_> {
                     if items {
                         let place = at.named_item(key, noun(b), true, false);
                         let message = format!("{} was removed", place.subject());
-                        self.emit(ITEM_REMOVED, &place, message);
+                        self.emit(CATALOG_ITEM_REMOVED, &place, message);
                     } else {
                         let place = at.member(key, true, false);
                         let message = format!("{} was removed (was {})", place.subject(), show(b));
-                        self.emit(FIELD_REMOVED, &place, message);
+                        if place.in_item() {
+                            self.emit_field(CATALOG_FIELD_REMOVED, &place, message);
+                        } else {
+                            self.emit(FIELD_REMOVED, &place, message);
+                        }
                     }
                 }
                 (None, Some(r)) => {
                     if items {
                         let place = at.named_item(key, noun(r), false, true);
                         let message = format!("{} was added", place.subject());
-                        self.emit(ITEM_ADDED, &place, message);
+                        self.emit(CATALOG_ITEM_ADDED, &place, message);
                     } else {
                         let place = at.member(key, false, true);
                         let message = format!("{} was added ({})", place.subject(), show(r));
-                        self.emit(FIELD_ADDED, &place, message);
+                        if place.in_item() {
+                            self.emit_field(CATALOG_FIELD_ADDED, &place, message);
+                        } else {
+                            self.emit(FIELD_ADDED, &place, message);
+                        }
                     }
                 }
                 (None, None) => {}
@@ -483,6 +852,18 @@ impl Walker<'_> {
         let mut all: Vec<&ItemId> = ids.0.iter().chain(ids.1).collect();
         all.sort_unstable();
         all.dedup();
+        // The outermost catalog's items are added and removed as items;
+        // inside an item, a nested list's entries are its fields.
+        let (added, removed) = if at.in_item() {
+            (CATALOG_FIELD_CHANGED, CATALOG_FIELD_CHANGED)
+        } else {
+            let both = base_at
+                .keys()
+                .filter(|id| revision_at.contains_key(*id))
+                .count();
+            self.matched.insert(at.path.clone(), both);
+            (CATALOG_ITEM_ADDED, CATALOG_ITEM_REMOVED)
+        };
         for id in all {
             if self.truncated {
                 return;
@@ -498,18 +879,22 @@ impl Walker<'_> {
             let r = item.revision.and_then(|i| revision.get(i));
             match (b, r) {
                 (Some(b), Some(r)) => {
-                    let place = at.keyed(item, noun(r));
-                    self.value(b, r, &place, depth + 1);
+                    // Most items of a catalog are unchanged: skip them
+                    // before building any path.
+                    if !equal(b, r) {
+                        let place = at.keyed(item, noun(r));
+                        self.value(b, r, &place, depth + 1);
+                    }
                 }
                 (Some(b), None) => {
                     let place = at.keyed(item, noun(b));
                     let message = format!("{} was removed", place.subject());
-                    self.emit(ITEM_REMOVED, &place, message);
+                    self.emit(removed, &place, message);
                 }
                 (None, Some(r)) => {
                     let place = at.keyed(item, noun(r));
                     let message = format!("{} was added", place.subject());
-                    self.emit(ITEM_ADDED, &place, message);
+                    self.emit(added, &place, message);
                 }
                 (None, None) => {}
             }
@@ -543,25 +928,41 @@ impl Walker<'_> {
             .flat_map(|(json, left)| left.into_iter().map(move |i| (i, json.clone())))
             .collect();
         gained.sort_unstable();
+        let in_item = at.in_item();
         if lost.is_empty() && gained.is_empty() {
             let message = format!("{} changed order", at.subject());
-            self.emit(VALUE_CHANGED, at, message);
+            let id = if in_item {
+                CATALOG_FIELD_CHANGED
+            } else {
+                VALUE_CHANGED
+            };
+            self.emit(id, at, message);
             return;
         }
+        let (added, removed) = if in_item {
+            (CATALOG_CAPABILITY_ADDED, CATALOG_CAPABILITY_REMOVED)
+        } else {
+            (ITEM_ADDED, ITEM_REMOVED)
+        };
         for (i, json) in lost {
             let place = at.scalar(&json, Some(i), None);
             let message = format!("{} lost {}", at.subject(), quote(&json));
-            self.emit(ITEM_REMOVED, &place, message);
+            self.emit(removed, &place, message);
         }
         for (i, json) in gained {
             let place = at.scalar(&json, None, Some(i));
             let message = format!("{} gained {}", at.subject(), quote(&json));
-            self.emit(ITEM_ADDED, &place, message);
+            self.emit(added, &place, message);
         }
     }
 
     /// Compares two arrays element by element.
     fn positions(&mut self, base: &[Value], revision: &[Value], at: &Place, depth: usize) {
+        let (added, removed) = if at.in_item() {
+            (CATALOG_FIELD_CHANGED, CATALOG_FIELD_CHANGED)
+        } else {
+            (ITEM_ADDED, ITEM_REMOVED)
+        };
         for i in 0..base.len().max(revision.len()) {
             if self.truncated {
                 return;
@@ -571,12 +972,12 @@ impl Walker<'_> {
                 (Some(_), None) => {
                     let place = at.position(i, true, false);
                     let message = format!("{} was removed", place.subject());
-                    self.emit(ITEM_REMOVED, &place, message);
+                    self.emit(removed, &place, message);
                 }
                 (None, Some(_)) => {
                     let place = at.position(i, false, true);
                     let message = format!("{} was added", place.subject());
-                    self.emit(ITEM_ADDED, &place, message);
+                    self.emit(added, &place, message);
                 }
                 (None, None) => {}
             }
@@ -764,6 +1165,17 @@ fn quote_name(name: &str) -> String {
     cut(name, QUOTE_CHARS)
 }
 
+/// `model` → `models`, for counts other than one.
+fn plural(noun: &str, n: usize) -> String {
+    if n == 1 {
+        noun.to_owned()
+    } else if noun.ends_with('s') {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    }
+}
+
 fn cut(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((end, _)) => format!("{}…", &s[..end]),
@@ -809,16 +1221,16 @@ mod tests {
         assert_eq!(
             ids(&findings),
             [
-                (ITEM_REMOVED, "/data/[id=gpt-3.5-turbo]"),
-                (VALUE_CHANGED, "/data/[id=gpt-4o]/context_length"),
-                (VALUE_CHANGED, "/data/[id=gpt-4o]/pricing/input"),
-                (ITEM_ADDED, "/data/[id=o3]"),
+                (CATALOG_ITEM_REMOVED, "/data/[id=gpt-3.5-turbo]"),
+                (CATALOG_FIELD_CHANGED, "/data/[id=gpt-4o]/context_length"),
+                (CATALOG_PRICE_CHANGED, "/data/[id=gpt-4o]/pricing/input"),
+                (CATALOG_ITEM_ADDED, "/data/[id=o3]"),
             ]
         );
         let price = find(&findings, "/data/[id=gpt-4o]/pricing/input");
         assert_eq!(
             price.message,
-            "model gpt-4o: pricing.input changed from 2.5 to 2.0"
+            "model gpt-4o: pricing.input fell from 2.5 to 2.0 (−20%)"
         );
         assert_eq!(price.level, Level::Info);
         assert_eq!(price.operation, None);
@@ -829,7 +1241,7 @@ mod tests {
         );
         let gone = find(&findings, "/data/[id=gpt-3.5-turbo]");
         assert_eq!(gone.message, "model gpt-3.5-turbo was removed");
-        assert_eq!(gone.level, Level::Warning);
+        assert_eq!(gone.level, Level::Error);
         assert_eq!(gone.base_pointer.as_deref(), Some("/data/1"));
         assert_eq!(gone.revision_pointer, None);
         let new = find(&findings, "/data/[id=o3]");
@@ -869,8 +1281,8 @@ mod tests {
         assert_eq!(
             ids(&findings),
             [
-                (FIELD_ADDED, "/[id=qwen3-4b]/model_spec"),
-                (ITEM_REMOVED, "/[id=venice-uncensored]"),
+                (CATALOG_FIELD_ADDED, "/[id=qwen3-4b]/model_spec"),
+                (CATALOG_ITEM_REMOVED, "/[id=venice-uncensored]"),
             ]
         );
         assert_eq!(findings[1].message, "item venice-uncensored was removed");
@@ -900,10 +1312,10 @@ mod tests {
         assert_eq!(
             ids(&findings),
             [
-                (ITEM_ADDED, "/bedrock~1claude-3"),
-                (ITEM_REMOVED, "/claude-2"),
-                (VALUE_CHANGED, "/gpt-4/max_tokens"),
-                (FIELD_ADDED, "/gpt-4/supports_vision"),
+                (CATALOG_ITEM_ADDED, "/bedrock~1claude-3"),
+                (CATALOG_ITEM_REMOVED, "/claude-2"),
+                (CATALOG_FIELD_CHANGED, "/gpt-4/max_tokens"),
+                (CATALOG_FIELD_ADDED, "/gpt-4/supports_vision"),
             ]
         );
         let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
@@ -979,7 +1391,7 @@ mod tests {
     }
 
     #[test]
-    fn lost_list_values_are_warnings() {
+    fn list_fields_of_items_change_as_sets() {
         let base = json!([{"id": "m", "capabilities": ["tools", "vision", "vision"]}]);
         let revision = json!([{"id": "m", "capabilities": ["vision", "json"]}]);
         let findings = diff_json(&base, &revision, Some("id"));
@@ -991,17 +1403,17 @@ mod tests {
             got,
             [
                 (
-                    ITEM_REMOVED,
+                    CATALOG_CAPABILITY_REMOVED,
                     "item m: capabilities lost \"tools\"",
-                    Level::Warning
+                    Level::Info
                 ),
                 (
-                    ITEM_REMOVED,
+                    CATALOG_CAPABILITY_REMOVED,
                     "item m: capabilities lost \"vision\"",
-                    Level::Warning
+                    Level::Info
                 ),
                 (
-                    ITEM_ADDED,
+                    CATALOG_CAPABILITY_ADDED,
                     "item m: capabilities gained \"json\"",
                     Level::Info
                 ),
@@ -1075,7 +1487,10 @@ mod tests {
         let findings = diff_json(&base, &revision, Some("id"));
         assert_eq!(
             ids(&findings),
-            [(VALUE_CHANGED, "/[id=a#2]/v"), (ITEM_ADDED, "/[id=a#3]"),]
+            [
+                (CATALOG_FIELD_CHANGED, "/[id=a#2]/v"),
+                (CATALOG_ITEM_ADDED, "/[id=a#3]"),
+            ]
         );
         assert_eq!(findings[0].message, "item a (#2): v changed from 2 to 3");
         assert_eq!(findings[1].revision_pointer.as_deref(), Some("/2"));
@@ -1099,7 +1514,7 @@ mod tests {
                 ),
                 (
                     "/data/[id=m]/endpoints/[id=e1]/price",
-                    "model m: endpoints[id=e1].price changed from 1 to 2"
+                    "model m: endpoints[id=e1].price rose from 1 to 2 (+100%)"
                 ),
             ]
         );
@@ -1164,18 +1579,14 @@ mod tests {
         assert_eq!(again[0].fingerprint, findings[0].fingerprint);
     }
 
-    /// Every consecutive pair of the recorded Venice model catalog history
-    /// diffs without panicking, and models come and go in it.
-    #[test]
-    fn venice_models_history() {
+    /// Unpacks one history of the shared corpus into a temp dir and parses
+    /// its JSON versions in order; `None` (with a note) without the corpus.
+    fn corpus_history(name: &str) -> Option<Vec<Value>> {
         let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/corpus/histories/venice-models.tar.zst");
+            .join(format!("../shared/corpus/histories/{name}.tar.zst"));
         if !archive.exists() {
-            eprintln!(
-                "venice_models_history skipped: {} not found",
-                archive.display()
-            );
-            return;
+            eprintln!("skipped: {} not found", archive.display());
+            return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let status = std::process::Command::new("tar")
@@ -1186,39 +1597,109 @@ mod tests {
             .status()
             .expect("run tar");
         assert!(status.success(), "tar -I zstd -xf failed: {status}");
-        let mut files: Vec<_> = std::fs::read_dir(dir.path().join("venice-models"))
+        let mut files: Vec<_> = std::fs::read_dir(dir.path().join(name))
             .expect("unpacked folder")
             .map(|e| e.expect("dir entry").path())
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
         files.sort();
-        assert!(files.len() > 10, "{} files", files.len());
         // serde_json, not the crate's own parser: this test is about the
         // diff, and the dependency is built optimised.
-        let docs: Vec<Value> = files
+        Some(
+            files
+                .iter()
+                .map(|p| {
+                    let raw = std::fs::read(p).expect("read version");
+                    serde_json::from_slice(&raw).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                })
+                .collect(),
+        )
+    }
+
+    /// The ids of a catalog's items, with how often each occurs.
+    fn id_counts<'v>(items: impl IntoIterator<Item = &'v Value>) -> HashMap<String, usize> {
+        let mut out = HashMap::new();
+        for item in items {
+            let id = match &item["id"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            *out.entry(id).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// The keyed set difference `a − b`, as (id, how many more).
+    fn minus(a: &HashMap<String, usize>, b: &HashMap<String, usize>) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = a
             .iter()
-            .map(|p| {
-                let raw = std::fs::read(p).expect("read version");
-                serde_json::from_slice(&raw).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .filter_map(|(id, n)| {
+                let m = b.get(id).copied().unwrap_or(0);
+                (*n > m).then(|| (id.clone(), n - m))
             })
             .collect();
-        let mut items_changed = 0;
-        for pair in docs.windows(2) {
-            let findings = diff_json(&pair[0], &pair[1], Some("id"));
-            items_changed += findings
+        out.sort();
+        out
+    }
+
+    /// Every catalog-item-added and -removed finding of every consecutive
+    /// pair of a history, as (id, count), read back through its pointer.
+    type Counts = Vec<(String, usize)>;
+
+    fn reported(pair: &[Value]) -> (Counts, Counts) {
+        let findings = diff_json_with(&pair[0], &pair[1], &JsonOptions::default()).findings;
+        let side = |id: &str, doc: &Value, pointer: fn(&Finding) -> &Option<String>| {
+            let picked: Vec<&Value> = findings
                 .iter()
-                .filter(|f| f.id == ITEM_ADDED || f.id == ITEM_REMOVED)
-                .filter(|f| f.path.as_deref().is_some_and(|p| p.starts_with("/[id=")))
-                .count();
-            for f in &findings {
-                if let Some(p) = &f.base_pointer {
-                    assert!(pair[0].pointer(p).is_some(), "{p}");
-                }
-                if let Some(p) = &f.revision_pointer {
-                    assert!(pair[1].pointer(p).is_some(), "{p}");
-                }
-            }
+                .filter(|f| f.id == id)
+                .map(|f| {
+                    let p = pointer(f).as_deref().expect("a pointer on its side");
+                    doc.pointer(p).expect("the pointer resolves")
+                })
+                .collect();
+            let mut out: Vec<(String, usize)> = id_counts(picked).into_iter().collect();
+            out.sort();
+            out
+        };
+        (
+            side(CATALOG_ITEM_ADDED, &pair[1], |f| &f.revision_pointer),
+            side(CATALOG_ITEM_REMOVED, &pair[0], |f| &f.base_pointer),
+        )
+    }
+
+    fn check_history(name: &str, items: fn(&Value) -> &[Value]) {
+        let Some(docs) = corpus_history(name) else {
+            eprintln!("{name}: catalog item test skipped (no ../shared corpus)");
+            return;
+        };
+        assert!(docs.len() >= 2, "{} versions", docs.len());
+        let mut changed = 0;
+        for (n, pair) in docs.windows(2).enumerate() {
+            let (b, r) = (id_counts(items(&pair[0])), id_counts(items(&pair[1])));
+            let (added, removed) = reported(pair);
+            assert_eq!(added, minus(&r, &b), "{name} pair {}: added", n + 1);
+            assert_eq!(removed, minus(&b, &r), "{name} pair {}: removed", n + 1);
+            changed += added.len() + removed.len();
         }
-        assert!(items_changed > 0, "no model was added or removed");
+        assert!(changed > 0, "{name}: no model was added or removed");
+    }
+
+    /// Done-when of the catalog work: on the Venice history (a plain
+    /// array) every added and removed model of every pair is reported as a
+    /// catalog item, with the key detected, exactly the keyed set
+    /// difference of the two files.
+    #[test]
+    fn venice_catalog_items_match_the_keyed_set_difference() {
+        check_history("venice-models", |doc| {
+            doc.as_array().map_or(&[], Vec::as_slice)
+        });
+    }
+
+    /// The same on the Poe history (`{object: list, data: [...]}`).
+    #[test]
+    fn poe_catalog_items_match_the_keyed_set_difference() {
+        check_history("poe-models", |doc| {
+            doc["data"].as_array().map_or(&[], Vec::as_slice)
+        });
     }
 }

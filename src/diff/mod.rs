@@ -9,6 +9,7 @@
 //! compares one aspect of a matched pair.
 
 pub mod bundle;
+pub mod changelog;
 pub mod checks;
 pub mod document;
 pub mod filter;
@@ -221,6 +222,8 @@ pub struct Comparison {
     /// Operations not compared because they are below
     /// [`DiffOptions::stability_level`].
     pub below_stability: usize,
+    /// The item key a JSON comparison found in the documents itself.
+    pub detected_key: Option<&'static str>,
 }
 
 /// Compares two raw documents of a watch's kind: the OpenAPI diff (with
@@ -234,15 +237,38 @@ pub fn compare_raw(
     item_key: Option<&str>,
     limits: &crate::spec::Limits,
 ) -> Result<Comparison, (Side, crate::spec::SpecError)> {
+    let watch = WatchOptions {
+        json: json::JsonOptions {
+            item_key: item_key.map(str::to_owned),
+            ..json::JsonOptions::default()
+        },
+        ..WatchOptions::default()
+    };
     compare_raw_with(
         kind,
         base,
         revision,
-        item_key,
+        &watch,
         limits,
         &DiffOptions::default(),
         &mut |_, _| Vec::new(),
     )
+}
+
+/// What a watch declares about comparing its versions, by kind.
+#[derive(Debug, Clone, Default)]
+pub struct WatchOptions {
+    pub json: json::JsonOptions,
+    pub page: changelog::PageOptions,
+}
+
+impl WatchOptions {
+    pub fn for_watch(spec: &crate::watch::WatchSpec) -> WatchOptions {
+        WatchOptions {
+            json: json::JsonOptions::for_watch(spec),
+            page: changelog::PageOptions::for_watch(spec),
+        }
+    }
 }
 
 /// [`compare_raw`], with `prepare` run on each parsed OpenAPI document
@@ -252,7 +278,7 @@ pub fn compare_raw_with(
     kind: crate::watch::Kind,
     base: &[u8],
     revision: &[u8],
-    item_key: Option<&str>,
+    watch: &WatchOptions,
     limits: &crate::spec::Limits,
     options: &DiffOptions,
     prepare: &mut dyn FnMut(Side, &mut Value) -> Vec<lint::Note>,
@@ -293,17 +319,24 @@ pub fn compare_raw_with(
                 base_notes,
                 revision_notes,
                 below_stability,
+                detected_key: None,
             })
         }
-        Kind::Json => Ok(findings_only(json::diff_json(
-            &parse(base, Side::Base)?,
-            &parse(revision, Side::Revision)?,
-            item_key,
-        ))),
+        Kind::Json => {
+            let diff = json::diff_json_with(
+                &parse(base, Side::Base)?,
+                &parse(revision, Side::Revision)?,
+                &watch.json,
+            );
+            Ok(Comparison {
+                detected_key: diff.detected_key,
+                ..findings_only(diff.findings)
+            })
+        }
         Kind::Page => {
             let opts = NormalizeOptions {
-                item_key: None,
                 limits: *limits,
+                ..NormalizeOptions::default()
             };
             let text = |raw: &[u8], side| {
                 normalize(Kind::Page, raw, &opts)

@@ -125,15 +125,14 @@ pub fn import_checked_files(
     limits: spec::Limits,
     mut progress: impl FnMut(&ImportedFile),
 ) -> Vec<ImportedFile> {
-    let kind = watch.spec.kind;
-    let item_key = watch.spec.item_key.as_deref();
+    let spec = &watch.spec;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(&Path, Result<Parsed, String>)>(4);
         scope.spawn(move || {
             for (i, path) in files.iter().enumerate() {
                 let parsed = match refused.get(i) {
                     Some(Some(why)) => Err(why.clone()),
-                    _ => parse_file(path, kind, item_key, limits),
+                    _ => parse_file(path, spec, limits),
                 };
                 if tx.send((path, parsed)).is_err() {
                     return;
@@ -158,12 +157,11 @@ struct Parsed {
 
 fn parse_file(
     path: &Path,
-    kind: crate::watch::Kind,
-    item_key: Option<&str>,
+    watch: &crate::watch::WatchSpec,
     limits: spec::Limits,
 ) -> Result<Parsed, String> {
     let raw = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let normalized = ingest::normalize(kind, item_key, &raw, limits).map_err(|e| e.to_string())?;
+    let normalized = ingest::normalize(watch, &raw, limits).map_err(|e| e.to_string())?;
     Ok(Parsed { raw, normalized })
 }
 

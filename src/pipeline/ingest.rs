@@ -18,7 +18,7 @@ use crate::store::{
     self, ChangeCounts, ChangeSummary, Prepared, Recorded, SharedStore, Store, StoreError,
     SuccessRecord, TopFinding, Version, with_store,
 };
-use crate::watch::{Kind, Watch};
+use crate::watch::{Kind, Watch, WatchSpec};
 
 /// How often a document is compared again when other processes keep
 /// storing versions of the same watch under it.
@@ -56,13 +56,7 @@ pub fn plan(
     if latest.version.canonical_hash == store::sha256_hex(canonical) {
         return Prepared::against(against);
     }
-    let summary = compare(
-        watch.spec.kind,
-        watch.spec.item_key.as_deref(),
-        &latest.raw,
-        canonical,
-        limits,
-    );
+    let summary = compare(&watch.spec, &latest.raw, canonical, limits);
     let alerts = if alert {
         crate::alert::change::new_version(&watch.spec.name, against + 1, summary.as_ref())
     } else {
@@ -152,28 +146,43 @@ pub async fn ingest_shared(
     Err(StoreError::Raced)
 }
 
-/// Normalizes `raw` as a document of `kind` (its canonical form decides
-/// whether it is a new version).
+/// Normalizes `raw` as a document of the watch's kind (its canonical form
+/// decides whether it is a new version): catalogs sorted by the item key
+/// (given or detected) and ignored fields left out.
 pub fn normalize(
-    kind: Kind,
-    item_key: Option<&str>,
+    watch: &WatchSpec,
     raw: &[u8],
     limits: Limits,
 ) -> Result<spec::Normalized, spec::SpecError> {
-    spec::normalize(kind, raw, &NormalizeOptions { item_key, limits })
+    let ignore: Vec<spec::ignore::FieldGlob> = watch
+        .options
+        .ignore_fields
+        .iter()
+        .filter_map(|r| spec::ignore::FieldGlob::parse(r).ok())
+        .collect();
+    spec::normalize(
+        watch.kind,
+        raw,
+        &NormalizeOptions {
+            item_key: watch.item_key.as_deref(),
+            limits,
+            ignore: &ignore,
+            detect_key: !watch.options.no_key,
+        },
+    )
 }
 
 /// The findings of a new document (its canonical form) against the raw
 /// bytes of its predecessor: the OpenAPI diff, the structural JSON diff
-/// (items matched by `item_key`) or the page text diff, by kind. `None`
+/// (with the watch's catalog options) or the page diff, by kind. `None`
 /// when either side no longer reads.
 pub fn compare(
-    kind: Kind,
-    item_key: Option<&str>,
+    watch: &WatchSpec,
     previous: &[u8],
     canonical: &[u8],
     limits: Limits,
 ) -> Option<ChangeSummary> {
+    let kind = watch.kind;
     let findings = match kind {
         Kind::OpenApi | Kind::Json => {
             let current: serde_json::Value = serde_json::from_slice(canonical).ok()?;
@@ -181,14 +190,15 @@ pub fn compare(
             if kind == Kind::OpenApi {
                 diff::diff_openapi(&previous, &current, &diff::DiffOptions::default())
             } else {
-                diff::json::diff_json(&previous, &current, item_key)
+                let options = diff::json::JsonOptions::for_watch(watch);
+                diff::json::diff_json_with(&previous, &current, &options).findings
             }
         }
         Kind::Page => {
             let current = std::str::from_utf8(canonical).ok()?;
             let opts = NormalizeOptions {
-                item_key: None,
                 limits,
+                ..NormalizeOptions::default()
             };
             let previous = spec::normalize(Kind::Page, previous, &opts).ok()?;
             diff::text::diff_text(std::str::from_utf8(&previous.canonical).ok()?, current)

@@ -347,15 +347,14 @@ async fn fetch_and_normalize(
     match outcome {
         FetchOutcome::NotModified(meta) => Ok(Fetched::NotModified(meta)),
         FetchOutcome::Body { bytes, meta } => {
-            let kind = watch.spec.kind;
-            let item_key = watch.spec.item_key.clone();
+            let spec = watch.spec.clone();
             let limits = policy.limits;
             let status = meta.status;
             let attempts = meta.attempts;
             // Parsing a multi-megabyte document is CPU work: keep it off the
             // async threads.
             let parsed = tokio::task::spawn_blocking(move || {
-                let result = ingest::normalize(kind, item_key.as_deref(), &bytes, limits);
+                let result = ingest::normalize(&spec, &bytes, limits);
                 (bytes, result)
             })
             .await;

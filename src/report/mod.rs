@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod caching;
+pub mod catalog;
 pub mod config;
 pub mod events;
 mod findings;
@@ -340,6 +341,11 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
             ));
         }
     }
+    if let Some(key) = o.detected_key {
+        lines.push(format!(
+            "apiradar: note: list items matched by their `{key}` field (found in the documents; --key FIELD chooses another, --no-key compares by position)"
+        ));
+    }
     if o.ignored > 0 {
         lines.push(format!(
             "apiradar: {} finding(s) dropped by --ignore / --severity-levels",
@@ -369,6 +375,9 @@ pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
     });
     if let Some((level, n)) = o.below_stability {
         doc["stability_level"] = json!({"level": level.as_str(), "operations_not_compared": n});
+    }
+    if let Some(key) = o.detected_key {
+        doc["item_key"] = json!({"field": key, "detected": true});
     }
     doc
 }

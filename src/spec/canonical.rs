@@ -123,6 +123,36 @@ fn sort_by_item_key(items: &mut [Value], key: &str) {
     }
 }
 
+/// The fields tried, in this order, as the key of a catalog's items.
+pub const KEY_CANDIDATES: [&str; 4] = ["id", "name", "slug", "key"];
+
+/// The item key a catalog document suggests: its main array (the document
+/// itself, or the largest array among the root object's members) holds only
+/// objects, at least two, that all carry a unique string or number under
+/// one of [`KEY_CANDIDATES`]. The first candidate that fits wins.
+pub fn detect_item_key(doc: &Value) -> Option<&'static str> {
+    let main = match doc {
+        Value::Array(items) => items,
+        Value::Object(map) => map
+            .values()
+            .filter_map(Value::as_array)
+            .max_by_key(|items| items.len())?,
+        _ => return None,
+    };
+    if main.len() < 2 || !main.iter().all(Value::is_object) {
+        return None;
+    }
+    KEY_CANDIDATES.into_iter().find(|key| {
+        let mut seen = std::collections::HashSet::with_capacity(main.len());
+        main.iter().all(|item| match item.get(*key) {
+            Some(v @ (Value::String(_) | Value::Number(_))) => {
+                scalar_text(v).is_some_and(|t| seen.insert(t))
+            }
+            _ => false,
+        })
+    })
+}
+
 /// The text of a string, number or boolean; `None` for anything else.
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
@@ -149,6 +179,22 @@ mod tests {
             canon(json!({"b": 1, "a": [true]}), None),
             "{\n  \"a\": [\n    true\n  ],\n  \"b\": 1\n}\n"
         );
+    }
+
+    #[test]
+    fn item_keys_are_detected_only_when_unique_everywhere() {
+        let list =
+            json!({"object": "list", "data": [{"id": "a", "name": "x"}, {"id": "b", "name": "x"}]});
+        assert_eq!(detect_item_key(&list), Some("id"));
+        let named = json!([{"name": "a"}, {"name": "b", "slug": "b"}]);
+        assert_eq!(detect_item_key(&named), Some("name"));
+        // A repeated id, a missing one, an object id, or a single item.
+        assert_eq!(detect_item_key(&json!([{"id": 1}, {"id": 1}])), None);
+        assert_eq!(detect_item_key(&json!([{"id": 1}, {"x": 2}])), None);
+        assert_eq!(detect_item_key(&json!([{"id": {}}, {"id": []}])), None);
+        assert_eq!(detect_item_key(&json!([{"id": 1}])), None);
+        assert_eq!(detect_item_key(&json!([1, 2])), None);
+        assert_eq!(detect_item_key(&json!("x")), None);
     }
 
     #[test]

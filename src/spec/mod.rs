@@ -17,6 +17,7 @@
 pub mod canonical;
 mod document;
 mod error;
+pub mod ignore;
 pub mod openapi;
 pub mod page;
 mod text;
@@ -107,6 +108,12 @@ pub struct NormalizeOptions<'a> {
     /// version. Ignored for other kinds.
     pub item_key: Option<&'a str>,
     pub limits: Limits,
+    /// For `json` watches: fields left out of the canonical form (see
+    /// [`ignore`]), so a change only there is not a new version.
+    pub ignore: &'a [ignore::FieldGlob],
+    /// For `json` watches without `item_key`: use the key
+    /// [`canonical::detect_item_key`] finds, if any.
+    pub detect_key: bool,
 }
 
 /// A body reduced to what versions are compared by, plus what was learnt
@@ -145,12 +152,17 @@ pub fn normalize(kind: Kind, raw: &[u8], opts: &NormalizeOptions) -> Result<Norm
             })
         }
         Kind::Json => {
-            let (doc, format) = parse_document(raw, &opts.limits)?;
+            let (mut doc, format) = parse_document(raw, &opts.limits)?;
             check_json(&doc, format, raw)?;
+            let detected = match opts.item_key {
+                None if opts.detect_key => canonical::detect_item_key(&doc),
+                _ => None,
+            };
+            ignore::strip(&mut doc, opts.ignore);
             Ok(Normalized {
                 canonical: canonical::canonical_bytes(
                     doc,
-                    opts.item_key,
+                    opts.item_key.or(detected),
                     opts.limits.max_expanded_bytes,
                 )?,
                 format: format.as_str().to_owned(),

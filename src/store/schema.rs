@@ -389,6 +389,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE endpoints ADD COLUMN held TEXT;
     UPDATE endpoints SET enabled = 0 WHERE source = 'spec';
     "#,
+    // Catalog and changelog watches: a watch's comparison options (ignored
+    // fields, price paths, level overrides, keywords) as one JSON object,
+    // and an alert rule's filters on the findings it carries (check id and
+    // path globs, JSON; NULL: every finding).
+    r#"
+    ALTER TABLE watches ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE alert_rules ADD COLUMN filters TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

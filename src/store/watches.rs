@@ -11,7 +11,7 @@ const WATCH_COLUMNS: &str = "w.id, w.name, w.kind, w.location, w.interval_secs, 
     w.item_key, w.paused, w.paused_reason, w.consecutive_failures, w.etag, w.last_modified,
     w.last_polled_at, w.next_due_at, w.last_outcome, w.last_error, w.from_config,
     (SELECT count(*) FROM versions v WHERE v.watch_id = w.id),
-    (SELECT max(seq) FROM versions v WHERE v.watch_id = w.id)";
+    (SELECT max(seq) FROM versions v WHERE v.watch_id = w.id), w.options";
 
 fn watch_from_row(r: &Row<'_>) -> rusqlite::Result<Watch> {
     let kind: String = r.get(2)?;
@@ -32,6 +32,16 @@ fn watch_from_row(r: &Row<'_>) -> rusqlite::Result<Watch> {
             interval: Duration::from_secs(interval.max(1) as u64),
             headers,
             item_key: r.get(6)?,
+            options: {
+                let text: String = r.get(19)?;
+                serde_json::from_str(&text).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        19,
+                        rusqlite::types::Type::Text,
+                        e.into(),
+                    )
+                })?
+            },
         },
         paused: r.get(7)?,
         paused_reason: r.get(8)?,
@@ -52,6 +62,10 @@ fn headers_json(spec: &WatchSpec) -> String {
     serde_json::to_string(&spec.headers).unwrap_or_else(|_| "[]".into())
 }
 
+fn options_json(spec: &WatchSpec) -> String {
+    serde_json::to_string(&spec.options).unwrap_or_else(|_| "{}".into())
+}
+
 impl Store {
     /// Adds a new watch; it is due at once.
     pub fn add_watch(&self, spec: &WatchSpec, from_config: bool) -> Result<Watch> {
@@ -60,8 +74,8 @@ impl Store {
         }
         self.conn.execute(
             "INSERT INTO watches (name, kind, location, interval_secs, headers, item_key,
-                                  from_config, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                  from_config, created_at, options)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 spec.name,
                 spec.kind.as_str(),
@@ -70,7 +84,8 @@ impl Store {
                 headers_json(spec),
                 spec.item_key,
                 from_config,
-                now_ms()
+                now_ms(),
+                options_json(spec)
             ],
         )?;
         self.watch(&spec.name)
@@ -84,7 +99,7 @@ impl Store {
         let moved = old.spec.location != spec.location || old.spec.kind != spec.kind;
         self.conn.execute(
             "UPDATE watches SET name = ?2, kind = ?3, location = ?4, interval_secs = ?5,
-                headers = ?6, item_key = ?7, from_config = ?8,
+                headers = ?6, item_key = ?7, from_config = ?8, options = ?10,
                 etag = CASE WHEN ?9 THEN NULL ELSE etag END,
                 last_modified = CASE WHEN ?9 THEN NULL ELSE last_modified END,
                 next_due_at = CASE WHEN ?9 THEN NULL ELSE next_due_at END
@@ -98,7 +113,8 @@ impl Store {
                 headers_json(spec),
                 spec.item_key,
                 from_config,
-                moved
+                moved,
+                options_json(spec)
             ],
         )?;
         self.watch(&spec.name)

@@ -22,6 +22,7 @@ mod caching_local;
 mod caching_tui;
 #[cfg(unix)]
 mod careless;
+mod catalog;
 mod cli;
 mod concurrency;
 mod crash;
