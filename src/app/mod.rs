@@ -22,6 +22,7 @@ pub mod caching;
 pub mod demo;
 pub mod diff;
 pub mod error;
+pub mod generate;
 pub mod health;
 pub mod import;
 pub mod queries;

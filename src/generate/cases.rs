@@ -111,7 +111,11 @@ impl Case {
 
 /// Whether `v` is one whole `${VAR}` reference.
 pub fn is_reference(v: &str) -> bool {
-    v.starts_with("${") && v.ends_with('}') && v[2..v.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    v.starts_with("${")
+        && v.ends_with('}')
+        && v[2..v.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The environment variables a text's `${VAR}` references name.
@@ -184,11 +188,15 @@ pub fn generate(api: &Api, options: &Options) -> Suite {
     let mut operations = 0;
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
     for op in api.sorted_operations() {
-        if !options.only.is_empty() && !options.only.iter().any(|f| f.matches(&op.method, &op.path)) {
+        if !options.only.is_empty() && !options.only.iter().any(|f| f.matches(&op.method, &op.path))
+        {
             continue;
         }
         if let Some(changed) = &options.changed {
-            let key = (op.method.clone(), crate::diff::document::normalize_path(&op.path));
+            let key = (
+                op.method.clone(),
+                crate::diff::document::normalize_path(&op.path),
+            );
             if !changed.contains(&key) {
                 continue;
             }
@@ -275,7 +283,10 @@ fn for_operation(
             required: p.required,
         });
     }
-    let body_json = op.body.as_ref().filter(|b| is_json(&b.media_type) || is_form(&b.media_type));
+    let body_json = op
+        .body
+        .as_ref()
+        .filter(|b| is_json(&b.media_type) || is_form(&b.media_type));
     if let Some(b) = &op.body
         && body_json.is_none()
     {
@@ -309,10 +320,17 @@ fn for_operation(
         let params = op
             .params
             .iter()
-            .filter(|p| fields.iter().any(|f| f.slot == Slot::Param(p.location, p.name.clone())))
+            .filter(|p| {
+                fields
+                    .iter()
+                    .any(|f| f.slot == Slot::Param(p.location, p.name.clone()))
+            })
             .map(|p| {
-                let v = (p.required || full)
-                    .then(|| p.example.clone().unwrap_or_else(|| g.value(&p.schema, &p.name)));
+                let v = (p.required || full).then(|| {
+                    p.example
+                        .clone()
+                        .unwrap_or_else(|| g.value(&p.schema, &p.name))
+                });
                 (p.location, p.name.clone(), v)
             })
             .collect();
@@ -356,14 +374,20 @@ fn for_operation(
                 let (lo, hi) = int_bounds(schema);
                 if typ == Some("integer") || schema.get("multipleOf").is_none() {
                     if let Some(lo) = lo {
-                        positives.push((format!("{} at its minimum {lo}", f.label), set(Some(lo.into()))));
+                        positives.push((
+                            format!("{} at its minimum {lo}", f.label),
+                            set(Some(lo.into())),
+                        ));
                         negatives.push((
                             format!("{} below its minimum ({})", f.label, lo - 1),
                             set(Some((lo - 1).into())),
                         ));
                     }
                     if let Some(hi) = hi {
-                        positives.push((format!("{} at its maximum {hi}", f.label), set(Some(hi.into()))));
+                        positives.push((
+                            format!("{} at its maximum {hi}", f.label),
+                            set(Some(hi.into())),
+                        ));
                         negatives.push((
                             format!("{} above its maximum ({})", f.label, hi + 1),
                             set(Some((hi + 1).into())),
@@ -392,7 +416,12 @@ fn for_operation(
         if let Some(e) = schema.get("enum").and_then(Value::as_array) {
             let strings: Vec<&str> = e.iter().filter_map(Value::as_str).collect();
             if !strings.is_empty() {
-                if let Some(last) = e.iter().rev().find(|v| !v.is_null()).filter(|_| e.len() > 1) {
+                if let Some(last) = e
+                    .iter()
+                    .rev()
+                    .find(|v| !v.is_null())
+                    .filter(|_| e.len() > 1)
+                {
                     positives.push((
                         format!("{} set to another listed value", f.label),
                         set(Some(last.clone())),
@@ -409,8 +438,14 @@ fn for_operation(
             }
         }
         if typ == Some("string") && schema.get("enum").is_none() && schema.get("format").is_none() {
-            let min = schema.get("minLength").and_then(Value::as_u64).map(|v| v as usize);
-            let max = schema.get("maxLength").and_then(Value::as_u64).map(|v| v as usize);
+            let min = schema
+                .get("minLength")
+                .and_then(Value::as_u64)
+                .map(|v| v as usize);
+            let max = schema
+                .get("maxLength")
+                .and_then(Value::as_u64)
+                .map(|v| v as usize);
             // Length boundaries only where the pattern cannot refuse them.
             let of_len = |n: usize| match &simple {
                 Some(p) => p.sample(&mut Rng::new(n as u64), n, Some(n)),
@@ -521,7 +556,8 @@ fn flat_props<'a>(api: &'a Api, schema: &'a Value) -> (Vec<(String, &'a Value)>,
         required.extend(values::required_of(s));
         if let Some(map) = s.get("properties").and_then(Value::as_object) {
             for (k, v) in map {
-                let read_only = api.resolve(v).get("readOnly").and_then(Value::as_bool) == Some(true);
+                let read_only =
+                    api.resolve(v).get("readOnly").and_then(Value::as_bool) == Some(true);
                 if !read_only && !props.iter().any(|(n, _)| n == k) {
                     props.push((k.clone(), v));
                 }
@@ -612,7 +648,9 @@ fn to_case(
         match location {
             In::Path => {
                 let text = match value {
-                    Value::Array(items) => items.iter().map(scalar_text).collect::<Vec<_>>().join(","),
+                    Value::Array(items) => {
+                        items.iter().map(scalar_text).collect::<Vec<_>>().join(",")
+                    }
                     v => scalar_text(v),
                 };
                 url_path = url_path.replace(&format!("{{{pname}}}"), &super::encode(&text));
@@ -642,7 +680,9 @@ fn to_case(
                 match v {
                     Value::Object(map) => map
                         .iter()
-                        .map(|(k, v)| format!("{}={}", super::encode(k), super::encode(&scalar_text(v))))
+                        .map(|(k, v)| {
+                            format!("{}={}", super::encode(k), super::encode(&scalar_text(v)))
+                        })
                         .collect::<Vec<_>>()
                         .join("&"),
                     v => scalar_text(v),
@@ -726,8 +766,16 @@ mod tests {
     #[test]
     fn cases_cover_examples_boundaries_and_one_negative_per_constraint() {
         let s = suite(50, 1);
-        let list: Vec<&Case> = s.cases.iter().filter(|c| c.id.starts_with("listPets")).collect();
-        assert_eq!(list[0].query[0], ("limit".into(), "20".into()), "example first");
+        let list: Vec<&Case> = s
+            .cases
+            .iter()
+            .filter(|c| c.id.starts_with("listPets"))
+            .collect();
+        assert_eq!(
+            list[0].query[0],
+            ("limit".into(), "20".into()),
+            "example first"
+        );
         assert!(list[0].positive && list[0].expect == Expect::Success);
         let names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
         for wanted in [
@@ -742,14 +790,26 @@ mod tests {
         let below = list.iter().find(|c| c.name.contains("below")).unwrap();
         assert_eq!(below.expect, Expect::OneOf(vec![400]));
         // Auth from the security scheme, as a reference.
-        assert!(list[0]
-            .headers
-            .contains(&("Authorization".into(), "Bearer ${BEARER_TOKEN}".into())));
+        assert!(
+            list[0]
+                .headers
+                .contains(&("Authorization".into(), "Bearer ${BEARER_TOKEN}".into()))
+        );
         assert_eq!(s.variables, vec!["BEARER_TOKEN".to_owned()]);
-        let create: Vec<&Case> = s.cases.iter().filter(|c| c.id.starts_with("createPet")).collect();
+        let create: Vec<&Case> = s
+            .cases
+            .iter()
+            .filter(|c| c.id.starts_with("createPet"))
+            .collect();
         let names: Vec<&str> = create.iter().map(|c| c.name.as_str()).collect();
-        assert!(names.contains(&"body property `name` longer than its maxLength 8"), "{names:#?}");
-        assert!(names.contains(&"body property `tag` against its pattern"), "{names:#?}");
+        assert!(
+            names.contains(&"body property `name` longer than its maxLength 8"),
+            "{names:#?}"
+        );
+        assert!(
+            names.contains(&"body property `tag` against its pattern"),
+            "{names:#?}"
+        );
         assert!(names.contains(&"no request body (required)"), "{names:#?}");
         let missing = create.iter().find(|c| c.name.contains("missing")).unwrap();
         assert_eq!(missing.expect, Expect::NotSuccess, "nothing 4xx declared");

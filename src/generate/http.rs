@@ -10,7 +10,10 @@ use super::cases::{Suite, references};
 fn env_refs(text: &str) -> String {
     let mut out = text.to_owned();
     for var in references(text) {
-        out = out.replace(&format!("${{{var}}}"), &format!("{{{{$processEnv {var}}}}}"));
+        out = out.replace(
+            &format!("${{{var}}}"),
+            &format!("{{{{$processEnv {var}}}}}"),
+        );
     }
     out
 }
@@ -40,10 +43,19 @@ pub fn render(suite: &Suite) -> String {
             env_refs(&c.path_and_query())
         );
         for (k, v) in &c.headers {
-            let _ = writeln!(out, "{}: {}", crate::text::one_line(k), env_refs(&crate::text::one_line(v)));
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                crate::text::one_line(k),
+                env_refs(&crate::text::one_line(v))
+            );
         }
         if let Some(b) = &c.body {
-            let _ = writeln!(out, "Content-Type: {}", crate::text::one_line(&b.media_type));
+            let _ = writeln!(
+                out,
+                "Content-Type: {}",
+                crate::text::one_line(&b.media_type)
+            );
             let _ = writeln!(out, "\n{}", crate::text::one_line(&b.text));
         }
     }

@@ -26,15 +26,25 @@ fn method(out: &mut String, c: &Case) {
         .collect::<Vec<_>>()
         .join(", ");
     let _ = writeln!(out, "    @Test");
-    let _ = writeln!(out, "    @DisplayName({})", jstr(&format!("{} {}", c.id, c.name)));
+    let _ = writeln!(
+        out,
+        "    @DisplayName({})",
+        jstr(&format!("{} {}", c.id, c.name))
+    );
     let _ = writeln!(out, "    public void {}() throws Exception {{", c.id);
     let _ = writeln!(
         out,
         "        HttpRequest.Builder r = request({}, {}, {}, {});",
         jstr(&c.method),
         jstr(&c.path_and_query()),
-        c.body.as_ref().map(|b| jstr(&b.media_type)).unwrap_or_else(|| "null".into()),
-        c.body.as_ref().map(|b| jstr(&b.text)).unwrap_or_else(|| "null".into()),
+        c.body
+            .as_ref()
+            .map(|b| jstr(&b.media_type))
+            .unwrap_or_else(|| "null".into()),
+        c.body
+            .as_ref()
+            .map(|b| jstr(&b.text))
+            .unwrap_or_else(|| "null".into()),
     );
     for (k, v) in &c.headers {
         let _ = writeln!(out, "        r.header({}, env({}));", jstr(k), jstr(v));

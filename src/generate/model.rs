@@ -119,11 +119,11 @@ impl Op {
 
     /// A name for generated code: the operationId, else method and path.
     pub fn code_name(&self) -> String {
-        super::ident(
-            self.operation_id
-                .as_deref()
-                .unwrap_or(&format!("{} {}", self.method.to_ascii_lowercase(), self.path)),
-        )
+        super::ident(self.operation_id.as_deref().unwrap_or(&format!(
+            "{} {}",
+            self.method.to_ascii_lowercase(),
+            self.path
+        )))
     }
 }
 
@@ -186,7 +186,8 @@ impl Api {
     pub fn sorted_operations(&self) -> Vec<&Op> {
         let mut ops: Vec<&Op> = self.operations.iter().collect();
         ops.sort_by(|a, b| {
-            (a.path.as_str(), method_rank(&a.method)).cmp(&(b.path.as_str(), method_rank(&b.method)))
+            (a.path.as_str(), method_rank(&a.method))
+                .cmp(&(b.path.as_str(), method_rank(&b.method)))
         });
         ops
     }
@@ -206,9 +207,13 @@ pub fn resolve_in<'a>(root: &'a Value, mut value: &'a Value) -> (&'a Value, Opti
         let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
             break;
         };
-        let target = reference
-            .strip_prefix('#')
-            .and_then(|p| if p.is_empty() { Some(root) } else { root.pointer(p) });
+        let target = reference.strip_prefix('#').and_then(|p| {
+            if p.is_empty() {
+                Some(root)
+            } else {
+                root.pointer(p)
+            }
+        });
         match target {
             Some(t) => {
                 name = Some(reference);
@@ -264,11 +269,19 @@ fn read_op(
     let mut params: BTreeMap<(In, String), Param> = BTreeMap::new();
     let mut order: Vec<(In, String)> = Vec::new();
     let lists = [
-        (item.get("parameters"), format!("/paths/{}/parameters", pointer_segment(path))),
+        (
+            item.get("parameters"),
+            format!("/paths/{}/parameters", pointer_segment(path)),
+        ),
         (op.get("parameters"), format!("{pointer}/parameters")),
     ];
     for (list, list_pointer) in lists {
-        for (i, p) in list.and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, p) in list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let (p, _) = resolve_in(root, p);
             let Some(name) = p.get("name").and_then(Value::as_str) else {
                 continue;
@@ -300,7 +313,10 @@ fn read_op(
                     location,
                     required: location == In::Path
                         || p.get("required").and_then(Value::as_bool).unwrap_or(false),
-                    deprecated: p.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                    deprecated: p
+                        .get("deprecated")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                     description: text(p.get("description")),
                     schema: schema.unwrap_or_else(|| Value::Object(Default::default())),
                     example,
@@ -309,7 +325,10 @@ fn read_op(
             );
         }
     }
-    let params = order.into_iter().filter_map(|k| params.remove(&k)).collect();
+    let params = order
+        .into_iter()
+        .filter_map(|k| params.remove(&k))
+        .collect();
 
     let body = op.get("requestBody").and_then(|b| {
         let (b, _) = resolve_in(root, b);
@@ -387,7 +406,10 @@ fn read_op(
             .filter_map(Value::as_str)
             .map(str::to_owned)
             .collect(),
-        deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+        deprecated: op
+            .get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         params,
         body,
         responses,
@@ -422,7 +444,10 @@ pub fn auth_var(scheme: &str) -> String {
 }
 
 fn scheme_auth(root: &Value, name: &str) -> Option<Auth> {
-    let scheme = root.pointer(&format!("/components/securitySchemes/{}", pointer_segment(name)))?;
+    let scheme = root.pointer(&format!(
+        "/components/securitySchemes/{}",
+        pointer_segment(name)
+    ))?;
     let (scheme, _) = resolve_in(root, scheme);
     let var = auth_var(name);
     let kind = scheme.get("type").and_then(Value::as_str).unwrap_or("");

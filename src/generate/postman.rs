@@ -20,7 +20,9 @@ fn vars(text: &str) -> String {
 /// A UUID made from the suite (Postman wants an id; a random one would
 /// change the bytes on every run).
 fn stable_uuid(suite: &Suite) -> String {
-    let a = super::values::fnv1a(format!("{}\0{}\0{}", suite.title, suite.version, suite.seed).as_bytes());
+    let a = super::values::fnv1a(
+        format!("{}\0{}\0{}", suite.title, suite.version, suite.seed).as_bytes(),
+    );
     let b = super::values::fnv1a(&a.to_le_bytes());
     format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
@@ -48,7 +50,11 @@ fn item(c: &Case) -> Value {
             .query
             .iter()
             .map(|(k, v)| {
-                let value = if super::cases::is_reference(v) { vars(v) } else { super::encode(v) };
+                let value = if super::cases::is_reference(v) {
+                    vars(v)
+                } else {
+                    super::encode(v)
+                };
                 json!({"key": super::encode(k), "value": value})
             })
             .collect();

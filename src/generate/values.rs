@@ -86,15 +86,33 @@ impl Hint {
     }
 }
 
-const FIRST: &[&str] = &["Ada", "Grace", "Alan", "Maria", "Kenji", "Amara", "Lars", "Sofia"];
-const LAST: &[&str] = &["Lovelace", "Hopper", "Turing", "Silva", "Tanaka", "Okafor", "Berg"];
-const CITIES: &[&str] = &["Lisbon", "Osaka", "Nairobi", "Toronto", "Oslo", "Lyon", "Austin"];
+const FIRST: &[&str] = &[
+    "Ada", "Grace", "Alan", "Maria", "Kenji", "Amara", "Lars", "Sofia",
+];
+const LAST: &[&str] = &[
+    "Lovelace", "Hopper", "Turing", "Silva", "Tanaka", "Okafor", "Berg",
+];
+const CITIES: &[&str] = &[
+    "Lisbon", "Osaka", "Nairobi", "Toronto", "Oslo", "Lyon", "Austin",
+];
 const COUNTRIES: &[&str] = &["PT", "JP", "KE", "CA", "NO", "FR", "US"];
 const CURRENCIES: &[&str] = &["USD", "EUR", "JPY", "GBP", "CHF"];
-const PRODUCTS: &[&str] = &["Walnut desk", "Linen shirt", "Espresso grinder", "Trail shoes"];
+const PRODUCTS: &[&str] = &[
+    "Walnut desk",
+    "Linen shirt",
+    "Espresso grinder",
+    "Trail shoes",
+];
 const COMPANIES: &[&str] = &["Acme Ltd", "Northwind", "Globex", "Initech", "Umbrella Co"];
-const MODELS: &[&str] = &["llama-3.3-70b", "qwen-2.5-coder", "mistral-small", "gpt-4o-mini"];
-const WORDS: &[&str] = &["alpha", "river", "orbit", "maple", "signal", "harbor", "ember"];
+const MODELS: &[&str] = &[
+    "llama-3.3-70b",
+    "qwen-2.5-coder",
+    "mistral-small",
+    "gpt-4o-mini",
+];
+const WORDS: &[&str] = &[
+    "alpha", "river", "orbit", "maple", "signal", "harbor", "ember",
+];
 const STATUSES: &[&str] = &["active", "pending", "available"];
 
 /// What a value is generated for.
@@ -151,11 +169,10 @@ impl Gen<'_> {
             }
         }
         for key in ["oneOf", "anyOf"] {
-            if let Some(member) = schema
-                .get(key)
-                .and_then(Value::as_array)
-                .and_then(|m| m.iter().find(|s| type_of(self.api.resolve(s)) != Some("null")))
-            {
+            if let Some(member) = schema.get(key).and_then(Value::as_array).and_then(|m| {
+                m.iter()
+                    .find(|s| type_of(self.api.resolve(s)) != Some("null"))
+            }) {
                 return self.value_at(member, name, depth + 1);
             }
         }
@@ -167,7 +184,11 @@ impl Gen<'_> {
                 if depth >= MAX_DEPTH {
                     return json!([]);
                 }
-                let min = schema.get("minItems").and_then(Value::as_i64).unwrap_or(1).max(0);
+                let min = schema
+                    .get("minItems")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1)
+                    .max(0);
                 let max = schema
                     .get("maxItems")
                     .and_then(Value::as_i64)
@@ -225,7 +246,11 @@ impl Gen<'_> {
         let lo = lo.unwrap_or(dlo.min(hi.unwrap_or(dlo)));
         let hi = hi.unwrap_or(lo.max(dhi));
         let mut v = self.rng.range(lo, hi);
-        if let Some(m) = schema.get("multipleOf").and_then(Value::as_i64).filter(|m| *m > 0) {
+        if let Some(m) = schema
+            .get("multipleOf")
+            .and_then(Value::as_i64)
+            .filter(|m| *m > 0)
+        {
             v = (v / m) * m;
             if v < lo {
                 v += m;
@@ -247,7 +272,9 @@ impl Gen<'_> {
         };
         let lo = lo.unwrap_or(dlo.min(hi.unwrap_or(dlo)));
         let hi = hi.unwrap_or(lo.max(dhi)).max(lo);
-        let cents = self.rng.range((lo * 100.0).ceil() as i64, (hi * 100.0).floor() as i64);
+        let cents = self
+            .rng
+            .range((lo * 100.0).ceil() as i64, (hi * 100.0).floor() as i64);
         Number::from_f64(cents as f64 / 100.0)
             .map(Value::Number)
             .unwrap_or_else(|| json!(0))
@@ -284,7 +311,9 @@ impl Gen<'_> {
                     r.range(0, 59)
                 );
             }
-            "email" => return format!("{}.{}@example.com", r.pick(FIRST), r.pick(LAST)).to_lowercase(),
+            "email" => {
+                return format!("{}.{}@example.com", r.pick(FIRST), r.pick(LAST)).to_lowercase();
+            }
             "uuid" => {
                 let (a, b) = (r.next_u64(), r.next_u64());
                 return format!(
@@ -339,7 +368,14 @@ impl Gen<'_> {
                 Hint::Llm => r.pick(MODELS).to_owned(),
                 Hint::General => format!("{} {num}", r.pick(WORDS)),
             }
-        } else if has(&["description", "message", "content", "prompt", "text", "comment"]) {
+        } else if has(&[
+            "description",
+            "message",
+            "content",
+            "prompt",
+            "text",
+            "comment",
+        ]) {
             match self.hint {
                 Hint::Llm => "Summarise the plot of Hamlet in one sentence.".to_owned(),
                 _ => format!("A {} {} for testing.", r.pick(WORDS), r.pick(WORDS)),
@@ -496,8 +532,7 @@ impl SimplePattern {
         let n = s.chars().count();
         n >= self.min
             && self.max.is_none_or(|m| n <= m)
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| self.ranges.iter().any(|(a, b)| (*a..=*b).contains(&c)))
     }
 
@@ -542,9 +577,15 @@ mod tests {
 
     #[test]
     fn the_generator_is_the_same_for_a_seed() {
-        let a: Vec<u64> = (0..4).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..4).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
-        let c: Vec<u64> = (0..4).scan(Rng::new(8), |r, _| Some(r.next_u64())).collect();
+        let a: Vec<u64> = (0..4)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .scan(Rng::new(8), |r, _| Some(r.next_u64()))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         let mut r = Rng::new(1);

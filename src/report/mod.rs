@@ -8,6 +8,7 @@ pub mod caching;
 pub mod config;
 pub mod events;
 mod findings;
+pub mod generate;
 pub mod health;
 
 pub use findings::{

@@ -28,6 +28,7 @@ mod diff_golden;
 mod diff_refs;
 mod email;
 mod fetch;
+mod generate;
 mod health;
 mod hostile_output;
 mod kinds;

@@ -1,0 +1,633 @@
+//! `apiradar tests` (issue 20): generated suites run for real. A small
+//! server on 127.0.0.1 answers from the same description the suites are
+//! generated from: it checks each request against the description's
+//! parameters and body schema (types, required fields, enums, bounds,
+//! lengths, the one pattern), 400 when one is broken, 401 without the
+//! token, else the first 2xx the operation declares. The pytest, Node and
+//! Java suites must then pass whole: every positive case 2xx, every
+//! negative one not. Each language's test skips, saying so, when its
+//! runner is not installed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value, json};
+
+use crate::common::Sandbox;
+
+pub const PETS: &str = r##"
+openapi: 3.0.3
+info: {title: Pet store, version: "1.0"}
+servers: [{url: "http://pets.example.com/v1"}]
+security: [{petsAuth: []}]
+components:
+  securitySchemes:
+    petsAuth: {type: http, scheme: bearer}
+  schemas:
+    NewPet:
+      type: object
+      required: [name, kind]
+      properties:
+        name: {type: string, minLength: 1, maxLength: 20}
+        kind: {type: string, enum: [cat, dog, bird]}
+        age: {type: integer, minimum: 0, maximum: 40}
+        tag: {type: string, pattern: "^[a-z]{2,8}$"}
+        vaccinated: {type: boolean}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      tags: [pets]
+      parameters:
+        - {name: limit, in: query, required: true, schema: {type: integer, minimum: 1, maximum: 100}, example: 20}
+        - {name: kind, in: query, schema: {type: string, enum: [cat, dog, bird]}}
+        - {name: name, in: query, schema: {type: string, maxLength: 10}}
+      responses:
+        "200": {description: the pets}
+        "400": {description: a bad query}
+    post:
+      operationId: createPet
+      tags: [pets]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/NewPet"}
+      responses:
+        "201": {description: created}
+        "400": {description: invalid}
+        "422": {description: unprocessable}
+  /pets/{petId}:
+    parameters:
+      - {name: petId, in: path, required: true, schema: {type: integer, minimum: 1}, example: 7}
+    get:
+      operationId: getPet
+      tags: [pets]
+      responses:
+        "200": {description: a pet}
+        "400": {description: a bad id}
+    delete:
+      operationId: deletePet
+      tags: [pets]
+      responses:
+        "204": {description: gone}
+        "400": {description: a bad id}
+  /health:
+    get:
+      operationId: health
+      security: []
+      responses:
+        "200": {description: up}
+"##;
+
+const TOKEN: &str = "s3cret-token";
+
+/// The server: spec-checking, or answering 200 to everything (`lenient`)
+/// for the tests that need failures.
+pub struct SpecServer {
+    pub base: String,
+    pub hits: Arc<AtomicUsize>,
+    pub methods: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SpecServer {
+    pub fn start(spec_yaml: &str, lenient: bool) -> SpecServer {
+        let doc: Value = serde_yaml_like(spec_yaml);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let methods = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (h, m) = (Arc::clone(&hits), Arc::clone(&methods));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let doc = doc.clone();
+                let (h, m) = (Arc::clone(&h), Arc::clone(&m));
+                std::thread::spawn(move || serve(stream, &doc, lenient, &h, &m));
+            }
+        });
+        SpecServer {
+            base,
+            hits,
+            methods,
+        }
+    }
+}
+
+/// YAML through apiradar's own loader (the test needs no YAML crate).
+fn serde_yaml_like(text: &str) -> Value {
+    apiradar::spec::parse_document(text.as_bytes(), &apiradar::spec::Limits::default())
+        .expect("the test description loads")
+        .0
+}
+
+fn serve(
+    stream: TcpStream,
+    doc: &Value,
+    lenient: bool,
+    hits: &AtomicUsize,
+    methods: &std::sync::Mutex<Vec<String>>,
+) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut stream = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+            return;
+        };
+        let (method, target) = (method.to_owned(), target.to_owned());
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        hits.fetch_add(1, Ordering::SeqCst);
+        methods.lock().expect("lock").push(method.clone());
+        let status = if lenient {
+            200
+        } else {
+            judge(doc, &method, &target, &headers, &body)
+        };
+        let reply =
+            format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        let _ = stream.write_all(reply.as_bytes());
+        return;
+    }
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(v),
+        None => v,
+    }
+}
+
+/// Whether `value` (JSON, or text from a URL when `text`) fits `schema`.
+fn fits(doc: &Value, schema: &Value, value: &Value, text: bool) -> bool {
+    let schema = resolve(doc, schema);
+    let typ = schema.get("type").and_then(Value::as_str).unwrap_or("");
+    let value = match (text, typ, value) {
+        (true, "integer", Value::String(s)) => match s.parse::<i64>() {
+            Ok(n) => json!(n),
+            Err(_) => return false,
+        },
+        (true, "boolean", Value::String(s)) => match s.as_str() {
+            "true" => json!(true),
+            "false" => json!(false),
+            _ => return false,
+        },
+        _ => value.clone(),
+    };
+    let ok_type = match typ {
+        "integer" => value.is_i64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "string" => value.is_string(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        _ => true,
+    };
+    if !ok_type {
+        return false;
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array)
+        && !e.contains(&value)
+    {
+        return false;
+    }
+    if let Some(n) = value.as_f64() {
+        if schema
+            .get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n < m)
+        {
+            return false;
+        }
+        if schema
+            .get("maximum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n > m)
+        {
+            return false;
+        }
+    }
+    if let Some(s) = value.as_str() {
+        let n = s.chars().count() as u64;
+        if schema
+            .get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n < m)
+        {
+            return false;
+        }
+        if schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n > m)
+        {
+            return false;
+        }
+        match schema.get("pattern").and_then(Value::as_str) {
+            None => {}
+            Some("^[a-z]{2,8}$") => {
+                if !((2..=8).contains(&n) && s.chars().all(|c| c.is_ascii_lowercase())) {
+                    return false;
+                }
+            }
+            Some(other) => panic!("the test server knows no pattern {other}"),
+        }
+    }
+    if let Some(map) = value.as_object() {
+        for r in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if !map.contains_key(r.as_str().unwrap_or_default()) {
+                return false;
+            }
+        }
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            for (k, v) in map {
+                if let Some(p) = props.get(k)
+                    && !fits(doc, p, v, false)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+fn judge(
+    doc: &Value,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> u16 {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let Some(path) = path.strip_prefix("/v1") else {
+        return 404;
+    };
+    let query: Vec<(String, String)> = query
+        .split('&')
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            let (k, v) = q.split_once('=').unwrap_or((q, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    let segments: Vec<&str> = path.split('/').collect();
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        let tsegs: Vec<&str> = template.split('/').collect();
+        if tsegs.len() != segments.len() {
+            continue;
+        }
+        let mut path_values = Vec::new();
+        let matched = tsegs.iter().zip(&segments).all(|(t, s)| {
+            if t.starts_with('{') {
+                path_values.push((
+                    t.trim_matches(|c| c == '{' || c == '}').to_owned(),
+                    decode(s),
+                ));
+                true
+            } else {
+                t == s
+            }
+        });
+        if !matched {
+            continue;
+        }
+        let m = if method == "HEAD" {
+            "get"
+        } else {
+            &method.to_ascii_lowercase()
+        };
+        let Some(op) = item.get(m) else {
+            return 405;
+        };
+        let secured = op
+            .get("security")
+            .or(doc.get("security"))
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty());
+        let auth = headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .map(|(_, v)| v.as_str());
+        if secured && auth != Some(&format!("Bearer {TOKEN}")) {
+            return 401;
+        }
+        let params = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .chain(
+                op.get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
+        for p in params {
+            let name = p["name"].as_str().unwrap_or_default();
+            let values: Vec<&String> = match p["in"].as_str() {
+                Some("path") => path_values
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v)
+                    .collect(),
+                Some("query") => query
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+            if values.is_empty() && required {
+                return 400;
+            }
+            for v in values {
+                if !fits(doc, &p["schema"], &Value::String(v.clone()), true) {
+                    return 400;
+                }
+            }
+        }
+        if let Some(rb) = op.get("requestBody") {
+            let required = rb.get("required").and_then(Value::as_bool).unwrap_or(false);
+            if body.is_empty() {
+                if required {
+                    return 400;
+                }
+            } else {
+                let Ok(v) = serde_json::from_slice::<Value>(body) else {
+                    return 400;
+                };
+                if !fits(doc, &rb["content"]["application/json"]["schema"], &v, false) {
+                    return 400;
+                }
+            }
+        }
+        return op["responses"]
+            .as_object()
+            .and_then(|r| r.keys().find(|k| k.starts_with('2')))
+            .and_then(|k| k.parse().ok())
+            .unwrap_or(200);
+    }
+    404
+}
+
+fn spec_file(sb: &Sandbox) -> PathBuf {
+    sb.write("pets.yaml", PETS)
+}
+
+/// Generates `format` into `files/out` and returns the folder.
+fn generate(sb: &Sandbox, format: &str) -> PathBuf {
+    let spec = spec_file(sb);
+    let out = sb.path("out");
+    sb.run([
+        "tests",
+        spec.to_str().unwrap(),
+        "--format",
+        format,
+        "--out",
+        out.to_str().unwrap(),
+        "--cases",
+        "12",
+    ])
+    .expect_code(0);
+    out
+}
+
+fn have(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn run_in(dir: &Path, cmd: &mut Command, server: &SpecServer) -> std::process::Output {
+    cmd.current_dir(dir)
+        .env("API_BASE_URL", &server.base)
+        .env("PETSAUTH_TOKEN", TOKEN)
+        .output()
+        .expect("run the test runner")
+}
+
+#[test]
+fn tests_pytest_suite_passes_against_a_server_of_the_description() {
+    if !have("python3", "-c")
+        || !Command::new("python3")
+            .args(["-c", "import pytest"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipped: pytest is not installed (pip install pytest)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let out = generate(&sb, "pytest");
+    let server = SpecServer::start(PETS, false);
+    let o = run_in(
+        &out,
+        Command::new("python3").args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_api.py",
+        ]),
+        &server,
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "pytest failed:\n{text}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Every case ran: positives, negatives, boundaries.
+    let cases = std::fs::read_to_string(out.join("test_api.py"))
+        .unwrap()
+        .matches("\"id\":")
+        .count();
+    assert!(cases >= 25, "only {cases} cases");
+    assert!(text.contains(&format!("{cases} passed")), "{text}");
+    assert_eq!(server.hits.load(Ordering::SeqCst), cases);
+}
+
+#[test]
+fn tests_node_suite_passes_against_a_server_of_the_description() {
+    if !have("node", "--version") {
+        eprintln!("skipped: node is not installed");
+        return;
+    }
+    let sb = Sandbox::new();
+    let out = generate(&sb, "node");
+    let server = SpecServer::start(PETS, false);
+    let o = run_in(
+        &out,
+        Command::new("node").args(["--test", "api.test.mjs"]),
+        &server,
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "node --test failed:\n{text}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("# fail 0"), "{text}");
+    let cases = server.hits.load(Ordering::SeqCst);
+    assert!(
+        text.contains(&format!("# pass {cases}")),
+        "{cases} requests; {text}"
+    );
+    // A server that answers 200 to everything fails every negative case.
+    let lenient = SpecServer::start(PETS, true);
+    let o = run_in(
+        &out,
+        Command::new("node").args(["--test", "api.test.mjs"]),
+        &lenient,
+    );
+    assert!(!o.status.success());
+}
+
+/// The JUnit sources compile with javac and their test methods pass.
+/// Maven Central is out of reach here, so JUnit's jar is not there: the
+/// test compiles against the two JUnit annotations the sources use
+/// (declared in the test, as in junit-jupiter-api) and calls every
+/// `@Test` method with a small reflective runner.
+#[test]
+fn tests_junit_sources_compile_and_pass_against_a_server_of_the_description() {
+    if !have("javac", "-version") || !have("java", "-version") {
+        eprintln!("skipped: no JDK (javac, java) installed");
+        return;
+    }
+    let sb = Sandbox::new();
+    let out = generate(&sb, "junit").join("junit");
+    let api = out.join("org/junit/jupiter/api");
+    std::fs::create_dir_all(&api).unwrap();
+    for (name, body) in [
+        (
+            "Test",
+            "@java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME) public @interface Test {}",
+        ),
+        (
+            "DisplayName",
+            "@java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME) public @interface DisplayName { String value(); }",
+        ),
+    ] {
+        std::fs::write(
+            api.join(format!("{name}.java")),
+            format!("package org.junit.jupiter.api;\n{body}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        out.join("Runner.java"),
+        r#"import java.lang.reflect.Method;
+public class Runner {
+    public static void main(String[] args) throws Exception {
+        int passed = 0, failed = 0;
+        for (String name : args) {
+            Class<?> c = Class.forName(name);
+            Object o = c.getDeclaredConstructor().newInstance();
+            for (Method m : c.getDeclaredMethods()) {
+                if (!m.isAnnotationPresent(org.junit.jupiter.api.Test.class)) continue;
+                try { m.invoke(o); passed++; }
+                catch (java.lang.reflect.InvocationTargetException e) { failed++; System.out.println("FAIL " + m.getName() + ": " + e.getCause()); }
+            }
+        }
+        System.out.println(passed + " passed, " + failed + " failed");
+        System.exit(failed == 0 ? 0 : 1);
+    }
+}
+"#,
+    )
+    .unwrap();
+    let sources: Vec<String> = [
+        "ApiSupport.java",
+        "ApiTest.java",
+        "Runner.java",
+        "org/junit/jupiter/api/Test.java",
+        "org/junit/jupiter/api/DisplayName.java",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let o = Command::new("javac")
+        .current_dir(&out)
+        .args(["-d", "classes"])
+        .args(&sources)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "javac failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let server = SpecServer::start(PETS, false);
+    let o = run_in(
+        &out,
+        Command::new("java").args(["-cp", "classes", "Runner", "ApiTest"]),
+        &server,
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "the Java cases failed:\n{text}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let cases = server.hits.load(Ordering::SeqCst);
+    assert!(
+        cases >= 25 && text.contains(&format!("{cases} passed, 0 failed")),
+        "{text}"
+    );
+}
