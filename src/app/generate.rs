@@ -316,6 +316,14 @@ pub fn run(suite: &Suite, options: &RunOptions) -> Result<RunReport, AppError> {
             millis: None,
             verdict: Verdict::Skipped(why),
         };
+        // A credential that is not set fails the case: what was asked
+        // could not be done.
+        let unsent = |why: String| CaseRun {
+            case: case.clone(),
+            status: None,
+            millis: None,
+            verdict: Verdict::Failed(format!("not sent: {why}")),
+        };
         if !options.allow_unsafe && !matches!(case.method.as_str(), "GET" | "HEAD") {
             runs.push(skip(format!(
                 "{} is not sent without --allow-unsafe",
@@ -327,7 +335,7 @@ pub fn run(suite: &Suite, options: &RunOptions) -> Result<RunReport, AppError> {
         let path = match resolve(&case.path_and_query()) {
             Ok(p) => p,
             Err(e) => {
-                runs.push(skip(format!("not sent: {e}")));
+                runs.push(unsent(e));
                 continue;
             }
         };
@@ -340,7 +348,7 @@ pub fn run(suite: &Suite, options: &RunOptions) -> Result<RunReport, AppError> {
             }
         }
         if let Some(e) = missing {
-            runs.push(skip(format!("not sent: {e}")));
+            runs.push(unsent(e));
             continue;
         }
         let endpoint = Endpoint {

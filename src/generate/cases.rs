@@ -291,7 +291,7 @@ fn for_operation(
         && body_json.is_none()
     {
         notes.push(format!(
-            "{}: a {} body is not generated (JSON and form bodies are)",
+            "{}: a body of type {} is not generated (JSON and form bodies are)",
             op.key(),
             b.media_type
         ));
