@@ -466,8 +466,20 @@ fn run_tests(a: cli::TestsArgs, store: &mut Store, out: &mut impl Write) -> Resu
 }
 
 fn run_tasks(a: cli::TasksArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
-    let _ = (a, store, out);
-    Err(AppError::usage("tasks: not built yet").into())
+    let list = app::generate::tasks(
+        store,
+        &app::generate::TasksRequest {
+            base: a.base,
+            revision: a.revision,
+            implemented: a.implemented,
+        },
+    )?;
+    let text = match a.format.as_str() {
+        "json" => report::generate::tasks_json(&list),
+        _ => report::generate::tasks_markdown(&list),
+    };
+    write!(out, "{text}")?;
+    Ok(())
 }
 
 fn run_docs(a: cli::DocsArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {

@@ -406,3 +406,52 @@ pub fn run(suite: &Suite, options: &RunOptions) -> Result<RunReport, AppError> {
         runs,
     })
 }
+
+/// `apiradar tasks A B` as asked.
+#[derive(Debug, Clone, Default)]
+pub struct TasksRequest {
+    pub base: String,
+    pub revision: String,
+    pub implemented: Option<PathBuf>,
+}
+
+/// The checklist between two versions.
+pub struct TaskList {
+    pub base_label: String,
+    pub revision_label: String,
+    pub tasks: Vec<crate::generate::tasks::Task>,
+    /// Findings that are not a client's task (counted, not listed).
+    pub other_findings: usize,
+}
+
+pub fn tasks(store: &Store, r: &TasksRequest) -> Result<TaskList, AppError> {
+    let implemented = match &r.implemented {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))?;
+            Some(
+                crate::generate::tasks::read_implemented(&text)
+                    .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?,
+            )
+        }
+        None => None,
+    };
+    let outcome = super::diff::run(
+        store,
+        &super::diff::DiffRequest {
+            base: r.base.clone(),
+            revision: r.revision.clone(),
+            kind: Some("openapi".to_owned()),
+            level: Some("info".to_owned()),
+            ..Default::default()
+        },
+    )?;
+    let (tasks, other_findings) =
+        crate::generate::tasks::tasks(&outcome.findings, implemented.as_ref());
+    Ok(TaskList {
+        base_label: outcome.base_label,
+        revision_label: outcome.revision_label,
+        tasks,
+        other_findings,
+    })
+}

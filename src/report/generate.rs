@@ -131,3 +131,62 @@ pub fn notes(notes: &[String], max: usize) -> Vec<String> {
     }
     out
 }
+
+/// The checklist as Markdown: a section per operation, a task box per
+/// item with its kind, the change, the hint and where it is declared.
+pub fn tasks_markdown(t: &crate::app::generate::TaskList) -> String {
+    let mut out = format!(
+        "# Client tasks: {} → {}\n",
+        text::markdown_code(&t.base_label),
+        text::markdown_code(&t.revision_label)
+    );
+    if t.tasks.is_empty() {
+        out.push_str("Nothing for a client to do.\n");
+    }
+    let mut current: Option<(Option<&str>, Option<&str>)> = None;
+    for task in &t.tasks {
+        let key = (task.method.as_deref(), task.path.as_deref());
+        if current != Some(key) {
+            current = Some(key);
+            match key {
+                (Some(m), Some(p)) => {
+                    let _ = writeln!(out, "\n## {}\n", text::markdown_code(&format!("{m} {p}")));
+                }
+                _ => out.push_str("\n## The API as a whole\n\n"),
+            }
+        }
+        let _ = write!(
+            out,
+            "- [ ] **{}**: {} — {}",
+            task.kind.label(),
+            text::markdown_message(&task.message),
+            text::markdown_text(&task.hint)
+        );
+        if let Some(p) = &task.pointer {
+            let _ = write!(out, " (at {})", text::markdown_code(p));
+        }
+        let _ = writeln!(out, " `{}`", task.check);
+    }
+    if t.other_findings > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} not a client task; `apiradar diff` lists them.",
+            plural(
+                t.other_findings as u64,
+                "other finding is",
+                "other findings are"
+            )
+        );
+    }
+    out
+}
+
+pub fn tasks_json(t: &crate::app::generate::TaskList) -> String {
+    let value = serde_json::json!({
+        "base": t.base_label,
+        "revision": t.revision_label,
+        "tasks": t.tasks,
+        "other_findings": t.other_findings,
+    });
+    text::json_text(serde_json::to_string_pretty(&value).unwrap_or_default()) + "\n"
+}

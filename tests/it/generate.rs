@@ -1002,3 +1002,108 @@ fn tests_generate_from_the_real_corpus() {
         );
     }
 }
+
+/// Findings that add to an API: each must be a task, and nothing else of
+/// the additive kinds may be.
+fn additive(id: &str) -> bool {
+    id == "endpoint-added"
+        || id.starts_with("new-optional-request-")
+        || id == "response-optional-property-added"
+        || id == "response-required-property-added"
+        || id.ends_with("-enum-value-added")
+}
+
+/// `tasks` on two real versions of the Venice.ai description, checked
+/// against the diff's additive findings: each is a task with its
+/// operation and where it is declared, and `--implemented` keeps only the
+/// listed operations' tasks (and new operations).
+#[test]
+fn tasks_match_the_diffs_additive_findings_on_real_versions() {
+    let (Some((_, old)), Some((_, new))) = (
+        corpus_file("venice-api", |n| n.contains("/300_")),
+        corpus_file("venice-api", |n| n.contains("/439_")),
+    ) else {
+        eprintln!(
+            "skipped: ../shared/corpus/histories/venice-api.tar.zst is not beside the project"
+        );
+        return;
+    };
+    let sb = Sandbox::new();
+    let (a, b) = (sb.write("a.yaml", old), sb.write("b.yaml", new));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let diff = sb.json(["diff", a, b, "--format", "json", "--level", "info"]);
+    let tasks = sb.json(["tasks", a, b, "--format", "json"]);
+    let findings = diff["changes"].as_array().unwrap();
+    let list = tasks["tasks"].as_array().unwrap();
+    let wanted: Vec<&Value> = findings
+        .iter()
+        .filter(|f| additive(f["id"].as_str().unwrap()))
+        .collect();
+    assert!(
+        wanted.len() >= 20,
+        "only {} additive findings",
+        wanted.len()
+    );
+    for f in &wanted {
+        let t = list
+            .iter()
+            .find(|t| t["fingerprint"] == f["fingerprint"])
+            .unwrap_or_else(|| panic!("no task for {f}"));
+        assert_eq!(t["check"], f["id"]);
+        assert_eq!((&t["method"], &t["path"]), (&f["operation"], &f["path"]));
+        assert_eq!(t["pointer"], f["revision_pointer"], "{t}");
+        assert!(t["hint"].as_str().unwrap().len() > 10);
+    }
+    for t in list {
+        let f = findings
+            .iter()
+            .find(|f| f["fingerprint"] == t["fingerprint"])
+            .unwrap_or_else(|| panic!("a task without a finding: {t}"));
+        let kind = t["kind"].as_str().unwrap();
+        if ["new-operation", "new-property", "new-enum-value"].contains(&kind)
+            && !f["id"].as_str().unwrap().starts_with("new-required")
+        {
+            assert!(
+                additive(f["id"].as_str().unwrap()) || f["id"] == "request-body-added-optional",
+                "{t}"
+            );
+        }
+    }
+    assert_eq!(
+        list.len() + tasks["other_findings"].as_u64().unwrap() as usize,
+        findings.len(),
+        "every finding is a task or counted"
+    );
+    // Markdown: a checklist grouped by operation.
+    let md = sb.ok(["tasks", a, b]);
+    assert!(md.starts_with("# Client tasks: `"), "{md}");
+    assert!(md.contains("\n## `POST /chat/completions`\n"), "{md}");
+    assert_eq!(md.matches("- [ ] **").count(), list.len());
+    // --implemented keeps the listed operations' tasks and new operations.
+    let mine = sb.write(
+        "mine.txt",
+        "# what our client covers\nPOST /chat/completions\n",
+    );
+    let only = sb.json([
+        "tasks",
+        a,
+        b,
+        "--format",
+        "json",
+        "--implemented",
+        mine.to_str().unwrap(),
+    ]);
+    let only = only["tasks"].as_array().unwrap();
+    assert!(!only.is_empty() && only.len() < list.len());
+    for t in only {
+        assert!(
+            t["kind"] == "new-operation" || t["path"] == "/chat/completions",
+            "{t}"
+        );
+    }
+    let bad = sb.write("bad.txt", "chat completions\n");
+    let o = sb
+        .run(["tasks", a, b, "--implemented", bad.to_str().unwrap()])
+        .expect_code(2);
+    assert!(o.stderr.contains("line 1"), "{}", o.stderr);
+}
