@@ -483,8 +483,28 @@ fn run_tasks(a: cli::TasksArgs, store: &mut Store, out: &mut impl Write) -> Resu
 }
 
 fn run_docs(a: cli::DocsArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
-    let _ = (a, store, out);
-    Err(AppError::usage("docs: not built yet").into())
+    let docs = app::generate::docs(
+        store,
+        &app::generate::DocsRequest {
+            target: a.target,
+            format: a.format,
+            since: a.since,
+        },
+    )?;
+    note!("{}", report::generate::docs_line(&docs));
+    match a.out {
+        Some(dir) => {
+            let files = [(docs.file_name.to_owned(), docs.text.into_bytes())];
+            for path in app::generate::write_files(&files, Some(&dir), None)? {
+                note!(
+                    "apiradar: wrote {}",
+                    apiradar::text::Line(&path.display().to_string())
+                );
+            }
+        }
+        None => write!(out, "{}", docs.text)?,
+    }
+    Ok(())
 }
 
 fn run_alert(a: cli::AlertCommand, store: &mut Store, out: &mut impl Write) -> Result<()> {

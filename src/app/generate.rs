@@ -455,3 +455,72 @@ pub fn tasks(store: &Store, r: &TasksRequest) -> Result<TaskList, AppError> {
         other_findings,
     })
 }
+
+/// `apiradar docs` as asked.
+#[derive(Debug, Clone, Default)]
+pub struct DocsRequest {
+    pub target: String,
+    /// `markdown` or `html`.
+    pub format: String,
+    pub since: Option<String>,
+}
+
+/// Rendered docs.
+pub struct Docs {
+    pub label: String,
+    /// `api.md` or `api.html`.
+    pub file_name: &'static str,
+    pub text: String,
+    pub operations: usize,
+    /// Findings since `--since`.
+    pub changes: Option<usize>,
+    pub millis: u128,
+}
+
+pub fn docs(store: &Store, r: &DocsRequest) -> Result<Docs, AppError> {
+    let started = Instant::now();
+    let loaded = load(store, &r.target)?;
+    let findings = match &r.since {
+        Some(since) => Some(
+            super::diff::run(
+                store,
+                &super::diff::DiffRequest {
+                    base: since.clone(),
+                    revision: r.target.clone(),
+                    kind: Some("openapi".to_owned()),
+                    level: Some("info".to_owned()),
+                    ..Default::default()
+                },
+            )?
+            .findings,
+        ),
+        None => None,
+    };
+    let changes = findings.as_ref().map(|f| crate::generate::docs::Changes {
+        since: r.since.clone().unwrap_or_default(),
+        findings: f,
+    });
+    let (file_name, text) = match r.format.as_str() {
+        "html" => (
+            "api.html",
+            crate::generate::docs::html(&loaded.api, changes.as_ref()),
+        ),
+        "markdown" | "md" => (
+            "api.md",
+            crate::generate::docs::markdown(&loaded.api, changes.as_ref()),
+        ),
+        other => {
+            return Err(AppError::usage(format!(
+                "unknown docs format `{other}`: use markdown or html"
+            )));
+        }
+    };
+    Ok(Docs {
+        label: loaded.label,
+        file_name,
+        text,
+        operations: loaded.api.operations.len(),
+        changes: findings.map(|f| f.len()),
+        millis: started.elapsed().as_millis(),
+    })
+}

@@ -190,3 +190,18 @@ pub fn tasks_json(t: &crate::app::generate::TaskList) -> String {
     });
     text::json_text(serde_json::to_string_pretty(&value).unwrap_or_default()) + "\n"
 }
+
+/// One line about the docs made.
+pub fn docs_line(d: &crate::app::generate::Docs) -> String {
+    let changes = match d.changes {
+        Some(n) => format!(", {} marked", plural(n as u64, "change", "changes")),
+        None => String::new(),
+    };
+    format!(
+        "apiradar: {}: docs of {}{changes}, {} in {} ms",
+        Line(&d.label),
+        plural(d.operations as u64, "operation", "operations"),
+        text::size(d.text.len() as u64),
+        d.millis
+    )
+}

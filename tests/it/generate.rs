@@ -133,7 +133,7 @@ fn serve(
 ) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut stream = stream;
-    loop {
+    {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
@@ -176,7 +176,6 @@ fn serve(
         let reply =
             format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
         let _ = stream.write_all(reply.as_bytes());
-        return;
     }
 }
 
@@ -185,12 +184,13 @@ fn decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
         i += 1;
@@ -272,11 +272,12 @@ fn fits(doc: &Value, schema: &Value, value: &Value, text: bool) -> bool {
         }
         match schema.get("pattern").and_then(Value::as_str) {
             None => {}
-            Some("^[a-z]{2,8}$") => {
-                if !((2..=8).contains(&n) && s.chars().all(|c| c.is_ascii_lowercase())) {
-                    return false;
-                }
+            Some("^[a-z]{2,8}$")
+                if !((2..=8).contains(&n) && s.chars().all(|c| c.is_ascii_lowercase())) =>
+            {
+                return false;
             }
+            Some("^[a-z]{2,8}$") => {}
             Some(other) => panic!("the test server knows no pattern {other}"),
         }
     }
@@ -1106,4 +1107,78 @@ fn tasks_match_the_diffs_additive_findings_on_real_versions() {
         .run(["tasks", a, b, "--implemented", bad.to_str().unwrap()])
         .expect_code(2);
     assert!(o.stderr.contains("line 1"), "{}", o.stderr);
+}
+
+/// `docs`: one self-contained HTML file (the CSP pins its one script),
+/// a table of contents entry per operation, and with `--since` each
+/// changed operation marked and linked to its finding.
+#[test]
+fn docs_render_with_changes_marked() {
+    let sb = Sandbox::new();
+    let old = sb.write("old.yaml", PETS.replace("maxLength: 10}", "maxLength: 12}"));
+    let new = spec_file(&sb);
+    let html = sb.ok([
+        "docs",
+        new.to_str().unwrap(),
+        "--format",
+        "html",
+        "--since",
+        old.to_str().unwrap(),
+    ]);
+    assert!(
+        html.contains("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<script>").count(), 1);
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+    assert_eq!(
+        html.matches("<li><a data-op=").count(),
+        5,
+        "a contents entry per operation"
+    );
+    let marks = html.matches("changed in this version").count();
+    assert_eq!(marks, 1, "only GET /pets changed");
+    let id = html
+        .split("<li id=\"change-")
+        .nth(1)
+        .expect("the finding is listed")
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(html.contains(&format!("href=\"#change-{id}\"")));
+    let md = sb.ok(["docs", new.to_str().unwrap()]);
+    assert!(md.starts_with("# Pet store `1.0`"), "{md}");
+    assert!(
+        md.contains("### `GET /pets`")
+            && md.contains("| `limit` | query | integer | yes | ≥ 1; ≤ 100 |"),
+        "{md}"
+    );
+    sb.run(["docs", new.to_str().unwrap(), "--format", "pdf"])
+        .expect_code(2);
+}
+
+/// The GitHub REST description renders whole (its size is printed).
+#[test]
+fn docs_of_the_github_description_render() {
+    let Some((_, bytes)) = corpus_file("github-rest-api", |n| n.contains("/031_")) else {
+        eprintln!(
+            "skipped: ../shared/corpus/histories/github-rest-api.tar.zst is not beside the project"
+        );
+        return;
+    };
+    let doc = apiradar::spec::parse_document(&bytes, &apiradar::spec::Limits::default())
+        .unwrap()
+        .0;
+    let api = apiradar::generate::Api::new(&doc);
+    let html = apiradar::generate::docs::html(&api, None);
+    assert_eq!(
+        html.matches("<section class=\"op\"").count(),
+        api.operations.len()
+    );
+    assert!(api.operations.len() > 1000);
+    eprintln!(
+        "github-rest-api 031: {} operations, {} bytes of HTML",
+        api.operations.len(),
+        html.len()
+    );
 }
