@@ -110,6 +110,12 @@ pub enum Command {
     Completions { shell: Shell },
     /// The items of a stored catalog (a json watch): search, filter, sort; one item in full or across every version
     Catalog(CatalogArgs),
+    /// Generate test suites from a description (Postman, pytest, Node, JUnit, .http), or run them
+    Tests(TestsArgs),
+    /// An SDK maintainer's checklist of what changed between two versions
+    Tasks(TasksArgs),
+    /// Reference docs of one version (Markdown or one HTML file)
+    Docs(DocsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -389,6 +395,74 @@ pub struct DiffArgs {
     /// Leave out operations whose `x-stability-level` is below this on both sides (none means stable)
     #[arg(long, value_name = "LEVEL", value_parser = ["draft", "alpha", "beta", "stable"])]
     pub stability_level: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestsArgs {
+    /// The description: NAME[@VERSION], a file or an http(s) URL
+    #[arg(value_name = "NAME[@REF]|FILE")]
+    pub target: Option<String>,
+    /// Only the operations that changed from A to B (B is the description)
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    pub changed: Option<Vec<String>>,
+    /// Output formats, several allowed: postman, pytest, node, junit, http
+    #[arg(long, value_delimiter = ',', default_value = "postman")]
+    pub format: Vec<String>,
+    /// Write the files into this folder
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the files into this ZIP archive
+    #[arg(long, value_name = "FILE")]
+    pub zip: Option<PathBuf>,
+    /// Cases per operation (at most)
+    #[arg(long, default_value_t = 10)]
+    pub cases: usize,
+    /// Seed of the value generator: the same seed gives the same files
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Only operations matching 'METHOD /path' (`*` within a segment, `**` across); repeatable
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Vec<String>,
+    /// Domain of realistic values: general, commerce, finance, people, llm
+    #[arg(long, value_name = "DOMAIN")]
+    pub hint: Option<String>,
+    /// Run the cases against this base URL; print a JUnit report (stdout) and a summary (stderr)
+    #[arg(long, value_name = "BASE_URL")]
+    pub run: Option<String>,
+    /// With --run: send other methods than GET and HEAD too
+    #[arg(long)]
+    pub allow_unsafe: bool,
+    /// With --run: allow loopback and private addresses though the base URL is not on one
+    #[arg(long)]
+    pub allow_private: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// The older description: NAME@VERSION, a file or a URL
+    pub base: String,
+    /// The newer description
+    pub revision: String,
+    #[arg(long, value_parser = ["markdown", "json"], default_value = "markdown")]
+    pub format: String,
+    /// A file of `METHOD /path` lines a client already covers: tasks of other operations (except new ones) are left out
+    #[arg(long, value_name = "FILE")]
+    pub implemented: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// The description: NAME[@VERSION], a file or an http(s) URL
+    #[arg(value_name = "NAME[@REF]|FILE")]
+    pub target: String,
+    #[arg(long, value_parser = ["markdown", "html"], default_value = "markdown")]
+    pub format: String,
+    /// Mark what changed since this version (NAME@VERSION, a file or a URL)
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+    /// Write into this folder (api.md or api.html) instead of stdout
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ pub mod demo;
 pub mod demo_llm;
 pub mod diff;
 pub mod fetch;
+pub mod generate;
 pub mod health;
 pub mod logging;
 pub mod pipeline;

@@ -422,9 +422,109 @@ fn dispatch(
             write!(out, "{text}")?;
             diff.verdict(a.fail_on.as_deref())?;
         }
+        Command::Tests(a) => run_tests(a, store, out)?,
+        Command::Tasks(a) => run_tasks(a, store, out)?,
+        Command::Docs(a) => run_docs(a, store, out)?,
         Command::Demo(_) | Command::Completions { .. } | Command::Config { .. } => {
             unreachable!("handled before the store is opened")
         }
+    }
+    Ok(())
+}
+
+fn run_tests(a: cli::TestsArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    let request = app::generate::TestsRequest {
+        target: a.target,
+        changed: a.changed.and_then(|c| match c.as_slice() {
+            [x, y] => Some((x.clone(), y.clone())),
+            _ => None,
+        }),
+        formats: a.format,
+        cases: a.cases,
+        seed: a.seed,
+        only: a.only,
+        hint: a.hint,
+    };
+    let generated = app::generate::tests(store, &request)?;
+    note!("{}", report::generate::generated_line(&generated));
+    for line in report::generate::notes(&generated.suite.notes, 10) {
+        note!("{line}");
+    }
+    let wrote = app::generate::write_files(&generated.files, a.out.as_deref(), a.zip.as_deref())?;
+    for path in &wrote {
+        note!(
+            "apiradar: wrote {}",
+            apiradar::text::Line(&path.display().to_string())
+        );
+    }
+    if let Some(base_url) = a.run {
+        let report = app::generate::run(
+            &generated.suite,
+            &app::generate::RunOptions {
+                base_url,
+                allow_unsafe: a.allow_unsafe,
+                allow_private: a.allow_private,
+            },
+        )?;
+        write!(out, "{}", report::generate::run_junit(&report))?;
+        for line in report::generate::run_summary(&report) {
+            note!("{line}");
+        }
+        if report.failed() > 0 {
+            return Err(AppError::PartialFailure.into());
+        }
+    } else if wrote.is_empty() {
+        match generated.files.as_slice() {
+            [(_, bytes)] => out.write_all(bytes)?,
+            _ => {
+                return Err(AppError::usage(
+                    "these formats make several files: say where with --out DIR or --zip FILE",
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_tasks(a: cli::TasksArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    let list = app::generate::tasks(
+        store,
+        &app::generate::TasksRequest {
+            base: a.base,
+            revision: a.revision,
+            implemented: a.implemented,
+        },
+    )?;
+    let text = match a.format.as_str() {
+        "json" => report::generate::tasks_json(&list),
+        _ => report::generate::tasks_markdown(&list),
+    };
+    write!(out, "{text}")?;
+    Ok(())
+}
+
+fn run_docs(a: cli::DocsArgs, store: &mut Store, out: &mut impl Write) -> Result<()> {
+    let docs = app::generate::docs(
+        store,
+        &app::generate::DocsRequest {
+            target: a.target,
+            format: a.format,
+            since: a.since,
+        },
+    )?;
+    note!("{}", report::generate::docs_line(&docs));
+    match a.out {
+        Some(dir) => {
+            let files = [(docs.file_name.to_owned(), docs.text.into_bytes())];
+            for path in app::generate::write_files(&files, Some(&dir), None)? {
+                note!(
+                    "apiradar: wrote {}",
+                    apiradar::text::Line(&path.display().to_string())
+                );
+            }
+        }
+        None => write!(out, "{}", docs.text)?,
     }
     Ok(())
 }

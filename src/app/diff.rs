@@ -130,7 +130,7 @@ fn unknown_watch(store: &Store, name: &str, arg: &str) -> AppError {
         ),
     };
     AppError::usage(format!(
-        "there is no watch `{name}` (and no file `{arg}`){hint}"
+        "no watch named `{name}` (and no file `{arg}`){hint}"
     ))
 }
 

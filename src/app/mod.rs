@@ -23,6 +23,7 @@ pub mod catalog;
 pub mod demo;
 pub mod diff;
 pub mod error;
+pub mod generate;
 pub mod health;
 pub mod import;
 pub mod queries;

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod config;
 pub mod events;
 mod findings;
+pub mod generate;
 pub mod groups;
 pub mod health;
 

@@ -864,7 +864,7 @@ fn usage_errors_exit_2_with_a_reason() {
             "is not `Name: value`",
         ),
         (&["show", "local@99"], "has no version 99"),
-        (&["show", "local@latest~1"], "has no version 0"),
+        (&["show", "local@latest~1"], "has 1 version stored"),
         (&["show", "local@first"], "cannot read version `first`"),
         (&["refresh", "--max-body", "lots"], "not a size"),
         (&["refresh", "--timeout", "later"], "not a duration"),

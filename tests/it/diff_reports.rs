@@ -237,7 +237,7 @@ fn a_mistyped_watch_name_is_a_usage_error_with_the_closest_names() {
     sb.ok(["add", "venice", "files/v1.yaml"]);
     let out = sb.run(["diff", "venic@1", "venice@1"]).expect_code(2);
     assert!(
-        out.stderr.contains("there is no watch `venic`") && out.stderr.contains("`venice`"),
+        out.stderr.contains("no watch named `venic`") && out.stderr.contains("`venice`"),
         "{}",
         out.stderr
     );

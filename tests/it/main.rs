@@ -33,6 +33,7 @@ mod diff_refs;
 mod diff_reports;
 mod email;
 mod fetch;
+mod generate;
 mod health;
 mod hostile_output;
 mod kinds;

@@ -244,8 +244,12 @@ fn the_findings_list_filters_groups_counts_and_shows_one_in_full() {
         );
         // By root cause: a header per change, with the findings it caused.
         h.key(KeyCode::Char('o'));
-        assert!(h.shows("by root cause"), "{w}x{hgt}:
-{}", h.screen());
+        assert!(
+            h.shows("by root cause"),
+            "{w}x{hgt}:
+{}",
+            h.screen()
+        );
         assert_eq!(
             h.app.diff.grouping,
             apiradar::tui::panes::diff::Grouping::RootCause

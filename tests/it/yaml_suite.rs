@@ -17,7 +17,7 @@ fn histories() -> Option<PathBuf> {
 
 /// The files of a `.tar.zst` archive, as (name, bytes), in archive order.
 /// A ustar reader of the little this needs: regular files only.
-fn untar(path: &Path, mut each: impl FnMut(&str, &[u8])) {
+pub fn untar(path: &Path, mut each: impl FnMut(&str, &[u8])) {
     let file = std::fs::File::open(path).expect("open archive");
     let mut tar = zstd::stream::read::Decoder::new(file).expect("zstd stream");
     let mut header = [0u8; 512];
