@@ -73,6 +73,8 @@ pub struct CompressionOptions {
     /// The level [`Store::settle_blob`] recompresses blobs at; a blob
     /// written at this level or above is left alone.
     pub settle_level: i32,
+    /// Likewise above `large_size`, where level 19 takes seconds a blob.
+    pub settle_large_level: i32,
 }
 
 impl Default for CompressionOptions {
@@ -86,6 +88,7 @@ impl Default for CompressionOptions {
             max_depth: 40,
             max_chain_bytes: 48 << 20,
             settle_level: 19,
+            settle_large_level: 9,
         }
     }
 }
@@ -109,6 +112,14 @@ impl CompressionOptions {
             self.large_level
         } else {
             self.level
+        }
+    }
+
+    fn settle_level_for(&self, size: usize) -> i32 {
+        if size > self.large_size {
+            self.settle_large_level
+        } else {
+            self.settle_level
         }
     }
 }
@@ -414,31 +425,42 @@ impl Store {
 
     /// Blobs written below the settle level, oldest first (at most `limit`).
     pub fn unsettled_blobs(&self, limit: usize) -> Result<Vec<i64>> {
+        let o = &self.compression;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM blobs WHERE level IS NOT NULL AND level < ?1 ORDER BY id LIMIT ?2",
+            "SELECT id FROM blobs
+             WHERE level < CASE WHEN size > ?2 THEN ?3 ELSE ?1 END
+             ORDER BY id LIMIT ?4",
         )?;
         Ok(stmt
-            .query_map(params![self.compression.settle_level, limit as i64], |r| {
-                r.get(0)
-            })?
+            .query_map(
+                params![
+                    o.settle_level,
+                    o.large_size as i64,
+                    o.settle_large_level,
+                    limit as i64
+                ],
+                |r| r.get(0),
+            )?
             .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Reads what recompressing blob `id` needs; `None` when it is gone or
     /// already settled.
     pub fn settle_blob(&self, id: i64) -> Result<Option<Settle>> {
-        let row: Option<(Option<i64>, Option<i32>, i64)> = self
+        let row: Option<(Option<i64>, Option<i32>, i64, i64)> = self
             .conn
             .query_row(
-                "SELECT base, level, length(data) FROM blobs WHERE id = ?1",
+                "SELECT base, level, length(data), size FROM blobs WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let level = self.compression.settle_level;
-        let Some((base, Some(current), old_len)) = row else {
+        let Some((base, Some(current), old_len, size)) = row else {
             return Ok(None);
         };
+        let level = self
+            .compression
+            .settle_level_for(usize::try_from(size).unwrap_or(usize::MAX));
         if current >= level {
             return Ok(None);
         }
