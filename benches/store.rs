@@ -1,9 +1,12 @@
 //! Storage and polling benchmarks.
 //!
-//! - `storage`: imports the venice-api history (439 real versions, from
-//!   `../shared/corpus`) under several compression settings and prints the
-//!   stored size, database size, import time and deepest chain of each;
-//!   then benchmarks reading the slowest version back.
+//! - `storage`: stores the venice-api and github-rest-api histories (from
+//!   `../shared/corpus`) in the layout before (forward deltas at level 19)
+//!   and after (reverse deltas at level 3, then settled at level 19), and
+//!   prints a table of stored size, database size, write and settle time,
+//!   deepest chain and slowest read, with the ratios to git's blob objects
+//!   and pack for the same history, measured in the same run; then
+//!   benchmarks reading the slowest version back.
 //! - `refresh`: polls 200 watches served by a local HTTP server, all
 //!   unchanged and all changed.
 //!
@@ -25,7 +28,7 @@ use apiradar::watch::{Kind, WatchSpec};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 mod common;
-use common::unpack;
+use common::{git_floor, kib, unpack};
 
 struct Doc {
     raw: Vec<u8>,
@@ -50,7 +53,7 @@ fn prepare(files: &[PathBuf]) -> Vec<Doc> {
 
 /// Imports `docs` into a fresh database file; returns it with the import time.
 fn import(dir: &Path, label: &str, options: CompressionOptions, docs: &[Doc]) -> (Store, Duration) {
-    let path = dir.join(format!("{}.db", label.replace(' ', "_")));
+    let path = dir.join(format!("{}.db", label.replace([' ', ','], "_")));
     let mut store = Store::open(&path).expect("open bench database");
     store.set_compression(options);
     let watch = store
@@ -87,74 +90,11 @@ fn file_size(store: &Store) -> u64 {
         .unwrap_or(0)
 }
 
-fn storage(c: &mut Criterion) {
-    let Some((_unpacked, files)) = unpack("venice-api") else {
-        eprintln!(
-            "storage benchmark skipped: ../shared/corpus/histories/venice-api.tar.zst not found"
-        );
-        return;
-    };
-    let docs = prepare(&files);
-    let raw_total: usize = docs.iter().map(|d| d.raw.len()).sum();
-    eprintln!(
-        "\nvenice-api: {} files, {:.1} MiB raw (git pack: 274 KiB, solid zstd archive: 155 KiB)",
-        docs.len(),
-        raw_total as f64 / (1 << 20) as f64
-    );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let default = CompressionOptions::default();
-    let configs = [
-        ("default (level 19, radix 16)", default),
-        (
-            "level 12, radix 16",
-            CompressionOptions {
-                level: 12,
-                ..default
-            },
-        ),
-        (
-            "level 15, radix 16",
-            CompressionOptions {
-                level: 15,
-                ..default
-            },
-        ),
-        (
-            "level 19, radix 8",
-            CompressionOptions {
-                radix: 8,
-                ..default
-            },
-        ),
-        (
-            "linear chain, depth cap 40",
-            CompressionOptions {
-                radix: u64::MAX,
-                ..default
-            },
-        ),
-    ];
-    let mut kept = None;
-    for (label, options) in configs {
-        let (store, took) = import(dir.path(), label, options, &docs);
-        let stats = store.blob_stats().expect("stats");
-        eprintln!(
-            "  {label:<30} blobs {:>3} ({} snapshots), stored {:>7.1} KiB, database file {:>7.1} KiB, deepest chain {:>2}, import {:>5.1} s",
-            stats.blobs,
-            stats.snapshots,
-            stats.stored_bytes as f64 / 1024.0,
-            file_size(&store) as f64 / 1024.0,
-            stats.max_depth,
-            took.as_secs_f64()
-        );
-        if kept.is_none() {
-            kept = Some(store);
-        }
-    }
-    let Some(store) = kept else { return };
-    let watch = store.watch("venice").expect("watch");
+/// The slowest version to read back (best of three reads each): (time,
+/// seq, blob).
+fn slowest_read(store: &Store, watch: &str) -> (Duration, i64, i64) {
+    let watch = store.watch(watch).expect("watch");
     let versions = store.versions(watch.id).expect("versions");
-    // Find the slowest version to read (best of three reads each).
     let mut slowest = (Duration::ZERO, 0i64, 0i64);
     for v in &versions {
         let best = (0..3)
@@ -170,18 +110,111 @@ fn storage(c: &mut Criterion) {
             slowest = (best, v.seq, v.blob_id);
         }
     }
+    slowest
+}
+
+/// One history: git's floor, then each layout, as a table; returns the
+/// settled database of the current layout (for the read benchmark).
+fn storage_of(history: &str, dir: &Path) -> Option<Store> {
+    let Some((_unpacked, files)) = unpack(history) else {
+        eprintln!(
+            "storage benchmark of {history} skipped: ../shared/corpus/histories/{history}.tar.zst not found"
+        );
+        return None;
+    };
+    let docs = prepare(&files);
+    let raw_total: usize = docs.iter().map(|d| d.raw.len()).sum();
     eprintln!(
-        "  slowest read: version {} in {:.2} ms (of {} versions)\n",
-        slowest.1,
-        slowest.0.as_secs_f64() * 1000.0,
-        versions.len()
+        "\n{history}: {} files, {:.1} MiB raw",
+        docs.len(),
+        raw_total as f64 / (1 << 20) as f64
     );
-    let (_, seq, blob) = slowest;
-    c.bench_function(&format!("read venice-api version {seq} (slowest)"), |b| {
-        b.iter(|| store.read_blob(blob).expect("read"))
-    });
-    if let Some(latest) = versions.last() {
-        c.bench_function("read venice-api latest version", |b| {
+    let git = git_floor(&files);
+    if let Some(g) = &git {
+        eprintln!(
+            "  git (commit each file, gc --aggressive): blob objects {}, whole pack {}, {:.1} s",
+            kib(g.blob_bytes),
+            kib(g.pack_bytes),
+            g.seconds
+        );
+    }
+    let ratio = |n: u64, floor: Option<u64>| match floor {
+        Some(f) if f > 0 => format!("{:.2}x", n as f64 / f as f64),
+        _ => "-".into(),
+    };
+    let legacy = CompressionOptions::legacy();
+    let current = CompressionOptions::default();
+    let configs: [(&str, CompressionOptions, bool); 4] = [
+        ("before: forward deltas, level 19 on write", legacy, false),
+        (
+            "reverse deltas, level 9 on write",
+            CompressionOptions {
+                level: 9,
+                ..current
+            },
+            false,
+        ),
+        ("after: reverse deltas, level 3 on write", current, false),
+        ("after, settled at level 19 (9 > 4 MiB)", current, true),
+    ];
+    let mut kept = None;
+    eprintln!(
+        "  {:<44} {:>11} {:>9} {:>11} {:>9} {:>8} {:>8} {:>6} {:>12}",
+        "layout",
+        "blobs",
+        "vs git",
+        "db file",
+        "vs pack",
+        "write",
+        "settle",
+        "depth",
+        "slowest read"
+    );
+    for (label, options, settle) in configs {
+        let (mut store, took) = import(dir, &format!("{history} {label}"), options, &docs);
+        let mut settle_time = None;
+        if settle {
+            let t = Instant::now();
+            while store.settle_blobs(16).expect("settle") > 0 {}
+            settle_time = Some(t.elapsed());
+        }
+        let stats = store.blob_stats().expect("stats");
+        let file = file_size(&store);
+        let (read, seq, _) = slowest_read(&store, "venice");
+        eprintln!(
+            "  {label:<44} {:>11} {:>9} {:>11} {:>9} {:>7.1}s {:>8} {:>6} {:>6.2} ms (#{seq})",
+            kib(stats.stored_bytes as u64),
+            ratio(
+                stats.stored_bytes as u64,
+                git.as_ref().map(|g| g.blob_bytes)
+            ),
+            kib(file),
+            ratio(file, git.as_ref().map(|g| g.pack_bytes)),
+            took.as_secs_f64(),
+            settle_time.map_or("-".into(), |t| format!("{:.1}s", t.as_secs_f64())),
+            stats.max_depth,
+            read.as_secs_f64() * 1000.0,
+        );
+        if settle {
+            kept = Some(store);
+        }
+    }
+    kept
+}
+
+fn storage(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let venice = storage_of("venice-api", dir.path());
+    storage_of("github-rest-api", dir.path());
+    let Some(store) = venice else { return };
+    let (_, seq, blob) = slowest_read(&store, "venice");
+    c.bench_function(
+        &format!("read venice-api version {seq} (slowest, settled)"),
+        |b| b.iter(|| store.read_blob(blob).expect("read")),
+    );
+    let watch = store.watch("venice").expect("watch");
+    if let Some(latest) = store.latest_version(watch.id).expect("latest") {
+        c.bench_function("read venice-api latest version (settled)", |b| {
             b.iter(|| store.read_blob(latest.blob_id).expect("read"))
         });
     }

@@ -115,18 +115,12 @@ impl Location {
         }
     }
 
-    /// `host` or `host:port` (the port only when the URL spells out a
-    /// non-default one) for a URL; `None` for a file. The worker uses it to
-    /// limit how many requests go to one server at once.
+    /// The server a URL's requests go to, as [`host_key`] names it; `None`
+    /// for a file. The worker uses it to limit how many requests go to one
+    /// server at once.
     pub fn host(&self) -> Option<String> {
         match self {
-            Location::Url(url) => {
-                let host = url.host_str()?;
-                Some(match url.port() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host.to_string(),
-                })
-            }
+            Location::Url(url) => url.host_str().map(|_| host_key(url)),
             Location::File(_) => None,
         }
     }
@@ -1410,13 +1404,21 @@ fn is_dropped_connection(err: &reqwest::Error) -> bool {
     })
 }
 
-/// `host:port` of a URL, with the scheme's default port filled in.
-fn host_port(url: &Url) -> String {
+/// What one server is, for every limit on requests at once (polls and
+/// health probes alike): `host:port` of a URL, with the scheme's default
+/// port filled in, so `https://h/` and `https://h:443/` are one server and
+/// two local servers on different ports are two. The host is lower-cased
+/// by URL parsing already.
+pub fn host_key(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port_or_known_default() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
     }
+}
+
+fn host_port(url: &Url) -> String {
+    host_key(url)
 }
 
 /// `60s`, `250ms`, `1.5s`, `2h` / `90m` for long waits.
@@ -1441,6 +1443,25 @@ fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_server_is_one_host_and_port_for_every_limit() {
+        let key = |s: &str| host_key(&Url::parse(s).unwrap());
+        assert_eq!(key("https://API.example.com/x"), "api.example.com:443");
+        assert_eq!(key("https://api.example.com:443/y"), "api.example.com:443");
+        assert_eq!(key("http://api.example.com/"), "api.example.com:80");
+        // Two local servers are two hosts, for polls and probes alike.
+        assert_ne!(key("http://127.0.0.1:8001/"), key("http://127.0.0.1:8002/"));
+        let poll = Location::parse("http://127.0.0.1:8001/spec").unwrap();
+        assert_eq!(poll.host().as_deref(), Some("127.0.0.1:8001"));
+        assert_eq!(
+            Location::parse("https://api.example.com/openapi.json")
+                .unwrap()
+                .host(),
+            Some(key("https://api.example.com:443/v1/things"))
+        );
+        assert_eq!(Location::parse("/tmp/spec.yaml").unwrap().host(), None);
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

@@ -315,6 +315,46 @@ pub fn size(n: u64) -> String {
 }
 
 /// `1 error`, `3 errors`, `0 errors`.
+/// An integer that [`thousands`] and [`count`] print.
+pub trait Integer: Copy {
+    fn wide(self) -> i128;
+}
+
+macro_rules! integer {
+    ($($t:ty),*) => {$(
+        impl Integer for $t {
+            fn wide(self) -> i128 {
+                // Every one of these fits in an i128.
+                self as i128
+            }
+        }
+    )*};
+}
+integer!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, i128);
+
+/// `12,345` (and `-12,345`): digits in groups of three.
+pub fn thousands(n: impl Integer) -> String {
+    let n = n.wide();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 error`, `1,402 errors`: [`plural`] with [`thousands`].
+pub fn count(n: impl Integer, one: &str, many: &str) -> String {
+    let n = n.wide();
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 pub fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();
     if n == 1 {

@@ -34,11 +34,7 @@ pub fn resolve_version(watch: &Watch, selector: Option<&str>) -> Result<i64, App
                 return Err(AppError::usage(format!(
                     "`{}` has {} stored: `{s}` goes back past the first (latest~0 … latest~{})",
                     watch.spec.name,
-                    crate::report::groups::count(
-                        usize::try_from(latest).unwrap_or(0),
-                        "version",
-                        "versions"
-                    ),
+                    crate::text::count(latest, "version", "versions"),
                     latest - 1
                 )));
             }

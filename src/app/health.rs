@@ -129,6 +129,7 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
             .map(|n| store.watch(n))
             .collect::<Result<_, _>>()?
     };
+    let mut added = None;
     if let Some(new) = &a.add {
         let [watch] = watches.as_slice() else {
             return Err(AppError::usage("--add needs exactly one watch name"));
@@ -151,7 +152,10 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
         let def = decl
             .resolve(&super::current_dir()?)
             .map_err(AppError::Declaration)?;
-        store.declare_endpoint(watch.id, &def.as_new(), false)?;
+        added = Some((
+            watch.clone(),
+            store.declare_endpoint(watch.id, &def.as_new(), false)?,
+        ));
     }
     let mut switched = Vec::new();
     if a.probe.is_some() || a.allow_private.is_some() {
@@ -200,7 +204,14 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
     let mut skipped = Vec::new();
     let mut targets = Vec::new();
     let mut not_probed = Vec::new();
-    for w in &watches {
+    // `--add` checks the endpoint it adds, not every endpoint of the watch
+    // again (adding many one by one would probe each n times).
+    let only_added = added.filter(|_| !a.skipped);
+    let survey: &[Watch] = if only_added.is_some() { &[] } else { &watches };
+    if let Some(target) = only_added {
+        targets.push(target);
+    }
+    for w in survey {
         let name = w.spec.name.clone();
         match health::sync_endpoints(store, w) {
             Ok(synced) if a.skipped => {

@@ -55,6 +55,9 @@ pub struct Imported {
     pub skipped: usize,
     /// How long reading and storing took.
     pub seconds: f64,
+    /// Versions of the watch whose finding counts are not computed yet:
+    /// an import leaves them to the worker (`apiradar`, `apiradar run`).
+    pub counts_pending: i64,
 }
 
 /// The kind of each file, or `None` for one that cannot be read (the
@@ -173,6 +176,7 @@ pub fn run(
         skipped,
         total,
         seconds: started.elapsed().as_secs_f64(),
+        counts_pending: store.pending_count_total(Some(watch.id))?,
         files: results,
     })
 }

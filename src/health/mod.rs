@@ -362,9 +362,9 @@ pub async fn run_checks(
         let policy = policies.get(&watch.id).copied().unwrap_or(Policy::STRICT);
         let (prober, limiter, store) = (prober.clone(), limiter.clone(), Arc::clone(store));
         set.spawn(async move {
+            // The same server as the worker's polls count it (host:port).
             let host = url::Url::parse(&endpoint.url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
+                .map(|u| crate::fetch::host_key(&u))
                 .unwrap_or_default();
             let _host = limiter.host(&host).acquire_owned().await.ok();
             let _all = limiter.global.clone().acquire_owned().await.ok();

@@ -100,7 +100,9 @@ pub fn date_from_name(path: &Path) -> Option<String> {
 }
 
 /// Imports `files` into `watch`, one transaction per file. A file that
-/// cannot be read or parsed is reported and skipped; the rest go on.
+/// cannot be read or parsed is reported and skipped; the rest go on. The
+/// changed versions are stored with their finding counts pending (see
+/// [`ingest::fill_pending_counts`]).
 ///
 /// Reading and parsing run on a second thread, a few files ahead of the
 /// compression and writing on this one: the two halves take similar time.
@@ -141,7 +143,7 @@ pub fn import_checked_files(
         });
         rx.into_iter()
             .map(|(path, parsed)| {
-                let result = record(store, watch, path, parsed, limits);
+                let result = record(store, watch, path, parsed);
                 progress(&result);
                 result
             })
@@ -170,7 +172,6 @@ fn record(
     watch: &Watch,
     path: &Path,
     parsed: Result<Parsed, String>,
-    limits: spec::Limits,
 ) -> ImportedFile {
     let shown = path.display().to_string();
     let failed = |error: String| ImportedFile {
@@ -194,7 +195,9 @@ fn record(
         run: None,
         ..SuccessRecord::default()
     };
-    let recorded = ingest::ingest(store, watch, &record, &normalized.canonical, limits);
+    // The comparison with the version before (for the finding counts) is
+    // left to the worker: it would take most of the import's time.
+    let recorded = ingest::ingest_deferred(store, watch, &record);
     match recorded {
         Ok(r) => ImportedFile {
             path: shown,
@@ -221,6 +224,51 @@ mod tests {
         assert_eq!(d("spec-2024-13-01.yaml"), None);
         assert_eq!(d("spec.yaml"), None);
         assert_eq!(d("12024-01-01.json"), None);
+    }
+
+    #[test]
+    fn imports_store_counts_as_pending_and_the_worker_step_fills_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = |params: &str| {
+            format!(
+                "openapi: 3.0.0\ninfo: {{title: t, version: '1'}}\npaths:\n  /pets:\n    get:\n      parameters: [{params}]\n      responses: {{'200': {{description: ok}}}}\n"
+            )
+        };
+        let p = "{name: limit, in: query, schema: {type: integer}}";
+        std::fs::write(dir.path().join("001.yaml"), doc(p)).unwrap();
+        std::fs::write(dir.path().join("002.yaml"), doc("")).unwrap();
+        std::fs::write(dir.path().join("003.yaml"), doc(p)).unwrap();
+        let files = collect_files(&[dir.path().to_path_buf()]).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let watch = store
+            .add_watch(&WatchSpec::new("t", Kind::OpenApi, "x"), false)
+            .unwrap();
+        import_files(&mut store, &watch, &files, spec::Limits::default(), |_| {});
+        let versions = store.versions(watch.id).unwrap();
+        let pending: Vec<bool> = versions.iter().map(|v| v.counts_pending).collect();
+        assert_eq!(pending, [false, true, true]);
+        assert!(versions.iter().all(|v| v.counts.is_none()));
+        assert_eq!(store.pending_count_total(Some(watch.id)).unwrap(), 2);
+        let limits = spec::Limits::default();
+        assert_eq!(
+            ingest::fill_pending_counts(&mut store, 10, limits).unwrap(),
+            2
+        );
+        assert_eq!(
+            ingest::fill_pending_counts(&mut store, 10, limits).unwrap(),
+            0
+        );
+        let versions = store.versions(watch.id).unwrap();
+        assert!(versions.iter().all(|v| !v.counts_pending));
+        // The same counts a poll would have stored: a removed query
+        // parameter (a warning), then one added (info).
+        let counts: Vec<_> = versions.iter().map(|v| v.counts).collect();
+        assert_eq!(counts[0], None);
+        let removed = counts[1].unwrap();
+        let added = counts[2].unwrap();
+        assert!(removed.warnings + removed.errors >= 1, "{removed:?}");
+        assert_eq!(added.errors + added.warnings, 0, "{added:?}");
+        assert!(added.infos >= 1, "{added:?}");
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn plan(
         against: Some(against),
         summary,
         alerts,
+        defer_counts: false,
     }
 }
 
@@ -88,6 +89,107 @@ pub fn ingest(
         }
     }
     Err(StoreError::Raced)
+}
+
+/// Records a document without comparing it (imports): a changed version
+/// is stored with its counts pending, for [`fill_pending_counts`] to
+/// compute later, off the import. Nothing is read but the latest
+/// version's row.
+pub fn ingest_deferred(
+    store: &mut Store,
+    watch: &Watch,
+    rec: &SuccessRecord<'_>,
+) -> store::Result<Recorded> {
+    for _ in 0..MAX_RACES {
+        let against = store.latest_version(watch.id)?.map(|v| v.seq);
+        let prepared = Prepared {
+            against,
+            defer_counts: true,
+            ..Prepared::default()
+        };
+        match store.record_success(watch.id, rec, &prepared) {
+            Err(StoreError::Raced) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Raced)
+}
+
+/// A version that waits for its counts, read with its predecessor.
+pub struct PendingCounts {
+    watch: Watch,
+    seq: i64,
+    previous: Vec<u8>,
+    current: Vec<u8>,
+}
+
+/// Reads the next version whose counts are pending, with what comparing it
+/// needs; `None` when there is none. A version that can no longer be read
+/// (its watch removed meanwhile) is settled without counts.
+pub fn next_pending_counts(store: &mut Store) -> store::Result<Option<PendingCounts>> {
+    loop {
+        let Some((watch_id, seq)) = store.pending_counts(1)?.pop() else {
+            return Ok(None);
+        };
+        let found = store
+            .list_watches()?
+            .into_iter()
+            .find(|w| w.id == watch_id)
+            .map(|watch| -> store::Result<_> {
+                let current = store.version(&watch, seq)?;
+                let previous = store.version(&watch, seq - 1)?;
+                Ok(PendingCounts {
+                    previous: store.read_blob(previous.blob_id)?,
+                    current: store.read_blob(current.blob_id)?,
+                    watch,
+                    seq,
+                })
+            });
+        match found {
+            Some(Ok(p)) => return Ok(Some(p)),
+            Some(Err(e)) => {
+                tracing::warn!(watch_id, seq, "finding counts not computed: {e}");
+                store.set_pending_counts(watch_id, seq, None)?;
+            }
+            None => {
+                store.set_pending_counts(watch_id, seq, None)?;
+            }
+        }
+    }
+}
+
+impl PendingCounts {
+    /// Compares the version with its predecessor (slow: run it off the
+    /// store).
+    pub fn compute(&self, limits: Limits) -> Option<ChangeCounts> {
+        let spec = &self.watch.spec;
+        let normalized = normalize(spec, &self.current, limits).ok()?;
+        compare(spec, &self.previous, &normalized.canonical, limits).map(|s| s.counts)
+    }
+
+    /// Stores what [`PendingCounts::compute`] found.
+    pub fn store(&self, store: &mut Store, counts: Option<ChangeCounts>) -> store::Result<bool> {
+        store.set_pending_counts(self.watch.id, self.seq, counts)
+    }
+}
+
+/// Computes up to `limit` pending counts on this thread (tests, tools);
+/// returns how many were computed.
+pub fn fill_pending_counts(
+    store: &mut Store,
+    limit: usize,
+    limits: Limits,
+) -> store::Result<usize> {
+    let mut done = 0;
+    while done < limit {
+        let Some(pending) = next_pending_counts(store)? else {
+            break;
+        };
+        let counts = pending.compute(limits);
+        pending.store(store, counts)?;
+        done += 1;
+    }
+    Ok(done)
 }
 
 /// A document to record through a [`SharedStore`], owned so that it can

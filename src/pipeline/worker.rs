@@ -294,8 +294,12 @@ impl Worker {
     }
 
     /// Runs until a [`Command::Stop`] arrives or the command channel closes:
-    /// polls each watch when due, and on request.
+    /// polls each watch when due, and on request. Meanwhile it computes the
+    /// finding counts imports left pending and recompresses blobs written
+    /// at the fast level ([`maintain`]).
     pub async fn run(self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let maintenance = tokio::spawn(maintain(Arc::clone(&self.store), self.config.rescan));
+        let _stop_maintenance = AbortOnDrop(maintenance);
         let mut running: JoinSet<(i64, Duration, i64, PollReport)> = JoinSet::new();
         let mut in_flight: HashSet<i64> = HashSet::new();
         let mut unrecorded = Unrecorded::default();
@@ -371,6 +375,70 @@ impl Worker {
             }
         }
     }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The store's deferred work, one item at a time, until aborted: finding
+/// counts an import left pending first (users see them), then blobs to
+/// recompress at the settle level. The slow part of each item (a diff, a
+/// level-19 compression) runs off the store's lock. When there is nothing
+/// to do it looks again after `idle`.
+pub async fn maintain(store: SharedStore, idle: Duration) {
+    let limits = crate::spec::Limits::default();
+    loop {
+        match maintain_step(&store, limits).await {
+            Ok(true) => tokio::time::sleep(Duration::from_millis(5)).await,
+            Ok(false) => tokio::time::sleep(idle).await,
+            Err(e) => {
+                tracing::warn!("store maintenance failed: {e}");
+                tokio::time::sleep(idle).await;
+            }
+        }
+    }
+}
+
+/// One item of [`maintain`]; `false` when there was nothing to do.
+async fn maintain_step(
+    store: &SharedStore,
+    limits: crate::spec::Limits,
+) -> crate::store::Result<bool> {
+    use crate::pipeline::ingest;
+    use crate::store::StoreError;
+    let task = |e: tokio::task::JoinError| StoreError::Task(e.to_string());
+    if let Some(pending) = with_store(store, ingest::next_pending_counts).await? {
+        let pending = Arc::new(pending);
+        let p = Arc::clone(&pending);
+        let counts = tokio::task::spawn_blocking(move || p.compute(limits))
+            .await
+            .map_err(task)?;
+        with_store(store, move |s| pending.store(s, counts)).await?;
+        return Ok(true);
+    }
+    let next = with_store(store, |s| match s.unsettled_blobs(1)?.pop() {
+        Some(id) => s.settle_blob(id).map(Some),
+        None => Ok(None),
+    })
+    .await?;
+    let Some(next) = next else {
+        return Ok(false);
+    };
+    // Gone or damaged meanwhile: on to the next.
+    let Some(settle) = next else {
+        return Ok(true);
+    };
+    let settled = tokio::task::spawn_blocking(move || settle.compress())
+        .await
+        .map_err(task)??;
+    with_store(store, move |s| s.apply_settled(&settled)).await?;
+    Ok(true)
 }
 
 #[cfg(test)]

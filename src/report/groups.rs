@@ -13,25 +13,7 @@ use serde_json::{Value, json};
 use crate::app::diff::DiffOutcome;
 use crate::diff::Level;
 use crate::diff::group::{Group, LevelCounts, group};
-use crate::text::{self, Line};
-
-/// `12,345`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `1 error`, `2 errors`, with thousands separators.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
+use crate::text::{self, Line, count, thousands};
 
 /// English list: `a`, `a and b`, `a, b and c`.
 fn and_list(items: &[String]) -> String {

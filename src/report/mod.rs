@@ -227,7 +227,11 @@ pub fn history_table(versions: &[Version]) -> String {
                 human_size(v.size),
                 v.raw_hash.chars().take(12).collect(),
                 v.spec_version.clone().unwrap_or_else(|| v.format.clone()),
-                counts_text(v.counts.as_ref()),
+                if v.counts_pending {
+                    "pending".into()
+                } else {
+                    counts_text(v.counts.as_ref())
+                },
             ]
         })
         .collect();
@@ -266,6 +270,7 @@ pub fn history_json(watch: &Watch, versions: &[Version]) -> Value {
             "counts": v.counts.map(|c| json!({
                 "error": c.errors, "warning": c.warnings, "info": c.infos
             })),
+            "counts_pending": v.counts_pending,
         })).collect::<Vec<_>>()
     })
 }
@@ -279,6 +284,7 @@ pub fn import_json(name: &str, i: &crate::app::import::Imported) -> Value {
         "unchanged": i.unchanged,
         "failed": i.failed,
         "skipped": i.skipped,
+        "counts_pending": i.counts_pending,
     })
 }
 
@@ -297,6 +303,13 @@ pub fn import_text(name: &str, i: &crate::app::import::Imported) -> String {
         text += &format!(
             "; skipped {} already stored",
             crate::text::plural(i.skipped as u64, "file", "files")
+        );
+    }
+    if i.counts_pending > 0 {
+        text += &format!(
+            "\nfinding counts pending for {}: the worker compares them with their predecessors \
+             (`apiradar` or `apiradar run`); `apiradar history` shows them as pending until then",
+            crate::text::plural(i.counts_pending as u64, "version", "versions")
         );
     }
     text

@@ -4,26 +4,60 @@
 //! SHA-256, so content that comes back after a revert is stored once.
 //!
 //! Successive versions of an API description differ by a few lines, so a
-//! blob is normally stored as zstd output that used another version of the
-//! same watch as its dictionary: only the difference costs space. Reading
-//! a blob decompresses its chain of bases first, so chains must stay short.
-//! The base of version `i` (counting from 0) is chosen like a skip list in
-//! base `radix`: `i` minus the place value of its lowest non-zero digit.
-//! With radix 16 most versions delta against their predecessor, every 16th
-//! against the one 16 back, every 256th against the one 256 back, and a
-//! chain is at most the sum of `i`'s digits long (30 for 4095 versions)
-//! instead of `i`. On top of that, `max_depth` and `max_chain_bytes` force a
-//! full snapshot whenever a read would otherwise decompress too much.
+//! blob is normally stored as zstd output that used another blob as a
+//! prefix to copy from (zstd's `--patch-from`): only the difference costs
+//! space. Reading a blob decompresses its chain of bases first, so chains
+//! must stay short.
+//!
+//! Blobs are written in one of two layouts ([`Layout`]):
+//!
+//! - **Reverse** (the default): the newest version of a watch is stored
+//!   whole and every older one against a newer one. A new version is
+//!   compressed whole, and the blob of the version before it is compressed
+//!   again against it. APIs mostly grow, and a delta from a newer version
+//!   back to an older one only has to spell out what was removed, so the
+//!   content a history gains is stored once, in the newest version.
+//!   Chains are kept short like a skip list in base `radix`, mirrored: the
+//!   version at index `i` (from 0) ends up stored against index `i + p`,
+//!   where `p` is the place value of `i`'s lowest non-zero digit (so with
+//!   radix 16 most versions point at the next one, every 16th at the one
+//!   16 on, every 256th at the one 256 on). When version `n` arrives, the
+//!   versions `n - radix^k` that `n` is the base of are compressed again
+//!   against it. A read of any version decompresses at most about
+//!   `2 * (radix - 1)` blobs per digit of the history's length (in base
+//!   `radix`): 31 for the 421 versions of a real history.
+//! - **Forward** (databases written before the reverse layout, and
+//!   benchmarks comparing with it): every version is stored against an
+//!   older one, chosen by the same skip list the other way round (`i`
+//!   against `i - p`), with full snapshots whenever `max_depth` or
+//!   `max_chain_bytes` would be exceeded.
+//!
+//! Both layouts are read the same way: a blob names its base, whichever
+//! way it points, so blobs of either layout stay readable side by side.
+//!
+//! Writes use a fast zstd level; a blob records its level, and
+//! [`Store::settle_blob`] recompresses one at `settle_level` later, off
+//! the write path (the worker does it when it has nothing else to do).
 
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::{Result, Store, StoreError};
 
+/// Which way deltas point (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// The newest version whole, older ones against newer ones.
+    Reverse,
+    /// The first version whole, newer ones against older ones.
+    Forward,
+}
+
 /// How new blobs are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompressionOptions {
-    /// zstd level for documents up to `large_size`.
+    pub layout: Layout,
+    /// zstd level of the write path, for documents up to `large_size`.
     pub level: i32,
     /// zstd level above it, where the slow levels cost seconds.
     pub large_level: i32,
@@ -33,20 +67,84 @@ pub struct CompressionOptions {
     /// A blob whose base chain is this long gets stored whole instead.
     pub max_depth: i64,
     /// Likewise when a read would decompress more than this many bytes.
+    /// (`max_depth` and `max_chain_bytes` apply to the forward layout; the
+    /// reverse one bounds chains by its shape.)
     pub max_chain_bytes: i64,
+    /// The level [`Store::settle_blob`] recompresses blobs at; a blob
+    /// written at this level or above is left alone.
+    pub settle_level: i32,
+    /// Likewise above `large_size`, where level 19 takes seconds a blob.
+    pub settle_large_level: i32,
 }
 
 impl Default for CompressionOptions {
     fn default() -> Self {
         CompressionOptions {
-            level: 19,
-            large_level: 9,
+            layout: Layout::Reverse,
+            level: 3,
+            large_level: 3,
             large_size: 4 << 20,
             radix: 16,
             max_depth: 40,
             max_chain_bytes: 48 << 20,
+            settle_level: 19,
+            settle_large_level: 9,
         }
     }
+}
+
+impl CompressionOptions {
+    /// How blobs were written before the reverse layout: forward deltas at
+    /// level 19 (9 above 4 MiB) on the write path. Kept to read and
+    /// compare with databases written then.
+    pub fn legacy() -> Self {
+        CompressionOptions {
+            layout: Layout::Forward,
+            level: 19,
+            large_level: 9,
+            settle_level: 19,
+            ..CompressionOptions::default()
+        }
+    }
+
+    fn level_for(&self, size: usize) -> i32 {
+        if size > self.large_size {
+            self.large_level
+        } else {
+            self.level
+        }
+    }
+
+    fn settle_level_for(&self, size: usize) -> i32 {
+        if size > self.large_size {
+            self.settle_large_level
+        } else {
+            self.settle_level
+        }
+    }
+}
+
+/// Which versions (by 0-based index) a new version at `index` becomes the
+/// base of in the reverse layout: the one before it, and `index - radix^k`
+/// for every `k` with `radix^k` dividing `index`.
+pub fn reverse_rebases(index: u64, radix: u64) -> Vec<u64> {
+    let mut out = Vec::new();
+    if index == 0 {
+        return out;
+    }
+    out.push(index - 1);
+    if radix < 2 {
+        return out;
+    }
+    let mut place = radix;
+    while place <= index && index.is_multiple_of(place) {
+        out.push(index - place);
+        match place.checked_mul(radix) {
+            Some(p) => place = p,
+            None => break,
+        }
+    }
+    out
 }
 
 /// Which earlier version (by 0-based index) version `index` should be
@@ -77,7 +175,41 @@ pub struct BlobStats {
     pub snapshots: i64,
     pub raw_bytes: i64,
     pub stored_bytes: i64,
+    /// The longest chain of bases a read follows.
     pub max_depth: i64,
+}
+
+/// A blob to recompress at a higher level: its content and its base's,
+/// read under the store, compressed without it ([`Settle::compress`]).
+pub struct Settle {
+    id: i64,
+    base: Option<i64>,
+    level: i32,
+    content: Vec<u8>,
+    base_content: Option<Vec<u8>>,
+    old_len: usize,
+}
+
+/// A recompressed blob, for [`Store::apply_settled`].
+pub struct Settled {
+    id: i64,
+    base: Option<i64>,
+    level: i32,
+    data: Option<Vec<u8>>,
+}
+
+impl Settle {
+    /// Compresses the blob at the settle level; the new data is kept only
+    /// when it is smaller.
+    pub fn compress(self) -> Result<Settled> {
+        let data = compress(&self.content, self.base_content.as_deref(), self.level)?;
+        Ok(Settled {
+            id: self.id,
+            base: self.base,
+            level: self.level,
+            data: (data.len() < self.old_len).then_some(data),
+        })
+    }
 }
 
 struct BaseInfo {
@@ -102,11 +234,7 @@ impl Store {
             return Ok(id);
         }
         let opts = self.compression;
-        let level = if content.len() > opts.large_size {
-            opts.large_level
-        } else {
-            opts.level
-        };
+        let level = opts.level_for(content.len());
         let base = match base {
             Some(b) => self.base_info(b)?.filter(|info| {
                 info.depth < opts.max_depth
@@ -143,11 +271,261 @@ impl Store {
             None => (None, 0, content.len() as i64),
         };
         self.conn.execute(
-            "INSERT INTO blobs (hash, size, base, depth, chain_size, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![hash, content.len() as i64, base_id, depth, chain_size, data],
+            "INSERT INTO blobs (hash, size, base, depth, chain_size, data, level)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                hash,
+                content.len() as i64,
+                base_id,
+                depth,
+                chain_size,
+                data,
+                level
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Stores `content` as version `seq` of watch `watch_id` in the
+    /// configured layout and returns its blob. Must run inside the caller's
+    /// write transaction, before the version row is inserted.
+    pub(crate) fn put_version_blob(&self, watch_id: i64, seq: i64, content: &[u8]) -> Result<i64> {
+        let index = (seq - 1).max(0) as u64;
+        let radix = self.compression.radix;
+        let blob_of = |index: u64| self.version_blob(watch_id, index as i64 + 1);
+        match self.compression.layout {
+            Layout::Forward => {
+                let base = match skip_base(index, radix) {
+                    Some(b) => blob_of(b)?,
+                    None => None,
+                };
+                self.put_blob(content, base)
+            }
+            Layout::Reverse => {
+                let hash = Sha256::digest(content).to_vec();
+                if let Some(id) = self.blob_by_hash(&hash)? {
+                    // A revert (or content another watch holds): the version
+                    // before, when stored whole, goes against it, unless it
+                    // is what that blob itself is read through.
+                    if let Some(prev) = match index.checked_sub(1) {
+                        Some(i) => blob_of(i)?,
+                        None => None,
+                    } && prev != id
+                        && self.is_whole(prev)?
+                        && !self.chain_ids(id)?.contains(&prev)
+                    {
+                        self.rebase(prev, id, content)?;
+                    }
+                    return Ok(id);
+                }
+                let level = self.compression.level_for(content.len());
+                let data = compress(content, None, level)?;
+                self.conn.execute(
+                    "INSERT INTO blobs (hash, size, base, depth, chain_size, data, level)
+                     VALUES (?1, ?2, NULL, 0, ?2, ?3, ?4)",
+                    params![hash, content.len() as i64, data, level],
+                )?;
+                let id = self.conn.last_insert_rowid();
+                // The versions this one is the base of, and any other blob
+                // of the watch still stored whole (left by a revert, or by
+                // the forward layout), all go against the new blob. It has
+                // no base, so no cycle can form.
+                let mut targets: Vec<i64> = Vec::new();
+                for i in reverse_rebases(index, radix) {
+                    if let Some(b) = blob_of(i)? {
+                        targets.push(b);
+                    }
+                }
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT DISTINCT b.id FROM versions v JOIN blobs b ON b.id = v.blob_id
+                     WHERE v.watch_id = ?1 AND b.base IS NULL",
+                )?;
+                let whole: Vec<i64> = stmt
+                    .query_map([watch_id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                targets.extend(whole);
+                targets.sort_unstable();
+                targets.dedup();
+                for target in targets.into_iter().filter(|t| *t != id) {
+                    self.rebase(target, id, content)?;
+                }
+                Ok(id)
+            }
+        }
+    }
+
+    fn version_blob(&self, watch_id: i64, seq: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT blob_id FROM versions WHERE watch_id = ?1 AND seq = ?2")?
+            .query_row(params![watch_id, seq], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn blob_by_hash(&self, hash: &[u8]) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM blobs WHERE hash = ?1")?
+            .query_row([hash], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn is_whole(&self, id: i64) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT base IS NULL FROM blobs WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// The blob and every blob a read of it goes through.
+    fn chain_ids(&self, id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "WITH RECURSIVE chain(id, base, step) AS (
+                 SELECT id, base, 0 FROM blobs WHERE id = ?1
+                 UNION ALL
+                 SELECT b.id, b.base, c.step + 1 FROM blobs b JOIN chain c ON b.id = c.base
+                 WHERE c.step < 10000
+             )
+             SELECT id FROM chain",
+        )?;
+        Ok(stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Stores blob `id` again, compressed against blob `base` (whose
+    /// content is `base_content`) at the write path's level. Its content,
+    /// and so every blob stored against it, is unchanged.
+    fn rebase(&self, id: i64, base: i64, base_content: &[u8]) -> Result<()> {
+        let content = self.read_blob(id)?;
+        let level = self.compression.level_for(content.len());
+        let data = compress(&content, Some(base_content), level)?;
+        let (depth, chain_size): (i64, i64) = self.conn.query_row(
+            "SELECT depth, chain_size FROM blobs WHERE id = ?1",
+            [base],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        self.conn.execute(
+            "UPDATE blobs SET base = ?2, data = ?3, level = ?4, depth = ?5, chain_size = ?6
+             WHERE id = ?1",
+            params![
+                id,
+                base,
+                data,
+                level,
+                depth + 1,
+                chain_size + content.len() as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Blobs written below the settle level, oldest first (at most `limit`).
+    pub fn unsettled_blobs(&self, limit: usize) -> Result<Vec<i64>> {
+        let o = &self.compression;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM blobs
+             WHERE level < CASE WHEN size > ?2 THEN ?3 ELSE ?1 END
+             ORDER BY id LIMIT ?4",
+        )?;
+        Ok(stmt
+            .query_map(
+                params![
+                    o.settle_level,
+                    o.large_size as i64,
+                    o.settle_large_level,
+                    limit as i64
+                ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Reads what recompressing blob `id` needs; `None` when it is gone or
+    /// already settled.
+    pub fn settle_blob(&self, id: i64) -> Result<Option<Settle>> {
+        let row: Option<(Option<i64>, Option<i32>, i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT base, level, length(data), size FROM blobs WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((base, Some(current), old_len, size)) = row else {
+            return Ok(None);
+        };
+        let level = self
+            .compression
+            .settle_level_for(usize::try_from(size).unwrap_or(usize::MAX));
+        if current >= level {
+            return Ok(None);
+        }
+        let read = || -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+            let base_content = match base {
+                Some(b) => Some(self.read_blob(b)?),
+                None => None,
+            };
+            Ok((self.read_blob(id)?, base_content))
+        };
+        match read() {
+            Ok((content, base_content)) => Ok(Some(Settle {
+                id,
+                base,
+                level,
+                content,
+                base_content,
+                old_len: usize::try_from(old_len).unwrap_or(usize::MAX),
+            })),
+            // A damaged blob is `apiradar check`'s to report; it is not
+            // tried again.
+            Err(e @ StoreError::CorruptBlob { .. }) => {
+                tracing::warn!(blob = id, "not recompressed: {e}");
+                self.conn.execute(
+                    "UPDATE blobs SET level = ?2 WHERE id = ?1",
+                    params![id, level],
+                )?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stores a recompressed blob, unless it was stored again meanwhile
+    /// (against another base, or at another level). Returns whether it
+    /// was taken.
+    pub fn apply_settled(&mut self, s: &Settled) -> Result<bool> {
+        self.in_write(|st| {
+            let n = match &s.data {
+                Some(data) => st.conn.execute(
+                    "UPDATE blobs SET data = ?2, level = ?3
+                     WHERE id = ?1 AND base IS ?4 AND level < ?3",
+                    params![s.id, data, s.level, s.base],
+                )?,
+                // Not smaller: only marked, so it is not tried again.
+                None => st.conn.execute(
+                    "UPDATE blobs SET level = ?2 WHERE id = ?1 AND base IS ?3 AND level < ?2",
+                    params![s.id, s.level, s.base],
+                )?,
+            };
+            Ok(n > 0)
+        })
+    }
+
+    /// Recompresses up to `limit` blobs at the settle level, on this
+    /// thread; returns how many were looked at.
+    pub fn settle_blobs(&mut self, limit: usize) -> Result<usize> {
+        let ids = self.unsettled_blobs(limit)?;
+        for id in &ids {
+            if let Some(settle) = self.settle_blob(*id)? {
+                let settled = settle.compress()?;
+                self.apply_settled(&settled)?;
+            }
+        }
+        Ok(ids.len())
     }
 
     fn base_info(&self, id: i64) -> Result<Option<BaseInfo>> {
@@ -221,7 +599,10 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes blobs no version needs, directly or as a delta base.
+    /// Deletes blobs no version needs. A blob no version holds that others
+    /// are stored against (a newer version of a removed watch, which a
+    /// blob shared with another watch was rebased onto) is taken out of
+    /// their chains first: they are stored against its own base instead.
     pub(crate) fn collect_garbage(&self) -> Result<usize> {
         let mut removed = 0;
         loop {
@@ -231,17 +612,68 @@ impl Store {
                    AND id NOT IN (SELECT base FROM blobs WHERE base IS NOT NULL)",
                 [],
             )?;
-            if n == 0 {
-                return Ok(removed);
-            }
             removed += n;
+            let needed_only_as_base: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT id FROM blobs
+                     WHERE id NOT IN (SELECT blob_id FROM versions) LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match needed_only_as_base {
+                Some(id) => {
+                    self.bypass(id)?;
+                    self.conn.execute("DELETE FROM blobs WHERE id = ?1", [id])?;
+                    removed += 1;
+                }
+                None if n == 0 => return Ok(removed),
+                None => {}
+            }
         }
     }
 
+    /// Stores every blob based on `id` against `id`'s own base (or whole),
+    /// so that `id` can go.
+    fn bypass(&self, id: i64) -> Result<()> {
+        let base: Option<i64> =
+            self.conn
+                .query_row("SELECT base FROM blobs WHERE id = ?1", [id], |r| r.get(0))?;
+        let base_content = match base {
+            Some(b) => Some(self.read_blob(b)?),
+            None => None,
+        };
+        let dependents: Vec<i64> = self
+            .conn
+            .prepare("SELECT id FROM blobs WHERE base = ?1")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for d in dependents {
+            let content = self.read_blob(d)?;
+            let level = self.compression.level_for(content.len());
+            let data = compress(&content, base_content.as_deref(), level)?;
+            self.conn.execute(
+                "UPDATE blobs SET base = ?2, data = ?3, level = ?4 WHERE id = ?1",
+                params![d, base, data, level],
+            )?;
+        }
+        Ok(())
+    }
+
     pub fn blob_stats(&self) -> Result<BlobStats> {
+        // Depth is counted from the chains as they are now: a rebase in
+        // the reverse layout lengthens the chains through the rebased blob.
         Ok(self.conn.query_row(
-            "SELECT count(*), coalesce(sum(base IS NULL), 0), coalesce(sum(size), 0),
-                    coalesce(sum(length(data)), 0), coalesce(max(depth), 0)
+            "WITH RECURSIVE d(id, depth) AS (
+                 SELECT id, 0 FROM blobs WHERE base IS NULL
+                 UNION ALL
+                 SELECT b.id, d.depth + 1 FROM blobs b JOIN d ON b.base = d.id
+                 WHERE d.depth < 10000
+             )
+             SELECT count(*), coalesce(sum(base IS NULL), 0), coalesce(sum(size), 0),
+                    coalesce(sum(length(data)), 0),
+                    (SELECT coalesce(max(depth), 0) FROM d)
              FROM blobs",
             [],
             |r| {
@@ -390,6 +822,198 @@ mod tests {
             })
             .unwrap();
         assert!(delta < 64 * 1024, "delta took {delta} bytes");
+    }
+
+    #[test]
+    fn reverse_rebases_mirror_the_skip_list() {
+        assert!(reverse_rebases(0, 16).is_empty());
+        assert_eq!(reverse_rebases(1, 16), [0]);
+        assert_eq!(reverse_rebases(17, 16), [16]);
+        assert_eq!(reverse_rebases(16, 16), [15, 0]);
+        assert_eq!(reverse_rebases(32, 16), [31, 16]);
+        assert_eq!(reverse_rebases(256, 16), [255, 240, 0]);
+        assert_eq!(reverse_rebases(5, 1), [4]);
+    }
+
+    /// Version `k` of a growing description, with a revert to version 5's
+    /// content at 30.
+    fn history(n: usize) -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|k| {
+                let k = if k == 30 { 5 } else { k };
+                let mut s = doc(200 + 10 * k, k);
+                if k % 7 == 0 {
+                    s.extend_from_slice(b"removed-later: true\n");
+                }
+                s
+            })
+            .collect()
+    }
+
+    fn record_all(store: &mut Store, docs: &[Vec<u8>]) -> i64 {
+        use crate::store::{Prepared, SuccessRecord};
+        use crate::watch::{Kind, WatchSpec};
+        let watch = store
+            .add_watch(&WatchSpec::new("w", Kind::OpenApi, "x"), false)
+            .unwrap();
+        for d in docs {
+            let against = store.latest_version(watch.id).unwrap().map(|v| v.seq);
+            let rec = SuccessRecord {
+                raw: d,
+                canonical_hash: sha256(d),
+                format: "yaml".into(),
+                fetched_at: crate::store::now_ms(),
+                ..SuccessRecord::default()
+            };
+            let prepared = Prepared {
+                against,
+                ..Prepared::default()
+            };
+            store.record_success(watch.id, &rec, &prepared).unwrap();
+        }
+        watch.id
+    }
+
+    fn read_every_version(store: &Store, watch_id: i64, docs: &[Vec<u8>]) {
+        let versions = store.versions(watch_id).unwrap();
+        assert_eq!(versions.len(), docs.len());
+        for (v, d) in versions.iter().zip(docs) {
+            assert_eq!(&store.read_blob(v.blob_id).unwrap(), d, "version {}", v.seq);
+            store.verify_blob(v.blob_id).unwrap();
+        }
+    }
+
+    #[test]
+    fn reverse_layout_keeps_only_the_newest_whole_and_chains_short() {
+        let mut store = Store::open_in_memory().unwrap();
+        let docs = history(300);
+        let watch = record_all(&mut store, &docs);
+        read_every_version(&store, watch, &docs);
+        let stats = store.blob_stats().unwrap();
+        // 300 versions, one of them a revert to stored content.
+        assert_eq!(stats.blobs, 299);
+        assert_eq!(stats.snapshots, 1, "{stats:?}");
+        let latest = store.latest_version(watch).unwrap().unwrap();
+        assert!(store.is_whole(latest.blob_id).unwrap());
+        // Mirrored skip list in radix 16: at most about 2 * 15 steps per
+        // hex digit of the history's length (3 here), far fewer than 299.
+        assert!(stats.max_depth <= 60, "{stats:?}");
+        assert!(
+            stats.stored_bytes < stats.raw_bytes / 40,
+            "{} of {} bytes",
+            stats.stored_bytes,
+            stats.raw_bytes
+        );
+    }
+
+    #[test]
+    fn blobs_written_in_the_legacy_layout_stay_readable_and_take_new_versions() {
+        // A database as today's release writes it: forward deltas at level
+        // 19, blobs without a recorded level.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let docs = history(40);
+        let watch = {
+            let mut old = Store::open(&path).unwrap();
+            old.set_compression(CompressionOptions::legacy());
+            let watch = record_all(&mut old, &docs[..25]);
+            old.conn
+                .execute("UPDATE blobs SET level = NULL", [])
+                .unwrap();
+            let stats = old.blob_stats().unwrap();
+            assert_eq!(stats.snapshots, 1);
+            let first = old.versions(watch).unwrap()[0].blob_id;
+            assert!(old.is_whole(first).unwrap(), "forward: the first is whole");
+            watch
+        };
+        let mut store = Store::open(&path).unwrap();
+        read_every_version(&store, watch, &docs[..25]);
+        // New versions on top of the old ones, in the reverse layout.
+        for d in &docs[25..] {
+            let against = store.latest_version(watch).unwrap().map(|v| v.seq);
+            let rec = crate::store::SuccessRecord {
+                raw: d,
+                canonical_hash: sha256(d),
+                format: "yaml".into(),
+                fetched_at: crate::store::now_ms(),
+                ..Default::default()
+            };
+            let prepared = crate::store::Prepared {
+                against,
+                ..Default::default()
+            };
+            store.record_success(watch, &rec, &prepared).unwrap();
+        }
+        read_every_version(&store, watch, &docs);
+        assert_eq!(store.blob_stats().unwrap().snapshots, 1);
+        // Old blobs have no level: the settling pass leaves them alone.
+        let old_left: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM blobs WHERE level IS NULL", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(old_left > 0);
+        while store.settle_blobs(8).unwrap() > 0 {}
+        read_every_version(&store, watch, &docs);
+        assert!(store.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn settling_recompresses_fast_blobs_smaller_with_the_same_content() {
+        let mut store = Store::open_in_memory().unwrap();
+        store.set_compression(CompressionOptions {
+            level: 1,
+            large_level: 1,
+            ..CompressionOptions::default()
+        });
+        // Text a fast level compresses worse than a slow one: words drawn
+        // from a small vocabulary, a few more in each version.
+        let mut rng = fastrand::Rng::with_seed(3);
+        let words = [
+            "get", "post", "items", "schema", "string", "id", "ref", "type",
+        ];
+        let mut text = String::new();
+        let docs: Vec<Vec<u8>> = (0..24)
+            .map(|_| {
+                for _ in 0..2000 {
+                    text.push_str(words[rng.usize(..words.len())]);
+                    text.push(if rng.bool() { ' ' } else { '\n' });
+                }
+                text.clone().into_bytes()
+            })
+            .collect();
+        let watch = record_all(&mut store, &docs);
+        let before = store.blob_stats().unwrap();
+        assert_eq!(store.unsettled_blobs(100).unwrap().len(), 24);
+        let mut looked = 0;
+        loop {
+            let n = store.settle_blobs(5).unwrap();
+            if n == 0 {
+                break;
+            }
+            looked += n;
+        }
+        assert_eq!(looked, 24);
+        assert!(store.unsettled_blobs(100).unwrap().is_empty());
+        let after = store.blob_stats().unwrap();
+        assert!(
+            after.stored_bytes < before.stored_bytes,
+            "{before:?} -> {after:?}"
+        );
+        read_every_version(&store, watch, &docs);
+        // A blob stored again meanwhile (rebased) keeps its new data.
+        let one = store.versions(watch).unwrap()[3].blob_id;
+        store
+            .conn
+            .execute("UPDATE blobs SET level = 1 WHERE id = ?1", [one])
+            .unwrap();
+        let settle = store.settle_blob(one).unwrap().unwrap();
+        store
+            .conn
+            .execute("UPDATE blobs SET level = 20 WHERE id = ?1", [one])
+            .unwrap();
+        assert!(!store.apply_settled(&settle.compress().unwrap()).unwrap());
     }
 
     #[test]

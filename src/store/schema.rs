@@ -397,6 +397,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE watches ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
     ALTER TABLE alert_rules ADD COLUMN filters TEXT;
     "#,
+    // Blobs are written at a fast zstd level and recompressed at a high
+    // one later, off the write path: `level` says which (NULL: written
+    // before levels were kept; such blobs are left as they are). An import
+    // stores its versions first and leaves the comparison with each
+    // predecessor to the worker: `counts_pending` marks the versions whose
+    // finding counts are still to come.
+    r#"
+    ALTER TABLE blobs ADD COLUMN level INTEGER;
+    ALTER TABLE versions ADD COLUMN counts_pending INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX versions_counts_pending ON versions(counts_pending) WHERE counts_pending = 1;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -4,7 +4,6 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::alerts::NewAlert;
-use super::blobs::skip_base;
 use super::{Result, Store, StoreError};
 
 /// What a poll found.
@@ -89,6 +88,10 @@ pub struct Prepared {
     pub summary: Option<ChangeSummary>,
     /// Queued when the document becomes a changed version of a poll.
     pub alerts: Vec<NewAlert>,
+    /// Not compared yet: a changed version is stored with its counts
+    /// pending, for the worker to compute (imports, which would otherwise
+    /// spend most of their time diffing).
+    pub defer_counts: bool,
 }
 
 impl Prepared {
@@ -134,8 +137,12 @@ pub struct Version {
     /// `poll` or `import`.
     pub origin: String,
     /// Findings against the previous version, by level; `None` for a
-    /// first version or a kind not compared.
+    /// first version, a kind not compared, or counts still pending.
     pub counts: Option<ChangeCounts>,
+    /// The counts are still to be computed (by the worker, after an
+    /// import).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub counts_pending: bool,
 }
 
 /// One poll attempt.
@@ -207,7 +214,7 @@ pub struct Recorded {
 const VERSION_COLUMNS: &str = "v.id, v.seq, v.fetched_at, v.source_date, lower(hex(b.hash)),
     lower(hex(v.canonical_hash)), v.blob_id, v.size, v.format, v.spec_version, v.title,
     v.http_status, v.etag, v.last_modified, v.content_type, v.final_url, v.origin,
-    v.errors, v.warnings, v.infos";
+    v.errors, v.warnings, v.infos, v.counts_pending";
 const VERSION_FROM: &str = "versions v JOIN blobs b ON b.id = v.blob_id";
 
 fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
@@ -237,6 +244,7 @@ fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
             }),
             _ => None,
         },
+        counts_pending: r.get(20)?,
     })
 }
 
@@ -286,8 +294,7 @@ impl Store {
                 }
                 _ => {
                     let seq = latest.as_ref().map_or(1, |(seq, _, _)| seq + 1);
-                    let base = s.delta_base(watch_id, seq)?;
-                    let blob_id = s.put_blob(rec.raw, base)?;
+                    let blob_id = s.put_version_blob(watch_id, seq, rec.raw)?;
                     let (status, origin) = match &rec.run {
                         Some(run) => (run.http_status, "poll"),
                         None => (None, "import"),
@@ -326,7 +333,12 @@ impl Store {
                     } else {
                         PollOutcome::Changed
                     };
-                    if outcome == PollOutcome::Changed
+                    if outcome == PollOutcome::Changed && prepared.defer_counts {
+                        s.conn.execute(
+                            "UPDATE versions SET counts_pending = 1 WHERE id = ?1",
+                            [version_id],
+                        )?;
+                    } else if outcome == PollOutcome::Changed
                         && let Some(c) = &prepared.summary
                     {
                         counts = Some(c.counts);
@@ -484,20 +496,48 @@ impl Store {
         Ok(())
     }
 
-    /// The blob a new version `seq` of the watch should be stored against.
-    fn delta_base(&self, watch_id: i64, seq: i64) -> Result<Option<i64>> {
-        let index = (seq - 1).max(0) as u64;
-        let Some(base_index) = skip_base(index, self.compression.radix) else {
-            return Ok(None);
+    /// Versions whose finding counts are still to be computed, oldest
+    /// first (at most `limit`): (watch id, seq).
+    pub fn pending_counts(&self, limit: usize) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT watch_id, seq FROM versions WHERE counts_pending = 1
+             ORDER BY id LIMIT ?1",
+        )?;
+        Ok(stmt
+            .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many versions of a watch (of every watch: `None`) still wait
+    /// for their counts.
+    pub fn pending_count_total(&self, watch_id: Option<i64>) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM versions WHERE counts_pending = 1
+               AND (?1 IS NULL OR watch_id = ?1)",
+            [watch_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Stores the counts of a version that waited for them (`None`: the
+    /// two versions could not be compared; it stays without counts).
+    /// Returns whether the version was still pending.
+    pub fn set_pending_counts(
+        &mut self,
+        watch_id: i64,
+        seq: i64,
+        counts: Option<ChangeCounts>,
+    ) -> Result<bool> {
+        let (e, w, i) = match counts {
+            Some(c) => (Some(c.errors), Some(c.warnings), Some(c.infos)),
+            None => (None, None, None),
         };
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT blob_id FROM versions WHERE watch_id = ?1 AND seq = ?2",
-                params![watch_id, base_index as i64 + 1],
-                |r| r.get(0),
-            )
-            .optional()?)
+        let n = self.conn.execute(
+            "UPDATE versions SET errors = ?3, warnings = ?4, infos = ?5, counts_pending = 0
+             WHERE watch_id = ?1 AND seq = ?2 AND counts_pending = 1",
+            params![watch_id, seq, e, w, i],
+        )?;
+        Ok(n > 0)
     }
 
     fn latest_seq(&self, watch_id: i64) -> Result<Option<i64>> {

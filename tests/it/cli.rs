@@ -1573,3 +1573,47 @@ fn run_follows_its_config_file() {
         "{stdout}"
     );
 }
+
+#[test]
+fn imported_versions_show_their_counts_as_pending_until_the_worker_computes_them() {
+    let sb = Sandbox::new();
+    sb.write(
+        "h/001_2025-01-01_a.yaml",
+        openapi_yaml("Pend", &["/a", "/b"]),
+    );
+    sb.write("h/002_2025-01-02_b.yaml", openapi_yaml("Pend", &["/a"]));
+    sb.write(
+        "h/003_2025-01-03_c.yaml",
+        openapi_yaml("Pend", &["/a", "/c"]),
+    );
+    let dir = sb.path("h");
+    let doc = sb.json(["import", "pend", dir.to_str().unwrap(), "--json"]);
+    assert_eq!(doc["counts_pending"], 2, "{doc:#}");
+    let versions = history(&sb, "pend");
+    let pending: Vec<&Value> = versions.iter().map(|v| &v["counts_pending"]).collect();
+    assert_eq!(pending, [false, true, true]);
+    assert!(versions.iter().all(|v| v["counts"].is_null()));
+    let table = sb.ok(["history", "pend"]);
+    assert_eq!(table.matches("pending").count(), 2, "{table}");
+
+    // Importing more says how many are still pending, all told.
+    sb.write("more/004_2025-01-04_d.yaml", openapi_yaml("Pend", &["/d"]));
+    let text = sb.ok(["import", "pend", sb.path("more").to_str().unwrap()]);
+    assert!(
+        text.contains("finding counts pending for 3 versions"),
+        "{text}"
+    );
+
+    // The worker of `run` computes them.
+    sb.run(["run", "--for", "4s", "--quiet"]).expect_code(0);
+    let versions = history(&sb, "pend");
+    assert!(
+        versions.iter().all(|v| v["counts_pending"] == false),
+        "{versions:#?}"
+    );
+    // /b removed: an error; /c added: info only; /a and /c removed: errors.
+    assert!(versions[1]["counts"]["error"].as_i64().unwrap_or(0) >= 1);
+    assert_eq!(versions[2]["counts"]["error"], 0);
+    assert!(versions[3]["counts"]["error"].as_i64().unwrap_or(0) >= 1);
+    assert!(!sb.ok(["history", "pend"]).contains("pending"));
+}

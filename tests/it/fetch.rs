@@ -233,7 +233,7 @@ fn gzip(data_chunks: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
 fn locations_parse_and_display() {
     let url = Location::parse("https://api.example.com/openapi.json").unwrap();
     assert!(matches!(url, Location::Url(_)));
-    assert_eq!(url.host().as_deref(), Some("api.example.com"));
+    assert_eq!(url.host().as_deref(), Some("api.example.com:443"));
     assert_eq!(url.to_string(), "https://api.example.com/openapi.json");
 
     let with_port = Location::parse("HTTP://Example.com:8080/x").unwrap();

@@ -577,3 +577,35 @@ fn required_bodies_come_from_examples_and_bodies_can_be_given_by_hand() {
         .expect_code(2);
     assert!(out.stderr.contains("--body is not JSON"), "{}", out.stderr);
 }
+
+#[test]
+fn adding_an_endpoint_checks_only_the_endpoint_it_adds() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    let base = server.url("/v1");
+    server.set("/openapi.yaml", Reply::ok(spec(&base, &["/ok", "/other"])));
+    server.set("/v1/ok", Reply::ok("fine"));
+    server.set("/v1/other", Reply::ok("fine"));
+    server.set("/extra", Reply::ok("fine"));
+    server.set("/extra2", Reply::ok("fine"));
+    sb.ok(["add", "api", &server.url("/openapi.yaml"), "--health"]);
+    sb.ok(["refresh", "api"]);
+    let doc = health(&sb, &["api", "--add", &server.url("/extra")], 0);
+    assert_eq!(
+        by_path(&doc).keys().collect::<Vec<_>>(),
+        ["/extra"],
+        "{doc:#}"
+    );
+    let doc = health(&sb, &["api", "--add", &server.url("/extra2")], 0);
+    assert_eq!(by_path(&doc).keys().collect::<Vec<_>>(), ["/extra2"]);
+    assert_eq!(server.hits("/v1/ok"), 0);
+    assert_eq!(server.hits("/v1/other"), 0);
+    assert_eq!(server.hits("/extra"), 1);
+    // A plain run checks them all, the added ones too.
+    let doc = health(&sb, &["api"], 0);
+    assert_eq!(
+        by_path(&doc).keys().collect::<Vec<_>>(),
+        ["/extra", "/extra2", "/v1/ok", "/v1/other"]
+    );
+    assert_eq!(server.hits("/extra"), 2);
+}

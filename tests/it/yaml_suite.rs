@@ -79,7 +79,7 @@ fn every_corpus_file_loads_as_its_kind() {
             }
             structured_files += 1;
             index += 1;
-            if (index - 1) % step != 0 {
+            if !(index - 1).is_multiple_of(step) {
                 return;
             }
             let detection = spec::detect(bytes, Some(name), &limits);

@@ -14,6 +14,7 @@
 //!
 //! [`Request::Caching`]: crate::tui::data::Request::Caching
 
+use crate::text::thousands;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -272,19 +273,6 @@ fn latency(cold: Option<i64>, warm: Option<i64>) -> String {
         (None, Some(w)) => format!("{w} ms warm"),
         (None, None) => "–".into(),
     }
-}
-
-/// `12,345`.
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// Where a row's model stands: the same words as `cache list` and
