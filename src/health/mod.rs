@@ -15,6 +15,7 @@
 
 pub mod check;
 pub mod conditions;
+pub mod conform;
 pub mod declare;
 pub mod discover;
 pub mod policy;
