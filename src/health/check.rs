@@ -156,6 +156,19 @@ pub struct Probe {
     pub record: CheckRecord,
     /// Conditions that failed or could not be judged, in words.
     pub notes: Vec<String>,
+    /// The response, for the conformance check (see
+    /// [`super::conform`]); taken (and dropped) once checked, never stored.
+    pub seen: Option<Seen>,
+}
+
+/// A response as a probe read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// The whole body was read (it was not cut at the body limit).
+    pub complete: bool,
 }
 
 /// Probes endpoints with one HTTP client.
@@ -219,6 +232,7 @@ impl Prober {
                 ..CheckRecord::default()
             },
             notes: Vec::new(),
+            seen: None,
         };
         let described = endpoint.source != "manual";
         if described {
@@ -259,6 +273,7 @@ impl Prober {
                                 ..CheckRecord::default()
                             },
                             notes: Vec::new(),
+                            seen: None,
                         };
                     }
                 }
@@ -311,6 +326,7 @@ impl Prober {
                 return Probe {
                     record,
                     notes: Vec::new(),
+                    seen: None,
                 };
             }
         };
@@ -342,6 +358,7 @@ impl Prober {
             return Probe {
                 record,
                 notes: Vec::new(),
+                seen: None,
             };
         }
         let observation = Observation {
@@ -389,7 +406,21 @@ impl Prober {
             });
         }
         record.outcome = Some(outcome);
-        Probe { record, notes }
+        let complete = body.len() < self.config.max_body && body.len() as u64 == body_size;
+        let seen = Some(Seen {
+            status,
+            content_type: headers_seen
+                .iter()
+                .find(|(k, _)| k == "content-type")
+                .map(|(_, v)| v.clone()),
+            body,
+            complete,
+        });
+        Probe {
+            record,
+            notes,
+            seen,
+        }
     }
 }
 

@@ -103,6 +103,8 @@ pub struct Drift {
 pub enum Verdict {
     /// Validated against the declared schema.
     Validated {
+        /// The response status validated (`200`).
+        status: String,
         drifts: Vec<Drift>,
         shape: Shape,
         /// Drifts beyond [`MAX_DRIFTS`], or errors beyond [`MAX_ERRORS`].
@@ -111,8 +113,14 @@ pub enum Verdict {
     /// The status is not declared for the operation (nor its range, nor
     /// `default`): one drift, the body is not validated.
     StatusUndeclared(Drift),
-    /// Not validated, and why, in one line (no finding).
+    /// The body could not be validated (not JSON, invalid JSON, cut at the
+    /// body limit, a schema the validator cannot use): why, in one line
+    /// (no finding).
     Skipped(String),
+    /// Nothing to validate: the description declares no schema for this
+    /// response (or no such operation, or a 401/403 of an operation that
+    /// needs credentials).
+    NothingToCheck(String),
 }
 
 /// A response to check.
@@ -290,7 +298,7 @@ impl Described {
         let status = r.status.to_string();
         let pointer = match lookup {
             Lookup::NoOperation => {
-                return Verdict::Skipped(format!(
+                return Verdict::NothingToCheck(format!(
                     "not validated: the description has no operation {method} {path}"
                 ));
             }
@@ -300,7 +308,7 @@ impl Described {
                         .operation(method, path)
                         .is_some_and(|(_, op)| self.secured(op))
                 {
-                    return Verdict::Skipped(format!(
+                    return Verdict::NothingToCheck(format!(
                         "not validated: HTTP {} (the operation needs credentials)",
                         r.status
                     ));
@@ -328,10 +336,10 @@ impl Described {
                 });
             }
             Lookup::NoSchema(why) => {
-                return Verdict::Skipped(match r.content_type.filter(|ct| !is_json(ct)) {
-                    Some(ct) => non_json(ct),
-                    None => format!("not validated: {why}"),
-                });
+                return match r.content_type.filter(|ct| !is_json(ct)) {
+                    Some(ct) => Verdict::Skipped(non_json(ct)),
+                    None => Verdict::NothingToCheck(format!("not validated: {why}")),
+                };
             }
             Lookup::Schema { pointer, .. } => pointer,
         };
@@ -401,6 +409,7 @@ impl Described {
             ));
         }
         Verdict::Validated {
+            status: status.to_string(),
             drifts,
             shape,
             note,
@@ -934,6 +943,83 @@ pub fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A drift as the store keeps it.
+pub fn stored(d: &Drift) -> crate::store::drift::NewDrift {
+    crate::store::drift::NewDrift {
+        check_id: d.id.to_string(),
+        level: d.level.as_str().to_string(),
+        pattern: d.pattern.clone(),
+        instance_pointer: d.instance_pointer.clone(),
+        schema_pointer: d.schema_pointer.clone(),
+        message: d.message.clone(),
+        sample: d.sample.clone(),
+        status: d.status.clone(),
+    }
+}
+
+/// What the store records of a verdict; `None` when there was nothing to
+/// check (no schema declared for the response).
+pub fn observed(v: &Verdict) -> Option<crate::store::drift::Observed> {
+    use crate::store::drift::Observed;
+    Some(match v {
+        Verdict::Validated {
+            status,
+            drifts,
+            shape,
+            note,
+        } => Observed::Validated {
+            status: status.clone(),
+            drifts: drifts.iter().map(stored).collect(),
+            shape: serde_json::to_string(shape).unwrap_or_else(|_| "{}".into()),
+            note: note.clone(),
+        },
+        Verdict::StatusUndeclared(d) => Observed::StatusUndeclared(stored(d)),
+        Verdict::Skipped(why) => Observed::Skipped(why.clone()),
+        Verdict::NothingToCheck(_) => return None,
+    })
+}
+
+/// Merges two shapes kept as JSON (a shape that does not read is
+/// replaced).
+pub fn merge_shapes(day: &str, response: &str) -> String {
+    let theirs: Shape = serde_json::from_str(response).unwrap_or_default();
+    let mut mine: Shape = match serde_json::from_str(day) {
+        Ok(s) => s,
+        Err(_) => return response.to_string(),
+    };
+    mine.merge(&theirs);
+    serde_json::to_string(&mine).unwrap_or_else(|_| response.to_string())
+}
+
+/// Checks a probe's response of a described operation and records what
+/// it came to (drifts opened and cleared, with their `drift` alerts, the
+/// day's shape, the operation's last check). Returns the one-line note a
+/// response that could not be validated gets.
+pub fn record(
+    store: &mut crate::store::Store,
+    watch_id: i64,
+    operation: &str,
+    at: i64,
+    verdict: &Verdict,
+) -> Result<Option<String>, crate::store::StoreError> {
+    let Some(observed) = observed(verdict) else {
+        return Ok(None);
+    };
+    store.record_conformance(
+        watch_id,
+        operation,
+        at,
+        &observed,
+        merge_shapes,
+        |watch, rec| crate::alert::drift::alerts(watch, operation, rec),
+    )?;
+    Ok(match verdict {
+        Verdict::Skipped(why) => Some(why.clone()),
+        Verdict::Validated { note: Some(n), .. } => Some(n.clone()),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
