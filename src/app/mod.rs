@@ -19,6 +19,7 @@
 
 pub mod alerts;
 pub mod caching;
+pub mod conform;
 pub mod demo;
 pub mod diff;
 pub mod error;

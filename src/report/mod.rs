@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod caching;
 pub mod config;
+pub mod conform;
 pub mod events;
 mod findings;
 pub mod health;

@@ -21,6 +21,7 @@ mod caching;
 mod careless;
 mod cli;
 mod concurrency;
+mod conform;
 mod crash;
 mod diff_cases;
 mod diff_formats;
