@@ -387,3 +387,48 @@ fn a_drift_alert_goes_out_when_error_level_drift_appears_and_when_it_clears() {
         "shop: GET /v1/items answers unlike its description"
     );
 }
+
+#[test]
+fn the_demo_shows_a_drift_early_in_apiradar_conform() {
+    let sb = Sandbox::new();
+    // Phases of one second: the pets list drifts from 1 s to 3 s.
+    sb.run_with(
+        [
+            "demo",
+            "--headless",
+            "--step",
+            "1s",
+            "--every",
+            "1s",
+            "--for",
+            "4s",
+        ],
+        |c| {
+            c.env_remove("APIRADAR_LLAMA_FIXTURE");
+        },
+    )
+    .expect_code(0);
+    let out = sb.run(["conform", "petstore", "--json"]).json();
+    let pets = out["endpoints"]
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["operation"] == "GET /pets"))
+        .unwrap_or_else(|| panic!("GET /pets not checked: {out:#}"));
+    let seen: Vec<&str> = ["drift", "cleared"]
+        .iter()
+        .flat_map(|k| pets[*k].as_array().cloned().unwrap_or_default())
+        .filter_map(|d| d["id"].as_str().map(str::to_string))
+        .map(|s| {
+            if s == "response-property-type-mismatch" {
+                "type"
+            } else if s == "response-missing-required-property" {
+                "required"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    assert!(
+        seen.contains(&"type") && seen.contains(&"required"),
+        "{out:#}"
+    );
+}
