@@ -294,8 +294,10 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
     let mut drift_counts: BTreeMap<i64, Vec<(String, i64, i64, i64)>> = BTreeMap::new();
     for (endpoint, probe) in results {
         let stats = store.endpoint_stats(endpoint.id, now, 0)?;
-        if !drift_counts.contains_key(&endpoint.watch_id) {
-            drift_counts.insert(endpoint.watch_id, store.drift_counts(endpoint.watch_id)?);
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            drift_counts.entry(endpoint.watch_id)
+        {
+            slot.insert(store.drift_counts(endpoint.watch_id)?);
         }
         let drift = endpoint.path.as_ref().map(|path| {
             let op = format!("{} {path}", endpoint.method);
