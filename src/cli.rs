@@ -79,6 +79,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Probe the endpoints of watched APIs now and print their health (exit 1 if any is down)
     Health(HealthArgs),
+    /// Live responses against the description: open drift per endpoint (exit 1 on an error-level drift)
+    Conform(ConformArgs),
     /// Alert channels: add, list, remove, test
     #[command(subcommand)]
     Alert(AlertCommand),
@@ -463,6 +465,17 @@ pub struct DocsArgs {
     /// Write into this folder (api.md or api.html) instead of stdout
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConformArgs {
+    /// The watch
+    pub name: String,
+    /// Only this endpoint, as 'METHOD /path' (the path as the description writes it)
+    #[arg(long, value_name = "'METHOD /path'")]
+    pub endpoint: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,10 @@
 //! (`/changelog`). Responses carry an `ETag` and honour `If-None-Match`,
 //! so the demo shows conditional polling too.
 //!
+//! The pets list (`GET /api/pets`, probed from the description) drifts
+//! from its response schema in phases 2 and 3 and conforms again after,
+//! for `apiradar conform` and the health pane.
+//!
 //! For the prompt-caching tests it serves a simulated LLM provider under
 //! `/llm` ([`crate::demo_llm`]) whose `sim-large` model stops caching for
 //! two phases of every cycle; its runs are labelled simulated. When the
@@ -89,7 +93,7 @@ pub async fn serve(step: Duration) -> std::io::Result<DemoServer> {
         .route("/openapi.yaml", get(spec))
         .route("/v1/models", get(models))
         .route("/changelog", get(changelog))
-        .route("/api/pets", get(pets))
+        .route("/api/pets", get(drifting_pets))
         .route("/api/owners", get(pets))
         .route("/api/status", get(status))
         .route("/api/search", get(search))
@@ -224,6 +228,23 @@ async fn pets() -> Response {
         r#"[{"id": 1, "name": "Rex"}, {"id": 2, "name": "Tom"}]"#,
     )
         .into_response()
+}
+
+/// Drifts now and then: in phases 2 and 3 of every cycle (from one step
+/// in, so within the first minute) the list of pets answers unlike its
+/// description: one pet's `id` comes back as a string, its required
+/// `name` is missing and it carries an undeclared `status`. The other
+/// phases it conforms again, and the drift clears.
+async fn drifting_pets(State(clock): State<Arc<Clock>>) -> Response {
+    if matches!(clock.phase(), 1 | 2) {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"[{"id": 1, "name": "Rex"}, {"id": "3", "status": "sold"}]"#,
+        )
+            .into_response()
+    } else {
+        pets().await
+    }
 }
 
 /// Flaps: in every 16 checks, down twice briefly (not long enough to

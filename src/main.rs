@@ -291,6 +291,25 @@ fn dispatch(
             }
             h.verdict()?;
         }
+        Command::Conform(a) => {
+            let c = app::conform::run(
+                store,
+                &app::conform::ConformRequest {
+                    name: a.name,
+                    endpoint: a.endpoint,
+                },
+            )?;
+            if a.json {
+                writeln!(
+                    out,
+                    "{}",
+                    report::json_text(&report::conform::conform_json(&c))
+                )?;
+            } else {
+                write!(out, "{}", report::conform::conform_text(&c, now_ms()))?;
+            }
+            c.verdict()?;
+        }
         Command::Run(_) => unreachable!("`run` is started before dispatch"),
         Command::Alert(a) => run_alert(a, store, out)?,
         Command::Cache(a) => run_cache(a, store, out)?,

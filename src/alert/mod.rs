@@ -26,6 +26,7 @@
 pub mod caching;
 pub mod change;
 pub mod declare;
+pub mod drift;
 pub mod email;
 pub mod endpoint;
 

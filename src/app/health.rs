@@ -64,6 +64,10 @@ pub struct HealthRow {
     pub endpoint: Endpoint,
     pub probe: Probe,
     pub stats: EndpointStats,
+    /// Open drift of its responses from the description: (errors,
+    /// warnings, infos); `None` for an endpoint not matched to a described
+    /// operation.
+    pub drift: Option<(i64, i64, i64)>,
 }
 
 /// What a health command came to.
@@ -298,13 +302,27 @@ pub fn run(store: &mut Store, a: &HealthRequest) -> Result<Health, AppError> {
         .filter(|(e, _)| e.state == crate::store::health::EndpointState::Down)
         .count();
     let mut rows = Vec::new();
+    let mut drift_counts: BTreeMap<i64, Vec<(String, i64, i64, i64)>> = BTreeMap::new();
     for (endpoint, probe) in results {
         let stats = store.endpoint_stats(endpoint.id, now, 0)?;
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            drift_counts.entry(endpoint.watch_id)
+        {
+            slot.insert(store.drift_counts(endpoint.watch_id)?);
+        }
+        let drift = endpoint.path.as_ref().map(|path| {
+            let op = format!("{} {path}", endpoint.method);
+            drift_counts
+                .get(&endpoint.watch_id)
+                .and_then(|list| list.iter().find(|(o, ..)| *o == op))
+                .map_or((0, 0, 0), |(_, e, w, i)| (*e, *w, *i))
+        });
         rows.push(HealthRow {
             watch: name_of(endpoint.watch_id),
             endpoint,
             probe,
             stats,
+            drift,
         });
     }
     Ok(Health {

@@ -20,6 +20,7 @@
 pub mod alerts;
 pub mod caching;
 pub mod catalog;
+pub mod conform;
 pub mod demo;
 pub mod diff;
 pub mod error;

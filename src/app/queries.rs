@@ -211,6 +211,9 @@ pub struct HealthView {
     pub rows: Vec<(Endpoint, EndpointStats)>,
     /// The watch's latest alerts, newest first.
     pub alerts: Vec<Outbox>,
+    /// Open drift of the watch's responses from its description, by
+    /// operation (`GET /path`), errors first.
+    pub drift: Vec<crate::store::drift::DriftRow>,
 }
 
 pub fn health(store: &Store, watch_id: i64) -> Result<HealthView, StoreError> {
@@ -231,6 +234,7 @@ pub fn health(store: &Store, watch_id: i64) -> Result<HealthView, StoreError> {
         watch_id,
         rows,
         alerts,
+        drift: store.drifts(watch_id, None)?,
     })
 }
 

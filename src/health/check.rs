@@ -181,6 +181,19 @@ pub struct Probe {
     pub record: CheckRecord,
     /// Conditions that failed or could not be judged, in words.
     pub notes: Vec<String>,
+    /// The response, for the conformance check (see
+    /// [`super::conform`]); taken (and dropped) once checked, never stored.
+    pub seen: Option<Seen>,
+}
+
+/// A response as a probe read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// The whole body was read (it was not cut at the body limit).
+    pub complete: bool,
 }
 
 /// Probes endpoints.
@@ -250,6 +263,7 @@ impl Prober {
                 ..CheckRecord::default()
             },
             notes: Vec::new(),
+            seen: None,
         };
         let described = endpoint.source != "manual";
         if described {
@@ -291,6 +305,7 @@ impl Prober {
                                 ..CheckRecord::default()
                             },
                             notes: Vec::new(),
+                            seen: None,
                         };
                     }
                 }
@@ -343,6 +358,7 @@ impl Prober {
                 return Probe {
                     record,
                     notes: Vec::new(),
+                    seen: None,
                 };
             }
         };
@@ -374,6 +390,7 @@ impl Prober {
             return Probe {
                 record,
                 notes: Vec::new(),
+                seen: None,
             };
         }
         let observation = Observation {
@@ -421,7 +438,21 @@ impl Prober {
             });
         }
         record.outcome = Some(outcome);
-        Probe { record, notes }
+        let complete = body.len() < self.config.max_body && body.len() as u64 == body_size;
+        let seen = Some(Seen {
+            status,
+            content_type: headers_seen
+                .iter()
+                .find(|(k, _)| k == "content-type")
+                .map(|(_, v)| v.clone()),
+            body,
+            complete,
+        });
+        Probe {
+            record,
+            notes,
+            seen,
+        }
     }
 }
 

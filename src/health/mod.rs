@@ -15,6 +15,7 @@
 
 pub mod check;
 pub mod conditions;
+pub mod conform;
 pub mod declare;
 pub mod discover;
 pub mod policy;
@@ -358,8 +359,19 @@ pub async fn run_checks(
         let classes = policy::watch_classes(&watch.spec.location).await;
         policies.insert(watch.id, Policy::for_watch(&classes, allow));
     }
+    // Each watch's latest description, for the conformance of what its
+    // described endpoints answer (read once per round; no request).
+    let mut described: std::collections::HashMap<i64, Option<Arc<conform::Described>>> =
+        Default::default();
+    for (watch, endpoint) in &endpoints {
+        if endpoint.path.is_none() || described.contains_key(&watch.id) {
+            continue;
+        }
+        described.insert(watch.id, latest_described(store, watch).await.map(Arc::new));
+    }
     for (i, (watch, endpoint)) in endpoints.into_iter().enumerate() {
         let policy = policies.get(&watch.id).copied().unwrap_or(Policy::STRICT);
+        let description = described.get(&watch.id).cloned().flatten();
         let (prober, limiter, store) = (prober.clone(), limiter.clone(), Arc::clone(store));
         set.spawn(async move {
             // The same server as the worker's polls count it (host:port).
@@ -369,10 +381,29 @@ pub async fn run_checks(
             let _host = limiter.host(&host).acquire_owned().await.ok();
             let _all = limiter.global.clone().acquire_owned().await.ok();
             let headers = headers_for(&watch, &endpoint);
-            let probe = prober.probe_within(&endpoint, &headers, policy).await;
+            let mut probe = prober.probe_within(&endpoint, &headers, policy).await;
             let id = endpoint.id;
             let record = probe.record.clone();
             let stored = with_store(&store, move |s| record_check(s, id, &record)).await;
+            // The body is dropped here: only its shape and samples stay.
+            let seen = probe.seen.take();
+            if let (Some(seen), Some(description), Some(path)) =
+                (seen, description, endpoint.path.clone())
+                && endpoint.method != "HEAD"
+            {
+                let note = conform_probe(
+                    &store,
+                    &description,
+                    &endpoint,
+                    &path,
+                    seen,
+                    probe.record.at,
+                )
+                .await;
+                if let Some(note) = note {
+                    probe.notes.push(note);
+                }
+            }
             let endpoint = match stored {
                 Ok(e) => e,
                 Err(e) => {
@@ -390,6 +421,84 @@ pub async fn run_checks(
         }
     }
     out.into_iter().flatten().collect()
+}
+
+/// The latest version of an `openapi` watch, ready for conformance
+/// checks; `None` (logged) when there is none or it does not read.
+pub async fn latest_described(store: &SharedStore, watch: &Watch) -> Option<conform::Described> {
+    if watch.spec.kind != Kind::OpenApi {
+        return None;
+    }
+    let id = watch.id;
+    let raw = with_store(store, move |s| match s.latest_version(id)? {
+        Some(v) => s.read_blob(v.blob_id).map(Some),
+        None => Ok(None),
+    })
+    .await;
+    let raw = match raw {
+        Ok(Some(raw)) => raw,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(watch = %watch.spec.name, "no conformance check: {e}");
+            return None;
+        }
+    };
+    let name = watch.spec.name.clone();
+    tokio::task::spawn_blocking(move || match conform::Described::from_raw(&raw) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(watch = %name, "no conformance check: {e}");
+            None
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Checks what a described endpoint answered against its description and
+/// records it; returns the note of a body that could not be validated.
+async fn conform_probe(
+    store: &SharedStore,
+    description: &Arc<conform::Described>,
+    endpoint: &Endpoint,
+    path: &str,
+    seen: check::Seen,
+    at: i64,
+) -> Option<String> {
+    let (description, method, path) = (
+        Arc::clone(description),
+        endpoint.method.clone(),
+        path.to_string(),
+    );
+    let operation = format!("{method} {path}");
+    let verdict = tokio::task::spawn_blocking(move || {
+        description.check(
+            &method,
+            &path,
+            &conform::Response {
+                status: seen.status,
+                content_type: seen.content_type.as_deref(),
+                body: &seen.body,
+                complete: seen.complete,
+            },
+        )
+    })
+    .await
+    .ok()?;
+    let watch_id = endpoint.watch_id;
+    let op = operation.clone();
+    match with_store(store, move |s| {
+        conform::record(s, watch_id, &op, at, &verdict)
+    })
+    .await
+    {
+        Ok(note) => note,
+        Err(e) => {
+            tracing::warn!(operation = %operation, "cannot record a conformance check: {e}");
+            None
+        }
+    }
 }
 
 /// How often the scheduler probes, and how long raw checks are kept.

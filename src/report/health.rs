@@ -31,6 +31,9 @@ pub fn health_json(rows: &[HealthRow], not_probed: &[NotProbed]) -> Value {
                 "p50_ms": stats.p50_ms,
                 "p95_ms": stats.p95_ms,
                 "p99_ms": stats.p99_ms,
+                "drift": r.drift.map(|(error, warning, info)| {
+                    json!({"error": error, "warning": warning, "info": info})
+                }),
             })
         })
         .collect();
@@ -87,6 +90,7 @@ pub fn health_table(rows: &[HealthRow]) -> String {
     let ms = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v}ms"));
     let header = [
         "WATCH", "ENDPOINT", "STATE", "STATUS", "LATENCY", "UP 24H", "P50", "P95", "P99", "CERT",
+        "DRIFT",
     ];
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -105,6 +109,7 @@ pub fn health_table(rows: &[HealthRow]) -> String {
                 ms(stats.p95_ms),
                 ms(stats.p99_ms),
                 p.record.cert_days.map_or("-".into(), |d| format!("{d}d")),
+                drift_cell(r.drift),
             ]
         })
         .collect();
@@ -119,8 +124,31 @@ pub fn health_table(rows: &[HealthRow]) -> String {
                 out += &format!("  {}: {}\n", Line(&what), Line(n));
             }
         }
+        if let (Some((errors, warnings, infos)), Some(path)) = (r.drift, &e.path)
+            && errors + warnings + infos > 0
+        {
+            out += &format!(
+                "  {}: answers unlike its description: {}, {}, {} (`apiradar conform {} --endpoint '{} {}'`)\n",
+                Line(&what),
+                crate::text::plural(errors as u64, "error", "errors"),
+                crate::text::plural(warnings as u64, "warning", "warnings"),
+                crate::text::plural(infos as u64, "info", "info"),
+                Line(&r.watch),
+                e.method,
+                Line(path)
+            );
+        }
     }
     out
+}
+
+/// Open drift as `2E 1W 0I`, `0` without any, `-` when not checked.
+pub fn drift_cell(drift: Option<(i64, i64, i64)>) -> String {
+    match drift {
+        None => "-".into(),
+        Some((0, 0, 0)) => "0".into(),
+        Some((e, w, i)) => format!("{e}E {w}W {i}I"),
+    }
 }
 
 /// What `health` says when there is nothing to probe.

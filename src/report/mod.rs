@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod caching;
 pub mod catalog;
 pub mod config;
+pub mod conform;
 pub mod events;
 mod findings;
 pub mod generate;

@@ -38,6 +38,9 @@ pub enum AlertEvent {
     /// A model's prompt caching stopped working (its identical test
     /// passed before and now fails again and again).
     Caching,
+    /// An operation's live responses drifted from its description at
+    /// error level, or such a drift cleared.
+    Drift,
     /// `apiradar alert test`.
     Test,
 }
@@ -90,13 +93,14 @@ pub struct NewChannel<'a> {
 }
 
 impl AlertEvent {
-    pub const RULES: [AlertEvent; 6] = [
+    pub const RULES: [AlertEvent; 7] = [
         AlertEvent::Breaking,
         AlertEvent::Change,
         AlertEvent::Down,
         AlertEvent::Recovered,
         AlertEvent::Paused,
         AlertEvent::Caching,
+        AlertEvent::Drift,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +111,7 @@ impl AlertEvent {
             AlertEvent::Recovered => "recovered",
             AlertEvent::Paused => "paused",
             AlertEvent::Caching => "caching",
+            AlertEvent::Drift => "drift",
             AlertEvent::Test => "test",
         }
     }

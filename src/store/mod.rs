@@ -40,6 +40,7 @@ macro_rules! stored_words {
 pub mod alerts;
 mod blobs;
 pub mod caching;
+pub mod drift;
 pub mod health;
 mod schema;
 mod shared;

@@ -408,6 +408,53 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE versions ADD COLUMN counts_pending INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX versions_counts_pending ON versions(counts_pending) WHERE counts_pending = 1;
     "#,
+    // Live response drift (see store/drift.rs): one row per distinct drift
+    // of an operation (folded: first and last seen, count; cleared_at set
+    // when a validated response no longer shows it), the latest check of
+    // each operation, the observed shape of its responses per day (no
+    // bodies), and json watches audited against a described operation.
+    r#"
+    CREATE TABLE drift_findings (
+        id               INTEGER PRIMARY KEY,
+        watch_id         INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+        operation        TEXT NOT NULL,
+        check_id         TEXT NOT NULL,
+        level            TEXT NOT NULL,
+        pattern          TEXT NOT NULL,
+        instance_pointer TEXT NOT NULL,
+        schema_pointer   TEXT NOT NULL,
+        message          TEXT NOT NULL,
+        sample           TEXT,
+        status           TEXT NOT NULL,
+        first_seen       INTEGER NOT NULL,
+        last_seen        INTEGER NOT NULL,
+        count            INTEGER NOT NULL DEFAULT 1,
+        cleared_at       INTEGER,
+        UNIQUE (watch_id, operation, check_id, pattern, schema_pointer, status)
+    );
+    CREATE TABLE conform_state (
+        watch_id     INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+        operation    TEXT NOT NULL,
+        checked_at   INTEGER NOT NULL,
+        note         TEXT,
+        validated_at INTEGER,
+        PRIMARY KEY (watch_id, operation)
+    );
+    CREATE TABLE response_shapes (
+        watch_id   INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+        operation  TEXT NOT NULL,
+        day        INTEGER NOT NULL,
+        shape      TEXT NOT NULL,
+        responses  INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        PRIMARY KEY (watch_id, operation, day)
+    );
+    CREATE TABLE catalog_audits (
+        watch_id   INTEGER PRIMARY KEY REFERENCES watches(id) ON DELETE CASCADE,
+        spec       TEXT NOT NULL,
+        operation  TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

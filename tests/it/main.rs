@@ -25,6 +25,7 @@ mod careless;
 mod catalog;
 mod cli;
 mod concurrency;
+mod conform;
 mod crash;
 mod diff_cases;
 mod diff_formats;

@@ -1519,3 +1519,69 @@ fn a_followed_config_file_reports_its_syncs_in_the_status_bar() {
     let screen = h.screen();
     assert!(screen.contains("missing field `location`"), "{screen}");
 }
+
+/// Pane 4 shows each described endpoint's open drift in a column and the
+/// selected one's drift line by line (escaped: it quotes the response).
+#[test]
+fn the_health_pane_shows_drift_per_endpoint_and_its_details() {
+    use apiradar::store::drift::{NewDrift, Observed};
+    use apiradar::store::health::NewEndpoint;
+    let mut h = Harness::new(200, 50);
+    {
+        let mut store = h.store();
+        let watch = store.watch("petstore").expect("petstore");
+        store
+            .set_health_settings(watch.id, Some(true), None)
+            .expect("health on");
+        store
+            .sync_spec_endpoints(
+                watch.id,
+                &[NewEndpoint {
+                    method: "GET".into(),
+                    url: "http://127.0.0.1:9/api/v2/pets".into(),
+                    path: Some("/v2/pets".into()),
+                    headers: Vec::new(),
+                    body: None,
+                    held: None,
+                }],
+            )
+            .expect("endpoint");
+        let drift = NewDrift {
+            check_id: "response-property-type-mismatch".into(),
+            level: "error".into(),
+            pattern: "/*/id".into(),
+            instance_pointer: "/1/id".into(),
+            schema_pointer: "#/components/schemas/Pet/properties/id/type".into(),
+            message: "`/1/id` is string, the description says integer".into(),
+            sample: Some("\"3\u{1b}[2J\"".into()),
+            status: "200".into(),
+        };
+        let observed = Observed::Validated {
+            status: "200".into(),
+            drifts: vec![drift],
+            shape: "{}".into(),
+            note: None,
+        };
+        store
+            .record_conformance(
+                watch.id,
+                "GET /v2/pets",
+                NOW,
+                &observed,
+                |a, _| a.to_string(),
+                |_, _| Vec::new(),
+            )
+            .expect("drift");
+    }
+    h.key(KeyCode::Char('j')).key(KeyCode::Char('4'));
+    // The described endpoint sorts after the manual ones.
+    h.key(KeyCode::Char('G')).key(KeyCode::Char('f'));
+    let screen = h.screen();
+    assert!(screen.contains("drift"), "{screen}");
+    assert!(screen.contains("GET /v2/pets"), "{screen}");
+    assert!(screen.contains("1E"), "{screen}");
+    assert!(
+        screen.contains("response-property-type-mismatch `/1/id` is string, the description says integer seen \"3\\e[2J\" ×1"),
+        "{screen}"
+    );
+}

@@ -121,6 +121,7 @@ fn event_icon(event: AlertEvent) -> &'static str {
         AlertEvent::Paused => "‖",
         AlertEvent::Test => "○",
         AlertEvent::Caching => "·",
+        AlertEvent::Drift => "≠",
     }
 }
 

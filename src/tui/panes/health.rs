@@ -323,6 +323,7 @@ impl HealthPane {
                     ),
                 ];
                 if !narrow {
+                    cells.push(drift_cell(self.view.as_ref(), e, theme));
                     cells.push(Cell::from(ms(stats.p50_ms)).style(theme.dim()));
                     cells.push(Cell::from(ms(stats.p95_ms)).style(theme.dim()));
                 }
@@ -345,8 +346,12 @@ impl HealthPane {
             "up 24h",
         ];
         if !narrow {
-            widths.extend([Constraint::Length(5), Constraint::Length(5)]);
-            header.extend(["p50", "p95"]);
+            widths.extend([
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(5),
+            ]);
+            header.extend(["drift", "p50", "p95"]);
         }
         if wide {
             widths.push(Constraint::Length(5));
@@ -363,13 +368,35 @@ impl HealthPane {
             .map(|v| v.alerts.as_slice())
             .unwrap_or(&[]);
         let spare = (inner.height as usize).saturating_sub(rows.len() + 3);
+        // The selected endpoint's open drift first, then alerts.
+        let drift_lines = rows
+            .get(self.selected)
+            .map(|(e, _)| drift_lines(self.view.as_ref(), e, theme))
+            .unwrap_or_default();
+        let drift_shown = drift_lines.len().min(spare.saturating_sub(1));
+        let spare = spare.saturating_sub(if drift_shown > 0 { drift_shown + 1 } else { 0 });
         let shown = alerts.len().min(spare.saturating_sub(1));
+        let drift_height = if drift_shown > 0 {
+            drift_shown as u16 + 1
+        } else {
+            0
+        };
         let table_area = Rect {
-            height: inner.height - if shown > 0 { shown as u16 + 1 } else { 0 },
+            height: inner.height - drift_height - if shown > 0 { shown as u16 + 1 } else { 0 },
             ..inner
         };
         self.table.select(Some(self.selected));
         f.render_stateful_widget(table, table_area, &mut self.table);
+        if drift_shown > 0 {
+            let area = Rect {
+                y: table_area.bottom(),
+                height: drift_height,
+                ..inner
+            };
+            let mut lines = vec![Line::from(Span::styled("drift", theme.dim()))];
+            lines.extend(drift_lines.into_iter().take(drift_shown));
+            f.render_widget(Paragraph::new(lines), area);
+        }
         if shown > 0 {
             let mut lines = vec![Line::from(Span::styled("alerts", theme.dim()))];
             for a in &alerts[..shown] {
@@ -389,7 +416,7 @@ impl HealthPane {
                 ]));
             }
             let area = Rect {
-                y: table_area.bottom(),
+                y: table_area.bottom() + drift_height,
                 height: shown as u16 + 1,
                 ..inner
             };
@@ -558,6 +585,74 @@ fn detail_lines<'a>(
         theme.dim(),
     )));
     lines
+}
+
+/// The open drift of an endpoint's operation (described endpoints only).
+fn endpoint_drift<'a>(
+    view: Option<&'a HealthView>,
+    e: &crate::store::health::Endpoint,
+) -> Vec<&'a crate::store::drift::DriftRow> {
+    let (Some(view), Some(path)) = (view, &e.path) else {
+        return Vec::new();
+    };
+    let op = format!("{} {path}", e.method);
+    view.drift.iter().filter(|d| d.operation == op).collect()
+}
+
+/// The drift column: `2E 1W` (errors, warnings; infos when nothing
+/// else), `–` without open drift.
+fn drift_cell<'a>(
+    view: Option<&HealthView>,
+    e: &crate::store::health::Endpoint,
+    theme: &Theme,
+) -> Cell<'a> {
+    let rows = endpoint_drift(view, e);
+    let n = |l: &str| rows.iter().filter(|d| d.level == l).count();
+    let (errors, warnings, infos) = (n("error"), n("warning"), n("info"));
+    let text = match (errors, warnings) {
+        (0, 0) if infos > 0 => format!("{infos}I"),
+        (0, 0) => return Cell::from("–").style(theme.dim()),
+        (0, w) => format!("{w}W"),
+        (e, 0) => format!("{e}E"),
+        (e, w) => format!("{e}E {w}W"),
+    };
+    let level = if errors > 0 {
+        crate::diff::Level::Error
+    } else if warnings > 0 {
+        crate::diff::Level::Warning
+    } else {
+        crate::diff::Level::Info
+    };
+    Cell::from(text).style(theme.level(level))
+}
+
+/// One line per open drift of the endpoint: level, id, where, what, the
+/// sample and how often (third-party text, escaped).
+fn drift_lines(
+    view: Option<&HealthView>,
+    e: &crate::store::health::Endpoint,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    use crate::text::line;
+    endpoint_drift(view, e)
+        .into_iter()
+        .map(|d| {
+            let level = d
+                .level
+                .parse::<crate::diff::Level>()
+                .unwrap_or(crate::diff::Level::Info);
+            let sample = d
+                .sample
+                .as_deref()
+                .map(|s| format!(" seen {}", line(s)))
+                .unwrap_or_default();
+            Line::from(vec![
+                Span::styled(format!("{:<7} ", d.level), theme.level(level)),
+                Span::styled(format!("{} ", line(&d.check_id)), theme.dim()),
+                Span::raw(format!("{}{sample} ×{}", line(&d.message), d.count)),
+            ])
+        })
+        .collect()
 }
 
 /// The latest check in a few words: status and timings, or its error.
