@@ -23,9 +23,20 @@ pub const PAGE_WIDTH: usize = 100;
 /// is refused with [`SpecError::TooDeep`] before it is parsed.
 pub fn normalize_page(body: &str, limits: &Limits) -> Result<Normalized, SpecError> {
     let (rendered, format, title) = if text::looks_like_markup(body) {
-        if markup_depth_exceeds(body, limits.max_depth) {
+        let scan = scan_markup(body, limits.max_depth);
+        if scan.too_deep {
             return Err(SpecError::TooDeep {
                 limit: limits.max_depth,
+            });
+        }
+        // Rendering indents every line by the lists and quotes around it:
+        // a megabyte of items 500 lists deep renders to hundreds of
+        // megabytes. What the indentation alone will cost is known before
+        // rendering.
+        if scan.indent_bytes > limits.max_expanded_bytes {
+            return Err(SpecError::TooLarge {
+                limit: limits.max_expanded_bytes,
+                budget: super::ByteBudget::ExpandedBytes,
             });
         }
         let rendered = html2text::config::plain_no_decorate()
@@ -75,18 +86,44 @@ const RAW_TEXT: &[&str] = &[
     "iframe", "noembed", "noframes", "noscript", "script", "style", "textarea", "title", "xmp",
 ];
 
+/// Elements whose content the rendered text indents (a list item's marker,
+/// a quote's `> `): at least two columns a level.
+const INDENTING: &[&str] = &["blockquote", "dir", "dl", "menu", "ol", "ul"];
+
+/// What a linear scan of markup tells before it is parsed.
+#[derive(Debug, Default)]
+struct MarkupScan {
+    /// More than the limit of elements open at once.
+    too_deep: bool,
+    /// A lower bound of the bytes the rendered text spends on indentation:
+    /// two a level of [`INDENTING`] elements for each run of text.
+    indent_bytes: usize,
+}
+
 /// Whether the markup opens more than `limit` elements without closing
 /// them, by a linear scan of its tags. This is an estimate of the depth of
 /// the tree the HTML parser would build: void elements, elements with
 /// optional end tags, comments and raw text are skipped, and `/>` counts
 /// as closing only inside SVG or MathML, as in the parser.
+#[cfg(test)]
 fn markup_depth_exceeds(body: &str, limit: usize) -> bool {
+    scan_markup(body, limit).too_deep
+}
+
+/// Scans the tags of `body` once (see [`MarkupScan`]); stops at the first
+/// sign of nesting deeper than `limit`.
+fn scan_markup(body: &str, limit: usize) -> MarkupScan {
     let bytes = body.as_bytes();
+    let mut out = MarkupScan::default();
     let mut depth = 0usize;
     let mut foreign = 0usize;
+    let mut indent = 0usize;
     let mut at = 0usize;
     while let Some(offset) = bytes[at..].iter().position(|&b| b == b'<') {
         let lt = at + offset;
+        if bytes[at..lt].iter().any(|b| !b.is_ascii_whitespace()) {
+            out.indent_bytes = out.indent_bytes.saturating_add(2 * indent);
+        }
         let rest = &bytes[lt + 1..];
         if rest.starts_with(b"!--") {
             at = find(bytes, lt + 4, b"-->").map_or(bytes.len(), |end| end + 3);
@@ -116,9 +153,13 @@ fn markup_depth_exceeds(body: &str, limit: usize) -> bool {
         at = tag_end;
         let name = body[name_start..name_start + name_len].to_ascii_lowercase();
         let is_foreign_root = name == "svg" || name == "math";
+        let indenting = INDENTING.contains(&name.as_str());
         if closing {
             if is_foreign_root {
                 foreign = foreign.saturating_sub(1);
+            }
+            if indenting {
+                indent = indent.saturating_sub(1);
             }
             if !VOID.contains(&name.as_str()) && !OPTIONAL_END.contains(&name.as_str()) {
                 depth = depth.saturating_sub(1);
@@ -126,6 +167,9 @@ fn markup_depth_exceeds(body: &str, limit: usize) -> bool {
             continue;
         }
         let self_closed = tag_end >= 2 && bytes[tag_end - 2] == b'/';
+        if indenting && !self_closed {
+            indent += 1;
+        }
         if RAW_TEXT.contains(&name.as_str()) {
             let close = format!("</{name}");
             at = find_ignore_case(bytes, tag_end, close.as_bytes()).unwrap_or(bytes.len());
@@ -142,10 +186,11 @@ fn markup_depth_exceeds(body: &str, limit: usize) -> bool {
         }
         depth += 1;
         if depth > limit {
-            return true;
+            out.too_deep = true;
+            return out;
         }
     }
-    false
+    out
 }
 
 fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -297,6 +342,41 @@ mod tests {
         // Stray `<`s and unterminated tags are scanned in linear time.
         let strays = format!("<p>{}>", "<<a".repeat(200_000));
         assert!(!markup_depth_exceeds(&strays, 512));
+    }
+
+    /// The indentation budget is a lower bound of what rendering spends
+    /// (so no page that fits is refused), and a page of items hundreds of
+    /// lists deep is refused before it is rendered.
+    #[test]
+    fn indentation_is_budgeted_before_rendering() {
+        for (open, item) in [("<ul>", "<li>x"), ("<blockquote>", "<p>x")] {
+            let body = format!("{}{}", open.repeat(40), item.repeat(100));
+            let rendered = normalize_page_default(&body).unwrap().canonical.len();
+            let scan = scan_markup(&body, 512);
+            assert!(scan.indent_bytes > 0, "{open}");
+            assert!(
+                scan.indent_bytes <= rendered,
+                "{open}: {scan:?} > {rendered}"
+            );
+        }
+        let limits = Limits {
+            max_expanded_bytes: 1024 * 1024,
+            ..Limits::default()
+        };
+        let hostile = format!("{}{}", "<ul>".repeat(500), "<li>x".repeat(2_000));
+        assert!(hostile.len() < 20_000);
+        // Known from the scan, before html2text spends the memory.
+        assert!(scan_markup(&hostile, 512).indent_bytes > limits.max_expanded_bytes);
+        assert_eq!(
+            normalize_page(&hostile, &limits).unwrap_err(),
+            SpecError::TooLarge {
+                limit: 1024 * 1024,
+                budget: crate::spec::ByteBudget::ExpandedBytes
+            }
+        );
+        // The same items in a flat list are a page like any other.
+        let flat = format!("<ul>{}</ul>", "<li>x".repeat(2_000));
+        assert!(normalize_page(&flat, &limits).is_ok());
     }
 
     #[test]
