@@ -1,12 +1,17 @@
 //! Diff speed on the large real pair: github-rest-api 015 → 016 (3.9 MiB →
-//! 11.3 MiB of JSON), against the time it takes just to parse both files.
+//! 11.3 MiB of JSON), against the time it takes just to parse both files;
+//! and the Stripe shape (a Swagger 2.0 description whose deep shared
+//! components are reached by hundreds of operations): the largest
+//! consecutive pair of stripe-api-swagger2, diffed and folded into
+//! root-cause groups, against parsing its two files.
 //!
 //! `cargo bench --bench diff`; skips, saying so, without `../shared/corpus`.
 
 use std::path::PathBuf;
 
-use apiradar::diff::{DiffOptions, diff_openapi};
+use apiradar::diff::{DiffOptions, compare_raw, diff_openapi, group};
 use apiradar::spec::{Limits, parse_document};
+use apiradar::watch::Kind;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 mod common;
@@ -55,5 +60,48 @@ fn diff(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, diff);
+/// The consecutive pair of stripe-api-swagger2 with the most bytes.
+fn stripe(c: &mut Criterion) {
+    let Some((_dir, files)) = common::unpack("stripe-api-swagger2") else {
+        eprintln!(
+            "stripe benchmark skipped: ../shared/corpus/histories/stripe-api-swagger2.tar.zst not found"
+        );
+        return;
+    };
+    let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+    let Some(pair) = files.windows(2).max_by_key(|w| size(&w[0]) + size(&w[1])) else {
+        eprintln!("stripe benchmark: too few versions");
+        return;
+    };
+    let (ra, rb) = (
+        std::fs::read(&pair[0]).expect("read base"),
+        std::fs::read(&pair[1]).expect("read revision"),
+    );
+    eprintln!(
+        "stripe pair: {} ({} bytes) -> {} ({} bytes)",
+        pair[0].display(),
+        ra.len(),
+        pair[1].display(),
+        rb.len()
+    );
+    let limits = Limits::default();
+    let mut bench_group = c.benchmark_group("stripe-api-swagger2 largest pair");
+    bench_group.sample_size(10);
+    bench_group.bench_function("parse both", |bench| {
+        bench.iter(|| {
+            let x = parse_document(&ra, &limits).expect("parse");
+            let y = parse_document(&rb, &limits).expect("parse");
+            (x, y)
+        })
+    });
+    bench_group.bench_function("parse, diff and group", |bench| {
+        bench.iter(|| {
+            let c = compare_raw(Kind::OpenApi, &ra, &rb, None, &limits).expect("compare");
+            group::group(&c.findings, &c.causes).len()
+        })
+    });
+    bench_group.finish();
+}
+
+criterion_group!(benches, diff, stripe);
 criterion_main!(benches);

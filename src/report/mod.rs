@@ -343,17 +343,41 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
         (&o.base_label, &o.base_notes),
         (&o.revision_label, &o.revision_notes),
     ] {
+        // The same note at many places (Stripe repeats one at 200
+        // parameters) is one line with a count and the first places; the
+        // JSON report lists every one.
+        let mut folded: Vec<(&str, Vec<&str>)> = Vec::new();
         for n in notes {
-            lines.push(format!(
-                "apiradar: note: {}{}: {}",
-                Line(label),
-                if n.pointer.is_empty() {
-                    String::new()
-                } else {
-                    format!(" at {}", Line(&n.pointer))
-                },
-                Line(&n.message)
-            ));
+            match folded.iter_mut().find(|(m, _)| *m == n.message) {
+                Some((_, at)) => at.push(&n.pointer),
+                None => folded.push((&n.message, vec![&n.pointer])),
+            }
+        }
+        for (message, at) in folded {
+            let places: Vec<&str> = at.iter().copied().filter(|p| !p.is_empty()).collect();
+            let line = match places.as_slice() {
+                [] => format!("apiradar: note: {}: {}", Line(label), Line(message)),
+                [one] if at.len() == 1 => format!(
+                    "apiradar: note: {} at {}: {}",
+                    Line(label),
+                    Line(one),
+                    Line(message)
+                ),
+                _ => format!(
+                    "apiradar: note: {}: {}, at {} (e.g. {}{}; --format json lists them all)",
+                    Line(label),
+                    Line(message),
+                    text::count(at.len(), "place", "places"),
+                    places
+                        .iter()
+                        .take(3)
+                        .map(|p| Line(p).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if places.len() > 3 { ", …" } else { "" }
+                ),
+            };
+            lines.push(line);
         }
     }
     if let Some(key) = o.detected_key {
@@ -363,8 +387,8 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
     }
     if o.ignored > 0 {
         lines.push(format!(
-            "apiradar: {} finding(s) dropped by --ignore / --severity-levels",
-            o.ignored
+            "apiradar: {} dropped by --ignore / --severity-levels",
+            text::count(o.ignored, "finding", "findings")
         ));
     }
     if let Some((level, n)) = o.below_stability.filter(|(_, n)| *n > 0) {

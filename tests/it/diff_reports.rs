@@ -272,3 +272,45 @@ fn versions_beyond_the_history_and_by_date() {
     let shown = sb.ok(["show", "shop@-0s"]);
     assert!(shown.contains("title: shop"), "{shown}");
 }
+
+/// A lint note repeated at many places (Stripe has one at 176 parameters)
+/// is one stderr line with the count and the first places; the JSON
+/// report still lists every place.
+#[test]
+fn a_note_repeated_at_many_places_is_one_line_with_a_count() {
+    let sb = Sandbox::new();
+    let paths: String = (0..5)
+        .map(|i| {
+            format!(
+                "\n  /p{i}:\n    get:\n      parameters: [{{name: expand, in: query, schema: {{type: array}}}}]\n      responses: {{\"200\": {{description: ok}}}}"
+            )
+        })
+        .collect();
+    let spec = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:{paths}\n");
+    sb.write("a.yaml", &spec);
+    sb.write("b.yaml", spec.replace("version: '1'", "version: '2'"));
+    let out = sb
+        .run(["diff", "files/a.yaml", "files/b.yaml"])
+        .expect_code(0);
+    let notes: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("an array without `items`"))
+        .collect();
+    assert_eq!(notes.len(), 2, "one line a side:\n{}", out.stderr);
+    assert!(
+        notes[0].contains("at 5 places (e.g. /paths/~1p0/"),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        notes[0].contains(", …; --format json lists them all)"),
+        "{}",
+        notes[0]
+    );
+    let json = sb
+        .run(["diff", "files/a.yaml", "files/b.yaml", "--format", "json"])
+        .expect_code(0);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(doc["notes"]["base"].as_array().map(Vec::len), Some(5));
+}

@@ -270,7 +270,12 @@ impl HealthPane {
         // the sparkline goes.
         let tiny = inner.width < 40;
         let spark_width = if wide {
-            30
+            // The path keeps 40 columns before the sparkline grows past
+            // 12 checks: state, uptime, drift, percentiles and spacing
+            // take 46.
+            usize::from(inner.width)
+                .saturating_sub(46 + 40)
+                .clamp(12, 30)
         } else if tiny {
             0
         } else if narrow {
