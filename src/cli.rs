@@ -1034,6 +1034,7 @@ impl DiffFormat {
         match self {
             DiffFormat::Text if !flat => report::groups::groups_text(diff),
             DiffFormat::Markdown if !flat => report::groups::groups_markdown(diff, max_bytes),
+            DiffFormat::Html if !flat => report::groups::groups_html(diff),
             DiffFormat::Junit => report::findings_junit(base, rev, shown),
             DiffFormat::Github => report::findings_github(shown),
             DiffFormat::Html => report::findings_html(base, rev, shown),

@@ -407,7 +407,7 @@ pub fn findings_github(findings: &[Finding]) -> String {
 /// Escapes text for HTML content and double- or single-quoted attribute
 /// values alike. Control characters and bidi controls are shown as visible
 /// escapes ([`text::push_visible`]).
-fn html(s: &str) -> String {
+pub(crate) fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -427,7 +427,7 @@ fn html(s: &str) -> String {
 /// The page's style: light colours by default, dark ones when the reader's
 /// system prefers them. Levels are told apart by their badge text as well
 /// as by colour.
-const HTML_STYLE: &str = "
+pub(crate) const HTML_STYLE: &str = "
 :root {
   color-scheme: light dark;
   --bg: #ffffff; --fg: #1f2328; --muted: #59636e; --border: #d1d9e0;
@@ -483,7 +483,7 @@ thead th { border-top: 0; color: var(--muted); font-weight: 600; font-size: .85e
 .empty, footer { color: var(--muted); }
 ";
 
-fn badge(level: Level) -> String {
+pub(crate) fn badge(level: Level) -> String {
     format!("<span class=\"badge {l}\">{l}</span>", l = level.as_str())
 }
 

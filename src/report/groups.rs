@@ -229,6 +229,155 @@ pub fn groups_json(o: &DiffOutcome) -> Value {
     })
 }
 
+/// What the grouped HTML page adds to the report style: the level filter
+/// (radio buttons and CSS, no script), the contents and the collapsible
+/// groups.
+const GROUPS_STYLE: &str = "
+.filter { display: flex; gap: .5rem; align-items: center; margin: 0 0 1rem; }
+.filter input { position: absolute; opacity: 0; }
+.filter label { border: 1px solid var(--border); border-radius: 1em; padding: .1rem .8rem;
+  cursor: pointer; }
+#lv-all:checked ~ .filter label[for=lv-all], #lv-error:checked ~ .filter label[for=lv-error],
+#lv-warning:checked ~ .filter label[for=lv-warning], #lv-info:checked ~ .filter label[for=lv-info]
+  { background: var(--panel); font-weight: 700; }
+#lv-error:checked ~ main .group:not(.error), #lv-warning:checked ~ main .group:not(.warning),
+#lv-info:checked ~ main .group:not(.info) { display: none; }
+nav ol { padding-left: 1.5rem; columns: 2 28rem; }
+nav li { break-inside: avoid; margin: .1rem 0; }
+details.group { border: 1px solid var(--border); border-radius: 6px; margin: 0 0 .6rem; }
+details.group > summary { padding: .5rem .8rem; background: var(--panel); cursor: pointer; }
+details.group[open] > summary { border-bottom: 1px solid var(--border); }
+.body { padding: .5rem .8rem; }
+.ops { margin: .3rem 0 0; padding-left: 1.2rem; columns: 2 24rem; }
+.muted { color: var(--muted); }
+";
+
+/// `diff --format html`: one self-contained page by root cause. The
+/// summary and a filter by level on top, the contents (one link per
+/// change), then one collapsible entry per change: errors open, the rest
+/// closed; each with its check, where it happened and every operation it
+/// reaches. Like the flat page: no script, nothing fetched, a
+/// Content-Security-Policy that says so.
+pub fn groups_html(o: &DiffOutcome) -> String {
+    use super::findings::{HTML_STYLE, badge, html};
+    let groups = groups_of(o);
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str(
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+    );
+    let _ = writeln!(
+        out,
+        "<title>API changes: {} → {}</title>\n<style>{HTML_STYLE}{GROUPS_STYLE}</style>\n</head>\n<body>",
+        html(&o.base_label),
+        html(&o.revision_label)
+    );
+    let _ = writeln!(
+        out,
+        "<header>\n<h1>API changes</h1>\n<p class=\"comparison\"><code>{}</code> → <code>{}</code> ({})</p>",
+        html(&o.base_label),
+        html(&o.revision_label),
+        html(o.kind.as_str())
+    );
+    let counts = LevelCounts::of(&o.findings);
+    out.push_str("<ul class=\"summary\">\n");
+    for level in [Level::Error, Level::Warning, Level::Info] {
+        let _ = writeln!(
+            out,
+            "<li>{}<strong>{}</strong></li>",
+            badge(level),
+            thousands(counts.get(level))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</ul>\n<p>{}</p>\n</header>",
+        html(&summary(o, groups.len()))
+    );
+    // The filter: radio buttons before `main`, so CSS alone can hide the
+    // other levels.
+    for (id, checked) in [
+        ("lv-all", true),
+        ("lv-error", false),
+        ("lv-warning", false),
+        ("lv-info", false),
+    ] {
+        let _ = writeln!(
+            out,
+            "<input type=\"radio\" name=\"level\" id=\"{id}\"{} hidden>",
+            if checked { " checked" } else { "" }
+        );
+    }
+    let per_level = |l: Level| groups.iter().filter(|g| g.level == l).count();
+    let _ = writeln!(
+        out,
+        "<div class=\"filter\"><span class=\"muted\">show</span>\
+         <label for=\"lv-all\">all {}</label><label for=\"lv-error\">errors {}</label>\
+         <label for=\"lv-warning\">warnings {}</label><label for=\"lv-info\">info {}</label></div>",
+        thousands(groups.len()),
+        thousands(per_level(Level::Error)),
+        thousands(per_level(Level::Warning)),
+        thousands(per_level(Level::Info))
+    );
+    out.push_str("<main>\n");
+    if groups.is_empty() {
+        out.push_str("<p class=\"empty\">No changes at the level shown.</p>\n");
+    } else {
+        out.push_str("<nav>\n<h2>Contents</h2>\n<ol>\n");
+        for g in &groups {
+            let _ = writeln!(
+                out,
+                "<li>{} <a href=\"#g-{}\">{}</a> <span class=\"muted\">{}</span></li>",
+                badge(g.level),
+                html(&g.id),
+                html(&g.message),
+                html(&count(g.operations.len(), "operation", "operations"))
+            );
+        }
+        out.push_str("</ol>\n</nav>\n");
+    }
+    for g in &groups {
+        let _ = writeln!(
+            out,
+            "<details class=\"group {}\" id=\"g-{}\"{}>\n<summary>{} {} <code>{}</code> <span class=\"muted\">· {}</span></summary>\n<div class=\"body\">",
+            g.level.as_str(),
+            html(&g.id),
+            if g.level == Level::Error { " open" } else { "" },
+            badge(g.level),
+            html(&g.message),
+            html(g.check),
+            html(&count(g.operations.len(), "operation", "operations"))
+        );
+        if g.counts.total() > 1 && g.counts.get(g.level) != g.counts.total() {
+            let _ = writeln!(out, "<p class=\"muted\">{}</p>", html(&mixed_levels(g)));
+        }
+        out.push_str("<dl class=\"where\">");
+        if g.shared {
+            out.push_str(
+                "<dt>cause</dt><dd>a shared schema, reached through <code>$ref</code></dd>",
+            );
+        }
+        for (name, pointer) in [("base", &g.base_pointer), ("revision", &g.revision_pointer)] {
+            if let Some(p) = pointer {
+                let _ = write!(out, "<dt>{name}</dt><dd><code>{}</code></dd>", html(p));
+            }
+        }
+        out.push_str("</dl>\n");
+        if !g.operations.is_empty() {
+            out.push_str("<ul class=\"ops\">");
+            for op in &g.operations {
+                let _ = write!(out, "<li><code>{}</code></li>", html(op));
+            }
+            out.push_str("</ul>\n");
+        }
+        out.push_str("</div>\n</details>\n");
+    }
+    out.push_str("</main>\n<footer><p>Generated by apiradar. <code>--flat</code> lists every finding with its fingerprint.</p></footer>\n</body>\n</html>\n");
+    out
+}
+
 /// The default cap of `--format markdown`: under the 65,536 characters of
 /// a GitHub comment, with room for a heading around it.
 pub const MARKDOWN_MAX_BYTES: usize = 60_000;

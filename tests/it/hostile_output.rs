@@ -238,6 +238,40 @@ fn diff_markdown_cannot_gain_headings_and_keeps_its_code_spans() {
 }
 
 #[test]
+fn diff_html_by_root_cause_escapes_markup_and_controls() {
+    let sb = Sandbox::new();
+    let page = diff(&sb, &["--format", "html", "--level", "info"]).text();
+    // Only apiradar's own elements: no control character, no tag or
+    // attribute from the documents.
+    assert!(
+        !page.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reached the page"
+    );
+    assert!(page.contains("<details class=\"group "), "{page}");
+    assert!(page.contains("GET /p\\e[2J"), "{page}");
+    assert!(page.contains("Content-Security-Policy"), "{page}");
+    // Markup in a removed path is text on the page.
+    let spec = |extra: &str| {
+        format!(
+            r#"{{"openapi":"3.0.3","info":{{"title":"t","version":"1"}},"paths":{{"/a":{{"get":{{"responses":{{"200":{{"description":"ok"}}}}}}}}{extra}}}}}"#
+        )
+    };
+    sb.write(
+        "m1.json",
+        spec(r#","/x<script>alert(1)</script>\"'":{"get":{"responses":{"200":{"description":"ok"}}}}"#),
+    );
+    sb.write("m2.json", spec(""));
+    let page = sb
+        .run(["diff", "files/m1.json", "files/m2.json", "--format", "html"])
+        .text();
+    assert!(!page.contains("<script"), "{page}");
+    assert!(
+        page.contains("/x&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;"),
+        "{page}"
+    );
+}
+
+#[test]
 fn diff_json_escapes_every_control_and_keeps_the_exact_text() {
     let sb = Sandbox::new();
     let out = diff(&sb, &["--format", "json", "--level", "info"]);
