@@ -196,6 +196,9 @@ pub struct AddArgs {
     /// Let its described endpoints reach private and loopback addresses
     #[arg(long)]
     pub allow_private: bool,
+    /// For json watches: validate every polled document against this operation's response in a stored description (--schema venice@latest 'GET /models'); drift shows in `apiradar conform NAME`
+    #[arg(long, num_args = 2, value_names = ["NAME[@VERSION]", "METHOD /PATH"])]
+    pub schema: Option<Vec<String>>,
     #[command(flatten)]
     pub options: WatchOptionArgs,
 }
@@ -265,6 +268,12 @@ pub struct EditArgs {
     /// Detect the item key again after --no-key
     #[arg(long, conflicts_with = "no_key")]
     pub detect_key: bool,
+    /// For json watches: validate every polled document against this operation's response in a stored description
+    #[arg(long, num_args = 2, value_names = ["NAME[@VERSION]", "METHOD /PATH"])]
+    pub schema: Option<Vec<String>>,
+    /// Stop validating polled documents against a description
+    #[arg(long, conflicts_with = "schema")]
+    pub no_schema: bool,
     #[command(flatten)]
     pub options: WatchOptionArgs,
 }

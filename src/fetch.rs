@@ -1562,3 +1562,32 @@ mod tests {
         assert!(Scrubber::new(&["", "  "]).is_empty());
     }
 }
+
+/// Limits concurrent polls (and health probes), in all and per host. A
+/// task takes its host permit before its global one, so tasks waiting on
+/// a busy host do not hold global permits others could use.
+#[derive(Clone)]
+pub(crate) struct Limiter {
+    pub(crate) global: Arc<tokio::sync::Semaphore>,
+    per_host: usize,
+    hosts: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>>,
+}
+
+impl Limiter {
+    pub(crate) fn new(concurrency: usize, per_host: usize) -> Limiter {
+        Limiter {
+            global: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            per_host: per_host.max(1),
+            hosts: Arc::default(),
+        }
+    }
+
+    pub(crate) fn host(&self, host: &str) -> Arc<tokio::sync::Semaphore> {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(
+            hosts
+                .entry(host.to_string())
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_host))),
+        )
+    }
+}

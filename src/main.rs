@@ -176,7 +176,25 @@ fn dispatch(
             let mut spec = input.to_spec(Some(&app::current_dir()?))?;
             watches::OptionsInput::from(&a.options).apply(&mut spec.options)?;
             let detected = watches::detect_key(&mut spec);
+            // Checked before the watch exists, so a bad --schema adds nothing.
+            let audit = match &a.schema {
+                Some(_) if spec.kind != apiradar::watch::Kind::Json => {
+                    return Err(app::AppError::Usage(format!(
+                        "--schema applies to json watches (this one is {})",
+                        spec.kind
+                    ))
+                    .into());
+                }
+                Some(s) => Some((
+                    s[0].clone(),
+                    app::conform::check_audit(store, &s[0], &s[1])?,
+                )),
+                None => None,
+            };
             let watch = watches::add(store, &spec, a.paused.then_some("added paused"))?;
+            if let Some((description, operation)) = &audit {
+                app::conform::set_audit(store, &watch.spec.name, Some((description, operation)))?;
+            }
             if a.health || a.allow_private {
                 store.set_health_settings(
                     watch.id,
@@ -199,10 +217,30 @@ fn dispatch(
                     "health on: the endpoints its description lists are probed"
                 )?;
             }
+            if let Some((description, operation)) = &audit {
+                writeln!(
+                    out,
+                    "each polled document is validated against the response of {operation} in {description} (see `apiradar conform {}`)",
+                    apiradar::text::line(&watch.spec.name)
+                )?;
+            }
         }
         Command::Edit(e) => {
             let name = e.name.clone();
+            let (schema, no_schema) = (e.schema.clone(), e.no_schema);
             let edited = watches::edit(store, e.into(), &app::current_dir()?)?;
+            if let Some(s) = &schema {
+                let op = app::conform::set_audit(store, &edited.spec.name, Some((&s[0], &s[1])))?;
+                if let Some(op) = op {
+                    writeln!(
+                        out,
+                        "each polled document is validated against the response of {op} in {}",
+                        apiradar::text::line(&s[0])
+                    )?;
+                }
+            } else if no_schema {
+                app::conform::set_audit(store, &edited.spec.name, None)?;
+            }
             if edited.from_config {
                 note!(
                     "apiradar: note: `{name}` is declared in a config file; the next sync with --config will restore it"

@@ -67,6 +67,25 @@ impl Conformance {
     }
 }
 
+/// `add`/`edit --schema SPEC OPERATION` of a json watch, checked against
+/// the stored description before anything is changed: the operation as
+/// stored (`GET /models`).
+pub fn check_audit(store: &Store, spec: &str, operation: &str) -> Result<String, AppError> {
+    crate::health::audit::check_audit(store, spec, operation)
+        .map_err(|e| AppError::Usage(format!("--schema: {e}")))
+}
+
+/// Sets (or with `None` removes) the catalog audit of watch `name`.
+pub fn set_audit(
+    store: &mut Store,
+    name: &str,
+    audit: Option<(&str, &str)>,
+) -> Result<Option<String>, AppError> {
+    let watch = store.watch(name)?;
+    crate::health::audit::set_audit(store, &watch, audit)
+        .map_err(|e| AppError::Usage(format!("--schema: {e}")))
+}
+
 fn day_text(day: i64) -> String {
     chrono::DateTime::from_timestamp(day * 86_400, 0)
         .map(|d| d.format("%Y-%m-%d").to_string())

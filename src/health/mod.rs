@@ -13,6 +13,7 @@
 //!   (`store::health`); [`record_check`] writes a check with what it
 //!   changes.
 
+pub mod audit;
 pub mod check;
 pub mod conditions;
 pub mod conform;
@@ -341,7 +342,7 @@ pub async fn run_checks(
     endpoints: Vec<(Watch, Endpoint)>,
     limits: Concurrency,
 ) -> Vec<(Endpoint, Probe)> {
-    let limiter = crate::pipeline::worker::Limiter::new(limits.global, limits.per_host);
+    let limiter = crate::fetch::Limiter::new(limits.global, limits.per_host);
     let mut set = tokio::task::JoinSet::new();
     let total = endpoints.len();
     // Each watch's target policy: its own address (resolved once) and
@@ -519,19 +520,31 @@ impl Default for Schedule {
     }
 }
 
+/// One watch's round of checks, for whoever follows the schedule (the
+/// worker's events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundReport {
+    pub name: String,
+    /// Endpoints checked, and how many of them were down.
+    pub checked: usize,
+    pub down: usize,
+}
+
 /// Probes the endpoints of every active watch every `schedule.every`
 /// (described ones only for watches with health on)
 /// until the task is dropped or aborted. Before each round endpoints are
 /// discovered again from the latest versions; after it, raw checks older
 /// than the retention are pruned in small batches (rollups stay), so
 /// cleanup never holds the database for long. Each watch's round is
-/// reported as [`WorkerEvent::HealthChecked`].
-pub async fn schedule(
+/// reported as a [`RoundReport`].
+pub async fn schedule<E>(
     store: SharedStore,
     prober: Prober,
     schedule: Schedule,
-    events: Option<tokio::sync::mpsc::UnboundedSender<crate::pipeline::worker::WorkerEvent>>,
-) {
+    events: Option<tokio::sync::mpsc::UnboundedSender<E>>,
+) where
+    E: From<RoundReport> + Send + 'static,
+{
     loop {
         let started = tokio::time::Instant::now();
         let round = with_store(&store, |s| {
@@ -568,11 +581,11 @@ pub async fn schedule(
                         entry.1 += usize::from(e.state == EndpointState::Down);
                     }
                     for (name, (checked, down)) in per_watch {
-                        let _ = tx.send(crate::pipeline::worker::WorkerEvent::HealthChecked {
+                        let _ = tx.send(E::from(RoundReport {
                             name,
                             checked,
                             down,
-                        });
+                        }));
                     }
                 }
             }

@@ -218,6 +218,20 @@ pub async fn poll_watch(
             normalized,
             meta,
         }) => {
+            // A catalog audited against a described operation: the body is
+            // validated before it is stored (drift recorded, not a failure).
+            if let Some(note) = crate::health::audit::audit_poll(
+                store,
+                watch,
+                &raw,
+                meta.status.unwrap_or(200),
+                meta.content_type.as_deref(),
+                started_at,
+            )
+            .await
+            {
+                tracing::info!(watch = %name, "{note}");
+            }
             let incoming = Incoming {
                 raw,
                 normalized,

@@ -21,10 +21,10 @@
 //! loop turns.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::fetch::{Fetcher, Location};
@@ -151,32 +151,13 @@ pub enum Command {
     Stop,
 }
 
-/// Limits concurrent polls (and health probes), in all and per host. A
-/// task takes its host permit before its global one, so tasks waiting on
-/// a busy host do not hold global permits others could use.
-#[derive(Clone)]
-pub(crate) struct Limiter {
-    pub(crate) global: Arc<Semaphore>,
-    per_host: usize,
-    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
-}
-
-impl Limiter {
-    pub(crate) fn new(concurrency: usize, per_host: usize) -> Limiter {
-        Limiter {
-            global: Arc::new(Semaphore::new(concurrency.max(1))),
-            per_host: per_host.max(1),
-            hosts: Arc::default(),
+impl From<crate::health::RoundReport> for WorkerEvent {
+    fn from(r: crate::health::RoundReport) -> WorkerEvent {
+        WorkerEvent::HealthChecked {
+            name: r.name,
+            checked: r.checked,
+            down: r.down,
         }
-    }
-
-    pub(crate) fn host(&self, host: &str) -> Arc<Semaphore> {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(
-            hosts
-                .entry(host.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host))),
-        )
     }
 }
 
@@ -184,13 +165,13 @@ pub struct Worker {
     store: SharedStore,
     fetcher: Fetcher,
     config: WorkerConfig,
-    limiter: Limiter,
+    limiter: crate::fetch::Limiter,
     events: Option<mpsc::UnboundedSender<WorkerEvent>>,
 }
 
 impl Worker {
     pub fn new(store: SharedStore, fetcher: Fetcher, config: WorkerConfig) -> Worker {
-        let limiter = Limiter::new(config.concurrency, config.per_host);
+        let limiter = crate::fetch::Limiter::new(config.concurrency, config.per_host);
         Worker {
             store,
             fetcher,

@@ -432,3 +432,89 @@ fn the_demo_shows_a_drift_early_in_apiradar_conform() {
         "{out:#}"
     );
 }
+
+/// A catalog (`json` watch) that names the operation whose response it is
+/// is validated on every poll, with the same findings as a probe; a bad
+/// `--schema` adds nothing.
+#[test]
+fn a_catalog_audited_against_a_described_operation_drifts_and_clears() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    server.set(
+        "/openapi.json",
+        Reply::ok(shop_spec(&server.url(""))).header("content-type", JSON),
+    );
+    server.set(
+        "/v1/items",
+        Reply::ok(DRIFTING).header("content-type", JSON),
+    );
+    sb.ok(["add", "shop", &server.url("/openapi.json")]);
+    sb.ok(["refresh", "shop"]);
+    let items = server.url("/v1/items");
+    // Checked before anything is added.
+    let bad = sb
+        .run([
+            "add",
+            "bad",
+            &items,
+            "--kind",
+            "json",
+            "--schema",
+            "shop@latest",
+            "GET /v1/nope",
+        ])
+        .expect_code(2);
+    assert!(
+        bad.stderr.contains("describes no operation `GET /v1/nope`"),
+        "{}",
+        bad.stderr
+    );
+    let not_json = sb
+        .run(["add", "bad", &items, "--schema", "shop", "GET /v1/items"])
+        .expect_code(2);
+    assert!(
+        not_json.stderr.contains("json watches"),
+        "{}",
+        not_json.stderr
+    );
+    assert!(!sb.ok(["list"]).contains("bad"));
+
+    let added = sb.ok([
+        "add",
+        "items",
+        &items,
+        "--kind",
+        "json",
+        "--schema",
+        "shop@latest",
+        "GET /v1/items",
+    ]);
+    assert!(
+        added.contains("validated against the response of GET /v1/items"),
+        "{added}"
+    );
+    sb.ok(["refresh", "items"]);
+    let out = sb.run(["conform", "items", "--json"]).expect_code(1).json();
+    let found = ids(&out, "GET /v1/items");
+    for id in [
+        "response-property-type-mismatch",
+        "response-missing-required-property",
+        "response-value-out-of-range",
+        "response-enum-value-undeclared",
+    ] {
+        assert!(found.iter().any(|f| f == id), "{id} missing: {found:?}");
+    }
+    // The secret-looking value is not kept whole in a sample.
+    assert!(
+        !out.to_string().contains("sk-live-abcdefghijklmnop1234"),
+        "{out:#}"
+    );
+    server.set("/v1/items", Reply::ok(FIXED).header("content-type", JSON));
+    sb.ok(["refresh", "items"]);
+    let out = sb.run(["conform", "items", "--json"]).expect_code(0).json();
+    assert!(ids(&out, "GET /v1/items").is_empty(), "{out:#}");
+    // And it can be turned off.
+    sb.ok(["edit", "items", "--no-schema"]);
+    let out = sb.run(["conform", "items", "--json"]).expect_code(0).json();
+    assert!(out["audit"].is_null(), "{out:#}");
+}

@@ -460,7 +460,7 @@ fn the_scheduler_probes_in_rounds_and_reports_each() {
     let shared = Arc::new(std::sync::Mutex::new(store));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let events = runtime.block_on(async {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<WorkerEvent>();
         let task = tokio::spawn(schedule(
             Arc::clone(&shared),
             Prober::new(ProbeConfig::default()).expect("prober"),
