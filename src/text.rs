@@ -315,6 +315,37 @@ pub fn size(n: u64) -> String {
 }
 
 /// `1 error`, `3 errors`, `0 errors`.
+/// A message for a one-line view: one that fits in `max` characters is
+/// returned as it is (the printer's sanitiser shows its line breaks as
+/// `\n`); a longer one (a changelog entry) has its whitespace runs, line
+/// breaks included, read as one space and is cut after `max` characters
+/// with `…`. JSON and HTML keep the whole text.
+pub fn one_line_cut(s: &str, max: usize) -> Cow<'_, str> {
+    if s.chars().count() <= max {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::new();
+    let mut chars = 0usize;
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        for c in word.chars() {
+            if chars >= max {
+                out.push('…');
+                return Cow::Owned(out);
+            }
+            out.push(c);
+            chars += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// How many characters a one-line view shows of a message.
+pub const ONE_LINE_CHARS: usize = 240;
+
 /// An integer that [`thousands`] and [`count`] print.
 pub trait Integer: Copy {
     fn wide(self) -> i128;

@@ -207,7 +207,7 @@ pub fn validate_level_override(id: &str, wanted: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "unknown check id `{id}` in a level override: catalog ids start with `catalog-`, changelog ids with `page-`"
+            "unknown check id `{id}` in a level override: catalog ids start with `catalog-`, page ids with `changelog-` or `page-`"
         ))
     }
 }

@@ -343,9 +343,10 @@ pub fn compare_raw_with(
                     .map(|n| String::from_utf8_lossy(&n.canonical).into_owned())
                     .map_err(|e| (side, e))
             };
-            Ok(findings_only(text::diff_text(
+            Ok(findings_only(changelog::diff_page(
                 &text(base, Side::Base)?,
                 &text(revision, Side::Revision)?,
+                &watch.page,
             )))
         }
     }

@@ -53,8 +53,19 @@ pub const PARAGRAPH_CHANGED: &str = "page-paragraph-changed";
 /// More than [`MAX_FINDINGS`] paragraphs changed; the rest are not listed.
 pub const TRUNCATED: &str = "page-truncated";
 
+/// A new changelog entry ([`super::changelog`]).
+pub const ENTRY_ADDED: &str = "changelog-entry-added";
+/// A changelog entry whose text changed (a removal and an addition in one
+/// place).
+pub const ENTRY_CHANGED: &str = "changelog-entry-changed";
+/// A changelog entry gone from among the entries kept.
+pub const ENTRY_REMOVED: &str = "changelog-entry-removed";
+
 /// `(id, default level)` of every page check, sorted by id.
 pub const CHECKS: &[(&str, Level)] = &[
+    (ENTRY_ADDED, Level::Info),
+    (ENTRY_CHANGED, Level::Info),
+    (ENTRY_REMOVED, Level::Info),
     (PARAGRAPH_ADDED, Level::Info),
     (PARAGRAPH_CHANGED, Level::Info),
     (PARAGRAPH_REMOVED, Level::Info),
@@ -108,7 +119,7 @@ pub fn diff_text(base: &str, revision: &str) -> Vec<Finding> {
 }
 
 /// The paragraphs of a text: runs of lines holding more than whitespace.
-fn paragraphs(text: &str) -> Vec<&str> {
+pub(super) fn paragraphs(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = None;
     let mut end = 0;
@@ -132,7 +143,7 @@ fn paragraphs(text: &str) -> Vec<&str> {
 }
 
 /// Numbers the distinct paragraphs, so the diff compares integers.
-fn intern<'t>(old: &[&'t str], new: &[&'t str]) -> (Vec<u32>, Vec<u32>) {
+pub(super) fn intern<'t>(old: &[&'t str], new: &[&'t str]) -> (Vec<u32>, Vec<u32>) {
     let mut ids: HashMap<&'t str, u32> = HashMap::new();
     let mut number = |paragraphs: &[&'t str]| -> Vec<u32> {
         paragraphs
@@ -149,7 +160,7 @@ fn intern<'t>(old: &[&'t str], new: &[&'t str]) -> (Vec<u32>, Vec<u32>) {
 }
 
 /// The aligned pairs `(i, j)` with `a[i] == b[j]`, increasing in both.
-fn common(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
+pub(super) fn common(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     align(a, b, (0, 0), 0, &mut out);
     out
@@ -306,7 +317,7 @@ fn unique_anchors(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
 /// Pairs a run of removed paragraphs with a run of added ones:
 /// `(Some(i), Some(j))` is a change, `(Some(i), None)` a removal,
 /// `(None, Some(j))` an addition, in page order.
-fn pair_up(old: &[&str], new: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
+pub(super) fn pair_up(old: &[&str], new: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
     let (r, a) = (old.len(), new.len());
     if r == a || r.saturating_mul(a) > MAX_PAIRING_CELLS {
         let both = r.min(a);

@@ -303,7 +303,11 @@ pub fn compare(
                 ..NormalizeOptions::default()
             };
             let previous = spec::normalize(Kind::Page, previous, &opts).ok()?;
-            diff::text::diff_text(std::str::from_utf8(&previous.canonical).ok()?, current)
+            diff::changelog::diff_page(
+                std::str::from_utf8(&previous.canonical).ok()?,
+                current,
+                &diff::changelog::PageOptions::for_watch(watch),
+            )
         }
     };
     let [errors, warnings, infos] = diff::level_counts(&findings);

@@ -53,7 +53,7 @@ pub fn findings_text(base: &str, revision: &str, kind: &str, findings: &[Finding
         out.push_str(&format!(
             "  {:<7} {}  [{}]\n",
             f.level.as_str(),
-            Line(&f.message),
+            Line(&text::one_line_cut(&f.message, text::ONE_LINE_CHARS)),
             Line(f.id)
         ));
     }
@@ -85,7 +85,7 @@ pub fn findings_markdown(base: &str, revision: &str, findings: &[Finding]) -> St
         };
         out.push_str(&format!(
             "- {mark}: {} ({})\n",
-            text::markdown_message(&f.message),
+            text::markdown_message(&text::one_line_cut(&f.message, text::ONE_LINE_CHARS)),
             text::markdown_code(f.id)
         ));
     }

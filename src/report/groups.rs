@@ -134,14 +134,14 @@ fn text_entry(g: &Group) -> String {
             "{:<7} {} · {}  [{}]\n",
             g.level.as_str(),
             Line(&g.operations[0]),
-            Line(&g.message),
+            Line(&text::one_line_cut(&g.message, text::ONE_LINE_CHARS)),
             Line(g.check)
         )
     } else {
         format!(
             "{:<7} {}  [{}]\n",
             g.level.as_str(),
-            Line(&g.message),
+            Line(&text::one_line_cut(&g.message, text::ONE_LINE_CHARS)),
             Line(g.check)
         )
     };
@@ -459,7 +459,7 @@ pub fn groups_markdown(o: &DiffOutcome, max_bytes: usize) -> String {
 fn markdown_entry(g: &Group) -> String {
     let mut entry = format!(
         "- {} ({})",
-        text::markdown_message(&g.message),
+        text::markdown_message(&text::one_line_cut(&g.message, text::ONE_LINE_CHARS)),
         text::markdown_code(g.check)
     );
     let ops = operations_line(g, FIRST_OPERATIONS);

@@ -39,12 +39,13 @@ pub fn normalize_page(body: &str, limits: &Limits) -> Result<Normalized, SpecErr
                 budget: super::ByteBudget::ExpandedBytes,
             });
         }
+        let content = strip_chrome(body);
         let rendered = html2text::config::plain_no_decorate()
             .link_footnotes(false)
             // Deeply nested lists or quotes indent past the width; let
             // them overflow rather than fail the page.
             .allow_width_overflow()
-            .string_from_read(body.as_bytes(), PAGE_WIDTH)
+            .string_from_read(content.as_bytes(), PAGE_WIDTH)
             .map_err(|e| SpecError::Render {
                 message: e.to_string(),
             })?;
@@ -68,6 +69,77 @@ pub fn normalize_page(body: &str, limits: &Limits) -> Result<Normalized, SpecErr
         spec_version: None,
         title,
     })
+}
+
+/// Site chrome left out of a page's text: navigation always, headers and
+/// footers outside the page's content (`article`, `main`, `section`), where
+/// a header is usually an entry's title. Menus, banners and "last updated"
+/// footers change with every deploy and say nothing about the API.
+fn strip_chrome(body: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = body.as_bytes();
+    let mut out = String::new();
+    let mut kept = 0usize;
+    let mut content = 0usize;
+    let mut at = 0usize;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'<') {
+        let lt = at + offset;
+        at = lt + 1;
+        let closing = bytes.get(lt + 1) == Some(&b'/');
+        let start = lt + 1 + usize::from(closing);
+        let len = bytes[start.min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        let name = body[start..start + len].to_ascii_lowercase();
+        if matches!(name.as_str(), "article" | "main" | "section") {
+            content = if closing {
+                content.saturating_sub(1)
+            } else {
+                content + 1
+            };
+            continue;
+        }
+        let chrome = name == "nav" || (content == 0 && (name == "header" || name == "footer"));
+        if closing || !chrome {
+            continue;
+        }
+        // The element's end, counting nested elements of the same name.
+        let mut depth = 0usize;
+        let mut scan = lt;
+        let mut end = bytes.len();
+        while let Some(o) = bytes[scan..].iter().position(|&b| b == b'<') {
+            let t = scan + o;
+            scan = t + 1;
+            let close = bytes.get(t + 1) == Some(&b'/');
+            let s0 = t + 1 + usize::from(close);
+            let matches = body
+                .get(s0..s0 + name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                && !bytes
+                    .get(s0 + name.len())
+                    .is_some_and(u8::is_ascii_alphanumeric);
+            if !matches {
+                continue;
+            }
+            if close {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    end = find(bytes, t, b">").map_or(bytes.len(), |e| e + 1);
+                    break;
+                }
+            } else {
+                depth += 1;
+            }
+        }
+        out.push_str(&body[kept..lt]);
+        kept = end;
+        at = end;
+    }
+    if kept == 0 {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    out.push_str(&body[kept..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Elements that never hold content.

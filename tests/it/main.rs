@@ -23,6 +23,7 @@ mod caching_tui;
 #[cfg(unix)]
 mod careless;
 mod catalog;
+mod changelog;
 mod cli;
 mod concurrency;
 mod conform;
