@@ -352,6 +352,9 @@ pub struct ProbingState {
     pub hosts: Vec<String>,
     /// Why the latest version's endpoints could not be discovered, if so.
     pub discovery_error: Option<String>,
+    /// The watch is an OpenAPI description (json and page watches
+    /// describe no endpoints).
+    pub describes: bool,
 }
 
 /// Whether probing is on for a watch, and what it covers when on. With
@@ -394,6 +397,7 @@ pub fn probing_state(
         endpoints: enabled.len(),
         hosts,
         discovery_error,
+        describes: w.spec.kind == crate::watch::Kind::OpenApi,
     })
 }
 

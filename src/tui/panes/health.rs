@@ -161,6 +161,15 @@ impl HealthPane {
     fn probing_off(&self) -> Option<String> {
         let p = self.probing.as_ref().filter(|p| !p.on)?;
         let name = crate::text::line(&p.watch).into_owned();
+        if !p.describes {
+            // A page or a catalog lists no endpoints: nothing to turn on.
+            return (p.endpoints == 0).then(|| {
+                format!(
+                    "{name} describes no endpoints (it is not an OpenAPI description). Endpoints \
+                     added by hand are checked: `apiradar health {name} --add URL`."
+                )
+            });
+        }
         Some(format!(
             "Probing is off for {name}: the endpoints its description lists are not checked \
              (endpoints added by hand still are). Press e to turn it on, or run \
@@ -178,7 +187,7 @@ impl HealthPane {
         });
         // Said first: in the wide layout's small pane the title is cut.
         let mut extra = Line::default();
-        if self.probing.as_ref().is_some_and(|p| !p.on) {
+        if self.probing.as_ref().is_some_and(|p| !p.on && p.describes) {
             extra.push_span(Span::styled(
                 "probing off (e) ",
                 theme.status(WatchStatus::Changed),
@@ -689,6 +698,28 @@ fn last_check(c: &crate::store::health::Check) -> String {
 mod tests {
     use super::*;
     use crate::store::health::Check;
+
+    /// A page or catalog watch has no description of endpoints: the pane
+    /// does not offer to turn probing on for it.
+    #[test]
+    fn probing_is_offered_only_for_descriptions() {
+        let state = |describes: bool| crate::app::health::ProbingState {
+            watch_id: 1,
+            watch: "changelog".into(),
+            on: false,
+            endpoints: 0,
+            hosts: Vec::new(),
+            discovery_error: None,
+            describes,
+        };
+        let mut pane = HealthPane::default();
+        pane.probing = Some(state(true));
+        assert!(pane.probing_off().is_some_and(|m| m.contains("Press e")));
+        pane.probing = Some(state(false));
+        let said = pane.probing_off().expect("said");
+        assert!(said.contains("describes no endpoints"), "{said}");
+        assert!(!said.contains("Press e"), "{said}");
+    }
 
     #[test]
     fn the_latest_check_reads_as_status_and_timings_or_its_error() {
