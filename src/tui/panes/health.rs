@@ -712,8 +712,10 @@ mod tests {
             discovery_error: None,
             describes,
         };
-        let mut pane = HealthPane::default();
-        pane.probing = Some(state(true));
+        let mut pane = HealthPane {
+            probing: Some(state(true)),
+            ..HealthPane::default()
+        };
         assert!(pane.probing_off().is_some_and(|m| m.contains("Press e")));
         pane.probing = Some(state(false));
         let said = pane.probing_off().expect("said");
