@@ -21,8 +21,10 @@ pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec
     let top = summary.map_or(&[][..], |c| &c.top[..]);
     let summary = counts.map_or("not compared".to_string(), |c| {
         format!(
-            "{} errors, {} warnings, {} info",
-            c.errors, c.warnings, c.infos
+            "{}, {}, {} info",
+            crate::text::count(c.errors, "error", "errors"),
+            crate::text::count(c.warnings, "warning", "warnings"),
+            crate::text::thousands(c.infos)
         )
     });
     let command = format!("apiradar diff {name}@{} {name}@{seq}", seq - 1);
@@ -135,7 +137,7 @@ mod tests {
         let text = alerts[0].payload["text"].as_str().unwrap();
         assert_eq!(
             text,
-            "shop has a new version #4: 3 errors, 1 warnings, 0 info.\n\
+            "shop has a new version #4: 3 errors, 1 warning, 0 info.\n\
              - error api-path-removed-without-deprecation: GET /p0: removed\n\
              - error api-path-removed-without-deprecation: GET /p1: removed\n\
              - … and 2 more\n\

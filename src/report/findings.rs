@@ -98,10 +98,10 @@ fn summary(findings: &[Finding]) -> String {
     }
     let count = |l| findings.iter().filter(|f| f.level == l).count();
     format!(
-        "{} errors, {} warnings, {} info",
-        count(Level::Error),
-        count(Level::Warning),
-        count(Level::Info)
+        "{}, {}, {} info",
+        text::count(count(Level::Error), "error", "errors"),
+        text::count(count(Level::Warning), "warning", "warnings"),
+        text::thousands(count(Level::Info))
     )
 }
 

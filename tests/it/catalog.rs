@@ -253,3 +253,58 @@ fn poe_history_with_checked_at_ignored_has_no_version_differing_only_by_it() {
         previous = Some(stripped);
     }
 }
+
+/// One pair of catalogs that gives every catalog id once, with its level
+/// and message, against a golden file
+/// (`tests/it/snapshots/catalog/ids.txt`; `APIRADAR_BLESS=1` rewrites it:
+/// review every changed line).
+#[test]
+fn every_catalog_id_matches_its_golden_line() {
+    let base = serde_json::json!({"data": [
+        {"id": "alpha", "name": "Alpha", "pricing": {"input": 1.0}, "traits": ["chat"], "legacy": 1},
+        {"id": "beta", "name": "Beta", "pricing": {"input": 2.0}, "traits": ["vision"], "legacy": 2},
+        {"id": "gone", "name": "Gone", "pricing": {"input": 3.0}, "traits": [], "legacy": 3}
+    ]});
+    let revision = serde_json::json!({"data": [
+        {"id": "alpha", "name": "Alpha 2", "pricing": {"input": 1.5}, "traits": ["chat", "tools"], "context": 8192},
+        {"id": "beta", "name": "Beta", "pricing": {"input": 1.0}, "traits": []},
+        {"id": "fresh", "name": "Fresh", "pricing": {"input": 0.5}, "traits": []}
+    ]});
+    let sb = Sandbox::new();
+    sb.write("a.json", base.to_string());
+    sb.write("b.json", revision.to_string());
+    let text = sb
+        .run([
+            "diff",
+            "files/a.json",
+            "files/b.json",
+            "--kind",
+            "json",
+            "--level",
+            "info",
+            "--flat",
+        ])
+        .text();
+    for id in [
+        "catalog-item-added",
+        "catalog-item-removed",
+        "catalog-price-changed",
+        "catalog-field-changed",
+        "catalog-field-added",
+        "catalog-field-removed",
+        "catalog-capability-added",
+        "catalog-capability-removed",
+    ] {
+        assert!(text.contains(id), "{id} missing:\n{text}");
+    }
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots/catalog/ids.txt");
+    if std::env::var_os("APIRADAR_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&path, &text).expect("write the golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (bless with APIRADAR_BLESS=1)", path.display()));
+    assert_eq!(text, expected, "differs from {}", path.display());
+}
