@@ -527,3 +527,22 @@ fn the_watch_list_shows_whole_names_and_counts_what_a_filter_keeps() {
         assert!(h.shows("(1 of 4)"), "{w}x{hgt}:\n{}", h.screen());
     }
 }
+
+/// A version whose finding counts the worker has not computed yet (an
+/// import's) says so in the timeline instead of showing blanks.
+#[test]
+fn the_timeline_says_when_counts_are_pending() {
+    let mut h = Harness::build(120, 40, "dark", ColorDepth::Ansi256, |dir| {
+        let db = long_database(dir);
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.execute(
+            "UPDATE versions SET counts_pending = 1, errors = NULL, warnings = NULL, infos = NULL
+             WHERE seq = 2 AND watch_id = (SELECT id FROM watches WHERE name = 'longdoc')",
+            [],
+        )
+        .expect("mark pending");
+        db
+    });
+    select(&mut h, "longdoc");
+    assert!(h.shows("counts pending"), "{}", h.screen());
+}

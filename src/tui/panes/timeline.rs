@@ -275,11 +275,16 @@ impl TimelinePane {
                         Some(_) => Span::styled(format!("{tag}0 "), theme.dim()),
                         None => Span::styled(format!("{tag}– "), theme.dim()),
                     };
-                    let counts_line = Line::from(vec![
-                        count(c.map(|c| c[0]), Level::Error, "E"),
-                        count(c.map(|c| c[1]), Level::Warning, "W"),
-                        count(c.map(|c| c[2]), Level::Info, "I"),
-                    ]);
+                    // An imported version waits for the worker to compare it.
+                    let counts_line = if v.counts_pending {
+                        Line::from(Span::styled("counts pending", theme.dim()))
+                    } else {
+                        Line::from(vec![
+                            count(c.map(|c| c[0]), Level::Error, "E"),
+                            count(c.map(|c| c[1]), Level::Warning, "W"),
+                            count(c.map(|c| c[2]), Level::Info, "I"),
+                        ])
+                    };
                     let mut cells = vec![
                         Cell::from(if marked { "◆" } else { " " }).style(theme.marked()),
                         Cell::from(format!("#{}", v.seq)),
