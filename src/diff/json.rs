@@ -540,13 +540,19 @@ impl Walker<'_> {
             self.truncated = true;
             return;
         }
-        self.findings.push(finding(
+        let mut f = finding(
             id,
             Some(at.path.clone()),
             message,
             at.base.clone(),
             at.revision.clone(),
-        ));
+        );
+        // A model gaining a deprecation notice, or its retirement date
+        // changing, is what a catalog is watched for.
+        if matches!(id, CATALOG_FIELD_ADDED | CATALOG_FIELD_CHANGED) && lifecycle(&at.rel) {
+            f.level = Level::Warning;
+        }
+        self.findings.push(f);
     }
 
     /// Records a field added to or removed from an item, to be merged
@@ -604,6 +610,11 @@ impl Walker<'_> {
                 first.base_pointer.clone(),
                 first.revision_pointer.clone(),
             );
+            // The level the findings had (a lifecycle field is a warning).
+            let f = Finding {
+                level: first.level,
+                ..f
+            };
             merged.push((indices[0], f));
             drop.extend(indices);
         }
@@ -985,6 +996,17 @@ impl Walker<'_> {
     }
 }
 
+/// Whether an item's field is about its end of life (`deprecation`,
+/// `deprecated`, `retire_at`, `sunset`, `end_of_life`, `eol`): such a
+/// field added or changed is a warning, not information.
+fn lifecycle(rel: &str) -> bool {
+    let rel = rel.to_ascii_lowercase();
+    ["deprecat", "retire", "sunset", "end_of_life", "endoflife"]
+        .iter()
+        .any(|w| rel.contains(w))
+        || rel.split(['.', '_', '-']).any(|part| part == "eol")
+}
+
 /// A finding with its fingerprint: the id and path hashed as
 /// [`super::Emitter::emit`] hashes an id and subject with no operation.
 fn finding(
@@ -1205,6 +1227,29 @@ mod tests {
 
     fn openai_catalog(models: Value) -> Value {
         json!({"object": "list", "data": models})
+    }
+
+    #[test]
+    fn a_deprecation_added_to_an_item_is_a_warning() {
+        let base = openai_catalog(json!([
+            {"id": "a", "model_spec": {"name": "A"}},
+            {"id": "b", "model_spec": {"name": "B", "deprecation": {"date": "2026-09-01"}}},
+        ]));
+        let revision = openai_catalog(json!([
+            {"id": "a", "model_spec": {"name": "A", "deprecation": {"date": "2026-10-01"}, "beta": true}},
+            {"id": "b", "model_spec": {"name": "B", "deprecation": {"date": "2026-08-15"}}},
+        ]));
+        let findings = diff_json(&base, &revision, Some("id"));
+        let level_of = |path: &str| find(&findings, path).level;
+        assert_eq!(
+            level_of("/data/[id=a]/model_spec/deprecation"),
+            Level::Warning
+        );
+        assert_eq!(
+            level_of("/data/[id=b]/model_spec/deprecation/date"),
+            Level::Warning
+        );
+        assert_eq!(level_of("/data/[id=a]/model_spec/beta"), Level::Info);
     }
 
     #[test]
