@@ -632,6 +632,12 @@ pub struct AlertAddArgs {
     /// How long one delivery may take before it counts as failed (1s to 5m) [default: 10s]
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// For change and breaking: only alerts with a finding whose check id matches (`catalog-price-*`; repeatable)
+    #[arg(long, value_name = "ID_GLOB")]
+    pub only: Vec<String>,
+    /// For change and breaking: only alerts with a finding at a matching place (`GET /v1/chat*`, `*[id=gpt-*`; repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub path: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -903,6 +909,8 @@ impl From<AlertAddArgs> for ChannelDecl {
             recovered_after: Some(a.recovered_after),
             remind_every: a.remind_every,
             timeout: a.timeout,
+            only: a.only,
+            path: a.path,
         }
     }
 }

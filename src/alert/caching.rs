@@ -17,6 +17,7 @@ pub fn regression(target: &str, model: &str) -> NewAlert {
         "Prompt caching of {shown} on {target} stopped working: the identical-request test passed before and has now failed {REGRESSION_AFTER} runs in a row. See `{command}`."
     );
     NewAlert {
+        subjects: Vec::new(),
         event: AlertEvent::Caching,
         title: format!("{target}: prompt caching of {shown} stopped working"),
         payload: json!({

@@ -19,6 +19,7 @@ use crate::text::Line;
 pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec<NewAlert> {
     let counts = summary.map(|c| &c.counts);
     let top = summary.map_or(&[][..], |c| &c.top[..]);
+    let summary_subjects = summary.map_or(&[][..], |c| &c.subjects[..]);
     let summary = counts.map_or("not compared".to_string(), |c| {
         format!(
             "{}, {}, {} info",
@@ -43,6 +44,7 @@ pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec
             Line(&f.message)
         );
     }
+    let subjects = summary_subjects.to_vec();
     let total = counts.map_or(0, |c| c.errors + c.warnings + c.infos);
     if total > top.len() as i64 {
         text += &format!("\n- … and {} more", total - top.len() as i64);
@@ -61,6 +63,8 @@ pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec
         let mut breaking = payload.clone();
         breaking["event"] = "breaking".into();
         alerts.push(NewAlert {
+            // A breaking alert is about its errors.
+            subjects: subjects.iter().filter(|s| s.error).cloned().collect(),
             event: AlertEvent::Breaking,
             title: format!("{name}: breaking changes in version #{seq}"),
             payload: breaking,
@@ -69,6 +73,7 @@ pub fn new_version(name: &str, seq: i64, summary: Option<&ChangeSummary>) -> Vec
     alerts.insert(
         0,
         NewAlert {
+            subjects,
             event: AlertEvent::Change,
             title: format!("{name}: new version #{seq}"),
             payload,
@@ -89,6 +94,7 @@ pub fn pause_reason(failures: u32, error: &str) -> String {
 /// `paused`, for a watch paused with `reason`.
 pub fn paused(reason: &str) -> NewAlert {
     NewAlert {
+        subjects: Vec::new(),
         event: AlertEvent::Paused,
         title: "watch paused after failed polls".into(),
         payload: json!({ "event": "paused", "text": reason }),
@@ -116,6 +122,7 @@ mod tests {
                     message: "removed".into(),
                 })
                 .collect(),
+            subjects: Vec::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::email::EmailConfig;
-use crate::store::alerts::{AlertEvent, ChannelKind, NewChannel, Thresholds};
+use crate::store::alerts::{AlertEvent, ChannelKind, NewChannel, RuleFilters, Thresholds};
 
 /// The events a channel gets when it names none.
 pub const DEFAULT_EVENTS: &str = "breaking,down,recovered,paused";
@@ -43,6 +43,14 @@ pub struct ChannelDecl {
     /// How long one delivery may take, e.g. `"30s"`; the default is
     /// [`super::DEFAULT_TIMEOUT`].
     pub timeout: Option<String>,
+    /// For `change` and `breaking`: only alerts with a finding whose check
+    /// id matches one of these globs (`catalog-price-*`).
+    #[serde(default)]
+    pub only: Vec<String>,
+    /// For `change` and `breaking`: only alerts with a finding at a place
+    /// matching one of these globs (`GET /v1/models*`, `*[id=gpt-*`).
+    #[serde(default)]
+    pub path: Vec<String>,
 }
 
 /// A checked channel, ready for the store.
@@ -58,6 +66,8 @@ pub struct ChannelDef {
     pub thresholds: Thresholds,
     /// How long one delivery may take (ms); `None`: the default.
     pub timeout_ms: Option<i64>,
+    /// Filters of its `change` and `breaking` rules.
+    pub filters: RuleFilters,
 }
 
 impl ChannelDef {
@@ -74,6 +84,7 @@ impl ChannelDef {
             thresholds: self.thresholds,
             from_config: false,
             timeout_ms: self.timeout_ms,
+            filters: self.filters.clone(),
         }
     }
 }
@@ -201,6 +212,23 @@ impl ChannelDecl {
             }
             None => None,
         };
+        let filters = RuleFilters {
+            only: self.only.iter().map(|g| g.trim().to_string()).collect(),
+            paths: self.path.iter().map(|g| g.trim().to_string()).collect(),
+        };
+        if !filters.is_empty()
+            && !events
+                .iter()
+                .any(|e| matches!(e, AlertEvent::Change | AlertEvent::Breaking))
+        {
+            return Err(
+                "only and path filter the findings of `change` and `breaking` alerts; this channel gets neither (add them with `on`)"
+                    .into(),
+            );
+        }
+        if let Some(g) = filters.only.iter().find(|g| g.is_empty()) {
+            return Err(format!("only: `{g}` is empty"));
+        }
         Ok(ChannelDef {
             name: self.name.clone(),
             kind,
@@ -219,6 +247,7 @@ impl ChannelDecl {
                 remind_every_ms,
             },
             timeout_ms,
+            filters,
         })
     }
 }

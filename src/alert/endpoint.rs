@@ -17,6 +17,7 @@ pub fn down(watch: &str, e: &Endpoint, rec: &CheckRecord) -> NewAlert {
         e.consecutive_failures
     );
     NewAlert {
+        subjects: Vec::new(),
         event: AlertEvent::Down,
         title: format!("{watch}: {what} is down"),
         payload: payload(AlertEvent::Down, e, rec, false, text, look),
@@ -34,6 +35,7 @@ pub fn still_down(watch: &str, e: &Endpoint, rec: &CheckRecord, since: i64) -> N
         e.consecutive_failures
     );
     NewAlert {
+        subjects: Vec::new(),
         event: AlertEvent::Down,
         title: format!("{watch}: {what} is still down"),
         payload: payload(AlertEvent::Down, e, rec, true, text, look),
@@ -49,6 +51,7 @@ pub fn recovered(watch: &str, e: &Endpoint, rec: &CheckRecord) -> NewAlert {
         e.consecutive_successes
     );
     NewAlert {
+        subjects: Vec::new(),
         event: AlertEvent::Recovered,
         title: format!("{watch}: {what} recovered"),
         payload: payload(AlertEvent::Recovered, e, rec, false, text, look),

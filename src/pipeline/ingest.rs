@@ -318,6 +318,18 @@ pub fn compare(
             infos,
         },
         top: top_findings(&findings),
+        subjects: findings
+            .iter()
+            .map(|f| store::alerts::AlertSubject {
+                id: f.id.to_string(),
+                place: match (&f.operation, &f.path) {
+                    (Some(m), Some(p)) => format!("{m} {p}"),
+                    (_, Some(p)) => p.clone(),
+                    _ => String::new(),
+                },
+                error: f.level == diff::Level::Error,
+            })
+            .collect(),
     })
 }
 

@@ -111,7 +111,15 @@ pub fn channels_table(channels: &[Channel]) -> String {
                 if c.disabled.is_some() {
                     "(off: not in the config file)".to_string()
                 } else {
-                    c.event_names().join(",")
+                    let mut events = c.event_names().join(",");
+                    let f = &c.filters;
+                    if !f.only.is_empty() {
+                        events += &format!(" only {}", f.only.join(","));
+                    }
+                    if !f.paths.is_empty() {
+                        events += &format!(" path {}", f.paths.join(","));
+                    }
+                    events
                 },
                 c.watch.clone().unwrap_or_else(|| "(all)".into()),
                 when,

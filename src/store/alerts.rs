@@ -90,6 +90,8 @@ pub struct NewChannel<'a> {
     pub from_config: bool,
     /// How long one delivery may take (ms); `None`: the sender's default.
     pub timeout_ms: Option<i64>,
+    /// Filters of its `change` and `breaking` rules.
+    pub filters: RuleFilters,
 }
 
 impl AlertEvent {
@@ -206,6 +208,66 @@ pub struct NewAlert {
     pub event: AlertEvent,
     pub title: String,
     pub payload: Value,
+    /// The findings behind a `change` or `breaking` alert, for rules with
+    /// filters (`alert add --only/--path`); empty for other alerts, which
+    /// such rules do not filter.
+    pub subjects: Vec<AlertSubject>,
+}
+
+/// One finding behind an alert: its check id and where it is (`GET
+/// /pets`, a catalog item's path, a changelog entry's heading).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertSubject {
+    pub id: String,
+    pub place: String,
+    /// At error level (what a `breaking` alert is about).
+    pub error: bool,
+}
+
+/// Which findings a rule about `change` and `breaking` takes (`--only
+/// ID_GLOB`, `--path GLOB`): an alert goes to the channel when one of its
+/// findings matches an id glob (if any are given) and a path glob (if any
+/// are given). `*` matches any run of characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RuleFilters {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+}
+
+impl RuleFilters {
+    pub fn is_empty(&self) -> bool {
+        self.only.is_empty() && self.paths.is_empty()
+    }
+
+    /// Whether an alert about `subjects` passes.
+    pub fn takes(&self, subjects: &[AlertSubject]) -> bool {
+        self.is_empty()
+            || subjects.iter().any(|s| {
+                (self.only.is_empty() || self.only.iter().any(|g| glob(g, &s.id)))
+                    && (self.paths.is_empty() || self.paths.iter().any(|g| glob(g, &s.place)))
+            })
+    }
+}
+
+/// `*` matches any run of characters, everything else itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    // No `*`: one part, the text itself.
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return pattern == text;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// One channel's rule about an endpoint going down and coming back (its
@@ -278,6 +340,8 @@ pub struct Channel {
     pub disabled: Option<String>,
     /// How long one delivery may take (ms); `None`: the sender's default.
     pub timeout_ms: Option<i64>,
+    /// Filters of its `change` and `breaking` rules.
+    pub filters: RuleFilters,
 }
 
 impl Channel {
@@ -404,7 +468,7 @@ impl Store {
                 ],
             )?;
             let id = s.conn.last_insert_rowid();
-            s.insert_rules(id, watch_id, events, thresholds)
+            s.insert_rules(id, watch_id, events, thresholds, &c.filters)
         })?;
         self.channel(name)
     }
@@ -415,19 +479,25 @@ impl Store {
         watch_id: Option<i64>,
         events: &[AlertEvent],
         thresholds: Thresholds,
+        filters: &RuleFilters,
     ) -> Result<()> {
         for e in events {
+            // Only alerts about findings can be filtered by them.
+            let filters = (matches!(e, AlertEvent::Change | AlertEvent::Breaking)
+                && !filters.is_empty())
+            .then(|| serde_json::json!(filters).to_string());
             self.conn.execute(
                 "INSERT INTO alert_rules (channel_id, watch_id, event, down_after,
-                     recovered_after, remind_every)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     recovered_after, remind_every, filters)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     channel_id,
                     watch_id,
                     e.as_str(),
                     thresholds.down_after,
                     thresholds.recovered_after,
-                    thresholds.remind_every_ms
+                    thresholds.remind_every_ms,
+                    filters
                 ],
             )?;
         }
@@ -467,7 +537,7 @@ impl Store {
                 "DELETE FROM alert_rules WHERE channel_id = ?1",
                 [current.id],
             )?;
-            s.insert_rules(current.id, watch_id, c.events, c.thresholds)
+            s.insert_rules(current.id, watch_id, c.events, c.thresholds, &c.filters)
         })?;
         self.channel(c.name)
     }
@@ -512,7 +582,7 @@ impl Store {
             "SELECT c.id, c.name, c.kind, c.url, c.secret_env,
                     group_concat(r.event, ','), max(w.name), c.options,
                     max(r.down_after), max(r.recovered_after), max(r.remind_every),
-                    c.from_config, c.disabled, c.timeout_ms
+                    c.from_config, c.disabled, c.timeout_ms, max(r.filters)
              FROM alert_channels c
              LEFT JOIN alert_rules r ON r.channel_id = c.id
              LEFT JOIN watches w ON w.id = r.watch_id
@@ -544,6 +614,10 @@ impl Store {
                 from_config: r.get(11)?,
                 disabled: r.get(12)?,
                 timeout_ms: r.get(13)?,
+                filters: r
+                    .get::<_, Option<String>>(14)?
+                    .and_then(|f| serde_json::from_str(&f).ok())
+                    .unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -554,14 +628,7 @@ impl Store {
     /// happened) and due now. Runs inside the caller's transaction.
     /// Returns how many rows were queued.
     pub fn enqueue(&self, watch_id: i64, at: i64, alert: &NewAlert) -> Result<usize> {
-        self.enqueue_rows(
-            None,
-            watch_id,
-            at,
-            alert.event,
-            &alert.title,
-            &alert.payload,
-        )
+        self.enqueue_rows(None, watch_id, at, alert)
     }
 
     /// [`Store::enqueue`], for one channel only (its rules must still take
@@ -573,14 +640,7 @@ impl Store {
         at: i64,
         alert: &NewAlert,
     ) -> Result<usize> {
-        self.enqueue_rows(
-            Some(channel_id),
-            watch_id,
-            at,
-            alert.event,
-            &alert.title,
-            &alert.payload,
-        )
+        self.enqueue_rows(Some(channel_id), watch_id, at, alert)
     }
 
     fn enqueue_rows(
@@ -588,32 +648,55 @@ impl Store {
         channel_id: Option<i64>,
         watch_id: i64,
         at: i64,
-        event: AlertEvent,
-        title: &str,
-        payload: &Value,
+        alert: &NewAlert,
     ) -> Result<usize> {
         let watch: String =
             self.conn
                 .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
                     r.get(0)
                 })?;
-        Ok(self.conn.execute(
-            "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
-                 next_attempt_at)
-             SELECT DISTINCT channel_id, ?2, ?3, ?4, ?5, ?6, ?7 FROM alert_rules
-             WHERE event = ?3 AND (watch_id IS NULL OR watch_id = ?1)
-                 AND (?8 IS NULL OR channel_id = ?8)",
-            params![
-                watch_id,
-                at,
-                event.as_str(),
-                watch,
-                title,
-                payload.to_string(),
-                super::now_ms(),
-                channel_id
-            ],
-        )?)
+        // The channels whose rules take the event for the watch; a rule
+        // with filters only when one of the alert's findings passes them.
+        // Filters that no longer read are not applied: an alert too many
+        // rather than one lost.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT channel_id, filters FROM alert_rules
+             WHERE event = ?1 AND (watch_id IS NULL OR watch_id = ?2)
+                 AND (?3 IS NULL OR channel_id = ?3)",
+        )?;
+        let rules = stmt.query_map(params![alert.event.as_str(), watch_id, channel_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut channels = std::collections::BTreeSet::new();
+        for rule in rules {
+            let (channel, filters) = rule?;
+            let takes = match filters.map(|f| serde_json::from_str::<RuleFilters>(&f)) {
+                None | Some(Err(_)) => true,
+                Some(Ok(f)) => f.takes(&alert.subjects),
+            };
+            if takes {
+                channels.insert(channel);
+            }
+        }
+        let payload = alert.payload.to_string();
+        let now = super::now_ms();
+        for channel in &channels {
+            self.conn.execute(
+                "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
+                     next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    channel,
+                    at,
+                    alert.event.as_str(),
+                    watch,
+                    alert.title,
+                    payload,
+                    now
+                ],
+            )?;
+        }
+        Ok(channels.len())
     }
 
     /// Writes one outbox row per channel with a rule for the alert's event
@@ -970,6 +1053,46 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([limit as i64], outbox_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    fn subject(id: &str, place: &str) -> AlertSubject {
+        AlertSubject {
+            id: id.into(),
+            place: place.into(),
+            error: false,
+        }
+    }
+
+    #[test]
+    fn globs_match_any_run_of_characters() {
+        assert!(glob("catalog-price-*", "catalog-price-changed"));
+        assert!(glob("*[id=gpt-*", "/data/[id=gpt-4o]/pricing/input"));
+        assert!(glob("GET /v1/*s", "GET /v1/models"));
+        assert!(!glob("GET /v1/*s", "GET /v1/model"));
+        assert!(glob("exact", "exact"));
+        assert!(!glob("exact", "exactly"));
+        assert!(!glob("a*a", "a"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn a_rule_takes_an_alert_when_one_finding_passes_both_filters() {
+        let f = RuleFilters {
+            only: vec!["catalog-price-*".into()],
+            paths: vec!["*[id=gpt-*".into()],
+        };
+        let price_o3 = subject("catalog-price-changed", "/data/[id=o3]/pricing/input");
+        let name_gpt = subject("catalog-field-changed", "/data/[id=gpt-4o]/name");
+        assert!(!f.takes(&[price_o3.clone(), name_gpt.clone()]));
+        let price_gpt = subject("catalog-price-changed", "/data/[id=gpt-4o]/pricing/input");
+        assert!(f.takes(&[price_o3, price_gpt]));
+        assert!(RuleFilters::default().takes(&[]));
+        assert!(!f.takes(&[]));
     }
 }
 

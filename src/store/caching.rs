@@ -977,6 +977,7 @@ mod tests {
             )
             .expect("target");
         let alert = crate::store::alerts::NewAlert {
+            subjects: Vec::new(),
             event: crate::store::alerts::AlertEvent::Caching,
             title: "t".into(),
             payload: Value::Null,

@@ -1132,6 +1132,7 @@ mod tests {
             )
             .unwrap();
         let alert = NewAlert {
+            subjects: Vec::new(),
             event: AlertEvent::Down,
             title: "api: down".into(),
             payload: serde_json::json!({"text": "down"}),

@@ -59,6 +59,10 @@ pub struct ChangeSummary {
     /// The most severe findings, first in the diff's order within a level
     /// (at most [`TOP_FINDINGS`]), for alert messages.
     pub top: Vec<TopFinding>,
+    /// Every finding's check id and place, for alert rules with filters
+    /// (not stored, not printed).
+    #[serde(skip)]
+    pub subjects: Vec<crate::store::alerts::AlertSubject>,
 }
 
 /// How many findings an alert about a new version lists.
@@ -642,6 +646,7 @@ mod tests {
             (failures >= n).then(|| {
                 let reason = format!("auto-paused after {failures}: HTTP 500");
                 let alert = NewAlert {
+                    subjects: Vec::new(),
                     event: super::super::alerts::AlertEvent::Paused,
                     title: "paused".into(),
                     payload: serde_json::json!({ "text": reason }),

@@ -557,3 +557,82 @@ fn channels_and_caching_targets_declared_in_a_config_file() {
     );
     assert!(!out.stderr.contains("token\""), "{}", out.stderr);
 }
+
+/// A channel can take only some of a watch's changes: `--only` by check
+/// id, `--path` by place. A catalog's field edit reaches the channel that
+/// takes everything, a price change both, a price change of another model
+/// not the one that watches one model.
+#[test]
+fn alert_filters_pick_the_changes_a_channel_gets() {
+    let sb = Sandbox::new();
+    let server = Server::start();
+    let catalog = |name: &str, price: f64| {
+        format!(
+            r#"{{"data": [{{"id": "gpt-4o", "name": "{name}", "pricing": {{"input": {price}}}}},
+                          {{"id": "o3", "name": "o3", "pricing": {{"input": 2.0}}}}]}}"#
+        )
+    };
+    server.set("/models", Reply::ok(catalog("GPT-4o", 2.5)));
+    for p in ["/all", "/prices", "/gpt"] {
+        server.set(p, Reply::ok("thanks"));
+    }
+    sb.ok(["add", "models", &server.url("/models"), "--kind", "json"]);
+    sb.ok(["refresh", "models"]);
+    let hook = |name: &str, path: &str, extra: &[&str]| {
+        let url = server.url(path);
+        let mut args = vec![
+            "alert",
+            "add",
+            name,
+            "--webhook",
+            url.as_str(),
+            "--on",
+            "change",
+        ];
+        args.extend(extra);
+        sb.ok(args);
+    };
+    hook("all", "/all", &[]);
+    hook("prices", "/prices", &["--only", "catalog-price-*"]);
+    hook(
+        "gpt",
+        "/gpt",
+        &["--only", "catalog-price-*", "--path", "*[id=gpt-*"],
+    );
+    // Filters on a channel without change or breaking are refused.
+    let refused = sb
+        .run([
+            "alert",
+            "add",
+            "bad",
+            "--webhook",
+            "http://127.0.0.1:9/x",
+            "--on",
+            "down",
+            "--only",
+            "catalog-*",
+        ])
+        .expect_code(2);
+    assert!(refused.stderr.contains("change"), "{}", refused.stderr);
+    let listed = sb.ok(["alert", "list"]);
+    assert!(listed.contains("catalog-price-*"), "{listed}");
+
+    server.set("/models", Reply::ok(catalog("GPT-4o (2024-08)", 2.5)));
+    sb.ok(["refresh", "models"]);
+    let hits = || {
+        (
+            server.hits("/all"),
+            server.hits("/prices"),
+            server.hits("/gpt"),
+        )
+    };
+    assert_eq!(hits(), (1, 0, 0), "a name change goes to `all` only");
+    server.set("/models", Reply::ok(catalog("GPT-4o (2024-08)", 3.0)));
+    sb.ok(["refresh", "models"]);
+    assert_eq!(hits(), (2, 1, 1), "gpt-4o's price goes to all three");
+    let o3 = r#"{"data": [{"id": "gpt-4o", "name": "GPT-4o (2024-08)", "pricing": {"input": 3.0}},
+                          {"id": "o3", "name": "o3", "pricing": {"input": 1.0}}]}"#;
+    server.set("/models", Reply::ok(o3));
+    sb.ok(["refresh", "models"]);
+    assert_eq!(hits(), (3, 2, 1), "o3's price skips the gpt channel");
+}
