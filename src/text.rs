@@ -346,36 +346,6 @@ pub fn one_line_cut(s: &str, max: usize) -> Cow<'_, str> {
 /// How many characters a one-line view shows of a message.
 pub const ONE_LINE_CHARS: usize = 240;
 
-/// Whether `text` matches `pattern`, where `*` stands for any run of
-/// characters (and nothing else is special): ignore rules, level
-/// overrides, ignored fields and alert filters all match this way. The
-/// usual two-pointer match with one backtrack point.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    if !pattern.contains('*') {
-        return pattern == text;
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut i, mut j) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while j < t.len() {
-        if i < p.len() && p[i] == '*' {
-            star = Some((i, j));
-            i += 1;
-        } else if i < p.len() && p[i] == t[j] {
-            i += 1;
-            j += 1;
-        } else if let Some((si, sj)) = star {
-            i = si + 1;
-            j = sj + 1;
-            star = Some((si, sj + 1));
-        } else {
-            return false;
-        }
-    }
-    p[i..].iter().all(|&c| c == '*')
-}
-
 /// An integer that [`thousands`] and [`count`] print.
 pub trait Integer: Copy {
     fn wide(self) -> i128;

@@ -58,7 +58,6 @@
 //! Ignore rules do not look at levels, so the order only matters for the
 //! count: findings dropped by `none` are counted as ignored too.
 
-use crate::text::glob;
 use std::cmp::Reverse;
 use std::path::Path;
 
@@ -204,6 +203,32 @@ impl PathPattern {
         }
         reach[segments.len()]
     }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of
+/// characters. The usual two-pointer match with one backtrack point,
+/// which is enough when `*` is the only wildcard.
+fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i] == t[j] {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
 }
 
 /// Text as the oasdiff-style rules compare it: lower case, without quote

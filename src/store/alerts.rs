@@ -15,7 +15,6 @@
 //! lease. A lease left by a sender that was killed mid-send expires, and the
 //! row is claimed again after that time. A leased row is still `pending`.
 
-use crate::text::glob;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
@@ -250,6 +249,25 @@ impl RuleFilters {
                     && (self.paths.is_empty() || self.paths.iter().any(|g| glob(g, &s.place)))
             })
     }
+}
+
+/// `*` matches any run of characters, everything else itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    // No `*`: one part, the text itself.
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return pattern == text;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// One channel's rule about an endpoint going down and coming back (its
