@@ -23,6 +23,7 @@ pub mod demo_llm;
 pub mod diff;
 pub mod fetch;
 pub mod generate;
+pub mod glob;
 pub mod health;
 pub mod logging;
 pub mod pipeline;

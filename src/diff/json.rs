@@ -326,9 +326,7 @@ pub fn is_price_path(rel: &str, globs: &[String]) -> bool {
             lower.contains("pric") || lower.contains("cost")
         });
     }
-    globs
-        .iter()
-        .any(|g| crate::spec::ignore::segment_matches(g, rel))
+    globs.iter().any(|g| crate::glob::matches(g, rel))
 }
 
 /// Whether a top-level object reads as a catalog keyed by item name.

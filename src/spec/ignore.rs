@@ -107,7 +107,9 @@ fn step(rules: &[FieldGlob], states: &[(usize, usize)], name: &str) -> (Vec<(usi
     for &(r, s) in states {
         match rules[r].segments.get(s) {
             Some(Segment::Any) if !next.contains(&(r, s)) => next.push((r, s)),
-            Some(Segment::One(p)) if segment_matches(p, name) && !next.contains(&(r, s + 1)) => {
+            Some(Segment::One(p))
+                if crate::glob::matches(p, name) && !next.contains(&(r, s + 1)) =>
+            {
                 next.push((r, s + 1));
             }
             _ => {}
@@ -154,33 +156,6 @@ fn strip_at(value: &mut Value, rules: &[FieldGlob], states: &[(usize, usize)]) -
         _ => {}
     }
     removed
-}
-
-/// Whether one pointer segment matches a pattern where `*` is any run.
-pub fn segment_matches(pattern: &str, text: &str) -> bool {
-    if !pattern.contains('*') {
-        return pattern == text;
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut i, mut j) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while j < t.len() {
-        if i < p.len() && p[i] == '*' {
-            star = Some((i, j));
-            i += 1;
-        } else if i < p.len() && p[i] == t[j] {
-            i += 1;
-            j += 1;
-        } else if let Some((si, sj)) = star {
-            i = si + 1;
-            j = sj + 1;
-            star = Some((si, sj + 1));
-        } else {
-            return false;
-        }
-    }
-    p[i..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
