@@ -294,8 +294,19 @@ impl Worker {
                 let next_due_at = match listed {
                     Ok(watches) => {
                         let mut next: Option<i64> = None;
+                        // Asked for while a poll of it was still running
+                        // (its events already sent, its end not yet seen
+                        // here): that poll may have started before the
+                        // request, so the request waits for it to end.
+                        let mut deferred: HashSet<String> = HashSet::new();
                         for w in watches {
-                            if w.paused || in_flight.contains(&w.id) {
+                            if w.paused {
+                                continue;
+                            }
+                            if in_flight.contains(&w.id) {
+                                if force_all || forced.contains(&w.spec.name) {
+                                    deferred.insert(w.spec.name);
+                                }
                                 continue;
                             }
                             let wanted = force_all || forced.remove(&w.spec.name);
@@ -315,7 +326,7 @@ impl Worker {
                             }
                         }
                         force_all = false;
-                        forced.clear();
+                        forced = deferred;
                         next
                     }
                     Err(e) => {

@@ -142,10 +142,13 @@ async fn one_failing_watch_does_not_stop_the_others() {
 async fn next_polled(
     events: &mut tokio::sync::mpsc::UnboundedReceiver<WorkerEvent>,
 ) -> apiradar::pipeline::poll::PollReport {
+    // One deadline for the report, not one per event: the worker's other
+    // events (`Idle` after each scan) must not keep a lost poll waiting.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let event = tokio::time::timeout(Duration::from_secs(20), events.recv())
+        let event = tokio::time::timeout_at(deadline, events.recv())
             .await
-            .expect("no event within 20 s")
+            .expect("no poll reported within 20 s")
             .expect("worker hung up");
         if let WorkerEvent::Polled(r) = event {
             return r;
@@ -194,8 +197,9 @@ async fn the_run_loop_polls_due_watches_obeys_commands_and_reports_pauses() {
     commands
         .send(Command::PollNow(vec!["gone".into()]))
         .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let paused = loop {
-        let e = tokio::time::timeout(Duration::from_secs(20), events.recv())
+        let e = tokio::time::timeout_at(deadline, events.recv())
             .await
             .unwrap()
             .unwrap();
@@ -211,6 +215,46 @@ async fn the_run_loop_polls_due_watches_obeys_commands_and_reports_pauses() {
     commands.send(Command::PollAll).unwrap();
     let r = next_polled(&mut events).await;
     assert_eq!(r.name, "doc");
+
+    commands.send(Command::Stop).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("worker did not stop")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_now_during_a_running_poll_polls_again_after_it() {
+    let (host, load) = server(Duration::from_millis(400)).await;
+    let watches = vec![("slow".to_string(), format!("http://{host}/doc/1"))];
+    let (_dir, store) = store_with(&watches);
+    let config = WorkerConfig {
+        rescan: Duration::from_millis(100),
+        ..WorkerConfig::default()
+    };
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (commands, commands_rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(Arc::clone(&store), fetcher(), config).with_events(events_tx);
+    let run = tokio::spawn(worker.run(commands_rx));
+
+    // Asked for while the first poll is on the wire...
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let e = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("no poll started within 20 s")
+            .expect("worker hung up");
+        if matches!(e, WorkerEvent::Polling { .. }) {
+            break;
+        }
+    }
+    commands
+        .send(Command::PollNow(vec!["slow".into()]))
+        .unwrap();
+    // ...the request is not lost to the poll that started before it.
+    assert_eq!(next_polled(&mut events).await.status, PollStatus::New);
+    assert_eq!(next_polled(&mut events).await.status, PollStatus::Unchanged);
+    assert_eq!(load.hits.load(Ordering::SeqCst), 2);
 
     commands.send(Command::Stop).unwrap();
     tokio::time::timeout(Duration::from_secs(10), run)
