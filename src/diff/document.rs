@@ -2,7 +2,9 @@
 //! layout, with `$ref`s followed on demand and operations listed.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::Value;
@@ -17,12 +19,12 @@ pub struct Doc<'v> {
     /// The document as given, or its OpenAPI 3 upgrade (Swagger 2.0).
     root: std::borrow::Cow<'v, Value>,
     /// Hashes of nodes as written, by address (see [`Doc::written_hash`]).
-    hashes: RefCell<HashMap<usize, u64>>,
+    hashes: RefCell<FxHashMap<usize, u64>>,
     /// Schemas made during the comparison (an `allOf` merged into one
     /// schema), kept as long as the document.
     made: Made,
     /// Address of an `allOf` schema → its merged form in `made`.
-    merged: RefCell<HashMap<usize, usize>>,
+    merged: RefCell<FxHashMap<usize, usize>>,
 }
 
 /// Slots for values made during a comparison. A value stays where it was
@@ -173,7 +175,24 @@ impl<'v> Doc<'v> {
         if pointer.is_empty() {
             return Some(&self.root);
         }
-        self.root.pointer(pointer)
+        // As `Value::pointer`, without a new string for each segment:
+        // only a segment with an escape (`~0`, `~1`) is copied.
+        let mut node: &Value = &self.root;
+        for segment in pointer.strip_prefix('/')?.split('/') {
+            let unescaped;
+            let key = if segment.contains('~') {
+                unescaped = segment.replace("~1", "/").replace("~0", "~");
+                unescaped.as_str()
+            } else {
+                segment
+            };
+            node = match node {
+                Value::Object(map) => map.get(key)?,
+                Value::Array(items) => items.get(array_index(key)?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
     }
 
     /// Follows `$ref` from `value` until a value without one (or an
@@ -260,6 +279,15 @@ impl<'v> Doc<'v> {
         }
         out
     }
+}
+
+/// A JSON pointer segment as an array index: digits only, no leading zero.
+fn array_index(segment: &str) -> Option<usize> {
+    let digits = !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (segment.len() > 1 && segment.starts_with('0')) {
+        return None;
+    }
+    segment.parse().ok()
 }
 
 /// `/pets/{petId}/toys/{id}` → `/pets/{}/toys/{}`; a trailing slash is

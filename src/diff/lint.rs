@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::join_pointer;
+use super::push_pointer_segment;
 
 /// At most this many notes per document; one more says how many were left.
 const MAX_NOTES: usize = 200;
@@ -43,7 +43,7 @@ pub fn lint(doc: &Value) -> Vec<Note> {
         notes: &mut notes,
         skipped: 0,
     };
-    walker.walk(doc, "", 0);
+    walker.walk(doc, &mut String::new(), 0);
     let skipped = walker.skipped;
     if skipped > 0 {
         notes.push(note("", &format!("{skipped} more problems not listed")));
@@ -76,7 +76,8 @@ impl Walker<'_> {
         }
     }
 
-    fn walk(&mut self, value: &Value, pointer: &str, depth: usize) {
+    /// `pointer` is where `value` is; it comes back as it was given.
+    fn walk(&mut self, value: &Value, pointer: &mut String, depth: usize) {
         if depth > 512 {
             return;
         }
@@ -101,12 +102,18 @@ impl Walker<'_> {
                     if matches!(key.as_str(), "example" | "examples" | "x-examples") {
                         continue;
                     }
-                    self.walk(child, &join_pointer(pointer, key), depth + 1);
+                    let len = pointer.len();
+                    push_pointer_segment(pointer, key);
+                    self.walk(child, pointer, depth + 1);
+                    pointer.truncate(len);
                 }
             }
             Value::Array(items) => {
                 for (i, child) in items.iter().enumerate() {
-                    self.walk(child, &join_pointer(pointer, &i.to_string()), depth + 1);
+                    let len = pointer.len();
+                    push_pointer_segment(pointer, &i.to_string());
+                    self.walk(child, pointer, depth + 1);
+                    pointer.truncate(len);
                 }
             }
             _ => {}

@@ -172,10 +172,19 @@ pub fn diff_openapi_with_causes(
     revision: &Value,
     options: &DiffOptions,
 ) -> (Vec<Finding>, group::Causes) {
-    let base = Doc::new(base);
-    let revision = Doc::new(revision);
+    // Each side is upgraded (Swagger 2.0) and hashed on a thread of its
+    // own: every node is hashed once here, which the comparison needs
+    // for nearly all of them anyway.
+    let prepared = |value| {
+        let doc = Doc::new(value);
+        doc.written_hash(doc.root());
+        doc
+    };
+    let (base, revision) = both(|| prepared(base), || prepared(revision));
     let mut out = Emitter::default();
     checks::run(&base, &revision, options, &mut out);
+    // Freeing an upgraded document takes a while too: both at once.
+    both(move || drop(base), move || drop(revision));
     let causes = out.causes;
     let mut findings = out.findings;
     findings.sort_by(|a, b| {
@@ -196,6 +205,35 @@ pub fn diff_openapi_with_causes(
     });
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     (findings, causes)
+}
+
+/// Runs `a` on a scoped thread and `b` on this one; both results. A panic
+/// in `a` goes on here, as if it had run on this thread; when no thread can
+/// be had, `a` runs here too, after `b`.
+fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    /// As much stack as the main thread has: the walks recurse as deep as
+    /// the parse budget lets a document nest.
+    const STACK: usize = 8 << 20;
+    let a = std::sync::Mutex::new(Some(a));
+    let take = || a.lock().unwrap_or_else(|p| p.into_inner()).take();
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn_scoped(s, || take().map(|a| a()));
+        let second = b();
+        let first = match handle {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => None,
+        };
+        let first = match first {
+            Some(first) => first,
+            None => match take() {
+                Some(a) => a(),
+                None => unreachable!("`a` runs once, on the thread or here"),
+            },
+        };
+        (first, second)
+    })
 }
 
 /// Counts of findings by level: `[errors, warnings, infos]`.
@@ -303,9 +341,13 @@ pub fn compare_raw_with(
                 crate::spec::openapi::spec_version(&doc, format).map_err(|e| (side, e))?;
                 Ok(doc)
             };
-            let (mut b, mut r) = (parse(base, Side::Base)?, parse(revision, Side::Revision)?);
-            let mut base_notes = lint::lint(&b);
-            let mut revision_notes = lint::lint(&r);
+            // The two sides are read and linted at once, one on a thread
+            // of its own.
+            let (b, r) = both(
+                || parse(base, Side::Base).map(|d| (lint::lint(&d), d)),
+                || parse(revision, Side::Revision).map(|d| (lint::lint(&d), d)),
+            );
+            let ((mut base_notes, mut b), (mut revision_notes, mut r)) = (b?, r?);
             base_notes.extend(prepare(Side::Base, &mut b));
             revision_notes.extend(prepare(Side::Revision, &mut r));
             let below_stability = match options.stability_level {
@@ -451,5 +493,63 @@ pub fn pointer_segment(s: &str) -> String {
 
 /// `base` + `/segment`, escaped.
 pub fn join_pointer(base: &str, segment: &str) -> String {
-    format!("{base}/{}", pointer_segment(segment))
+    let mut out = String::with_capacity(base.len() + segment.len() + 1);
+    out.push_str(base);
+    push_pointer_segment(&mut out, segment);
+    out
+}
+
+/// Appends `/segment`, escaped, to a pointer being built.
+pub fn push_pointer_segment(pointer: &mut String, segment: &str) {
+    pointer.push('/');
+    if segment.contains(['~', '/']) {
+        pointer.push_str(&pointer_segment(segment));
+    } else {
+        pointer.push_str(segment);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_tilde_and_slash_only() {
+        assert_eq!(join_pointer("/paths", "/pets/{id}"), "/paths/~1pets~1{id}");
+        assert_eq!(join_pointer("", "a~b"), "/a~0b");
+        assert_eq!(join_pointer("/x", "plain"), "/x/plain");
+    }
+
+    #[test]
+    fn both_sides_run_and_a_panic_on_the_thread_comes_back_here() {
+        assert_eq!(both(|| 1 + 1, || "b"), (2, "b"));
+        let caught = std::panic::catch_unwind(|| both(|| panic!("base side"), || ()));
+        let message = caught.expect_err("the panic went on");
+        assert_eq!(message.downcast_ref::<&str>(), Some(&"base side"));
+    }
+
+    #[test]
+    fn local_references_resolve_with_escapes_and_indexes() {
+        let value = serde_json::json!({
+            "openapi": "3.0.0",
+            "components": {"schemas": {"a/b": {"type": "string"}, "t~x": {"type": "integer"}}},
+            "list": [{"n": 0}, {"n": 1}]
+        });
+        let doc = Doc::new(&value);
+        let at = |r: &str| doc.lookup(r).cloned();
+        assert_eq!(
+            at("#/components/schemas/a~1b"),
+            Some(serde_json::json!({"type": "string"}))
+        );
+        assert_eq!(
+            at("#/components/schemas/t~0x"),
+            Some(serde_json::json!({"type": "integer"}))
+        );
+        assert_eq!(at("#/list/1/n"), Some(serde_json::json!(1)));
+        assert_eq!(at("#/list/01"), None);
+        assert_eq!(at("#/list/-1"), None);
+        assert_eq!(at("#/nothing"), None);
+        assert_eq!(at("#"), Some(value.clone()));
+        assert_eq!(at("components"), None);
+    }
 }

@@ -26,7 +26,7 @@ use super::Doc;
 pub struct Sameness {
     dirty: HashSet<String>,
     /// Per document: node address → "refers to a dirty reference".
-    touches: [RefCell<HashMap<usize, bool>>; 2],
+    touches: [RefCell<rustc_hash::FxHashMap<usize, bool>>; 2],
 }
 
 /// Every `$ref` text below `value`.

@@ -15,7 +15,7 @@
 
 mod ids;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde_json::Value;
@@ -79,16 +79,6 @@ impl Site {
         } else {
             format!("{} property `{}`", self.label, self.path)
         }
-    }
-
-    fn child(&self, segment: &str) -> Site {
-        let mut s = self.clone();
-        s.path = if self.path.is_empty() {
-            segment.to_string()
-        } else {
-            format!("{}/{segment}", self.path)
-        };
-        s
     }
 }
 
@@ -191,6 +181,17 @@ enum Item<'e> {
     },
 }
 
+/// What comparing one pair of nodes found, and whether a whole walk from
+/// there once reported nothing.
+struct Node<'e> {
+    items: Box<[Item<'e>]>,
+    /// Set after a walk from this pair that went everywhere below it
+    /// (nothing cut short as already seen, nor for depth) and reported
+    /// nothing: what lies below depends only on the pair and its spot, so
+    /// every later walk from here would report nothing too, and is skipped.
+    quiet: std::cell::Cell<bool>,
+}
+
 /// Which comparison of a pair of schema nodes: the two resolved nodes, the
 /// references that led to them, the spot and the deprecation notice asked.
 type MemoKey<'e> = (usize, usize, Option<&'e str>, Option<&'e str>, Spot, i64);
@@ -200,7 +201,7 @@ type MemoKey<'e> = (usize, usize, Option<&'e str>, Option<&'e str>, Spot, i64);
 /// operation replays what was found with its own names and pointers.
 #[derive(Default)]
 pub struct Memo<'e> {
-    nodes: HashMap<MemoKey<'e>, Rc<[Item<'e>]>>,
+    nodes: HashMap<MemoKey<'e>, Rc<Node<'e>>>,
 }
 
 impl Memo<'_> {
@@ -211,57 +212,58 @@ impl Memo<'_> {
 }
 
 /// The innermost component a walk is in, for the root cause of what it
-/// finds there.
-#[derive(Clone)]
+/// finds there: the `$ref` that named it on each side, if one did, and
+/// where it starts in the walk's pointers and property path (what follows
+/// is below the component).
+#[derive(Clone, Copy)]
 struct Frame<'e> {
-    /// The `$ref` that named it on each side, if one did.
     base: Option<&'e str>,
     rev: Option<&'e str>,
-    /// Pointers below the component on each side.
-    bp: String,
-    rp: String,
-    /// Property path below the component.
-    path: String,
+    bp: usize,
+    rp: usize,
+    path: usize,
 }
 
 impl<'e> Frame<'e> {
-    fn enter(base: Option<&'e str>, rev: Option<&'e str>) -> Frame<'e> {
+    fn enter(base: Option<&'e str>, rev: Option<&'e str>, at: &Cursor) -> Frame<'e> {
         Frame {
             base,
             rev,
-            bp: String::new(),
-            rp: String::new(),
-            path: String::new(),
+            bp: at.bp.len(),
+            rp: at.rp.len(),
+            path: at.site.path.len(),
         }
     }
 
-    fn below(&self, seg: Option<&str>, bp: &str, rp: &str) -> Frame<'e> {
-        Frame {
-            bp: format!("{}{bp}", self.bp),
-            rp: format!("{}{rp}", self.rp),
-            path: join_path(&self.path, seg),
-            ..self.clone()
-        }
-    }
-
-    fn cause(&self, seg: Option<&str>, bp: &str, rp: &str, message: &str) -> Cause {
+    fn cause(&self, at: &Cursor, seg: Option<&str>, bp: &str, rp: &str, message: &str) -> Cause {
         let pointer = |reference: Option<&str>, inner: &str, rel: &str| {
             reference.map(|r| format!("{}{inner}{rel}", r.strip_prefix('#').unwrap_or(r)))
         };
         let reference = self.rev.or(self.base).unwrap_or_default();
         let name = reference.rsplit('/').next().unwrap_or(reference);
-        let path = join_path(&self.path, seg);
+        let below = at.site.path.get(self.path..).unwrap_or_default();
+        let below = below.strip_prefix('/').unwrap_or(below);
+        let path = join_path(below, seg);
         let what = if path.is_empty() {
             format!("schema `{name}`")
         } else {
             format!("schema `{name}` property `{path}`")
         };
         Cause {
-            base_pointer: pointer(self.base, &self.bp, bp),
-            revision_pointer: pointer(self.rev, &self.rp, rp),
+            base_pointer: pointer(self.base, at.bp.get(self.bp..).unwrap_or_default(), bp),
+            revision_pointer: pointer(self.rev, at.rp.get(self.rp..).unwrap_or_default(), rp),
             message: message.replacen(WHAT, &what, 1),
         }
     }
+}
+
+/// Where a walk is: the site (its property path grows and shrinks as the
+/// walk goes down and back up) and the pointers on each side, kept in one
+/// buffer each instead of a new string per step.
+struct Cursor {
+    site: Site,
+    bp: String,
+    rp: String,
 }
 
 fn join_path(path: &str, seg: Option<&str>) -> String {
@@ -275,14 +277,21 @@ fn join_path(path: &str, seg: Option<&str>) -> String {
 /// Compares two schemas of a matched operation.
 pub struct SchemaDiff<'p, 'e> {
     pair: &'p mut Pair<'e>,
-    seen: HashSet<(usize, usize)>,
+    seen: rustc_hash::FxHashSet<(usize, usize)>,
+    /// A walk was cut short (a pair already seen, or too deep) since this
+    /// was last cleared.
+    cut: bool,
+    /// Findings reported so far.
+    reported: usize,
 }
 
 impl<'p, 'e> SchemaDiff<'p, 'e> {
     pub fn new(pair: &'p mut Pair<'e>) -> Self {
         SchemaDiff {
             pair,
-            seen: HashSet::new(),
+            seen: rustc_hash::FxHashSet::default(),
+            cut: false,
+            reported: 0,
         }
     }
 
@@ -305,60 +314,69 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
 
     /// Compares `base` and `rev` (either may be a `$ref`) at `site`.
     pub fn compare(&mut self, site: &Site, base: &'e Value, rev: &'e Value, bp: &str, rp: &str) {
-        self.walk(site, base, rev, bp, rp, 0, None);
+        let mut at = Cursor {
+            site: site.clone(),
+            bp: bp.to_string(),
+            rp: rp.to_string(),
+        };
+        self.walk(&mut at, base, rev, 0, None);
     }
 
     /// Each pair of nodes once per comparison (so cycles end); what a pair
     /// holds is compared once for the whole pair of documents ([`Memo`]).
-    #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,
-        site: &Site,
+        at: &mut Cursor,
         base: &'e Value,
         rev: &'e Value,
-        bp: &str,
-        rp: &str,
         depth: usize,
-        frame: Option<&Frame<'e>>,
+        frame: Option<Frame<'e>>,
     ) {
         let (bdoc, rdoc) = (self.pair.base, self.pair.rev);
         let (b, bname) = bdoc.resolve(base);
         let (r, rname) = rdoc.resolve(rev);
         let key = (b as *const Value as usize, r as *const Value as usize);
         if !self.seen.insert(key) {
+            self.cut = true;
             return;
         }
         if self.pair.same.same(bdoc, b, rdoc, r) {
             return;
         }
         if depth > MAX_DEPTH {
-            self.stopped(site, bp, rp);
+            self.cut = true;
+            self.stopped(&at.site, &at.bp, &at.rp);
             return;
         }
-        let spot = Spot::of(site);
+        let spot = Spot::of(&at.site);
         let memo_key = (key.0, key.1, bname, rname, spot, self.pair.notice_days);
-        let items = match self.pair.schemas.nodes.get(&memo_key) {
-            Some(items) => Rc::clone(items),
+        let node = match self.pair.schemas.nodes.get(&memo_key) {
+            Some(node) => Rc::clone(node),
             None => {
-                let mut node = NodeDiff {
+                let mut diff = NodeDiff {
                     pair: &*self.pair,
                     items: Vec::new(),
                 };
-                node.compare(&memo_key.4, b, r, bname, rname);
-                let items: Rc<[Item<'e>]> = node.items.into();
-                self.pair.schemas.nodes.insert(memo_key, Rc::clone(&items));
-                items
+                diff.compare(&memo_key.4, b, r, bname, rname);
+                let node = Rc::new(Node {
+                    items: diff.items.into(),
+                    quiet: std::cell::Cell::new(false),
+                });
+                self.pair.schemas.nodes.insert(memo_key, Rc::clone(&node));
+                node
             }
         };
+        if node.quiet.get() {
+            return;
+        }
+        let (cut_before, reported_before) = (std::mem::take(&mut self.cut), self.reported);
         // A reference starts the component the changes below belong to.
-        let entered;
         let frame = if bname.is_some() || rname.is_some() {
-            entered = Frame::enter(bname, rname);
-            Some(&entered)
+            Some(Frame::enter(bname, rname, at))
         } else {
             frame
         };
-        for item in items.iter() {
+        for item in node.items.iter() {
             match item {
                 Item::Found {
                     check,
@@ -368,6 +386,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                     bp: rbp,
                     rp: rrp,
                 } => {
+                    let site = &at.site;
                     let path = join_path(&site.path, seg.as_deref());
                     let what = if path.is_empty() {
                         site.label.clone()
@@ -375,13 +394,14 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                         format!("{} property `{path}`", site.label)
                     };
                     let subject = format!("{}|{path}{tail}", site.label);
-                    let cause = frame.map(|f| f.cause(seg.as_deref(), rbp, rrp, message));
+                    let cause = frame.map(|f| f.cause(at, seg.as_deref(), rbp, rrp, message));
+                    self.reported += 1;
                     self.pair.out.emit_caused(
                         *check,
                         &subject,
                         message.replacen(WHAT, &what, 1),
-                        Some(format!("{bp}{rbp}")),
-                        Some(format!("{rp}{rrp}")),
+                        Some(format!("{}{rbp}", at.bp)),
+                        Some(format!("{}{rrp}", at.rp)),
                         cause,
                     );
                 }
@@ -393,24 +413,29 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                     bp: rbp,
                     rp: rrp,
                 } => {
-                    let mut child = match seg {
-                        Some(s) => site.child(s),
-                        None => site.clone(),
-                    };
-                    child.nested = *nested;
-                    let inner = frame.map(|f| f.below(seg.as_deref(), rbp, rrp));
-                    self.walk(
-                        &child,
-                        b,
-                        r,
-                        &format!("{bp}{rbp}"),
-                        &format!("{rp}{rrp}"),
-                        depth + 1,
-                        inner.as_ref(),
-                    );
+                    let (bl, rl, pl) = (at.bp.len(), at.rp.len(), at.site.path.len());
+                    let outer = at.site.nested;
+                    if let Some(s) = seg {
+                        if !at.site.path.is_empty() {
+                            at.site.path.push('/');
+                        }
+                        at.site.path.push_str(s);
+                    }
+                    at.site.nested = *nested;
+                    at.bp.push_str(rbp);
+                    at.rp.push_str(rrp);
+                    self.walk(at, b, r, depth + 1, frame);
+                    at.bp.truncate(bl);
+                    at.rp.truncate(rl);
+                    at.site.path.truncate(pl);
+                    at.site.nested = outer;
                 }
             }
         }
+        if !self.cut && self.reported == reported_before {
+            node.quiet.set(true);
+        }
+        self.cut |= cut_before;
     }
 }
 
