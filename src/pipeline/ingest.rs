@@ -28,6 +28,9 @@ const MAX_RACES: usize = 3;
 pub struct Latest {
     pub version: Version,
     pub raw: Vec<u8>,
+    /// The filters of the alert rules that narrow the watch's `change` and
+    /// `breaking` alerts: a narrowed alert is composed for each.
+    pub filters: Vec<store::alerts::RuleFilters>,
 }
 
 /// Reads the version a new document will be compared against.
@@ -36,7 +39,12 @@ pub fn prepare(store: &Store, watch_id: i64) -> store::Result<Option<Latest>> {
         return Ok(None);
     };
     let raw = store.read_blob(version.blob_id)?;
-    Ok(Some(Latest { version, raw }))
+    let filters = store.alert_filters(watch_id)?;
+    Ok(Some(Latest {
+        version,
+        raw,
+        filters,
+    }))
 }
 
 /// Compares `canonical` (the new document's canonical form) with `latest`
@@ -58,7 +66,12 @@ pub fn plan(
     }
     let summary = compare(&watch.spec, &latest.raw, canonical, limits);
     let alerts = if alert {
-        crate::alert::change::new_version(&watch.spec.name, against + 1, summary.as_ref())
+        crate::alert::change::new_version(
+            &watch.spec.name,
+            against + 1,
+            summary.as_ref(),
+            &latest.filters,
+        )
     } else {
         Vec::new()
     };
@@ -311,36 +324,25 @@ pub fn compare(
         }
     };
     let [errors, warnings, infos] = diff::level_counts(&findings);
+    let all = ranked_findings(&findings);
     Some(ChangeSummary {
         counts: ChangeCounts {
             errors,
             warnings,
             infos,
         },
-        top: top_findings(&findings),
-        subjects: findings
-            .iter()
-            .map(|f| store::alerts::AlertSubject {
-                id: f.id.to_string(),
-                place: match (&f.operation, &f.path) {
-                    (Some(m), Some(p)) => format!("{m} {p}"),
-                    (_, Some(p)) => p.clone(),
-                    _ => String::new(),
-                },
-                error: f.level == diff::Level::Error,
-            })
-            .collect(),
+        top: all.iter().take(store::TOP_FINDINGS).cloned().collect(),
+        all,
     })
 }
 
-/// The most severe findings, in the diff's order within each level.
-fn top_findings(findings: &[Finding]) -> Vec<TopFinding> {
+/// The findings, most severe first, in the diff's order within each level.
+fn ranked_findings(findings: &[Finding]) -> Vec<TopFinding> {
     let mut ranked: Vec<&Finding> = findings.iter().collect();
     // Stable: findings of one level keep the diff's order.
     ranked.sort_by_key(|f| std::cmp::Reverse(f.level));
     ranked
         .into_iter()
-        .take(store::TOP_FINDINGS)
         .map(|f| TopFinding {
             id: f.id.to_string(),
             level: f.level.as_str().to_string(),

@@ -59,10 +59,11 @@ pub struct ChangeSummary {
     /// The most severe findings, first in the diff's order within a level
     /// (at most [`TOP_FINDINGS`]), for alert messages.
     pub top: Vec<TopFinding>,
-    /// Every finding's check id and place, for alert rules with filters
-    /// (not stored, not printed).
+    /// Every finding, ordered as `top` (not stored, not printed): alert
+    /// rules with filters match them, and a channel with filters is sent
+    /// those that pass.
     #[serde(skip)]
-    pub subjects: Vec<crate::store::alerts::AlertSubject>,
+    pub all: Vec<TopFinding>,
 }
 
 /// How many findings an alert about a new version lists.
@@ -647,6 +648,7 @@ mod tests {
                 let reason = format!("auto-paused after {failures}: HTTP 500");
                 let alert = NewAlert {
                     subjects: Vec::new(),
+                    narrowed: Vec::new(),
                     event: super::super::alerts::AlertEvent::Paused,
                     title: "paused".into(),
                     payload: serde_json::json!({ "text": reason }),
