@@ -97,6 +97,9 @@ pub struct Prepared {
     /// pending, for the worker to compute (imports, which would otherwise
     /// spend most of their time diffing).
     pub defer_counts: bool,
+    /// The document differs from `against` only in what the watch's
+    /// rules leave out (a page's volatile lines): it is not a new version.
+    pub equivalent: bool,
 }
 
 impl Prepared {
@@ -290,7 +293,11 @@ impl Store {
                 .as_ref()
                 .is_some_and(|(_, _, recorded_at)| *recorded_at > rec.fetched_at);
             let (outcome, seq, version_id) = match &latest {
-                Some((seq, hash, _)) if hash == canonical || superseded => {
+                Some((seq, hash, _))
+                    if hash == canonical
+                        || superseded
+                        || (prepared.equivalent && prepared.against == Some(*seq)) =>
+                {
                     (PollOutcome::Unchanged, *seq, None)
                 }
                 // Compared with another version than the latest.
