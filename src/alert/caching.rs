@@ -18,6 +18,7 @@ pub fn regression(target: &str, model: &str) -> NewAlert {
     );
     NewAlert {
         subjects: Vec::new(),
+        narrowed: Vec::new(),
         event: AlertEvent::Caching,
         title: format!("{target}: prompt caching of {shown} stopped working"),
         payload: json!({

@@ -72,6 +72,7 @@ pub fn alerts(watch: &str, operation: &str, rec: &Recorded) -> Vec<NewAlert> {
             .collect();
         out.push(NewAlert {
             subjects: Vec::new(),
+            narrowed: Vec::new(),
             event: AlertEvent::Drift,
             title,
             payload: json!({

@@ -18,6 +18,7 @@ pub fn down(watch: &str, e: &Endpoint, rec: &CheckRecord) -> NewAlert {
     );
     NewAlert {
         subjects: Vec::new(),
+        narrowed: Vec::new(),
         event: AlertEvent::Down,
         title: format!("{watch}: {what} is down"),
         payload: payload(AlertEvent::Down, e, rec, false, text, look),
@@ -36,6 +37,7 @@ pub fn still_down(watch: &str, e: &Endpoint, rec: &CheckRecord, since: i64) -> N
     );
     NewAlert {
         subjects: Vec::new(),
+        narrowed: Vec::new(),
         event: AlertEvent::Down,
         title: format!("{watch}: {what} is still down"),
         payload: payload(AlertEvent::Down, e, rec, true, text, look),
@@ -52,6 +54,7 @@ pub fn recovered(watch: &str, e: &Endpoint, rec: &CheckRecord) -> NewAlert {
     );
     NewAlert {
         subjects: Vec::new(),
+        narrowed: Vec::new(),
         event: AlertEvent::Recovered,
         title: format!("{watch}: {what} recovered"),
         payload: payload(AlertEvent::Recovered, e, rec, false, text, look),

@@ -167,6 +167,8 @@ pub struct DiffSource {
     pub bytes: Vec<u8>,
     /// The watch, for a stored version.
     pub watch: Option<Watch>,
+    /// The version's number, for a stored version.
+    pub seq: Option<i64>,
     /// Where a file or URL was read from, for its relative `$ref`s.
     pub location: Option<Location>,
     /// Where a stored version was fetched from (after redirects).
@@ -192,6 +194,7 @@ pub fn source(store: &Store, arg: &str) -> Result<DiffSource, AppError> {
                     .unwrap_or_else(|| watch.spec.location.clone()),
             ),
             watch: Some(watch),
+            seq: Some(seq),
             location: None,
         });
     }
@@ -213,6 +216,7 @@ pub fn source(store: &Store, arg: &str) -> Result<DiffSource, AppError> {
         label: arg.to_string(),
         bytes,
         watch: None,
+        seq: None,
         location: Some(location),
         fetched_from: None,
     })
@@ -348,6 +352,15 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     if a.no_key {
         watch_options.json.item_key = None;
         watch_options.json.no_key = true;
+    }
+    // Two stored versions of a page: its lines that change in every
+    // version, as of the newer one, are compared masked, as polls do.
+    if kind == Kind::Page
+        && let (Some(w), Some(seq)) = (&rev_src.watch, rev_src.seq)
+        && base_src.watch.as_ref().is_some_and(|b| b.id == w.id)
+    {
+        watch_options.page.volatile =
+            crate::pipeline::ingest::page_volatile(store, w, seq, spec::Limits::default())?;
     }
     let level: Level = match &a.level {
         Some(l) => l.parse().map_err(AppError::Usage)?,

@@ -28,15 +28,85 @@ const MAX_RACES: usize = 3;
 pub struct Latest {
     pub version: Version,
     pub raw: Vec<u8>,
+    /// The filters of the alert rules that narrow the watch's `change` and
+    /// `breaking` alerts: a narrowed alert is composed for each.
+    pub filters: Vec<store::alerts::RuleFilters>,
+    /// For a page watch, the versions before the latest (oldest first, up
+    /// to a window of [`diff::changelog::VOLATILE_WINDOW`] with the latest
+    /// and the new document), whose lines tell which change every time.
+    pub earlier: Vec<Vec<u8>>,
 }
 
 /// Reads the version a new document will be compared against.
-pub fn prepare(store: &Store, watch_id: i64) -> store::Result<Option<Latest>> {
-    let Some(version) = store.latest_version(watch_id)? else {
+pub fn prepare(store: &Store, watch: &Watch) -> store::Result<Option<Latest>> {
+    let Some(version) = store.latest_version(watch.id)? else {
         return Ok(None);
     };
     let raw = store.read_blob(version.blob_id)?;
-    Ok(Some(Latest { version, raw }))
+    let filters = store.alert_filters(watch.id)?;
+    let earlier = page_window(
+        store,
+        watch,
+        version.seq - 1,
+        diff::changelog::VOLATILE_WINDOW.saturating_sub(2),
+    )?;
+    Ok(Some(Latest {
+        version,
+        raw,
+        filters,
+        earlier,
+    }))
+}
+
+/// The bytes of up to `count` versions of a page watch ending with
+/// version `last`, oldest first; nothing for other kinds.
+pub fn page_window(
+    store: &Store,
+    watch: &Watch,
+    last: i64,
+    count: usize,
+) -> store::Result<Vec<Vec<u8>>> {
+    if watch.spec.kind != Kind::Page || count == 0 || last < 1 {
+        return Ok(Vec::new());
+    }
+    let first = (last - count as i64 + 1).max(1);
+    (first..=last)
+        .map(|seq| {
+            let v = store.version(watch, seq)?;
+            store.read_blob(v.blob_id)
+        })
+        .collect()
+}
+
+/// The page texts of `raws` (versions as stored, oldest first), then
+/// `newest` (a canonical text) when given; versions that no longer read
+/// are left out.
+fn page_texts(raws: &[Vec<u8>], newest: Option<&str>, limits: Limits) -> Vec<String> {
+    let opts = NormalizeOptions {
+        limits,
+        ..NormalizeOptions::default()
+    };
+    raws.iter()
+        .filter_map(|raw| spec::normalize(Kind::Page, raw, &opts).ok())
+        .map(|n| String::from_utf8_lossy(&n.canonical).into_owned())
+        .chain(newest.map(str::to_owned))
+        .collect()
+}
+
+/// The volatile lines of a page watch at version `seq` (see
+/// [`diff::changelog::volatile_lines`]), from the versions up to it:
+/// what the dashboard and `diff NAME@A NAME@B` compare its versions with.
+/// Nothing for other kinds.
+pub fn page_volatile(
+    store: &Store,
+    watch: &Watch,
+    seq: i64,
+    limits: Limits,
+) -> store::Result<Vec<String>> {
+    let raws = page_window(store, watch, seq, diff::changelog::VOLATILE_WINDOW)?;
+    let texts = page_texts(&raws, None, limits);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Ok(diff::changelog::volatile_lines(&refs))
 }
 
 /// Compares `canonical` (the new document's canonical form) with `latest`
@@ -56,9 +126,35 @@ pub fn plan(
     if latest.version.canonical_hash == store::sha256_hex(canonical) {
         return Prepared::against(against);
     }
-    let summary = compare(&watch.spec, &latest.raw, canonical, limits);
+    // A page that differs from the latest only in lines that change in
+    // every version (a "last updated" stamp) is not a new version.
+    let mut volatile = Vec::new();
+    if watch.spec.kind == Kind::Page
+        && let Ok(new_text) = std::str::from_utf8(canonical)
+    {
+        let mut raws = latest.earlier.clone();
+        raws.push(latest.raw.clone());
+        let texts = page_texts(&raws, Some(new_text), limits);
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        volatile = diff::changelog::volatile_lines(&refs);
+        if let [.., previous, _] = refs.as_slice()
+            && !volatile.is_empty()
+            && diff::changelog::same_but_volatile(previous, new_text, &volatile)
+        {
+            return Prepared {
+                equivalent: true,
+                ..Prepared::against(against)
+            };
+        }
+    }
+    let summary = compare(&watch.spec, &latest.raw, canonical, &volatile, limits);
     let alerts = if alert {
-        crate::alert::change::new_version(&watch.spec.name, against + 1, summary.as_ref())
+        crate::alert::change::new_version(
+            &watch.spec.name,
+            against + 1,
+            summary.as_ref(),
+            &latest.filters,
+        )
     } else {
         Vec::new()
     };
@@ -67,6 +163,7 @@ pub fn plan(
         summary,
         alerts,
         defer_counts: false,
+        equivalent: false,
     }
 }
 
@@ -81,7 +178,7 @@ pub fn ingest(
 ) -> store::Result<Recorded> {
     let alert = rec.run.is_some();
     for _ in 0..MAX_RACES {
-        let latest = prepare(store, watch.id)?;
+        let latest = prepare(store, watch)?;
         let prepared = plan(watch, latest.as_ref(), canonical, alert, limits);
         match store.record_success(watch.id, rec, &prepared) {
             Err(StoreError::Raced) => continue,
@@ -121,6 +218,9 @@ pub struct PendingCounts {
     seq: i64,
     previous: Vec<u8>,
     current: Vec<u8>,
+    /// For a page watch, the versions before `previous` (see
+    /// [`Latest::earlier`]).
+    earlier: Vec<Vec<u8>>,
 }
 
 /// Reads the next version whose counts are pending, with what comparing it
@@ -141,6 +241,12 @@ pub fn next_pending_counts(store: &mut Store) -> store::Result<Option<PendingCou
                 Ok(PendingCounts {
                     previous: store.read_blob(previous.blob_id)?,
                     current: store.read_blob(current.blob_id)?,
+                    earlier: page_window(
+                        store,
+                        &watch,
+                        seq - 2,
+                        diff::changelog::VOLATILE_WINDOW.saturating_sub(2),
+                    )?,
                     watch,
                     seq,
                 })
@@ -164,7 +270,24 @@ impl PendingCounts {
     pub fn compute(&self, limits: Limits) -> Option<ChangeCounts> {
         let spec = &self.watch.spec;
         let normalized = normalize(spec, &self.current, limits).ok()?;
-        compare(spec, &self.previous, &normalized.canonical, limits).map(|s| s.counts)
+        let volatile = match (spec.kind, std::str::from_utf8(&normalized.canonical)) {
+            (Kind::Page, Ok(text)) => {
+                let mut raws = self.earlier.clone();
+                raws.push(self.previous.clone());
+                let texts = page_texts(&raws, Some(text), limits);
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                diff::changelog::volatile_lines(&refs)
+            }
+            _ => Vec::new(),
+        };
+        compare(
+            spec,
+            &self.previous,
+            &normalized.canonical,
+            &volatile,
+            limits,
+        )
+        .map(|s| s.counts)
     }
 
     /// Stores what [`PendingCounts::compute`] found.
@@ -214,7 +337,8 @@ pub async fn ingest_shared(
     let alert = incoming.meta.run.is_some();
     for _ in 0..MAX_RACES {
         let id = watch.id;
-        let latest = with_store(store, move |s| prepare(s, id)).await?;
+        let w = Arc::clone(&watch);
+        let latest = with_store(store, move |s| prepare(s, &w)).await?;
         let (w, doc) = (Arc::clone(&watch), Arc::clone(&incoming));
         let prepared = tokio::task::spawn_blocking(move || {
             plan(
@@ -276,12 +400,14 @@ pub fn normalize(
 
 /// The findings of a new document (its canonical form) against the raw
 /// bytes of its predecessor: the OpenAPI diff, the structural JSON diff
-/// (with the watch's catalog options) or the page diff, by kind. `None`
-/// when either side no longer reads.
+/// (with the watch's catalog options) or the page diff, by kind, with a
+/// page's `volatile` lines compared masked. `None` when either side no
+/// longer reads.
 pub fn compare(
     watch: &WatchSpec,
     previous: &[u8],
     canonical: &[u8],
+    volatile: &[String],
     limits: Limits,
 ) -> Option<ChangeSummary> {
     let kind = watch.kind;
@@ -306,41 +432,33 @@ pub fn compare(
             diff::changelog::diff_page(
                 std::str::from_utf8(&previous.canonical).ok()?,
                 current,
-                &diff::changelog::PageOptions::for_watch(watch),
+                &diff::changelog::PageOptions {
+                    volatile: volatile.to_vec(),
+                    ..diff::changelog::PageOptions::for_watch(watch)
+                },
             )
         }
     };
     let [errors, warnings, infos] = diff::level_counts(&findings);
+    let all = ranked_findings(&findings);
     Some(ChangeSummary {
         counts: ChangeCounts {
             errors,
             warnings,
             infos,
         },
-        top: top_findings(&findings),
-        subjects: findings
-            .iter()
-            .map(|f| store::alerts::AlertSubject {
-                id: f.id.to_string(),
-                place: match (&f.operation, &f.path) {
-                    (Some(m), Some(p)) => format!("{m} {p}"),
-                    (_, Some(p)) => p.clone(),
-                    _ => String::new(),
-                },
-                error: f.level == diff::Level::Error,
-            })
-            .collect(),
+        top: all.iter().take(store::TOP_FINDINGS).cloned().collect(),
+        all,
     })
 }
 
-/// The most severe findings, in the diff's order within each level.
-fn top_findings(findings: &[Finding]) -> Vec<TopFinding> {
+/// The findings, most severe first, in the diff's order within each level.
+fn ranked_findings(findings: &[Finding]) -> Vec<TopFinding> {
     let mut ranked: Vec<&Finding> = findings.iter().collect();
     // Stable: findings of one level keep the diff's order.
     ranked.sort_by_key(|f| std::cmp::Reverse(f.level));
     ranked
         .into_iter()
-        .take(store::TOP_FINDINGS)
         .map(|f| TopFinding {
             id: f.id.to_string(),
             level: f.level.as_str().to_string(),

@@ -212,6 +212,20 @@ pub struct NewAlert {
     /// filters (`alert add --only/--path`); empty for other alerts, which
     /// such rules do not filter.
     pub subjects: Vec<AlertSubject>,
+    /// The alert as a channel with filters gets it: composed (in the alert
+    /// module) for each filter set the watch's rules had when it was
+    /// planned, holding and counting only the findings that pass. A rule
+    /// whose filters have none here (added while the version was being
+    /// compared) gets the whole payload.
+    pub narrowed: Vec<Narrowed>,
+}
+
+/// A `change` or `breaking` alert narrowed to the findings that pass one
+/// set of rule filters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Narrowed {
+    pub filters: RuleFilters,
+    pub payload: Value,
 }
 
 /// One finding behind an alert: its check id and where it is (`GET
@@ -243,12 +257,30 @@ impl RuleFilters {
 
     /// Whether an alert about `subjects` passes.
     pub fn takes(&self, subjects: &[AlertSubject]) -> bool {
-        self.is_empty()
-            || subjects.iter().any(|s| {
-                (self.only.is_empty() || self.only.iter().any(|g| crate::glob::matches(g, &s.id)))
-                    && (self.paths.is_empty()
-                        || self.paths.iter().any(|g| crate::glob::matches(g, &s.place)))
-            })
+        self.is_empty() || subjects.iter().any(|s| self.passes(s))
+    }
+
+    /// Whether one finding passes both filters (an empty one passes all).
+    pub fn passes(&self, s: &AlertSubject) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|g| crate::glob::matches(g, &s.id)))
+            && (self.paths.is_empty()
+                || self.paths.iter().any(|g| crate::glob::matches(g, &s.place)))
+    }
+}
+
+impl AlertSubject {
+    /// The subject of a finding: its id, `METHOD /path` (or the path
+    /// alone), and whether it is at error level.
+    pub fn of(f: &super::TopFinding) -> AlertSubject {
+        AlertSubject {
+            id: f.id.clone(),
+            place: match (&f.operation, &f.path) {
+                (Some(m), Some(p)) => format!("{m} {p}"),
+                (_, Some(p)) => p.clone(),
+                _ => String::new(),
+            },
+            error: f.level == "error",
+        }
     }
 }
 
@@ -551,6 +583,28 @@ impl Store {
         Ok(())
     }
 
+    /// The distinct filters of the rules that narrow a watch's `change` and
+    /// `breaking` alerts, so they can be composed for each (see
+    /// [`NewAlert::narrowed`]).
+    pub fn alert_filters(&self, watch_id: i64) -> Result<Vec<RuleFilters>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT filters FROM alert_rules
+             WHERE event IN ('change', 'breaking') AND filters IS NOT NULL
+                 AND (watch_id IS NULL OR watch_id = ?1)",
+        )?;
+        let rows = stmt.query_map([watch_id], |r| r.get::<_, String>(0))?;
+        let mut out: Vec<RuleFilters> = Vec::new();
+        for text in rows {
+            if let Ok(f) = serde_json::from_str::<RuleFilters>(&text?)
+                && !f.is_empty()
+                && !out.contains(&f)
+            {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn channel(&self, name: &str) -> Result<Channel> {
         self.channels()?
             .into_iter()
@@ -649,20 +703,33 @@ impl Store {
         let rules = stmt.query_map(params![alert.event.as_str(), watch_id, channel_id], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
         })?;
-        let mut channels = std::collections::BTreeSet::new();
+        // Each channel gets the payload its filters narrow the alert to.
+        let whole = alert.payload.to_string();
+        let mut channels: std::collections::BTreeMap<i64, String> =
+            std::collections::BTreeMap::new();
         for rule in rules {
             let (channel, filters) = rule?;
-            let takes = match filters.map(|f| serde_json::from_str::<RuleFilters>(&f)) {
-                None | Some(Err(_)) => true,
-                Some(Ok(f)) => f.takes(&alert.subjects),
+            let payload = match filters.map(|f| serde_json::from_str::<RuleFilters>(&f)) {
+                None | Some(Err(_)) => Some(whole.clone()),
+                Some(Ok(f)) if f.takes(&alert.subjects) => Some(
+                    alert
+                        .narrowed
+                        .iter()
+                        .find(|n| n.filters == f)
+                        .map_or_else(|| whole.clone(), |n| n.payload.to_string()),
+                ),
+                Some(Ok(_)) => None,
             };
-            if takes {
-                channels.insert(channel);
+            if let Some(payload) = payload {
+                // Two rules of one channel for the event: the wider wins.
+                let entry = channels.entry(channel).or_insert_with(|| payload.clone());
+                if payload == whole {
+                    *entry = payload;
+                }
             }
         }
-        let payload = alert.payload.to_string();
         let now = super::now_ms();
-        for channel in &channels {
+        for (channel, payload) in &channels {
             self.conn.execute(
                 "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
                      next_attempt_at)

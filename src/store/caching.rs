@@ -978,6 +978,7 @@ mod tests {
             .expect("target");
         let alert = crate::store::alerts::NewAlert {
             subjects: Vec::new(),
+            narrowed: Vec::new(),
             event: crate::store::alerts::AlertEvent::Caching,
             title: "t".into(),
             payload: Value::Null,

@@ -1133,6 +1133,7 @@ mod tests {
             .unwrap();
         let alert = NewAlert {
             subjects: Vec::new(),
+            narrowed: Vec::new(),
             event: AlertEvent::Down,
             title: "api: down".into(),
             payload: serde_json::json!({"text": "down"}),

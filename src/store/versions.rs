@@ -59,10 +59,11 @@ pub struct ChangeSummary {
     /// The most severe findings, first in the diff's order within a level
     /// (at most [`TOP_FINDINGS`]), for alert messages.
     pub top: Vec<TopFinding>,
-    /// Every finding's check id and place, for alert rules with filters
-    /// (not stored, not printed).
+    /// Every finding, ordered as `top` (not stored, not printed): alert
+    /// rules with filters match them, and a channel with filters is sent
+    /// those that pass.
     #[serde(skip)]
-    pub subjects: Vec<crate::store::alerts::AlertSubject>,
+    pub all: Vec<TopFinding>,
 }
 
 /// How many findings an alert about a new version lists.
@@ -96,6 +97,9 @@ pub struct Prepared {
     /// pending, for the worker to compute (imports, which would otherwise
     /// spend most of their time diffing).
     pub defer_counts: bool,
+    /// The document differs from `against` only in what the watch's
+    /// rules leave out (a page's volatile lines): it is not a new version.
+    pub equivalent: bool,
 }
 
 impl Prepared {
@@ -289,7 +293,11 @@ impl Store {
                 .as_ref()
                 .is_some_and(|(_, _, recorded_at)| *recorded_at > rec.fetched_at);
             let (outcome, seq, version_id) = match &latest {
-                Some((seq, hash, _)) if hash == canonical || superseded => {
+                Some((seq, hash, _))
+                    if hash == canonical
+                        || superseded
+                        || (prepared.equivalent && prepared.against == Some(*seq)) =>
+                {
                     (PollOutcome::Unchanged, *seq, None)
                 }
                 // Compared with another version than the latest.
@@ -647,6 +655,7 @@ mod tests {
                 let reason = format!("auto-paused after {failures}: HTTP 500");
                 let alert = NewAlert {
                     subjects: Vec::new(),
+                    narrowed: Vec::new(),
                     event: super::super::alerts::AlertEvent::Paused,
                     title: "paused".into(),
                     payload: serde_json::json!({ "text": reason }),

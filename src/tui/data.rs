@@ -407,12 +407,27 @@ impl Loader {
         }
         let (watch, [(left, lang, base_raw), (right, rlang, rev_raw)]) = self.texts(&p)?;
         let lang = if lang == rlang { lang } else { Lang::Text };
-        let comparison = diff::compare_raw(
+        // The watch's own options, as `apiradar diff NAME@A NAME@B` uses
+        // them: a catalog's price paths and levels, a page's keywords and
+        // the lines that change in every version.
+        let mut options = diff::WatchOptions::for_watch(&watch.spec);
+        if watch.spec.kind == Kind::Page {
+            options.page.volatile = crate::pipeline::ingest::page_volatile(
+                &self.store,
+                &watch,
+                p.rev_seq,
+                spec::Limits::default(),
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        let comparison = diff::compare_raw_with(
             watch.spec.kind,
             &base_raw,
             &rev_raw,
-            watch.spec.item_key.as_deref(),
+            &options,
             &spec::Limits::default(),
+            &diff::DiffOptions::default(),
+            &mut |_, _| Vec::new(),
         );
         let (mut found, causes, findings_error) = match comparison {
             Ok(c) => (c.findings, c.causes, None),

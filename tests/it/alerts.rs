@@ -636,3 +636,152 @@ fn alert_filters_pick_the_changes_a_channel_gets() {
     sb.ok(["refresh", "models"]);
     assert_eq!(hits(), (3, 2, 1), "o3's price skips the gpt channel");
 }
+
+/// A channel with filters is sent only the findings that pass them, and
+/// counts those: on a webhook (its JSON), Slack, Discord and email. A
+/// channel without filters still gets the whole version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filtered_channels_receive_only_their_findings() {
+    use crate::common::smtp::{Mode, SmtpServer};
+    let mail = SmtpServer::start(Mode::Plain).await;
+    let mail_url = mail.url();
+    let server = Server::start();
+    let sb = tokio::task::spawn_blocking(move || {
+        let sb = Sandbox::new();
+        let catalog = |name: &str, gpt: f64, o3: f64| {
+            format!(
+                r#"{{"data": [{{"id": "gpt-4o", "name": "{name}", "pricing": {{"input": {gpt}}}}},
+                              {{"id": "o3", "name": "o3", "pricing": {{"input": {o3}}}}}]}}"#
+            )
+        };
+        server.set("/models", Reply::ok(catalog("GPT-4o", 2.5, 2.0)));
+        for p in ["/all", "/prices", "/slack", "/discord"] {
+            server.set(p, Reply::ok("ok"));
+        }
+        sb.ok(["add", "models", &server.url("/models"), "--kind", "json"]);
+        sb.ok(["refresh", "models"]);
+        let add = |args: &[&str]| {
+            let mut all = vec!["alert", "add"];
+            all.extend(args);
+            all.extend(["--on", "change"]);
+            sb.ok(all);
+        };
+        add(&["all", "--webhook", &server.url("/all")]);
+        add(&[
+            "prices",
+            "--webhook",
+            &server.url("/prices"),
+            "--only",
+            "catalog-price-*",
+        ]);
+        add(&[
+            "slack",
+            "--slack",
+            "${TEAM_SLACK_URL}",
+            "--only",
+            "catalog-price-*",
+            "--path",
+            "*gpt-4o*",
+        ]);
+        add(&[
+            "discord",
+            "--discord",
+            "${TEAM_DISCORD_URL}",
+            "--only",
+            "catalog-price-*",
+        ]);
+        add(&[
+            "mail",
+            "--email",
+            &mail_url,
+            "--from",
+            "apiradar <alerts@example.com>",
+            "--to",
+            "ops@example.com",
+            "--only",
+            "catalog-price-*",
+        ]);
+        // One version with a name change and two price changes (a rise
+        // and a fall).
+        server.set("/models", Reply::ok(catalog("GPT-4o (2024-08)", 3.0, 1.5)));
+        let (slack, discord) = (server.url("/slack"), server.url("/discord"));
+        sb.run_with(["refresh", "models"], |c| {
+            c.env("TEAM_SLACK_URL", &slack)
+                .env("TEAM_DISCORD_URL", &discord);
+        })
+        .expect_code(0);
+        (sb, server)
+    })
+    .await
+    .expect("the CLI steps");
+    let (_sb, server) = sb;
+    let body = |path: &str| -> serde_json::Value {
+        let seen = server.last_request(path);
+        serde_json::from_slice(&seen.body).expect("a JSON body")
+    };
+
+    // The channel without filters: the whole version.
+    let all = body("/all");
+    assert_eq!(
+        all["counts"],
+        serde_json::json!({"errors": 0, "warnings": 1, "infos": 2})
+    );
+    let text = all["text"].as_str().unwrap_or_default();
+    assert!(text.contains("catalog-field-changed"), "{text}");
+    assert!(all.get("filters").is_none(), "{all}");
+
+    // The webhook with --only: the two prices, counted, of three.
+    let prices = body("/prices");
+    assert_eq!(
+        prices["counts"],
+        serde_json::json!({"errors": 0, "warnings": 1, "infos": 1})
+    );
+    assert_eq!(
+        (prices["matched"].as_i64(), prices["total"].as_i64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(
+        prices["filters"]["only"],
+        serde_json::json!(["catalog-price-*"])
+    );
+    let ids: Vec<&str> = prices["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["catalog-price-changed", "catalog-price-changed"]);
+    let text = prices["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with(
+            "models has a new version #2: 2 of 3 findings match this channel's filters \
+             (only catalog-price-*): 0 errors, 1 warning, 1 info."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("catalog-field-changed"), "{text}");
+    assert!(!text.contains("and 1 more"), "{text}");
+
+    // Slack with --only and --path: gpt-4o's price alone.
+    let slack = body("/slack");
+    let text = slack["text"].as_str().unwrap_or_default();
+    assert!(text.contains("1 of 3 findings"), "{text}");
+    assert!(text.contains("gpt-4o"), "{text}");
+    assert!(!text.contains("o3"), "{text}");
+    assert!(!text.contains("catalog-field-changed"), "{text}");
+
+    // Discord: both prices, not the name.
+    let discord = body("/discord");
+    let content = discord["content"].as_str().unwrap_or_default();
+    assert!(content.contains("2 of 3 findings"), "{content}");
+    assert!(!content.contains("catalog\\-field\\-changed"), "{content}");
+    assert!(!content.contains("catalog-field-changed"), "{content}");
+
+    // Email: the same two findings in the message body.
+    let messages = mail.messages();
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    let mail_body = messages[0].body().replace("=\r\n", "").replace("=\n", "");
+    assert!(mail_body.contains("2 of 3 findings match"), "{mail_body}");
+    assert!(mail_body.contains("catalog-price-changed"), "{mail_body}");
+    assert!(!mail_body.contains("catalog-field-changed"), "{mail_body}");
+}

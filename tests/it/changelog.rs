@@ -107,3 +107,102 @@ fn a_changelog_history_gives_one_finding_per_new_entry_with_its_whole_text() {
         "{text}"
     );
 }
+
+/// The page as a site renders it inside its content, where structure does
+/// not tell chrome from text: a "last updated" stamp under the title and a
+/// build line after the entries, both new on every deploy.
+fn deployed(stamp: &str, build: &str, newest: usize) -> String {
+    let entries: String = ENTRIES[ENTRIES.len() - newest..]
+        .iter()
+        .map(|e| {
+            format!(
+                "<section><h2>{} — {}</h2><p>{}</p></section>\n",
+                e.date, e.title, e.body
+            )
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html><html><head><title>Changelog</title></head><body><main>\
+         <h1>Changelog</h1><p>Last updated: {stamp} UTC</p>\n{entries}\
+         <p>Build {build} · all systems operational</p></main></body></html>"
+    )
+}
+
+/// Lines that change in every version at the same place are learnt from
+/// the stored history: once they are, a deploy that changes only them is
+/// not a new version, and a real entry (with dates and numbers in it)
+/// still is, reported alone and in full.
+#[test]
+fn lines_that_change_in_every_version_are_learnt_and_left_out() {
+    use crate::common::{Reply, Server};
+    let sb = Sandbox::new();
+    let server = Server::start();
+    let publish = |stamp: &str, build: &str, newest: usize| {
+        server.set("/changelog", Reply::ok(deployed(stamp, build, newest)));
+    };
+    let refresh = || -> Value {
+        let out = sb.json(["refresh", "changes", "--json"]);
+        out["watches"][0].clone()
+    };
+    publish("2026-08-21 09:12", "a1b2c3d", 1);
+    sb.ok([
+        "add",
+        "changes",
+        &server.url("/changelog"),
+        "--kind",
+        "page",
+    ]);
+    assert_eq!(refresh()["status"], "new");
+    publish("2026-08-28 17:40", "9f8e7d6", 2);
+    assert_eq!(refresh()["status"], "changed");
+    // Two deploys with nothing new but the stamp and the build: the history
+    // shows them changing every time, so neither is a version.
+    publish("2026-08-29 08:03", "77aa001", 2);
+    let r = refresh();
+    assert_eq!(
+        (r["status"].as_str(), r["version"].as_i64()),
+        (Some("unchanged"), Some(2)),
+        "{r:#}"
+    );
+    publish("2026-09-01 23:59", "0c0ffee", 2);
+    assert_eq!(refresh()["status"], "unchanged");
+    // A real entry, full of dates and numbers: a new version, one finding.
+    publish("2026-09-05 16:20", "5eed5eed", 3);
+    let r = refresh();
+    assert_eq!(
+        (r["status"].as_str(), r["version"].as_i64()),
+        (Some("changed"), Some(3)),
+        "{r:#}"
+    );
+    assert_eq!(
+        r["counts"],
+        serde_json::json!({"error": 0, "warning": 0, "info": 1}),
+        "{r:#}"
+    );
+    let found = findings(&sb, "changes@2", "changes@3");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0];
+    assert_eq!(f["id"], "changelog-entry-added", "{f:#}");
+    let message = f["message"].as_str().unwrap_or("");
+    let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let body = ENTRIES[1]
+        .body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains(&body), "{message}");
+    for noise in ["Last updated", "Build", "5eed5eed", "2026-09-05 16:20"] {
+        assert!(!message.contains(noise), "{noise} in {message}");
+    }
+    // The stored versions are complete: the stamp is in what `show` prints.
+    let shown = sb.ok(["show", "changes@3"]);
+    assert!(
+        shown.contains("Last updated: 2026-09-05 16:20 UTC"),
+        "{shown}"
+    );
+    // Without the history (two files), the same pair reports the stamp.
+    sb.write("a.html", deployed("2026-08-28 17:40", "9f8e7d6", 2));
+    sb.write("b.html", deployed("2026-09-05 16:20", "5eed5eed", 3));
+    let plain = findings(&sb, "files/a.html", "files/b.html");
+    assert!(plain.len() > 1, "{plain:#?}");
+}
