@@ -3,21 +3,17 @@
 //! Computed only for the rows being drawn, so it has to be cheap for any
 //! input: the common prefix and suffix are cut off first (most changed lines
 //! in API descriptions differ in one value), and only a bounded middle goes
-//! through a token diff with a short deadline.
+//! through a token diff. The bound is in size, not time: a deadline on the
+//! clock would give a coarser answer on a busy machine than on an idle one.
 
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::ops::Range;
-use std::time::{Duration, Instant};
-
-use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
 
 /// Middles longer than this (bytes, both sides together) are emphasised
 /// whole instead of diffed token by token: a rewrite that large is shown as
-/// one, and a screen of such rows stays cheap (at most ~200 tokens a side).
+/// one, and a screen of such rows stays cheap (at most ~200 tokens a side,
+/// so Myers' O((N+M)·D) stays under a few hundred thousand steps a row).
 const TOKEN_DIFF_MAX: usize = 1024;
-
-/// Time allowed to the token diff of one pair (a safety net: the size limit
-/// above keeps it far below this).
-const TOKEN_DIFF_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// Letters, digits and `_` form words; the rest are separators.
 fn is_word(c: char) -> bool {
@@ -47,8 +43,7 @@ pub fn changed_ranges(old: &str, new: &str) -> (Vec<Range<usize>>, Vec<Range<usi
     let new_tokens = tokens(&new[new_mid.clone()], prefix);
     let old_words: Vec<&str> = old_tokens.iter().map(|r| &old[r.clone()]).collect();
     let new_words: Vec<&str> = new_tokens.iter().map(|r| &new[r.clone()]).collect();
-    let deadline = Instant::now().checked_add(TOKEN_DIFF_TIMEOUT);
-    let ops = capture_diff_slices_deadline(Algorithm::Myers, &old_words, &new_words, deadline);
+    let ops = capture_diff_slices(Algorithm::Myers, &old_words, &new_words);
     let mut old_out = Vec::new();
     let mut new_out = Vec::new();
     for op in ops {
