@@ -45,7 +45,8 @@ pub fn load(store: &Store, target: &str) -> Result<Catalog, AppError> {
             watch.spec.kind
         )));
     }
-    let seq = super::diff::resolve_version(&watch, selector)?;
+    // Numbers, `latest~N` and dates (`@2026-08-01`, `@-7d`), as `diff` takes them.
+    let seq = super::diff::resolve_ref(store, &watch, selector, crate::store::now_ms())?;
     let version = store.version(&watch, seq)?;
     let raw = store.read_blob(version.blob_id)?;
     let doc = parse(&raw).map_err(|e| AppError::usage(format!("{name}@{seq}: {e}")))?;
@@ -397,65 +398,112 @@ pub fn cell(v: &Value) -> String {
     }
 }
 
+/// What a query on a loaded catalog picks: the columns (resolved paths,
+/// the key first) and the matching items, as indices into
+/// [`Catalog::items`], in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub columns: Vec<String>,
+    pub rows: Vec<usize>,
+}
+
+impl Catalog {
+    /// Searches, filters and sorts the items as `req` asks, without the
+    /// store (the dashboard runs it as the user types). Errors name the
+    /// condition or field that is wrong.
+    pub fn query(&self, req: &ListRequest) -> Result<Query, String> {
+        let conditions: Vec<Condition> = req
+            .wheres
+            .iter()
+            .map(|w| parse_where(w))
+            .collect::<Result<_, _>>()?;
+        let resolved: Vec<(String, &Condition)> = conditions
+            .iter()
+            .map(|c| Ok((resolve_field(&self.items, &c.field)?, c)))
+            .collect::<Result<_, String>>()?;
+        let search = req
+            .search
+            .as_deref()
+            .map(str::to_lowercase)
+            .filter(|s| !s.is_empty());
+        let mut rows: Vec<usize> = (0..self.items.len())
+            .filter(|&i| {
+                let item = &self.items[i];
+                resolved.iter().all(|(path, c)| c.holds(item, path))
+                    && search.as_deref().is_none_or(|s| {
+                        item_id(item, &self.key).to_lowercase().contains(s)
+                            || leaves(item).iter().any(|(_, v)| {
+                                v.as_str().is_some_and(|t| t.to_lowercase().contains(s))
+                            })
+                    })
+            })
+            .collect();
+        // By key first, so that equal values of a sort field keep an order.
+        rows.sort_by_cached_key(|&i| item_id(&self.items[i], &self.key));
+        if let Some(sort) = &req.sort {
+            let (field, descending) = match sort.strip_prefix('-') {
+                Some(f) => (f, true),
+                None => (sort.as_str(), false),
+            };
+            let path = resolve_field(&self.items, field)?;
+            rows.sort_by(|&a, &b| {
+                let (a, b) = (
+                    at_path(&self.items[a], &path),
+                    at_path(&self.items[b], &path),
+                );
+                // Missing values stay last either way.
+                match (a.is_some(), b.is_some(), descending) {
+                    (true, true, true) => compare_values(a, b).reverse(),
+                    _ => compare_values(a, b),
+                }
+            });
+        }
+        let columns = match &req.columns {
+            Some(list) => {
+                let mut cols = vec![self.key.clone()];
+                for c in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                    let path = resolve_field(&self.items, c)?;
+                    if !cols.contains(&path) {
+                        cols.push(path);
+                    }
+                }
+                cols
+            }
+            None => default_columns(&self.items, &self.key),
+        };
+        Ok(Query { columns, rows })
+    }
+
+    /// The item named `id`.
+    pub fn find(&self, id: &str) -> Option<&Value> {
+        self.items.iter().find(|i| item_id(i, &self.key) == id)
+    }
+}
+
+/// A value of an item at a dotted path, as a table cell (empty when the
+/// item has none).
+pub fn cell_at(item: &Value, path: &str) -> String {
+    at_path(item, path).map(cell).unwrap_or_default()
+}
+
 /// Lists a catalog's items.
 pub fn list(store: &Store, target: &str, req: &ListRequest) -> Result<Listing, AppError> {
-    let conditions: Vec<Condition> = req
-        .wheres
-        .iter()
-        .map(|w| parse_where(w))
-        .collect::<Result<_, _>>()
-        .map_err(AppError::Usage)?;
-    let catalog = load(store, target)?;
-    let usage = |e: String| AppError::usage(format!("{}@{}: {e}", catalog.watch, catalog.seq));
-    let resolved: Vec<(String, &Condition)> = conditions
-        .iter()
-        .map(|c| Ok((resolve_field(&catalog.items, &c.field)?, c)))
-        .collect::<Result<_, String>>()
-        .map_err(usage)?;
-    let search = req.search.as_deref().map(str::to_lowercase);
-    let mut items: Vec<Value> = catalog
-        .items
-        .iter()
-        .filter(|item| resolved.iter().all(|(path, c)| c.holds(item, path)))
-        .filter(|item| {
-            search.as_deref().is_none_or(|s| {
-                item_id(item, &catalog.key).to_lowercase().contains(s)
-                    || leaves(item)
-                        .iter()
-                        .any(|(_, v)| v.as_str().is_some_and(|t| t.to_lowercase().contains(s)))
-            })
-        })
-        .cloned()
-        .collect();
-    if let Some(sort) = &req.sort {
-        let (field, descending) = match sort.strip_prefix('-') {
-            Some(f) => (f, true),
-            None => (sort.as_str(), false),
-        };
-        let path = resolve_field(&catalog.items, field).map_err(usage)?;
-        items.sort_by(|a, b| {
-            let order = compare_values(at_path(a, &path), at_path(b, &path));
-            if descending { order.reverse() } else { order }
-        });
-    } else {
-        items.sort_by_key(|i| item_id(i, &catalog.key));
+    // A bad condition is reported before the store is read.
+    for w in &req.wheres {
+        parse_where(w).map_err(AppError::Usage)?;
     }
-    let columns = match &req.columns {
-        Some(list) => {
-            let mut cols = vec![catalog.key.clone()];
-            for c in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-                let path = resolve_field(&catalog.items, c).map_err(usage)?;
-                if !cols.contains(&path) {
-                    cols.push(path);
-                }
-            }
-            cols
-        }
-        None => default_columns(&catalog.items, &catalog.key),
-    };
+    let catalog = load(store, target)?;
+    let query = catalog
+        .query(req)
+        .map_err(|e| AppError::usage(format!("{}@{}: {e}", catalog.watch, catalog.seq)))?;
+    let items = query
+        .rows
+        .iter()
+        .map(|&i| catalog.items[i].clone())
+        .collect();
     Ok(Listing {
         catalog,
-        columns,
+        columns: query.columns,
         items,
     })
 }
@@ -506,17 +554,127 @@ fn default_columns(items: &[Value], key: &str) -> Vec<String> {
         }
     };
     pick(&|p| last(p) == "name" && p != key, 1);
-    pick(&|p| matches!(last(p).as_str(), "type" | "owned_by"), 1);
-    pick(&|p| last(p).contains("context"), 1);
+    pick(
+        &|p| matches!(last(p).as_str(), "type" | "owned_by" | "mode"),
+        1,
+    );
+    // A context length, not a price per search context.
     pick(
         &|p| {
-            crate::diff::json::is_price_path(p, &[])
-                && !last(p).contains("checked")
-                && !last(p).contains("currency")
+            let l = last(p);
+            (l.contains("context") || l == "max_input_tokens")
+                && !["search", "cost", "price"].iter().any(|w| l.contains(w))
+                && !is_price_field(p)
         },
-        3,
+        1,
     );
+    // Prices: input before output before the rest, one per price (not
+    // `input.usd` and `input.diem`), volatile stamps left out.
+    let mut prices: Vec<&String> = seen
+        .keys()
+        .filter(|p| !p.contains('[') && is_price_field(p))
+        .collect();
+    // Input and output first (shallow first), then the prices most items
+    // have (an image model's `generation.usd`).
+    prices.sort_by_key(|p| {
+        let (cached, depth, side, unit, path) = price_rank(p);
+        let count = seen.get(*p).copied().unwrap_or(0);
+        let order = if side <= 1 {
+            depth as i64
+        } else {
+            -(count as i64)
+        };
+        (cached, u8::from(side > 1), order, unit, path)
+    });
+    let mut parents: Vec<&str> = Vec::new();
+    for p in prices {
+        let parent = p.rsplit_once('.').map_or("", |(parent, _)| parent);
+        // Up to three prices; past two, none that only mentions input or
+        // output (`inputImages.included`).
+        let side = price_rank(p).2;
+        if parents.len() >= 3
+            || (parents.len() >= 2 && (side == 2 || side == 3))
+            || cols.contains(p)
+        {
+            continue;
+        }
+        // `pricing.input.usd` and `pricing.input.diem` are one price.
+        let leaf_is_currency = p.rsplit('.').next().is_some_and(|l| l.len() <= 4);
+        if leaf_is_currency && parents.contains(&parent) {
+            continue;
+        }
+        parents.push(parent);
+        cols.push(p.clone());
+    }
     cols
+}
+
+/// Whether a leaf path holds a price: under a price path (by its name),
+/// and either an amount in a unit (`input.usd`), named for one (`prompt`,
+/// `input_cost_per_token`) or straight under a price object
+/// (`pricing.generation`); not when prices were checked, a threshold or a
+/// number of seconds.
+pub fn is_price_field(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let last = lower.rsplit('.').next().unwrap_or(&lower);
+    let is_unit = last.len() <= 4 && last.chars().all(|c| c.is_ascii_alphabetic());
+    let named = ["price", "cost", "input", "output", "prompt", "completion"]
+        .iter()
+        .any(|w| last.contains(w));
+    // A number straight under `pricing` is a price, whatever it is for.
+    let under_prices = lower
+        .rsplit('.')
+        .nth(1)
+        .is_some_and(|parent| parent.contains("pric") || parent.contains("cost"));
+    crate::diff::json::is_price_path(path, &[])
+        && (is_unit || named || under_prices)
+        && ![
+            "checked",
+            "currency",
+            "unit",
+            "threshold",
+            "seconds",
+            "included",
+        ]
+        .iter()
+        .any(|w| last.contains(w))
+}
+
+/// Prices in the order people read them: cached prices last, shallow
+/// before deep, input (prompt) before output (completion) before the rest,
+/// dollars before other units.
+pub fn price_rank(path: &str) -> (u8, usize, u8, u8, String) {
+    let lower = path.to_ascii_lowercase();
+    let cached = u8::from(lower.contains("cache"));
+    let mut segments = lower.rsplit('.');
+    let last = segments.next().unwrap_or(&lower);
+    // A short leaf such as `usd`, `diem` or `eur` names a unit: the price
+    // is named by the segment above it.
+    let is_unit = last.len() <= 4 && last.chars().all(|c| c.is_ascii_alphabetic());
+    let name = if is_unit {
+        segments.next().unwrap_or(last)
+    } else {
+        last
+    };
+    (
+        cached,
+        path.matches('.').count(),
+        price_side(name),
+        u8::from(is_unit && last != "usd"),
+        path.to_owned(),
+    )
+}
+
+/// 0 for an input price, 1 for an output price (by the exact name), 2 and
+/// 3 for names that contain those words, 4 for the rest.
+fn price_side(name: &str) -> u8 {
+    match name {
+        "input" | "prompt" => 0,
+        "output" | "completion" => 1,
+        n if n.contains("input") || n.contains("prompt") => 2,
+        n if n.contains("output") || n.contains("completion") => 3,
+        _ => 4,
+    }
 }
 
 /// One item in full.
@@ -568,6 +726,72 @@ pub struct ItemHistory {
     pub events: Vec<HistoryEvent>,
     /// How many versions were read.
     pub versions: usize,
+    /// The versions read, oldest first: number and date.
+    pub seqs: Vec<(i64, String)>,
+    /// The item's values (the field followed, or all its leaves) each time
+    /// it appeared, by version: with the events, its value in any version.
+    pub appearances: Vec<(i64, BTreeMap<String, Value>)>,
+}
+
+impl ItemHistory {
+    /// The value of `field` in every version read, oldest first: `None`
+    /// where the item is absent or the field not set or not a number.
+    pub fn series(&self, field: &str) -> Vec<(i64, Option<f64>)> {
+        let number = |v: Option<&Value>| match v {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        let mut events = self.events.iter().peekable();
+        let mut current: Option<f64> = None;
+        let mut out = Vec::with_capacity(self.seqs.len());
+        for (seq, _) in &self.seqs {
+            while let Some(e) = events.next_if(|e| e.seq <= *seq) {
+                match &e.what {
+                    HistoryChange::Appeared => {
+                        current = self
+                            .appearances
+                            .iter()
+                            .find(|(s, _)| *s == e.seq)
+                            .and_then(|(_, values)| number(values.get(field)));
+                    }
+                    HistoryChange::Disappeared => current = None,
+                    HistoryChange::Changed { field: f, new, .. } if f == field => {
+                        current = number(new.as_ref());
+                    }
+                    HistoryChange::Changed { .. } => {}
+                }
+            }
+            out.push((*seq, current));
+        }
+        out
+    }
+
+    /// The item's price fields with a number in some version, in the
+    /// order [`price_rank`] gives.
+    pub fn price_fields(&self) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        let changed = self.events.iter().filter_map(|e| match &e.what {
+            HistoryChange::Changed { field, old, new } => {
+                Some((field, old.as_ref().or(new.as_ref())))
+            }
+            _ => None,
+        });
+        let appeared = self
+            .appearances
+            .iter()
+            .flat_map(|(_, values)| values.iter().map(|(f, v)| (f, Some(v))));
+        for (field, value) in appeared.chain(changed) {
+            let numeric = value.is_some_and(|v| {
+                v.is_number() || v.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok())
+            });
+            if numeric && is_price_field(field) && !found.contains(field) {
+                found.push(field.clone());
+            }
+        }
+        found.sort_by_key(|f| price_rank(f));
+        found
+    }
 }
 
 /// Something that happened to the item in one version.
@@ -616,6 +840,8 @@ pub fn history(
     let mut key: Option<String> = watch.spec.item_key.clone();
     let mut field_path: Option<String> = None;
     let mut ever = false;
+    let mut seqs = Vec::with_capacity(versions.len());
+    let mut appearances = Vec::new();
     for v in &versions {
         let raw = store.read_blob(v.blob_id)?;
         let Ok(doc) = parse(&raw) else {
@@ -628,6 +854,7 @@ pub fn history(
             continue;
         };
         let date = version_date(v);
+        seqs.push((v.seq, date.clone()));
         let current = items.iter().find(|i| item_id(i, &k) == id);
         if let (Some(f), None, Some(item)) = (field, &field_path, current) {
             // Resolved against the first version that has the item.
@@ -650,6 +877,7 @@ pub fn history(
         match (&previous, &values) {
             (None, Some(now)) => {
                 ever = true;
+                appearances.push((v.seq, now.clone()));
                 events.push(HistoryEvent {
                     seq: v.seq,
                     date: date.clone(),
@@ -719,6 +947,8 @@ pub fn history(
         field: field_path,
         events,
         versions: versions.len(),
+        seqs,
+        appearances,
     })
 }
 
@@ -844,6 +1074,123 @@ mod tests {
         assert!(
             cols.contains(&"model_spec.availableContextTokens".to_owned()),
             "{cols:?}"
+        );
+    }
+
+    #[test]
+    fn queries_search_filter_and_sort_a_loaded_catalog() {
+        let catalog = Catalog {
+            watch: "venice".into(),
+            seq: 3,
+            key: "id".into(),
+            items: venice_like(),
+        };
+        let ids = |q: &Query| -> Vec<String> {
+            q.rows
+                .iter()
+                .map(|&i| item_id(&catalog.items[i], "id"))
+                .collect()
+        };
+        let all = catalog.query(&ListRequest::default()).unwrap();
+        assert_eq!(ids(&all), ["flux-dev", "llama-3.3-70b", "qwen3-4b"]);
+        // Prices: input before output, one per price, dollars first.
+        assert_eq!(
+            all.columns,
+            [
+                "id",
+                "model_spec.name",
+                "type",
+                "model_spec.availableContextTokens",
+                "model_spec.pricing.input.usd",
+                "model_spec.pricing.output.usd",
+                "model_spec.pricing.generation.usd",
+            ]
+        );
+        let search = ListRequest {
+            search: Some("SMALL".into()),
+            ..ListRequest::default()
+        };
+        assert_eq!(ids(&catalog.query(&search).unwrap()), ["qwen3-4b"]);
+        // Descending keeps items without the field last.
+        let by_context = ListRequest {
+            sort: Some("-availableContextTokens".into()),
+            ..ListRequest::default()
+        };
+        assert_eq!(
+            ids(&catalog.query(&by_context).unwrap()),
+            ["llama-3.3-70b", "qwen3-4b", "flux-dev"]
+        );
+        let cheap = ListRequest {
+            wheres: vec!["input.usd < 1".into(), "type = text".into()],
+            sort: Some("input.usd".into()),
+            ..ListRequest::default()
+        };
+        assert_eq!(
+            ids(&catalog.query(&cheap).unwrap()),
+            ["qwen3-4b", "llama-3.3-70b"]
+        );
+        let bad = ListRequest {
+            wheres: vec!["usd < 1".into()],
+            ..ListRequest::default()
+        };
+        assert!(catalog.query(&bad).unwrap_err().contains("could be"));
+        assert_eq!(
+            catalog
+                .find("qwen3-4b")
+                .map(|i| cell_at(i, "model_spec.name")),
+            Some("Venice Small".into())
+        );
+    }
+
+    #[test]
+    fn a_history_gives_a_field_in_every_version() {
+        let at = |seq: i64, what: HistoryChange| HistoryEvent {
+            seq,
+            date: format!("2026-01-0{seq}"),
+            what,
+        };
+        let changed = |f: &str, old: f64, new: f64| HistoryChange::Changed {
+            field: f.into(),
+            old: Some(json!(old)),
+            new: Some(json!(new)),
+        };
+        let values = |input: f64| -> BTreeMap<String, Value> {
+            [
+                ("pricing.input.usd".to_owned(), json!(input)),
+                ("pricing.input.diem".to_owned(), json!(input)),
+                ("pricing.checked_at".to_owned(), json!(1_700_000_000)),
+                ("name".to_owned(), json!("Small")),
+            ]
+            .into_iter()
+            .collect()
+        };
+        let h = ItemHistory {
+            watch: "venice".into(),
+            key: "id".into(),
+            id: "small".into(),
+            field: None,
+            events: vec![
+                at(2, HistoryChange::Appeared),
+                at(4, changed("pricing.input.usd", 0.5, 0.7)),
+                at(5, HistoryChange::Disappeared),
+                at(7, HistoryChange::Appeared),
+            ],
+            versions: 7,
+            seqs: (1..=7).map(|s| (s, String::new())).collect(),
+            appearances: vec![(2, values(0.5)), (7, values(0.6))],
+        };
+        let series: Vec<Option<f64>> = h
+            .series("pricing.input.usd")
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            series,
+            [None, Some(0.5), Some(0.5), Some(0.7), None, None, Some(0.6)]
+        );
+        assert_eq!(
+            h.price_fields(),
+            ["pricing.input.usd", "pricing.input.diem"]
         );
     }
 }

@@ -71,7 +71,7 @@ pub fn item_text(item: &Value) -> String {
 }
 
 /// How a value reads in a history line.
-fn shown(v: &Option<Value>) -> String {
+pub fn shown(v: &Option<Value>) -> String {
     match v {
         None => "(not set)".to_owned(),
         Some(v) => {
@@ -82,7 +82,7 @@ fn shown(v: &Option<Value>) -> String {
 }
 
 /// The change between two numbers in percent, when both are numbers.
-fn percent(old: &Option<Value>, new: &Option<Value>) -> Option<String> {
+pub fn percent(old: &Option<Value>, new: &Option<Value>) -> Option<String> {
     let (a, b) = (old.as_ref()?.as_f64()?, new.as_ref()?.as_f64()?);
     if a == 0.0 {
         return None;

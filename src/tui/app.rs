@@ -23,6 +23,7 @@ use super::keymap::{Action, Context, Keymap};
 use super::line::{Edit, LineEditor};
 use super::panes::alerts::{AlertsPane, StatusFilter};
 use super::panes::caching::CachingPane;
+use super::panes::catalog::CatalogPane;
 use super::panes::diff::DiffPane;
 use super::panes::health::HealthPane;
 use super::panes::timeline::TimelinePane;
@@ -98,6 +99,10 @@ enum FilterTarget {
     Findings,
     /// The alert history.
     Alerts,
+    /// The catalog view's search (applied as it is typed).
+    Catalog,
+    /// The catalog view's `--where` conditions (applied on Enter).
+    CatalogWhere,
 }
 
 /// What keys are going to, besides the panes.
@@ -139,6 +144,8 @@ struct Tickets {
     cache_requests: u64,
     probing: u64,
     checks: u64,
+    catalog: u64,
+    catalog_history: u64,
 }
 
 #[derive(Default)]
@@ -162,6 +169,8 @@ pub struct App {
     pub caching: CachingPane,
     /// The alert history, over the panes while open.
     pub alerts: AlertsPane,
+    /// The catalog view of a json watch, over the panes while open.
+    pub catalog: CatalogPane,
     tickets: Tickets,
     next_ticket: u64,
     effects: Vec<Effect>,
@@ -201,6 +210,7 @@ impl App {
             health: HealthPane::default(),
             caching: CachingPane::default(),
             alerts: AlertsPane::default(),
+            catalog: CatalogPane::default(),
             tickets: Tickets::default(),
             next_ticket: 0,
             effects: Vec::new(),
@@ -250,6 +260,65 @@ impl App {
 
     pub fn alerts_open(&self) -> bool {
         self.alerts.open
+    }
+
+    pub fn catalog_open(&self) -> bool {
+        self.catalog.open
+    }
+
+    /// Opens the catalog view on `target` (`NAME` or `NAME@N`).
+    fn open_catalog(&mut self, name: &str, seq: Option<String>) {
+        self.alerts.open = false;
+        self.catalog.open_on(name, seq);
+        self.load_catalog();
+    }
+
+    fn load_catalog(&mut self) {
+        let t = self.ticket();
+        self.tickets.catalog = t;
+        self.catalog.loading = true;
+        self.effects.push(Effect::Load(
+            t,
+            Request::Catalog {
+                target: self.catalog.target(),
+            },
+        ));
+    }
+
+    /// `c` in the watch list: the selected json watch's catalog, at the
+    /// version the timeline has selected (else the latest).
+    fn open_selected_catalog(&mut self) {
+        let Some(row) = self.watches.selected() else {
+            self.say("no watch selected", false);
+            return;
+        };
+        let (name, kind, id) = (
+            row.watch.spec.name.clone(),
+            row.watch.spec.kind,
+            row.watch.id,
+        );
+        if kind != crate::watch::Kind::Json {
+            self.say(
+                format!(
+                    "{} is a {kind} watch: the catalog view lists the items of a json watch (a model list, a price list)",
+                    crate::text::line(&name)
+                ),
+                true,
+            );
+            return;
+        }
+        if row.latest.is_none() {
+            self.say(
+                format!("{} has no version yet", crate::text::line(&name)),
+                true,
+            );
+            return;
+        }
+        let seq = (self.timeline.watch_id == Some(id))
+            .then(|| self.timeline.selected_seq())
+            .flatten()
+            .filter(|s| Some(*s) != row.latest.as_ref().map(|v| v.seq));
+        self.open_catalog(&name, seq.map(|s| s.to_string()));
     }
 
     fn ticket(&mut self) -> u64 {
@@ -494,6 +563,12 @@ impl App {
                     self.effects
                         .push(Effect::Load(t, Request::EndpointChecks { endpoint_id }));
                 }
+                Msg::LoadCatalogHistory { watch, id } => {
+                    let t = self.ticket();
+                    self.tickets.catalog_history = t;
+                    self.effects
+                        .push(Effect::Load(t, Request::CatalogHistory { watch, id }));
+                }
                 Msg::Locate {
                     index,
                     base_pointer,
@@ -637,6 +712,16 @@ impl App {
                     self.load_health(id);
                 }
             }
+            Loaded::Catalog(result) => {
+                if ticket == self.tickets.catalog {
+                    self.catalog.set_catalog(result);
+                }
+            }
+            Loaded::CatalogHistory(id, result) => {
+                if ticket == self.tickets.catalog_history {
+                    self.catalog.set_history(&id, result);
+                }
+            }
             Loaded::EndpointChecks(endpoint_id, result) => {
                 if ticket == self.tickets.checks {
                     self.health.set_checks(endpoint_id, result);
@@ -687,6 +772,13 @@ impl App {
                             .unwrap_or_default();
                         let seq = report.version.map(|v| format!(" #{v}")).unwrap_or_default();
                         self.say(format!("{}: new version{seq}{counts}", report.name), false);
+                        // A catalog view on the latest version follows it.
+                        if self.catalog.open
+                            && self.catalog.asked.is_none()
+                            && self.catalog.watch == report.name
+                        {
+                            self.load_catalog();
+                        }
                         // Follow the newest pair when the selected watch changed.
                         if self
                             .watches
@@ -782,7 +874,11 @@ impl App {
 
     /// The keymap context of what has the keys.
     pub fn context(&self) -> Context {
-        if self.alerts.open {
+        if self.catalog.open && self.catalog.item.is_some() {
+            Context::CatalogItem
+        } else if self.catalog.open {
+            Context::Catalog
+        } else if self.alerts.open {
             Context::Alerts
         } else if self.focus == PaneId::Diff && self.diff.findings_focused {
             Context::Findings
@@ -792,7 +888,7 @@ impl App {
     }
 
     fn page(&self) -> usize {
-        if self.alerts.open {
+        if self.alerts.open || self.catalog.open {
             return self.alerts.page();
         }
         self.rects
@@ -837,6 +933,47 @@ impl App {
                     (_, Some(Action::Bottom)) => to(i32::from(max)),
                     _ => Mode::Help { scroll },
                 };
+                return;
+            }
+            Mode::Filter {
+                target: FilterTarget::CatalogWhere,
+                mut input,
+            } => {
+                // Conditions apply on Enter: half-typed ones do not read.
+                match key.code {
+                    KeyCode::Esc => {
+                        let _ = self.catalog.set_wheres("");
+                    }
+                    KeyCode::Enter => {
+                        if let Err(e) = self.catalog.set_wheres(&input) {
+                            self.say(e, true);
+                            self.mode = Mode::Filter {
+                                target: FilterTarget::CatalogWhere,
+                                input,
+                            };
+                        }
+                    }
+                    KeyCode::Backspace => {
+                        input.pop();
+                        self.mode = Mode::Filter {
+                            target: FilterTarget::CatalogWhere,
+                            input,
+                        };
+                    }
+                    KeyCode::Char(c) => {
+                        input.push(c);
+                        self.mode = Mode::Filter {
+                            target: FilterTarget::CatalogWhere,
+                            input,
+                        };
+                    }
+                    _ => {
+                        self.mode = Mode::Filter {
+                            target: FilterTarget::CatalogWhere,
+                            input,
+                        }
+                    }
+                }
                 return;
             }
             Mode::Filter { target, mut input } => {
@@ -931,6 +1068,10 @@ impl App {
                 self.alerts.set_filter(text);
                 Vec::new()
             }
+            FilterTarget::Catalog => {
+                self.catalog.set_search(text);
+                Vec::new()
+            }
             _ => Vec::new(),
         };
         self.apply(msgs);
@@ -969,6 +1110,45 @@ impl App {
         }
     }
 
+    /// An action while the catalog view is open; as
+    /// [`App::on_alerts_action`].
+    fn on_catalog_action(&mut self, action: Action) -> bool {
+        if let Some(msgs) = self.catalog.handle(action) {
+            self.apply(msgs);
+            return false;
+        }
+        match action {
+            Action::Back => {
+                self.catalog.open = false;
+                false
+            }
+            Action::Filter if self.catalog.item.is_none() => {
+                self.mode = Mode::Filter {
+                    target: FilterTarget::Catalog,
+                    input: self.catalog.search.clone(),
+                };
+                false
+            }
+            Action::Where if self.catalog.item.is_none() => {
+                self.mode = Mode::Filter {
+                    target: FilterTarget::CatalogWhere,
+                    input: self.catalog.wheres.clone(),
+                };
+                false
+            }
+            Action::NextPane | Action::PrevPane | Action::FocusPane(_) | Action::Alerts => {
+                self.catalog.open = false;
+                true
+            }
+            Action::Quit
+            | Action::Help
+            | Action::Command
+            | Action::Refresh
+            | Action::RefreshAll => true,
+            _ => false,
+        }
+    }
+
     pub fn on_action(&mut self, action: Action) {
         let before = self.focus;
         self.act(action);
@@ -978,7 +1158,11 @@ impl App {
     fn act(&mut self, action: Action) {
         self.dirty = true;
         let page = self.page();
-        if self.alerts.open {
+        if self.catalog.open {
+            if !self.on_catalog_action(action) {
+                return;
+            }
+        } else if self.alerts.open {
             if !self.on_alerts_action(action) {
                 return;
             }
@@ -1039,6 +1223,7 @@ impl App {
                 };
             }
             Action::Alerts => self.open_alerts(),
+            Action::Catalog => self.open_selected_catalog(),
             Action::Copy => self.copy(),
             Action::ToggleProbing if self.focus == PaneId::Health => self.toggle_probing(),
             Action::Command => {
@@ -1210,6 +1395,13 @@ impl App {
                 ),
             },
             "export" => self.command_export(args.first().copied()),
+            "catalog" => match args.first() {
+                Some(target) => match target.split_once('@') {
+                    Some((name, r)) => self.open_catalog(name, Some(r.to_owned())),
+                    None => self.open_catalog(target, None),
+                },
+                None => self.open_selected_catalog(),
+            },
             "alerts" | "alert" => match args.first() {
                 None => self.open_alerts(),
                 Some(s) => match StatusFilter::parse(s) {
@@ -1225,7 +1417,7 @@ impl App {
             },
             other => self.say(
                 format!(
-                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, alerts, cache-test, quit"
+                    "unknown command `{other}`: add, remove, pause, resume, refresh, diff, export, alerts, catalog, cache-test, quit"
                 ),
                 true,
             ),
@@ -1248,6 +1440,13 @@ impl App {
             .map(|r| r.watch.spec.name.clone());
         match command {
             "diff" => names.map(|n| format!("{n}@")).collect(),
+            "catalog" => self
+                .watches
+                .rows()
+                .iter()
+                .filter(|r| r.watch.spec.kind == crate::watch::Kind::Json)
+                .map(|r| r.watch.spec.name.clone())
+                .collect(),
             "refresh" | "r" => names.chain(["all".to_string()]).collect(),
             "alerts" | "alert" => ["all", "pending", "failed", "sent"]
                 .map(String::from)
@@ -1342,6 +1541,18 @@ impl App {
     }
 
     fn on_mouse(&mut self, m: MouseEvent) {
+        if self.catalog.open {
+            let action = match m.kind {
+                MouseEventKind::ScrollDown => Action::Down,
+                MouseEventKind::ScrollUp => Action::Up,
+                _ => return,
+            };
+            for _ in 0..3 {
+                self.catalog.handle(action);
+            }
+            self.dirty = true;
+            return;
+        }
         if self.alerts.open {
             // The history covers the panes: the wheel moves its selection.
             let action = match m.kind {
@@ -1419,7 +1630,15 @@ impl App {
         ])
         .areas(area);
         let now = self.clock.now();
-        self.rects = if self.alerts.open {
+        self.rects = if self.catalog.open {
+            let cx = DrawCx {
+                theme: &self.theme,
+                now,
+                focused: true,
+            };
+            self.catalog.draw(f, body, &cx);
+            Vec::new()
+        } else if self.alerts.open {
             self.alerts.open_keys = self.keymap.keys_for(Context::Alerts, Action::Open);
             self.alerts.scroll_keys = [Action::HalfPageDown, Action::HalfPageUp]
                 .map(|a| self.keymap.keys_for(Context::Alerts, a))
@@ -1451,7 +1670,10 @@ impl App {
                 PaneId::Caching => self.caching.draw(f, rect, &cx),
             }
         }
-        if let Some(tabs) = self.tabs_area(body).filter(|_| !self.alerts.open) {
+        if let Some(tabs) = self
+            .tabs_area(body)
+            .filter(|_| !self.alerts.open && !self.catalog.open)
+        {
             self.draw_tabs(f, tabs);
         }
         self.draw_status(f, status, now);
@@ -1589,8 +1811,19 @@ impl App {
         let theme = &self.theme;
         // The line being typed replaces the key bar.
         let typing = match &self.mode {
+            Mode::Filter {
+                input,
+                target: FilterTarget::CatalogWhere,
+            } => Some((
+                "where ",
+                input.clone(),
+                "Enter applies · Esc clears · FIELD OP VALUE (< <= > >= = != ~), joined by `and`",
+            )),
             Mode::Filter { input, target } => Some((
-                if *target == FilterTarget::Pane(PaneId::Diff) {
+                if matches!(
+                    target,
+                    FilterTarget::Pane(PaneId::Diff) | FilterTarget::Catalog
+                ) {
                     "search "
                 } else {
                     "filter "
@@ -1609,7 +1842,7 @@ impl App {
                         .map_or(text.len(), |(i, _)| i);
                     format!(":{}▏{}", &text[..at], &text[at..])
                 },
-                "Tab completes · ↑/↓ history · add · remove NAME · pause · resume · refresh [all] · diff A@N B@M · export [FILE] · alerts · quit",
+                "Tab completes · ↑/↓ history · add · remove NAME · pause · resume · refresh [all] · diff A@N B@M · export [FILE] · alerts · catalog [NAME] · quit",
             )),
             _ => None,
         };
@@ -1645,7 +1878,9 @@ impl App {
                 }
             }
         }
-        let common: &[(Action, &str)] = if self.alerts.open {
+        let common: &[(Action, &str)] = if self.catalog.open {
+            &[(Action::Command, "command")]
+        } else if self.alerts.open {
             &[(Action::Filter, "filter"), (Action::Command, "command")]
         } else {
             &[
@@ -1737,6 +1972,8 @@ impl App {
         let (title, ctx) = match here {
             Context::Findings => ("Findings list", Context::Findings),
             Context::Alerts => ("Alert history", Context::Alerts),
+            Context::Catalog => ("Catalog", Context::Catalog),
+            Context::CatalogItem => ("Catalog item", Context::CatalogItem),
             _ => (self.focus.title(), here),
         };
         section(&format!("{title} (focused)"), ctx, &mut lines);
@@ -1749,6 +1986,8 @@ impl App {
             ("Endpoint health", Context::Health),
             ("Caching tests", Context::Caching),
             ("Alert history", Context::Alerts),
+            ("Catalog", Context::Catalog),
+            ("Catalog item", Context::CatalogItem),
         ] {
             if c != ctx {
                 section(t, c, &mut lines);
@@ -1768,6 +2007,10 @@ impl App {
             (
                 "alerts [STATUS]",
                 "the alert history (all, pending, failed, sent)",
+            ),
+            (
+                "catalog [NAME[@N]]",
+                "the items of a json watch (the selected one)",
             ),
             ("quit", "leave"),
         ] {
@@ -1805,6 +2048,7 @@ const COMMANDS: &[&str] = &[
     "add",
     "alerts",
     "cache-test",
+    "catalog",
     "diff",
     "export",
     "help",

@@ -75,6 +75,17 @@ pub enum Request {
         watch_id: i64,
         on: bool,
     },
+    /// The items of a json watch's version (`NAME` or `NAME@REF`), for
+    /// the catalog view.
+    Catalog {
+        target: String,
+    },
+    /// One catalog item across every stored version of its watch (slow:
+    /// it reads them all).
+    CatalogHistory {
+        watch: String,
+        id: String,
+    },
     /// The lines finding `index` of the pair last loaded points at.
     Locate {
         index: usize,
@@ -150,6 +161,9 @@ pub enum Loaded {
     Probing(Result<ProbingState, String>, bool),
     /// The answer to [`Request::EndpointChecks`].
     EndpointChecks(i64, Result<Vec<crate::store::health::Check>, String>),
+    Catalog(Result<crate::app::catalog::Catalog, String>),
+    /// The answer to [`Request::CatalogHistory`], with the item's key.
+    CatalogHistory(String, Result<crate::app::catalog::ItemHistory, String>),
 }
 
 /// Reads (and for the few commands that change things, writes) the store.
@@ -321,6 +335,21 @@ impl Loader {
             Request::CacheRequests { target, result_id } => Loaded::CacheRequests(
                 queries::cache_requests(&self.store, &target, result_id).map_err(|e| e.to_string()),
             ),
+            Request::Catalog { target } => Loaded::Catalog(
+                crate::app::catalog::load(&self.store, &target).map_err(|e| e.to_string()),
+            ),
+            Request::CatalogHistory { watch, id } => {
+                let started = std::time::Instant::now();
+                let history = crate::app::catalog::history(&self.store, &watch, &id, None)
+                    .map_err(|e| e.to_string());
+                tracing::debug!(
+                    watch,
+                    id,
+                    ms = started.elapsed().as_millis() as u64,
+                    "catalog item history read"
+                );
+                Loaded::CatalogHistory(id, history)
+            }
             Request::Locate {
                 index,
                 base_pointer,

@@ -120,6 +120,14 @@ pub enum Action {
     ToggleProbing,
     /// t in the caching pane: run the selected model's suite now.
     RunNow,
+    /// c in the watch list: the catalog of a json watch.
+    Catalog,
+    /// w in the catalog: conditions on fields, as `--where`.
+    Where,
+    /// S in the catalog: the other direction of the sort.
+    SortReverse,
+    /// p in a catalog item: the next price field its sparkline shows.
+    NextField,
 }
 
 /// The actions without a parameter, by file name. `focus_pane_N` is
@@ -169,6 +177,10 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("copy", Action::Copy),
     ("toggle_probing", Action::ToggleProbing),
     ("run_now", Action::RunNow),
+    ("catalog", Action::Catalog),
+    ("where", Action::Where),
+    ("sort_reverse", Action::SortReverse),
+    ("next_field", Action::NextField),
 ];
 
 /// The number of panes `focus_pane_N` can address.
@@ -231,11 +243,15 @@ pub enum Context {
     Caching,
     /// The alert history view (not a pane: it takes the whole body).
     Alerts,
+    /// The catalog view of a json watch (over the whole body too).
+    Catalog,
+    /// One item of the catalog view, with its history.
+    CatalogItem,
 }
 
 impl Context {
     /// Every context, in file order.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Watches,
         Context::Timeline,
@@ -244,6 +260,8 @@ impl Context {
         Context::Health,
         Context::Caching,
         Context::Alerts,
+        Context::Catalog,
+        Context::CatalogItem,
     ];
 
     /// The section name in a keymap file.
@@ -257,6 +275,8 @@ impl Context {
             Context::Health => "health",
             Context::Caching => "caching",
             Context::Alerts => "alerts",
+            Context::Catalog => "catalog",
+            Context::CatalogItem => "catalog_item",
         }
     }
 }
@@ -507,7 +527,7 @@ pub enum KeymapError {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     /// Indexed by `Context as usize`, in [`Context::ALL`] order.
-    sections: [Section; 8],
+    sections: [Section; 10],
 }
 
 impl Default for Keymap {

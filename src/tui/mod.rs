@@ -159,8 +159,17 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
                     let last_pair = batch
                         .iter()
                         .rposition(|(_, r)| matches!(r, data::Request::Pair(_)));
+                    let last_history = batch
+                        .iter()
+                        .rposition(|(_, r)| matches!(r, data::Request::CatalogHistory { .. }));
                     for (i, (ticket, request)) in batch.into_iter().enumerate() {
                         if matches!(request, data::Request::Pair(_)) && Some(i) != last_pair {
+                            continue;
+                        }
+                        // So is only the last item history asked for.
+                        if matches!(request, data::Request::CatalogHistory { .. })
+                            && Some(i) != last_history
+                        {
                             continue;
                         }
                         let answer = loader.handle(request);

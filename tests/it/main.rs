@@ -45,6 +45,7 @@ mod secrets;
 #[cfg(unix)]
 mod signals;
 mod tui;
+mod tui_catalog;
 #[cfg(unix)]
 mod tui_github;
 #[cfg(unix)]

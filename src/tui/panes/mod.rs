@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod caching;
+pub mod catalog;
 pub mod diff;
 pub mod health;
 pub mod timeline;
@@ -112,6 +113,11 @@ pub enum Msg {
         target: String,
         models: Vec<String>,
         force: bool,
+    },
+    /// Load one catalog item's history across every stored version.
+    LoadCatalogHistory {
+        watch: String,
+        id: String,
     },
     /// Find where finding `index` of the pair shown is, then jump there.
     Locate {
