@@ -310,7 +310,10 @@ fn an_item_shows_its_price_across_every_version_and_its_changes() {
         assert!(screen.contains(needle), "`{needle}` missing:\n{screen}");
     }
     // The key bar says the item's own keys.
-    assert!(screen.contains("q/esc Back to the list  p Next price"), "{screen}");
+    assert!(
+        screen.contains("q/esc Back to the list  p Next price"),
+        "{screen}"
+    );
     // Newest change first.
     assert!(
         screen.find("3 → 2 (").unwrap_or(0) < screen.find("2.5 → 3 (").unwrap_or(0),
