@@ -1541,27 +1541,20 @@ impl App {
     }
 
     fn on_mouse(&mut self, m: MouseEvent) {
-        if self.catalog.open {
+        if self.catalog.open || self.alerts.open {
+            // A view over the panes (the catalog, the alert history): the
+            // wheel moves its selection, three rows a notch.
             let action = match m.kind {
                 MouseEventKind::ScrollDown => Action::Down,
                 MouseEventKind::ScrollUp => Action::Up,
                 _ => return,
             };
             for _ in 0..3 {
-                self.catalog.handle(action);
-            }
-            self.dirty = true;
-            return;
-        }
-        if self.alerts.open {
-            // The history covers the panes: the wheel moves its selection.
-            let action = match m.kind {
-                MouseEventKind::ScrollDown => Action::Down,
-                MouseEventKind::ScrollUp => Action::Up,
-                _ => return,
-            };
-            for _ in 0..3 {
-                self.alerts.handle(action);
+                if self.catalog.open {
+                    self.catalog.handle(action);
+                } else {
+                    self.alerts.handle(action);
+                }
             }
             self.dirty = true;
             return;

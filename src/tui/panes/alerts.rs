@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 use serde_json::Value;
 
 use super::{DrawCx, Msg, matches};
@@ -555,16 +555,9 @@ impl AlertsPane {
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
         let theme = cx.theme;
-        let block = Block::bordered()
-            .border_type(BorderType::Thick)
-            .border_style(theme.border(true))
-            .style(theme.base())
-            .title(self.title(theme));
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        if inner.width == 0 || inner.height == 0 {
+        let Some(inner) = super::overlay_frame(f, area, theme, self.title(theme)) else {
             return;
-        }
+        };
         if let Some(lines) = self.empty_lines(theme) {
             f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
             return;

@@ -27,9 +27,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, BorderType, Cell, Paragraph, Row, Sparkline, Table, TableState, Wrap,
-};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 use serde_json::Value;
 
 use super::{DrawCx, Msg};
@@ -465,16 +463,9 @@ impl CatalogPane {
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
         let theme = cx.theme;
-        let block = Block::bordered()
-            .border_type(BorderType::Thick)
-            .border_style(theme.border(true))
-            .style(theme.base())
-            .title(self.title(theme));
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        if inner.width == 0 || inner.height == 0 {
+        let Some(inner) = super::overlay_frame(f, area, theme, self.title(theme)) else {
             return;
-        }
+        };
         let prose = |t: String| Line::from(Span::styled(t, theme.dim()));
         if let Some(e) = &self.error {
             let lines = vec![

@@ -163,6 +163,26 @@ pub fn block<'a>(
         .title(Line::from(title))
 }
 
+/// Draws the frame of a view over the panes (the catalog, the alert
+/// history) with `title`; the area inside it, or `None` when there is no
+/// room to draw in.
+pub fn overlay_frame(
+    f: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    theme: &Theme,
+    title: ratatui::text::Line<'_>,
+) -> Option<ratatui::layout::Rect> {
+    use ratatui::widgets::{Block, BorderType};
+    let block = Block::bordered()
+        .border_type(BorderType::Thick)
+        .border_style(theme.border(true))
+        .style(theme.base())
+        .title(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    (inner.width > 0 && inner.height > 0).then_some(inner)
+}
+
 /// A list filter: case-insensitive substring match on any of `fields`.
 pub fn matches(filter: &str, fields: &[&str]) -> bool {
     if filter.is_empty() {
