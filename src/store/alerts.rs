@@ -19,7 +19,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Result, Store, StoreError};
+use super::{CachedSql, Result, Store, StoreError};
 
 /// What an alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -457,7 +457,7 @@ impl Store {
         self.in_write(|s| {
             let exists: Option<i64> = s
                 .conn
-                .query_row(
+                .row(
                     "SELECT id FROM alert_channels WHERE name = ?1",
                     [name],
                     |r| r.get(0),
@@ -466,7 +466,7 @@ impl Store {
             if exists.is_some() {
                 return Err(StoreError::ChannelExists(name.to_string()));
             }
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO alert_channels (name, kind, url, secret_env, options, created_at,
                      from_config, timeout_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -500,7 +500,7 @@ impl Store {
             let filters = (matches!(e, AlertEvent::Change | AlertEvent::Breaking)
                 && !filters.is_empty())
             .then(|| serde_json::json!(filters).to_string());
-            self.conn.execute(
+            self.conn.exec(
                 "INSERT INTO alert_rules (channel_id, watch_id, event, down_after,
                      recovered_after, remind_every, filters)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -534,7 +534,7 @@ impl Store {
         };
         let options = c.options.as_ref().map(Value::to_string);
         self.in_write(|s| {
-            s.conn.execute(
+            s.conn.exec(
                 "UPDATE alert_channels SET kind = ?2, url = ?3, secret_env = ?4, options = ?5,
                      from_config = 1, disabled = NULL, timeout_ms = ?6
                  WHERE id = ?1",
@@ -547,7 +547,7 @@ impl Store {
                     c.timeout_ms
                 ],
             )?;
-            s.conn.execute(
+            s.conn.exec(
                 "DELETE FROM alert_rules WHERE channel_id = ?1",
                 [current.id],
             )?;
@@ -561,11 +561,11 @@ impl Store {
     pub fn disable_channel(&mut self, name: &str, reason: &str) -> Result<()> {
         let channel = self.channel(name)?;
         self.in_write(|s| {
-            s.conn.execute(
+            s.conn.exec(
                 "UPDATE alert_channels SET disabled = ?2 WHERE id = ?1",
                 params![channel.id, reason],
             )?;
-            s.conn.execute(
+            s.conn.exec(
                 "DELETE FROM alert_rules WHERE channel_id = ?1",
                 [channel.id],
             )?;
@@ -576,7 +576,7 @@ impl Store {
     pub fn remove_channel(&mut self, name: &str) -> Result<()> {
         let n = self
             .conn
-            .execute("DELETE FROM alert_channels WHERE name = ?1", [name])?;
+            .exec("DELETE FROM alert_channels WHERE name = ?1", [name])?;
         if n == 0 {
             return Err(StoreError::NoSuchChannel(name.to_string()));
         }
@@ -614,7 +614,7 @@ impl Store {
 
     /// Every channel with its rules, by name.
     pub fn channels(&self) -> Result<Vec<Channel>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.name, c.kind, c.url, c.secret_env,
                     group_concat(r.event, ','), max(w.name), c.options,
                     max(r.down_after), max(r.recovered_after), max(r.remind_every),
@@ -688,7 +688,7 @@ impl Store {
     ) -> Result<usize> {
         let watch: String =
             self.conn
-                .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
+                .row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
                     r.get(0)
                 })?;
         // The channels whose rules take the event for the watch; a rule
@@ -730,7 +730,7 @@ impl Store {
         }
         let now = super::now_ms();
         for (channel, payload) in &channels {
-            self.conn.execute(
+            self.conn.exec(
                 "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
                      next_attempt_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -753,7 +753,7 @@ impl Store {
     /// `subject` takes the watch's place in the row. Runs inside the
     /// caller's transaction.
     pub(crate) fn enqueue_global(&self, subject: &str, at: i64, alert: &NewAlert) -> Result<usize> {
-        Ok(self.conn.execute(
+        Ok(self.conn.exec(
             "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
                  next_attempt_at)
              SELECT DISTINCT channel_id, ?1, ?2, ?3, ?4, ?5, ?6 FROM alert_rules
@@ -811,17 +811,17 @@ impl Store {
         change: DownChange,
     ) -> Result<()> {
         match change {
-            DownChange::Opened { at } => self.conn.execute(
+            DownChange::Opened { at } => self.conn.exec(
                 "INSERT INTO alert_downs (channel_id, endpoint_id, since, reminded_at)
                  VALUES (?1, ?2, ?3, ?3)",
                 params![channel_id, endpoint_id, at],
             )?,
-            DownChange::Reminded { at } => self.conn.execute(
+            DownChange::Reminded { at } => self.conn.exec(
                 "UPDATE alert_downs SET reminded_at = ?3
                  WHERE channel_id = ?1 AND endpoint_id = ?2",
                 params![channel_id, endpoint_id, at],
             )?,
-            DownChange::Closed => self.conn.execute(
+            DownChange::Closed => self.conn.exec(
                 "DELETE FROM alert_downs WHERE channel_id = ?1 AND endpoint_id = ?2",
                 params![channel_id, endpoint_id],
             )?,
@@ -831,7 +831,7 @@ impl Store {
 
     /// Marks an endpoint as alerted down while any channel holds it down.
     pub(crate) fn refresh_alerted_down(&self, endpoint_id: i64) -> Result<()> {
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE endpoints SET alerted_down =
                  EXISTS (SELECT 1 FROM alert_downs WHERE endpoint_id = ?1)
              WHERE id = ?1",
@@ -850,7 +850,7 @@ impl Store {
             "title": "apiradar test alert",
             "text": format!("This is a test of the alert channel `{channel}`."),
         });
-        self.conn.execute(
+        self.conn.exec(
             "INSERT INTO alert_events (channel_id, created_at, event, watch, title, payload,
                  next_attempt_at)
              VALUES (?1, ?2, 'test', '', 'apiradar test alert', ?3, ?2)",
@@ -869,7 +869,7 @@ impl Store {
                  AND (e.lease_until IS NULL OR e.lease_until <= ?3)
              ORDER BY e.id LIMIT ?2"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows: Vec<Outbox> = stmt
             .query_map(params![now, limit as i64, super::now_ms()], outbox_from_row)?
             .collect::<rusqlite::Result<_>>()?;
@@ -930,7 +930,7 @@ impl Store {
         // condition is read and the lease written under one lock.
         let claimed: Option<i64> = self.in_write(|s| {
             Ok(s.conn
-                .query_row(
+                .row(
                     &sql,
                     params![channel_id, now, clock, owner, lease_until],
                     |r| r.get(0),
@@ -947,7 +947,7 @@ impl Store {
     pub fn alert_lease(&self, id: i64) -> Result<Option<(String, i64)>> {
         Ok(self
             .conn
-            .query_row(
+            .row(
                 "SELECT lease_owner, lease_until FROM alert_events
                  WHERE id = ?1 AND lease_owner IS NOT NULL AND lease_until IS NOT NULL",
                 [id],
@@ -985,20 +985,20 @@ impl Store {
         };
         self.in_write(|s| {
             let changed = match &result {
-                Ok(()) => s.conn.execute(
+                Ok(()) => s.conn.exec(
                     "UPDATE alert_events SET status = 'sent', attempts = attempts + 1,
                          sent_at = ?2, last_error = NULL, lease_owner = NULL, lease_until = NULL
                      WHERE id = ?1 AND status = 'pending'",
                     params![id, now],
                 )?,
-                Err((error, Some(retry_at))) => s.conn.execute(
+                Err((error, Some(retry_at))) => s.conn.exec(
                     "UPDATE alert_events SET attempts = attempts + 1, last_error = ?2,
                          next_attempt_at = ?3, lease_owner = NULL, lease_until = NULL
                      WHERE id = ?1 AND status = 'pending'
                          AND (?4 IS NULL OR lease_owner = ?4)",
                     params![id, error, retry_at, owner],
                 )?,
-                Err((error, None)) => s.conn.execute(
+                Err((error, None)) => s.conn.exec(
                     "UPDATE alert_events SET status = 'failed', attempts = attempts + 1,
                          last_error = ?2, lease_owner = NULL, lease_until = NULL
                      WHERE id = ?1 AND status = 'pending'
@@ -1007,7 +1007,7 @@ impl Store {
                 )?,
             };
             if changed > 0 {
-                s.conn.execute(
+                s.conn.exec(
                     "INSERT INTO alert_attempts (event_id, at, ok, error) VALUES (?1, ?2, ?3, ?4)",
                     params![id, now, ok, error],
                 )?;
@@ -1025,7 +1025,7 @@ impl Store {
             return Ok(by_alert);
         };
         let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT event_id, at, ok, error FROM alert_attempts WHERE event_id >= ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([oldest], |r| {
@@ -1067,15 +1067,12 @@ impl Store {
             "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
              WHERE e.id = ?1"
         );
-        Ok(self
-            .conn
-            .query_row(&sql, [id], outbox_from_row)
-            .optional()?)
+        Ok(self.conn.row(&sql, [id], outbox_from_row).optional()?)
     }
 
     /// How many rows wait for delivery (retries included).
     pub fn pending_alerts(&self) -> Result<i64> {
-        Ok(self.conn.query_row(
+        Ok(self.conn.row(
             "SELECT count(*) FROM alert_events WHERE status = 'pending'",
             [],
             |r| r.get(0),
@@ -1088,7 +1085,7 @@ impl Store {
             "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
              WHERE e.watch = ?1 ORDER BY e.id DESC LIMIT ?2"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![watch, limit as i64], outbox_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -1099,7 +1096,7 @@ impl Store {
             "SELECT {OUTBOX_COLUMNS} FROM alert_events e JOIN alert_channels c ON c.id = e.channel_id
              ORDER BY e.id DESC LIMIT ?1"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([limit as i64], outbox_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -42,7 +42,7 @@
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::{Result, Store, StoreError};
+use super::{CachedSql, Result, Store, StoreError};
 
 /// Which way deltas point (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,7 +226,7 @@ impl Store {
         let hash = Sha256::digest(content).to_vec();
         let existing: Option<i64> = self
             .conn
-            .query_row("SELECT id FROM blobs WHERE hash = ?1", [&hash], |r| {
+            .row("SELECT id FROM blobs WHERE hash = ?1", [&hash], |r| {
                 r.get(0)
             })
             .optional()?;
@@ -270,7 +270,7 @@ impl Store {
             ),
             None => (None, 0, content.len() as i64),
         };
-        self.conn.execute(
+        self.conn.exec(
             "INSERT INTO blobs (hash, size, base, depth, chain_size, data, level)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -320,7 +320,7 @@ impl Store {
                 }
                 let level = self.compression.level_for(content.len());
                 let data = compress(content, None, level)?;
-                self.conn.execute(
+                self.conn.exec(
                     "INSERT INTO blobs (hash, size, base, depth, chain_size, data, level)
                      VALUES (?1, ?2, NULL, 0, ?2, ?3, ?4)",
                     params![hash, content.len() as i64, data, level],
@@ -373,7 +373,7 @@ impl Store {
     fn is_whole(&self, id: i64) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT base IS NULL FROM blobs WHERE id = ?1", [id], |r| {
+            .row("SELECT base IS NULL FROM blobs WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
             .optional()?
@@ -403,12 +403,12 @@ impl Store {
         let content = self.read_blob(id)?;
         let level = self.compression.level_for(content.len());
         let data = compress(&content, Some(base_content), level)?;
-        let (depth, chain_size): (i64, i64) = self.conn.query_row(
+        let (depth, chain_size): (i64, i64) = self.conn.row(
             "SELECT depth, chain_size FROM blobs WHERE id = ?1",
             [base],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE blobs SET base = ?2, data = ?3, level = ?4, depth = ?5, chain_size = ?6
              WHERE id = ?1",
             params![
@@ -449,7 +449,7 @@ impl Store {
     pub fn settle_blob(&self, id: i64) -> Result<Option<Settle>> {
         let row: Option<(Option<i64>, Option<i32>, i64, i64)> = self
             .conn
-            .query_row(
+            .row(
                 "SELECT base, level, length(data), size FROM blobs WHERE id = ?1",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -484,7 +484,7 @@ impl Store {
             // tried again.
             Err(e @ StoreError::CorruptBlob { .. }) => {
                 tracing::warn!(blob = id, "not recompressed: {e}");
-                self.conn.execute(
+                self.conn.exec(
                     "UPDATE blobs SET level = ?2 WHERE id = ?1",
                     params![id, level],
                 )?;
@@ -500,13 +500,13 @@ impl Store {
     pub fn apply_settled(&mut self, s: &Settled) -> Result<bool> {
         self.in_write(|st| {
             let n = match &s.data {
-                Some(data) => st.conn.execute(
+                Some(data) => st.conn.exec(
                     "UPDATE blobs SET data = ?2, level = ?3
                      WHERE id = ?1 AND base IS ?4 AND level < ?3",
                     params![s.id, data, s.level, s.base],
                 )?,
                 // Not smaller: only marked, so it is not tried again.
-                None => st.conn.execute(
+                None => st.conn.exec(
                     "UPDATE blobs SET level = ?2 WHERE id = ?1 AND base IS ?3 AND level < ?2",
                     params![s.id, s.level, s.base],
                 )?,
@@ -531,7 +531,7 @@ impl Store {
     fn base_info(&self, id: i64) -> Result<Option<BaseInfo>> {
         Ok(self
             .conn
-            .query_row(
+            .row(
                 "SELECT id, depth, chain_size FROM blobs WHERE id = ?1",
                 [id],
                 |r| {
@@ -587,9 +587,9 @@ impl Store {
     /// Reads a blob and checks it against the hash it is stored under.
     pub fn verify_blob(&self, id: i64) -> Result<()> {
         let content = self.read_blob(id)?;
-        let hash: Vec<u8> =
-            self.conn
-                .query_row("SELECT hash FROM blobs WHERE id = ?1", [id], |r| r.get(0))?;
+        let hash: Vec<u8> = self
+            .conn
+            .row("SELECT hash FROM blobs WHERE id = ?1", [id], |r| r.get(0))?;
         if Sha256::digest(&content).as_slice() != hash.as_slice() {
             return Err(StoreError::CorruptBlob {
                 blob: id,
@@ -606,7 +606,7 @@ impl Store {
     pub(crate) fn collect_garbage(&self) -> Result<usize> {
         let mut removed = 0;
         loop {
-            let n = self.conn.execute(
+            let n = self.conn.exec(
                 "DELETE FROM blobs
                  WHERE id NOT IN (SELECT blob_id FROM versions)
                    AND id NOT IN (SELECT base FROM blobs WHERE base IS NOT NULL)",
@@ -615,7 +615,7 @@ impl Store {
             removed += n;
             let needed_only_as_base: Option<i64> = self
                 .conn
-                .query_row(
+                .row(
                     "SELECT id FROM blobs
                      WHERE id NOT IN (SELECT blob_id FROM versions) LIMIT 1",
                     [],
@@ -625,7 +625,7 @@ impl Store {
             match needed_only_as_base {
                 Some(id) => {
                     self.bypass(id)?;
-                    self.conn.execute("DELETE FROM blobs WHERE id = ?1", [id])?;
+                    self.conn.exec("DELETE FROM blobs WHERE id = ?1", [id])?;
                     removed += 1;
                 }
                 None if n == 0 => return Ok(removed),
@@ -639,21 +639,21 @@ impl Store {
     fn bypass(&self, id: i64) -> Result<()> {
         let base: Option<i64> =
             self.conn
-                .query_row("SELECT base FROM blobs WHERE id = ?1", [id], |r| r.get(0))?;
+                .row("SELECT base FROM blobs WHERE id = ?1", [id], |r| r.get(0))?;
         let base_content = match base {
             Some(b) => Some(self.read_blob(b)?),
             None => None,
         };
         let dependents: Vec<i64> = self
             .conn
-            .prepare("SELECT id FROM blobs WHERE base = ?1")?
+            .prepare_cached("SELECT id FROM blobs WHERE base = ?1")?
             .query_map([id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for d in dependents {
             let content = self.read_blob(d)?;
             let level = self.compression.level_for(content.len());
             let data = compress(&content, base_content.as_deref(), level)?;
-            self.conn.execute(
+            self.conn.exec(
                 "UPDATE blobs SET base = ?2, data = ?3, level = ?4 WHERE id = ?1",
                 params![d, base, data, level],
             )?;
@@ -664,7 +664,7 @@ impl Store {
     pub fn blob_stats(&self) -> Result<BlobStats> {
         // Depth is counted from the chains as they are now: a rebase in
         // the reverse layout lengthens the chains through the rebased blob.
-        Ok(self.conn.query_row(
+        Ok(self.conn.row(
             "WITH RECURSIVE d(id, depth) AS (
                  SELECT id, 0 FROM blobs WHERE base IS NULL
                  UNION ALL
@@ -793,7 +793,7 @@ mod tests {
         assert_eq!(stats.snapshots, 1);
         let delta: i64 = store
             .conn
-            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| {
+            .row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| {
                 r.get(0)
             })
             .unwrap();
@@ -817,7 +817,7 @@ mod tests {
         assert_eq!(store.read_blob(hb).unwrap(), b);
         let delta: i64 = store
             .conn
-            .query_row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| {
+            .row("SELECT length(data) FROM blobs WHERE id = ?1", [hb], |r| {
                 r.get(0)
             })
             .unwrap();
@@ -917,9 +917,7 @@ mod tests {
             let mut old = Store::open(&path).unwrap();
             old.set_compression(CompressionOptions::legacy());
             let watch = record_all(&mut old, &docs[..25]);
-            old.conn
-                .execute("UPDATE blobs SET level = NULL", [])
-                .unwrap();
+            old.conn.exec("UPDATE blobs SET level = NULL", []).unwrap();
             let stats = old.blob_stats().unwrap();
             assert_eq!(stats.snapshots, 1);
             let first = old.versions(watch).unwrap()[0].blob_id;
@@ -949,7 +947,7 @@ mod tests {
         // Old blobs have no level: the settling pass leaves them alone.
         let old_left: i64 = store
             .conn
-            .query_row("SELECT count(*) FROM blobs WHERE level IS NULL", [], |r| {
+            .row("SELECT count(*) FROM blobs WHERE level IS NULL", [], |r| {
                 r.get(0)
             })
             .unwrap();
@@ -1006,12 +1004,12 @@ mod tests {
         let one = store.versions(watch).unwrap()[3].blob_id;
         store
             .conn
-            .execute("UPDATE blobs SET level = 1 WHERE id = ?1", [one])
+            .exec("UPDATE blobs SET level = 1 WHERE id = ?1", [one])
             .unwrap();
         let settle = store.settle_blob(one).unwrap().unwrap();
         store
             .conn
-            .execute("UPDATE blobs SET level = 20 WHERE id = ?1", [one])
+            .exec("UPDATE blobs SET level = 20 WHERE id = ?1", [one])
             .unwrap();
         assert!(!store.apply_settled(&settle.compress().unwrap()).unwrap());
     }
@@ -1022,7 +1020,7 @@ mod tests {
         let h = store.put_blob(b"hello world", None).unwrap();
         store
             .conn
-            .execute("UPDATE blobs SET data = x'00010203' WHERE id = ?1", [h])
+            .exec("UPDATE blobs SET data = x'00010203' WHERE id = ?1", [h])
             .unwrap();
         assert!(matches!(
             store.read_blob(h),

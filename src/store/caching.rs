@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::alerts::NewAlert;
-use super::{Result, Store, StoreError};
+use super::{CachedSql, Result, Store, StoreError};
 
 /// Failed runs in a row before a model is flagged, by default.
 pub const WARN_AFTER: u32 = 3;
@@ -418,7 +418,7 @@ impl Store {
         if self.find_cache_target(name)?.is_some() {
             return Err(StoreError::CacheTargetExists(name.to_owned()));
         }
-        self.conn.execute(
+        self.conn.exec(
             "INSERT INTO cache_targets (name, profile, base_url, api_key_env, models, settings,
                  created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -442,7 +442,7 @@ impl Store {
         models: &[String],
         settings: &CacheSettings,
     ) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.conn.exec(
             "UPDATE cache_targets SET models = ?2, settings = ?3 WHERE name = ?1",
             params![
                 name,
@@ -473,7 +473,7 @@ impl Store {
         } else {
             self.update_cache_target(name, def.models, def.settings)?;
         }
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE cache_targets SET profile = ?2, base_url = ?3, api_key_env = ?4,
                  from_config = 1, paused = 0, paused_reason = NULL
              WHERE name = ?1",
@@ -484,7 +484,7 @@ impl Store {
 
     /// Stops a target's scheduled runs, keeping it and its history.
     pub fn pause_cache_target(&mut self, name: &str, reason: &str) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.conn.exec(
             "UPDATE cache_targets SET paused = 1, paused_reason = ?2 WHERE name = ?1",
             params![name, reason],
         )?;
@@ -497,7 +497,7 @@ impl Store {
     pub fn remove_cache_target(&mut self, name: &str) -> Result<()> {
         let n = self
             .conn
-            .execute("DELETE FROM cache_targets WHERE name = ?1", [name])?;
+            .exec("DELETE FROM cache_targets WHERE name = ?1", [name])?;
         if n == 0 {
             return Err(StoreError::NoSuchCacheTarget(name.to_owned()));
         }
@@ -506,10 +506,7 @@ impl Store {
 
     pub fn find_cache_target(&self, name: &str) -> Result<Option<CacheTarget>> {
         let sql = format!("SELECT {TARGET_COLUMNS} FROM cache_targets WHERE name = ?1");
-        Ok(self
-            .conn
-            .query_row(&sql, [name], target_from_row)
-            .optional()?)
+        Ok(self.conn.row(&sql, [name], target_from_row).optional()?)
     }
 
     pub fn cache_target(&self, name: &str) -> Result<CacheTarget> {
@@ -520,7 +517,7 @@ impl Store {
     /// Every target, by name.
     pub fn cache_targets(&self) -> Result<Vec<CacheTarget>> {
         let sql = format!("SELECT {TARGET_COLUMNS} FROM cache_targets ORDER BY name");
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([], target_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -528,7 +525,7 @@ impl Store {
     /// Tokens the target's requests used since `since` (ms), for the daily
     /// budget.
     pub fn cache_tokens_since(&self, target_id: i64, since: i64) -> Result<i64> {
-        Ok(self.conn.query_row(
+        Ok(self.conn.row(
             "SELECT coalesce(sum(coalesce(q.prompt_tokens, 0) + coalesce(q.completion_tokens, 0)), 0)
              FROM cache_requests q JOIN cache_results r ON r.id = q.result_id
              JOIN cache_runs u ON u.id = r.run_id
@@ -540,7 +537,7 @@ impl Store {
 
     /// When the target's model was last run.
     pub fn last_cache_run_at(&self, target_id: i64, model: &str) -> Result<Option<i64>> {
-        Ok(self.conn.query_row(
+        Ok(self.conn.row(
             "SELECT max(started_at) FROM cache_runs WHERE target_id = ?1 AND model = ?2",
             params![target_id, model],
             |r| r.get(0),
@@ -550,7 +547,7 @@ impl Store {
     pub fn model_state(&self, target_id: i64, model: &str) -> Result<ModelState> {
         let settings: Option<String> = self
             .conn
-            .query_row(
+            .row(
                 "SELECT settings FROM cache_targets WHERE id = ?1",
                 [target_id],
                 |r| r.get(0),
@@ -562,7 +559,7 @@ impl Store {
             .cooldown();
         let mut state = self
             .conn
-            .query_row(
+            .row(
                 "SELECT model, consecutive_failures, consecutive_successes, cooldown_until,
                         identical_passed, identical_failures
                  FROM cache_models WHERE target_id = ?1 AND model = ?2",
@@ -629,7 +626,7 @@ impl Store {
             .find(|r| r.test == TestKind::Identical)
             .map(|r| r.verdict);
         self.in_write(|s| {
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO cache_runs (target_id, model, started_at, finished_at, hit_rate,
                      tokens, saved_usd, stopped, simulated, balance)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -648,7 +645,7 @@ impl Store {
             )?;
             let run_id = s.conn.last_insert_rowid();
             for r in results {
-                s.conn.execute(
+                s.conn.exec(
                     "INSERT INTO cache_results (run_id, test, verdict, summary, hit_rate, cold_ms,
                          warm_ms, saved_usd)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -709,7 +706,7 @@ impl Store {
                 }
                 _ => {}
             }
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO cache_models (target_id, model, consecutive_failures,
                      consecutive_successes, cooldown_until, identical_passed, identical_failures)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -748,7 +745,7 @@ impl Store {
         model: Option<&str>,
         limit: usize,
     ) -> Result<Vec<CacheRun>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT u.id, t.name, u.model, u.started_at, u.finished_at, u.hit_rate, u.tokens,
                     u.saved_usd, u.stopped, u.simulated, u.balance
              FROM cache_runs u JOIN cache_targets t ON t.id = u.target_id
@@ -800,7 +797,7 @@ impl Store {
 
     /// The requests of one stored test result, in order.
     pub fn cache_requests(&self, result_id: i64) -> Result<Vec<CacheRequestRow>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT at, label, http_status, latency_ms, prompt_tokens, cached_tokens,
                     cache_creation_tokens, completion_tokens, error, retries, request
              FROM cache_requests WHERE result_id = ?1 ORDER BY id",
@@ -827,7 +824,7 @@ impl Store {
     /// Deletes request evidence older than `before` (ms), at most `batch`
     /// rows; results and runs stay. Returns the rows deleted.
     pub fn prune_cache_requests(&mut self, before: i64, batch: usize) -> Result<usize> {
-        Ok(self.conn.execute(
+        Ok(self.conn.exec(
             "DELETE FROM cache_requests WHERE id IN
                  (SELECT id FROM cache_requests WHERE at < ?1 LIMIT ?2)",
             params![before, batch as i64],

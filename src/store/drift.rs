@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::alerts::NewAlert;
-use super::{Result, Store};
+use super::{CachedSql, Result, Store};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -164,7 +164,7 @@ impl Store {
                         }
                     }
                     let open: Vec<(i64, String, String)> = {
-                        let mut stmt = s.conn.prepare(
+                        let mut stmt = s.conn.prepare_cached(
                             "SELECT id, status, check_id FROM drift_findings
                              WHERE watch_id = ?1 AND operation = ?2 AND cleared_at IS NULL",
                         )?;
@@ -178,7 +178,7 @@ impl Store {
                         if kept.contains(&id) || (!undeclared && st != *status) {
                             continue;
                         }
-                        s.conn.execute(
+                        s.conn.exec(
                             "UPDATE drift_findings SET cleared_at = ?2 WHERE id = ?1",
                             params![id, at],
                         )?;
@@ -187,7 +187,7 @@ impl Store {
                     let day = at.div_euclid(DAY_MS);
                     let existing: Option<String> = s
                         .conn
-                        .query_row(
+                        .row(
                             "SELECT shape FROM response_shapes
                              WHERE watch_id = ?1 AND operation = ?2 AND day = ?3",
                             params![watch_id, operation, day],
@@ -198,7 +198,7 @@ impl Store {
                         Some(old) => merge(&old, shape),
                         None => shape.clone(),
                     };
-                    s.conn.execute(
+                    s.conn.exec(
                         "INSERT INTO response_shapes (watch_id, operation, day, shape, responses,
                              last_seen)
                          VALUES (?1, ?2, ?3, ?4, 1, ?5)
@@ -218,7 +218,7 @@ impl Store {
                 }
                 Observed::Skipped(why) => (Some(why.clone()), false),
             };
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO conform_state (watch_id, operation, checked_at, note, validated_at)
                  VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 THEN ?3 END)
                  ON CONFLICT (watch_id, operation) DO UPDATE SET
@@ -228,7 +228,7 @@ impl Store {
             )?;
             let watch: String =
                 s.conn
-                    .query_row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
+                    .row("SELECT name FROM watches WHERE id = ?1", [watch_id], |r| {
                         r.get(0)
                     })?;
             for alert in alerts(&watch, &rec) {
@@ -249,7 +249,7 @@ impl Store {
     ) -> Result<(i64, bool)> {
         let found: Option<(i64, Option<i64>)> = self
             .conn
-            .query_row(
+            .row(
                 "SELECT id, cleared_at FROM drift_findings
                  WHERE watch_id = ?1 AND operation = ?2 AND check_id = ?3 AND pattern = ?4
                    AND schema_pointer = ?5 AND status = ?6",
@@ -266,7 +266,7 @@ impl Store {
             .optional()?;
         match found {
             Some((id, cleared)) => {
-                self.conn.execute(
+                self.conn.exec(
                     "UPDATE drift_findings SET count = count + 1, last_seen = ?2,
                          instance_pointer = ?3, message = ?4, sample = ?5, level = ?6,
                          cleared_at = NULL
@@ -276,7 +276,7 @@ impl Store {
                 Ok((id, cleared.is_some()))
             }
             None => {
-                self.conn.execute(
+                self.conn.exec(
                     "INSERT INTO drift_findings (watch_id, operation, check_id, level, pattern,
                          instance_pointer, schema_pointer, message, sample, status, first_seen,
                          last_seen, count)
@@ -302,7 +302,7 @@ impl Store {
 
     fn drift(&self, id: i64) -> Result<DriftRow> {
         let sql = format!("SELECT {DRIFT_COLUMNS} FROM drift_findings WHERE id = ?1");
-        Ok(self.conn.query_row(&sql, [id], drift_from_row)?)
+        Ok(self.conn.row(&sql, [id], drift_from_row)?)
     }
 
     /// A watch's drifts, open ones first (errors first), then those cleared
@@ -314,7 +314,7 @@ impl Store {
              ORDER BY cleared_at IS NOT NULL, operation,
                  CASE level WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, pattern"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(
             params![watch_id, cleared_since.unwrap_or(i64::MAX)],
             drift_from_row,
@@ -338,7 +338,7 @@ impl Store {
 
     /// The latest conformance check of each operation of a watch.
     pub fn conform_states(&self, watch_id: i64) -> Result<Vec<ConformState>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT operation, checked_at, note, validated_at FROM conform_state
              WHERE watch_id = ?1 ORDER BY operation",
         )?;
@@ -360,7 +360,7 @@ impl Store {
         operation: &str,
         limit: usize,
     ) -> Result<Vec<DayShape>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT day, shape, responses FROM response_shapes
              WHERE watch_id = ?1 AND operation = ?2 ORDER BY day DESC LIMIT ?3",
         )?;
@@ -378,7 +378,7 @@ impl Store {
     /// (`None` stops it).
     pub fn set_audit(&mut self, watch_id: i64, audit: Option<(&str, &str)>) -> Result<()> {
         match audit {
-            Some((spec, operation)) => self.conn.execute(
+            Some((spec, operation)) => self.conn.exec(
                 "INSERT INTO catalog_audits (watch_id, spec, operation) VALUES (?1, ?2, ?3)
                  ON CONFLICT (watch_id) DO UPDATE SET spec = excluded.spec,
                      operation = excluded.operation",
@@ -386,7 +386,7 @@ impl Store {
             )?,
             None => self
                 .conn
-                .execute("DELETE FROM catalog_audits WHERE watch_id = ?1", [watch_id])?,
+                .exec("DELETE FROM catalog_audits WHERE watch_id = ?1", [watch_id])?,
         };
         Ok(())
     }
@@ -395,7 +395,7 @@ impl Store {
     pub fn audit(&self, watch_id: i64) -> Result<Option<Audit>> {
         Ok(self
             .conn
-            .query_row(
+            .row(
                 "SELECT watch_id, spec, operation FROM catalog_audits WHERE watch_id = ?1",
                 [watch_id],
                 |r| {

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::alerts::{DownRule, DownStep};
-use super::{Result, Store};
+use super::{CachedSql, Result, Store};
 
 /// Upper bounds (ms, inclusive) of the latency histogram's buckets; the
 /// last catches everything slower.
@@ -365,7 +365,7 @@ impl Store {
         let now = super::now_ms();
         self.in_write(|s| {
             let existing: Vec<(i64, String, String)> = {
-                let mut stmt = s.conn.prepare(
+                let mut stmt = s.conn.prepare_cached(
                     "SELECT id, method, url FROM endpoints WHERE watch_id = ?1 AND source = 'spec'",
                 )?;
                 let rows = stmt.query_map([watch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -374,7 +374,7 @@ impl Store {
             let mut removed = 0;
             for (id, method, url) in &existing {
                 if !found.iter().any(|f| &f.method == method && &f.url == url) {
-                    s.conn.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+                    s.conn.exec("DELETE FROM endpoints WHERE id = ?1", [id])?;
                     removed += 1;
                 }
             }
@@ -391,7 +391,7 @@ impl Store {
                 if known {
                     // What the description says the request needs may have
                     // changed with it; the history stays.
-                    s.conn.execute(
+                    s.conn.exec(
                         "UPDATE endpoints SET path = ?4, headers = ?5, body = ?6, body_type = ?7,
                              held = ?8
                          WHERE watch_id = ?1 AND method = ?2 AND url = ?3 AND source = 'spec'",
@@ -407,7 +407,7 @@ impl Store {
                         ],
                     )?;
                 } else {
-                    added += s.conn.execute(
+                    added += s.conn.exec(
                         "INSERT INTO endpoints (watch_id, method, url, path, headers, body, body_type,
                              held, source, created_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'spec', ?9)
@@ -435,7 +435,7 @@ impl Store {
     /// health is on for the watch, the endpoint is not held for
     /// confirmation, and no override turns it off.
     fn apply_overrides(&self, watch_id: i64) -> Result<()> {
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE endpoints SET enabled = held IS NULL
                  AND coalesce((SELECT h.probe FROM watch_health h
                                WHERE h.watch_id = endpoints.watch_id), 0)
@@ -453,7 +453,7 @@ impl Store {
     pub fn health_settings(&self, watch_id: i64) -> Result<HealthSettings> {
         Ok(self
             .conn
-            .query_row(
+            .row(
                 "SELECT probe, allow_private FROM watch_health WHERE watch_id = ?1",
                 [watch_id],
                 |r| {
@@ -482,7 +482,7 @@ impl Store {
                 probe: probe.unwrap_or(current.probe),
                 allow_private: allow_private.unwrap_or(current.allow_private),
             };
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO watch_health (watch_id, probe, allow_private) VALUES (?1, ?2, ?3)
                  ON CONFLICT (watch_id) DO UPDATE SET
                     probe = excluded.probe, allow_private = excluded.allow_private",
@@ -506,20 +506,20 @@ impl Store {
     ) -> Result<()> {
         self.in_write(|s| {
             match enabled {
-                Some(on) => s.conn.execute(
+                Some(on) => s.conn.exec(
                     "INSERT INTO endpoint_overrides (watch_id, method, path, enabled)
                      VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (watch_id, method, path) DO UPDATE SET
                         enabled = excluded.enabled, server = NULL, body_sha256 = NULL",
                     params![watch_id, method, path, on],
                 )?,
-                None => s.conn.execute(
+                None => s.conn.exec(
                     "DELETE FROM endpoint_overrides
                      WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
                     params![watch_id, method, path],
                 )?,
             };
-            s.conn.execute(
+            s.conn.exec(
                 "UPDATE endpoints SET held = NULL
                  WHERE watch_id = ?1 AND method = ?2 AND path = ?3 AND source = 'spec'",
                 params![watch_id, method, path],
@@ -531,7 +531,7 @@ impl Store {
     /// The operations turned on or off by hand, with what each was
     /// confirmed with.
     pub fn endpoint_override_keys(&self, watch_id: i64) -> Result<Vec<Override>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT method, path, enabled, server, body_sha256 FROM endpoint_overrides
              WHERE watch_id = ?1 ORDER BY path, method",
         )?;
@@ -557,7 +557,7 @@ impl Store {
         server: &str,
         body_sha256: &str,
     ) -> Result<()> {
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE endpoint_overrides SET server = ?4, body_sha256 = ?5
              WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
             params![watch_id, method, path, server, body_sha256],
@@ -568,7 +568,7 @@ impl Store {
     /// The described endpoints of a watch held for confirmation, with why:
     /// (endpoint id, reason).
     pub fn endpoint_holds(&self, watch_id: i64) -> Result<Vec<(i64, String)>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, held FROM endpoints WHERE watch_id = ?1 AND held IS NOT NULL ORDER BY id",
         )?;
         let rows = stmt.query_map([watch_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -577,7 +577,7 @@ impl Store {
 
     /// The operations turned on or off by hand: (method, path, enabled).
     pub fn endpoint_overrides(&self, watch_id: i64) -> Result<Vec<(String, String, bool)>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT method, path, enabled FROM endpoint_overrides WHERE watch_id = ?1
              ORDER BY path, method",
         )?;
@@ -623,7 +623,7 @@ impl Store {
         };
         let headers = serde_json::to_string(def.headers).unwrap_or_else(|_| "[]".into());
         self.in_write(|s| {
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO endpoints (watch_id, method, url, source, conditions, degraded_ms,
                      body, body_type, headers, from_config, created_at)
                  VALUES (?1, ?2, ?3, 'manual', ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -649,14 +649,14 @@ impl Store {
                 "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE watch_id = ?1 AND method = ?2 AND url = ?3"
             );
             Ok(s.conn
-                .query_row(&sql, params![watch_id, def.method, def.url], endpoint_from_row)?)
+                .row(&sql, params![watch_id, def.method, def.url], endpoint_from_row)?)
         })
     }
 
     /// Endpoints declared in a config file and still on: (id, watch id,
     /// method, url).
     pub fn config_endpoints(&self) -> Result<Vec<(i64, i64, String, String)>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, watch_id, method, url FROM endpoints
              WHERE from_config = 1 AND source = 'manual' AND enabled = 1 ORDER BY id",
         )?;
@@ -667,7 +667,7 @@ impl Store {
     /// Stops probing an endpoint, keeping it and its checks.
     pub fn disable_endpoint(&mut self, id: i64) -> Result<()> {
         self.conn
-            .execute("UPDATE endpoints SET enabled = 0 WHERE id = ?1", [id])?;
+            .exec("UPDATE endpoints SET enabled = 0 WHERE id = ?1", [id])?;
         Ok(())
     }
 
@@ -684,7 +684,7 @@ impl Store {
             let current = s.endpoint_overrides(watch_id)?;
             for (method, path, _) in &current {
                 if !overrides.iter().any(|(m, p, _)| m == method && p == path) {
-                    s.conn.execute(
+                    s.conn.exec(
                         "DELETE FROM endpoint_overrides
                          WHERE watch_id = ?1 AND method = ?2 AND path = ?3",
                         params![watch_id, method, path],
@@ -692,7 +692,7 @@ impl Store {
                 }
             }
             for (method, path, on) in overrides {
-                s.conn.execute(
+                s.conn.exec(
                     "INSERT INTO endpoint_overrides (watch_id, method, path, enabled)
                      VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (watch_id, method, path) DO UPDATE SET enabled = excluded.enabled",
@@ -714,7 +714,7 @@ impl Store {
         headers: &[(String, String)],
     ) -> Result<()> {
         let json = serde_json::to_string(headers).unwrap_or_else(|_| "[]".into());
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE endpoints SET headers = ?2 WHERE id = ?1",
             params![endpoint_id, json],
         )?;
@@ -727,7 +727,7 @@ impl Store {
             "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE watch_id = ?1
              ORDER BY source = 'spec', coalesce(path, url), method"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([watch_id], endpoint_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -747,7 +747,7 @@ impl Store {
     ) -> Result<Endpoint> {
         let outcome = rec.outcome.unwrap_or(CheckOutcome::Down);
         self.in_write(|s| {
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO checks (endpoint_id, at, outcome, http_status, latency_ms, ttfb_ms,
                      cert_days, body_size, error_class, error, connect_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -768,7 +768,7 @@ impl Store {
             let hour = rec.at - rec.at.rem_euclid(HOUR_MS);
             let blob: Option<Vec<u8>> = s
                 .conn
-                .query_row(
+                .row(
                     "SELECT latencies FROM check_rollups WHERE endpoint_id = ?1 AND hour = ?2",
                     params![endpoint_id, hour],
                     |r| r.get(0),
@@ -781,7 +781,7 @@ impl Store {
             if let (Some(ms), true) = (rec.latency_ms, outcome.is_up()) {
                 counts[bucket_of(ms)] += 1;
             }
-            s.conn.execute(
+            s.conn.exec(
                 "INSERT INTO check_rollups (endpoint_id, hour, checks, up, latencies)
                  VALUES (?1, ?2, 1, ?3, ?4)
                  ON CONFLICT (endpoint_id, hour) DO UPDATE SET
@@ -798,7 +798,7 @@ impl Store {
             } else {
                 ("consecutive_failures + 1", "0")
             };
-            s.conn.execute(
+            s.conn.exec(
                 &format!(
                     "UPDATE endpoints SET state = ?2, last_checked_at = ?3,
                         consecutive_failures = {fail}, consecutive_successes = {success}
@@ -807,9 +807,9 @@ impl Store {
                 params![endpoint_id, outcome.as_str(), rec.at],
             )?;
             let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ?1");
-            let endpoint = s.conn.query_row(&sql, [endpoint_id], endpoint_from_row)?;
+            let endpoint = s.conn.row(&sql, [endpoint_id], endpoint_from_row)?;
             let rules = s.down_rules(endpoint.watch_id, endpoint.id)?;
-            let watch: String = s.conn.query_row(
+            let watch: String = s.conn.row(
                 "SELECT name FROM watches WHERE id = ?1",
                 [endpoint.watch_id],
                 |r| r.get(0),
@@ -827,7 +827,7 @@ impl Store {
 
     /// The most recent checks of an endpoint, newest first.
     pub fn checks(&self, endpoint_id: i64, limit: usize) -> Result<Vec<Check>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT at, outcome, http_status, latency_ms, cert_days, error, connect_ms, ttfb_ms
              FROM checks WHERE endpoint_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
         )?;
@@ -858,7 +858,7 @@ impl Store {
         let uptime = |window: i64| -> Result<Option<f64>> {
             let since = now - window;
             let since_hour = since - since.rem_euclid(HOUR_MS);
-            let (checks, up): (i64, i64) = self.conn.query_row(
+            let (checks, up): (i64, i64) = self.conn.row(
                 "SELECT coalesce(sum(checks), 0), coalesce(sum(up), 0) FROM check_rollups
                  WHERE endpoint_id = ?1 AND hour >= ?2",
                 params![endpoint_id, since_hour],
@@ -867,7 +867,7 @@ impl Store {
             Ok((checks > 0).then(|| up as f64 / checks as f64))
         };
         let mut latencies: Vec<i64> = {
-            let mut stmt = self.conn.prepare(
+            let mut stmt = self.conn.prepare_cached(
                 "SELECT latency_ms FROM checks WHERE endpoint_id = ?1 AND at > ?2
                  AND outcome != 'down' AND latency_ms IS NOT NULL",
             )?;
@@ -875,7 +875,7 @@ impl Store {
             rows.collect::<rusqlite::Result<_>>()?
         };
         latencies.sort_unstable();
-        let checks_24h: i64 = self.conn.query_row(
+        let checks_24h: i64 = self.conn.row(
             "SELECT count(*) FROM checks WHERE endpoint_id = ?1 AND at > ?2",
             params![endpoint_id, now - 24 * HOUR_MS],
             |r| r.get(0),
@@ -905,9 +905,9 @@ impl Store {
     /// upper bound of the bucket the percentile falls in), for windows
     /// longer than raw checks are kept.
     pub fn rollup_percentile(&self, endpoint_id: i64, since: i64, p: f64) -> Result<Option<i64>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT latencies FROM check_rollups WHERE endpoint_id = ?1 AND hour >= ?2")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT latencies FROM check_rollups WHERE endpoint_id = ?1 AND hour >= ?2",
+        )?;
         let blobs = stmt.query_map(
             params![endpoint_id, since - since.rem_euclid(HOUR_MS)],
             |r| r.get::<_, Vec<u8>>(0),
@@ -938,7 +938,7 @@ impl Store {
     /// Rollups are kept. Returns how many were deleted.
     pub fn prune_checks(&mut self, before: i64, batch: usize) -> Result<usize> {
         self.in_write(|s| {
-            Ok(s.conn.execute(
+            Ok(s.conn.exec(
                 "DELETE FROM checks WHERE id IN
                     (SELECT id FROM checks WHERE at < ?1 ORDER BY at LIMIT ?2)",
                 params![before, batch as i64],
@@ -1202,7 +1202,7 @@ mod tests {
     impl Store {
         fn alerted_down(&self, endpoint_id: i64) -> bool {
             self.conn
-                .query_row(
+                .row(
                     "SELECT alerted_down FROM endpoints WHERE id = ?1",
                     [endpoint_id],
                     |r| r.get(0),
@@ -1212,7 +1212,7 @@ mod tests {
 
         fn endpoints_watch(&self, endpoint_id: i64) -> i64 {
             self.conn
-                .query_row(
+                .row(
                     "SELECT watch_id FROM endpoints WHERE id = ?1",
                     [endpoint_id],
                     |r| r.get(0),

@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::alerts::NewAlert;
-use super::{Result, Store, StoreError};
+use super::{CachedSql, Result, Store, StoreError};
 
 /// What a poll found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -276,7 +276,7 @@ impl Store {
             let canonical = &rec.canonical_hash;
             let latest: Option<(i64, Vec<u8>, i64)> = s
                 .conn
-                .query_row(
+                .row(
                     "SELECT seq, canonical_hash, recorded_at FROM versions WHERE watch_id = ?1
                      ORDER BY seq DESC LIMIT 1",
                     [watch_id],
@@ -311,7 +311,7 @@ impl Store {
                         Some(run) => (run.http_status, "poll"),
                         None => (None, "import"),
                     };
-                    s.conn.execute(
+                    s.conn.exec(
                         "INSERT INTO versions (watch_id, seq, fetched_at, source_date, blob_id,
                             canonical_hash, size, format, spec_version, title, http_status, etag,
                             last_modified, content_type, final_url, origin, recorded_at)
@@ -346,7 +346,7 @@ impl Store {
                         PollOutcome::Changed
                     };
                     if outcome == PollOutcome::Changed && prepared.defer_counts {
-                        s.conn.execute(
+                        s.conn.exec(
                             "UPDATE versions SET counts_pending = 1 WHERE id = ?1",
                             [version_id],
                         )?;
@@ -354,7 +354,7 @@ impl Store {
                         && let Some(c) = &prepared.summary
                     {
                         counts = Some(c.counts);
-                        s.conn.execute(
+                        s.conn.exec(
                             "UPDATE versions SET errors = ?2, warnings = ?3, infos = ?4
                              WHERE id = ?1",
                             params![version_id, c.counts.errors, c.counts.warnings, c.counts.infos],
@@ -373,7 +373,7 @@ impl Store {
                 s.insert_run(watch_id, run, outcome, None, None, version_id)?;
                 // A superseded poll must not roll the validators back to
                 // those of an older document.
-                s.conn.execute(
+                s.conn.exec(
                     "UPDATE watches SET consecutive_failures = 0,
                         last_polled_at = max(coalesce(last_polled_at, 0), ?2),
                         next_due_at = CASE WHEN ?7 THEN max(coalesce(next_due_at, 0), ?3) ELSE ?3 END,
@@ -406,7 +406,7 @@ impl Store {
     pub fn record_not_modified(&mut self, watch_id: i64, run: &RunInfo) -> Result<Recorded> {
         self.in_write(|s| {
             s.insert_run(watch_id, run, PollOutcome::Unchanged, None, None, None)?;
-            s.conn.execute(
+            s.conn.exec(
                 "UPDATE watches SET consecutive_failures = 0, last_polled_at = ?2,
                     next_due_at = ?3, last_outcome = 'unchanged', last_error = NULL
                  WHERE id = ?1",
@@ -446,14 +446,14 @@ impl Store {
                 Some(&error),
                 None,
             )?;
-            let failures: u32 = s.conn.query_row(
+            let failures: u32 = s.conn.row(
                 "UPDATE watches SET consecutive_failures = consecutive_failures + 1
                  WHERE id = ?1 RETURNING consecutive_failures",
                 [watch_id],
                 |r| r.get(0),
             )?;
             let (auto_paused, alert) = pause(failures).unzip();
-            s.conn.execute(
+            s.conn.exec(
                 "UPDATE watches SET last_polled_at = ?2, next_due_at = ?3,
                     last_outcome = 'failed', last_error = ?4,
                     paused = CASE WHEN ?5 IS NOT NULL THEN 1 ELSE paused END,
@@ -489,7 +489,7 @@ impl Store {
         error: Option<&str>,
         version_id: Option<i64>,
     ) -> Result<()> {
-        self.conn.execute(
+        self.conn.exec(
             "INSERT INTO runs (watch_id, started_at, duration_ms, outcome, http_status, attempts,
                                error_class, error, version_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -523,7 +523,7 @@ impl Store {
     /// How many versions of a watch (of every watch: `None`) still wait
     /// for their counts.
     pub fn pending_count_total(&self, watch_id: Option<i64>) -> Result<i64> {
-        Ok(self.conn.query_row(
+        Ok(self.conn.row(
             "SELECT count(*) FROM versions WHERE counts_pending = 1
                AND (?1 IS NULL OR watch_id = ?1)",
             [watch_id],
@@ -544,7 +544,7 @@ impl Store {
             Some(c) => (Some(c.errors), Some(c.warnings), Some(c.infos)),
             None => (None, None, None),
         };
-        let n = self.conn.execute(
+        let n = self.conn.exec(
             "UPDATE versions SET errors = ?3, warnings = ?4, infos = ?5, counts_pending = 0
              WHERE watch_id = ?1 AND seq = ?2 AND counts_pending = 1",
             params![watch_id, seq, e, w, i],
@@ -553,7 +553,7 @@ impl Store {
     }
 
     fn latest_seq(&self, watch_id: i64) -> Result<Option<i64>> {
-        Ok(self.conn.query_row(
+        Ok(self.conn.row(
             "SELECT max(seq) FROM versions WHERE watch_id = ?1",
             [watch_id],
             |r| r.get(0),
@@ -565,7 +565,7 @@ impl Store {
         let sql = format!(
             "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 ORDER BY v.seq"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([watch_id], version_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -576,7 +576,7 @@ impl Store {
             "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.watch_id = ?1 AND v.seq = ?2"
         );
         self.conn
-            .query_row(&sql, params![watch.id, seq], version_from_row)
+            .row(&sql, params![watch.id, seq], version_from_row)
             .optional()?
             .ok_or_else(|| StoreError::NoSuchVersion {
                 watch: watch.spec.name.clone(),
@@ -591,13 +591,13 @@ impl Store {
         );
         Ok(self
             .conn
-            .query_row(&sql, [watch_id], version_from_row)
+            .row(&sql, [watch_id], version_from_row)
             .optional()?)
     }
 
     /// The most recent runs of a watch, newest first.
     pub fn runs(&self, watch_id: i64, limit: usize) -> Result<Vec<Run>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT r.started_at, r.duration_ms, r.outcome, r.http_status, r.attempts,
                     r.error_class, r.error, v.seq
              FROM runs r LEFT JOIN versions v ON v.id = r.version_id

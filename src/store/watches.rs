@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Result, Store, StoreError, now_ms};
+use super::{CachedSql, Result, Store, StoreError, now_ms};
 use crate::watch::{Kind, Watch, WatchSpec};
 
 const WATCH_COLUMNS: &str = "w.id, w.name, w.kind, w.location, w.interval_secs, w.headers,
@@ -72,7 +72,7 @@ impl Store {
         if self.find_watch(&spec.name)?.is_some() {
             return Err(StoreError::WatchExists(spec.name.clone()));
         }
-        self.conn.execute(
+        self.conn.exec(
             "INSERT INTO watches (name, kind, location, interval_secs, headers, item_key,
                                   from_config, created_at, options)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -97,7 +97,7 @@ impl Store {
     pub fn update_watch(&self, name: &str, spec: &WatchSpec, from_config: bool) -> Result<Watch> {
         let old = self.watch(name)?;
         let moved = old.spec.location != spec.location || old.spec.kind != spec.kind;
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE watches SET name = ?2, kind = ?3, location = ?4, interval_secs = ?5,
                 headers = ?6, item_key = ?7, from_config = ?8, options = ?10,
                 etag = CASE WHEN ?9 THEN NULL ELSE etag END,
@@ -122,10 +122,7 @@ impl Store {
 
     pub fn find_watch(&self, name: &str) -> Result<Option<Watch>> {
         let sql = format!("SELECT {WATCH_COLUMNS} FROM watches w WHERE w.name = ?1");
-        Ok(self
-            .conn
-            .query_row(&sql, [name], watch_from_row)
-            .optional()?)
+        Ok(self.conn.row(&sql, [name], watch_from_row).optional()?)
     }
 
     /// The named watch, or a `NoSuchWatch` error.
@@ -136,13 +133,13 @@ impl Store {
 
     pub fn watch_by_id(&self, id: i64) -> Result<Option<Watch>> {
         let sql = format!("SELECT {WATCH_COLUMNS} FROM watches w WHERE w.id = ?1");
-        Ok(self.conn.query_row(&sql, [id], watch_from_row).optional()?)
+        Ok(self.conn.row(&sql, [id], watch_from_row).optional()?)
     }
 
     /// All watches, by name.
     pub fn list_watches(&self) -> Result<Vec<Watch>> {
         let sql = format!("SELECT {WATCH_COLUMNS} FROM watches w ORDER BY w.name");
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([], watch_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -153,7 +150,7 @@ impl Store {
         let watch = self.watch(name)?;
         self.in_write(|s| {
             s.conn
-                .execute("DELETE FROM watches WHERE id = ?1", [watch.id])?;
+                .exec("DELETE FROM watches WHERE id = ?1", [watch.id])?;
             s.collect_garbage()?;
             Ok(())
         })?;
@@ -162,7 +159,7 @@ impl Store {
 
     /// Pauses a watch with a reason people will see in listings.
     pub fn pause_watch(&self, name: &str, reason: &str) -> Result<Watch> {
-        let n = self.conn.execute(
+        let n = self.conn.exec(
             "UPDATE watches SET paused = 1, paused_reason = ?2 WHERE name = ?1",
             params![name, reason],
         )?;
@@ -174,7 +171,7 @@ impl Store {
 
     /// Resumes a paused watch, clears its failure count and makes it due now.
     pub fn resume_watch(&self, name: &str) -> Result<Watch> {
-        let n = self.conn.execute(
+        let n = self.conn.exec(
             "UPDATE watches SET paused = 0, paused_reason = NULL, consecutive_failures = 0,
                 next_due_at = NULL
              WHERE name = ?1",
