@@ -3,7 +3,9 @@
 //! and the Stripe shape (a Swagger 2.0 description whose deep shared
 //! components are reached by hundreds of operations): the largest
 //! consecutive pair of stripe-api-swagger2, diffed and folded into
-//! root-cause groups, against parsing its two files.
+//! root-cause groups, against parsing its two files; and the same pair
+//! upgraded to OpenAPI 3.0 and written back as JSON, the shape of Stripe's
+//! own OpenAPI 3 descriptions (no upgrade on the diff's side).
 //!
 //! `cargo bench --bench diff`; skips, saying so, without `../shared/corpus`.
 
@@ -97,6 +99,31 @@ fn stripe(c: &mut Criterion) {
     bench_group.bench_function("parse, diff and group", |bench| {
         bench.iter(|| {
             let c = compare_raw(Kind::OpenApi, &ra, &rb, None, &limits).expect("compare");
+            group::group(&c.findings, &c.causes).len()
+        })
+    });
+    bench_group.finish();
+
+    // The same pair as OpenAPI 3: what a watch of Stripe's current
+    // descriptions compares.
+    let upgrade = |raw: &[u8]| {
+        let (doc, _) = parse_document(raw, &limits).expect("parse");
+        serde_json::to_vec(&apiradar::diff::upgrade::swagger2_to_openapi3(&doc)).expect("write")
+    };
+    let (oa, ob) = (upgrade(&ra), upgrade(&rb));
+    eprintln!("as OpenAPI 3: {} -> {} bytes", oa.len(), ob.len());
+    let mut bench_group = c.benchmark_group("stripe largest pair as OpenAPI 3");
+    bench_group.sample_size(10);
+    bench_group.bench_function("parse both", |bench| {
+        bench.iter(|| {
+            let x = parse_document(&oa, &limits).expect("parse");
+            let y = parse_document(&ob, &limits).expect("parse");
+            (x, y)
+        })
+    });
+    bench_group.bench_function("parse, diff and group", |bench| {
+        bench.iter(|| {
+            let c = compare_raw(Kind::OpenApi, &oa, &ob, None, &limits).expect("compare");
             group::group(&c.findings, &c.causes).len()
         })
     });

@@ -5,7 +5,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use serde_json::Value;
 
@@ -14,6 +14,15 @@ use super::{METHODS, upgrade};
 /// How many `$ref` hops are followed before [`Doc::resolve`] starts to
 /// remember the references it passed (to stop at a cycle, not at a depth).
 const CHEAP_REF_HOPS: usize = 32;
+
+/// The hasher of [`Doc::written_hash`]: seeded once per process (so a
+/// document cannot be written to collide on purpose), the same for both
+/// documents of a comparison, and several times faster than SipHash on a
+/// tree of small nodes.
+fn content_hasher() -> impl Hasher {
+    static STATE: std::sync::OnceLock<foldhash::quality::RandomState> = std::sync::OnceLock::new();
+    STATE.get_or_init(Default::default).build_hasher()
+}
 
 pub struct Doc<'v> {
     /// The document as given, or its OpenAPI 3 upgrade (Swagger 2.0).
@@ -131,7 +140,7 @@ impl<'v> Doc<'v> {
         if let Some(h) = self.hashes.borrow().get(&key) {
             return *h;
         }
-        let mut h = DefaultHasher::new();
+        let mut h = content_hasher();
         match value {
             Value::Object(map) => {
                 h.write_u8(b'o');
@@ -150,10 +159,22 @@ impl<'v> Doc<'v> {
                 h.write_u8(b's');
                 s.hash(&mut h);
             }
-            Value::Number(n) => {
-                h.write_u8(b'n');
-                n.to_string().hash(&mut h);
-            }
+            // An integer by its value; anything else (rare in a
+            // description) by its text.
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => {
+                    h.write_u8(b'u');
+                    h.write_u64(u);
+                }
+                (None, Some(i)) => {
+                    h.write_u8(b'i');
+                    h.write_i64(i);
+                }
+                (None, None) => {
+                    h.write_u8(b'f');
+                    n.to_string().hash(&mut h);
+                }
+            },
             Value::Bool(b) => {
                 h.write_u8(b'b');
                 b.hash(&mut h);
@@ -163,6 +184,15 @@ impl<'v> Doc<'v> {
         let hash = h.finish();
         self.hashes.borrow_mut().insert(key, hash);
         hash
+    }
+
+    /// The OpenAPI 3 upgrade this document made of a Swagger 2.0 one, if
+    /// it made one; the rest is dropped.
+    pub fn into_upgraded(self) -> Option<Value> {
+        match self.root {
+            std::borrow::Cow::Owned(v) => Some(v),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
     }
 
     pub fn root(&self) -> &Value {

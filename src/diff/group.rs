@@ -14,7 +14,7 @@
 //! Levels stay per finding (rules can change one operation's level): a
 //! group has the highest level of its findings and counts them by level.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -34,8 +34,10 @@ pub struct Cause {
     pub message: String,
 }
 
-/// The cause of each finding that has one, by fingerprint.
-pub type Causes = HashMap<String, Cause>;
+/// The cause of each finding that has one, by fingerprint. (Fingerprints
+/// are digests, so a fast hash cannot be steered by the documents.)
+/// A cause is shared by every finding it explains.
+pub type Causes = rustc_hash::FxHashMap<String, std::sync::Arc<Cause>>;
 
 /// Findings by level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -120,55 +122,34 @@ impl Group {
 /// warnings, then info; within a level by path, then pointer.
 pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
-    let mut index: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    let mut index: foldhash::HashMap<(&str, Option<&str>, &str), usize> = Default::default();
+    // The operations already listed in each group.
+    let mut listed: Vec<foldhash::HashSet<(&str, &str)>> = Vec::new();
+    // A shared cause (with its check) is one group: found by the cause's
+    // address once it has been placed by its key.
+    let mut by_cause: rustc_hash::FxHashMap<(usize, &str), usize> = Default::default();
     for f in findings {
         let cause = causes.get(&f.fingerprint);
-        let (base_pointer, revision_pointer, message) = match cause {
-            Some(c) => (
-                c.base_pointer.as_deref(),
-                c.revision_pointer.as_deref(),
-                c.message.as_str(),
-            ),
-            None => (
-                f.base_pointer.as_deref(),
-                f.revision_pointer.as_deref(),
-                f.message.as_str(),
-            ),
-        };
-        // The same change worded the same way in several operations (an
-        // inline schema each repeats) is one group too.
-        let root = revision_pointer.or(base_pointer);
-        let key_root = if cause.is_some() { root } else { None };
-        let i = *index.entry((f.id, key_root, message)).or_insert_with(|| {
-            let mut h = Sha256::new();
-            for part in [f.id, key_root.unwrap_or(""), message] {
-                h.update(part.as_bytes());
-                h.update([0]);
+        let address = cause.map(|c| (Arc::as_ptr(c) as usize, f.id));
+        let i = match address.and_then(|a| by_cause.get(&a)) {
+            Some(&i) => i,
+            None => {
+                let i = place(&mut out, &mut index, f, cause.map(|c| &**c));
+                listed.resize_with(out.len(), Default::default);
+                if let Some(a) = address {
+                    by_cause.insert(a, i);
+                }
+                i
             }
-            out.push(Group {
-                id: hex::encode(&h.finalize()[..8]),
-                check: f.id,
-                level: f.level,
-                counts: LevelCounts::default(),
-                root: root.map(String::from),
-                base_pointer: base_pointer.map(String::from),
-                revision_pointer: revision_pointer.map(String::from),
-                message: message.to_string(),
-                shared: cause.is_some(),
-                operations: Vec::new(),
-                fingerprints: Vec::new(),
-            });
-            out.len() - 1
-        });
+        };
         let g = &mut out[i];
         g.level = g.level.max(f.level);
         g.counts.add(f.level);
         g.fingerprints.push(f.fingerprint.clone());
-        if let (Some(m), Some(p)) = (&f.operation, &f.path) {
-            let op = format!("{m} {p}");
-            if g.operations.last() != Some(&op) && !g.operations.contains(&op) {
-                g.operations.push(op);
-            }
+        if let (Some(m), Some(p)) = (&f.operation, &f.path)
+            && listed[i].insert((m.as_str(), p.as_str()))
+        {
+            g.operations.push(format!("{m} {p}"));
         }
     }
     out.sort_by(|a, b| {
@@ -179,6 +160,53 @@ pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
             .then_with(|| a.message.cmp(&b.message))
     });
     out
+}
+
+/// The group of `f` (whose cause is `cause`, if it has one) by its check,
+/// root and message; made at the end of `out` when there is none yet.
+fn place<'f>(
+    out: &mut Vec<Group>,
+    index: &mut foldhash::HashMap<(&'f str, Option<&'f str>, &'f str), usize>,
+    f: &'f Finding,
+    cause: Option<&'f Cause>,
+) -> usize {
+    let (base_pointer, revision_pointer, message) = match cause {
+        Some(c) => (
+            c.base_pointer.as_deref(),
+            c.revision_pointer.as_deref(),
+            c.message.as_str(),
+        ),
+        None => (
+            f.base_pointer.as_deref(),
+            f.revision_pointer.as_deref(),
+            f.message.as_str(),
+        ),
+    };
+    // The same change worded the same way in several operations (an
+    // inline schema each repeats) is one group too.
+    let root = revision_pointer.or(base_pointer);
+    let key_root = if cause.is_some() { root } else { None };
+    *index.entry((f.id, key_root, message)).or_insert_with(|| {
+        let mut h = Sha256::new();
+        for part in [f.id, key_root.unwrap_or(""), message] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        out.push(Group {
+            id: hex::encode(&h.finalize()[..8]),
+            check: f.id,
+            level: f.level,
+            counts: LevelCounts::default(),
+            root: root.map(String::from),
+            base_pointer: base_pointer.map(String::from),
+            revision_pointer: revision_pointer.map(String::from),
+            message: message.to_string(),
+            shared: cause.is_some(),
+            operations: Vec::new(),
+            fingerprints: Vec::new(),
+        });
+        out.len() - 1
+    })
 }
 
 #[cfg(test)]

@@ -183,8 +183,9 @@ pub fn diff_openapi_with_causes(
     let (base, revision) = both(|| prepared(base), || prepared(revision));
     let mut out = Emitter::default();
     checks::run(&base, &revision, options, &mut out);
-    // Freeing an upgraded document takes a while too: both at once.
-    both(move || drop(base), move || drop(revision));
+    // Freeing an upgraded document takes a while too: not on the way to
+    // the answer.
+    free_in_background((base.into_upgraded(), revision.into_upgraded()));
     let causes = out.causes;
     let mut findings = out.findings;
     findings.sort_by(|a, b| {
@@ -234,6 +235,16 @@ fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, 
         };
         (first, second)
     })
+}
+
+/// Drops `value` on a thread of its own: freeing two parsed documents of
+/// several megabytes takes about as long as a tenth of the diff, and
+/// nothing waits for it. Dropped here when no thread can be had.
+fn free_in_background<T: Send + 'static>(value: T) {
+    // On failure the closure, and `value` with it, is dropped here.
+    let _ = std::thread::Builder::new()
+        .name("apiradar-free".into())
+        .spawn(move || drop(value));
 }
 
 /// Counts of findings by level: `[errors, warnings, infos]`.
@@ -355,6 +366,7 @@ pub fn compare_raw_with(
                 None => 0,
             };
             let (findings, causes) = diff_openapi_with_causes(&b, &r, options);
+            free_in_background((b, r));
             Ok(Comparison {
                 findings,
                 causes,
@@ -421,16 +433,19 @@ impl Emitter {
 
     /// [`Emitter::emit`], with where the change happened when that is not
     /// the operation (a shared schema).
+    ///
+    /// `subject` is given in pieces, which the fingerprint reads as one
+    /// string (no string is made of them).
     pub fn emit_caused(
         &mut self,
         check: registry::Check,
-        subject: &str,
+        subject: &[&str],
         message: String,
         base_pointer: Option<String>,
         revision_pointer: Option<String>,
-        cause: Option<group::Cause>,
+        cause: Option<std::sync::Arc<group::Cause>>,
     ) {
-        self.emit(check, subject, message, base_pointer, revision_pointer);
+        self.emit_parts(check, subject, message, base_pointer, revision_pointer);
         if let (Some(cause), Some(f)) = (cause, self.findings.last()) {
             self.causes.insert(f.fingerprint.clone(), cause);
         }
@@ -443,6 +458,17 @@ impl Emitter {
         &mut self,
         check: registry::Check,
         subject: &str,
+        message: String,
+        base_pointer: Option<String>,
+        revision_pointer: Option<String>,
+    ) {
+        self.emit_parts(check, &[subject], message, base_pointer, revision_pointer);
+    }
+
+    fn emit_parts(
+        &mut self,
+        check: registry::Check,
+        subject: &[&str],
         message: String,
         base_pointer: Option<String>,
         revision_pointer: Option<String>,
@@ -462,11 +488,14 @@ impl Emitter {
             id,
             operation.as_deref().unwrap_or(""),
             path.as_deref().unwrap_or(""),
-            subject,
         ] {
             h.update(part.as_bytes());
             h.update([0]);
         }
+        for piece in subject {
+            h.update(piece.as_bytes());
+        }
+        h.update([0]);
         let fingerprint = hex::encode(&h.finalize()[..8]);
         self.findings.push(Finding {
             id,

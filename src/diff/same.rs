@@ -17,14 +17,13 @@
 //! approximate.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
 use super::Doc;
 
 pub struct Sameness {
-    dirty: HashSet<String>,
+    dirty: foldhash::HashSet<String>,
     /// Per document: node address → "refers to a dirty reference".
     touches: [RefCell<rustc_hash::FxHashMap<usize, bool>>; 2],
 }
@@ -50,11 +49,11 @@ impl Sameness {
         let mut all = Vec::new();
         refs_below(base.root(), &mut all);
         refs_below(rev.root(), &mut all);
-        let names: HashSet<&str> = all.into_iter().collect();
+        let names: foldhash::HashSet<&str> = all.into_iter().collect();
         // For each reference: whether its target changed, and which
         // references its targets contain (edges of the reference graph).
         let mut changed: Vec<&str> = Vec::new();
-        let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut users: foldhash::HashMap<&str, Vec<&str>> = Default::default();
         for &name in &names {
             let (b, r) = (base.lookup(name), rev.lookup(name));
             let differs = match (b, r) {
@@ -75,7 +74,7 @@ impl Sameness {
         }
         // Dirt flows from a changed target to every reference whose target
         // (transitively) refers to it.
-        let mut dirty: HashSet<String> = HashSet::new();
+        let mut dirty: foldhash::HashSet<String> = Default::default();
         let mut queue = changed;
         while let Some(name) = queue.pop() {
             if dirty.insert(name.to_string())

@@ -15,8 +15,8 @@
 
 mod ids;
 
-use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -171,15 +171,21 @@ enum Item<'e> {
         bp: String,
         rp: String,
     },
+    /// A pair of subschemas that differ, resolved: the nodes and the
+    /// references that led to them.
     Walk {
         seg: Option<String>,
         nested: Subject,
-        b: &'e Value,
-        r: &'e Value,
+        b: Resolved<'e>,
+        r: Resolved<'e>,
         bp: String,
         rp: String,
     },
 }
+
+/// A schema node with every `$ref` followed, and the last reference that
+/// was (which names it).
+type Resolved<'e> = (&'e Value, Option<&'e str>);
 
 /// What comparing one pair of nodes found, and whether a whole walk from
 /// there once reported nothing.
@@ -201,7 +207,21 @@ type MemoKey<'e> = (usize, usize, Option<&'e str>, Option<&'e str>, Spot, i64);
 /// operation replays what was found with its own names and pointers.
 #[derive(Default)]
 pub struct Memo<'e> {
-    nodes: HashMap<MemoKey<'e>, Rc<Node<'e>>>,
+    nodes: foldhash::HashMap<MemoKey<'e>, Rc<Node<'e>>>,
+    /// The root cause of a finding item, by the item and the references
+    /// that named its component (addresses), then by where below the
+    /// component the item was reached: the same for every operation that
+    /// reaches the component the same way.
+    causes: rustc_hash::FxHashMap<(usize, usize, usize), Vec<KnownCause>>,
+}
+
+/// A root cause made once, with the route below its component that it
+/// was made for.
+struct KnownCause {
+    bp: Box<str>,
+    rp: Box<str>,
+    path: Box<str>,
+    cause: Arc<Cause>,
 }
 
 impl Memo<'_> {
@@ -209,6 +229,63 @@ impl Memo<'_> {
     pub fn compared(&self) -> usize {
         self.nodes.len()
     }
+
+    /// The cause of the item at address `item` reached at `at` inside
+    /// `frame`, made by `make` the first time.
+    fn cause(
+        &mut self,
+        frame: Frame<'_>,
+        at: &Cursor,
+        item: usize,
+        make: impl FnOnce() -> Cause,
+    ) -> Arc<Cause> {
+        let name = |r: Option<&str>| r.map_or(0, |r| r.as_ptr() as usize);
+        let known = self
+            .causes
+            .entry((item, name(frame.base), name(frame.rev)))
+            .or_default();
+        let (bp, rp, path) = (
+            at.bp.get(frame.bp..).unwrap_or_default(),
+            at.rp.get(frame.rp..).unwrap_or_default(),
+            at.site.path.get(frame.path..).unwrap_or_default(),
+        );
+        if let Some(k) = known
+            .iter()
+            .find(|k| *k.bp == *bp && *k.rp == *rp && *k.path == *path)
+        {
+            return Arc::clone(&k.cause);
+        }
+        let cause = Arc::new(make());
+        known.push(KnownCause {
+            bp: bp.into(),
+            rp: rp.into(),
+            path: path.into(),
+            cause: Arc::clone(&cause),
+        });
+        cause
+    }
+}
+
+/// `message` with its [`WHAT`] replaced by the pieces of `what`.
+fn replace_what(message: &str, what: &[&str]) -> String {
+    match message.split_once(WHAT) {
+        Some((before, after)) => {
+            let mut out =
+                String::with_capacity(message.len() + what.iter().map(|w| w.len()).sum::<usize>());
+            out.push_str(before);
+            what.iter().for_each(|w| out.push_str(w));
+            out.push_str(after);
+            out
+        }
+        None => message.to_string(),
+    }
+}
+
+/// The pieces as one string, allocated once.
+fn concat(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    pieces.iter().for_each(|p| out.push_str(p));
+    out
 }
 
 /// The innermost component a walk is in, for the root cause of what it
@@ -319,28 +396,30 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
             bp: bp.to_string(),
             rp: rp.to_string(),
         };
-        self.walk(&mut at, base, rev, 0, None);
+        let (b, r) = (self.pair.base.resolve(base), self.pair.rev.resolve(rev));
+        if self.pair.same.same(self.pair.base, b.0, self.pair.rev, r.0) {
+            return;
+        }
+        self.walk(&mut at, b, r, 0, None);
     }
 
     /// Each pair of nodes once per comparison (so cycles end); what a pair
     /// holds is compared once for the whole pair of documents ([`Memo`]).
+    ///
+    /// `base` and `rev` are resolved and known to differ: pairs that are
+    /// the same are left out when a node's items are made, so a replay
+    /// neither resolves nor checks them again.
     fn walk(
         &mut self,
         at: &mut Cursor,
-        base: &'e Value,
-        rev: &'e Value,
+        (b, bname): Resolved<'e>,
+        (r, rname): Resolved<'e>,
         depth: usize,
         frame: Option<Frame<'e>>,
     ) {
-        let (bdoc, rdoc) = (self.pair.base, self.pair.rev);
-        let (b, bname) = bdoc.resolve(base);
-        let (r, rname) = rdoc.resolve(rev);
         let key = (b as *const Value as usize, r as *const Value as usize);
         if !self.seen.insert(key) {
             self.cut = true;
-            return;
-        }
-        if self.pair.same.same(bdoc, b, rdoc, r) {
             return;
         }
         if depth > MAX_DEPTH {
@@ -386,22 +465,43 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                     bp: rbp,
                     rp: rrp,
                 } => {
+                    // Every operation reaching this item reports it: its
+                    // strings are put together once each, in pieces.
                     let site = &at.site;
-                    let path = join_path(&site.path, seg.as_deref());
-                    let what = if path.is_empty() {
-                        site.label.clone()
+                    let seg = seg.as_deref();
+                    let sep = if seg.is_some() && !site.path.is_empty() {
+                        "/"
                     } else {
-                        format!("{} property `{path}`", site.label)
+                        ""
                     };
-                    let subject = format!("{}|{path}{tail}", site.label);
-                    let cause = frame.map(|f| f.cause(at, seg.as_deref(), rbp, rrp, message));
+                    let seg_text = seg.unwrap_or_default();
+                    let path = [site.path.as_str(), sep, seg_text];
+                    let what: &[&str] = if path.iter().all(|p| p.is_empty()) {
+                        &[site.label.as_str()]
+                    } else {
+                        &[
+                            site.label.as_str(),
+                            " property `",
+                            path[0],
+                            sep,
+                            seg_text,
+                            "`",
+                        ]
+                    };
+                    let subject = [site.label.as_str(), "|", path[0], sep, seg_text, tail];
+                    let cause = frame.map(|f| {
+                        let item_at = item as *const Item<'e> as usize;
+                        self.pair
+                            .schemas
+                            .cause(f, at, item_at, || f.cause(at, seg, rbp, rrp, message))
+                    });
                     self.reported += 1;
                     self.pair.out.emit_caused(
                         *check,
                         &subject,
-                        message.replacen(WHAT, &what, 1),
-                        Some(format!("{}{rbp}", at.bp)),
-                        Some(format!("{}{rrp}", at.rp)),
+                        replace_what(message, what),
+                        Some(concat(&[&at.bp, rbp])),
+                        Some(concat(&[&at.rp, rrp])),
                         cause,
                     );
                 }
@@ -424,7 +524,7 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                     at.site.nested = *nested;
                     at.bp.push_str(rbp);
                     at.rp.push_str(rrp);
-                    self.walk(at, b, r, depth + 1, frame);
+                    self.walk(at, *b, *r, depth + 1, frame);
                     at.bp.truncate(bl);
                     at.rp.truncate(rl);
                     at.site.path.truncate(pl);
@@ -466,11 +566,16 @@ impl<'e> NodeDiff<'_, 'e> {
 
     /// Records a walk into `base` and `rev` at `site`.
     fn walk(&mut self, site: &Spot, base: &'e Value, rev: &'e Value, bp: &str, rp: &str, _: usize) {
+        let (bdoc, rdoc) = self.docs();
+        let (b, r) = (bdoc.resolve(base), rdoc.resolve(rev));
+        if self.pair.same.same(bdoc, b.0, rdoc, r.0) {
+            return;
+        }
         self.items.push(Item::Walk {
             seg: site.seg.clone(),
             nested: site.nested,
-            b: base,
-            r: rev,
+            b,
+            r,
             bp: bp.to_string(),
             rp: rp.to_string(),
         });
