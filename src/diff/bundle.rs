@@ -101,7 +101,7 @@ pub fn bundle(
         key: None,
         location: location.cloned(),
     };
-    walk(root, &root_ctx, false, "", &mut b);
+    walk(root, &root_ctx, false, &mut String::new(), &mut b);
     while let Some((key, target)) = b.queue.pop_front() {
         let mut doc = match loader.load(&target) {
             Ok(bytes) => match parse_document(&bytes, &options.limits) {
@@ -120,7 +120,7 @@ pub fn bundle(
             key: Some(key.clone()),
             location: Some(target),
         };
-        walk(&mut doc, &ctx, false, "", &mut b);
+        walk(&mut doc, &ctx, false, &mut String::new(), &mut b);
         b.loaded.insert(key, doc);
     }
     if !b.loaded.is_empty()
@@ -156,7 +156,9 @@ struct DocCtx {
     location: Option<Location>,
 }
 
-fn walk(value: &mut Value, ctx: &DocCtx, names: bool, pointer: &str, b: &mut Bundler<'_>) {
+/// `pointer` is where `value` is; it grows and shrinks as the walk goes
+/// down and back up (one buffer, not a string per node).
+fn walk(value: &mut Value, ctx: &DocCtx, names: bool, pointer: &mut String, b: &mut Bundler<'_>) {
     match value {
         Value::Object(map) => {
             if !names
@@ -178,13 +180,19 @@ fn walk(value: &mut Value, ctx: &DocCtx, names: bool, pointer: &str, b: &mut Bun
                     continue;
                 }
                 let child_names = !names && child.is_object() && NAME_MAPS.contains(&key.as_str());
-                let child_pointer = super::join_pointer(pointer, key);
-                walk(child, ctx, child_names, &child_pointer, b);
+                let len = pointer.len();
+                super::push_pointer_segment(pointer, key);
+                walk(child, ctx, child_names, pointer, b);
+                pointer.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                walk(item, ctx, false, &format!("{pointer}/{i}"), b);
+                let len = pointer.len();
+                use std::fmt::Write as _;
+                let _ = write!(pointer, "/{i}");
+                walk(item, ctx, false, pointer, b);
+                pointer.truncate(len);
             }
         }
         _ => {}

@@ -236,6 +236,12 @@ pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
         evidence,
         error: None,
     };
+    // The common case, a JSON description, is told from its top-level
+    // keys without building the whole tree (the comparison parses it in
+    // full, and says so if it cannot).
+    if openapi_json_object(raw) {
+        return found(Kind::OpenApi, Evidence::Key);
+    }
     match parse_document(raw, limits) {
         Ok((doc, format)) => {
             let has_key = doc
@@ -278,6 +284,19 @@ pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
             }
         }
     }
+}
+
+/// Whether `raw` is well-formed JSON whose top level is an object with an
+/// `openapi` or `swagger` member: read through, only the top-level keys
+/// kept. False for anything else (YAML, an HTML page, another encoding, a
+/// nesting serde_json stops at), which [`detect`] then parses in full.
+fn openapi_json_object(raw: &[u8]) -> bool {
+    use serde::de::IgnoredAny;
+    if raw.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return false;
+    }
+    serde_json::from_slice::<std::collections::HashMap<String, IgnoredAny>>(raw)
+        .is_ok_and(|top| top.contains_key("openapi") || top.contains_key("swagger"))
 }
 
 /// The lower-case extension of the last segment of a path or URL.

@@ -388,3 +388,35 @@ fn json_watches_refuse_plain_text_but_take_yaml_collections() {
     // A JSON scalar is still JSON.
     assert!(normalize(Kind::Json, b"42", &opts).is_ok());
 }
+
+#[test]
+fn a_json_description_is_told_from_its_top_level_keys_and_anything_else_is_parsed() {
+    let limits = Limits::default();
+    let kind = |raw: &[u8], name| detect(raw, Some(name), &limits);
+    // The quick path: well-formed JSON with `openapi` or `swagger` on top.
+    assert!(openapi_json_object(
+        b" {\"openapi\": \"3.1.0\", \"paths\": {}}"
+    ));
+    assert!(openapi_json_object(b"{\"swagger\": \"2.0\"}"));
+    // Not for a key below the top, YAML, broken JSON or a byte-order mark:
+    // those go through the full parse, which names what is wrong.
+    assert!(!openapi_json_object(
+        b"{\"info\": {\"openapi\": \"3.0.0\"}}"
+    ));
+    assert!(!openapi_json_object(b"openapi: 3.0.0\npaths: {}\n"));
+    assert!(!openapi_json_object(
+        b"{\"openapi\": \"3.0.0\", \"paths\": {"
+    ));
+    assert!(!openapi_json_object(
+        b"\xEF\xBB\xBF{\"openapi\": \"3.0.0\"}"
+    ));
+    let d = kind(b"{\"openapi\": \"3.0.0\", \"paths\": {}}", "a.json");
+    assert_eq!(
+        (d.kind, d.evidence, d.error.is_none()),
+        (Kind::OpenApi, Evidence::Key, true)
+    );
+    let d = kind(b"{\"openapi\": \"3.0.0\", \"paths\": {", "a.json");
+    assert_eq!((d.kind, d.error.is_some()), (Kind::OpenApi, true));
+    let d = kind(b"{\"models\": []}", "a.json");
+    assert_eq!(d.kind, Kind::Json);
+}
