@@ -56,7 +56,7 @@ fn curl_floor(urls: &[String], dir: &std::path::Path) -> Option<f64> {
     std::fs::write(&config, text).ok()?;
     let t = Instant::now();
     let ok = std::process::Command::new("curl")
-        .args(["--parallel", "-s", "-K"])
+        .args(["--parallel", "--no-progress-meter", "-s", "-K"])
         .arg(&config)
         .status()
         .is_ok_and(|s| s.success());
