@@ -187,25 +187,48 @@ pub fn diff_openapi_with_causes(
     // the answer.
     free_in_background((base.into_upgraded(), revision.into_upgraded()));
     let causes = out.causes;
-    let mut findings = out.findings;
-    findings.sort_by(|a, b| {
-        (
-            a.path.as_deref(),
-            a.operation.as_deref(),
-            b.level,
-            a.id,
-            &a.message,
-        )
-            .cmp(&(
-                b.path.as_deref(),
-                b.operation.as_deref(),
-                a.level,
-                b.id,
-                &b.message,
-            ))
-    });
+    let mut findings = sorted(out.findings);
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     (findings, causes)
+}
+
+/// `findings` by path, operation, level (errors first), check and message,
+/// in the order found where all of those are equal. Paths and operations
+/// are compared as ranks: a large diff has thousands of findings on a few
+/// hundred operations, whose long common prefixes every comparison of the
+/// strings would read again.
+fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
+    fn ranks<'f>(names: impl Iterator<Item = &'f str>) -> foldhash::HashMap<&'f str, u32> {
+        let mut unique: Vec<&str> = names.collect();
+        unique.sort_unstable();
+        unique.dedup();
+        // 0 is "none", which sorts first as `None` does.
+        (1..).zip(unique).map(|(rank, name)| (name, rank)).collect()
+    }
+    let keys: Vec<(u32, u32)> = {
+        let paths = ranks(findings.iter().filter_map(|f| f.path.as_deref()));
+        let operations = ranks(findings.iter().filter_map(|f| f.operation.as_deref()));
+        let rank = |table: &foldhash::HashMap<&str, u32>, name: Option<&str>| {
+            name.and_then(|n| table.get(n)).copied().unwrap_or(0)
+        };
+        findings
+            .iter()
+            .map(|f| {
+                (
+                    rank(&paths, f.path.as_deref()),
+                    rank(&operations, f.operation.as_deref()),
+                )
+            })
+            .collect()
+    };
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    // Stable: equal findings keep the order they were found in.
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&findings[i], &findings[j]);
+        (keys[i], b.level, a.id, &a.message).cmp(&(keys[j], a.level, b.id, &b.message))
+    });
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// Runs `a` on a scoped thread and `b` on this one; both results. A panic
