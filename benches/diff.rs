@@ -106,24 +106,7 @@ fn stripe(c: &mut Criterion) {
         rb.len()
     );
     let limits = Limits::default();
-    let mut bench_group = c.benchmark_group("stripe-api-swagger2 largest pair");
-    bench_group.sample_size(10);
-    bench_group.bench_function("parse both", |bench| {
-        waited(bench, || {
-            let x = parse_document(&ra, &limits).expect("parse");
-            let y = parse_document(&rb, &limits).expect("parse");
-            (x, y)
-        })
-    });
-    bench_group.bench_function("parse, diff and group", |bench| {
-        waited(bench, || {
-            let c = compare_raw(Kind::OpenApi, &ra, &rb, None, &limits).expect("compare");
-            let groups = group::group(&c.findings, &c.causes);
-            (c, groups)
-        })
-    });
-    bench_group.finish();
-
+    parse_against_diff(c, "stripe-api-swagger2 largest pair", &ra, &rb, &limits);
     // The same pair as OpenAPI 3: what a watch of Stripe's current
     // descriptions compares.
     let upgrade = |raw: &[u8]| {
@@ -132,18 +115,24 @@ fn stripe(c: &mut Criterion) {
     };
     let (oa, ob) = (upgrade(&ra), upgrade(&rb));
     eprintln!("as OpenAPI 3: {} -> {} bytes", oa.len(), ob.len());
-    let mut bench_group = c.benchmark_group("stripe largest pair as OpenAPI 3");
+    parse_against_diff(c, "stripe largest pair as OpenAPI 3", &oa, &ob, &limits);
+}
+
+/// The two sides of the ratio for one pair: parsing both documents, and
+/// parsing, diffing and grouping them.
+fn parse_against_diff(c: &mut Criterion, name: &str, a: &[u8], b: &[u8], limits: &Limits) {
+    let mut bench_group = c.benchmark_group(name);
     bench_group.sample_size(10);
     bench_group.bench_function("parse both", |bench| {
         waited(bench, || {
-            let x = parse_document(&oa, &limits).expect("parse");
-            let y = parse_document(&ob, &limits).expect("parse");
+            let x = parse_document(a, limits).expect("parse");
+            let y = parse_document(b, limits).expect("parse");
             (x, y)
         })
     });
     bench_group.bench_function("parse, diff and group", |bench| {
         waited(bench, || {
-            let c = compare_raw(Kind::OpenApi, &oa, &ob, None, &limits).expect("compare");
+            let c = compare_raw(Kind::OpenApi, a, b, None, limits).expect("compare");
             let groups = group::group(&c.findings, &c.causes);
             (c, groups)
         })

@@ -15,8 +15,9 @@ use super::{METHODS, upgrade};
 /// remember the references it passed (to stop at a cycle, not at a depth).
 const CHEAP_REF_HOPS: usize = 32;
 
-/// The hasher of [`Doc::written_hash`]: seeded once per process (so a
-/// document cannot be written to collide on purpose), the same for both
+/// The hasher of [`Doc::written_hash`]: seeded at random once per process
+/// (a document cannot be prepared against a seed it does not know), the
+/// same for both
 /// documents of a comparison, and several times faster than SipHash on a
 /// tree of small nodes.
 fn content_hasher() -> impl Hasher {

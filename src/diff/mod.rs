@@ -488,6 +488,8 @@ impl Emitter {
         self.emit_parts(check, &[subject], message, base_pointer, revision_pointer);
     }
 
+    /// The one place a finding is made: [`Emitter::emit`] and
+    /// [`Emitter::emit_caused`] with the subject in pieces.
     fn emit_parts(
         &mut self,
         check: registry::Check,
