@@ -6,6 +6,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use apiradar::health::conform::{Described, Response};
 
+/// The binary's allocator (`src/main.rs`), so that these figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn spec() -> serde_json::Value {
     serde_json::json!({
         "openapi": "3.0.3",

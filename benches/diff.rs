@@ -18,6 +18,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 mod common;
 
+/// The binary's allocator (`src/main.rs`), so that these figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn unpack_github() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
     let (dir, files) = common::unpack("github-rest-api")?;
     let a = common::file_starting(&files, "015_")?;

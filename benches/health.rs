@@ -18,6 +18,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 mod common;
 
+/// The binary's allocator (`src/main.rs`), so that these figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ENDPOINTS: usize = 1_000;
 
 async fn local_server() -> String {

@@ -19,6 +19,10 @@ use apiradar::watch::{Kind, Watch, WatchSpec};
 mod common;
 use common::{git_floor, unpack};
 
+/// The binary's allocator (`src/main.rs`), so that these figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fresh(dir: &Path, name: &str, options: CompressionOptions) -> (Store, Watch) {
     let mut store = Store::open(&dir.join(format!("{name}.db"))).expect("open");
     store.set_compression(options);

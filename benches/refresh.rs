@@ -17,6 +17,10 @@ use apiradar::watch::{Kind, WatchSpec};
 
 mod common;
 
+/// The binary's allocator (`src/main.rs`), so that these figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WATCHES: usize = 1000;
 
 /// A server whose `/spec/{n}` is a 4 KB OpenAPI document of its own.

@@ -21,6 +21,10 @@ use ratatui::backend::TestBackend;
 
 mod common;
 
+/// The binary's allocator (`src/main.rs`), so that these figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn build_database(dir: &Path) -> Option<std::path::PathBuf> {
     let db = dir.join("venice.db");
     let mut store = Store::open(&db).ok()?;

@@ -19,6 +19,11 @@ use apiradar::store::{Store, now_ms};
 use apiradar::{logging, tui};
 use cli::{Cli, Command};
 
+/// mimalloc: see its line in Cargo.toml. The benches use it too, so that
+/// their figures are this binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A line on stderr. Unlike `eprintln!` it never panics: a closed stderr
 /// (`2>&-`, a terminal gone after SIGHUP) only loses the line.
 macro_rules! note {
