@@ -5,7 +5,7 @@
 //! response. No request of its own: the poll's body is what is checked.
 
 use crate::health::conform::{self, Described, Response};
-use crate::store::{SharedStore, Store, with_store};
+use crate::store::{SharedStore, Store, lock_store};
 use crate::watch::{Kind, Watch};
 
 /// `NAME`, `NAME@latest`, `NAME@N` or `NAME@latest~N`: the watch and the
@@ -64,7 +64,7 @@ pub fn check_audit(store: &Store, spec: &str, operation: &str) -> Result<String,
 /// Validates a polled document of `watch` against its audit, if it has
 /// one, and records the drift. Returns a note when the document could not
 /// be validated (the description gone, no such operation, not JSON).
-pub async fn audit_poll(
+pub fn audit_poll(
     store: &SharedStore,
     watch: &Watch,
     raw: &[u8],
@@ -76,13 +76,11 @@ pub async fn audit_poll(
         return None;
     }
     let id = watch.id;
-    let found = with_store(store, move |s| {
-        let Some(audit) = s.audit(id)? else {
-            return Ok(None);
-        };
-        Ok(Some((read_description(s, &audit.spec), audit)))
-    })
-    .await;
+    let found = {
+        let s = lock_store(store);
+        s.audit(id)
+            .map(|audit| audit.map(|audit| (read_description(&s, &audit.spec), audit)))
+    };
     let (description, audit) = match found {
         Ok(Some(x)) => x,
         Ok(None) => return None,
@@ -91,11 +89,10 @@ pub async fn audit_poll(
             return None;
         }
     };
-    let operation = audit.operation.clone();
-    let (raw, content_type) = (raw.to_vec(), content_type.map(str::to_string));
-    let verdict = tokio::task::spawn_blocking(move || {
+    let operation = &audit.operation;
+    let verdict = (|| {
         let described = Described::from_raw(&description?)?;
-        let (method, path) = crate::health::declare::parse_operation(&operation)?;
+        let (method, path) = crate::health::declare::parse_operation(operation)?;
         if !described.has_operation(&method, &path) {
             return Err(format!(
                 "{} describes no operation `{operation}`",
@@ -107,14 +104,12 @@ pub async fn audit_poll(
             &path,
             &Response {
                 status,
-                content_type: content_type.as_deref(),
-                body: &raw,
+                content_type,
+                body: raw,
                 complete: true,
             },
         ))
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("the audit crashed: {e}")));
+    })();
     let verdict = match verdict {
         Ok(v) => v,
         Err(why) => {
@@ -123,8 +118,7 @@ pub async fn audit_poll(
             return Some(why);
         }
     };
-    let op = audit.operation;
-    match with_store(store, move |s| conform::record(s, id, &op, at, &verdict)).await {
+    match conform::record(&mut lock_store(store), id, operation, at, &verdict) {
         Ok(note) => note,
         Err(e) => {
             tracing::warn!(watch = %watch.spec.name, "cannot record the catalog audit: {e}");

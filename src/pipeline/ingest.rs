@@ -10,13 +10,11 @@
 //! transaction. When another process stored a version meanwhile, the store
 //! says so ([`StoreError::Raced`]) and the document is compared again.
 
-use std::sync::Arc;
-
 use crate::diff::{self, Finding};
 use crate::spec::{self, Limits, NormalizeOptions};
 use crate::store::{
     self, ChangeCounts, ChangeSummary, Prepared, Recorded, SharedStore, Store, StoreError,
-    SuccessRecord, TopFinding, Version, with_store,
+    SuccessRecord, TopFinding, Version, lock_store,
 };
 use crate::watch::{Kind, Watch, WatchSpec};
 
@@ -325,46 +323,33 @@ pub struct Incoming {
 }
 
 /// [`ingest`] for tasks sharing a store: the store is locked to read the
-/// latest version and to record, not while comparing.
-pub async fn ingest_shared(
+/// latest version and to record, not while comparing. It blocks: call it
+/// from a blocking task, never on an async thread.
+pub fn ingest_shared(
     store: &SharedStore,
     watch: &Watch,
-    incoming: Incoming,
+    incoming: &Incoming,
     limits: Limits,
 ) -> store::Result<Recorded> {
-    let watch = Arc::new(watch.clone());
-    let incoming = Arc::new(incoming);
     let alert = incoming.meta.run.is_some();
+    let rec = SuccessRecord {
+        raw: &incoming.raw,
+        canonical_hash: store::sha256(&incoming.normalized.canonical),
+        format: incoming.normalized.format.clone(),
+        spec_version: incoming.normalized.spec_version.clone(),
+        title: incoming.normalized.title.clone(),
+        ..incoming.meta.clone()
+    };
     for _ in 0..MAX_RACES {
-        let id = watch.id;
-        let w = Arc::clone(&watch);
-        let latest = with_store(store, move |s| prepare(s, &w)).await?;
-        let (w, doc) = (Arc::clone(&watch), Arc::clone(&incoming));
-        let prepared = tokio::task::spawn_blocking(move || {
-            plan(
-                &w,
-                latest.as_ref(),
-                &doc.normalized.canonical,
-                alert,
-                limits,
-            )
-        })
-        .await
-        .map_err(|e| StoreError::Task(format!("comparing versions failed: {e}")))?;
-        let doc = Arc::clone(&incoming);
-        let recorded = with_store(store, move |s| {
-            let rec = SuccessRecord {
-                raw: &doc.raw,
-                canonical_hash: store::sha256(&doc.normalized.canonical),
-                format: doc.normalized.format.clone(),
-                spec_version: doc.normalized.spec_version.clone(),
-                title: doc.normalized.title.clone(),
-                ..doc.meta.clone()
-            };
-            s.record_success(id, &rec, &prepared)
-        })
-        .await;
-        match recorded {
+        let latest = prepare(&lock_store(store), watch)?;
+        let prepared = plan(
+            watch,
+            latest.as_ref(),
+            &incoming.normalized.canonical,
+            alert,
+            limits,
+        );
+        match lock_store(store).record_success(watch.id, &rec, &prepared) {
             Err(StoreError::Raced) => continue,
             other => return other,
         }

@@ -5,6 +5,7 @@
 //! failed run in the store and a [`PollReport`] saying why, so one broken
 //! watch never stops the others.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -165,14 +166,18 @@ struct Failure {
     attempts: Option<u32>,
 }
 
-/// What the network and parser produced, before it is recorded.
+/// What the network produced.
 enum Fetched {
     NotModified(HttpMeta),
-    Document {
-        raw: Vec<u8>,
-        normalized: spec::Normalized,
-        meta: HttpMeta,
-    },
+    Document { raw: Vec<u8>, meta: HttpMeta },
+}
+
+/// What became of a poll before its report: recorded (or not, with the
+/// store's error), or failed before anything was recorded.
+struct Outcome {
+    result: Result<store::Result<Recorded>, Failure>,
+    duration_ms: i64,
+    http_status: Option<u16>,
 }
 
 /// Polls `watch` once and records the result.
@@ -184,81 +189,73 @@ pub async fn poll_watch(
 ) -> PollReport {
     let started_at = store::now_ms();
     let clock = Instant::now();
-    let mut fetched = fetch_and_normalize(fetcher, policy, watch).await;
-    // Whatever went wrong is stored, listed and logged: without the
-    // secrets substituted into this watch's request, at any length.
-    if let Err(f) = &mut fetched {
-        f.message = crate::fetch::scrub_known(&f.message).into_owned();
-    }
-    let duration_ms = clock.elapsed().as_millis() as i64;
-    let interval = watch.spec.interval;
-    let id = watch.id;
-    let name = watch.spec.name.clone();
-
-    let (http_status, attempts) = match &fetched {
-        Ok(Fetched::NotModified(meta)) | Ok(Fetched::Document { meta, .. }) => {
-            (meta.status, Some(meta.attempts))
+    let fetched = fetch(fetcher, watch).await;
+    let outcome = match fetched {
+        Ok(Fetched::NotModified(meta)) => {
+            let run = run_info(policy, watch, started_at, clock, &meta);
+            let id = watch.id;
+            let duration_ms = run.duration_ms;
+            Outcome {
+                result: Ok(with_store(store, move |s| s.record_not_modified(id, &run)).await),
+                duration_ms,
+                http_status: meta.status,
+            }
         }
-        Err(f) => (f.status, f.attempts),
+        Ok(Fetched::Document { raw, meta }) => {
+            // Parsing, comparing and recording are CPU and disk work: one
+            // blocking task for all of it, holding the store only to read
+            // the latest version and to write.
+            let (store, policy, watch) = (Arc::clone(store), policy.clone(), watch.clone());
+            let http_status = meta.status;
+            let attempts = meta.attempts;
+            tokio::task::spawn_blocking(move || {
+                ingest_document(&store, &policy, &watch, raw, meta, started_at, clock)
+            })
+            .await
+            .unwrap_or_else(|e| Outcome {
+                result: Err(Failure {
+                    class: "document",
+                    message: format!("reading or comparing the document crashed: {e}"),
+                    status: http_status,
+                    attempts: Some(attempts),
+                }),
+                duration_ms: clock.elapsed().as_millis() as i64,
+                http_status,
+            })
+        }
+        Err(f) => Outcome {
+            http_status: f.status,
+            result: Err(f),
+            duration_ms: clock.elapsed().as_millis() as i64,
+        },
     };
-    let run = RunInfo {
-        started_at,
+    let Outcome {
+        result,
         duration_ms,
         http_status,
-        attempts,
-        next_due_at: Some(policy.next_due(started_at, interval)),
-    };
-    let failure_message = fetched.as_ref().err().map(|f| (f.class, f.message.clone()));
-    let recorded: store::Result<Recorded> = match fetched {
-        Ok(Fetched::NotModified(_)) => {
-            with_store(store, move |s| s.record_not_modified(id, &run)).await
-        }
-        Ok(Fetched::Document {
-            raw,
-            normalized,
-            meta,
-        }) => {
-            // A catalog audited against a described operation: the body is
-            // validated before it is stored (drift recorded, not a failure).
-            if let Some(note) = crate::health::audit::audit_poll(
-                store,
-                watch,
-                &raw,
-                meta.status.unwrap_or(200),
-                meta.content_type.as_deref(),
+    } = outcome;
+    let (recorded, failure) = match result {
+        Ok(recorded) => (recorded, None),
+        Err(mut f) => {
+            // Whatever went wrong is stored, listed and logged: without the
+            // secrets substituted into this watch's request, at any length.
+            f.message = crate::fetch::scrub_known(&f.message).into_owned();
+            let run = RunInfo {
                 started_at,
-            )
-            .await
-            {
-                tracing::info!(watch = %name, "{note}");
-            }
-            let incoming = Incoming {
-                raw,
-                normalized,
-                meta: SuccessRecord {
-                    source_date: meta.last_modified.as_deref().and_then(http_date_to_rfc3339),
-                    etag: meta.etag,
-                    last_modified: meta.last_modified,
-                    content_type: meta.content_type,
-                    final_url: meta.final_url,
-                    // When we asked: orders this document against one another
-                    // process may have stored meanwhile (`Store::record_success`).
-                    fetched_at: started_at,
-                    run: Some(run),
-                    ..SuccessRecord::default()
-                },
+                duration_ms,
+                http_status,
+                attempts: f.attempts,
+                next_due_at: Some(policy.next_due(started_at, watch.spec.interval)),
             };
-            ingest::ingest_shared(store, watch, incoming, policy.limits).await
-        }
-        Err(f) => {
             let rec = FailureRecord {
                 run,
                 error_class: f.class.to_string(),
-                error: f.message,
+                error: f.message.clone(),
             };
+            let (id, interval) = (watch.id, watch.spec.interval);
             let backoff = policy.clone();
             let pause_after = policy.pause_after;
-            with_store(store, move |s| {
+            let recorded = with_store(store, move |s| {
                 s.record_failure(
                     id,
                     &rec,
@@ -272,14 +269,16 @@ pub async fn poll_watch(
                     },
                 )
             })
-            .await
+            .await;
+            (recorded, Some(f))
         }
     };
+    let name = watch.spec.name.clone();
 
     match recorded {
         Ok(r) => {
-            let (error_class, error) = match failure_message {
-                Some((class, message)) => (Some(class.to_string()), Some(message)),
+            let (error_class, error) = match failure {
+                Some(f) => (Some(f.class.to_string()), Some(f.message)),
                 None => (None, None),
             };
             if let Some(e) = &error {
@@ -319,11 +318,91 @@ pub async fn poll_watch(
     }
 }
 
-async fn fetch_and_normalize(
-    fetcher: &Fetcher,
+/// The run of a poll that got an answer, timed up to now.
+fn run_info(
     policy: &Policy,
     watch: &Watch,
-) -> Result<Fetched, Failure> {
+    started_at: i64,
+    clock: Instant,
+    meta: &HttpMeta,
+) -> RunInfo {
+    RunInfo {
+        started_at,
+        duration_ms: clock.elapsed().as_millis() as i64,
+        http_status: meta.status,
+        attempts: Some(meta.attempts),
+        next_due_at: Some(policy.next_due(started_at, watch.spec.interval)),
+    }
+}
+
+/// Normalizes a fetched document, audits a catalog against its described
+/// operation (drift recorded, not a failure) and records it. Blocks.
+fn ingest_document(
+    store: &SharedStore,
+    policy: &Policy,
+    watch: &Watch,
+    raw: Vec<u8>,
+    meta: HttpMeta,
+    started_at: i64,
+    clock: Instant,
+) -> Outcome {
+    let normalized = ingest::normalize(&watch.spec, &raw, policy.limits);
+    let run = run_info(policy, watch, started_at, clock, &meta);
+    let (duration_ms, http_status) = (run.duration_ms, meta.status);
+    let normalized = match normalized {
+        Ok(n) => n,
+        Err(e) => {
+            return Outcome {
+                result: Err(Failure {
+                    class: "document",
+                    message: e.to_string(),
+                    status: meta.status,
+                    attempts: Some(meta.attempts),
+                }),
+                duration_ms,
+                http_status,
+            };
+        }
+    };
+    if let Some(note) = crate::health::audit::audit_poll(
+        store,
+        watch,
+        &raw,
+        meta.status.unwrap_or(200),
+        meta.content_type.as_deref(),
+        started_at,
+    ) {
+        tracing::info!(watch = %watch.spec.name, "{note}");
+    }
+    let incoming = Incoming {
+        raw,
+        normalized,
+        meta: SuccessRecord {
+            source_date: meta.last_modified.as_deref().and_then(http_date_to_rfc3339),
+            etag: meta.etag,
+            last_modified: meta.last_modified,
+            content_type: meta.content_type,
+            final_url: meta.final_url,
+            // When we asked: orders this document against one another
+            // process may have stored meanwhile (`Store::record_success`).
+            fetched_at: started_at,
+            run: Some(run),
+            ..SuccessRecord::default()
+        },
+    };
+    Outcome {
+        result: Ok(ingest::ingest_shared(
+            store,
+            watch,
+            &incoming,
+            policy.limits,
+        )),
+        duration_ms,
+        http_status,
+    }
+}
+
+async fn fetch(fetcher: &Fetcher, watch: &Watch) -> Result<Fetched, Failure> {
     let fail = |class, message: String| Failure {
         class,
         message,
@@ -358,41 +437,10 @@ async fn fetch_and_normalize(
         status: e.status,
         attempts: Some(e.attempts),
     })?;
-    match outcome {
-        FetchOutcome::NotModified(meta) => Ok(Fetched::NotModified(meta)),
-        FetchOutcome::Body { bytes, meta } => {
-            let spec = watch.spec.clone();
-            let limits = policy.limits;
-            let status = meta.status;
-            let attempts = meta.attempts;
-            // Parsing a multi-megabyte document is CPU work: keep it off the
-            // async threads.
-            let parsed = tokio::task::spawn_blocking(move || {
-                let result = ingest::normalize(&spec, &bytes, limits);
-                (bytes, result)
-            })
-            .await;
-            match parsed {
-                Ok((raw, Ok(normalized))) => Ok(Fetched::Document {
-                    raw,
-                    normalized,
-                    meta,
-                }),
-                Ok((_, Err(e))) => Err(Failure {
-                    class: "document",
-                    message: e.to_string(),
-                    status,
-                    attempts: Some(attempts),
-                }),
-                Err(e) => Err(Failure {
-                    class: "document",
-                    message: format!("parsing crashed: {e}"),
-                    status,
-                    attempts: Some(attempts),
-                }),
-            }
-        }
-    }
+    Ok(match outcome {
+        FetchOutcome::NotModified(meta) => Fetched::NotModified(meta),
+        FetchOutcome::Body { bytes, meta } => Fetched::Document { raw: bytes, meta },
+    })
 }
 
 /// `Last-Modified` (an HTTP date) as RFC 3339, for the version's source date.

@@ -660,6 +660,14 @@ fn resolve_plain(text: &str) -> Resolved {
     if let Some(b) = parse_bool(text) {
         return Resolved::Bool(b);
     }
+    // Every number, `.inf` and `.nan` starts with one of these: the rest
+    // (nearly every scalar of a description) is a string, unread.
+    if !matches!(
+        text.as_bytes().first(),
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.')
+    ) {
+        return Resolved::Str;
+    }
     if looks_like_int(text) {
         return parse_int(text).map_or(Resolved::Str, Resolved::Number);
     }
