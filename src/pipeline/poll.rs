@@ -180,16 +180,21 @@ struct Outcome {
     http_status: Option<u16>,
 }
 
-/// Polls `watch` once and records the result.
+/// Polls `watch` once and records the result. `host_permit`, the poll's
+/// place among the requests to its host, is let go as soon as the answer
+/// is in hand: the host's limit bounds requests, not the parsing and
+/// recording of their answers.
 pub async fn poll_watch(
     store: &SharedStore,
     fetcher: &Fetcher,
     policy: &Policy,
     watch: &Watch,
+    host_permit: Option<tokio::sync::OwnedSemaphorePermit>,
 ) -> PollReport {
     let started_at = store::now_ms();
     let clock = Instant::now();
     let fetched = fetch(fetcher, watch).await;
+    drop(host_permit);
     let outcome = match fetched {
         Ok(Fetched::NotModified(meta)) => {
             let run = run_info(policy, watch, started_at, clock, &meta);

@@ -1,10 +1,12 @@
 //! The background worker: polls watches when they are due.
 //!
 //! Concurrency is bounded twice: at most `concurrency` polls at once in
-//! all, and at most `per_host` against any one host, so a long watch list
-//! on one provider never looks like an attack on it. A poll takes its host
-//! permit before its global one, so polls queued for a busy host do not
-//! hold global slots that other hosts could use.
+//! all, and at most `per_host` requests in flight to any one host, so a
+//! long watch list on one provider never looks like an attack on it. A poll
+//! takes its host permit before its global one, so polls queued for a busy
+//! host do not hold global slots that other hosts could use, and lets the
+//! host permit go once its answer is in: parsing and recording it is this
+//! machine's work, bounded by the global limit only.
 //!
 //! The worker reports what it does as [`WorkerEvent`]s on a channel (the
 //! dashboard listens) and takes [`Command`]s (poll now, stop). Each poll is
@@ -37,7 +39,7 @@ use crate::watch::Watch;
 pub struct WorkerConfig {
     /// Polls running at once, in all.
     pub concurrency: usize,
-    /// Polls running at once against one host.
+    /// Requests in flight at once to one host.
     pub per_host: usize,
     /// The longest the loop sleeps before looking at the watch list again
     /// (picks up watches added by another process).
@@ -243,10 +245,9 @@ impl Worker {
             });
             // Run the poll as its own task so a panic in it is caught here.
             let name = watch.spec.name.clone();
-            let handle =
-                tokio::spawn(
-                    async move { poll::poll_watch(&store, &fetcher, &policy, &watch).await },
-                );
+            let handle = tokio::spawn(async move {
+                poll::poll_watch(&store, &fetcher, &policy, &watch, host_permit).await
+            });
             let report = match handle.await {
                 Ok(report) => report,
                 Err(e) => PollReport {
@@ -262,7 +263,6 @@ impl Worker {
                 },
             };
             drop(global_permit);
-            drop(host_permit);
             send(WorkerEvent::Polled(report.clone()));
             if let Some(reason) = &report.auto_paused {
                 send(WorkerEvent::AutoPaused {
