@@ -17,12 +17,72 @@ const CHEAP_REF_HOPS: usize = 32;
 
 /// The hasher of [`Doc::written_hash`]: seeded at random once per process
 /// (a document cannot be prepared against a seed it does not know), the
-/// same for both
-/// documents of a comparison, and several times faster than SipHash on a
-/// tree of small nodes.
+/// same for both documents of a comparison, and several times faster than
+/// SipHash on a tree of small nodes.
 fn content_hasher() -> impl Hasher {
     static STATE: std::sync::OnceLock<foldhash::quality::RandomState> = std::sync::OnceLock::new();
     STATE.get_or_init(Default::default).build_hasher()
+}
+
+/// [`Doc::written_hash`] of a scalar, hashed whenever asked for; `None`
+/// for a collection.
+fn scalar_hash(value: &Value) -> Option<u64> {
+    let mut h = content_hasher();
+    match value {
+        Value::String(s) => {
+            h.write_u8(b's');
+            s.hash(&mut h);
+        }
+        // An integer by its value; anything else (rare in a
+        // description) by its text.
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => {
+                h.write_u8(b'u');
+                h.write_u64(u);
+            }
+            (None, Some(i)) => {
+                h.write_u8(b'i');
+                h.write_i64(i);
+            }
+            (None, None) => {
+                h.write_u8(b'f');
+                n.to_string().hash(&mut h);
+            }
+        },
+        Value::Bool(b) => {
+            h.write_u8(b'b');
+            b.hash(&mut h);
+        }
+        Value::Null => h.write_u8(b'z'),
+        Value::Object(_) | Value::Array(_) => return None,
+    }
+    Some(h.finish())
+}
+
+/// The value the local `$ref` `reference` points at in `root`.
+pub fn lookup_in<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix('#')?;
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    // As `Value::pointer`, without a new string for each segment: only a
+    // segment with an escape (`~0`, `~1`) is copied.
+    let mut node = root;
+    for segment in pointer.strip_prefix('/')?.split('/') {
+        let unescaped;
+        let key = if segment.contains('~') {
+            unescaped = segment.replace("~1", "/").replace("~0", "~");
+            unescaped.as_str()
+        } else {
+            segment
+        };
+        node = match node {
+            Value::Object(map) => map.get(key)?,
+            Value::Array(items) => items.get(array_index(key)?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
 }
 
 pub struct Doc<'v> {
@@ -137,6 +197,11 @@ impl<'v> Doc<'v> {
     /// targets are the same (see [`super::same::Sameness`]). Memoized by
     /// address, so hashing a whole document is linear.
     pub fn written_hash(&self, value: &Value) -> u64 {
+        // Only collections are remembered: a scalar (most nodes) costs no
+        // more to hash again than to look up.
+        if let Some(hash) = scalar_hash(value) {
+            return hash;
+        }
         let key = value as *const Value as usize;
         if let Some(h) = self.hashes.borrow().get(&key) {
             return *h;
@@ -156,31 +221,8 @@ impl<'v> Doc<'v> {
                     h.write_u64(self.written_hash(v));
                 }
             }
-            Value::String(s) => {
-                h.write_u8(b's');
-                s.hash(&mut h);
-            }
-            // An integer by its value; anything else (rare in a
-            // description) by its text.
-            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-                (Some(u), _) => {
-                    h.write_u8(b'u');
-                    h.write_u64(u);
-                }
-                (None, Some(i)) => {
-                    h.write_u8(b'i');
-                    h.write_i64(i);
-                }
-                (None, None) => {
-                    h.write_u8(b'f');
-                    n.to_string().hash(&mut h);
-                }
-            },
-            Value::Bool(b) => {
-                h.write_u8(b'b');
-                b.hash(&mut h);
-            }
-            Value::Null => h.write_u8(b'z'),
+            // Scalars returned above.
+            _ => {}
         }
         let hash = h.finish();
         self.hashes.borrow_mut().insert(key, hash);
@@ -202,28 +244,7 @@ impl<'v> Doc<'v> {
 
     /// The value a local `$ref` (`#/components/...`) points at.
     pub fn lookup(&self, reference: &str) -> Option<&Value> {
-        let pointer = reference.strip_prefix('#')?;
-        if pointer.is_empty() {
-            return Some(&self.root);
-        }
-        // As `Value::pointer`, without a new string for each segment:
-        // only a segment with an escape (`~0`, `~1`) is copied.
-        let mut node: &Value = &self.root;
-        for segment in pointer.strip_prefix('/')?.split('/') {
-            let unescaped;
-            let key = if segment.contains('~') {
-                unescaped = segment.replace("~1", "/").replace("~0", "~");
-                unescaped.as_str()
-            } else {
-                segment
-            };
-            node = match node {
-                Value::Object(map) => map.get(key)?,
-                Value::Array(items) => items.get(array_index(key)?)?,
-                _ => return None,
-            };
-        }
-        Some(node)
+        lookup_in(&self.root, reference)
     }
 
     /// Follows `$ref` from `value` until a value without one (or an

@@ -227,8 +227,10 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
         let (a, b) = (&findings[i], &findings[j]);
         (keys[i], b.level, a.id, &a.message).cmp(&(keys[j], a.level, b.id, &b.message))
     });
+    let mut out = Vec::with_capacity(findings.len());
     let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    out.extend(order.into_iter().filter_map(|i| slots[i].take()));
+    out
 }
 
 /// Runs `a` on a scoped thread and `b` on this one; both results. A panic

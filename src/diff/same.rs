@@ -44,18 +44,47 @@ fn refs_below<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     }
 }
 
+/// Every `$ref` text in `root`.
+fn all_refs(root: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    refs_below(root, &mut out);
+    out
+}
+
+/// For each of `names` (in the set's order): what it points at in `root`,
+/// and the references below that.
+fn targets<'a, 'n>(
+    root: &'a Value,
+    names: &foldhash::HashSet<&'n str>,
+) -> Vec<(&'n str, Option<&'a Value>, Vec<&'a str>)> {
+    names
+        .iter()
+        .map(|&name| {
+            let target = super::document::lookup_in(root, name);
+            let mut inner = Vec::new();
+            if let Some(t) = target {
+                refs_below(t, &mut inner);
+            }
+            (name, target, inner)
+        })
+        .collect()
+}
+
 impl Sameness {
     pub fn new(base: &Doc<'_>, rev: &Doc<'_>) -> Sameness {
-        let mut all = Vec::new();
-        refs_below(base.root(), &mut all);
-        refs_below(rev.root(), &mut all);
-        let names: foldhash::HashSet<&str> = all.into_iter().collect();
+        // Each document is walked on a thread of its own: every reference
+        // it has, then what each reference of either document points at in
+        // it and which references that target holds.
+        let (b_root, r_root) = (base.root(), rev.root());
+        let (b_refs, r_refs) = super::both(|| all_refs(b_root), || all_refs(r_root));
+        let names: foldhash::HashSet<&str> = b_refs.into_iter().chain(r_refs).collect();
+        let (b_targets, r_targets) =
+            super::both(|| targets(b_root, &names), || targets(r_root, &names));
         // For each reference: whether its target changed, and which
         // references its targets contain (edges of the reference graph).
         let mut changed: Vec<&str> = Vec::new();
         let mut users: foldhash::HashMap<&str, Vec<&str>> = Default::default();
-        for &name in &names {
-            let (b, r) = (base.lookup(name), rev.lookup(name));
+        for ((name, b, b_inner), (_, r, r_inner)) in b_targets.into_iter().zip(r_targets) {
             let differs = match (b, r) {
                 (Some(b), Some(r)) => base.written_hash(b) != rev.written_hash(r),
                 (None, None) => false,
@@ -64,11 +93,7 @@ impl Sameness {
             if differs {
                 changed.push(name);
             }
-            let mut inner = Vec::new();
-            for target in [b, r].into_iter().flatten() {
-                refs_below(target, &mut inner);
-            }
-            for used in inner {
+            for used in b_inner.into_iter().chain(r_inner) {
                 users.entry(used).or_default().push(name);
             }
         }
@@ -97,6 +122,10 @@ impl Sameness {
     }
 
     fn touches_dirty(&self, side: usize, value: &Value) -> bool {
+        // Only collections hold references, and only they are remembered.
+        if !matches!(value, Value::Object(_) | Value::Array(_)) {
+            return false;
+        }
         let key = value as *const Value as usize;
         if let Some(t) = self.touches[side].borrow().get(&key) {
             return *t;
