@@ -42,8 +42,9 @@ pub fn lint(doc: &Value) -> Vec<Note> {
         root: doc,
         notes: &mut notes,
         skipped: 0,
+        path: Vec::new(),
     };
-    walker.walk(doc, &mut String::new(), 0);
+    walker.walk(doc, 0);
     let skipped = walker.skipped;
     if skipped > 0 {
         notes.push(note("", &format!("{skipped} more problems not listed")));
@@ -62,22 +63,35 @@ struct Walker<'a> {
     root: &'a Value,
     notes: &'a mut Vec<Note>,
     skipped: usize,
+    /// Where the walk is: written out as a pointer only for a note.
+    path: Vec<Segment<'a>>,
 }
 
-impl Walker<'_> {
-    fn push(&mut self, pointer: &str, message: String) {
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Walker<'a> {
+    /// A note at the walk's place.
+    fn push(&mut self, message: String) {
         if self.notes.len() < MAX_NOTES {
-            self.notes.push(Note {
-                pointer: pointer.to_string(),
-                message,
-            });
+            let mut pointer = String::new();
+            for segment in &self.path {
+                match segment {
+                    Segment::Key(key) => push_pointer_segment(&mut pointer, key),
+                    Segment::Index(i) => push_pointer_segment(&mut pointer, &i.to_string()),
+                }
+            }
+            self.notes.push(Note { pointer, message });
         } else {
             self.skipped += 1;
         }
     }
 
-    /// `pointer` is where `value` is; it comes back as it was given.
-    fn walk(&mut self, value: &Value, pointer: &mut String, depth: usize) {
+    /// `value` is at `self.path`, which comes back as it was given.
+    fn walk(&mut self, value: &'a Value, depth: usize) {
         if depth > 512 {
             return;
         }
@@ -88,32 +102,30 @@ impl Walker<'_> {
                 if let Some(Value::String(r)) = map.get("$ref")
                     && let Some(local) = r.strip_prefix('#')
                     && !local.is_empty()
-                    && self.root.pointer(local).is_none()
+                    && super::document::lookup_in(self.root, r).is_none()
                 {
-                    self.push(pointer, format!("`$ref` to `{r}`, which does not exist"));
+                    self.push(format!("`$ref` to `{r}`, which does not exist"));
                 }
                 if map.get("type").and_then(Value::as_str) == Some("array")
                     && !map.contains_key("items")
                     && !map.contains_key("prefixItems")
                 {
-                    self.push(pointer, "an array without `items`".to_string());
+                    self.push("an array without `items`".to_string());
                 }
                 for (key, child) in map {
                     if matches!(key.as_str(), "example" | "examples" | "x-examples") {
                         continue;
                     }
-                    let len = pointer.len();
-                    push_pointer_segment(pointer, key);
-                    self.walk(child, pointer, depth + 1);
-                    pointer.truncate(len);
+                    self.path.push(Segment::Key(key));
+                    self.walk(child, depth + 1);
+                    self.path.pop();
                 }
             }
             Value::Array(items) => {
                 for (i, child) in items.iter().enumerate() {
-                    let len = pointer.len();
-                    push_pointer_segment(pointer, &i.to_string());
-                    self.walk(child, pointer, depth + 1);
-                    pointer.truncate(len);
+                    self.path.push(Segment::Index(i));
+                    self.walk(child, depth + 1);
+                    self.path.pop();
                 }
             }
             _ => {}
