@@ -159,11 +159,26 @@ impl<'v> Doc<'v> {
     /// layout so both diff alike. An OpenAPI 3 document is borrowed, not
     /// copied.
     pub fn new(value: &'v Value) -> Doc<'v> {
-        let root = if value.get("swagger").is_some() {
-            std::borrow::Cow::Owned(upgrade::swagger2_to_openapi3(value))
+        if value.get("swagger").is_some() {
+            Doc::with_root(std::borrow::Cow::Owned(upgrade::swagger2_to_openapi3(
+                value,
+            )))
         } else {
-            std::borrow::Cow::Borrowed(value)
-        };
+            Doc::with_root(std::borrow::Cow::Borrowed(value))
+        }
+    }
+
+    /// [`Doc::new`] of a document it keeps: a Swagger 2.0 one is upgraded
+    /// in place, not copied.
+    pub fn owning(value: Value) -> Doc<'static> {
+        if value.get("swagger").is_some() {
+            Doc::with_root(std::borrow::Cow::Owned(upgrade::upgrade(value)))
+        } else {
+            Doc::with_root(std::borrow::Cow::Owned(value))
+        }
+    }
+
+    fn with_root(root: std::borrow::Cow<'v, Value>) -> Doc<'v> {
         Doc {
             root,
             hashes: RefCell::default(),
@@ -229,8 +244,9 @@ impl<'v> Doc<'v> {
         hash
     }
 
-    /// The OpenAPI 3 upgrade this document made of a Swagger 2.0 one, if
-    /// it made one; the rest is dropped.
+    /// The document it keeps (the OpenAPI 3 upgrade it made of a Swagger
+    /// 2.0 one, or the one given to [`Doc::owning`]), if any; the rest is
+    /// dropped.
     pub fn into_upgraded(self) -> Option<Value> {
         match self.root {
             std::borrow::Cow::Owned(v) => Some(v),

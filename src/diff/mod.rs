@@ -175,16 +175,41 @@ pub fn diff_openapi_with_causes(
     // Each side is upgraded (Swagger 2.0) and hashed on a thread of its
     // own: every node is hashed once here, which the comparison needs
     // for nearly all of them anyway.
-    let prepared = |value| {
-        let doc = Doc::new(value);
-        doc.written_hash(doc.root());
-        doc
-    };
-    let (base, revision) = both(|| prepared(base), || prepared(revision));
+    diff_docs(
+        both(|| hashed(Doc::new(base)), || hashed(Doc::new(revision))),
+        options,
+    )
+}
+
+/// [`diff_openapi_with_causes`] of documents it may keep: a Swagger 2.0
+/// one is upgraded in place rather than copied.
+pub fn diff_openapi_owned(
+    base: Value,
+    revision: Value,
+    options: &DiffOptions,
+) -> (Vec<Finding>, group::Causes) {
+    diff_docs(
+        both(
+            || hashed(Doc::owning(base)),
+            || hashed(Doc::owning(revision)),
+        ),
+        options,
+    )
+}
+
+fn hashed(doc: Doc<'_>) -> Doc<'_> {
+    doc.written_hash(doc.root());
+    doc
+}
+
+fn diff_docs(
+    (base, revision): (Doc<'_>, Doc<'_>),
+    options: &DiffOptions,
+) -> (Vec<Finding>, group::Causes) {
     let mut out = Emitter::default();
     checks::run(&base, &revision, options, &mut out);
-    // Freeing an upgraded document takes a while too: not on the way to
-    // the answer.
+    // Freeing an upgraded (or kept) document takes a while too: not on the
+    // way to the answer.
     free_in_background((base.into_upgraded(), revision.into_upgraded()));
     let causes = out.causes;
     let mut findings = sorted(out.findings);
@@ -390,8 +415,7 @@ pub fn compare_raw_with(
                 Some(min) => checks::below_stability(&Doc::new(&b), &Doc::new(&r), min).len(),
                 None => 0,
             };
-            let (findings, causes) = diff_openapi_with_causes(&b, &r, options);
-            free_in_background((b, r));
+            let (findings, causes) = diff_openapi_owned(b, r, options);
             Ok(Comparison {
                 findings,
                 causes,

@@ -32,7 +32,14 @@ const SCHEMA_KEYWORDS: &[&str] = &[
     "x-nullable",
 ];
 
+/// The OpenAPI 3 form of a Swagger 2.0 document (a copy; see [`upgrade`]).
 pub fn swagger2_to_openapi3(doc: &Value) -> Value {
+    upgrade(doc.clone())
+}
+
+/// The OpenAPI 3 form of a Swagger 2.0 document, made of the document
+/// itself: its nodes are moved and edited, not copied.
+pub fn upgrade(doc: Value) -> Value {
     let mut refs = RefRewrite::default();
     if let Some(params) = doc.get("parameters").and_then(Value::as_object) {
         for (name, p) in params {
@@ -41,45 +48,48 @@ pub fn swagger2_to_openapi3(doc: &Value) -> Value {
             }
         }
     }
-    let mut out = Map::new();
-    out.insert("openapi".into(), json!("3.0.0"));
-    for (key, value) in doc.as_object().into_iter().flatten() {
-        match key.as_str() {
-            "swagger"
-            | "host"
-            | "basePath"
-            | "schemes"
-            | "consumes"
-            | "produces"
-            | "definitions"
-            | "parameters"
-            | "responses"
-            | "securityDefinitions"
-            | "paths" => {}
-            _ => {
-                out.insert(key.clone(), refs.rewrite(value));
-            }
-        }
-    }
-    if let Some(servers) = servers(doc) {
-        out.insert("servers".into(), servers);
-    }
+    let servers = servers(&doc);
     let consumes = media_types(doc.get("consumes"));
     let produces = media_types(doc.get("produces"));
+    let mut source = match doc {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    let definitions = source.remove("definitions");
+    let parameters = source.remove("parameters");
+    let responses = source.remove("responses");
+    let security = source.remove("securityDefinitions");
+    let paths_in = source.remove("paths");
+    for key in [
+        "swagger", "host", "basePath", "schemes", "consumes", "produces",
+    ] {
+        source.remove(key);
+    }
+    let mut out = Map::new();
+    out.insert("openapi".into(), json!("3.0.0"));
+    for (key, mut value) in source {
+        refs.rewrite(&mut value);
+        out.insert(key, value);
+    }
+    if let Some(servers) = servers {
+        out.insert("servers".into(), servers);
+    }
 
     let mut components = Map::new();
-    if let Some(defs) = doc.get("definitions") {
-        components.insert("schemas".into(), refs.rewrite(&nullable(defs)));
+    if let Some(mut schemas) = definitions {
+        refs.rewrite(&mut schemas);
+        make_nullable(&mut schemas);
+        components.insert("schemas".into(), schemas);
     }
-    if let Some(params) = doc.get("parameters").and_then(Value::as_object) {
+    if let Some(Value::Object(params)) = parameters {
         let mut parameters = Map::new();
         let mut bodies = Map::new();
-        for (name, p) in params {
-            let p = refs.rewrite(p);
+        for (name, mut p) in params {
+            refs.rewrite(&mut p);
             if p.get("in").and_then(Value::as_str) == Some("body") {
-                bodies.insert(name.clone(), body_from(&[&p], &consumes));
+                bodies.insert(name, body_from(&[&p], &consumes));
             } else {
-                parameters.insert(name.clone(), parameter(&p));
+                parameters.insert(name, parameter(p));
             }
         }
         if !parameters.is_empty() {
@@ -89,14 +99,17 @@ pub fn swagger2_to_openapi3(doc: &Value) -> Value {
             components.insert("requestBodies".into(), Value::Object(bodies));
         }
     }
-    if let Some(responses) = doc.get("responses").and_then(Value::as_object) {
+    if let Some(Value::Object(responses)) = responses {
         let converted: Map<String, Value> = responses
-            .iter()
-            .map(|(k, r)| (k.clone(), response(&refs.rewrite(r), &produces)))
+            .into_iter()
+            .map(|(k, mut r)| {
+                refs.rewrite(&mut r);
+                (k, response(r, &produces))
+            })
             .collect();
         components.insert("responses".into(), Value::Object(converted));
     }
-    if let Some(schemes) = doc.get("securityDefinitions").and_then(Value::as_object) {
+    if let Some(Value::Object(schemes)) = security {
         let converted: Map<String, Value> = schemes
             .iter()
             .map(|(k, s)| (k.clone(), security_scheme(s)))
@@ -108,29 +121,29 @@ pub fn swagger2_to_openapi3(doc: &Value) -> Value {
     }
 
     let mut paths = Map::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let item = refs.rewrite(item);
-        let Some(item_map) = item.as_object() else {
-            paths.insert(path.clone(), item);
-            continue;
-        };
-        let mut new_item = Map::new();
-        for (key, value) in item_map {
-            if super::METHODS.contains(&key.as_str()) {
-                new_item.insert(key.clone(), operation(value, &consumes, &produces));
-            } else if key == "parameters" {
-                let (params, _) = split_parameters(value);
-                new_item.insert(key.clone(), Value::Array(params));
-            } else {
-                new_item.insert(key.clone(), value.clone());
+    if let Some(Value::Object(items)) = paths_in {
+        for (path, mut item) in items {
+            refs.rewrite(&mut item);
+            let item_map = match item {
+                Value::Object(map) => map,
+                other => {
+                    paths.insert(path, other);
+                    continue;
+                }
+            };
+            let mut new_item = Map::new();
+            for (key, value) in item_map {
+                if super::METHODS.contains(&key.as_str()) {
+                    new_item.insert(key, operation(value, &consumes, &produces));
+                } else if key == "parameters" {
+                    let (params, _) = split_parameters(value);
+                    new_item.insert(key, Value::Array(params));
+                } else {
+                    new_item.insert(key, value);
+                }
             }
+            paths.insert(path, Value::Object(new_item));
         }
-        paths.insert(path.clone(), Value::Object(new_item));
     }
     out.insert("paths".into(), Value::Object(paths));
     Value::Object(out)
@@ -142,37 +155,40 @@ struct RefRewrite {
 }
 
 impl RefRewrite {
-    fn rewrite(&self, value: &Value) -> Value {
+    /// Points every `$ref` below `value` at where its target moved.
+    fn rewrite(&self, value: &mut Value) {
         match value {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| {
-                        let v = match (k.as_str(), v) {
-                            ("$ref", Value::String(r)) => Value::String(self.target(r)),
-                            _ => self.rewrite(v),
-                        };
-                        (k.clone(), v)
-                    })
-                    .collect(),
-            ),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.rewrite(v)).collect()),
-            other => other.clone(),
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => {
+                            if let Some(moved) = self.target(r) {
+                                *r = moved;
+                            }
+                        }
+                        (_, v) => self.rewrite(v),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.rewrite(v)),
+            _ => {}
         }
     }
 
-    fn target(&self, r: &str) -> String {
+    /// Where the target of `r` is in the OpenAPI 3 form; `None` if it
+    /// stays where it is.
+    fn target(&self, r: &str) -> Option<String> {
         if let Some(name) = r.strip_prefix("#/definitions/") {
-            format!("#/components/schemas/{name}")
+            Some(format!("#/components/schemas/{name}"))
         } else if let Some(name) = r.strip_prefix("#/parameters/") {
-            if self.body_params.iter().any(|b| b == name) {
+            Some(if self.body_params.iter().any(|b| b == name) {
                 format!("#/components/requestBodies/{name}")
             } else {
                 format!("#/components/parameters/{name}")
-            }
-        } else if let Some(name) = r.strip_prefix("#/responses/") {
-            format!("#/components/responses/{name}")
+            })
         } else {
-            r.to_string()
+            r.strip_prefix("#/responses/")
+                .map(|name| format!("#/components/responses/{name}"))
         }
     }
 }
@@ -229,22 +245,40 @@ fn nullable(v: &Value) -> Value {
     }
 }
 
-/// A non-body parameter with its schema keywords moved into `schema`.
-fn parameter(p: &Value) -> Value {
-    let Some(map) = p.as_object() else {
-        return p.clone();
-    };
-    if map.contains_key("$ref") {
-        return p.clone();
+/// [`nullable`] in place.
+fn make_nullable(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let flag = map.remove("x-nullable");
+            map.values_mut().for_each(make_nullable);
+            if let Some(flag) = flag {
+                map.insert("nullable".into(), flag);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(make_nullable),
+        _ => {}
     }
+}
+
+/// A non-body parameter with its schema keywords moved into `schema`.
+fn parameter(p: Value) -> Value {
+    let map = match p {
+        Value::Object(map) if !map.contains_key("$ref") => map,
+        other => return other,
+    };
     let mut out = Map::new();
     let mut schema = Map::new();
-    for (k, v) in map {
+    for (k, mut v) in map {
         if SCHEMA_KEYWORDS.contains(&k.as_str()) {
-            let key = if k == "x-nullable" { "nullable" } else { k };
-            schema.insert(key.to_string(), nullable(v));
+            let key = if k == "x-nullable" {
+                "nullable".into()
+            } else {
+                k
+            };
+            make_nullable(&mut v);
+            schema.insert(key, v);
         } else if k != "collectionFormat" && k != "allowEmptyValue" {
-            out.insert(k.clone(), v.clone());
+            out.insert(k, v);
         }
     }
     if !schema.is_empty() {
@@ -254,23 +288,30 @@ fn parameter(p: &Value) -> Value {
 }
 
 /// Splits an operation's parameters into ordinary ones and body/formData.
-fn split_parameters(params: &Value) -> (Vec<Value>, Vec<Value>) {
+fn split_parameters(params: Value) -> (Vec<Value>, Vec<Value>) {
     let mut plain = Vec::new();
     let mut body = Vec::new();
-    for p in params.as_array().into_iter().flatten() {
-        match p.get("in").and_then(Value::as_str) {
-            Some("body") | Some("formData") => body.push(p.clone()),
+    let Value::Array(params) = params else {
+        return (plain, body);
+    };
+    for p in params {
+        let reference = p.get("$ref");
+        let is_body = matches!(
+            p.get("in").and_then(Value::as_str),
+            Some("body") | Some("formData")
+        )
             // References were rewritten already: a body parameter's now
             // points into `requestBodies`.
-            _ if p
-                .get("$ref")
+            || reference
                 .and_then(Value::as_str)
-                .is_some_and(|r| r.starts_with("#/components/requestBodies/")) =>
-            {
-                body.push(p.clone())
-            }
-            _ if p.get("$ref").is_some() => plain.push(p.clone()),
-            _ => plain.push(parameter(p)),
+                .is_some_and(|r| r.starts_with("#/components/requestBodies/"));
+        let is_reference = reference.is_some();
+        if is_body {
+            body.push(p);
+        } else if is_reference {
+            plain.push(p);
+        } else {
+            plain.push(parameter(p));
         }
     }
     (plain, body)
@@ -291,7 +332,11 @@ fn body_from(params: &[&Value], consumes: &[String]) -> Value {
         let mut required = Vec::new();
         for p in &form {
             let name = p.get("name").and_then(Value::as_str).unwrap_or("");
-            let mut schema = parameter(p).get("schema").cloned().unwrap_or(json!({}));
+            let mut schema = match parameter((**p).clone()) {
+                Value::Object(mut map) => map.remove("schema"),
+                _ => None,
+            }
+            .unwrap_or(json!({}));
             if schema.get("type").and_then(Value::as_str) == Some("file") {
                 schema = json!({"type": "string", "format": "binary"});
             }
@@ -341,15 +386,13 @@ fn body_from(params: &[&Value], consumes: &[String]) -> Value {
     body
 }
 
-fn response(r: &Value, produces: &[String]) -> Value {
-    let Some(map) = r.as_object() else {
-        return r.clone();
+fn response(r: Value, produces: &[String]) -> Value {
+    let map = match r {
+        Value::Object(map) if !map.contains_key("$ref") => map,
+        other => return other,
     };
-    if map.contains_key("$ref") {
-        return r.clone();
-    }
     let mut out = Map::new();
-    for (k, v) in map {
+    for (k, mut v) in map {
         match k.as_str() {
             "schema" => {
                 let types: Vec<String> = if produces.is_empty() {
@@ -357,39 +400,41 @@ fn response(r: &Value, produces: &[String]) -> Value {
                 } else {
                     produces.to_vec()
                 };
+                make_nullable(&mut v);
                 let content: Map<String, Value> = types
                     .iter()
-                    .map(|t| (t.clone(), json!({ "schema": nullable(v) })))
+                    .map(|t| (t.clone(), json!({ "schema": v.clone() })))
                     .collect();
                 out.insert("content".into(), Value::Object(content));
             }
             "headers" => {
-                let headers: Map<String, Value> = v
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(name, h)| (name.clone(), parameter(h)))
-                    .collect();
+                let headers: Map<String, Value> = match v {
+                    Value::Object(headers) => headers
+                        .into_iter()
+                        .map(|(name, h)| (name, parameter(h)))
+                        .collect(),
+                    _ => Map::new(),
+                };
                 out.insert("headers".into(), Value::Object(headers));
             }
             "examples" => {}
             _ => {
-                out.insert(k.clone(), v.clone());
+                out.insert(k, v);
             }
         }
     }
     Value::Object(out)
 }
 
-fn operation(op: &Value, consumes: &[String], produces: &[String]) -> Value {
-    let Some(map) = op.as_object() else {
-        return op.clone();
+fn operation(op: Value, consumes: &[String], produces: &[String]) -> Value {
+    let Value::Object(map) = op else {
+        return op;
     };
-    let consumes = match op.get("consumes") {
+    let consumes = match map.get("consumes") {
         Some(c) => media_types(Some(c)),
         None => consumes.to_vec(),
     };
-    let produces = match op.get("produces") {
+    let produces = match map.get("produces") {
         Some(p) => media_types(Some(p)),
         None => produces.to_vec(),
     };
@@ -413,16 +458,17 @@ fn operation(op: &Value, consumes: &[String], produces: &[String]) -> Value {
                 }
             }
             "responses" => {
-                let responses: Map<String, Value> = v
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(code, r)| (code.clone(), response(r, &produces)))
-                    .collect();
+                let responses: Map<String, Value> = match v {
+                    Value::Object(responses) => responses
+                        .into_iter()
+                        .map(|(code, r)| (code, response(r, &produces)))
+                        .collect(),
+                    _ => Map::new(),
+                };
                 out.insert("responses".into(), Value::Object(responses));
             }
             _ => {
-                out.insert(k.clone(), v.clone());
+                out.insert(k, v);
             }
         }
     }
