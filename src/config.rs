@@ -124,8 +124,9 @@ pub struct Settings {
     /// Whole-request timeout, e.g. `"60s"`.
     pub timeout: Option<String>,
     pub connect_timeout: Option<String>,
-    /// Polls at once, in all and per host.
+    /// Polls at once, in all.
     pub concurrency: Option<usize>,
+    /// Requests in flight at once to one host.
     pub per_host: Option<usize>,
     /// Failed polls in a row before a watch is paused.
     pub pause_after: Option<u32>,
