@@ -226,26 +226,7 @@ fn media_types(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `x-nullable: true` → `nullable: true`, everywhere below.
-fn nullable(v: &Value) -> Value {
-    match v {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    if k == "x-nullable" {
-                        ("nullable".to_string(), v.clone())
-                    } else {
-                        (k.clone(), nullable(v))
-                    }
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(nullable).collect()),
-        other => other.clone(),
-    }
-}
-
-/// [`nullable`] in place.
+/// `x-nullable: true` → `nullable: true`, everywhere below, in place.
 fn make_nullable(v: &mut Value) {
     match v {
         Value::Object(map) => {
@@ -366,7 +347,8 @@ fn body_from(params: &[&Value], consumes: &[String]) -> Value {
     let Some(p) = params.first() else {
         return json!({});
     };
-    let schema = nullable(p.get("schema").unwrap_or(&json!({})));
+    let mut schema = p.get("schema").cloned().unwrap_or_else(|| json!({}));
+    make_nullable(&mut schema);
     let types: Vec<String> = if consumes.is_empty() {
         vec!["application/json".into()]
     } else {
@@ -532,5 +514,35 @@ mod tests {
             "#/components/schemas/Pet"
         );
         assert!(v["components"]["schemas"]["Pet"].is_object());
+    }
+
+    #[test]
+    fn x_nullable_becomes_nullable_in_bodies_responses_and_definitions() {
+        let nullable_name = json!({"type": "object", "properties": {
+            "name": {"type": "string", "x-nullable": true}}});
+        let doc = json!({
+            "swagger": "2.0",
+            "paths": {"/pets": {"post": {
+                "parameters": [{"in": "body", "name": "pet", "schema": nullable_name}],
+                "responses": {"200": {"description": "ok", "schema": nullable_name}}
+            }}},
+            "definitions": {"Pet": nullable_name}
+        });
+        let original = doc.clone();
+        let v = upgrade(doc);
+        let op = &v["paths"]["/pets"]["post"];
+        for schema in [
+            &op["requestBody"]["content"]["application/json"]["schema"],
+            &op["responses"]["200"]["content"]["application/json"]["schema"],
+            &v["components"]["schemas"]["Pet"],
+        ] {
+            assert_eq!(schema["properties"]["name"]["nullable"], true, "{v}");
+            assert!(
+                schema["properties"]["name"].get("x-nullable").is_none(),
+                "{v}"
+            );
+        }
+        // The copying form gives the same document.
+        assert_eq!(swagger2_to_openapi3(&original), v);
     }
 }
