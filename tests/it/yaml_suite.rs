@@ -67,37 +67,63 @@ fn every_corpus_file_loads_as_its_kind() {
     // history, which still meets every history's syntax across its years;
     // an optimised build (`cargo test --release`) loads them all.
     let step = if cfg!(debug_assertions) { 3 } else { 1 };
-    let mut loaded = 0;
+    // This reader unpacks; a thread per core parses. The test is the
+    // suite's longest and, run last, would otherwise keep one core busy
+    // alone for most of a minute.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (send, receive) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(workers * 2);
+    let receive = std::sync::Mutex::new(receive);
     let mut structured_files = 0;
-    let mut failures = Vec::new();
-    for archive in &archives {
-        let mut index = 0usize;
-        untar(archive, |name, bytes| {
-            let structured = [".json", ".yaml", ".yml"].iter().any(|e| name.ends_with(e));
-            if !structured {
-                return;
-            }
-            structured_files += 1;
-            index += 1;
-            if !(index - 1).is_multiple_of(step) {
-                return;
-            }
-            let detection = spec::detect(bytes, Some(name), &limits);
-            if let Some(e) = &detection.error {
-                failures.push(format!("{name}: {e}"));
-                return;
-            }
-            if detection.kind == Kind::Page {
-                failures.push(format!("{name}: told to be a page"));
-                return;
-            }
-            if let Err(e) = spec::normalize(detection.kind, bytes, &Default::default()) {
-                failures.push(format!("{name} ({}): {e}", detection.kind));
-                return;
-            }
-            loaded += 1;
-        });
-    }
+    let tallies: Vec<(usize, Vec<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let (mut loaded, mut failures) = (0, Vec::new());
+                    loop {
+                        let next = receive.lock().expect("the queue's lock").recv();
+                        let Ok((name, bytes)) = next else {
+                            return (loaded, failures);
+                        };
+                        let detection = spec::detect(&bytes, Some(&name), &limits);
+                        if let Some(e) = &detection.error {
+                            failures.push(format!("{name}: {e}"));
+                        } else if detection.kind == Kind::Page {
+                            failures.push(format!("{name}: told to be a page"));
+                        } else if let Err(e) =
+                            spec::normalize(detection.kind, &bytes, &Default::default())
+                        {
+                            failures.push(format!("{name} ({}): {e}", detection.kind));
+                        } else {
+                            loaded += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for archive in &archives {
+            let mut index = 0usize;
+            untar(archive, |name, bytes| {
+                let structured = [".json", ".yaml", ".yml"].iter().any(|e| name.ends_with(e));
+                if !structured {
+                    return;
+                }
+                structured_files += 1;
+                index += 1;
+                if (index - 1).is_multiple_of(step) {
+                    send.send((name.to_string(), bytes.to_vec()))
+                        .expect("a loader thread is gone");
+                }
+            });
+        }
+        drop(send);
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a loader thread panicked"))
+            .collect()
+    });
+    let loaded: usize = tallies.iter().map(|t| t.0).sum();
+    let mut failures: Vec<String> = tallies.into_iter().flat_map(|t| t.1).collect();
+    failures.sort();
     eprintln!(
         "{loaded} of {structured_files} corpus files loaded{}",
         if step > 1 {
