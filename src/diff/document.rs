@@ -187,6 +187,19 @@ impl<'v> Doc<'v> {
         }
     }
 
+    /// A second view of the same document for another thread: the same
+    /// root (so addresses, which the memo tables key on, are the same), the
+    /// written hashes known so far, and schemas merged from here on made
+    /// anew.
+    pub fn fork(&self) -> Doc<'_> {
+        Doc {
+            root: std::borrow::Cow::Borrowed(&*self.root),
+            hashes: RefCell::new(self.hashes.borrow().clone()),
+            made: Made::new(),
+            merged: RefCell::default(),
+        }
+    }
+
     /// `schema` (which has an `allOf`) as one schema: its own keywords and
     /// those of its members, properties and required lists joined, as
     /// oasdiff's `--flatten-allof` does. Made once per schema; `None` when

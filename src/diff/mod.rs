@@ -480,6 +480,18 @@ impl Emitter {
         self.operation = None;
     }
 
+    /// Room for `findings` more findings and `causes` more causes.
+    pub fn reserve(&mut self, findings: usize, causes: usize) {
+        self.findings.reserve(findings);
+        self.causes.reserve(causes);
+    }
+
+    /// Adds what `other` found after what this one has.
+    pub fn append(&mut self, other: Emitter) {
+        self.findings.extend(other.findings);
+        self.causes.extend(other.causes);
+    }
+
     /// [`Emitter::emit`], with where the change happened when that is not
     /// the operation (a shared schema).
     ///

@@ -114,6 +114,17 @@ impl Sameness {
         }
     }
 
+    /// The same answers for another thread, with what is known so far.
+    pub fn fork(&self) -> Sameness {
+        Sameness {
+            dirty: self.dirty.clone(),
+            touches: [
+                RefCell::new(self.touches[0].borrow().clone()),
+                RefCell::new(self.touches[1].borrow().clone()),
+            ],
+        }
+    }
+
     /// Whether `b` (in `base`) and `r` (in `rev`) mean the same.
     pub fn same(&self, base: &Doc<'_>, b: &Value, rev: &Doc<'_>, r: &Value) -> bool {
         base.written_hash(b) == rev.written_hash(r)

@@ -45,9 +45,29 @@ pub struct Pair<'e> {
 }
 
 /// Runs every family over the two documents. Returns how many pairs of
-/// schema nodes were compared (each once, however many operations reach
-/// it).
+/// schema nodes were compared (each once per thread, however many
+/// operations reach it).
 pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitter) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    run_on(base, rev, options, out, threads.min(MAX_THREADS))
+}
+
+/// Threads that compare operations at most: each beyond the first compares
+/// again the shared schemas its operations reach (its memo is its own), so
+/// more would mostly repeat work.
+const MAX_THREADS: usize = 4;
+
+/// Operations handed out at a time to the threads comparing them.
+const CHUNK: usize = 4;
+
+/// [`run`] on at most `threads` threads.
+pub(crate) fn run_on(
+    base: &Doc<'_>,
+    rev: &Doc<'_>,
+    options: &DiffOptions,
+    out: &mut Emitter,
+    threads: usize,
+) -> usize {
     let same = Sameness::new(base, rev);
     let mut pair = Pair {
         base,
@@ -67,27 +87,133 @@ pub fn run(base: &Doc<'_>, rev: &Doc<'_>, options: &DiffOptions, out: &mut Emitt
         }
     }
     endpoints::added_and_removed(&mut pair, &base_ops, &rev_ops);
-    for (key, b) in &base_ops {
-        if let Some(r) = rev_ops.get(key) {
-            // Nothing below differs: nothing to report.
-            let same_params = match (b.path_item.get("parameters"), r.path_item.get("parameters")) {
-                (Some(x), Some(y)) => same.same(base, x, rev, y),
-                (None, None) => true,
-                _ => false,
-            };
-            if same_params && same.same(base, b.value, rev, r.value) {
-                continue;
-            }
-            // Like oasdiff, name the operation as the base spells its path.
-            pair.out.set_operation(&b.method, &b.path);
-            operation(&mut pair, b, r);
+    let matched: Vec<(&Operation<'_>, &Operation<'_>)> = base_ops
+        .iter()
+        .filter_map(|(key, b)| Some((b, rev_ops.get(key)?)))
+        .collect();
+    let chunks: Vec<_> = matched.chunks(CHUNK).collect();
+    let mut compared = 0;
+    if threads > 1 && chunks.len() > 1 {
+        compared += in_parallel(&mut pair, &chunks, threads);
+    } else {
+        for &(b, r) in &matched {
+            matched_operation(&mut pair, b, r);
         }
+        pair.out.clear_operation();
     }
-    pair.out.clear_operation();
     webhooks(&mut pair);
     security::global(&mut pair);
     components::compare(&mut pair);
-    pair.schemas.compared()
+    compared + pair.schemas.compared()
+}
+
+/// Compares the matched operations of `chunks` on this thread and up to
+/// `threads - 1` more, each taking the next chunk when it is done with
+/// one, and adds their findings to `pair`'s in the order of the chunks: the
+/// same findings, in the same order, as one thread comparing them all.
+/// Each thread has its own view of the documents and its own memo (they
+/// keep memo tables in cells); the documents themselves are shared.
+/// Returns how many pairs of schema nodes the other threads compared.
+fn in_parallel<'e>(
+    pair: &mut Pair<'e>,
+    chunks: &[&[(&Operation<'e>, &Operation<'e>)]],
+    threads: usize,
+) -> usize {
+    /// As much stack as the main thread has: schema walks recurse.
+    const STACK: usize = 8 << 20;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let helpers = (threads - 1).min(chunks.len() - 1);
+    let forks: Vec<_> = (0..helpers)
+        .map(|_| (pair.base.fork(), pair.rev.fork(), pair.same.fork()))
+        .collect();
+    let options = pair.options;
+    let (mine, theirs) = std::thread::scope(|s| {
+        let handles: Vec<_> = forks
+            .into_iter()
+            .filter_map(|(base, rev, same)| {
+                let next = &next;
+                std::thread::Builder::new()
+                    .stack_size(STACK)
+                    .spawn_scoped(s, move || {
+                        let mut out = Emitter::default();
+                        let mut pair = Pair {
+                            base: &base,
+                            rev: &rev,
+                            out: &mut out,
+                            options,
+                            same: &same,
+                            notice_days: lifecycle::required_days(options, None),
+                            schemas: schema::Memo::default(),
+                        };
+                        let done = take_chunks(&mut pair, chunks, next);
+                        (done, pair.schemas.compared())
+                    })
+                    // A thread that cannot start leaves its share to the others.
+                    .ok()
+            })
+            .collect();
+        let mine = take_chunks(pair, chunks, &next);
+        let theirs: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        (mine, theirs)
+    });
+    let mut compared = 0;
+    let mut done = mine;
+    for (d, c) in theirs {
+        done.extend(d);
+        compared += c;
+    }
+    done.sort_unstable_by_key(|(i, _)| *i);
+    // Grown once: a large diff has tens of thousands of findings, and a
+    // vector grown by doubling touches fresh pages at every step.
+    pair.out.reserve(
+        done.iter().map(|(_, e)| e.findings.len()).sum(),
+        done.iter().map(|(_, e)| e.causes.len()).sum(),
+    );
+    for (_, found) in done {
+        pair.out.append(found);
+    }
+    compared
+}
+
+/// Compares chunk after chunk (the next not yet taken, from `next`) until
+/// none is left; the findings of each, by its number.
+fn take_chunks<'e>(
+    pair: &mut Pair<'e>,
+    chunks: &[&[(&Operation<'e>, &Operation<'e>)]],
+    next: &std::sync::atomic::AtomicUsize,
+) -> Vec<(usize, Emitter)> {
+    let kept = std::mem::take(pair.out);
+    let mut done = Vec::new();
+    loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(chunk) = chunks.get(i) else { break };
+        for &(b, r) in *chunk {
+            matched_operation(pair, b, r);
+        }
+        pair.out.clear_operation();
+        done.push((i, std::mem::take(pair.out)));
+    }
+    *pair.out = kept;
+    done
+}
+
+/// An operation both documents have, unless nothing in it differs.
+fn matched_operation<'e>(pair: &mut Pair<'e>, b: &Operation<'e>, r: &Operation<'e>) {
+    let (same, base, rev) = (pair.same, pair.base, pair.rev);
+    let same_params = match (b.path_item.get("parameters"), r.path_item.get("parameters")) {
+        (Some(x), Some(y)) => same.same(base, x, rev, y),
+        (None, None) => true,
+        _ => false,
+    };
+    if same_params && same.same(base, b.value, rev, r.value) {
+        return;
+    }
+    // Like oasdiff, name the operation as the base spells its path.
+    pair.out.set_operation(&b.method, &b.path);
+    operation(pair, b, r);
 }
 
 /// The operations (method and path keys) below stability `min` on every
@@ -220,6 +346,75 @@ pub(crate) mod testing {
         match findings {
             [f] => f,
             _ => panic!("one finding expected, got {findings:#?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::run_on;
+    use crate::diff::{Doc, Emitter};
+
+    /// Forty operations reaching a shared schema, each with changes of its
+    /// own, and one removed.
+    fn api(revision: bool) -> Value {
+        let paths: serde_json::Map<String, Value> = (0..40)
+            .filter(|i| !(revision && *i == 17))
+            .map(|i| {
+                let limit = if revision && i % 3 == 0 { 50 } else { 100 };
+                let op = json!({
+                    "parameters": [{"name": "limit", "in": "query",
+                        "schema": {"type": "integer", "maximum": limit}}],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {
+                        "schema": {"type": "object", "properties": {
+                            "data": {"$ref": "#/components/schemas/Charge"},
+                            "count": {"type": if revision && i % 5 == 0 { "string" } else { "integer" }}
+                        }}}}}}
+                });
+                (format!("/charges{i}"), json!({"get": op, "post": op}))
+            })
+            .collect();
+        let status = if revision {
+            json!(["paid", "pending"])
+        } else {
+            json!(["paid"])
+        };
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": paths,
+            "components": {"schemas": {"Charge": {"type": "object", "properties": {
+                "status": {"type": "string", "enum": status}}}}}
+        })
+    }
+
+    #[test]
+    fn operations_compared_on_several_threads_give_what_one_thread_gives() {
+        let (base, rev) = (api(false), api(true));
+        let found = |threads: usize| {
+            let (b, r) = (Doc::new(&base), Doc::new(&rev));
+            let mut out = Emitter::default();
+            run_on(
+                &b,
+                &r,
+                &crate::diff::DiffOptions::default(),
+                &mut out,
+                threads,
+            );
+            let mut causes: Vec<_> = out
+                .causes
+                .iter()
+                .map(|(k, c)| format!("{k} {c:?}"))
+                .collect();
+            causes.sort();
+            (format!("{:#?}", out.findings), causes, out.findings.len())
+        };
+        let one = found(1);
+        assert!(one.2 > 100, "only {} findings", one.2);
+        for threads in [2, 3, 4] {
+            assert_eq!(found(threads), one, "{threads} threads");
         }
     }
 }
