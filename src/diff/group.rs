@@ -123,8 +123,11 @@ impl Group {
 pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     let mut index: foldhash::HashMap<(&str, Option<&str>, &str), usize> = Default::default();
-    // The operations already listed in each group.
+    // The operations already listed in each group, and the last one: the
+    // findings of an operation come together (they are sorted by path and
+    // operation), so most repeats are told without hashing.
     let mut listed: Vec<foldhash::HashSet<(&str, &str)>> = Vec::new();
+    let mut last: Vec<Option<(&str, &str)>> = Vec::new();
     // A shared cause (with its check) is one group: found by the cause's
     // address once it has been placed by its key.
     let mut by_cause: rustc_hash::FxHashMap<(usize, &str), usize> = Default::default();
@@ -136,6 +139,7 @@ pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
             None => {
                 let i = place(&mut out, &mut index, f, cause.map(|c| &**c));
                 listed.resize_with(out.len(), Default::default);
+                last.resize(out.len(), None);
                 if let Some(a) = address {
                     by_cause.insert(a, i);
                 }
@@ -146,10 +150,12 @@ pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
         g.level = g.level.max(f.level);
         g.counts.add(f.level);
         g.fingerprints.push(f.fingerprint.clone());
-        if let (Some(m), Some(p)) = (&f.operation, &f.path)
-            && listed[i].insert((m.as_str(), p.as_str()))
-        {
-            g.operations.push(format!("{m} {p}"));
+        if let (Some(m), Some(p)) = (&f.operation, &f.path) {
+            let op = (m.as_str(), p.as_str());
+            if last[i] != Some(op) && listed[i].insert(op) {
+                g.operations.push(format!("{m} {p}"));
+            }
+            last[i] = Some(op);
         }
     }
     out.sort_by(|a, b| {

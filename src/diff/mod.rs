@@ -224,9 +224,11 @@ fn diff_docs(
 /// strings would read again.
 fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
     fn ranks<'f>(names: impl Iterator<Item = &'f str>) -> foldhash::HashMap<&'f str, u32> {
-        let mut unique: Vec<&str> = names.collect();
+        // A few hundred names among tens of thousands of findings: the
+        // set first, then only the distinct names sorted.
+        let unique: foldhash::HashSet<&str> = names.collect();
+        let mut unique: Vec<&str> = unique.into_iter().collect();
         unique.sort_unstable();
-        unique.dedup();
         // 0 is "none", which sorts first as `None` does.
         (1..).zip(unique).map(|(rank, name)| (name, rank)).collect()
     }
@@ -252,10 +254,30 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
         let (a, b) = (&findings[i], &findings[j]);
         (keys[i], b.level, a.id, &a.message).cmp(&(keys[j], a.level, b.id, &b.message))
     });
-    let mut out = Vec::with_capacity(findings.len());
-    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
-    out.extend(order.into_iter().filter_map(|i| slots[i].take()));
-    out
+    permute(findings, order)
+}
+
+/// `items` rearranged in place so that position `k` holds what was at
+/// `order[k]` (a permutation of the positions): a cycle at a time, by
+/// swaps, without a second vector of that size.
+fn permute<T>(mut items: Vec<T>, mut order: Vec<usize>) -> Vec<T> {
+    const DONE: usize = usize::MAX;
+    for start in 0..order.len() {
+        if order[start] == DONE {
+            continue;
+        }
+        // What `start` held moves along the cycle until its place.
+        let mut at = start;
+        loop {
+            let from = std::mem::replace(&mut order[at], DONE);
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+    items
 }
 
 /// Runs `a` on a scoped thread and `b` on this one; both results. A panic
@@ -610,6 +632,20 @@ mod tests {
         assert_eq!(join_pointer("/paths", "/pets/{id}"), "/paths/~1pets~1{id}");
         assert_eq!(join_pointer("", "a~b"), "/a~0b");
         assert_eq!(join_pointer("/x", "plain"), "/x/plain");
+    }
+
+    #[test]
+    fn a_permutation_is_applied_in_place() {
+        let items: Vec<char> = "abcdef".chars().collect();
+        for order in [
+            vec![0, 1, 2, 3, 4, 5],
+            vec![5, 4, 3, 2, 1, 0],
+            vec![1, 2, 0, 4, 5, 3],
+            vec![3, 0, 5, 1, 2, 4],
+        ] {
+            let expected: Vec<char> = order.iter().map(|&i| items[i]).collect();
+            assert_eq!(permute(items.clone(), order.clone()), expected, "{order:?}");
+        }
     }
 
     #[test]
