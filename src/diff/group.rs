@@ -123,11 +123,15 @@ impl Group {
 pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     let mut index: foldhash::HashMap<(&str, Option<&str>, &str), usize> = Default::default();
-    // The operations already listed in each group, and the last one: the
-    // findings of an operation come together (they are sorted by path and
-    // operation), so most repeats are told without hashing.
-    let mut listed: Vec<foldhash::HashSet<(&str, &str)>> = Vec::new();
-    let mut last: Vec<Option<(&str, &str)>> = Vec::new();
+    // Each operation numbered once, with its name: the findings of an
+    // operation come together (they are sorted by path and operation), so
+    // it is looked up when the operation changes, not for every finding.
+    let mut numbers: foldhash::HashMap<(&str, &str), usize> = Default::default();
+    let mut names: Vec<String> = Vec::new();
+    let mut current: Option<((&str, &str), usize)> = None;
+    // The operations already listed in each group, and the last one.
+    let mut listed: Vec<rustc_hash::FxHashSet<usize>> = Vec::new();
+    let mut last: Vec<Option<usize>> = Vec::new();
     // A shared cause (with its check) is one group: found by the cause's
     // address once it has been placed by its key.
     let mut by_cause: rustc_hash::FxHashMap<(usize, &str), usize> = Default::default();
@@ -152,10 +156,21 @@ pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
         g.fingerprints.push(f.fingerprint.clone());
         if let (Some(m), Some(p)) = (&f.operation, &f.path) {
             let op = (m.as_str(), p.as_str());
-            if last[i] != Some(op) && listed[i].insert(op) {
-                g.operations.push(format!("{m} {p}"));
+            let number = match current {
+                Some((o, n)) if o == op => n,
+                _ => {
+                    let n = *numbers.entry(op).or_insert_with(|| {
+                        names.push(format!("{m} {p}"));
+                        names.len() - 1
+                    });
+                    current = Some((op, n));
+                    n
+                }
+            };
+            if last[i] != Some(number) && listed[i].insert(number) {
+                g.operations.push(names[number].clone());
             }
-            last[i] = Some(op);
+            last[i] = Some(number);
         }
     }
     out.sort_by(|a, b| {

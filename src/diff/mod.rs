@@ -249,12 +249,37 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
             .collect()
     };
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    // Stable: equal findings keep the order they were found in.
+    // Stable: equal findings keep the order they were found in. (Runs
+    // already in order, such as the chunks [`presort`] put in order, are
+    // merged rather than sorted again.)
     order.sort_by(|&i, &j| {
         let (a, b) = (&findings[i], &findings[j]);
         (keys[i], b.level, a.id, &a.message).cmp(&(keys[j], a.level, b.id, &b.message))
     });
     permute(findings, order)
+}
+
+/// Puts `findings` in the order [`sorted`] gives, comparing the names
+/// themselves (the ranks it uses are known only once every finding is in).
+/// For the threads comparing operations: sorting their own findings, in
+/// parallel, leaves [`sorted`] runs to merge. Stable, as it is.
+fn presort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            a.path.as_deref(),
+            a.operation.as_deref(),
+            b.level,
+            a.id,
+            &a.message,
+        )
+            .cmp(&(
+                b.path.as_deref(),
+                b.operation.as_deref(),
+                a.level,
+                b.id,
+                &b.message,
+            ))
+    });
 }
 
 /// `items` rearranged in place so that position `k` holds what was at
@@ -500,6 +525,12 @@ impl Emitter {
 
     pub fn clear_operation(&mut self) {
         self.operation = None;
+    }
+
+    /// The findings so far in the order they are reported in (see
+    /// [`presort`]).
+    pub fn presort(&mut self) {
+        presort(&mut self.findings);
     }
 
     /// Room for `findings` more findings and `causes` more causes.

@@ -194,6 +194,9 @@ fn take_chunks<'e>(
             matched_operation(pair, b, r);
         }
         pair.out.clear_operation();
+        // Sorted here, on this thread: the final sort of every finding
+        // then merges runs.
+        pair.out.presort();
         done.push((i, std::mem::take(pair.out)));
     }
     *pair.out = kept;
