@@ -249,7 +249,18 @@ pub fn run(options: TuiOptions, runtime: &tokio::runtime::Runtime) -> anyhow::Re
     stop.store(true, Ordering::Relaxed);
     term.restore();
     signals.close();
-    let _ = input.join();
+    // The input thread sees `stop` within its poll interval, except on a
+    // terminal that has hung up (the SSH connection or the window gone):
+    // there crossterm's poll can spin without ever returning. It gets a
+    // moment, then is left to end with the process rather than keep the
+    // dashboard (and a core) busy for good.
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    while !input.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if input.is_finished() {
+        let _ = input.join();
+    }
     // Running polls finish quickly or are abandoned with the runtime.
     runtime.block_on(services.stop(Some(Duration::from_secs(3))));
     result
@@ -293,7 +304,7 @@ fn event_loop(
         if app.dirty {
             use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
             let _ = crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate);
-            term.terminal.draw(|f| app.draw(f))?;
+            term.draw(|f| app.draw(f))?;
             let _ = crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate);
             // A hook for the test that checks the terminal survives a panic.
             if force_panic {

@@ -19,7 +19,11 @@ pub type Backend = CrosstermBackend<Stdout>;
 
 /// The terminal while the dashboard owns it.
 pub struct Term {
-    pub terminal: Terminal<Backend>,
+    /// Always there but in [`Term`]'s own drop, which drops it only while
+    /// the terminal is still there: ratatui's drop reports a cursor it
+    /// cannot show on standard error, which panics when that is a terminal
+    /// that has hung up.
+    terminal: Option<Terminal<Backend>>,
     mouse: bool,
     restored: bool,
 }
@@ -40,7 +44,7 @@ impl Term {
         })();
         match setup {
             Ok(terminal) => Ok(Term {
-                terminal,
+                terminal: Some(terminal),
                 mouse,
                 restored: false,
             }),
@@ -85,7 +89,7 @@ impl Term {
         // A new ratatui terminal knows nothing of the screen, so the next
         // draw paints every cell. (`Terminal::clear` would ask the
         // terminal for the cursor position and wait for its answer.)
-        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        self.terminal = Some(Terminal::new(CrosstermBackend::new(io::stdout()))?);
         Ok(())
     }
 
@@ -95,6 +99,14 @@ impl Term {
             let _ = execute!(io::stdout(), DisableMouseCapture);
         }
         restore_terminal();
+    }
+
+    /// Draws a frame.
+    pub fn draw(&mut self, render: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
+        match &mut self.terminal {
+            Some(terminal) => terminal.draw(render).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Gives the terminal back; also done on drop.
@@ -110,6 +122,16 @@ impl Term {
 impl Drop for Term {
     fn drop(&mut self) {
         self.restore();
+        // The cursor is shown already; telling ratatui so leaves its drop
+        // nothing to do. When even that cannot be written (the terminal
+        // has hung up), its drop would try again and report the failure
+        // on a standard error that is gone too: it is forgotten instead
+        // (a buffer the ending process frees anyway).
+        if let Some(mut terminal) = self.terminal.take()
+            && terminal.show_cursor().is_err()
+        {
+            std::mem::forget(terminal);
+        }
     }
 }
 

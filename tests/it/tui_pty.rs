@@ -348,6 +348,24 @@ impl Session {
             .expect("cannot write to the pty master");
     }
 
+    /// Closes the master side, as a terminal window or an SSH connection
+    /// that goes away does: the kernel hangs up the pty and sends SIGHUP to
+    /// the child, the session's leader. The reader thread is stopped first
+    /// (it holds a copy of the master).
+    pub(crate) fn hang_up(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(reader) = self.reader.take() {
+            let deadline = Instant::now() + READER_TIMEOUT;
+            while !reader.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert!(reader.is_finished(), "the pty reader did not stop");
+            reader.join().expect("the pty reader thread panicked");
+        }
+        let null = File::open("/dev/null").expect("cannot open /dev/null");
+        drop(std::mem::replace(&mut self.master, null));
+    }
+
     /// Waits for the child to exit; on timeout kills it and fails with the
     /// output so far.
     pub(crate) fn wait_exit(&mut self) -> ExitStatus {
@@ -626,6 +644,22 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     // than as SIGINT: this checks that the key quits, not that a signal
     // happens to kill the process.
     quit_with(b"\x03");
+}
+
+#[test]
+fn a_terminal_that_goes_away_ends_the_dashboard() {
+    let mut s = Session::start(&[]);
+    s.wait_for_screen(READY_TEXT);
+    s.hang_up();
+    // Before: SIGHUP ended the event loop, but the dashboard then waited
+    // for its input thread, which spun on the hung-up terminal for good.
+    let status = s.wait_exit();
+    assert_eq!(
+        status.code(),
+        Some(129),
+        "a hang-up should end the dashboard as SIGHUP does (128 + 1), got {}",
+        describe(status)
+    );
 }
 
 #[test]
