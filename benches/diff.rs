@@ -5,7 +5,9 @@
 //! consecutive pair of stripe-api-swagger2, diffed and folded into
 //! root-cause groups, against parsing its two files; and the same pair
 //! upgraded to OpenAPI 3.0 and written back as JSON, the shape of Stripe's
-//! own OpenAPI 3 descriptions (no upgrade on the diff's side).
+//! own OpenAPI 3 descriptions (no upgrade on the diff's side); and that
+//! form with a change in every component, for the tens of thousands of
+//! findings Stripe's current pairs have.
 //!
 //! `cargo bench --bench diff`; skips, saying so, without `../shared/corpus`.
 
@@ -120,6 +122,54 @@ fn stripe(c: &mut Criterion) {
     let (oa, ob) = (upgrade(&ra), upgrade(&rb));
     eprintln!("as OpenAPI 3: {} -> {} bytes", oa.len(), ob.len());
     parse_against_diff(c, "stripe largest pair as OpenAPI 3", &oa, &ob, &limits);
+    // Stripe's current pairs report ten times the findings of this one
+    // (a change in a component reached along many more routes). The same
+    // pair with a change in every component: a new value in each
+    // property's enum and a new property in each schema.
+    let (doc, _) = parse_document(&ob, &limits).expect("parse");
+    let widened = serde_json::to_vec(&changed_everywhere(doc)).expect("write");
+    let findings = compare_raw(Kind::OpenApi, &oa, &widened, None, &limits)
+        .expect("compare")
+        .findings
+        .len();
+    eprintln!("as OpenAPI 3, every component changed: {findings} findings");
+    parse_against_diff(
+        c,
+        "stripe largest pair as OpenAPI 3, every component changed",
+        &oa,
+        &widened,
+        &limits,
+    );
+}
+
+/// `doc` with a new enum value in every component property that has an
+/// enum, and a new string property in every component schema that has
+/// properties.
+fn changed_everywhere(mut doc: serde_json::Value) -> serde_json::Value {
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut);
+    for schema in schemas.into_iter().flat_map(|s| s.values_mut()) {
+        let Some(properties) = schema
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        for property in properties.values_mut() {
+            if let Some(values) = property
+                .get_mut("enum")
+                .and_then(serde_json::Value::as_array_mut)
+            {
+                values.push(serde_json::json!("bench_new_value"));
+            }
+        }
+        properties.insert(
+            "bench_new_property".into(),
+            serde_json::json!({"type": "string"}),
+        );
+    }
+    doc
 }
 
 /// The two sides of the ratio for one pair: parsing both documents, and
