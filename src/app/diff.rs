@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::AppError;
 use crate::diff::bundle::{self, BundleOptions};
 use crate::diff::filter::Filter;
-use crate::diff::group::{Causes, LevelCounts};
+use crate::diff::group::LevelCounts;
 use crate::diff::lint::Note;
 use crate::diff::{self as engine, DiffOptions, Finding, Level, Side, Stability};
 use crate::fetch::{FetchConfig, FetchOutcome, FetchRequest, Fetcher, Location};
@@ -306,8 +306,6 @@ pub struct DiffOutcome {
     pub level: Level,
     /// The findings below it, by level: counted, not shown.
     pub hidden: LevelCounts,
-    /// Where findings reached through shared schemas come from.
-    pub causes: Causes,
     /// No check found anything at any level, yet the documents differ:
     /// only what no check compares (descriptions, examples, layout).
     pub documentation_only: bool,
@@ -430,7 +428,6 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     Ok(DiffOutcome {
         level,
         hidden: LevelCounts::of(&below),
-        causes: comparison.causes,
         documentation_only,
         kind,
         base_label: base_src.label,
@@ -627,7 +624,6 @@ mod tests {
             below_stability: None,
             level: Level::Warning,
             hidden: LevelCounts::default(),
-            causes: Causes::default(),
             documentation_only: false,
             detected_key: None,
         };

@@ -192,7 +192,7 @@ pub fn changed_operations(
         .iter()
         .filter_map(|f| {
             Some((
-                f.operation.clone()?,
+                f.operation.as_deref()?.to_string(),
                 crate::diff::document::normalize_path(f.path.as_deref()?),
             ))
         })

@@ -442,11 +442,12 @@ fn entry_finding(
         level: text::level(id).unwrap_or(Level::Info),
         operation: None,
         // The entry's heading names it.
-        path: Some(entry.lines().next().unwrap_or("").trim().to_string()),
+        path: Some(entry.lines().next().unwrap_or("").trim().into()),
         message,
         base_pointer: base.map(place),
         revision_pointer: revision.map(place),
-        fingerprint: hex::encode(&h.finalize()[..8]),
+        fingerprint: crate::diff::fingerprint_hex(&h.finalize()[..8]),
+        cause: None,
     }
 }
 

@@ -535,12 +535,13 @@ mod tests {
         Finding {
             id,
             level,
-            operation: op.map(|(m, _)| m.to_string()),
-            path: op.map(|(_, p)| p.to_string()),
+            operation: op.map(|(m, _)| m.into()),
+            path: op.map(|(_, p)| p.into()),
             message: message.to_string(),
             base_pointer: None,
             revision_pointer: None,
             fingerprint: format!("{:016x}", message.len()),
+            cause: None,
         }
     }
 

@@ -4,7 +4,7 @@
 //! `charge.status`, say) is reported once for every operation and response
 //! that reaches it, since each of them is affected and scripts filter by
 //! operation. For a reader those thousands of findings are one change: the
-//! diff engine records, beside each finding reached through a `$ref`, the
+//! diff engine records, in each finding reached through a `$ref`, the
 //! [`Cause`] (the component, the pointer and the message worded for the
 //! component), and [`group`] folds findings with the same check and cause
 //! into one [`Group`] listing the operations affected. A finding of an
@@ -33,11 +33,6 @@ pub struct Cause {
     /// \"x\"".
     pub message: String,
 }
-
-/// The cause of each finding that has one, by fingerprint. (Fingerprints
-/// are digests, so a fast hash cannot be steered by the documents.)
-/// A cause is shared by every finding it explains.
-pub type Causes = rustc_hash::FxHashMap<String, std::sync::Arc<Cause>>;
 
 /// Findings by level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -120,7 +115,7 @@ impl Group {
 
 /// Folds `findings` into groups by check and cause, errors first, then
 /// warnings, then info; within a level by path, then pointer.
-pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
+pub fn group(findings: &[Finding]) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     let mut index: foldhash::HashMap<(&str, Option<&str>, &str), usize> = Default::default();
     // Each operation numbered once, with its name: the findings of an
@@ -136,7 +131,7 @@ pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
     // address once it has been placed by its key.
     let mut by_cause: rustc_hash::FxHashMap<(usize, &str), usize> = Default::default();
     for f in findings {
-        let cause = causes.get(&f.fingerprint);
+        let cause = f.cause.as_ref();
         let address = cause.map(|c| (Arc::as_ptr(c) as usize, f.id));
         let i = match address.and_then(|a| by_cause.get(&a)) {
             Some(&i) => i,
@@ -155,7 +150,7 @@ pub fn group(findings: &[Finding], causes: &Causes) -> Vec<Group> {
         g.counts.add(f.level);
         g.fingerprints.push(f.fingerprint.clone());
         if let (Some(m), Some(p)) = (&f.operation, &f.path) {
-            let op = (m.as_str(), p.as_str());
+            let op = (&**m, &**p);
             let number = match current {
                 Some((o, n)) if o == op => n,
                 _ => {
@@ -214,7 +209,7 @@ fn place<'f>(
             h.update([0]);
         }
         out.push(Group {
-            id: hex::encode(&h.finalize()[..8]),
+            id: crate::diff::fingerprint_hex(&h.finalize()[..8]),
             check: f.id,
             level: f.level,
             counts: LevelCounts::default(),
@@ -235,7 +230,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::diff::{DiffOptions, diff_openapi_with_causes};
+    use crate::diff::{DiffOptions, diff_openapi};
 
     /// Three operations returning the shared `Charge`, whose `status` gains
     /// a value, and one operation removed.
@@ -267,13 +262,13 @@ mod tests {
     #[test]
     fn a_shared_schema_change_is_one_group_listing_every_operation() {
         let (base, rev) = shared_pair();
-        let (findings, causes) = diff_openapi_with_causes(&base, &rev, &DiffOptions::default());
+        let findings = diff_openapi(&base, &rev, &DiffOptions::default());
         let enum_findings = findings
             .iter()
             .filter(|f| f.id == "response-property-enum-value-added")
             .count();
         assert_eq!(enum_findings, 3, "{findings:#?}");
-        let groups = group(&findings, &causes);
+        let groups = group(&findings);
         let g = groups
             .iter()
             .find(|g| g.check == "response-property-enum-value-added")
@@ -296,5 +291,59 @@ mod tests {
         assert_eq!(groups[0].level, Level::Error);
         assert_eq!(groups[0].check, "api-path-removed-without-deprecation");
         assert_eq!(groups.len(), 2, "{groups:#?}");
+    }
+
+    /// A response that is one of two schemas, both losing the same
+    /// property: the operation's finding is one (one fingerprint), and it
+    /// is put down to the alternative found first, with the operation
+    /// that returns only that schema.
+    #[test]
+    fn a_change_reached_through_two_alternatives_has_the_cause_found_first() {
+        let doc = |with_nickname: bool| {
+            let user = |name: &str| {
+                let mut properties = json!({"id": {"type": "string"}});
+                if with_nickname {
+                    properties["nickname"] = json!({"type": "string"});
+                }
+                (
+                    name.to_string(),
+                    json!({"type": "object", "properties": properties}),
+                )
+            };
+            let returns = |schema: Value| {
+                json!({"responses": {"200": {"description": "ok", "content": {
+                    "application/json": {"schema": schema}}}}})
+            };
+            json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "paths": {
+                    "/user": {"get": returns(json!({"oneOf": [
+                        {"$ref": "#/components/schemas/PrivateUser"},
+                        {"$ref": "#/components/schemas/PublicUser"}]}))},
+                    "/me": {"get": returns(json!({"$ref": "#/components/schemas/PrivateUser"}))},
+                },
+                "components": {"schemas": serde_json::Map::from_iter([
+                    user("PrivateUser"), user("PublicUser")])}
+            })
+        };
+        let findings = diff_openapi(&doc(true), &doc(false), &DiffOptions::default());
+        let on_user: Vec<_> = findings
+            .iter()
+            .filter(|f| f.path.as_deref() == Some("/user"))
+            .collect();
+        assert_eq!(on_user.len(), 1, "{findings:#?}");
+        let groups = group(&findings);
+        let private = groups
+            .iter()
+            .find(|g| g.operations.contains(&"GET /me".to_string()))
+            .expect("a group for /me");
+        assert_eq!(
+            private.root.as_deref(),
+            Some("/components/schemas/PrivateUser"),
+            "{groups:#?}"
+        );
+        assert_eq!(private.operations, ["GET /me", "GET /user"], "{groups:#?}");
+        assert_eq!(groups.len(), 1, "{groups:#?}");
     }
 }

@@ -71,6 +71,7 @@
 //! sort of each object's keys and each catalog's ids.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
@@ -1023,11 +1024,12 @@ fn finding(
         id,
         level: level(id).unwrap_or(Level::Info),
         operation: None,
-        path,
+        path: path.map(Arc::from),
         message,
         base_pointer,
         revision_pointer,
-        fingerprint: hex::encode(&h.finalize()[..8]),
+        fingerprint: crate::diff::fingerprint_hex(&h.finalize()[..8]),
+        cause: None,
     }
 }
 

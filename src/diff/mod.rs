@@ -22,6 +22,7 @@ pub mod text;
 pub mod upgrade;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -75,11 +76,13 @@ pub struct Finding {
     /// The oasdiff check id, e.g. `request-parameter-removed`.
     pub id: &'static str,
     pub level: Level,
-    /// The HTTP method of the operation concerned, upper case.
-    pub operation: Option<String>,
+    /// The HTTP method of the operation concerned, upper case. (Shared by
+    /// the findings of an operation, as is the path: a large diff has tens
+    /// of thousands of findings on a few hundred operations.)
+    pub operation: Option<Arc<str>>,
     /// The path of the operation concerned, as the revision (or, for a
     /// removal, the base) writes it.
-    pub path: Option<String>,
+    pub path: Option<Arc<str>>,
     pub message: String,
     /// JSON pointers into each document, where the change is.
     pub base_pointer: Option<String>,
@@ -87,6 +90,10 @@ pub struct Finding {
     /// Stable across runs and unrelated edits: id, operation, path and the
     /// subject of the finding, hashed.
     pub fingerprint: String,
+    /// Where the change happened, for a finding reached through a shared
+    /// schema: shared by every finding it explains (see [`group`]).
+    #[serde(skip)]
+    pub cause: Option<Arc<group::Cause>>,
 }
 
 /// Settings of a diff.
@@ -162,16 +169,6 @@ impl Default for DiffOptions {
 
 /// Compares two parsed OpenAPI (or Swagger) documents.
 pub fn diff_openapi(base: &Value, revision: &Value, options: &DiffOptions) -> Vec<Finding> {
-    diff_openapi_with_causes(base, revision, options).0
-}
-
-/// [`diff_openapi`], with the root cause of each finding reached through a
-/// shared schema (see [`group`]).
-pub fn diff_openapi_with_causes(
-    base: &Value,
-    revision: &Value,
-    options: &DiffOptions,
-) -> (Vec<Finding>, group::Causes) {
     // Each side is upgraded (Swagger 2.0) and hashed on a thread of its
     // own: every node is hashed once here, which the comparison needs
     // for nearly all of them anyway.
@@ -181,13 +178,9 @@ pub fn diff_openapi_with_causes(
     )
 }
 
-/// [`diff_openapi_with_causes`] of documents it may keep: a Swagger 2.0
-/// one is upgraded in place rather than copied.
-pub fn diff_openapi_owned(
-    base: Value,
-    revision: Value,
-    options: &DiffOptions,
-) -> (Vec<Finding>, group::Causes) {
+/// [`diff_openapi`] of documents it may keep: a Swagger 2.0 one is
+/// upgraded in place rather than copied.
+pub fn diff_openapi_owned(base: Value, revision: Value, options: &DiffOptions) -> Vec<Finding> {
     diff_docs(
         both(
             || hashed(Doc::owning(base)),
@@ -202,19 +195,15 @@ fn hashed(doc: Doc<'_>) -> Doc<'_> {
     doc
 }
 
-fn diff_docs(
-    (base, revision): (Doc<'_>, Doc<'_>),
-    options: &DiffOptions,
-) -> (Vec<Finding>, group::Causes) {
+fn diff_docs((base, revision): (Doc<'_>, Doc<'_>), options: &DiffOptions) -> Vec<Finding> {
     let mut out = Emitter::default();
     checks::run(&base, &revision, options, &mut out);
     // Freeing an upgraded (or kept) document takes a while too: not on the
     // way to the answer.
     free_in_background((base.into_upgraded(), revision.into_upgraded()));
-    let causes = out.causes;
     let mut findings = sorted(out.findings);
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-    (findings, causes)
+    findings
 }
 
 /// `findings` by path, operation, level (errors first), check and message,
@@ -254,7 +243,10 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
     // merged rather than sorted again.)
     order.sort_by(|&i, &j| {
         let (a, b) = (&findings[i], &findings[j]);
-        (keys[i], b.level, a.id, &a.message).cmp(&(keys[j], a.level, b.id, &b.message))
+        (keys[i], b.level)
+            .cmp(&(keys[j], a.level))
+            .then_with(|| check_order(a.id, b.id))
+            .then_with(|| a.message.cmp(&b.message))
     });
     permute(findings, order)
 }
@@ -264,22 +256,31 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
 /// For the threads comparing operations: sorting their own findings, in
 /// parallel, leaves [`sorted`] runs to merge. Stable, as it is.
 fn presort(findings: &mut [Finding]) {
+    /// The findings of one operation share its names: equal without
+    /// reading them.
+    fn names(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> std::cmp::Ordering {
+        match (a, b) {
+            (Some(x), Some(y)) if Arc::ptr_eq(x, y) => std::cmp::Ordering::Equal,
+            _ => a.cmp(b),
+        }
+    }
     findings.sort_by(|a, b| {
-        (
-            a.path.as_deref(),
-            a.operation.as_deref(),
-            b.level,
-            a.id,
-            &a.message,
-        )
-            .cmp(&(
-                b.path.as_deref(),
-                b.operation.as_deref(),
-                a.level,
-                b.id,
-                &b.message,
-            ))
+        names(&a.path, &b.path)
+            .then_with(|| names(&a.operation, &b.operation))
+            .then_with(|| b.level.cmp(&a.level))
+            .then_with(|| check_order(a.id, b.id))
+            .then_with(|| a.message.cmp(&b.message))
     });
+}
+
+/// Check ids in alphabetical order. Findings of one check share the
+/// registry's string: equal without reading it.
+fn check_order(a: &'static str, b: &'static str) -> std::cmp::Ordering {
+    if std::ptr::eq(a, b) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
 }
 
 /// `items` rearranged in place so that position `k` holds what was at
@@ -361,8 +362,6 @@ pub fn level_counts(findings: &[Finding]) -> [i64; 3] {
 #[derive(Debug, Clone, Default)]
 pub struct Comparison {
     pub findings: Vec<Finding>,
-    /// Where the findings reached through shared schemas come from.
-    pub causes: group::Causes,
     pub base_notes: Vec<lint::Note>,
     pub revision_notes: Vec<lint::Note>,
     /// Operations not compared because they are below
@@ -462,10 +461,9 @@ pub fn compare_raw_with(
                 Some(min) => checks::below_stability(&Doc::new(&b), &Doc::new(&r), min).len(),
                 None => 0,
             };
-            let (findings, causes) = diff_openapi_owned(b, r, options);
+            let findings = diff_openapi_owned(b, r, options);
             Ok(Comparison {
                 findings,
-                causes,
                 base_notes,
                 revision_notes,
                 below_stability,
@@ -513,36 +511,49 @@ pub enum Side {
 #[derive(Debug, Default)]
 pub struct Emitter {
     findings: Vec<Finding>,
-    causes: group::Causes,
-    operation: Option<(String, String)>,
+    operation: Option<(Arc<str>, Arc<str>)>,
 }
 
 impl Emitter {
     /// Findings emitted from now on concern `method path`.
     pub fn set_operation(&mut self, method: &str, path: &str) {
-        self.operation = Some((method.to_ascii_uppercase(), path.to_string()));
+        self.operation = Some((method.to_ascii_uppercase().into(), path.into()));
     }
 
     pub fn clear_operation(&mut self) {
         self.operation = None;
     }
 
-    /// The findings so far in the order they are reported in (see
-    /// [`presort`]).
-    pub fn presort(&mut self) {
-        presort(&mut self.findings);
+    /// How many findings so far.
+    pub fn len(&self) -> usize {
+        self.findings.len()
     }
 
-    /// Room for `findings` more findings and `causes` more causes.
-    pub fn reserve(&mut self, findings: usize, causes: usize) {
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings from number `start` on in the order they are reported
+    /// in (see [`presort`]).
+    pub fn presort_from(&mut self, start: usize) {
+        if let Some(tail) = self.findings.get_mut(start..) {
+            presort(tail);
+        }
+    }
+
+    /// Room for `findings` more findings.
+    pub fn reserve(&mut self, findings: usize) {
         self.findings.reserve(findings);
-        self.causes.reserve(causes);
     }
 
-    /// Adds what `other` found after what this one has.
-    pub fn append(&mut self, other: Emitter) {
-        self.findings.extend(other.findings);
-        self.causes.extend(other.causes);
+    /// The findings, taken out.
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// Adds `findings` after those this one has.
+    pub fn extend_findings(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        self.findings.extend(findings);
     }
 
     /// [`Emitter::emit`], with where the change happened when that is not
@@ -557,12 +568,16 @@ impl Emitter {
         message: String,
         base_pointer: Option<String>,
         revision_pointer: Option<String>,
-        cause: Option<std::sync::Arc<group::Cause>>,
+        cause: Option<Arc<group::Cause>>,
     ) {
-        self.emit_parts(check, subject, message, base_pointer, revision_pointer);
-        if let (Some(cause), Some(f)) = (cause, self.findings.last()) {
-            self.causes.insert(f.fingerprint.clone(), cause);
-        }
+        self.emit_parts(
+            check,
+            subject,
+            message,
+            base_pointer,
+            revision_pointer,
+            cause,
+        );
     }
 
     /// Records a finding of `check`, at its default level. `subject` tells
@@ -576,7 +591,14 @@ impl Emitter {
         base_pointer: Option<String>,
         revision_pointer: Option<String>,
     ) {
-        self.emit_parts(check, &[subject], message, base_pointer, revision_pointer);
+        self.emit_parts(
+            check,
+            &[subject],
+            message,
+            base_pointer,
+            revision_pointer,
+            None,
+        );
     }
 
     /// The one place a finding is made: [`Emitter::emit`] and
@@ -588,6 +610,7 @@ impl Emitter {
         message: String,
         base_pointer: Option<String>,
         revision_pointer: Option<String>,
+        cause: Option<Arc<group::Cause>>,
     ) {
         debug_assert_eq!(
             registry::find(check.id),
@@ -612,7 +635,7 @@ impl Emitter {
             h.update(piece.as_bytes());
         }
         h.update([0]);
-        let fingerprint = hex::encode(&h.finalize()[..8]);
+        let fingerprint = fingerprint_hex(&h.finalize()[..8]);
         self.findings.push(Finding {
             id,
             level,
@@ -622,8 +645,21 @@ impl Emitter {
             base_pointer,
             revision_pointer,
             fingerprint,
+            cause,
         });
     }
+}
+
+/// Eight bytes of a digest as sixteen hex digits, in one allocation
+/// (`hex::encode` collects them a character at a time).
+pub(crate) fn fingerprint_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digits = bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .collect();
+    // ASCII digits: always text.
+    String::from_utf8(digits).unwrap_or_default()
 }
 
 /// HTTP methods an OpenAPI path item can hold.

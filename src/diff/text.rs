@@ -487,7 +487,7 @@ impl Out {
             if let Some(n) = extra {
                 h.update(n.to_le_bytes());
             }
-            hex::encode(&h.finalize()[..8])
+            crate::diff::fingerprint_hex(&h.finalize()[..8])
         };
         let first = print(None);
         let seen = self.prints.entry(first.clone()).or_insert(0);
@@ -501,11 +501,12 @@ impl Out {
             id,
             level: level(id).unwrap_or(Level::Info),
             operation: None,
-            path: Some(path),
+            path: Some(path.into()),
             message,
             base_pointer,
             revision_pointer,
             fingerprint,
+            cause: None,
         }
     }
 

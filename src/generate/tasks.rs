@@ -138,7 +138,7 @@ pub fn tasks(
         };
         if let (Some(set), Some(m), Some(p)) = (implemented, &f.operation, &f.path)
             && kind != TaskKind::NewOperation
-            && !set.contains(&(m.clone(), normalize_path(p)))
+            && !set.contains(&(m.to_string(), normalize_path(p)))
         {
             continue;
         }
@@ -153,8 +153,8 @@ pub fn tasks(
         };
         out.push(Task {
             kind,
-            method: f.operation.clone(),
-            path: f.path.clone(),
+            method: f.operation.as_deref().map(String::from),
+            path: f.path.as_deref().map(String::from),
             check: f.id,
             message: f.message.clone(),
             pointer,

@@ -447,8 +447,8 @@ fn ranked_findings(findings: &[Finding]) -> Vec<TopFinding> {
         .map(|f| TopFinding {
             id: f.id.to_string(),
             level: f.level.as_str().to_string(),
-            operation: f.operation.clone(),
-            path: f.path.clone(),
+            operation: f.operation.as_deref().map(String::from),
+            path: f.path.as_deref().map(String::from),
             message: f.message.clone(),
         })
         .collect()

@@ -109,7 +109,7 @@ fn summary(findings: &[Finding]) -> String {
 /// finding about the API as a whole.
 fn operation_of(f: &Finding) -> Option<(&str, &str)> {
     match (&f.operation, &f.path) {
-        (Some(m), Some(p)) => Some((m.as_str(), p.as_str())),
+        (Some(m), Some(p)) => Some((&**m, &**p)),
         _ => None,
     }
 }
@@ -560,15 +560,15 @@ pub fn findings_html(base: &str, revision: &str, findings: &[Finding]) -> String
             // Findings without an operation (JSON and page watches) carry
             // their own readable locator in `path`.
             let locator = match (&f.operation, &f.path) {
-                (None, Some(path)) => Some(path.clone()),
+                (None, Some(path)) => Some(&**path),
                 _ => None,
             };
             if locator.is_some() || f.base_pointer.is_some() || f.revision_pointer.is_some() {
                 out.push_str("<dl class=\"where\">");
                 for (name, pointer) in [
                     ("path", &locator),
-                    ("base", &f.base_pointer),
-                    ("revision", &f.revision_pointer),
+                    ("base", &f.base_pointer.as_deref()),
+                    ("revision", &f.revision_pointer.as_deref()),
                 ] {
                     if let Some(p) = pointer {
                         let _ = write!(out, "<dt>{name}</dt><dd><code>{}</code></dd>", html(p));
@@ -594,12 +594,13 @@ mod tests {
         Finding {
             id,
             level,
-            operation: op.map(|(m, _)| m.to_string()),
-            path: op.map(|(_, p)| p.to_string()),
+            operation: op.map(|(m, _)| m.into()),
+            path: op.map(|(_, p)| p.into()),
             message: message.to_string(),
             base_pointer: Some("/paths/~1pets/get".into()),
             revision_pointer: Some("/paths/~1pets/get/parameters/0".into()),
             fingerprint: "0123456789abcdef".into(),
+            cause: None,
         }
     }
 

@@ -78,7 +78,7 @@ pub fn summary(o: &DiffOutcome, groups: usize) -> String {
 
 /// The groups of a diff's shown findings.
 pub fn groups_of(o: &DiffOutcome) -> Vec<Group> {
-    group(&o.findings, &o.causes)
+    group(&o.findings)
 }
 
 /// How many operations a text line names before "and N more".

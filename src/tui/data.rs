@@ -18,7 +18,6 @@ pub use crate::app::queries::{
     HealthView, SPARK_CHECKS, Timeline, TimelineRow, WatchRow,
 };
 use crate::app::watches;
-use crate::diff::group::Causes;
 use crate::diff::{self, Finding};
 use crate::spec::{self, NormalizeOptions};
 use crate::store::{ChangeCounts, Store, Version};
@@ -111,9 +110,6 @@ pub struct PairView {
     pub model: Arc<DiffModel>,
     pub highlighter: Arc<Highlighter>,
     pub findings: Vec<LocatedFinding>,
-    /// Where findings reached through shared schemas come from, for the
-    /// list's root-cause groups.
-    pub causes: Arc<Causes>,
     /// Why the findings could not be computed (a document that no longer
     /// parses, say); the text diff is still shown.
     pub findings_error: Option<String>,
@@ -200,7 +196,6 @@ struct CachedPair {
     model: Arc<DiffModel>,
     highlighter: Arc<Highlighter>,
     findings: Vec<LocatedFinding>,
-    causes: Arc<Causes>,
     findings_error: Option<String>,
 }
 
@@ -458,11 +453,10 @@ impl Loader {
             &diff::DiffOptions::default(),
             &mut |_, _| Vec::new(),
         );
-        let (mut found, causes, findings_error) = match comparison {
-            Ok(c) => (c.findings, c.causes, None),
+        let (mut found, findings_error) = match comparison {
+            Ok(c) => (c.findings, None),
             Err((side, e)) => (
                 Vec::new(),
-                Causes::default(),
                 Some(format!(
                     "{} cannot be compared: {e}",
                     match side {
@@ -490,7 +484,6 @@ impl Loader {
             model,
             highlighter,
             findings,
-            causes: Arc::new(causes),
             findings_error,
         }))
     }
@@ -520,7 +513,6 @@ impl Loader {
             model,
             highlighter,
             findings: pair.findings.clone(),
-            causes: Arc::clone(&pair.causes),
             findings_error: pair.findings_error.clone(),
         };
         self.cache.put(pair);

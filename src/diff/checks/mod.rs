@@ -146,8 +146,8 @@ fn in_parallel<'e>(
                             notice_days: lifecycle::required_days(options, None),
                             schemas: schema::Memo::default(),
                         };
-                        let done = take_chunks(&mut pair, chunks, next);
-                        (done, pair.schemas.compared())
+                        let taken = take_chunks(&mut pair, chunks, next);
+                        (taken, pair.schemas.compared())
                     })
                     // A thread that cannot start leaves its share to the others.
                     .ok()
@@ -161,47 +161,64 @@ fn in_parallel<'e>(
         (mine, theirs)
     });
     let mut compared = 0;
-    let mut done = mine;
-    for (d, c) in theirs {
-        done.extend(d);
+    let mut taken = vec![mine];
+    for (t, c) in theirs {
+        taken.push(t);
         compared += c;
     }
-    done.sort_unstable_by_key(|(i, _)| *i);
     // Grown once: a large diff has tens of thousands of findings, and a
     // vector grown by doubling touches fresh pages at every step.
-    pair.out.reserve(
-        done.iter().map(|(_, e)| e.findings.len()).sum(),
-        done.iter().map(|(_, e)| e.causes.len()).sum(),
-    );
-    for (_, found) in done {
-        pair.out.append(found);
+    pair.out.reserve(taken.iter().map(|t| t.out.len()).sum());
+    // Each thread took its chunks in increasing order, so its findings are
+    // read from the front, a chunk at a time, in the order of the chunks.
+    let mut order: Vec<(usize, usize, usize)> = Vec::new();
+    let mut found = Vec::with_capacity(taken.len());
+    for (t, Taken { out, chunks }) in taken.into_iter().enumerate() {
+        order.extend(chunks.into_iter().map(|(i, len)| (i, t, len)));
+        found.push(out.into_findings().into_iter());
+    }
+    order.sort_unstable();
+    for (_, t, len) in order {
+        pair.out.extend_findings(found[t].by_ref().take(len));
     }
     compared
 }
 
+/// What one thread found: its findings, chunk after chunk, and which
+/// chunks those were (number and count of findings, in the order taken).
+struct Taken {
+    out: Emitter,
+    chunks: Vec<(usize, usize)>,
+}
+
 /// Compares chunk after chunk (the next not yet taken, from `next`) until
-/// none is left; the findings of each, by its number.
+/// none is left, the findings of each sorted on this thread. On the main
+/// thread the emitter's earlier findings are set aside meanwhile and the
+/// chunks' come back in [`Taken::out`]; on a helper, in its own emitter.
 fn take_chunks<'e>(
     pair: &mut Pair<'e>,
     chunks: &[&[(&Operation<'e>, &Operation<'e>)]],
     next: &std::sync::atomic::AtomicUsize,
-) -> Vec<(usize, Emitter)> {
+) -> Taken {
     let kept = std::mem::take(pair.out);
-    let mut done = Vec::new();
+    let mut taken = Vec::new();
     loop {
         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Some(chunk) = chunks.get(i) else { break };
+        let start = pair.out.len();
         for &(b, r) in *chunk {
             matched_operation(pair, b, r);
         }
         pair.out.clear_operation();
         // Sorted here, on this thread: the final sort of every finding
         // then merges runs.
-        pair.out.presort();
-        done.push((i, std::mem::take(pair.out)));
+        pair.out.presort_from(start);
+        taken.push((i, pair.out.len() - start));
     }
-    *pair.out = kept;
-    done
+    Taken {
+        out: std::mem::replace(pair.out, kept),
+        chunks: taken,
+    }
 }
 
 /// An operation both documents have, unless nothing in it differs.
@@ -407,19 +424,13 @@ mod tests {
                 &mut out,
                 threads,
             );
-            let mut causes: Vec<_> = out
-                .causes
-                .iter()
-                .map(|(k, c)| format!("{k} {c:?}"))
-                .collect();
-            causes.sort();
             // As the diff reports them: sorted (each thread sorts its own
-            // chunks first).
+            // chunks first). The causes are in the findings.
             let findings = crate::diff::sorted(out.findings);
-            (format!("{findings:#?}"), causes, findings.len())
+            (format!("{findings:#?}"), findings.len())
         };
         let one = found(1);
-        assert!(one.2 > 100, "only {} findings", one.2);
+        assert!(one.1 > 100, "only {} findings", one.1);
         for threads in [2, 3, 4] {
             assert_eq!(found(threads), one, "{threads} threads");
         }

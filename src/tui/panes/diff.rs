@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{DrawCx, Msg, PaneId, block};
-use crate::diff::group::{Causes, group};
+use crate::diff::group::group;
 use crate::diff::{Finding, Level};
 use crate::tui::data::{Lines, LocatedFinding, PairRequest, PairView};
 use crate::tui::diffview::{
@@ -76,14 +76,13 @@ enum Entry {
 pub fn root_cause_groups(
     findings: &[LocatedFinding],
     shown: &[usize],
-    causes: &Causes,
 ) -> Vec<(String, Vec<usize>)> {
     let subset: Vec<Finding> = shown.iter().map(|&i| findings[i].finding.clone()).collect();
     let by_fingerprint: HashMap<&str, usize> = shown
         .iter()
         .map(|&i| (findings[i].finding.fingerprint.as_str(), i))
         .collect();
-    group(&subset, causes)
+    group(&subset)
         .into_iter()
         .map(|g| {
             let members = g
@@ -214,7 +213,7 @@ impl DiffPane {
         let groups = match self.grouping {
             Grouping::Level => None,
             Grouping::Operation => Some(operation_groups(&view.findings, &shown)),
-            Grouping::RootCause => Some(root_cause_groups(&view.findings, &shown, &view.causes)),
+            Grouping::RootCause => Some(root_cause_groups(&view.findings, &shown)),
         };
         self.entries = match groups {
             None => shown.iter().map(|&i| Entry::Finding(i)).collect(),
@@ -868,7 +867,7 @@ fn finding_matches(f: &Finding, needle: &str) -> bool {
 fn operation_of(f: &Finding) -> String {
     match (&f.operation, &f.path) {
         (Some(m), Some(p)) => format!("{m} {p}"),
-        (None, Some(p)) => p.clone(),
+        (None, Some(p)) => p.to_string(),
         _ => "the document as a whole".into(),
     }
 }
@@ -897,7 +896,7 @@ fn list_text(fd: &Finding, grouping: Grouping) -> String {
     // header names it once for all its members.
     let place = match (&fd.operation, &fd.path) {
         _ if grouping == Grouping::Operation => String::new(),
-        (_, Some(p)) if fd.message.contains(p.as_str()) => String::new(),
+        (_, Some(p)) if fd.message.contains(&**p) => String::new(),
         (Some(m), Some(p)) => format!("{m} {p} · "),
         (None, Some(p)) => format!("{p} · "),
         _ => String::new(),
@@ -1017,12 +1016,12 @@ mod tests {
                 lines: None,
             })
             .collect();
-        let groups = root_cause_groups(&located, &[0, 1], &c.causes);
+        let groups = root_cause_groups(&located, &[0, 1]);
         assert_eq!(groups.len(), 1, "{groups:#?}");
         assert_eq!(groups[0].1.len(), 2);
         assert!(groups[0].0.contains("`S`"), "{}", groups[0].0);
         // A filtered list groups only what it shows.
-        let one = root_cause_groups(&located, &[1], &c.causes);
+        let one = root_cause_groups(&located, &[1]);
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].1, vec![1]);
     }
