@@ -72,9 +72,9 @@ impl LevelCounts {
     }
 }
 
-/// One change and every finding it caused.
+/// One change and every finding it caused (borrowing their fingerprints).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Group {
+pub struct Group<'f> {
     /// Stable across runs: the check, the root pointer and the message,
     /// hashed.
     pub id: String,
@@ -98,10 +98,10 @@ pub struct Group {
     /// findings.
     pub operations: Vec<String>,
     /// The fingerprints of its findings.
-    pub fingerprints: Vec<String>,
+    pub fingerprints: Vec<&'f str>,
 }
 
-impl Group {
+impl Group<'_> {
     /// The path the group sorts by within its level.
     fn sort_path(&self) -> (&str, &str) {
         (
@@ -115,7 +115,7 @@ impl Group {
 
 /// Folds `findings` into groups by check and cause, errors first, then
 /// warnings, then info; within a level by path, then pointer.
-pub fn group(findings: &[Finding]) -> Vec<Group> {
+pub fn group(findings: &[Finding]) -> Vec<Group<'_>> {
     let mut out: Vec<Group> = Vec::new();
     let mut index: foldhash::HashMap<(&str, Option<&str>, &str), usize> = Default::default();
     // Each operation numbered once, with its name: the findings of an
@@ -123,16 +123,18 @@ pub fn group(findings: &[Finding]) -> Vec<Group> {
     // it is looked up when the operation changes, not for every finding.
     let mut numbers: foldhash::HashMap<(&str, &str), usize> = Default::default();
     let mut names: Vec<String> = Vec::new();
-    let mut current: Option<((&str, &str), usize)> = None;
+    let mut current: Option<(&Arc<str>, &Arc<str>, usize)> = None;
     // The operations already listed in each group, and the last one.
     let mut listed: Vec<rustc_hash::FxHashSet<usize>> = Vec::new();
     let mut last: Vec<Option<usize>> = Vec::new();
     // A shared cause (with its check) is one group: found by the cause's
-    // address once it has been placed by its key.
-    let mut by_cause: rustc_hash::FxHashMap<(usize, &str), usize> = Default::default();
+    // address and the check's (the registry's string) once it has been
+    // placed by its key. (Two addresses for one check would only find the
+    // same group by its key.)
+    let mut by_cause: rustc_hash::FxHashMap<(usize, usize), usize> = Default::default();
     for f in findings {
         let cause = f.cause.as_ref();
-        let address = cause.map(|c| (Arc::as_ptr(c) as usize, f.id));
+        let address = cause.map(|c| (Arc::as_ptr(c) as usize, f.id.as_ptr() as usize));
         let i = match address.and_then(|a| by_cause.get(&a)) {
             Some(&i) => i,
             None => {
@@ -148,17 +150,17 @@ pub fn group(findings: &[Finding]) -> Vec<Group> {
         let g = &mut out[i];
         g.level = g.level.max(f.level);
         g.counts.add(f.level);
-        g.fingerprints.push(f.fingerprint.clone());
+        g.fingerprints.push(&f.fingerprint);
         if let (Some(m), Some(p)) = (&f.operation, &f.path) {
-            let op = (&**m, &**p);
+            // The findings of one operation share its names.
             let number = match current {
-                Some((o, n)) if o == op => n,
+                Some((cm, cp, n)) if Arc::ptr_eq(cm, m) && Arc::ptr_eq(cp, p) => n,
                 _ => {
-                    let n = *numbers.entry(op).or_insert_with(|| {
+                    let n = *numbers.entry((&**m, &**p)).or_insert_with(|| {
                         names.push(format!("{m} {p}"));
                         names.len() - 1
                     });
-                    current = Some((op, n));
+                    current = Some((m, p, n));
                     n
                 }
             };
@@ -181,7 +183,7 @@ pub fn group(findings: &[Finding]) -> Vec<Group> {
 /// The group of `f` (whose cause is `cause`, if it has one) by its check,
 /// root and message; made at the end of `out` when there is none yet.
 fn place<'f>(
-    out: &mut Vec<Group>,
+    out: &mut Vec<Group<'f>>,
     index: &mut foldhash::HashMap<(&'f str, Option<&'f str>, &'f str), usize>,
     f: &'f Finding,
     cause: Option<&'f Cause>,

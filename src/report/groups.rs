@@ -77,7 +77,7 @@ pub fn summary(o: &DiffOutcome, groups: usize) -> String {
 }
 
 /// The groups of a diff's shown findings.
-pub fn groups_of(o: &DiffOutcome) -> Vec<Group> {
+pub fn groups_of(o: &DiffOutcome) -> Vec<Group<'_>> {
     group(&o.findings)
 }
 

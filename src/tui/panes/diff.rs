@@ -88,7 +88,7 @@ pub fn root_cause_groups(
             let members = g
                 .fingerprints
                 .iter()
-                .filter_map(|fp| by_fingerprint.get(fp.as_str()).copied())
+                .filter_map(|fp| by_fingerprint.get(*fp).copied())
                 .collect();
             (format!("{}  [{}]", g.message, g.check), members)
         })
