@@ -36,6 +36,7 @@
 //! 1.4.2` on a page that changes only at releases.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -444,8 +445,8 @@ fn entry_finding(
         // The entry's heading names it.
         path: Some(entry.lines().next().unwrap_or("").trim().into()),
         message,
-        base_pointer: base.map(place),
-        revision_pointer: revision.map(place),
+        base_pointer: base.map(place).map(Arc::from),
+        revision_pointer: revision.map(place).map(Arc::from),
         fingerprint: crate::diff::fingerprint_hex(&h.finalize()[..8]),
         cause: None,
     }

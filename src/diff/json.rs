@@ -606,8 +606,8 @@ impl Walker<'_> {
                 id,
                 Some(format!("{catalog}/*/{}", pointer.join("/"))),
                 message,
-                first.base_pointer.clone(),
-                first.revision_pointer.clone(),
+                first.base_pointer.as_deref().map(String::from),
+                first.revision_pointer.as_deref().map(String::from),
             );
             // The level the findings had (a lifecycle field is a warning).
             let f = Finding {
@@ -1020,6 +1020,8 @@ fn finding(
         h.update(part.as_bytes());
         h.update([0]);
     }
+    let (base_pointer, revision_pointer) =
+        crate::diff::shared_pointers(base_pointer, revision_pointer);
     Finding {
         id,
         level: level(id).unwrap_or(Level::Info),
@@ -1693,7 +1695,7 @@ mod tests {
 
     fn reported(pair: &[Value]) -> (Counts, Counts) {
         let findings = diff_json_with(&pair[0], &pair[1], &JsonOptions::default()).findings;
-        let side = |id: &str, doc: &Value, pointer: fn(&Finding) -> &Option<String>| {
+        let side = |id: &str, doc: &Value, pointer: fn(&Finding) -> &Option<Arc<str>>| {
             let picked: Vec<&Value> = findings
                 .iter()
                 .filter(|f| f.id == id)

@@ -84,9 +84,11 @@ pub struct Finding {
     /// removal, the base) writes it.
     pub path: Option<Arc<str>>,
     pub message: String,
-    /// JSON pointers into each document, where the change is.
-    pub base_pointer: Option<String>,
-    pub revision_pointer: Option<String>,
+    /// JSON pointers into each document, where the change is. (One string
+    /// when they are the same, as they mostly are: deep pointers are most
+    /// of a large diff's memory.)
+    pub base_pointer: Option<Arc<str>>,
+    pub revision_pointer: Option<Arc<str>>,
     /// Stable across runs and unrelated edits: id, operation, path and the
     /// subject of the finding, hashed.
     pub fingerprint: String,
@@ -636,6 +638,7 @@ impl Emitter {
         }
         h.update([0]);
         let fingerprint = fingerprint_hex(&h.finalize()[..8]);
+        let (base_pointer, revision_pointer) = shared_pointers(base_pointer, revision_pointer);
         self.findings.push(Finding {
             id,
             level,
@@ -647,6 +650,20 @@ impl Emitter {
             fingerprint,
             cause,
         });
+    }
+}
+
+/// The two pointers of a finding, one string when they are equal.
+pub(crate) fn shared_pointers(
+    base: Option<String>,
+    revision: Option<String>,
+) -> (Option<Arc<str>>, Option<Arc<str>>) {
+    match (base, revision) {
+        (Some(b), Some(r)) if b == r => {
+            let one: Arc<str> = r.into();
+            (Some(one.clone()), Some(one))
+        }
+        (b, r) => (b.map(Arc::from), r.map(Arc::from)),
     }
 }
 

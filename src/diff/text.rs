@@ -39,6 +39,7 @@
 //! gets its occurrence number hashed in too.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -503,8 +504,8 @@ impl Out {
             operation: None,
             path: Some(path.into()),
             message,
-            base_pointer,
-            revision_pointer,
+            base_pointer: base_pointer.map(Arc::from),
+            revision_pointer: revision_pointer.map(Arc::from),
             fingerprint,
             cause: None,
         }

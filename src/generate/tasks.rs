@@ -144,12 +144,14 @@ pub fn tasks(
         }
         let pointer = if kind == TaskKind::Removal {
             f.base_pointer
-                .clone()
-                .or_else(|| f.revision_pointer.clone())
+                .as_deref()
+                .or(f.revision_pointer.as_deref())
+                .map(String::from)
         } else {
             f.revision_pointer
-                .clone()
-                .or_else(|| f.base_pointer.clone())
+                .as_deref()
+                .or(f.base_pointer.as_deref())
+                .map(String::from)
         };
         out.push(Task {
             kind,

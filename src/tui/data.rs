@@ -211,8 +211,8 @@ impl CachedPair {
                 std::mem::size_of::<LocatedFinding>()
                     + f.finding.message.len()
                     + f.finding.fingerprint.len()
-                    + f.finding.base_pointer.as_ref().map_or(0, String::len)
-                    + f.finding.revision_pointer.as_ref().map_or(0, String::len)
+                    + f.finding.base_pointer.as_deref().map_or(0, str::len)
+                    + f.finding.revision_pointer.as_deref().map_or(0, str::len)
             })
             .sum();
         2 * self.model.heap_bytes() + findings

@@ -253,8 +253,8 @@ impl DiffPane {
         let Some(lines) = f.lines else {
             return vec![Msg::Locate {
                 index: self.finding,
-                base_pointer: f.finding.base_pointer.clone(),
-                rev_pointer: f.finding.revision_pointer.clone(),
+                base_pointer: f.finding.base_pointer.as_deref().map(String::from),
+                rev_pointer: f.finding.revision_pointer.as_deref().map(String::from),
             }];
         };
         let row = lines
