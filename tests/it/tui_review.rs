@@ -232,7 +232,17 @@ fn the_findings_list_filters_groups_counts_and_shows_one_in_full() {
             .key(KeyCode::Char('s'))
             .key(KeyCode::Char('s'));
         assert!(h.app.diff.level_filter.is_none());
-        // Grouped by operation: a header per operation with its count.
+        // By root cause to begin with, as the CLI's reports; `o` turns
+        // to one list by level, then a header per operation with its count.
+        assert_eq!(
+            h.app.diff.grouping,
+            apiradar::tui::panes::diff::Grouping::RootCause
+        );
+        h.key(KeyCode::Char('o'));
+        assert_eq!(
+            h.app.diff.grouping,
+            apiradar::tui::panes::diff::Grouping::Level
+        );
         h.key(KeyCode::Char('o'));
         assert!(h.shows("by operation"), "{w}x{hgt}:\n{}", h.screen());
         assert!(
@@ -258,12 +268,6 @@ fn the_findings_list_filters_groups_counts_and_shows_one_in_full() {
             h.screen().lines().any(|l| l.contains("[endpoint-added]")),
             "{w}x{hgt}:\n{}",
             h.screen()
-        );
-        // And back to one list by level.
-        h.key(KeyCode::Char('o'));
-        assert_eq!(
-            h.app.diff.grouping,
-            apiradar::tui::panes::diff::Grouping::Level
         );
         // `/` filters the findings by text.
         h.key(KeyCode::Char('/')).keys("owners").key(KeyCode::Enter);

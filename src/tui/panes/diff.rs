@@ -26,15 +26,17 @@ use crate::tui::util::{fit, moved};
 /// (`u`).
 pub const UNIFIED_BELOW: u16 = 120;
 
-/// How the findings list is grouped.
+/// How the findings list is grouped. By root cause unless asked, as the
+/// CLI's reports are: a change in a shared schema is one header, not a
+/// line for every operation that reaches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Grouping {
     /// Most serious first, no headers.
-    #[default]
     Level,
     /// Under one header per operation.
     Operation,
     /// Under one header per root cause (see [`root_cause_groups`]).
+    #[default]
     RootCause,
 }
 
@@ -65,8 +67,9 @@ enum Entry {
         title: String,
         count: usize,
     },
-    /// An index into the pair's findings.
-    Finding(usize),
+    /// An index into the pair's findings, and whether it is under a
+    /// header (indented).
+    Finding(usize, bool),
 }
 
 /// The root-cause groups of the findings `shown` (indexes into
@@ -188,7 +191,7 @@ impl DiffPane {
         self.entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Finding(i) => Some(*i),
+                Entry::Finding(i, _) => Some(*i),
                 Entry::Header { .. } => None,
             })
             .collect()
@@ -215,16 +218,22 @@ impl DiffPane {
             Grouping::Operation => Some(operation_groups(&view.findings, &shown)),
             Grouping::RootCause => Some(root_cause_groups(&view.findings, &shown)),
         };
+        // A root cause with one finding is that finding, without a header
+        // saying the same again; an operation's header says which one.
+        let lone_headers = self.grouping == Grouping::Operation;
         self.entries = match groups {
-            None => shown.iter().map(|&i| Entry::Finding(i)).collect(),
+            None => shown.iter().map(|&i| Entry::Finding(i, false)).collect(),
             Some(groups) => groups
                 .into_iter()
                 .flat_map(|(title, members)| {
-                    std::iter::once(Entry::Header {
+                    let header = (lone_headers || members.len() > 1).then_some(Entry::Header {
                         title,
                         count: members.len(),
-                    })
-                    .chain(members.into_iter().map(Entry::Finding))
+                    });
+                    let nested = header.is_some();
+                    header
+                        .into_iter()
+                        .chain(members.into_iter().map(move |i| Entry::Finding(i, nested)))
                 })
                 .collect(),
         };
@@ -770,13 +779,9 @@ impl DiffPane {
                     fit(&format!("{} ({count})", crate::text::line(title)), width),
                     theme.title(true),
                 )])),
-                Entry::Finding(i) => {
+                Entry::Finding(i, nested) => {
                     let fd = &view.findings[*i].finding;
-                    let indent = if self.grouping == Grouping::Level {
-                        ""
-                    } else {
-                        "  "
-                    };
+                    let indent = if *nested { "  " } else { "" };
                     let text = crate::text::line(&list_text(fd, self.grouping)).into_owned();
                     ListItem::new(Line::from(vec![
                         Span::raw(indent),
@@ -789,7 +794,7 @@ impl DiffPane {
         let selected = self
             .entries
             .iter()
-            .position(|e| *e == Entry::Finding(self.finding));
+            .position(|e| matches!(e, Entry::Finding(i, _) if *i == self.finding));
         let list_widget =
             List::new(items).highlight_style(theme.selection(self.findings_focused && cx.focused));
         self.findings_list.select(selected);
