@@ -9,9 +9,14 @@
 //! form with a change in every component, for the tens of thousands of
 //! findings Stripe's current pairs have.
 //!
+//! For the Stripe cases it also prints the peak resident memory of the
+//! `apiradar diff` command on the pair, in text and in JSON: the whole
+//! process (documents, findings, output, allocator), as a user sees it.
+//!
 //! `cargo bench --bench diff`; skips, saying so, without `../shared/corpus`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use apiradar::diff::{DiffOptions, compare_raw, diff_openapi, group};
 use apiradar::spec::{Limits, parse_document};
@@ -175,6 +180,7 @@ fn changed_everywhere(mut doc: serde_json::Value) -> serde_json::Value {
 /// The two sides of the ratio for one pair: parsing both documents, and
 /// parsing, diffing and grouping them.
 fn parse_against_diff(c: &mut Criterion, name: &str, a: &[u8], b: &[u8], limits: &Limits) {
+    peak_memory(name, a, b);
     let mut bench_group = c.benchmark_group(name);
     bench_group.sample_size(10);
     bench_group.bench_function("parse both", |bench| {
@@ -194,6 +200,59 @@ fn parse_against_diff(c: &mut Criterion, name: &str, a: &[u8], b: &[u8], limits:
         })
     });
     bench_group.finish();
+}
+
+/// Prints the peak resident memory of `apiradar diff` on the pair, text
+/// and JSON, the least and the most of three runs each.
+fn peak_memory(name: &str, a: &[u8], b: &[u8]) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (base, revision) = (
+        dir.path().join("base.json"),
+        dir.path().join("revision.json"),
+    );
+    std::fs::write(&base, a).expect("write base");
+    std::fs::write(&revision, b).expect("write revision");
+    for format in ["text", "json"] {
+        let runs: Vec<f64> = (0..3)
+            .map(|_| peak_mib(dir.path(), &base, &revision, format))
+            .collect();
+        let least = runs.iter().copied().fold(f64::INFINITY, f64::min);
+        let most = runs.iter().copied().fold(0.0, f64::max);
+        eprintln!(
+            "{name}: `apiradar diff --format {format}` peak resident memory {least:.1}–{most:.1} MiB"
+        );
+    }
+}
+
+/// One run of the binary built with this bench; its peak resident memory
+/// from the kernel's accounting of the child (`wait4`), in MiB.
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which also gives its resource usage"
+)]
+fn peak_mib(home: &Path, base: &Path, revision: &Path, format: &str) -> f64 {
+    let child = Command::new(env!("CARGO_BIN_EXE_apiradar"))
+        .arg("diff")
+        .arg(base)
+        .arg(revision)
+        .args(["--format", format])
+        .env("HOME", home)
+        .env("APIRADAR_DB", home.join("apiradar.db"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run apiradar");
+    let mut status = 0;
+    // SAFETY: `rusage` is plain integers, for which all zeroes is a
+    // value; `wait4` writes both out-parameters and reads nothing else.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(
+        waited > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "apiradar diff --format {format} failed: {status:#x}"
+    );
+    // Linux counts `ru_maxrss` in KiB.
+    usage.ru_maxrss as f64 / 1024.0
 }
 
 criterion_group!(benches, diff, stripe);

@@ -1045,19 +1045,26 @@ pub fn completions(shell: Shell) -> Vec<u8> {
 impl DiffFormat {
     /// The findings of a diff in this format: by root cause, or one line
     /// per finding with `flat`.
-    pub fn render(self, diff: &app::diff::DiffOutcome, flat: bool, max_bytes: usize) -> String {
+    pub fn render(
+        self,
+        diff: &app::diff::DiffOutcome,
+        flat: bool,
+        max_bytes: usize,
+    ) -> Result<String, app::AppError> {
         use apiradar::report;
         let (base, rev, shown) = (&diff.base_label, &diff.revision_label, &diff.findings);
-        match self {
+        Ok(match self {
             DiffFormat::Text if !flat => report::groups::groups_text(diff),
             DiffFormat::Markdown if !flat => report::groups::groups_markdown(diff, max_bytes),
             DiffFormat::Html if !flat => report::groups::groups_html(diff),
             DiffFormat::Junit => report::findings_junit(base, rev, shown),
             DiffFormat::Github => report::findings_github(shown),
             DiffFormat::Html => report::findings_html(base, rev, shown),
-            DiffFormat::Json => format!("{}\n", report::json_text(&report::diff_json(diff))),
+            DiffFormat::Json => report::diff_json_text(diff).map_err(|e| {
+                app::AppError::Failed(format!("the findings could not be written as JSON: {e}"))
+            })?,
             DiffFormat::Text => report::findings_text(base, rev, diff.kind.as_str(), shown),
             DiffFormat::Markdown => report::findings_markdown(base, rev, shown),
-        }
+        })
     }
 }

@@ -480,7 +480,7 @@ fn dispatch(
             for line in report::diff_notes(&diff) {
                 note!("{line}");
             }
-            let text = a.format.render(&diff, a.flat, a.max_bytes);
+            let text = a.format.render(&diff, a.flat, a.max_bytes)?;
             write!(out, "{text}")?;
             diff.verdict(a.fail_on.as_deref())?;
         }

@@ -216,16 +216,15 @@ fn mixed_levels(g: &Group) -> String {
         .join(", ")
 }
 
-/// `diff --format json`: every finding, the groups, the counts.
-pub fn groups_json(o: &DiffOutcome) -> Value {
-    let groups = groups_of(o);
+/// What `diff --format json` says beside the findings and the groups:
+/// the summary line, the level shown, the counts and what is hidden.
+pub fn groups_json_parts(o: &DiffOutcome, groups: usize) -> Value {
     json!({
-        "summary": summary(o, groups.len()),
+        "summary": summary(o, groups),
         "level": o.level,
         "counts": LevelCounts::of(&o.findings),
         "hidden": o.hidden,
         "documentation_only": o.documentation_only,
-        "groups": groups,
     })
 }
 

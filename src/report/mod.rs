@@ -18,6 +18,8 @@ pub use findings::{
     findings_github, findings_html, findings_json, findings_junit, findings_markdown, findings_text,
 };
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::pipeline::poll::PollReport;
@@ -401,24 +403,84 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
     lines
 }
 
-/// `diff --format json`: the findings and the notes on both documents.
-pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
-    let mut doc = findings_json(&o.findings);
-    doc["kind"] = json!(o.kind.as_str());
-    if let (Value::Object(doc), Value::Object(grouped)) = (&mut doc, groups::groups_json(o)) {
-        doc.extend(grouped);
+/// `diff --format json`: every finding, the groups, the counts and the
+/// notes on both documents, as the commands print it ([`json_text`]).
+///
+/// Written item by item: a large diff has tens of thousands of findings,
+/// and a `serde_json` value of all of them at once took several times the
+/// memory of the findings themselves. Each finding and group is still
+/// made a value on its own, so the keys come out sorted as in every other
+/// JSON the commands print.
+pub fn diff_json_text(o: &crate::app::diff::DiffOutcome) -> Result<String, serde_json::Error> {
+    let groups = groups::groups_of(o);
+    let mut doc: BTreeMap<String, Part> = BTreeMap::new();
+    doc.insert("changes".into(), Part::Findings(EachAsValue(&o.findings)));
+    doc.insert("kind".into(), Part::Value(json!(o.kind.as_str())));
+    if let Value::Object(parts) = groups::groups_json_parts(o, groups.len()) {
+        doc.extend(
+            parts
+                .into_iter()
+                .map(|(key, value)| (key, Part::Value(value))),
+        );
     }
-    doc["notes"] = json!({
-        "base": o.base_notes,
-        "revision": o.revision_notes,
-    });
+    doc.insert("groups".into(), Part::Groups(EachAsValue(&groups)));
+    doc.insert(
+        "notes".into(),
+        Part::Value(json!({
+            "base": o.base_notes,
+            "revision": o.revision_notes,
+        })),
+    );
     if let Some((level, n)) = o.below_stability {
-        doc["stability_level"] = json!({"level": level.as_str(), "operations_not_compared": n});
+        doc.insert(
+            "stability_level".into(),
+            Part::Value(json!({"level": level.as_str(), "operations_not_compared": n})),
+        );
     }
     if let Some(key) = o.detected_key {
-        doc["item_key"] = json!({"field": key, "detected": true});
+        doc.insert(
+            "item_key".into(),
+            Part::Value(json!({"field": key, "detected": true})),
+        );
     }
-    doc
+    let mut out = Vec::new();
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.push(b'\n');
+    // serde writes UTF-8; a lossy read never changes it.
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok(text::json_text(text))
+}
+
+/// `diff --format json` as a value (what [`diff_json_text`] prints).
+pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
+    diff_json_text(o)
+        .and_then(|text| serde_json::from_str(&text))
+        .unwrap_or(Value::Null)
+}
+
+/// A part of the diff's JSON document.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Part<'a> {
+    Value(Value),
+    Findings(EachAsValue<'a, crate::diff::Finding>),
+    Groups(EachAsValue<'a, crate::diff::group::Group<'a>>),
+}
+
+/// A list written one item at a time, each made a `serde_json` value first
+/// (whose keys are sorted) and dropped once written.
+struct EachAsValue<'a, T>(&'a [T]);
+
+impl<T: serde::Serialize> serde::Serialize for EachAsValue<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for item in self.0 {
+            seq.serialize_element(&serde_json::to_value(item).map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
 }
 
 #[cfg(test)]

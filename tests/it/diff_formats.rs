@@ -221,3 +221,24 @@ fn a_deprecation_policy_asks_for_sunset_dates() {
         ]
     );
 }
+
+/// `--format json` is written finding by finding (a large diff's findings
+/// are never one value in memory): it must still be the one layout every
+/// other JSON command prints, keys sorted at every level, two-space
+/// indents, a final line feed.
+#[test]
+fn diff_json_is_the_canonical_pretty_layout() {
+    let sb = Sandbox::new();
+    let (v2, v3) = pair();
+    for level in ["error", "info"] {
+        let out = sb.run(["diff", &v2, &v3, "--format", "json", "--level", level]);
+        let text = out.text();
+        let value: Value = serde_json::from_str(&text).expect("JSON");
+        assert!(
+            value["changes"].as_array().is_some_and(|c| !c.is_empty()),
+            "{text}"
+        );
+        assert!(value["groups"].as_array().is_some_and(|g| !g.is_empty()));
+        assert_eq!(text, format!("{value:#}\n"), "--level {level}");
+    }
+}
