@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use apiradar::diff::{DiffOptions, compare_raw, diff_openapi, group};
 use apiradar::spec::{Limits, parse_document};
 use apiradar::watch::Kind;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 
 mod common;
 
@@ -224,24 +224,53 @@ fn peak_memory(name: &str, a: &[u8], b: &[u8]) {
     }
 }
 
-/// One run of the binary built with this bench; its peak resident memory
-/// from the kernel's accounting of the child (`wait4`), in MiB.
-#[expect(
-    clippy::zombie_processes,
-    reason = "reaped by wait4, which also gives its resource usage"
-)]
+/// Set in a run of this bench binary that is only a go-between: it runs
+/// the command in its arguments and prints the command's peak resident
+/// memory (see [`peak_mib`]).
+const PEAK_OF: &str = "APIRADAR_BENCH_PEAK_OF";
+
+/// One run of the binary built with this bench, in MiB at its peak.
+///
+/// Linux counts a process's peak from the address space it was started
+/// from: a command spawned by this bench, grown large by the documents it
+/// holds, would report the bench's size whenever that is the larger. So
+/// the command is started by a fresh, small copy of this binary
+/// ([`PEAK_OF`]), which waits for it and prints its figure.
 fn peak_mib(home: &Path, base: &Path, revision: &Path, format: &str) -> f64 {
-    let child = Command::new(env!("CARGO_BIN_EXE_apiradar"))
+    let this = std::env::current_exe().expect("the bench's own path");
+    let out = Command::new(this)
+        .arg(env!("CARGO_BIN_EXE_apiradar"))
         .arg("diff")
         .arg(base)
         .arg(revision)
         .args(["--format", format])
+        .env(PEAK_OF, "1")
         .env("HOME", home)
         .env("APIRADAR_DB", home.join("apiradar.db"))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run the go-between");
+    let kib: f64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("apiradar diff --format {format}: {out:?}"));
+    kib / 1024.0
+}
+
+/// The go-between's work: runs `command`, waits for it, and gives its
+/// peak resident memory in KiB from the kernel's accounting (`wait4`).
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which also gives its resource usage"
+)]
+fn child_peak_kib(command: &[std::ffi::OsString]) -> i64 {
+    let (program, args) = command.split_first().expect("a command");
+    let child = Command::new(program)
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("run apiradar");
+        .expect("run the command");
     let mut status = 0;
     // SAFETY: `rusage` is plain integers, for which all zeroes is a
     // value; `wait4` writes both out-parameters and reads nothing else.
@@ -249,11 +278,20 @@ fn peak_mib(home: &Path, base: &Path, revision: &Path, format: &str) -> f64 {
     let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     assert!(
         waited > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "apiradar diff --format {format} failed: {status:#x}"
+        "{command:?} failed: {status:#x}"
     );
     // Linux counts `ru_maxrss` in KiB.
-    usage.ru_maxrss as f64 / 1024.0
+    usage.ru_maxrss
 }
 
 criterion_group!(benches, diff, stripe);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os(PEAK_OF).is_some() {
+        let command: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+        println!("{}", child_peak_kib(&command));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
