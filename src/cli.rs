@@ -346,7 +346,7 @@ pub struct DemoArgs {
     pub headless: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
     Text,
     Markdown,
@@ -1043,6 +1043,26 @@ pub fn completions(shell: Shell) -> Vec<u8> {
 }
 
 impl DiffFormat {
+    /// Writes the findings in this format to `out` ([`DiffFormat::render`]);
+    /// JSON as it is made, which a large diff's findings need (its text is
+    /// tens of megabytes).
+    pub fn write(
+        self,
+        diff: &app::diff::DiffOutcome,
+        flat: bool,
+        max_bytes: usize,
+        out: &mut impl std::io::Write,
+    ) -> anyhow::Result<()> {
+        if self == DiffFormat::Json {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+            apiradar::report::write_diff_json(diff, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+        } else {
+            write!(out, "{}", self.render(diff, flat, max_bytes)?)?;
+        }
+        Ok(())
+    }
+
     /// The findings of a diff in this format: by root cause, or one line
     /// per finding with `flat`.
     pub fn render(
@@ -1050,7 +1070,7 @@ impl DiffFormat {
         diff: &app::diff::DiffOutcome,
         flat: bool,
         max_bytes: usize,
-    ) -> Result<String, app::AppError> {
+    ) -> std::io::Result<String> {
         use apiradar::report;
         let (base, rev, shown) = (&diff.base_label, &diff.revision_label, &diff.findings);
         Ok(match self {
@@ -1060,9 +1080,7 @@ impl DiffFormat {
             DiffFormat::Junit => report::findings_junit(base, rev, shown),
             DiffFormat::Github => report::findings_github(shown),
             DiffFormat::Html => report::findings_html(base, rev, shown),
-            DiffFormat::Json => report::diff_json_text(diff).map_err(|e| {
-                app::AppError::Failed(format!("the findings could not be written as JSON: {e}"))
-            })?,
+            DiffFormat::Json => report::diff_json_text(diff)?,
             DiffFormat::Text => report::findings_text(base, rev, diff.kind.as_str(), shown),
             DiffFormat::Markdown => report::findings_markdown(base, rev, shown),
         })

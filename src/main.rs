@@ -480,8 +480,7 @@ fn dispatch(
             for line in report::diff_notes(&diff) {
                 note!("{line}");
             }
-            let text = a.format.render(&diff, a.flat, a.max_bytes)?;
-            write!(out, "{text}")?;
+            a.format.write(&diff, a.flat, a.max_bytes, out)?;
             diff.verdict(a.fail_on.as_deref())?;
         }
         Command::Tests(a) => run_tests(a, store, out)?,

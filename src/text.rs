@@ -251,6 +251,91 @@ pub fn json_text(json: String) -> String {
     out
 }
 
+/// serde_json's pretty layout (two-space indents), writing the characters
+/// [`json_text`] escapes as `\u` escapes as it goes: JSON for a terminal
+/// without holding the whole text in memory first. The bytes are the same
+/// as [`json_text`] of `serde_json::to_string_pretty`.
+pub struct TerminalJson<'a>(serde_json::ser::PrettyFormatter<'a>);
+
+impl TerminalJson<'_> {
+    pub fn new() -> Self {
+        TerminalJson(serde_json::ser::PrettyFormatter::new())
+    }
+}
+
+impl Default for TerminalJson<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl serde_json::ser::Formatter for TerminalJson<'_> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        // serde escapes the C0 controls itself; what is left to escape is
+        // never ASCII, so ASCII-only fragments (nearly all) pass at once.
+        if fragment.is_ascii() && !fragment.contains('\u{7f}') {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if c > '\u{7e}' && is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 /// `text` on one line: line breaks and other control characters become
 /// spaces, runs of white space one space, and the ends are trimmed.
 pub fn one_line(text: &str) -> String {
@@ -503,6 +588,21 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn terminal_json_writes_what_json_text_makes_of_pretty_json() {
+        let value = serde_json::json!({
+            "k\u{9b}ey": ["a\u{1b}b\u{9b}c\u{7f}d\u{202e}e\nf", "plain", "ünï\u{2066}", []],
+            "n": {"x": 1.5, "y": null, "z": {}},
+            "s": "\u{85}",
+        });
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, TerminalJson::new());
+        serde::Serialize::serialize(&value, &mut ser).unwrap_or_default();
+        let pretty = serde_json::to_string_pretty(&value).unwrap_or_default();
+        assert_eq!(String::from_utf8_lossy(&out), json_text(pretty));
+        assert_terminal_safe(&String::from_utf8_lossy(&out).replace('\n', ""));
     }
 
     #[test]

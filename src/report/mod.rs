@@ -404,14 +404,18 @@ pub fn diff_notes(o: &crate::app::diff::DiffOutcome) -> Vec<String> {
 }
 
 /// `diff --format json`: every finding, the groups, the counts and the
-/// notes on both documents, as the commands print it ([`json_text`]).
+/// notes on both documents, written to `out` as the commands print JSON
+/// ([`json_text`]).
 ///
 /// Written item by item: a large diff has tens of thousands of findings,
-/// and a `serde_json` value of all of them at once took several times the
-/// memory of the findings themselves. Each finding and group is still
-/// made a value on its own, so the keys come out sorted as in every other
-/// JSON the commands print.
-pub fn diff_json_text(o: &crate::app::diff::DiffOutcome) -> Result<String, serde_json::Error> {
+/// and a `serde_json` value of all of them, then its text, took several
+/// times the memory of the findings themselves. Each finding and group is
+/// still made a value on its own, so the keys come out sorted as in every
+/// other JSON the commands print.
+pub fn write_diff_json(
+    o: &crate::app::diff::DiffOutcome,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let groups = groups::groups_of(o);
     let mut doc: BTreeMap<String, Part> = BTreeMap::new();
     doc.insert("changes".into(), Part::Findings(EachAsValue(&o.findings)));
@@ -443,19 +447,26 @@ pub fn diff_json_text(o: &crate::app::diff::DiffOutcome) -> Result<String, serde
             Part::Value(json!({"field": key, "detected": true})),
         );
     }
-    let mut out = Vec::new();
-    serde_json::to_writer_pretty(&mut out, &doc)?;
-    out.push(b'\n');
-    // serde writes UTF-8; a lossy read never changes it.
-    let text = String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Ok(text::json_text(text))
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, text::TerminalJson::new());
+    serde::Serialize::serialize(&doc, &mut serializer)?;
+    out.write_all(b"\n")
 }
 
-/// `diff --format json` as a value (what [`diff_json_text`] prints).
+/// [`write_diff_json`] as a string.
+pub fn diff_json_text(o: &crate::app::diff::DiffOutcome) -> std::io::Result<String> {
+    let mut out = Vec::new();
+    write_diff_json(o, &mut out)?;
+    // serde writes UTF-8; a lossy read never changes it.
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// `diff --format json` as a value (what [`write_diff_json`] prints).
 pub fn diff_json(o: &crate::app::diff::DiffOutcome) -> Value {
     diff_json_text(o)
-        .and_then(|text| serde_json::from_str(&text))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or(Value::Null)
 }
 
