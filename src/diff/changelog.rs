@@ -444,7 +444,7 @@ fn entry_finding(
         operation: None,
         // The entry's heading names it.
         path: Some(entry.lines().next().unwrap_or("").trim().into()),
-        message,
+        message: message.into(),
         base_pointer: base.map(place).map(Arc::from),
         revision_pointer: revision.map(place).map(Arc::from),
         fingerprint: crate::diff::fingerprint_hex(&h.finalize()[..8]),

@@ -537,7 +537,7 @@ mod tests {
             level,
             operation: op.map(|(m, _)| m.into()),
             path: op.map(|(_, p)| p.into()),
-            message: message.to_string(),
+            message: message.into(),
             base_pointer: None,
             revision_pointer: None,
             fingerprint: format!("{:016x}", message.len()),
@@ -802,7 +802,7 @@ mod tests {
         };
         let (kept, dropped) = filter.apply(findings);
         assert_eq!(dropped, 0);
-        let got: Vec<_> = kept.iter().map(|f| (f.message.as_str(), f.level)).collect();
+        let got: Vec<_> = kept.iter().map(|f| (f.message.as_ref(), f.level)).collect();
         assert_eq!(
             got,
             [

@@ -197,7 +197,7 @@ fn place<'f>(
         None => (
             f.base_pointer.as_deref(),
             f.revision_pointer.as_deref(),
-            f.message.as_str(),
+            &*f.message,
         ),
     };
     // The same change worded the same way in several operations (an

@@ -1027,7 +1027,7 @@ fn finding(
         level: level(id).unwrap_or(Level::Info),
         operation: None,
         path: path.map(Arc::from),
-        message,
+        message: message.into(),
         base_pointer,
         revision_pointer,
         fingerprint: crate::diff::fingerprint_hex(&h.finalize()[..8]),
@@ -1276,7 +1276,7 @@ mod tests {
         );
         let price = find(&findings, "/data/[id=gpt-4o]/pricing/input");
         assert_eq!(
-            price.message,
+            &*price.message,
             "model gpt-4o: pricing.input fell from 2.5 to 2.0 (−20%)"
         );
         assert_eq!(price.level, Level::Info);
@@ -1287,12 +1287,12 @@ mod tests {
             Some("/data/1/pricing/input")
         );
         let gone = find(&findings, "/data/[id=gpt-3.5-turbo]");
-        assert_eq!(gone.message, "model gpt-3.5-turbo was removed");
+        assert_eq!(&*gone.message, "model gpt-3.5-turbo was removed");
         assert_eq!(gone.level, Level::Error);
         assert_eq!(gone.base_pointer.as_deref(), Some("/data/1"));
         assert_eq!(gone.revision_pointer, None);
         let new = find(&findings, "/data/[id=o3]");
-        assert_eq!(new.message, "model o3 was added");
+        assert_eq!(&*new.message, "model o3 was added");
         assert_eq!(new.base_pointer, None);
         assert_eq!(new.revision_pointer.as_deref(), Some("/data/0"));
         // Pointers resolve in their documents.
@@ -1332,9 +1332,9 @@ mod tests {
                 (CATALOG_ITEM_REMOVED, "/[id=venice-uncensored]"),
             ]
         );
-        assert_eq!(findings[1].message, "item venice-uncensored was removed");
+        assert_eq!(&*findings[1].message, "item venice-uncensored was removed");
         assert_eq!(
-            findings[0].message,
+            &*findings[0].message,
             "item qwen3-4b: model_spec was added (an object with 1 field)"
         );
         assert_eq!(
@@ -1365,7 +1365,7 @@ mod tests {
                 (CATALOG_FIELD_ADDED, "/gpt-4/supports_vision"),
             ]
         );
-        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_ref()).collect();
         assert_eq!(
             messages,
             [
@@ -1417,11 +1417,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            find(&findings, "/info/limits/tpm").message,
+            &*find(&findings, "/info/limits/tpm").message,
             "info.limits.tpm was removed (was 1000)"
         );
         assert_eq!(
-            find(&findings, "/info/regions/[=\"ap\"]").message,
+            &*find(&findings, "/info/regions/[=\"ap\"]").message,
             "info.regions gained \"ap\""
         );
         assert_eq!(
@@ -1431,10 +1431,10 @@ mod tests {
             Some("/info/regions/2")
         );
         assert_eq!(
-            find(&findings, "/models/1").message,
+            &*find(&findings, "/models/1").message,
             "models[1] was removed"
         );
-        assert_eq!(find(&findings, "/tags").message, "tags changed order");
+        assert_eq!(&*find(&findings, "/tags").message, "tags changed order");
     }
 
     #[test]
@@ -1444,7 +1444,7 @@ mod tests {
         let findings = diff_json(&base, &revision, Some("id"));
         let got: Vec<(&str, &str, Level)> = findings
             .iter()
-            .map(|f| (f.id, f.message.as_str(), f.level))
+            .map(|f| (f.id, f.message.as_ref(), f.level))
             .collect();
         assert_eq!(
             got,
@@ -1485,7 +1485,7 @@ mod tests {
         let findings = diff_json(&base, &revision, None);
         let got: Vec<(&str, &str)> = findings
             .iter()
-            .map(|f| (f.id, f.message.as_str()))
+            .map(|f| (f.id, f.message.as_ref()))
             .collect();
         assert_eq!(
             got,
@@ -1539,7 +1539,7 @@ mod tests {
                 (CATALOG_ITEM_ADDED, "/[id=a#3]"),
             ]
         );
-        assert_eq!(findings[0].message, "item a (#2): v changed from 2 to 3");
+        assert_eq!(&*findings[0].message, "item a (#2): v changed from 2 to 3");
         assert_eq!(findings[1].revision_pointer.as_deref(), Some("/2"));
     }
 
@@ -1550,7 +1550,7 @@ mod tests {
         let findings = diff_json(&base, &revision, Some("id"));
         let got: Vec<(&str, &str)> = findings
             .iter()
-            .map(|f| (f.path.as_deref().unwrap_or(""), f.message.as_str()))
+            .map(|f| (f.path.as_deref().unwrap_or(""), f.message.as_ref()))
             .collect();
         assert_eq!(
             got,

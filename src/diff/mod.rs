@@ -83,7 +83,7 @@ pub struct Finding {
     /// The path of the operation concerned, as the revision (or, for a
     /// removal, the base) writes it.
     pub path: Option<Arc<str>>,
-    pub message: String,
+    pub message: Arc<str>,
     /// JSON pointers into each document, where the change is. (One string
     /// when they are the same, as they mostly are: deep pointers are most
     /// of a large diff's memory.)
@@ -514,6 +514,12 @@ pub enum Side {
 pub struct Emitter {
     findings: Vec<Finding>,
     operation: Option<(Arc<str>, Arc<str>)>,
+    /// Each message text once: a change in a shared schema reads the same
+    /// on every operation that reaches it by the same route (tens of
+    /// thousands of findings, a few hundred texts, on a large diff).
+    messages: foldhash::HashSet<Arc<str>>,
+    /// Where pointers given in pieces are put together.
+    scratch: String,
 }
 
 impl Emitter {
@@ -582,6 +588,42 @@ impl Emitter {
         );
     }
 
+    /// [`Emitter::emit_caused`] with each pointer given in pieces, put
+    /// together here: one string, shared when the two are the same.
+    pub fn emit_caused_at(
+        &mut self,
+        check: registry::Check,
+        subject: &[&str],
+        message: String,
+        base_pointer: &[&str],
+        revision_pointer: &[&str],
+        cause: Option<Arc<group::Cause>>,
+    ) {
+        self.scratch.clear();
+        base_pointer.iter().for_each(|p| self.scratch.push_str(p));
+        let base: Arc<str> = Arc::from(self.scratch.as_str());
+        let same = {
+            let mut rest = &*base;
+            revision_pointer.iter().all(|p| match rest.strip_prefix(p) {
+                Some(after) => {
+                    rest = after;
+                    true
+                }
+                None => false,
+            }) && rest.is_empty()
+        };
+        let revision = if same {
+            base.clone()
+        } else {
+            self.scratch.clear();
+            revision_pointer
+                .iter()
+                .for_each(|p| self.scratch.push_str(p));
+            Arc::from(self.scratch.as_str())
+        };
+        self.push(check, subject, message, (Some(base), Some(revision)), cause);
+    }
+
     /// Records a finding of `check`, at its default level. `subject` tells
     /// findings of the same check on the same operation apart (a parameter
     /// name, a property path) and goes into the fingerprint.
@@ -614,6 +656,19 @@ impl Emitter {
         revision_pointer: Option<String>,
         cause: Option<Arc<group::Cause>>,
     ) {
+        let pointers = shared_pointers(base_pointer, revision_pointer);
+        self.push(check, subject, message, pointers, cause);
+    }
+
+    /// Adds the finding; the message is kept once per text.
+    fn push(
+        &mut self,
+        check: registry::Check,
+        subject: &[&str],
+        message: String,
+        (base_pointer, revision_pointer): (Option<Arc<str>>, Option<Arc<str>>),
+        cause: Option<Arc<group::Cause>>,
+    ) {
         debug_assert_eq!(
             registry::find(check.id),
             Some(check),
@@ -638,7 +693,14 @@ impl Emitter {
         }
         h.update([0]);
         let fingerprint = fingerprint_hex(&h.finalize()[..8]);
-        let (base_pointer, revision_pointer) = shared_pointers(base_pointer, revision_pointer);
+        let message = match self.messages.get(message.as_str()) {
+            Some(known) => known.clone(),
+            None => {
+                let new: Arc<str> = message.into();
+                self.messages.insert(new.clone());
+                new
+            }
+        };
         self.findings.push(Finding {
             id,
             level,
@@ -710,6 +772,48 @@ pub fn push_pointer_segment(pointer: &mut String, segment: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_emitter_keeps_each_message_once_and_equal_pointers_as_one() {
+        let Some(check) = registry::find("response-property-enum-value-added") else {
+            panic!("the check is registered");
+        };
+        let mut out = Emitter::default();
+        for (method, path) in [("get", "/a"), ("post", "/b")] {
+            out.set_operation(method, path);
+            out.emit_caused_at(
+                check,
+                &["status"],
+                "property `status` allows the new value \"x\"".to_string(),
+                &["/paths/", path, "/x"],
+                &["/paths/", path, "/x"],
+                None,
+            );
+        }
+        out.emit_caused_at(
+            check,
+            &["kind"],
+            "property `kind` allows the new value \"y\"".to_string(),
+            &["/paths/a", "/x"],
+            &["/paths/a/", "y"],
+            None,
+        );
+        let f = out.into_findings();
+        assert!(Arc::ptr_eq(&f[0].message, &f[1].message));
+        assert!(!Arc::ptr_eq(&f[0].message, &f[2].message));
+        let pointers = |f: &Finding| (f.base_pointer.clone(), f.revision_pointer.clone());
+        let (Some(b), Some(r)) = pointers(&f[1]) else {
+            panic!("pointers");
+        };
+        assert_eq!(&*b, "/paths//b/x");
+        assert!(Arc::ptr_eq(&b, &r));
+        let (Some(b), Some(r)) = pointers(&f[2]) else {
+            panic!("pointers");
+        };
+        assert_eq!((&*b, &*r), ("/paths/a/x", "/paths/a/y"));
+        assert_eq!(f[0].operation.as_deref(), Some("GET"));
+        assert_ne!(f[0].fingerprint, f[1].fingerprint);
+    }
 
     #[test]
     fn pointers_escape_tilde_and_slash_only() {

@@ -503,7 +503,7 @@ impl Out {
             level: level(id).unwrap_or(Level::Info),
             operation: None,
             path: Some(path.into()),
-            message,
+            message: message.into(),
             base_pointer: base_pointer.map(Arc::from),
             revision_pointer: revision_pointer.map(Arc::from),
             fingerprint,
@@ -632,7 +632,7 @@ mod tests {
             [(PARAGRAPH_ADDED, "¶2", None, Some("¶2"))]
         );
         assert_eq!(
-            findings[0].message,
+            &*findings[0].message,
             "paragraph added: \"## 2024-06-01 * Added realtime voices.\""
         );
         assert_eq!(findings[0].level, Level::Info);
@@ -658,7 +658,7 @@ mod tests {
             [(PARAGRAPH_CHANGED, "¶3", Some("¶3"), Some("¶3"))]
         );
         assert_eq!(
-            findings[0].message,
+            &*findings[0].message,
             "paragraph changed: \"## 2024-04-01 * Deprecated v1 completions (removal on 2024-09-01).\" \
              (was \"## 2024-04-01 * Deprecated v1 completions.\")"
         );

@@ -158,7 +158,7 @@ pub fn tasks(
             method: f.operation.as_deref().map(String::from),
             path: f.path.as_deref().map(String::from),
             check: f.id,
-            message: f.message.clone(),
+            message: f.message.to_string(),
             pointer,
             hint: hint(kind, f.id),
             fingerprint: f.fingerprint.clone(),

@@ -449,7 +449,7 @@ fn ranked_findings(findings: &[Finding]) -> Vec<TopFinding> {
             level: f.level.as_str().to_string(),
             operation: f.operation.as_deref().map(String::from),
             path: f.path.as_deref().map(String::from),
-            message: f.message.clone(),
+            message: f.message.to_string(),
         })
         .collect()
 }

@@ -326,7 +326,7 @@ pub fn findings_junit(base: &str, revision: &str, findings: &[Finding]) -> Strin
                     ids.push(f.id);
                 }
             }
-            let messages: Vec<&str> = errs.iter().map(|f| f.message.as_str()).collect();
+            let messages: Vec<&str> = errs.iter().map(|f| &*f.message).collect();
             let message = format!("{} breaking changes: {}", errs.len(), messages.join("; "));
             let body: String = errs.iter().map(|f| finding_block(f)).collect();
             let _ = writeln!(
@@ -389,7 +389,7 @@ pub fn findings_github(findings: &[Finding]) -> String {
         };
         let text = match operation_of(f) {
             Some((m, p)) => format!("{m} {p}: {}", f.message),
-            None => f.message.clone(),
+            None => f.message.to_string(),
         };
         let _ = writeln!(
             out,
@@ -596,7 +596,7 @@ mod tests {
             level,
             operation: op.map(|(m, _)| m.into()),
             path: op.map(|(_, p)| p.into()),
-            message: message.to_string(),
+            message: message.into(),
             base_pointer: Some("/paths/~1pets/get".into()),
             revision_pointer: Some("/paths/~1pets/get/parameters/0".into()),
             fingerprint: "0123456789abcdef".into(),

@@ -46,7 +46,7 @@ mod tests {
         let rev = with_schemas(json!({"Animal": {"type": "object"}, "Toy": {"type": "string"}}));
         let f = only(&diff(&base, &rev)).clone();
         assert_eq!((f.level, f.id), (Level::Info, "api-schema-removed"));
-        assert_eq!(f.message, "component schema `Pet` was removed");
+        assert_eq!(&*f.message, "component schema `Pet` was removed");
         assert_eq!(f.base_pointer.as_deref(), Some("/components/schemas/Pet"));
         assert_eq!(f.revision_pointer, None);
         // About the document, not an operation.
@@ -54,7 +54,7 @@ mod tests {
         // `Animal` was added: no news. Backwards, it is the one removed.
         let back = diff(&rev, &base);
         assert_eq!(ids(&back), [(Level::Info, "api-schema-removed")]);
-        assert_eq!(back[0].message, "component schema `Animal` was removed");
+        assert_eq!(&*back[0].message, "component schema `Animal` was removed");
     }
 
     #[test]

@@ -302,7 +302,7 @@ mod tests {
             (Level::Info, "response-body-media-type-schema-added")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "response 200 (application/json) now has a schema"
         );
         assert_eq!(
@@ -315,7 +315,7 @@ mod tests {
             (Level::Warning, "response-body-media-type-schema-removed")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "response 200 (application/json) no longer has a schema"
         );
     }
@@ -330,7 +330,7 @@ mod tests {
             (Level::Error, "request-body-media-type-schema-added")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "the request body (application/json) now has a schema"
         );
         assert_eq!(
@@ -344,7 +344,7 @@ mod tests {
         let base = returning(json!({"application/json": {}, "text/csv": {}}));
         let rev = returning(json!({"application/xml": {}}));
         let findings = diff(&base, &rev);
-        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_ref()).collect();
         assert_eq!(
             messages,
             [

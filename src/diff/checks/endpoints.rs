@@ -314,7 +314,7 @@ mod tests {
         let f = only(&diff(&base, &rev)).clone();
         assert_eq!((f.level, f.id), (Level::Info, "api-operation-id-removed"));
         assert_eq!(
-            f.message,
+            &*f.message,
             "GET /pets operation id changed from `listPets` to `findPets`"
         );
         assert_eq!(
@@ -324,7 +324,7 @@ mod tests {
         let bare = get_pets(json!({"responses": {}}));
         let f = only(&diff(&bare, &rev)).clone();
         assert_eq!((f.level, f.id), (Level::Info, "api-operation-id-added"));
-        assert_eq!(f.message, "GET /pets has the new operation id `findPets`");
+        assert_eq!(&*f.message, "GET /pets has the new operation id `findPets`");
     }
 
     #[test]
@@ -333,7 +333,7 @@ mod tests {
         let rev = get_pets(json!({"deprecated": true, "responses": {}}));
         let f = only(&diff(&base, &rev)).clone();
         assert_eq!((f.level, f.id), (Level::Error, "sunset-deleted"));
-        assert_eq!(f.message, "GET /pets lost its sunset date");
+        assert_eq!(&*f.message, "GET /pets lost its sunset date");
         // Moving it is not news without a policy.
         let later =
             get_pets(json!({"deprecated": true, "x-sunset": "2028-01-01", "responses": {}}));
@@ -374,7 +374,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            f[0].message,
+            &*f[0].message,
             "GET /pets has an unknown stability level `gamma`"
         );
     }

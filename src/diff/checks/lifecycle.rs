@@ -167,7 +167,7 @@ mod tests {
         let f = only(&findings);
         assert_eq!((f.level, f.id), (Level::Error, "api-sunset-date-too-small"));
         assert_eq!(
-            f.message,
+            &*f.message,
             "GET /pets is deprecated with sunset on 2026-06-20, less than the 30 days' notice the policy asks"
         );
         // Without a stability level, the stable policy applies.
@@ -203,7 +203,7 @@ mod tests {
             (Level::Error, "api-deprecated-sunset-missing")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "GET /pets is deprecated without a sunset date; the policy asks for 90 days' notice"
         );
         let garbled = op(json!({"deprecated": true, "x-sunset": "next spring"}));
@@ -219,7 +219,7 @@ mod tests {
             [(Level::Error, "api-sunset-date-changed-too-small")]
         );
         assert_eq!(
-            f[0].message,
+            &*f[0].message,
             "GET /pets's sunset date moved from 2027-06-01 to 2026-07-01, less than the 90 days' notice the policy asks"
         );
         assert!(diff_openapi(&near, &far, &o).is_empty());

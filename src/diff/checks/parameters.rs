@@ -307,7 +307,7 @@ mod tests {
             (Level::Error, "request-parameter-removed-before-sunset")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "query parameter `limit` was removed before its sunset date 2026-12-01"
         );
         assert_eq!(
@@ -338,7 +338,7 @@ mod tests {
             (Level::Error, "request-parameter-sunset-deleted")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "deprecated query parameter `limit` lost its sunset date"
         );
         let revived = with_params(json!([{"name": "limit", "in": "query"}]));
@@ -347,7 +347,10 @@ mod tests {
             (f.level, f.id),
             (Level::Info, "request-parameter-reactivated")
         );
-        assert_eq!(f.message, "query parameter `limit` is no longer deprecated");
+        assert_eq!(
+            &*f.message,
+            "query parameter `limit` is no longer deprecated"
+        );
     }
 
     #[test]

@@ -87,7 +87,7 @@ mod tests {
             (f.level, f.id),
             (Level::Info, "request-body-became-optional")
         );
-        assert_eq!(f.message, "the request body became optional");
+        assert_eq!(&*f.message, "the request body became optional");
         assert_eq!(
             f.revision_pointer.as_deref(),
             Some("/paths/~1pets/get/requestBody")

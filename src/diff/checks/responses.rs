@@ -163,7 +163,7 @@ mod tests {
             (Level::Error, "response-header-became-optional")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "response 200 header `X-Rate-Limit` became optional"
         );
         assert_eq!(
@@ -182,7 +182,7 @@ mod tests {
             (Level::Error, "response-header-type-changed")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "response 200 header `X-Count` type changed from integer to string"
         );
         assert_eq!(

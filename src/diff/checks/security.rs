@@ -289,7 +289,7 @@ mod tests {
                 ),
             ]
         );
-        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_ref()).collect();
         assert_eq!(
             messages,
             [
@@ -315,7 +315,7 @@ mod tests {
             (f.level, f.id),
             (Level::Info, "api-security-component-type-changed")
         );
-        assert_eq!(f.message, "security scheme `oauth` changed type");
+        assert_eq!(&*f.message, "security scheme `oauth` changed type");
     }
 
     #[test]
@@ -336,11 +336,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            findings[0].message,
+            &*findings[0].message,
             "GET /pets accepts the new security `a`"
         );
         assert_eq!(
-            findings[1].message,
+            &*findings[1].message,
             "GET /pets security `b` now takes scope `write`"
         );
     }
@@ -362,7 +362,7 @@ mod tests {
             (Level::Info, "api-global-security-scope-removed")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "the API security `oauth` no longer takes scope `write`"
         );
         assert_eq!((f.operation, f.path), (None, None));

@@ -858,7 +858,7 @@ fn find_row(model: &DiffModel, needle: &str, from: usize, forward: bool) -> Opti
 /// Whether a finding contains `needle` (lower case) anywhere a reader sees.
 fn finding_matches(f: &Finding, needle: &str) -> bool {
     [
-        Some(f.message.as_str()),
+        Some(&*f.message),
         Some(f.id),
         f.operation.as_deref(),
         f.path.as_deref(),

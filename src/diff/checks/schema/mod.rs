@@ -281,13 +281,6 @@ fn replace_what(message: &str, what: &[&str]) -> String {
     }
 }
 
-/// The pieces as one string, allocated once.
-fn concat(pieces: &[&str]) -> String {
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
-    pieces.iter().for_each(|p| out.push_str(p));
-    out
-}
-
 /// The innermost component a walk is in, for the root cause of what it
 /// finds there: the `$ref` that named it on each side, if one did, and
 /// where it starts in the walk's pointers and property path (what follows
@@ -496,12 +489,12 @@ impl<'p, 'e> SchemaDiff<'p, 'e> {
                             .cause(f, at, item_at, || f.cause(at, seg, rbp, rrp, message))
                     });
                     self.reported += 1;
-                    self.pair.out.emit_caused(
+                    self.pair.out.emit_caused_at(
                         *check,
                         &subject,
                         replace_what(message, what),
-                        Some(concat(&[&at.bp, rbp])),
-                        Some(concat(&[&at.rp, rrp])),
+                        &[&at.bp, rbp],
+                        &[&at.rp, rrp],
                         cause,
                     );
                 }
@@ -1989,7 +1982,7 @@ mod tests {
             .find(|f| f.path.as_deref() == Some("/charges7") && f.id.contains("max-length"))
             .expect("the finding of /charges7");
         assert_eq!(
-            f.message,
+            &*f.message,
             "response 200 (application/json) property `customer/name` maximum length increased from 10 to 20"
         );
         assert_eq!(
@@ -2023,7 +2016,7 @@ mod tests {
             (Level::Error, "request-property-type-changed")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "request body (application/json) property `name/first` type changed from string to integer"
         );
         // The same change on a property clients do send.
@@ -2065,7 +2058,7 @@ mod tests {
             (Level::Info, "new-optional-request-property")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "optional query parameter `filter` property `b` was added"
         );
         // A property removed from it has no check either.
@@ -2089,7 +2082,7 @@ mod tests {
             (Level::Error, "request-body-max-length-decreased")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "request body (application/json) maximum length decreased from 10 to 5"
         );
         assert!(diff(&accepting(text(5)), &accepting(text(10)))[0].level == Level::Info);
@@ -2109,7 +2102,7 @@ mod tests {
         let f = diff(&accepting(list(None)), &accepting(list(Some(1))));
         assert_eq!(ids(&f), [(Level::Warning, "request-body-min-items-set")]);
         assert_eq!(
-            f[0].message,
+            &*f[0].message,
             "request body (application/json) now has a minimum number of items of 1"
         );
     }
@@ -2131,7 +2124,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            findings[0].message,
+            &*findings[0].message,
             "response 200 (application/json) property `status` allows the new value \"b\""
         );
         // The fingerprint hashes the id, the operation and the subject: the
@@ -2194,7 +2187,7 @@ mod tests {
                 (Level::Info, "response-body-discriminator-mapping-deleted"),
             ]
         );
-        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_ref()).collect();
         assert_eq!(
             messages,
             [
@@ -2223,7 +2216,7 @@ mod tests {
             (Level::Error, "response-property-deprecated-sunset-missing")
         );
         assert_eq!(
-            f.message,
+            &*f.message,
             "response 200 (application/json) property `nick` is deprecated without a sunset date; the policy asks for 30 days' notice"
         );
         assert_eq!(
