@@ -487,20 +487,55 @@ impl SyncReport {
     /// What changed, in a few words (`nothing changed` when nothing did).
     pub fn summary(&self) -> String {
         let parts: Vec<String> = [
-            (self.added.len(), "watches added"),
-            (self.updated.len(), "watches updated"),
-            (self.orphaned.len(), "watches paused"),
-            (self.switches.len(), "watches' operation switches replaced"),
-            (self.endpoints.len(), "endpoints added or changed"),
-            (self.orphaned_endpoints.len(), "endpoints switched off"),
-            (self.channels.len(), "alert channels added or changed"),
-            (self.orphaned_channels.len(), "alert channels switched off"),
-            (self.targets.len(), "caching targets added or changed"),
-            (self.orphaned_targets.len(), "caching targets paused"),
+            (self.added.len(), "watch", "watches", "added"),
+            (self.updated.len(), "watch", "watches", "updated"),
+            (self.orphaned.len(), "watch", "watches", "paused"),
+            (
+                self.switches.len(),
+                "watch's",
+                "watches'",
+                "operation switches replaced",
+            ),
+            (
+                self.endpoints.len(),
+                "endpoint",
+                "endpoints",
+                "added or changed",
+            ),
+            (
+                self.orphaned_endpoints.len(),
+                "endpoint",
+                "endpoints",
+                "switched off",
+            ),
+            (
+                self.channels.len(),
+                "alert channel",
+                "alert channels",
+                "added or changed",
+            ),
+            (
+                self.orphaned_channels.len(),
+                "alert channel",
+                "alert channels",
+                "switched off",
+            ),
+            (
+                self.targets.len(),
+                "caching target",
+                "caching targets",
+                "added or changed",
+            ),
+            (
+                self.orphaned_targets.len(),
+                "caching target",
+                "caching targets",
+                "paused",
+            ),
         ]
         .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many, what)| format!("{} {what}", crate::text::count(n, one, many)))
         .collect();
         if parts.is_empty() {
             "nothing changed".into()
@@ -795,6 +830,19 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_sync_summary_counts_in_english() {
+        let mut report = SyncReport::default();
+        assert_eq!(report.summary(), "nothing changed");
+        report.added = vec!["a".into()];
+        report.switches = vec!["a".into(), "b".into()];
+        report.orphaned_channels = vec!["ops".into()];
+        assert_eq!(
+            report.summary(),
+            "1 watch added, 2 watches' operation switches replaced, 1 alert channel switched off"
+        );
+    }
 
     fn write(dir: &Path, text: &str) -> PathBuf {
         let p = dir.join("watches.toml");

@@ -1600,7 +1600,13 @@ fn resolve<'v>(root: &'v Value, steps: &[Step]) -> Result<&'v Value, String> {
                 usize::try_from(at)
                     .ok()
                     .and_then(|at| items.get(at))
-                    .ok_or_else(|| format!("`{}` has {} items", here(), items.len()))?
+                    .ok_or_else(|| {
+                        format!(
+                            "`{}` has {}",
+                            here(),
+                            crate::text::count(items.len(), "item", "items")
+                        )
+                    })?
             }
             (Step::Key(_), other) => {
                 return Err(format!(
@@ -1754,7 +1760,10 @@ fn json_kind(value: &Value) -> &'static str {
 
 fn show_json(value: &Value) -> String {
     match value {
-        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Array(items) => format!(
+            "an array of {}",
+            crate::text::count(items.len(), "item", "items")
+        ),
         Value::Object(map) => format!("an object with {} members", map.len()),
         Value::String(s) => quote(s),
         other => other.to_string(),

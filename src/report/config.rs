@@ -2,6 +2,7 @@
 //! [`crate::tui::settings_text`]).
 
 use crate::app::settings::ConfigView;
+use crate::text;
 
 /// Where apiradar's files are, and the settings in effect.
 pub fn config_text(v: &ConfigView) -> String {
@@ -23,7 +24,10 @@ pub fn config_text(v: &ConfigView) -> String {
     ));
     if let Some((watches, channels, targets)) = v.declares {
         line(format!(
-            "declares     {watches} watches, {channels} alert channels, {targets} caching targets"
+            "declares     {}, {}, {}",
+            text::count(watches, "watch", "watches"),
+            text::count(channels, "alert channel", "alert channels"),
+            text::count(targets, "caching target", "caching targets"),
         ));
     }
     line(format!(

@@ -80,7 +80,10 @@ fn describe(doc: &Value, format: DocFormat) -> String {
                 DocFormat::Json => "array",
                 DocFormat::Yaml => "sequence",
             };
-            format!("a {syntax} {kind} of {} items", items.len())
+            format!(
+                "a {syntax} {kind} of {}",
+                crate::text::count(items.len(), "item", "items")
+            )
         }
         Value::String(s) => format!("a {syntax} string ({:?})", short(s)),
         Value::Number(n) => format!("a {syntax} number ({n})"),

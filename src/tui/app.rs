@@ -822,7 +822,10 @@ impl App {
             } => {
                 if failed > 0 {
                     self.say(
-                        format!("{name}: prompt caching failed for {failed} of {models} models"),
+                        format!(
+                            "{name}: prompt caching failed for {failed} of {}",
+                            crate::text::count(models, "model", "models")
+                        ),
                         true,
                     );
                 }
@@ -1768,8 +1771,8 @@ impl App {
             .filter(|r| r.watch.consecutive_failures > 0 && !r.watch.paused)
             .count();
         let right = format!(
-            " {} watches{} ",
-            self.watches.rows().len(),
+            " {}{} ",
+            crate::text::count(self.watches.rows().len(), "watch", "watches"),
             if failing > 0 {
                 format!(" · {failing} failing")
             } else {

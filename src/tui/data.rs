@@ -289,7 +289,12 @@ impl Loader {
                 // Its pairs go; a new watch may get its id.
                 self.cache = PairCache::default();
                 watches::remove(&mut self.store, &name)
-                    .map(|n| format!("removed {name} and its {n} versions"))
+                    .map(|n| {
+                        format!(
+                            "removed {name} and its {}",
+                            crate::text::count(n, "version", "versions")
+                        )
+                    })
                     .map_err(|e| e.to_string())
             }),
             Request::Probing { watch_id, discover } => Loaded::Probing(

@@ -1569,7 +1569,7 @@ fn run_follows_its_config_file() {
         "{stderr}"
     );
     assert!(
-        stdout.contains("reloaded") && stdout.contains("1 watches added"),
+        stdout.contains("reloaded") && stdout.contains("1 watch added"),
         "{stdout}"
     );
 }

@@ -1500,13 +1500,13 @@ fn a_followed_config_file_reports_its_syncs_in_the_status_bar() {
     h.app.on_event(AppEvent::Worker(
         apiradar::pipeline::worker::WorkerEvent::ConfigSynced {
             file: "apiradar.toml".into(),
-            outcome: Ok("1 watches added".into()),
+            outcome: Ok("1 watch added".into()),
         },
     ));
     h.settle();
     let screen = h.screen();
     assert!(
-        screen.contains("reloaded apiradar.toml: 1 watches added"),
+        screen.contains("reloaded apiradar.toml: 1 watch added"),
         "{screen}"
     );
     h.app.on_event(AppEvent::Worker(

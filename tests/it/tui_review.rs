@@ -248,7 +248,7 @@ fn the_findings_list_filters_groups_counts_and_shows_one_in_full() {
         assert!(
             h.screen()
                 .lines()
-                .any(|l| l.contains("DELETE /pets/{petId} (1)")),
+                .any(|l| l.contains("(1) DELETE /pets/{petId}")),
             "{w}x{hgt}:\n{}",
             h.screen()
         );

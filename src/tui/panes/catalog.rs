@@ -431,9 +431,12 @@ impl CatalogPane {
                 let n = self.query.as_ref().map_or(0, |q| q.rows.len());
                 spans.push(Span::styled(
                     if n == c.items.len() {
-                        format!("{n} items ")
+                        format!("{} ", crate::text::count(n, "item", "items"))
                     } else {
-                        format!("{n} of {} items ", c.items.len())
+                        format!(
+                            "{n} of {} ",
+                            crate::text::count(c.items.len(), "item", "items")
+                        )
                     },
                     theme.dim(),
                 ));
@@ -872,7 +875,10 @@ fn number(v: f64) -> String {
 fn series_summary(series: &[(i64, Option<f64>)], h: &ItemHistory) -> String {
     let values: Vec<f64> = series.iter().filter_map(|(_, v)| *v).collect();
     let (Some(first), Some(last)) = (values.first(), values.last()) else {
-        return format!("no value in the {} versions read", h.versions);
+        return format!(
+            "no value in the {} read",
+            crate::text::count(h.versions, "version", "versions")
+        );
     };
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);

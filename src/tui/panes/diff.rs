@@ -691,11 +691,17 @@ impl DiffPane {
         let order = self.order();
         let mut head_spans = vec![
             Span::styled(
-                format!("{} errors ", count(Level::Error)),
+                format!(
+                    "{} ",
+                    crate::text::count(count(Level::Error), "error", "errors")
+                ),
                 theme.level(Level::Error),
             ),
             Span::styled(
-                format!("{} warnings ", count(Level::Warning)),
+                format!(
+                    "{} ",
+                    crate::text::count(count(Level::Warning), "warning", "warnings")
+                ),
                 theme.level(Level::Warning),
             ),
             Span::styled(
@@ -775,8 +781,9 @@ impl DiffPane {
             .entries
             .iter()
             .map(|e| match e {
+                // The count first: a long message is cut at the right edge.
                 Entry::Header { title, count } => ListItem::new(Line::from(vec![Span::styled(
-                    fit(&format!("{} ({count})", crate::text::line(title)), width),
+                    fit(&format!("({count}) {}", crate::text::line(title)), width),
                     theme.title(true),
                 )])),
                 Entry::Finding(i, nested) => {
