@@ -333,10 +333,17 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     let base_src = source(store, &a.base)?;
     let rev_src = source(store, &a.revision)?;
     let watch = base_src.watch.clone().or(rev_src.watch.clone());
+    // Telling the kind of two files may parse them: the comparison starts
+    // from those documents.
+    let mut parsed = [None, None];
     let kind = match (&a.kind, &watch) {
         (Some(k), _) => super::watches::parse_kind(k)?,
         (None, Some(w)) => w.spec.kind,
-        (None, None) => choose_kind(&base_src, &rev_src)?,
+        (None, None) => {
+            let (kind, docs) = choose_kind(&base_src, &rev_src)?;
+            parsed = docs;
+            kind
+        }
     };
     // A stored version is compared with its watch's options (ignored
     // fields, price paths, levels, keywords); the command line's key wins.
@@ -389,10 +396,17 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         };
         bundle::bundle(doc, location, &bundle_options, &mut loader)
     };
-    let comparison = engine::compare_raw_with(
+    let [base_parsed, rev_parsed] = parsed;
+    let comparison = engine::compare_inputs_with(
         kind,
-        &base_src.bytes,
-        &rev_src.bytes,
+        engine::Input {
+            raw: &base_src.bytes,
+            parsed: base_parsed,
+        },
+        engine::Input {
+            raw: &rev_src.bytes,
+            parsed: rev_parsed,
+        },
         &watch_options,
         &limits,
         &DiffOptions {
@@ -480,13 +494,33 @@ fn probing_holds(
 /// Never a silent fallback: a side that looks like OpenAPI or JSON but does
 /// not parse fails with its parse error, and two sides that look like
 /// different kinds on equal evidence ask for `--kind`.
-fn choose_kind(base: &DiffSource, revision: &DiffSource) -> Result<Kind, AppError> {
+///
+/// Each side is read on a thread of its own, and what parsing them made is
+/// given back for the comparison (with the limits it uses).
+fn choose_kind(
+    base: &DiffSource,
+    revision: &DiffSource,
+) -> Result<(Kind, [Option<spec::Parsed>; 2]), AppError> {
     let limits = spec::Limits::default();
-    let sides = [base, revision].map(|s| {
+    let detect = |s: &DiffSource| {
         let name = s.location.as_ref().map(|l| l.to_string());
-        (s, spec::detect(&s.bytes, name.as_deref(), &limits))
+        spec::detect_keeping(&s.bytes, name.as_deref(), &limits)
+    };
+    let (b, r) = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn_scoped(scope, || detect(revision));
+        let b = detect(base);
+        let r = match other {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => detect(revision),
+        };
+        (b, r)
     });
-    combine(sides.iter().map(|(s, d)| (s.label.as_str(), d)))
+    let kind = combine([(base.label.as_str(), &b.0), (revision.label.as_str(), &r.0)].into_iter())?;
+    Ok((kind, [b.1, r.1]))
 }
 
 /// What [`choose_kind`] and `import` decide from several documents'

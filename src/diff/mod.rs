@@ -430,13 +430,58 @@ pub fn compare_raw_with(
     options: &DiffOptions,
     prepare: &mut dyn FnMut(Side, &mut Value) -> Vec<lint::Note>,
 ) -> Result<Comparison, (Side, crate::spec::SpecError)> {
-    use crate::spec::{NormalizeOptions, normalize, parse_document};
+    compare_inputs_with(
+        kind,
+        Input::raw(base),
+        Input::raw(revision),
+        watch,
+        limits,
+        options,
+        prepare,
+    )
+}
+
+/// One document of a comparison: its bytes, and what
+/// [`crate::spec::parse_document`] made of them with the comparison's
+/// limits when the caller has that already (telling the kind may have
+/// parsed it).
+pub struct Input<'a> {
+    pub raw: &'a [u8],
+    pub parsed: Option<crate::spec::Parsed>,
+}
+
+impl<'a> Input<'a> {
+    /// Bytes not parsed yet.
+    pub fn raw(raw: &'a [u8]) -> Input<'a> {
+        Input { raw, parsed: None }
+    }
+
+    /// The parsed document, parsed now if it was not.
+    fn parse(
+        self,
+        limits: &crate::spec::Limits,
+        side: Side,
+    ) -> Result<crate::spec::Parsed, (Side, crate::spec::SpecError)> {
+        match self.parsed {
+            Some(parsed) => Ok(parsed),
+            None => crate::spec::parse_document(self.raw, limits).map_err(|e| (side, e)),
+        }
+    }
+}
+
+/// [`compare_raw_with`] from [`Input`]s.
+pub fn compare_inputs_with(
+    kind: crate::watch::Kind,
+    base: Input<'_>,
+    revision: Input<'_>,
+    watch: &WatchOptions,
+    limits: &crate::spec::Limits,
+    options: &DiffOptions,
+    prepare: &mut dyn FnMut(Side, &mut Value) -> Vec<lint::Note>,
+) -> Result<Comparison, (Side, crate::spec::SpecError)> {
+    use crate::spec::{NormalizeOptions, normalize};
     use crate::watch::Kind;
-    let parse = |raw: &[u8], side| {
-        parse_document(raw, limits)
-            .map(|(v, _)| v)
-            .map_err(|e| (side, e))
-    };
+    let parse = |input: Input<'_>, side| input.parse(limits, side).map(|(v, _)| v);
     let findings_only = |findings| Comparison {
         findings,
         ..Comparison::default()
@@ -445,8 +490,8 @@ pub fn compare_raw_with(
         Kind::OpenApi => {
             // A side that is not OpenAPI or Swagger (a JSON error body, say)
             // is refused as a poll refuses it, not diffed as an empty API.
-            let parse = |raw: &[u8], side| {
-                let (doc, format) = parse_document(raw, limits).map_err(|e| (side, e))?;
+            let parse = |input: Input<'_>, side| {
+                let (doc, format) = input.parse(limits, side)?;
                 crate::spec::openapi::spec_version(&doc, format).map_err(|e| (side, e))?;
                 Ok(doc)
             };
@@ -494,8 +539,8 @@ pub fn compare_raw_with(
                     .map_err(|e| (side, e))
             };
             Ok(findings_only(changelog::diff_page(
-                &text(base, Side::Base)?,
-                &text(revision, Side::Revision)?,
+                &text(base.raw, Side::Base)?,
+                &text(revision.raw, Side::Revision)?,
                 &watch.page,
             )))
         }

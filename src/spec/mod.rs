@@ -228,6 +228,21 @@ impl Detection {
 /// Never falls back silently: a document that looks like OpenAPI or JSON
 /// and fails to parse comes back with `error` set.
 pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
+    detect_keeping(raw, name, limits).0
+}
+
+/// A document as [`parse_document`] reads it, and the syntax it was in.
+pub type Parsed = (serde_json::Value, DocFormat);
+
+/// [`detect`], with the document it parsed to tell (`None` when it told
+/// without parsing, or could not parse): the same as
+/// [`parse_document`] with these limits gives, so a comparison can start
+/// from it instead of parsing again.
+pub fn detect_keeping(
+    raw: &[u8],
+    name: Option<&str>,
+    limits: &Limits,
+) -> (Detection, Option<Parsed>) {
     let ext = name.and_then(extension_of);
     let structured_ext = matches!(ext.as_deref(), Some("json" | "yaml" | "yml"));
     let page_ext = matches!(ext.as_deref(), Some("html" | "htm"));
@@ -240,14 +255,14 @@ pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
     // keys without building the whole tree (the comparison parses it in
     // full, and says so if it cannot).
     if openapi_json_object(raw) {
-        return found(Kind::OpenApi, Evidence::Key);
+        return (found(Kind::OpenApi, Evidence::Key), None);
     }
     match parse_document(raw, limits) {
         Ok((doc, format)) => {
             let has_key = doc
                 .as_object()
                 .is_some_and(|m| m.contains_key("openapi") || m.contains_key("swagger"));
-            if has_key {
+            let detection = if has_key {
                 found(Kind::OpenApi, Evidence::Key)
             } else if structured_ext {
                 found(Kind::Json, Evidence::Extension)
@@ -259,7 +274,8 @@ pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
                 found(Kind::Json, Evidence::Content)
             } else {
                 found(Kind::Page, Evidence::Content)
-            }
+            };
+            (detection, Some((doc, format)))
         }
         Err(error) => {
             let text = String::from_utf8_lossy(raw);
@@ -268,7 +284,7 @@ pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
                 evidence,
                 error: Some(error.clone()),
             };
-            if looks_like_openapi(&text) {
+            let detection = if looks_like_openapi(&text) {
                 refuse(Kind::OpenApi, Evidence::Key)
             } else if structured_ext {
                 refuse(Kind::Json, Evidence::Extension)
@@ -281,7 +297,8 @@ pub fn detect(raw: &[u8], name: Option<&str>, limits: &Limits) -> Detection {
                 refuse(Kind::Page, Evidence::Content)
             } else {
                 found(Kind::Page, Evidence::Content)
-            }
+            };
+            (detection, None)
         }
     }
 }

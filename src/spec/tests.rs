@@ -420,3 +420,26 @@ fn a_json_description_is_told_from_its_top_level_keys_and_anything_else_is_parse
     let d = kind(b"{\"models\": []}", "a.json");
     assert_eq!(d.kind, Kind::Json);
 }
+
+#[test]
+fn detection_gives_back_what_it_parsed_as_parse_document_would() {
+    let limits = Limits::default();
+    let yaml = b"openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n";
+    let (d, parsed) = detect_keeping(yaml, Some("a.yaml"), &limits);
+    assert_eq!((d.kind, d.evidence), (Kind::OpenApi, Evidence::Key));
+    assert_eq!(parsed, parse_document(yaml, &limits).ok());
+    let catalog = br#"[{"id": "a"}, {"id": "b"}]"#;
+    let (d, parsed) = detect_keeping(catalog, None, &limits);
+    assert_eq!(d.kind, Kind::Json);
+    assert_eq!(parsed, parse_document(catalog, &limits).ok());
+    // An OpenAPI JSON document is told by its top-level keys: nothing
+    // parsed in full, nothing given back.
+    let json = br#"{"openapi": "3.1.0", "info": {}, "paths": {}}"#;
+    let (d, parsed) = detect_keeping(json, None, &limits);
+    assert_eq!(d.kind, Kind::OpenApi);
+    assert_eq!(parsed, None);
+    // What does not parse is refused, with nothing to give back.
+    let (d, parsed) = detect_keeping(b"openapi: [", Some("x.yaml"), &limits);
+    assert!(d.error.is_some());
+    assert_eq!(parsed, None);
+}
