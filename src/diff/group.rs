@@ -95,8 +95,8 @@ pub struct Group<'f> {
     /// Whether it was reached through a shared component schema.
     pub shared: bool,
     /// Operations affected, `METHOD path`, each once, in the order of the
-    /// findings.
-    pub operations: Vec<String>,
+    /// findings. (One string per operation, shared by its groups.)
+    pub operations: Vec<Arc<str>>,
     /// The fingerprints of its findings.
     pub fingerprints: Vec<&'f str>,
 }
@@ -105,9 +105,9 @@ impl Group<'_> {
     /// The path the group sorts by within its level.
     fn sort_path(&self) -> (&str, &str) {
         (
-            self.operations.first().map_or("", |o| {
-                o.split_once(' ').map_or(o.as_str(), |(_, path)| path)
-            }),
+            self.operations
+                .first()
+                .map_or("", |o| o.split_once(' ').map_or(&**o, |(_, path)| path)),
             self.root.as_deref().unwrap_or(""),
         )
     }
@@ -122,10 +122,11 @@ pub fn group(findings: &[Finding]) -> Vec<Group<'_>> {
     // operation come together (they are sorted by path and operation), so
     // it is looked up when the operation changes, not for every finding.
     let mut numbers: foldhash::HashMap<(&str, &str), usize> = Default::default();
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<Arc<str>> = Vec::new();
     let mut current: Option<(&Arc<str>, &Arc<str>, usize)> = None;
-    // The operations already listed in each group, and the last one.
-    let mut listed: Vec<rustc_hash::FxHashSet<usize>> = Vec::new();
+    // The operations already listed in each group (a bit per operation
+    // number), and the last one.
+    let mut listed: Vec<Vec<u64>> = Vec::new();
     let mut last: Vec<Option<usize>> = Vec::new();
     // A shared cause (with its check) is one group: found by the cause's
     // address and the check's (the registry's string) once it has been
@@ -157,15 +158,15 @@ pub fn group(findings: &[Finding]) -> Vec<Group<'_>> {
                 Some((cm, cp, n)) if Arc::ptr_eq(cm, m) && Arc::ptr_eq(cp, p) => n,
                 _ => {
                     let n = *numbers.entry((&**m, &**p)).or_insert_with(|| {
-                        names.push(format!("{m} {p}"));
+                        names.push(format!("{m} {p}").into());
                         names.len() - 1
                     });
                     current = Some((m, p, n));
                     n
                 }
             };
-            if last[i] != Some(number) && listed[i].insert(number) {
-                g.operations.push(names[number].clone());
+            if last[i] != Some(number) && first_time(&mut listed[i], number) {
+                g.operations.push(Arc::clone(&names[number]));
             }
             last[i] = Some(number);
         }
@@ -178,6 +179,17 @@ pub fn group(findings: &[Finding]) -> Vec<Group<'_>> {
             .then_with(|| a.message.cmp(&b.message))
     });
     out
+}
+
+/// Sets bit `n` of `bits`; whether it was clear.
+fn first_time(bits: &mut Vec<u64>, n: usize) -> bool {
+    let (word, bit) = (n / 64, 1 << (n % 64));
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    let clear = bits[word] & bit == 0;
+    bits[word] |= bit;
+    clear
 }
 
 /// The group of `f` (whose cause is `cause`, if it has one) by its check,
@@ -234,6 +246,10 @@ mod tests {
     use super::*;
     use crate::diff::{DiffOptions, diff_openapi};
 
+    fn names(operations: &[Arc<str>]) -> Vec<&str> {
+        operations.iter().map(|o| &**o).collect()
+    }
+
     /// Three operations returning the shared `Charge`, whose `status` gains
     /// a value, and one operation removed.
     fn shared_pair() -> (Value, Value) {
@@ -277,7 +293,7 @@ mod tests {
             .expect("the enum group");
         assert_eq!(g.fingerprints.len(), 3);
         assert_eq!(
-            g.operations,
+            names(&g.operations),
             ["GET /charges", "POST /charges", "GET /charges/{id}"]
         );
         assert_eq!(
@@ -338,14 +354,18 @@ mod tests {
         let groups = group(&findings);
         let private = groups
             .iter()
-            .find(|g| g.operations.contains(&"GET /me".to_string()))
+            .find(|g| names(&g.operations).contains(&"GET /me"))
             .expect("a group for /me");
         assert_eq!(
             private.root.as_deref(),
             Some("/components/schemas/PrivateUser"),
             "{groups:#?}"
         );
-        assert_eq!(private.operations, ["GET /me", "GET /user"], "{groups:#?}");
+        assert_eq!(
+            names(&private.operations),
+            ["GET /me", "GET /user"],
+            "{groups:#?}"
+        );
         assert_eq!(groups.len(), 1, "{groups:#?}");
     }
 }

@@ -248,7 +248,7 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
         (keys[i], b.level)
             .cmp(&(keys[j], a.level))
             .then_with(|| check_order(a.id, b.id))
-            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| text_order(&a.message, &b.message))
     });
     permute(findings, order)
 }
@@ -271,8 +271,18 @@ fn presort(findings: &mut [Finding]) {
             .then_with(|| names(&a.operation, &b.operation))
             .then_with(|| b.level.cmp(&a.level))
             .then_with(|| check_order(a.id, b.id))
-            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| text_order(&a.message, &b.message))
     });
+}
+
+/// Messages in alphabetical order. One text is one string (see
+/// [`Emitter`]): equal without reading it.
+fn text_order(a: &Arc<str>, b: &Arc<str>) -> std::cmp::Ordering {
+    if Arc::ptr_eq(a, b) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
 }
 
 /// Check ids in alphabetical order. Findings of one check share the

@@ -16,11 +16,14 @@ use crate::diff::group::{Group, LevelCounts, group};
 use crate::text::{self, Line, count, thousands};
 
 /// English list: `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
+fn and_list<S: AsRef<str>>(items: &[S]) -> String {
     match items {
         [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
     }
 }
 
@@ -87,7 +90,7 @@ const FIRST_OPERATIONS: usize = 3;
 /// "GET /a, POST /a and 410 more", or the only operation.
 fn operations_line(g: &Group, first: usize) -> String {
     let n = g.operations.len();
-    let named: Vec<String> = g.operations.iter().take(first).cloned().collect();
+    let named: Vec<&str> = g.operations.iter().take(first).map(|o| &**o).collect();
     if n > first {
         format!(
             "{}: {} and {} more",
@@ -480,9 +483,6 @@ mod tests {
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(count(1, "error", "errors"), "1 error");
         assert_eq!(count(2, "error", "errors"), "2 errors");
-        assert_eq!(
-            and_list(&["a".into(), "b".into(), "c".into()]),
-            "a, b and c"
-        );
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
     }
 }
