@@ -257,7 +257,7 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
 /// themselves (the ranks it uses are known only once every finding is in).
 /// For the threads comparing operations: sorting their own findings, in
 /// parallel, leaves [`sorted`] runs to merge. Stable, as it is.
-fn presort(findings: &mut [Finding]) {
+pub(crate) fn presort(findings: &mut [Finding]) {
     /// The findings of one operation share its names: equal without
     /// reading them.
     fn names(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> std::cmp::Ordering {
@@ -596,12 +596,9 @@ impl Emitter {
         self.findings.is_empty()
     }
 
-    /// The findings from number `start` on in the order they are reported
-    /// in (see [`presort`]).
-    pub fn presort_from(&mut self, start: usize) {
-        if let Some(tail) = self.findings.get_mut(start..) {
-            presort(tail);
-        }
+    /// The findings so far, taken out (the emitter goes on with none).
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
     }
 
     /// Room for `findings` more findings.

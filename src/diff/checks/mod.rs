@@ -14,7 +14,7 @@ mod security;
 
 use super::document::Operation;
 use super::same::Sameness;
-use super::{DiffOptions, Doc, Emitter, registry};
+use super::{DiffOptions, Doc, Emitter, Finding, registry};
 
 /// An empty JSON object, for lookups that find nothing.
 static EMPTY: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
@@ -161,64 +161,51 @@ fn in_parallel<'e>(
         (mine, theirs)
     });
     let mut compared = 0;
-    let mut taken = vec![mine];
+    let mut chunks_found = mine;
     for (t, c) in theirs {
-        taken.push(t);
+        chunks_found.extend(t);
         compared += c;
     }
+    chunks_found.sort_unstable_by_key(|(i, _)| *i);
     // Grown once: a large diff has tens of thousands of findings, and a
     // vector grown by doubling touches fresh pages at every step.
-    pair.out.reserve(taken.iter().map(|t| t.out.len()).sum());
-    // Each thread took its chunks in increasing order, so its findings are
-    // read from the front, a chunk at a time, in the order of the chunks.
-    let mut order: Vec<(usize, usize, usize)> = Vec::new();
-    let mut found = Vec::with_capacity(taken.len());
-    for (t, Taken { out, chunks }) in taken.into_iter().enumerate() {
-        order.extend(chunks.into_iter().map(|(i, len)| (i, t, len)));
-        found.push(out.into_findings().into_iter());
-    }
-    order.sort_unstable();
-    for (_, t, len) in order {
-        pair.out.extend_findings(found[t].by_ref().take(len));
+    pair.out
+        .reserve(chunks_found.iter().map(|(_, f)| f.len()).sum());
+    for (_, found) in chunks_found {
+        pair.out.extend_findings(found);
     }
     compared
 }
 
-/// What one thread found: its findings, chunk after chunk, and which
-/// chunks those were (number and count of findings, in the order taken).
-struct Taken {
-    out: Emitter,
-    chunks: Vec<(usize, usize)>,
-}
-
 /// Compares chunk after chunk (the next not yet taken, from `next`) until
-/// none is left, the findings of each sorted on this thread. On the main
-/// thread the emitter's earlier findings are set aside meanwhile and the
-/// chunks' come back in [`Taken::out`]; on a helper, in its own emitter.
+/// none is left, and returns the findings of each (sorted on this thread)
+/// with its number. The emitter's own findings are left as they were.
+///
+/// A vector per chunk: a few hundred findings each, in blocks the
+/// allocator reuses, where one vector for all of a thread's chunks grew by
+/// doubling into fresh memory, copied at each step.
 fn take_chunks<'e>(
     pair: &mut Pair<'e>,
     chunks: &[&[(&Operation<'e>, &Operation<'e>)]],
     next: &std::sync::atomic::AtomicUsize,
-) -> Taken {
-    let kept = std::mem::take(pair.out);
+) -> Vec<(usize, Vec<Finding>)> {
+    let kept = pair.out.take_findings();
     let mut taken = Vec::new();
     loop {
         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Some(chunk) = chunks.get(i) else { break };
-        let start = pair.out.len();
         for &(b, r) in *chunk {
             matched_operation(pair, b, r);
         }
         pair.out.clear_operation();
+        let mut found = pair.out.take_findings();
         // Sorted here, on this thread: the final sort of every finding
         // then merges runs.
-        pair.out.presort_from(start);
-        taken.push((i, pair.out.len() - start));
+        crate::diff::presort(&mut found);
+        taken.push((i, found));
     }
-    Taken {
-        out: std::mem::replace(pair.out, kept),
-        chunks: taken,
-    }
+    pair.out.extend_findings(kept);
+    taken
 }
 
 /// An operation both documents have, unless nothing in it differs.
