@@ -209,89 +209,76 @@ fn diff_docs((base, revision): (Doc<'_>, Doc<'_>), options: &DiffOptions) -> Vec
 }
 
 /// `findings` by path, operation, level (errors first), check and message,
-/// in the order found where all of those are equal. Paths and operations
-/// are compared as ranks: a large diff has thousands of findings on a few
-/// hundred operations, whose long common prefixes every comparison of the
-/// strings would read again.
+/// in the order found where all of those are equal.
+///
+/// Each name is compared as its rank among the distinct names (see
+/// [`Ranks`]): a large diff has tens of thousands of findings on a few
+/// hundred operations and a few hundred texts, whose long common prefixes
+/// every comparison of the strings would read again.
 fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
-    fn ranks<'f>(names: impl Iterator<Item = &'f str>) -> foldhash::HashMap<&'f str, u32> {
-        // A few hundred names among tens of thousands of findings: the
-        // set first, then only the distinct names sorted.
-        let unique: foldhash::HashSet<&str> = names.collect();
-        let mut unique: Vec<&str> = unique.into_iter().collect();
-        unique.sort_unstable();
-        // 0 is "none", which sorts first as `None` does.
-        (1..).zip(unique).map(|(rank, name)| (name, rank)).collect()
-    }
-    let keys: Vec<(u32, u32)> = {
-        let paths = ranks(findings.iter().filter_map(|f| f.path.as_deref()));
-        let operations = ranks(findings.iter().filter_map(|f| f.operation.as_deref()));
-        let rank = |table: &foldhash::HashMap<&str, u32>, name: Option<&str>| {
-            name.and_then(|n| table.get(n)).copied().unwrap_or(0)
-        };
-        findings
-            .iter()
-            .map(|f| {
-                (
-                    rank(&paths, f.path.as_deref()),
-                    rank(&operations, f.operation.as_deref()),
-                )
-            })
-            .collect()
-    };
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    // Stable: equal findings keep the order they were found in. (Runs
-    // already in order, such as the chunks [`presort`] put in order, are
-    // merged rather than sorted again.)
-    order.sort_by(|&i, &j| {
-        let (a, b) = (&findings[i], &findings[j]);
-        (keys[i], b.level)
-            .cmp(&(keys[j], a.level))
-            .then_with(|| check_order(a.id, b.id))
-            .then_with(|| text_order(&a.message, &b.message))
-    });
-    permute(findings, order)
+    let paths = Ranks::of(findings.iter().map(|f| f.path.as_deref()));
+    let operations = Ranks::of(findings.iter().map(|f| f.operation.as_deref()));
+    let checks = Ranks::of(findings.iter().map(|f| Some(f.id)));
+    let messages = Ranks::of(findings.iter().map(|f| Some(&*f.message)));
+    let mut keys: Vec<_> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                paths.of_text(f.path.as_deref()),
+                operations.of_text(f.operation.as_deref()),
+                std::cmp::Reverse(f.level),
+                checks.of_text(Some(f.id)),
+                messages.of_text(Some(&f.message)),
+                // Last: equal findings keep the order they were found in.
+                i,
+            )
+        })
+        .collect();
+    keys.sort_unstable();
+    permute(findings, keys.into_iter().map(|k| k.5).collect())
 }
 
-/// Puts `findings` in the order [`sorted`] gives, comparing the names
-/// themselves (the ranks it uses are known only once every finding is in).
-/// For the threads comparing operations: sorting their own findings, in
-/// parallel, leaves [`sorted`] runs to merge. Stable, as it is.
-pub(crate) fn presort(findings: &mut [Finding]) {
-    /// The findings of one operation share its names: equal without
-    /// reading them.
-    fn names(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> std::cmp::Ordering {
-        match (a, b) {
-            (Some(x), Some(y)) if Arc::ptr_eq(x, y) => std::cmp::Ordering::Equal,
-            _ => a.cmp(b),
+/// The distinct texts of some findings' field numbered in alphabetical
+/// order from 1 (0 is none, which sorts first as `None` does), found by
+/// where the text is: one operation's findings share its names, one
+/// message is one string ([`Emitter`]), and one check's id is the
+/// registry's, so a text is read once to be placed and never again.
+struct Ranks(rustc_hash::FxHashMap<(usize, usize), u32>);
+
+impl Ranks {
+    fn of<'f>(texts: impl Iterator<Item = Option<&'f str>>) -> Ranks {
+        let place = |t: &str| (t.as_ptr() as usize, t.len());
+        let mut distinct: rustc_hash::FxHashMap<(usize, usize), &str> = Default::default();
+        let mut last = None;
+        for text in texts.flatten() {
+            let at = place(text);
+            if last != Some(at) {
+                distinct.entry(at).or_insert(text);
+                last = Some(at);
+            }
         }
+        let mut by_text: Vec<(&str, (usize, usize))> =
+            distinct.into_iter().map(|(at, t)| (t, at)).collect();
+        by_text.sort_unstable();
+        let mut ranks = rustc_hash::FxHashMap::default();
+        ranks.reserve(by_text.len());
+        let (mut rank, mut previous) = (0, None);
+        for (text, at) in by_text {
+            // The same text in two places has one rank.
+            if previous != Some(text) {
+                rank += 1;
+                previous = Some(text);
+            }
+            ranks.insert(at, rank);
+        }
+        Ranks(ranks)
     }
-    findings.sort_by(|a, b| {
-        names(&a.path, &b.path)
-            .then_with(|| names(&a.operation, &b.operation))
-            .then_with(|| b.level.cmp(&a.level))
-            .then_with(|| check_order(a.id, b.id))
-            .then_with(|| text_order(&a.message, &b.message))
-    });
-}
 
-/// Messages in alphabetical order. One text is one string (see
-/// [`Emitter`]): equal without reading it.
-fn text_order(a: &Arc<str>, b: &Arc<str>) -> std::cmp::Ordering {
-    if Arc::ptr_eq(a, b) {
-        std::cmp::Ordering::Equal
-    } else {
-        a.cmp(b)
-    }
-}
-
-/// Check ids in alphabetical order. Findings of one check share the
-/// registry's string: equal without reading it.
-fn check_order(a: &'static str, b: &'static str) -> std::cmp::Ordering {
-    if std::ptr::eq(a, b) {
-        std::cmp::Ordering::Equal
-    } else {
-        a.cmp(b)
+    fn of_text(&self, text: Option<&str>) -> u32 {
+        text.and_then(|t| self.0.get(&(t.as_ptr() as usize, t.len())))
+            .copied()
+            .unwrap_or(0)
     }
 }
 

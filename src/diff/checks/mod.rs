@@ -109,9 +109,8 @@ pub(crate) fn run_on(
 
 /// Compares the matched operations of `chunks` on this thread and up to
 /// `threads - 1` more, each taking the next chunk when it is done with
-/// one, and adds their findings to `pair`'s in the order of the chunks,
-/// each chunk's already sorted: once sorted, the same findings in the
-/// same order as one thread comparing them all.
+/// one, and adds their findings to `pair`'s in the order of the chunks:
+/// the same findings in the same order as one thread comparing them all.
 /// Each thread has its own view of the documents and its own memo (they
 /// keep memo tables in cells); the documents themselves are shared.
 /// Returns how many pairs of schema nodes the other threads compared.
@@ -178,8 +177,7 @@ fn in_parallel<'e>(
 }
 
 /// Compares chunk after chunk (the next not yet taken, from `next`) until
-/// none is left, and returns the findings of each (sorted on this thread)
-/// with its number. The emitter's own findings are left as they were.
+/// none is left, and returns the findings of each with its number. The emitter's own findings are left as they were.
 ///
 /// A vector per chunk: a few hundred findings each, in blocks the
 /// allocator reuses, where one vector for all of a thread's chunks grew by
@@ -198,11 +196,7 @@ fn take_chunks<'e>(
             matched_operation(pair, b, r);
         }
         pair.out.clear_operation();
-        let mut found = pair.out.take_findings();
-        // Sorted here, on this thread: the final sort of every finding
-        // then merges runs.
-        crate::diff::presort(&mut found);
-        taken.push((i, found));
+        taken.push((i, pair.out.take_findings()));
     }
     pair.out.extend_findings(kept);
     taken
@@ -411,8 +405,8 @@ mod tests {
                 &mut out,
                 threads,
             );
-            // As the diff reports them: sorted (each thread sorts its own
-            // chunks first). The causes are in the findings.
+            // As the diff reports them: sorted. The causes are in the
+            // findings.
             let findings = crate::diff::sorted(out.findings);
             (format!("{findings:#?}"), findings.len())
         };
