@@ -266,6 +266,15 @@ impl Memo<'_> {
     }
 }
 
+/// Whether `b` or `r` has a key that `keyword` accepts: a family of
+/// keywords that most schemas use none of is passed over after one look at
+/// each node's few keys, not a lookup of every keyword on each side.
+fn either_has(b: &Value, r: &Value, keyword: impl Fn(&str) -> bool) -> bool {
+    [b, r]
+        .iter()
+        .any(|v| v.as_object().is_some_and(|m| m.keys().any(|k| keyword(k))))
+}
+
 /// `message` with its [`WHAT`] replaced by the pieces of `what`.
 fn replace_what(message: &str, what: &[&str]) -> String {
     match message.split_once(WHAT) {
@@ -692,6 +701,31 @@ impl<'e> NodeDiff<'_, 'e> {
         rp: &str,
         depth: usize,
     ) {
+        if !either_has(b, r, |k| {
+            matches!(
+                k,
+                "contains"
+                    | "if"
+                    | "then"
+                    | "else"
+                    | "not"
+                    | "propertyNames"
+                    | "unevaluatedItems"
+                    | "unevaluatedProperties"
+                    | "prefixItems"
+                    | "contentSchema"
+                    | "minContains"
+                    | "maxContains"
+                    | "const"
+                    | "contentMediaType"
+                    | "contentEncoding"
+                    | "patternProperties"
+                    | "dependentSchemas"
+                    | "dependentRequired"
+            )
+        }) {
+            return;
+        }
         for (keyword, added, removed) in [
             ("contains", Change::ContainsAdded, Change::ContainsRemoved),
             ("if", Change::IfAdded, Change::IfRemoved),
@@ -724,8 +758,12 @@ impl<'e> NodeDiff<'_, 'e> {
                 Change::ContentSchemaRemoved,
             ),
         ] {
+            let (bv, rv) = (b.get(keyword), r.get(keyword));
+            if bv.is_none() && rv.is_none() {
+                continue;
+            }
             let (bk, rk) = (join_pointer(bp, keyword), join_pointer(rp, keyword));
-            match (b.get(keyword), r.get(keyword)) {
+            match (bv, rv) {
                 (None, Some(_)) => {
                     let msg = format!("{} gained `{keyword}`", site.what());
                     self.emit(site, added, msg, bp, &rk);
@@ -811,6 +849,9 @@ impl<'e> NodeDiff<'_, 'e> {
             ),
         ] {
             let (bm, rm) = (super::members(b, keyword), super::members(r, keyword));
+            if bm.is_empty() && rm.is_empty() {
+                continue;
+            }
             let (bk, rk) = (join_pointer(bp, keyword), join_pointer(rp, keyword));
             for (key, bv) in bm {
                 match rm.get(key) {
@@ -1076,6 +1117,23 @@ impl<'e> NodeDiff<'_, 'e> {
 
     fn bounds(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         use Change::*;
+        if !either_has(b, r, |k| {
+            matches!(
+                k,
+                "maximum"
+                    | "minimum"
+                    | "maxLength"
+                    | "minLength"
+                    | "maxItems"
+                    | "minItems"
+                    | "maxProperties"
+                    | "minProperties"
+                    | "exclusiveMaximum"
+                    | "exclusiveMinimum"
+            )
+        }) {
+            return;
+        }
         // (keyword, label, [set, increased, decreased])
         for (keyword, label, [set, increased, decreased]) in [
             ("maximum", "maximum", [MaxSet, MaxIncreased, MaxDecreased]),
@@ -1252,11 +1310,21 @@ impl<'e> NodeDiff<'_, 'e> {
         let bprops_ptr = join_pointer(bp, "properties");
         let rprops_ptr = join_pointer(rp, "properties");
         for (name, bv) in bprops {
+            let was = breq.contains(&name.as_str());
+            let rv = rprops.get(name);
+            // A property written the same on both sides (below it too,
+            // through its references), as required as it was: nothing to
+            // find. (Most properties of a changed schema.)
+            if rv.is_some_and(|rv| {
+                was == rreq.contains(&name.as_str()) && self.pair.same.same(bdoc, bv, rdoc, rv)
+            }) {
+                continue;
+            }
             let child = site.child(name);
             let cbp = join_pointer(&bprops_ptr, name);
-            match rprops.get(name) {
+            match rv {
                 None => {
-                    let was_required = breq.contains(&name.as_str());
+                    let was_required = was;
                     if hidden(bdoc, bv) {
                         // Clients never sent a read-only property; a
                         // write-only one in a response is only news.
@@ -1294,7 +1362,6 @@ impl<'e> NodeDiff<'_, 'e> {
                 }
                 Some(rv) => {
                     let crp = join_pointer(&rprops_ptr, name);
-                    let was = breq.contains(&name.as_str());
                     let is = rreq.contains(&name.as_str());
                     // Below a property a side never sees, changes have
                     // their own ids (read-only in requests, write-only in
