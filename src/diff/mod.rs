@@ -588,9 +588,21 @@ impl Emitter {
         std::mem::take(&mut self.findings)
     }
 
-    /// Room for `findings` more findings.
-    pub fn reserve(&mut self, findings: usize) {
-        self.findings.reserve(findings);
+    /// `runs` of findings put in, one after the other, before finding
+    /// number `at` (all of them when there are fewer): a vector made once
+    /// for them all.
+    pub fn insert_runs(&mut self, at: usize, runs: Vec<Vec<Finding>>) {
+        if runs.iter().all(Vec::is_empty) {
+            return;
+        }
+        let at = at.min(self.findings.len());
+        let total = self.findings.len() + runs.iter().map(Vec::len).sum::<usize>();
+        let mut all = Vec::with_capacity(total);
+        let mut own = std::mem::take(&mut self.findings).into_iter();
+        all.extend(own.by_ref().take(at));
+        runs.into_iter().for_each(|run| all.extend(run));
+        all.extend(own);
+        self.findings = all;
     }
 
     /// The findings, taken out.
@@ -873,6 +885,46 @@ mod tests {
             let expected: Vec<char> = order.iter().map(|&i| items[i]).collect();
             assert_eq!(permute(items.clone(), order.clone()), expected, "{order:?}");
         }
+    }
+
+    #[test]
+    fn runs_of_findings_go_in_at_their_place() {
+        let Some(check) = registry::find("response-property-enum-value-added") else {
+            panic!("the check is registered");
+        };
+        let emitted = |subjects: &[&str]| {
+            let mut out = Emitter::default();
+            for s in subjects {
+                out.emit(check, s, (*s).to_string(), None, None);
+            }
+            out
+        };
+        let texts = |out: Emitter| -> Vec<String> {
+            out.into_findings()
+                .iter()
+                .map(|f| f.message.to_string())
+                .collect()
+        };
+        let runs = || {
+            vec![
+                emitted(&["x", "y"]).into_findings(),
+                vec![],
+                emitted(&["z"]).into_findings(),
+            ]
+        };
+        for (at, expected) in [
+            (0, ["x", "y", "z", "a", "b"]),
+            (1, ["a", "x", "y", "z", "b"]),
+            (2, ["a", "b", "x", "y", "z"]),
+            (9, ["a", "b", "x", "y", "z"]),
+        ] {
+            let mut out = emitted(&["a", "b"]);
+            out.insert_runs(at, runs());
+            assert_eq!(texts(out), expected, "at {at}");
+        }
+        let mut out = emitted(&["a"]);
+        out.insert_runs(0, vec![vec![]]);
+        assert_eq!(texts(out), ["a"]);
     }
 
     #[test]

@@ -93,8 +93,12 @@ pub(crate) fn run_on(
         .collect();
     let chunks: Vec<_> = matched.chunks(CHUNK).collect();
     let mut compared = 0;
+    let before = pair.out.len();
+    let mut found_apart = Vec::new();
     if threads > 1 && chunks.len() > 1 {
-        compared += in_parallel(&mut pair, &chunks, threads);
+        let (others, found) = in_parallel(&mut pair, &chunks, threads);
+        compared += others;
+        found_apart = found;
     } else {
         for &(b, r) in &matched {
             matched_operation(&mut pair, b, r);
@@ -104,21 +108,27 @@ pub(crate) fn run_on(
     webhooks(&mut pair);
     security::global(&mut pair);
     components::compare(&mut pair);
+    // The threads' findings go where one thread would have put them, into
+    // a vector made once for all: appended first, the few findings after
+    // them would have grown it by doubling (a copy of every finding, in
+    // fresh memory).
+    pair.out.insert_runs(before, found_apart);
     compared + pair.schemas.compared()
 }
 
 /// Compares the matched operations of `chunks` on this thread and up to
 /// `threads - 1` more, each taking the next chunk when it is done with
-/// one, and adds their findings to `pair`'s in the order of the chunks:
-/// the same findings in the same order as one thread comparing them all.
+/// one, and returns their findings in the order of the chunks (the same
+/// findings in the same order as one thread comparing them all).
 /// Each thread has its own view of the documents and its own memo (they
 /// keep memo tables in cells); the documents themselves are shared.
-/// Returns how many pairs of schema nodes the other threads compared.
+/// Returns how many pairs of schema nodes the other threads compared, and
+/// the findings.
 fn in_parallel<'e>(
     pair: &mut Pair<'e>,
     chunks: &[&[(&Operation<'e>, &Operation<'e>)]],
     threads: usize,
-) -> usize {
+) -> (usize, Vec<Vec<Finding>>) {
     /// As much stack as the main thread has: schema walks recurse.
     const STACK: usize = 8 << 20;
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -166,14 +176,7 @@ fn in_parallel<'e>(
         compared += c;
     }
     chunks_found.sort_unstable_by_key(|(i, _)| *i);
-    // Grown once: a large diff has tens of thousands of findings, and a
-    // vector grown by doubling touches fresh pages at every step.
-    pair.out
-        .reserve(chunks_found.iter().map(|(_, f)| f.len()).sum());
-    for (_, found) in chunks_found {
-        pair.out.extend_findings(found);
-    }
-    compared
+    (compared, chunks_found.into_iter().map(|(_, f)| f).collect())
 }
 
 /// Compares chunk after chunk (the next not yet taken, from `next`) until
