@@ -235,7 +235,9 @@ fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
             )
         })
         .collect();
-    keys.sort_unstable();
+    // Stable, so runs already in order are found and merged, not sorted
+    // again (the findings come operation by operation).
+    keys.sort();
     permute(findings, keys.into_iter().map(|k| k.5).collect())
 }
 
