@@ -330,8 +330,8 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     // A bad rules file fails before anything is fetched.
     let filter = Filter::load(a.ignore.as_deref(), a.severity_levels.as_deref())
         .map_err(|e| AppError::Usage(e.to_string()))?;
-    let base_src = source(store, &a.base)?;
-    let rev_src = source(store, &a.revision)?;
+    let mut base_src = source(store, &a.base)?;
+    let mut rev_src = source(store, &a.revision)?;
     let watch = base_src.watch.clone().or(rev_src.watch.clone());
     // Telling the kind of two files may parse them: the comparison starts
     // from those documents.
@@ -397,14 +397,22 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
         bundle::bundle(doc, location, &bundle_options, &mut loader)
     };
     let [base_parsed, rev_parsed] = parsed;
+    let same_bytes = base_src.bytes == rev_src.bytes;
+    // The bytes go to the comparison, which lets them go once parsed; a
+    // stored revision keeps its own for the probing holds below.
+    let rev_bytes = if rev_src.watch.is_some() && rev_src.fetched_from.is_some() {
+        std::borrow::Cow::Borrowed(rev_src.bytes.as_slice())
+    } else {
+        std::borrow::Cow::Owned(std::mem::take(&mut rev_src.bytes))
+    };
     let comparison = engine::compare_inputs_with(
         kind,
         engine::Input {
-            raw: &base_src.bytes,
+            raw: std::mem::take(&mut base_src.bytes).into(),
             parsed: base_parsed,
         },
         engine::Input {
-            raw: &rev_src.bytes,
+            raw: rev_bytes,
             parsed: rev_parsed,
         },
         &watch_options,
@@ -429,19 +437,26 @@ pub fn run(store: &Store, a: &DiffRequest) -> Result<DiffOutcome, AppError> {
     // Overrides change levels, so they apply before the level filter.
     let (findings, ignored) = filter.apply(comparison.findings);
     // Operations left out by --stability-level may hold the difference.
-    let documentation_only = findings.is_empty()
-        && ignored == 0
-        && comparison.below_stability == 0
-        && base_src.bytes != rev_src.bytes;
-    let (findings, below): (Vec<Finding>, Vec<Finding>) =
-        findings.into_iter().partition(|f| f.level >= level);
+    let documentation_only =
+        findings.is_empty() && ignored == 0 && comparison.below_stability == 0 && !same_bytes;
+    // Below the level shown only counts: those findings go now, in place
+    // (a large diff hides tens of thousands of info findings).
+    let mut findings = findings;
+    let mut hidden = LevelCounts::default();
+    findings.retain(|f| {
+        let shown = f.level >= level;
+        if !shown {
+            hidden.add(f.level);
+        }
+        shown
+    });
     let mut revision_notes = comparison.revision_notes;
     if kind == Kind::OpenApi {
         revision_notes.extend(probing_holds(store, &rev_src, &limits)?);
     }
     Ok(DiffOutcome {
         level,
-        hidden: LevelCounts::of(&below),
+        hidden,
         documentation_only,
         kind,
         base_label: base_src.label,

@@ -445,14 +445,19 @@ pub fn compare_raw_with(
 /// limits when the caller has that already (telling the kind may have
 /// parsed it).
 pub struct Input<'a> {
-    pub raw: &'a [u8],
+    /// Owned bytes are let go once parsed: a large document's bytes need
+    /// not stay beside its parsed form for the whole comparison.
+    pub raw: std::borrow::Cow<'a, [u8]>,
     pub parsed: Option<crate::spec::Parsed>,
 }
 
 impl<'a> Input<'a> {
     /// Bytes not parsed yet.
     pub fn raw(raw: &'a [u8]) -> Input<'a> {
-        Input { raw, parsed: None }
+        Input {
+            raw: raw.into(),
+            parsed: None,
+        }
     }
 
     /// The parsed document, parsed now if it was not.
@@ -463,7 +468,7 @@ impl<'a> Input<'a> {
     ) -> Result<crate::spec::Parsed, (Side, crate::spec::SpecError)> {
         match self.parsed {
             Some(parsed) => Ok(parsed),
-            None => crate::spec::parse_document(self.raw, limits).map_err(|e| (side, e)),
+            None => crate::spec::parse_document(&self.raw, limits).map_err(|e| (side, e)),
         }
     }
 }
@@ -538,8 +543,8 @@ pub fn compare_inputs_with(
                     .map_err(|e| (side, e))
             };
             Ok(findings_only(changelog::diff_page(
-                &text(base.raw, Side::Base)?,
-                &text(revision.raw, Side::Revision)?,
+                &text(&base.raw, Side::Base)?,
+                &text(&revision.raw, Side::Revision)?,
                 &watch.page,
             )))
         }
