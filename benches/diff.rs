@@ -7,7 +7,9 @@
 //! upgraded to OpenAPI 3.0 and written back as JSON, the shape of Stripe's
 //! own OpenAPI 3 descriptions (no upgrade on the diff's side); and that
 //! form with a change in every component, for the tens of thousands of
-//! findings Stripe's current pairs have.
+//! findings Stripe's current pairs have; and that pair doubled (a copy of
+//! every path and component schema, changed in one copy only), the size
+//! of Stripe's current descriptions written with indentation.
 //!
 //! For the Stripe cases it also prints the peak resident memory of the
 //! `apiradar diff` command on the pair, in text and in JSON: the whole
@@ -145,6 +147,59 @@ fn stripe(c: &mut Criterion) {
         &widened,
         &limits,
     );
+    // The size of Stripe's current descriptions (about 4 MB each, written
+    // with indentation): each document with a second copy of its paths
+    // and component schemas, the change in every component of the first
+    // copy only.
+    let (base, _) = parse_document(&oa, &limits).expect("parse");
+    let (changed, _) = parse_document(&widened, &limits).expect("parse");
+    let write = |doc: &serde_json::Value| serde_json::to_vec_pretty(doc).expect("write");
+    let (da, db) = (
+        write(&with_copy(base.clone(), &base)),
+        write(&with_copy(changed, &base)),
+    );
+    eprintln!(
+        "doubled: {} -> {} bytes, {} findings",
+        da.len(),
+        db.len(),
+        compare_raw(Kind::OpenApi, &da, &db, None, &limits)
+            .expect("compare")
+            .findings
+            .len()
+    );
+    parse_against_diff(
+        c,
+        "stripe largest pair as OpenAPI 3 doubled, every component of one copy changed",
+        &da,
+        &db,
+        &limits,
+    );
+}
+
+/// `doc` with a copy of `from`'s paths (under `/copy`) and component
+/// schemas (named `copy_…`, their references renamed to match).
+fn with_copy(mut doc: serde_json::Value, from: &serde_json::Value) -> serde_json::Value {
+    let renamed = |v: &serde_json::Value| -> serde_json::Map<String, serde_json::Value> {
+        let text = serde_json::to_string(v)
+            .expect("write")
+            .replace("\"#/components/schemas/", "\"#/components/schemas/copy_");
+        serde_json::from_str(&text).expect("read")
+    };
+    let schemas = renamed(&from["components"]["schemas"]);
+    let paths = renamed(&from["paths"]);
+    if let Some(to) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        to.extend(schemas.into_iter().map(|(k, v)| (format!("copy_{k}"), v)));
+    }
+    if let Some(to) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        to.extend(paths.into_iter().map(|(k, v)| (format!("/copy{k}"), v)));
+    }
+    doc
 }
 
 /// `doc` with a new enum value in every component property that has an
