@@ -266,13 +266,71 @@ impl Memo<'_> {
     }
 }
 
-/// Whether `b` or `r` has a key that `keyword` accepts: a family of
-/// keywords that most schemas use none of is passed over after one look at
-/// each node's few keys, not a lookup of every keyword on each side.
-fn either_has(b: &Value, r: &Value, keyword: impl Fn(&str) -> bool) -> bool {
-    [b, r]
-        .iter()
-        .any(|v| v.as_object().is_some_and(|m| m.keys().any(|k| keyword(k))))
+/// Every keyword [`NodeDiff::keywords`] reads (JSON Schema 2020-12, OpenAPI
+/// 3.1); it reads no other (checked in debug builds, where tests run).
+const LATER_KEYWORDS: [&str; 18] = [
+    "contains",
+    "if",
+    "then",
+    "else",
+    "not",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "prefixItems",
+    "contentSchema",
+    "minContains",
+    "maxContains",
+    "const",
+    "contentMediaType",
+    "contentEncoding",
+    "patternProperties",
+    "dependentSchemas",
+    "dependentRequired",
+];
+
+/// Every keyword [`NodeDiff::bounds`] reads (checked as above).
+const BOUND_KEYWORDS: [&str; 10] = [
+    "maximum",
+    "minimum",
+    "maxLength",
+    "minLength",
+    "maxItems",
+    "minItems",
+    "maxProperties",
+    "minProperties",
+    "exclusiveMaximum",
+    "exclusiveMinimum",
+];
+
+/// Whether `b` or `r` has one of `family`: a family of keywords that most
+/// schemas use none of is passed over after one look at each node's few
+/// keys, not a lookup of every keyword on each side.
+fn either_has(b: &Value, r: &Value, family: &[&str]) -> bool {
+    [b, r].iter().any(|v| {
+        v.as_object()
+            .is_some_and(|m| m.keys().any(|k| family.contains(&k.as_str())))
+    })
+}
+
+/// The keyed map `keyword` of `v` (empty when absent), `keyword` one of
+/// [`LATER_KEYWORDS`].
+fn members<'v>(v: &'v Value, keyword: &str) -> &'v serde_json::Map<String, Value> {
+    debug_assert!(
+        LATER_KEYWORDS.contains(&keyword),
+        "`{keyword}` is missing from its family of keywords"
+    );
+    super::members(v, keyword)
+}
+
+/// Reads `keyword` of `v`, which must be one of `family` (the keywords
+/// [`either_has`] looked for before this was reached).
+fn get<'v>(v: &'v Value, family: &[&str], keyword: &str) -> Option<&'v Value> {
+    debug_assert!(
+        family.contains(&keyword),
+        "`{keyword}` is missing from its family of keywords"
+    );
+    v.get(keyword)
 }
 
 /// `message` with its [`WHAT`] replaced by the pieces of `what`.
@@ -701,29 +759,7 @@ impl<'e> NodeDiff<'_, 'e> {
         rp: &str,
         depth: usize,
     ) {
-        if !either_has(b, r, |k| {
-            matches!(
-                k,
-                "contains"
-                    | "if"
-                    | "then"
-                    | "else"
-                    | "not"
-                    | "propertyNames"
-                    | "unevaluatedItems"
-                    | "unevaluatedProperties"
-                    | "prefixItems"
-                    | "contentSchema"
-                    | "minContains"
-                    | "maxContains"
-                    | "const"
-                    | "contentMediaType"
-                    | "contentEncoding"
-                    | "patternProperties"
-                    | "dependentSchemas"
-                    | "dependentRequired"
-            )
-        }) {
+        if !either_has(b, r, &LATER_KEYWORDS) {
             return;
         }
         for (keyword, added, removed) in [
@@ -758,7 +794,10 @@ impl<'e> NodeDiff<'_, 'e> {
                 Change::ContentSchemaRemoved,
             ),
         ] {
-            let (bv, rv) = (b.get(keyword), r.get(keyword));
+            let (bv, rv) = (
+                get(b, &LATER_KEYWORDS, keyword),
+                get(r, &LATER_KEYWORDS, keyword),
+            );
             if bv.is_none() && rv.is_none() {
                 continue;
             }
@@ -795,8 +834,8 @@ impl<'e> NodeDiff<'_, 'e> {
                 Change::MaxContainsDecreased,
             ),
         ] {
-            let bv = b.get(keyword).and_then(Value::as_f64);
-            let rv = r.get(keyword).and_then(Value::as_f64);
+            let bv = get(b, &LATER_KEYWORDS, keyword).and_then(Value::as_f64);
+            let rv = get(r, &LATER_KEYWORDS, keyword).and_then(Value::as_f64);
             if let (Some(x), Some(y)) = (bv, rv) {
                 let change = if y > x {
                     increased
@@ -809,7 +848,10 @@ impl<'e> NodeDiff<'_, 'e> {
                 self.emit(site, change, msg, bp, rp);
             }
         }
-        let constant = match (b.get("const"), r.get("const")) {
+        let constant = match (
+            get(b, &LATER_KEYWORDS, "const"),
+            get(r, &LATER_KEYWORDS, "const"),
+        ) {
             (None, Some(v)) => Some((
                 Change::ConstAdded,
                 format!("{} must now equal {v}", site.what()),
@@ -831,7 +873,7 @@ impl<'e> NodeDiff<'_, 'e> {
             ("contentMediaType", Change::ContentMediaTypeChanged),
             ("contentEncoding", Change::ContentEncodingChanged),
         ] {
-            if b.get(keyword) != r.get(keyword) {
+            if get(b, &LATER_KEYWORDS, keyword) != get(r, &LATER_KEYWORDS, keyword) {
                 let msg = format!("{} {keyword} changed", site.what());
                 self.emit(site, change, msg, bp, rp);
             }
@@ -848,7 +890,7 @@ impl<'e> NodeDiff<'_, 'e> {
                 Change::DependentSchemaAdded,
             ),
         ] {
-            let (bm, rm) = (super::members(b, keyword), super::members(r, keyword));
+            let (bm, rm) = (members(b, keyword), members(r, keyword));
             if bm.is_empty() && rm.is_empty() {
                 continue;
             }
@@ -871,8 +913,8 @@ impl<'e> NodeDiff<'_, 'e> {
             }
         }
         let (bm, rm) = (
-            super::members(b, "dependentRequired"),
-            super::members(r, "dependentRequired"),
+            members(b, "dependentRequired"),
+            members(r, "dependentRequired"),
         );
         for (key, bv) in bm {
             let (change, msg) = match rm.get(key) {
@@ -1117,21 +1159,7 @@ impl<'e> NodeDiff<'_, 'e> {
 
     fn bounds(&mut self, site: &Spot, b: &Value, r: &Value, bp: &str, rp: &str) {
         use Change::*;
-        if !either_has(b, r, |k| {
-            matches!(
-                k,
-                "maximum"
-                    | "minimum"
-                    | "maxLength"
-                    | "minLength"
-                    | "maxItems"
-                    | "minItems"
-                    | "maxProperties"
-                    | "minProperties"
-                    | "exclusiveMaximum"
-                    | "exclusiveMinimum"
-            )
-        }) {
+        if !either_has(b, r, &BOUND_KEYWORDS) {
             return;
         }
         // (keyword, label, [set, increased, decreased])
@@ -1177,8 +1205,8 @@ impl<'e> NodeDiff<'_, 'e> {
                 ],
             ),
         ] {
-            let bv = b.get(keyword).and_then(Value::as_f64);
-            let rv = r.get(keyword).and_then(Value::as_f64);
+            let bv = get(b, &BOUND_KEYWORDS, keyword).and_then(Value::as_f64);
+            let rv = get(r, &BOUND_KEYWORDS, keyword).and_then(Value::as_f64);
             let (change, msg) = match (bv, rv) {
                 (None, Some(v)) => (set, format!("{} now has a {label} of {v}", site.what())),
                 (Some(x), Some(y)) if y > x => (
@@ -1212,8 +1240,8 @@ impl<'e> NodeDiff<'_, 'e> {
                 ],
             ),
         ] {
-            let bv = b.get(keyword).and_then(Value::as_f64);
-            let rv = r.get(keyword).and_then(Value::as_f64);
+            let bv = get(b, &BOUND_KEYWORDS, keyword).and_then(Value::as_f64);
+            let rv = get(r, &BOUND_KEYWORDS, keyword).and_then(Value::as_f64);
             let change = match (bv, rv) {
                 (None, Some(_)) => set,
                 (Some(x), Some(y)) if y > x => increased,
