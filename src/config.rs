@@ -486,56 +486,27 @@ pub struct SyncReport {
 impl SyncReport {
     /// What changed, in a few words (`nothing changed` when nothing did).
     pub fn summary(&self) -> String {
+        // Each noun in its two forms.
+        const WATCH: (&str, &str) = ("watch", "watches");
+        const WATCHS: (&str, &str) = ("watch's", "watches'");
+        const ENDPOINT: (&str, &str) = ("endpoint", "endpoints");
+        const CHANNEL: (&str, &str) = ("alert channel", "alert channels");
+        const TARGET: (&str, &str) = ("caching target", "caching targets");
         let parts: Vec<String> = [
-            (self.added.len(), "watch", "watches", "added"),
-            (self.updated.len(), "watch", "watches", "updated"),
-            (self.orphaned.len(), "watch", "watches", "paused"),
-            (
-                self.switches.len(),
-                "watch's",
-                "watches'",
-                "operation switches replaced",
-            ),
-            (
-                self.endpoints.len(),
-                "endpoint",
-                "endpoints",
-                "added or changed",
-            ),
-            (
-                self.orphaned_endpoints.len(),
-                "endpoint",
-                "endpoints",
-                "switched off",
-            ),
-            (
-                self.channels.len(),
-                "alert channel",
-                "alert channels",
-                "added or changed",
-            ),
-            (
-                self.orphaned_channels.len(),
-                "alert channel",
-                "alert channels",
-                "switched off",
-            ),
-            (
-                self.targets.len(),
-                "caching target",
-                "caching targets",
-                "added or changed",
-            ),
-            (
-                self.orphaned_targets.len(),
-                "caching target",
-                "caching targets",
-                "paused",
-            ),
+            (self.added.len(), WATCH, "added"),
+            (self.updated.len(), WATCH, "updated"),
+            (self.orphaned.len(), WATCH, "paused"),
+            (self.switches.len(), WATCHS, "operation switches replaced"),
+            (self.endpoints.len(), ENDPOINT, "added or changed"),
+            (self.orphaned_endpoints.len(), ENDPOINT, "switched off"),
+            (self.channels.len(), CHANNEL, "added or changed"),
+            (self.orphaned_channels.len(), CHANNEL, "switched off"),
+            (self.targets.len(), TARGET, "added or changed"),
+            (self.orphaned_targets.len(), TARGET, "paused"),
         ]
         .into_iter()
         .filter(|(n, ..)| *n > 0)
-        .map(|(n, one, many, what)| format!("{} {what}", crate::text::count(n, one, many)))
+        .map(|(n, (one, many), what)| format!("{} {what}", crate::text::count(n, one, many)))
         .collect();
         if parts.is_empty() {
             "nothing changed".into()
