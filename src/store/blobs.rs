@@ -699,15 +699,44 @@ fn window_log(total: usize) -> u32 {
 /// output may copy from. This is zstd's `--patch-from`: a referenced prefix
 /// plus long-distance matching, which finds repeats megabytes back where a
 /// loaded dictionary would only be indexed as far as the level's tables reach.
+/// Documents up to this size are compressed whole with a context kept by
+/// the thread (making one was a sixth of compressing a 4 KB document);
+/// larger ones, whose context would hold megabytes, get a fresh one.
+const REUSED_CONTEXT_MAX: usize = 1 << 20;
+
 fn compress(content: &[u8], dict: Option<&[u8]>, level: i32) -> Result<Vec<u8>> {
-    use zstd::zstd_safe::{CCtx, CParameter};
-    let fail = |code: usize| StoreError::Compression {
+    use zstd::zstd_safe::{CCtx, ResetDirective};
+    thread_local! {
+        static CONTEXT: std::cell::RefCell<CCtx<'static>> = std::cell::RefCell::new(CCtx::create());
+    }
+    if dict.is_none() && content.len() <= REUSED_CONTEXT_MAX {
+        return CONTEXT.with(|cctx| {
+            let mut cctx = cctx.borrow_mut();
+            cctx.reset(ResetDirective::SessionAndParameters)
+                .map_err(compression_error)?;
+            compress_with(&mut cctx, content, None, level)
+        });
+    }
+    compress_with(&mut CCtx::create(), content, dict, level)
+}
+
+fn compression_error(code: usize) -> StoreError {
+    StoreError::Compression {
         reason: format!(
             "compression failed: {}",
             zstd::zstd_safe::get_error_name(code)
         ),
-    };
-    let mut cctx = CCtx::create();
+    }
+}
+
+fn compress_with<'a>(
+    cctx: &mut zstd::zstd_safe::CCtx<'a>,
+    content: &[u8],
+    dict: Option<&'a [u8]>,
+    level: i32,
+) -> Result<Vec<u8>> {
+    use zstd::zstd_safe::CParameter;
+    let fail = compression_error;
     let reach = content.len() + dict.map_or(0, <[u8]>::len);
     cctx.set_parameter(CParameter::CompressionLevel(level))
         .map_err(fail)?;
