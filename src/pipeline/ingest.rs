@@ -323,8 +323,10 @@ pub struct Incoming {
 }
 
 /// [`ingest`] for tasks sharing a store: the store is locked to read the
-/// latest version and to record, not while comparing. It blocks: call it
-/// from a blocking task, never on an async thread.
+/// latest version and to record, not while comparing, and the record goes
+/// through the store's [`CommitQueue`](store::CommitQueue), in one
+/// transaction with the other polls' documents ready by then. It blocks:
+/// call it from a blocking task, never on an async thread.
 pub fn ingest_shared(
     store: &SharedStore,
     watch: &Watch,
@@ -332,8 +334,9 @@ pub fn ingest_shared(
     limits: Limits,
 ) -> store::Result<Recorded> {
     let alert = incoming.meta.run.is_some();
-    let rec = SuccessRecord {
-        raw: &incoming.raw,
+    let raw: std::sync::Arc<[u8]> = incoming.raw.as_slice().into();
+    let meta = SuccessRecord {
+        raw: &[],
         canonical_hash: store::sha256(&incoming.normalized.canonical),
         format: incoming.normalized.format.clone(),
         spec_version: incoming.normalized.spec_version.clone(),
@@ -341,7 +344,10 @@ pub fn ingest_shared(
         ..incoming.meta.clone()
     };
     for _ in 0..MAX_RACES {
-        let latest = prepare(&lock_store(store), watch)?;
+        let (latest, queue) = {
+            let store = lock_store(store);
+            (prepare(&store, watch)?, store.commit_queue())
+        };
         let prepared = plan(
             watch,
             latest.as_ref(),
@@ -349,7 +355,13 @@ pub fn ingest_shared(
             alert,
             limits,
         );
-        match lock_store(store).record_success(watch.id, &rec, &prepared) {
+        let write = store::PendingWrite {
+            watch_id: watch.id,
+            raw: std::sync::Arc::clone(&raw),
+            meta: meta.clone(),
+            prepared,
+        };
+        match queue.record(store, write) {
             Err(StoreError::Raced) => continue,
             other => return other,
         }

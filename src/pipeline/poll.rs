@@ -351,6 +351,9 @@ fn ingest_document(
     started_at: i64,
     clock: Instant,
 ) -> Outcome {
+    // The document will be written: announced now, so that the polls
+    // finishing while it is read wait for it and share its commit.
+    let _write = store::lock_store(store).commit_queue().expect();
     let normalized = ingest::normalize(&watch.spec, &raw, policy.limits);
     let run = run_info(policy, watch, started_at, clock, &meta);
     let (duration_ms, http_status) = (run.duration_ms, meta.status);

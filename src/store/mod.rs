@@ -84,7 +84,7 @@ impl CachedSql for Connection {
 const STATEMENT_CACHE: usize = 96;
 
 pub use blobs::{BlobStats, CompressionOptions, sha256, sha256_hex};
-pub use shared::{SharedStore, lock_store, with_store};
+pub use shared::{CommitQueue, PendingWrite, SharedStore, lock_store, with_store};
 pub use versions::{
     ChangeCounts, ChangeSummary, FailureRecord, PollOutcome, Prepared, Recorded, Run, RunInfo,
     SuccessRecord, TOP_FINDINGS, TopFinding, Version,
@@ -146,6 +146,10 @@ pub enum StoreError {
     /// A blocking task that held the store failed (a panic).
     #[error("store task failed: {0}")]
     Task(String),
+    /// The transaction that held this write among others (a group commit)
+    /// failed, with this message: nothing of it was written.
+    #[error("{0}")]
+    Grouped(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -156,6 +160,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     compression: CompressionOptions,
+    /// Successful polls waiting to be written through this connection
+    /// together (see [`CommitQueue`]).
+    commits: std::sync::Arc<CommitQueue>,
 }
 
 impl Store {
@@ -207,6 +214,7 @@ impl Store {
             conn,
             path,
             compression: CompressionOptions::default(),
+            commits: Default::default(),
         };
         schema::migrate(&mut store.conn, &store.path)?;
         Ok(store)
@@ -214,6 +222,18 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The queue through which tasks sharing this connection write their
+    /// polls' documents together.
+    pub fn commit_queue(&self) -> std::sync::Arc<CommitQueue> {
+        std::sync::Arc::clone(&self.commits)
+    }
+
+    /// Gives this connection a queue of its own (tests: another gathering
+    /// time).
+    pub fn set_commit_queue(&mut self, queue: CommitQueue) {
+        self.commits = std::sync::Arc::new(queue);
     }
 
     /// Whether this connection can write to the database: takes the write

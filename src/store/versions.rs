@@ -271,109 +271,148 @@ impl Store {
         rec: &SuccessRecord<'_>,
         prepared: &Prepared,
     ) -> Result<Recorded> {
+        self.in_write(|s| s.write_success(watch_id, rec, prepared))
+    }
+
+    /// [`Store::record_success`] for several documents in one transaction
+    /// (group commit: one commit's disk writes for all of them). Each is
+    /// written in a savepoint of its own, so one that fails or raced leaves
+    /// the others in; its error is in its place in the answer. The outer
+    /// error is the transaction's: then nothing of any of them was written.
+    pub fn record_successes(
+        &mut self,
+        batch: &[(i64, SuccessRecord<'_>, &Prepared)],
+    ) -> Result<Vec<Result<Recorded>>> {
         self.in_write(|s| {
-            let mut counts = None;
-            let canonical = &rec.canonical_hash;
-            let latest: Option<(i64, Vec<u8>, i64)> = s
-                .conn
-                .row(
-                    "SELECT seq, canonical_hash, recorded_at FROM versions WHERE watch_id = ?1
+            let mut results = Vec::with_capacity(batch.len());
+            for (watch_id, rec, prepared) in batch {
+                s.conn.exec("SAVEPOINT record_one", [])?;
+                let result = s.write_success(*watch_id, rec, prepared);
+                if result.is_err() {
+                    s.conn.exec("ROLLBACK TO record_one", [])?;
+                }
+                s.conn.exec("RELEASE record_one", [])?;
+                results.push(result);
+            }
+            Ok(results)
+        })
+    }
+
+    /// The writes of [`Store::record_success`], inside the caller's
+    /// transaction.
+    fn write_success(
+        &self,
+        watch_id: i64,
+        rec: &SuccessRecord<'_>,
+        prepared: &Prepared,
+    ) -> Result<Recorded> {
+        let mut counts = None;
+        let canonical = &rec.canonical_hash;
+        let latest: Option<(i64, Vec<u8>, i64)> = self
+            .conn
+            .row(
+                "SELECT seq, canonical_hash, recorded_at FROM versions WHERE watch_id = ?1
                      ORDER BY seq DESC LIMIT 1",
-                    [watch_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            // Another process may have stored a version while this poll was
-            // in flight. Which of the two documents is newer cannot be told
-            // from here (requests overtake each other), and storing ours
-            // could make the history flip back to an older document. So a
-            // poll that overlapped a stored version adds nothing; if its
-            // document really is the newer one, the next poll stores it.
-            let superseded = latest
-                .as_ref()
-                .is_some_and(|(_, _, recorded_at)| *recorded_at > rec.fetched_at);
-            let (outcome, seq, version_id) = match &latest {
-                Some((seq, hash, _))
-                    if hash == canonical
-                        || superseded
-                        || (prepared.equivalent && prepared.against == Some(*seq)) =>
-                {
-                    (PollOutcome::Unchanged, *seq, None)
-                }
-                // Compared with another version than the latest.
-                latest if latest.as_ref().map(|(seq, _, _)| *seq) != prepared.against => {
-                    return Err(StoreError::Raced);
-                }
-                _ => {
-                    let seq = latest.as_ref().map_or(1, |(seq, _, _)| seq + 1);
-                    let blob_id = s.put_version_blob(watch_id, seq, rec.raw)?;
-                    let (status, origin) = match &rec.run {
-                        Some(run) => (run.http_status, "poll"),
-                        None => (None, "import"),
-                    };
-                    s.conn.exec(
-                        "INSERT INTO versions (watch_id, seq, fetched_at, source_date, blob_id,
+                [watch_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        // Another process may have stored a version while this poll was
+        // in flight. Which of the two documents is newer cannot be told
+        // from here (requests overtake each other), and storing ours
+        // could make the history flip back to an older document. So a
+        // poll that overlapped a stored version adds nothing; if its
+        // document really is the newer one, the next poll stores it.
+        let superseded = latest
+            .as_ref()
+            .is_some_and(|(_, _, recorded_at)| *recorded_at > rec.fetched_at);
+        let (outcome, seq, version_id) = match &latest {
+            Some((seq, hash, _))
+                if hash == canonical
+                    || superseded
+                    || (prepared.equivalent && prepared.against == Some(*seq)) =>
+            {
+                (PollOutcome::Unchanged, *seq, None)
+            }
+            // Compared with another version than the latest.
+            latest if latest.as_ref().map(|(seq, _, _)| *seq) != prepared.against => {
+                return Err(StoreError::Raced);
+            }
+            _ => {
+                let seq = latest.as_ref().map_or(1, |(seq, _, _)| seq + 1);
+                let blob_id = self.put_version_blob(watch_id, seq, rec.raw)?;
+                let (status, origin) = match &rec.run {
+                    Some(run) => (run.http_status, "poll"),
+                    None => (None, "import"),
+                };
+                self.conn.exec(
+                    "INSERT INTO versions (watch_id, seq, fetched_at, source_date, blob_id,
                             canonical_hash, size, format, spec_version, title, http_status, etag,
                             last_modified, content_type, final_url, origin, recorded_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
                                  ?15, ?16, ?17)",
+                    params![
+                        watch_id,
+                        seq,
+                        rec.fetched_at,
+                        rec.source_date,
+                        blob_id,
+                        canonical,
+                        rec.raw.len() as i64,
+                        rec.format,
+                        rec.spec_version,
+                        rec.title,
+                        status,
+                        rec.etag,
+                        rec.last_modified,
+                        rec.content_type,
+                        rec.final_url
+                            .as_deref()
+                            .map(|u| crate::fetch::scrub_known(u).into_owned()),
+                        origin,
+                        super::now_ms().max(rec.fetched_at)
+                    ],
+                )?;
+                let version_id = self.conn.last_insert_rowid();
+                let outcome = if latest.is_none() {
+                    PollOutcome::New
+                } else {
+                    PollOutcome::Changed
+                };
+                if outcome == PollOutcome::Changed && prepared.defer_counts {
+                    self.conn.exec(
+                        "UPDATE versions SET counts_pending = 1 WHERE id = ?1",
+                        [version_id],
+                    )?;
+                } else if outcome == PollOutcome::Changed
+                    && let Some(c) = &prepared.summary
+                {
+                    counts = Some(c.counts);
+                    self.conn.exec(
+                        "UPDATE versions SET errors = ?2, warnings = ?3, infos = ?4
+                             WHERE id = ?1",
                         params![
-                            watch_id,
-                            seq,
-                            rec.fetched_at,
-                            rec.source_date,
-                            blob_id,
-                            canonical,
-                            rec.raw.len() as i64,
-                            rec.format,
-                            rec.spec_version,
-                            rec.title,
-                            status,
-                            rec.etag,
-                            rec.last_modified,
-                            rec.content_type,
-                            rec.final_url
-                                .as_deref()
-                                .map(|u| crate::fetch::scrub_known(u).into_owned()),
-                            origin,
-                            super::now_ms().max(rec.fetched_at)
+                            version_id,
+                            c.counts.errors,
+                            c.counts.warnings,
+                            c.counts.infos
                         ],
                     )?;
-                    let version_id = s.conn.last_insert_rowid();
-                    let outcome = if latest.is_none() {
-                        PollOutcome::New
-                    } else {
-                        PollOutcome::Changed
-                    };
-                    if outcome == PollOutcome::Changed && prepared.defer_counts {
-                        s.conn.exec(
-                            "UPDATE versions SET counts_pending = 1 WHERE id = ?1",
-                            [version_id],
-                        )?;
-                    } else if outcome == PollOutcome::Changed
-                        && let Some(c) = &prepared.summary
-                    {
-                        counts = Some(c.counts);
-                        s.conn.exec(
-                            "UPDATE versions SET errors = ?2, warnings = ?3, infos = ?4
-                             WHERE id = ?1",
-                            params![version_id, c.counts.errors, c.counts.warnings, c.counts.infos],
-                        )?;
-                    }
-                    // Alerts go out for polls, not for backfilled history.
-                    if rec.run.is_some() && outcome == PollOutcome::Changed {
-                        for alert in &prepared.alerts {
-                            s.enqueue(watch_id, rec.fetched_at, alert)?;
-                        }
-                    }
-                    (outcome, seq, Some(version_id))
                 }
-            };
-            if let Some(run) = &rec.run {
-                s.insert_run(watch_id, run, outcome, None, None, version_id)?;
-                // A superseded poll must not roll the validators back to
-                // those of an older document.
-                s.conn.exec(
+                // Alerts go out for polls, not for backfilled history.
+                if rec.run.is_some() && outcome == PollOutcome::Changed {
+                    for alert in &prepared.alerts {
+                        self.enqueue(watch_id, rec.fetched_at, alert)?;
+                    }
+                }
+                (outcome, seq, Some(version_id))
+            }
+        };
+        if let Some(run) = &rec.run {
+            self.insert_run(watch_id, run, outcome, None, None, version_id)?;
+            // A superseded poll must not roll the validators back to
+            // those of an older document.
+            self.conn.exec(
                     "UPDATE watches SET consecutive_failures = 0,
                         last_polled_at = max(coalesce(last_polled_at, 0), ?2),
                         next_due_at = CASE WHEN ?7 THEN max(coalesce(next_due_at, 0), ?3) ELSE ?3 END,
@@ -391,14 +430,13 @@ impl Store {
                         superseded
                     ],
                 )?;
-            }
-            Ok(Recorded {
-                outcome,
-                seq: Some(seq),
-                consecutive_failures: 0,
-                auto_paused: None,
-                counts,
-            })
+        }
+        Ok(Recorded {
+            outcome,
+            seq: Some(seq),
+            consecutive_failures: 0,
+            auto_paused: None,
+            counts,
         })
     }
 
