@@ -234,7 +234,7 @@ fn parse_stream(text: &str, limits: &Limits) -> Result<Value, SpecError> {
         }
     }
 
-    Ok(builder.value(root))
+    Ok(builder.value(root, false))
 }
 
 /// A document with nothing in it comes through as one empty plain scalar.
@@ -293,7 +293,7 @@ enum Resolved {
     Merge,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 enum Key {
     Merge,
     Node(NodeId),
@@ -316,6 +316,8 @@ struct Slot {
     bytes: usize,
     /// Collection nesting once expanded: 0 for a scalar.
     depth: usize,
+    /// An anchor names this node: aliases may copy it out again.
+    anchored: bool,
 }
 
 /// What a node costs once aliases are copied out, checked against
@@ -512,6 +514,7 @@ impl<'l> Builder<'l> {
             size: cost.size,
             bytes: cost.bytes,
             depth: cost.depth,
+            anchored: false,
         });
         Ok(self.arena.len() - 1)
     }
@@ -521,6 +524,7 @@ impl<'l> Builder<'l> {
         // parser, and aliases after it carry that new id.
         if anchor != 0 {
             self.anchors.insert(anchor, id);
+            self.arena[id].anchored = true;
         }
     }
 
@@ -548,33 +552,55 @@ impl<'l> Builder<'l> {
 
     /// Builds the JSON value of a node. Recursion depth is bounded by
     /// `max_depth`, checked when the node was pushed.
-    fn value(&self, id: NodeId) -> Value {
-        match &self.arena[id].node {
+    /// The value of node `id`. Its text and children are moved out of the
+    /// arena unless it is `shared`: named by an anchor, or inside a node
+    /// that is (each other node is reached once, from its parent).
+    fn value(&mut self, id: NodeId, shared: bool) -> Value {
+        let shared = shared || self.arena[id].anchored;
+        match &mut self.arena[id].node {
             Node::Scalar { text, resolved } => match resolved {
                 Resolved::Null => Value::Null,
                 Resolved::Bool(b) => Value::Bool(*b),
                 Resolved::Number(n) => Value::Number(n.clone()),
-                Resolved::Str => Value::String(text.clone()),
+                Resolved::Str if shared => Value::String(text.clone()),
+                Resolved::Str => Value::String(std::mem::take(text)),
                 Resolved::Text(t) => Value::String((*t).to_owned()),
                 Resolved::Merge => Value::String("<<".to_owned()),
             },
-            Node::Seq(items) => Value::Array(items.iter().map(|&i| self.value(i)).collect()),
-            Node::Map(entries) => Value::Object(self.mapping(entries)),
+            Node::Seq(items) => {
+                let items = if shared {
+                    items.clone()
+                } else {
+                    std::mem::take(items)
+                };
+                Value::Array(items.into_iter().map(|i| self.value(i, shared)).collect())
+            }
+            Node::Map(entries) => {
+                let entries = if shared {
+                    entries.clone()
+                } else {
+                    std::mem::take(entries)
+                };
+                Value::Object(self.mapping(&entries, shared))
+            }
         }
     }
 
-    fn mapping(&self, entries: &[(Key, NodeId)]) -> Map<String, Value> {
+    fn mapping(&mut self, entries: &[(Key, NodeId)], shared: bool) -> Map<String, Value> {
         let mut out = Map::new();
         let mut merged = Vec::new();
-        for (key, value) in entries {
+        for &(key, value) in entries {
             match key {
-                Key::Merge if self.is_merge_source(*value) => merged.push(*value),
+                Key::Merge if self.is_merge_source(value) => merged.push(value),
                 Key::Merge => {
-                    out.insert("<<".to_owned(), self.value(*value));
+                    let value = self.value(value, shared);
+                    out.insert("<<".to_owned(), value);
                 }
                 // Duplicate keys: the last one wins.
                 Key::Node(k) => {
-                    out.insert(self.key_text(*k), self.value(*value));
+                    let key = self.key_text(k, shared);
+                    let value = self.value(value, shared);
+                    out.insert(key, value);
                 }
             }
         }
@@ -586,8 +612,9 @@ impl<'l> Builder<'l> {
                 Node::Seq(items) => items.clone(),
                 _ => vec![source],
             };
+            let shared = shared || self.arena[source].anchored;
             for map in maps {
-                if let Value::Object(entries) = self.value(map) {
+                if let Value::Object(entries) = self.value(map, shared) {
                     for (k, v) in entries {
                         out.entry(k).or_insert(v);
                     }
@@ -608,10 +635,12 @@ impl<'l> Builder<'l> {
         }
     }
 
-    fn key_text(&self, id: NodeId) -> String {
-        match &self.arena[id].node {
-            Node::Scalar { text, .. } => text.clone(),
-            _ => self.value(id).to_string(),
+    fn key_text(&mut self, id: NodeId, shared: bool) -> String {
+        let shared = shared || self.arena[id].anchored;
+        match &mut self.arena[id].node {
+            Node::Scalar { text, .. } if shared => text.clone(),
+            Node::Scalar { text, .. } => std::mem::take(text),
+            _ => self.value(id, shared).to_string(),
         }
     }
 }
@@ -890,6 +919,30 @@ mod tests {
                 "list": ["a", "a", "b", "b"]
             })
         );
+    }
+
+    /// The build moves text out of nodes read once and copies it out of
+    /// nodes an alias may read again (and everything inside them).
+    #[test]
+    fn nodes_inside_anchors_survive_every_read() {
+        let v = yaml(
+            "outer: &o\n  inner: &i {k: [x, y]}\n  plain: {m: n}\n\
+             again: *o\n\
+             inner_again: *i\n\
+             merged:\n  <<: {p: 1, q: [r]}\n  s: 2\n\
+             merged_list:\n  <<: [{t: 1}, *i]\n\
+             ? [a, &key b]\n: complex key\n\
+             last: *key\n",
+        )
+        .unwrap();
+        let outer = json!({"inner": {"k": ["x", "y"]}, "plain": {"m": "n"}});
+        assert_eq!(v["outer"], outer);
+        assert_eq!(v["again"], outer);
+        assert_eq!(v["inner_again"], json!({"k": ["x", "y"]}));
+        assert_eq!(v["merged"], json!({"p": 1, "q": ["r"], "s": 2}));
+        assert_eq!(v["merged_list"], json!({"t": 1, "k": ["x", "y"]}));
+        assert_eq!(v["[\"a\",\"b\"]"], json!("complex key"));
+        assert_eq!(v["last"], json!("b"));
     }
 
     #[test]
