@@ -1,7 +1,10 @@
 //! The first refresh of 1,000 new watches served by local HTTP servers
-//! (one server, then eight), before (level-19 compression of every first
-//! version) and after (level 3), as ratios to `curl --parallel` fetching
-//! the same URLs in the same run.
+//! (one server, then eight), with level-19 compression of every first
+//! version (as before issue 21) and with the default (level 3), as ratios
+//! to `curl --parallel` fetching the same URLs in the same run. Two more
+//! lines say where the time goes: apiradar's fetcher alone under the
+//! worker's default limits (no parsing, no storing), and the CPU time of
+//! reading one document into its canonical form.
 //!
 //! `cargo bench --bench refresh`. The curl floor is skipped, saying so,
 //! when curl is not installed.
@@ -71,6 +74,64 @@ fn curl_floor(urls: &[String], dir: &std::path::Path) -> Option<f64> {
     Some(t.elapsed().as_secs_f64())
 }
 
+/// Seconds for apiradar's fetcher to fetch every URL under the worker's
+/// default limits (a host's permit, then a global one), bodies dropped.
+fn fetch_alone(rt: &tokio::runtime::Runtime, urls: &[String]) -> f64 {
+    use apiradar::fetch::{FetchRequest, Location};
+    use tokio::sync::Semaphore;
+    let config = WorkerConfig::default();
+    let fetcher = Fetcher::new(FetchConfig::default()).expect("fetcher");
+    let global = Arc::new(Semaphore::new(config.concurrency));
+    let mut hosts = std::collections::HashMap::new();
+    let t = Instant::now();
+    rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for url in urls {
+            let location = Location::parse(url).expect("url");
+            let host = location.host().expect("host");
+            let host = Arc::clone(
+                hosts
+                    .entry(host)
+                    .or_insert_with(|| Arc::new(Semaphore::new(config.per_host))),
+            );
+            let (fetcher, global) = (fetcher.clone(), Arc::clone(&global));
+            set.spawn(async move {
+                let _host = host.acquire_owned().await.expect("host permit");
+                let _global = global.acquire_owned().await.expect("permit");
+                let request = FetchRequest {
+                    location: &location,
+                    headers: &[],
+                    secrets: &[],
+                    etag: None,
+                    last_modified: None,
+                };
+                fetcher.fetch(&request).await.is_ok()
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            assert!(done.expect("task"), "every fetch succeeds");
+        }
+    });
+    t.elapsed().as_secs_f64()
+}
+
+/// CPU seconds to read one served document into its canonical form (the
+/// parse every first version needs), on this thread.
+fn read_one(rt: &tokio::runtime::Runtime, url: &str) -> f64 {
+    let body = rt
+        .block_on(async { reqwest::get(url).await?.bytes().await })
+        .expect("document");
+    let spec = WatchSpec::new("one", Kind::OpenApi, url);
+    let rounds = 500;
+    let t = Instant::now();
+    for _ in 0..rounds {
+        let normalized =
+            apiradar::pipeline::ingest::normalize(&spec, &body, apiradar::spec::Limits::default());
+        assert!(normalized.is_ok(), "the document reads");
+    }
+    t.elapsed().as_secs_f64() / f64::from(rounds)
+}
+
 /// Seconds for the worker (default limits) to poll `urls` as new watches.
 fn first_refresh(
     rt: &tokio::runtime::Runtime,
@@ -104,6 +165,16 @@ fn first_refresh(
     took
 }
 
+/// Runs of each measurement, taken in turn (curl, fetcher, level 19,
+/// default, then again), so that the machine's noise falls on all of them;
+/// the medians are reported.
+const ROUNDS: usize = 5;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -111,24 +182,51 @@ fn main() {
         let bases: Vec<String> = (0..servers).map(|_| rt.block_on(spec_server())).collect();
         let urls = urls(&bases);
         eprintln!(
-            "\nfirst refresh of {WATCHES} new watches on {servers} local server(s), default limits"
+            "\nfirst refresh of {WATCHES} new watches on {servers} local server(s), default limits, \
+             medians of {ROUNDS} runs taken in turn"
         );
-        let floor = curl_floor(&urls, dir.path());
+        let (mut curl, mut alone, mut before, mut after) = (vec![], vec![], vec![], vec![]);
+        for round in 0..ROUNDS {
+            if let Some(f) = curl_floor(&urls, dir.path()) {
+                curl.push(f);
+            }
+            alone.push(fetch_alone(&rt, &urls));
+            let label = format!("before{servers}-{round}");
+            before.push(first_refresh(
+                &rt,
+                &urls,
+                dir.path(),
+                &label,
+                CompressionOptions::legacy(),
+            ));
+            let label = format!("after{servers}-{round}");
+            after.push(first_refresh(
+                &rt,
+                &urls,
+                dir.path(),
+                &label,
+                CompressionOptions::default(),
+            ));
+        }
+        let floor = (!curl.is_empty()).then(|| median(curl));
         if let Some(f) = floor {
-            eprintln!("  floor: curl --parallel: {f:.2} s");
+            eprintln!("  floor: curl --parallel: {f:.3} s");
         }
         let ratio = |s: f64| floor.map_or("-".into(), |f| format!("{:.2}x curl", s / f));
-        let label = format!("before{servers}");
-        let before = first_refresh(&rt, &urls, dir.path(), &label, CompressionOptions::legacy());
-        eprintln!("  before (level 19): {before:.2} s = {}", ratio(before));
-        let label = format!("after{servers}");
-        let after = first_refresh(
-            &rt,
-            &urls,
-            dir.path(),
-            &label,
-            CompressionOptions::default(),
+        let alone = median(alone);
+        eprintln!(
+            "  apiradar's fetcher alone (default limits, bodies dropped): {alone:.3} s = {}",
+            ratio(alone)
         );
-        eprintln!("  after (level 3):   {after:.2} s = {}", ratio(after));
+        let before = median(before);
+        eprintln!("  level 19 (as before):  {before:.3} s = {}", ratio(before));
+        let after = median(after);
+        eprintln!("  default (level 3):     {after:.3} s = {}", ratio(after));
+        let one = read_one(&rt, &urls[0]);
+        eprintln!(
+            "  reading one document into its canonical form: {:.0} µs CPU ({:.3} s for {WATCHES} on one core)",
+            one * 1e6,
+            one * WATCHES as f64
+        );
     }
 }
