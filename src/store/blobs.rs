@@ -774,6 +774,37 @@ fn decompress(data: &[u8], dict: Option<&[u8]>, size: usize) -> std::io::Result<
 mod tests {
     use super::*;
 
+    /// The context a thread keeps writes the same bytes as a fresh one,
+    /// whatever it compressed before (another level, size or a delta).
+    #[test]
+    fn a_reused_context_compresses_as_a_fresh_one() {
+        use zstd::zstd_safe::CCtx;
+        let doc = |n: usize| -> Vec<u8> {
+            (0..n)
+                .flat_map(|i| {
+                    format!("  /path{i}:\n    get: {{operationId: op{}}}\n", i % 97).into_bytes()
+                })
+                .collect()
+        };
+        let (small, large) = (doc(40), doc(20_000));
+        let fresh = |content: &[u8], level| {
+            compress_with(&mut CCtx::create(), content, None, level).unwrap()
+        };
+        let mut seen = Vec::new();
+        for (content, level) in [
+            (&large, 19),
+            (&small, 3),
+            (&large, 3),
+            (&small, 19),
+            (&small, 3),
+        ] {
+            let _ = compress(&small, Some(&large), 9).unwrap();
+            seen.push(compress(content, None, level).unwrap());
+            assert_eq!(seen.last(), Some(&fresh(content, level)), "level {level}");
+        }
+        assert_ne!(seen[1], seen[3], "the levels differ, so the check can fail");
+    }
+
     #[test]
     fn skip_bases_keep_chains_short() {
         assert_eq!(skip_base(0, 16), None);
