@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::pipeline::poll::PollReport;
+use crate::pipeline::poll::{PollReport, PollStatus};
 use crate::store::{ChangeCounts, Version, format_ms, format_ms_rfc3339};
 use crate::text::{self, Line};
 use crate::watch::{Watch, format_interval};
@@ -178,10 +178,11 @@ pub fn refresh_table(reports: &[PollReport]) -> String {
                 r.name.clone(),
                 r.status.as_str().to_string(),
                 r.version.map_or("-".into(), |v| v.to_string()),
-                if r.duration_ms > 0 {
-                    format!("{} ms", r.duration_ms)
-                } else {
-                    "-".into()
+                match r.status {
+                    // Not polled: no time to show.
+                    PollStatus::Paused | PollStatus::NotDue => "-".into(),
+                    _ if r.duration_ms < 1 => "<1 ms".into(),
+                    _ => format!("{} ms", r.duration_ms),
                 },
                 match (&r.error, &r.auto_paused) {
                     (_, Some(paused)) => paused.clone(),
@@ -497,6 +498,33 @@ impl<T: serde::Serialize> serde::Serialize for EachAsValue<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_poll_faster_than_a_millisecond_still_shows_its_time() {
+        let report = |name: &str, status, duration_ms| PollReport {
+            name: name.into(),
+            status,
+            version: Some(1),
+            error: None,
+            error_class: None,
+            http_status: None,
+            duration_ms,
+            auto_paused: None,
+            counts: None,
+        };
+        let t = refresh_table(&[
+            report("quick", PollStatus::New, 0),
+            report("slow", PollStatus::Unchanged, 12),
+            report("held", PollStatus::Paused, 0),
+        ]);
+        let time_of = |name: &str| {
+            let line = t.lines().find(|l| l.starts_with(name)).unwrap_or_default();
+            line.split_whitespace().nth(3).map(str::to_owned)
+        };
+        assert_eq!(time_of("quick").as_deref(), Some("<1"), "{t}");
+        assert_eq!(time_of("slow").as_deref(), Some("12"), "{t}");
+        assert_eq!(time_of("held").as_deref(), Some("-"), "{t}");
+    }
 
     #[test]
     fn table_cells_are_one_safe_line() {
