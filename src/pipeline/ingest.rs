@@ -9,6 +9,9 @@
 //! compared, deciding "is this new?" and queueing the alerts in one
 //! transaction. When another process stored a version meanwhile, the store
 //! says so ([`StoreError::Raced`]) and the document is compared again.
+//! Polls sharing a store ([`ingest_shared`]) write through its
+//! [`CommitQueue`](store::CommitQueue): the documents ready together go in
+//! one transaction, each in a savepoint of its own.
 
 use crate::diff::{self, Finding};
 use crate::spec::{self, Limits, NormalizeOptions};
