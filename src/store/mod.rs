@@ -84,7 +84,7 @@ impl CachedSql for Connection {
 const STATEMENT_CACHE: usize = 96;
 
 pub use blobs::{BlobStats, CompressionOptions, sha256, sha256_hex};
-pub use shared::{CommitQueue, PendingWrite, SharedStore, lock_store, with_store};
+pub use shared::{CommitQueue, GATHER_WAIT, PendingWrite, SharedStore, lock_store, with_store};
 pub use versions::{
     ChangeCounts, ChangeSummary, FailureRecord, PollOutcome, Prepared, Recorded, Run, RunInfo,
     SuccessRecord, TOP_FINDINGS, TopFinding, Version,
