@@ -296,15 +296,22 @@ fn event_loop(
         {
             tracing::warn!("cannot write the OSC 52 copy to the terminal: {e}");
         }
-        match app.term_request.take() {
-            Some(TermRequest::Suspend) => term.suspend()?,
-            Some(TermRequest::Retake) => term.retake()?,
-            None => {}
+        let taken = match app.term_request.take() {
+            Some(TermRequest::Suspend) => term.suspend(),
+            // A hang-up sends SIGCONT with SIGHUP, so this can be the
+            // first write to a terminal that is gone.
+            Some(TermRequest::Retake) => term.retake(),
+            None => Ok(()),
+        };
+        if let Err(e) = taken {
+            return Err(signal_or(app, rx, e.into()));
         }
         if app.dirty {
             use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
             let _ = crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate);
-            term.draw(|f| app.draw(f))?;
+            if let Err(e) = term.draw(|f| app.draw(f)) {
+                return Err(signal_or(app, rx, e.into()));
+            }
             let _ = crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate);
             // A hook for the test that checks the terminal survives a panic.
             if force_panic {
@@ -324,6 +331,28 @@ fn event_loop(
                 Err(_) => break,
             }
         }
+    }
+}
+
+/// A terminal that hangs up fails the next write to it (a draw, or taking
+/// it back after the SIGCONT a hang-up also sends), often before the SIGHUP
+/// reaches the loop: the events already sent are read for a moment, and
+/// when the signal is among them the dashboard ends for it (exit 129, as
+/// for any hang-up) rather than for the write error it caused.
+fn signal_or(app: &mut App, rx: &mpsc::Receiver<AppEvent>, error: anyhow::Error) -> anyhow::Error {
+    let deadline = std::time::Instant::now() + Duration::from_millis(250);
+    while app.stopped_by.is_none() {
+        let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) else {
+            break;
+        };
+        match rx.recv_timeout(left) {
+            Ok(event) => app.on_event(event),
+            Err(_) => break,
+        }
+    }
+    match app.stopped_by {
+        Some(signal) => StoppedBySignal(signal).into(),
+        None => error,
     }
 }
 
