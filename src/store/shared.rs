@@ -49,7 +49,7 @@ pub struct PendingWrite {
 ///
 /// A poll announces its write ([`CommitQueue::expect`]) when its document
 /// is in hand, before parsing it; a queued write waits (without the store)
-/// for the writes announced before it, up to [`GATHER_WAIT`], so that
+/// until every announced write is queued, up to [`GATHER_WAIT`], so that
 /// polls finishing together share one commit even when the store is free.
 pub struct CommitQueue {
     state: Mutex<QueueState>,
