@@ -221,7 +221,7 @@ impl CommitQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{PollOutcome, RunInfo, now_ms};
+    use crate::store::PollOutcome;
     use crate::watch::{Kind, WatchSpec};
 
     /// A store on a real file, with `watches` watches and a queue that
@@ -243,16 +243,7 @@ mod tests {
         PendingWrite {
             watch_id,
             raw: body.as_bytes().into(),
-            meta: SuccessRecord {
-                canonical_hash: crate::store::sha256(body.as_bytes()),
-                format: "json".into(),
-                fetched_at: now_ms(),
-                run: Some(RunInfo {
-                    started_at: now_ms(),
-                    ..RunInfo::default()
-                }),
-                ..SuccessRecord::default()
-            },
+            meta: crate::store::versions::tests::success(&[], body),
             prepared: Prepared::first(),
         }
     }

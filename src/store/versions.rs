@@ -658,12 +658,13 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::store::now_ms;
     use crate::watch::{Kind, WatchSpec};
 
-    fn success<'a>(raw: &'a [u8], canonical: &str) -> SuccessRecord<'a> {
+    /// A poll's record of `raw`, whose canonical form is `canonical`.
+    pub(in crate::store) fn success<'a>(raw: &'a [u8], canonical: &str) -> SuccessRecord<'a> {
         SuccessRecord {
             raw,
             canonical_hash: crate::store::sha256(canonical.as_bytes()),
